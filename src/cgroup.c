@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <libmount.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "log.h"
+#include "util/macro.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+/* Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on a unified host,
+ * /sys/fs/cgroup/unified on a hybrid one (v1 controllers beside it). */
+static int find_cgroup2_mount(char **ret)
+{
+        struct libmnt_table *table = mnt_new_table();
+        struct libmnt_iter *iter = mnt_new_iter(MNT_ITER_FORWARD);
+        struct libmnt_fs *fs;
+        char *found = NULL;
+        int r = -ENOMEM;
+
+        if (!table || !iter)
+                goto out;
+        r = mnt_table_parse_file(table, "/proc/self/mountinfo");
+        if (r < 0)
+                goto out;
+        while (mnt_table_next_fs(table, iter, &fs) == 0) {
+                const char *target = mnt_fs_get_target(fs);
+
+                if (!mnt_fs_match_fstype(fs, "cgroup2") || !target)
+                        continue;
+                /* Prefer the well-known places over some other mount of the hierarchy. */
+                if (!found || strcmp(target, "/sys/fs/cgroup") == 0 ||
+                    (strcmp(target, "/sys/fs/cgroup/unified") == 0 && strcmp(found, "/sys/fs/cgroup") != 0)) {
+                        free(found);
+                        found = strdup(target);
+                        if (!found) {
+                                r = -ENOMEM;
+                                goto out;
+                        }
+                }
+        }
+        r = found ? 0 : -ENOMEDIUM;
+        *ret = found;
+out:
+        mnt_free_iter(iter);
+        mnt_unref_table(table);
+        return r;
+}
+
+/* Our own cgroup on the v2 hierarchy: the "0::" line of /proc/self/cgroup. */
+static int own_cgroup(char **ret)
+{
+        _cleanup_free_ char *line = NULL;
+        size_t size = 0;
+        FILE *f = fopen("/proc/self/cgroup", "re");
+        int r = -ENOMEDIUM;
+
+        if (!f)
+                return negative_errno();
+        while (getline(&line, &size, f) > 0) {
+                if (strncmp(line, "0::", 3) != 0)
+                        continue;
+                line[strcspn(line, "\n")] = '\0';
+                *ret = strdup(line + 3);
+                r = *ret ? 0 : -ENOMEM;
+                break;
+        }
+        fclose(f);
+        return r;
+}
+
+static int cgroup_is_populated(const char *path)
+{
+        char events[4096], line[64];
+        FILE *f;
+        int populated = -ENOENT;
+
+        snprintf(events, sizeof(events), "%s/cgroup.events", path);
+        f = fopen(events, "re");
+        if (!f)
+                return negative_errno();
+        while (fgets(line, sizeof(line), f))
+                if (strncmp(line, "populated ", 10) == 0)
+                        populated = line[10] == '1';
+        fclose(f);
+        return populated;
+}
+
+int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret)
+{
+        _cleanup_free_ char *mount_point = NULL, *own = NULL, *path = NULL;
+        int r;
+
+        r = find_cgroup2_mount(&mount_point);
+        if (r == -ENOMEDIUM)
+                return log_error_errno(r, "cgroup v2 is needed: no cgroup2 hierarchy is mounted "
+                                          "(mount one at /sys/fs/cgroup/unified, or boot with systemd.unified_cgroup_hierarchy=1)");
+        if (r < 0)
+                return log_error_errno(r, "Cannot read /proc/self/mountinfo: %m");
+        r = own_cgroup(&own);
+        if (r < 0)
+                return log_error_errno(r, "Cannot find our cgroup v2 in /proc/self/cgroup: %m");
+        if (asprintf(&path, "%s%s/machine-%s", mount_point, strcmp(own, "/") == 0 ? "" : own, machine_name) < 0)
+                return -ENOMEM;
+
+        if (mkdir(path, 0755) < 0) {
+                if (errno != EEXIST)
+                        return log_error_errno(-errno, "Cannot create cgroup %s: %m", path);
+                /* Left over by a machine that died without its sweeper: take it over if empty. */
+                if (cgroup_is_populated(path) != 0)
+                        return log_error_errno(-EBUSY, "A machine named %s is already running (its cgroup %s is in use)",
+                                               machine_name, path);
+        }
+        ret->fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (ret->fd < 0) {
+                r = log_error_errno(-errno, "Cannot open cgroup %s: %m", path);
+                (void)rmdir(path);
+                return r;
+        }
+        ret->path = TAKE_PTR(path);
+        return 0;
+}
+
+int cgroup_kill(const struct guest_cgroup *cg)
+{
+        _cleanup_close_ int fd = -EBADF;
+
+        if (cg->fd < 0)
+                return 0;
+        fd = openat(cg->fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        return write(fd, "1", 1) == 1 ? 0 : negative_errno();
+}
+
+/* Waits until nothing is left in the cgroup: cgroup.events signals POLLPRI on change. */
+static void wait_unpopulated(const struct guest_cgroup *cg)
+{
+        char events[4096];
+        _cleanup_close_ int fd = -EBADF;
+
+        snprintf(events, sizeof(events), "%s/cgroup.events", cg->path);
+        fd = open(events, O_RDONLY | O_CLOEXEC);
+        for (int i = 0; fd >= 0 && i < 100 && cgroup_is_populated(cg->path) > 0; i++) {
+                struct pollfd p = { .fd = fd, .events = POLLPRI };
+
+                (void)poll(&p, 1, 100);
+        }
+}
+
+int cgroup_remove(struct guest_cgroup *cg)
+{
+        int r = 0;
+
+        if (cg->path) {
+                wait_unpopulated(cg);
+                if (rmdir(cg->path) < 0 && errno != ENOENT)
+                        r = log_error_errno(-errno, "Cannot remove cgroup %s: %m", cg->path);
+        }
+        free(cg->path);
+        cg->path = NULL;
+        if (cg->fd >= 0)
+                close(cg->fd);
+        cg->fd = -1;
+        if (cg->sweeper_fd >= 0)
+                close(cg->sweeper_fd);
+        cg->sweeper_fd = -1;
+        return r;
+}
+
+int cgroup_start_sweeper(struct guest_cgroup *cg)
+{
+        int pipe_fds[2];
+        pid_t pid;
+
+        if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+                return negative_errno();
+        pid = fork();
+        if (pid < 0) {
+                int r = negative_errno();
+
+                close(pipe_fds[0]);
+                close(pipe_fds[1]);
+                return r;
+        }
+        if (pid == 0) {
+                char byte;
+
+                /* Detached from our terminal's signals so that Ctrl-C reaches only the supervisor. */
+                (void)setsid();
+                (void)prctl(PR_SET_NAME, "ml-sweeper");
+                close(pipe_fds[1]);
+                (void)close_range(3, (unsigned)pipe_fds[0] - 1, 0);
+                (void)close_range((unsigned)pipe_fds[0] + 1, ~0U, 0);
+                cg->fd = open(cg->path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                /* EOF: the supervisor is gone, however it went. */
+                while (read(pipe_fds[0], &byte, 1) < 0 && errno == EINTR)
+                        ;
+                if (cg->fd >= 0) {
+                        (void)cgroup_kill(cg);
+                        wait_unpopulated(cg);
+                        (void)rmdir(cg->path);
+                }
+                _exit(0);
+        }
+        close(pipe_fds[0]);
+        cg->sweeper_fd = pipe_fds[1];
+        return 0;
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* The guest's own cgroup on the cgroup v2 hierarchy: the root of its cgroup namespace. */
+struct guest_cgroup {
+        char *path;      /* absolute path under the cgroup2 mount */
+        int fd;          /* O_DIRECTORY fd, for clone3 CLONE_INTO_CGROUP */
+        int sweeper_fd;  /* write end of the sweeper's pipe; see cgroup_start_sweeper() */
+};
+
+#define GUEST_CGROUP_INIT { .fd = -1, .sweeper_fd = -1 }
+
+/* Creates "machine-NAME" under the cgroup we run in. A stale, empty one of that name is
+ * reused; a populated one is -EBUSY (a machine of that name is running). */
+int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret);
+
+/* Starts a small process outside the guest that outlives us: when we are gone, by a clean
+ * exit or SIGKILL, it kills what is left in the guest's cgroup and removes it, so that
+ * the host keeps no cgroup of a dead machine. */
+int cgroup_start_sweeper(struct guest_cgroup *cg);
+
+/* Kills every process left in the cgroup (cgroup.kill). */
+int cgroup_kill(const struct guest_cgroup *cg);
+
+/* Removes the cgroup once it is empty and closes its fds. */
+int cgroup_remove(struct guest_cgroup *cg);

@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "dev.h"
+#include "util/macro.h"
+#include "util/path.h"
+
+struct device_node {
+        const char *name;
+        unsigned major, minor;
+};
+
+/* The character devices every container gets (systemd-nspawn's list, minus what
+ * needs the host's hardware). */
+static const struct device_node device_nodes[] = {
+        { "null", 1, 3 },
+        { "zero", 1, 5 },
+        { "full", 1, 7 },
+        { "random", 1, 8 },
+        { "urandom", 1, 9 },
+        { "tty", 5, 0 },
+};
+
+static const struct {
+        const char *name, *target;
+} device_links[] = {
+        { "fd", "/proc/self/fd" },
+        { "stdin", "/proc/self/fd/0" },
+        { "stdout", "/proc/self/fd/1" },
+        { "stderr", "/proc/self/fd/2" },
+        { "ptmx", "pts/ptmx" },
+};
+
+static int mount_at(int dir_fd, const char *name, const char *source, const char *type, unsigned long flags,
+                    const char *options)
+{
+        _cleanup_close_ int target = -EBADF;
+        char path[FD_PATH_MAX];
+
+        if (mkdirat(dir_fd, name, 0755) < 0 && errno != EEXIST)
+                return negative_errno();
+        target = openat(dir_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (target < 0)
+                return negative_errno();
+        if (mount(source, fd_path(target, path), type, flags, options) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static int dev_add_tun(int dev_fd)
+{
+        struct stat st;
+
+        /* /dev/net/tun only where the host has it: the guest may then make its own tunnels. */
+        if (stat("/dev/net/tun", &st) < 0 || !S_ISCHR(st.st_mode))
+                return 0;
+        if (mkdirat(dev_fd, "net", 0755) < 0)
+                return negative_errno();
+        {
+                _cleanup_close_ int net_fd = openat(dev_fd, "net", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+                if (net_fd < 0)
+                        return negative_errno();
+                if (mknodat(net_fd, "tun", S_IFCHR | 0666, st.st_rdev) < 0)
+                        return negative_errno();
+        }
+        return 0;
+}
+
+int dev_setup(int root_fd, bool with_console)
+{
+        _cleanup_close_ int mount_point = -EBADF, dev_fd = -EBADF;
+        char path[FD_PATH_MAX];
+        int r;
+
+        mount_point = mkdir_p_in_root(root_fd, "/dev", 0755);
+        if (mount_point < 0)
+                return mount_point;
+        if (mount("tmpfs", fd_path(mount_point, path), "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m,nr_inodes=64k") < 0)
+                return negative_errno();
+        /* Reopen: the fd from before the mount still shows the directory underneath. */
+        dev_fd = open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY, 0);
+        if (dev_fd < 0)
+                return dev_fd;
+
+        for (size_t i = 0; i < ELEMENTSOF(device_nodes); i++)
+                if (mknodat(dev_fd, device_nodes[i].name, S_IFCHR | 0666,
+                            makedev(device_nodes[i].major, device_nodes[i].minor)) < 0)
+                        return negative_errno();
+        for (size_t i = 0; i < ELEMENTSOF(device_links); i++)
+                if (symlinkat(device_links[i].target, dev_fd, device_links[i].name) < 0)
+                        return negative_errno();
+        r = dev_add_tun(dev_fd);
+        if (r < 0)
+                return r;
+
+        /* A devpts of the guest's own: its ptys are not the host's, and ptmx lives in it. */
+        r = mount_at(dev_fd, "pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        if (r < 0)
+                return r;
+        r = mount_at(dev_fd, "shm", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777,size=50%");
+        if (r < 0)
+                return r;
+        r = mount_at(dev_fd, "mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        if (r < 0)
+                return r;
+
+        if (with_console) {
+                /* A plain file to bind the console pty onto. */
+                _cleanup_close_ int console = openat(dev_fd, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+                if (console < 0)
+                        return negative_errno();
+        }
+        return 0;
+}
+
+int dev_console_create(int root_fd)
+{
+        _cleanup_close_ int master = -EBADF, peer = -EBADF, console = -EBADF;
+        char source[FD_PATH_MAX], target[FD_PATH_MAX];
+        int unlock = 0;
+
+        master = open_in_root(root_fd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK, 0);
+        if (master < 0)
+                return master;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+                return negative_errno();
+        /* TIOCGPTPEER opens the peer from the master itself: no path to race on. */
+        peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (peer < 0)
+                return negative_errno();
+        console = open_in_root(root_fd, "/dev/console", O_PATH | O_NOFOLLOW, 0);
+        if (console < 0)
+                return console;
+        if (mount(fd_path(peer, source), fd_path(console, target), NULL, MS_BIND, NULL) < 0)
+                return negative_errno();
+        return TAKE_FD(master);
+}
+
+int dev_console_attach(bool take_ctty)
+{
+        int fd;
+
+        if (take_ctty && setsid() < 0)
+                return negative_errno();
+        fd = open("/dev/console", O_RDWR | (take_ctty ? 0 : O_NOCTTY));
+        if (fd < 0)
+                return negative_errno();
+        if (take_ctty && ioctl(fd, TIOCSCTTY, 0) < 0) {
+                int r = negative_errno();
+
+                close(fd);
+                return r;
+        }
+        for (int i = 0; i < 3; i++)
+                if (dup2(fd, i) < 0) {
+                        int r = negative_errno();
+
+                        close(fd);
+                        return r;
+                }
+        if (fd > 2)
+                close(fd);
+        return 0;
+}

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+/* A fresh /dev for the guest: a tmpfs with exactly null, zero, full, random, urandom, tty,
+ * ptmx, pts (a new devpts instance), shm, mqueue, fd, stdin, stdout, stderr, net/tun when
+ * the host has it, and console when WITH_CONSOLE. Returns 0 or -errno. */
+int dev_setup(int root_fd, bool with_console);
+
+/* Allocates a pty in the guest's devpts and binds its peer onto /dev/console. Returns the
+ * master fd, which the supervisor relays, or -errno. */
+int dev_console_create(int root_fd);
+
+/* In the guest after pivot_root: makes /dev/console stdin, stdout and stderr. The caller
+ * becomes a session leader with the console as its controlling terminal when TAKE_CTTY. */
+int dev_console_attach(bool take_ctty);

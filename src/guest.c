@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "dev.h"
+#include "guest.h"
+#include "mount.h"
+#include "util/macro.h"
+#include "util/strv.h"
+
+int guest_message_send(int fd, const struct guest_message *message, int pass_fd)
+{
+        union {
+                struct cmsghdr header;
+                char buffer[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct iovec iov = { .iov_base = (void *)message, .iov_len = sizeof(*message) };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+        if (pass_fd >= 0) {
+                struct cmsghdr *c;
+
+                msg.msg_control = control.buffer;
+                msg.msg_controllen = sizeof(control.buffer);
+                c = CMSG_FIRSTHDR(&msg);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+        }
+        if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int guest_message_receive(int fd, struct guest_message *message, int *ret_fd)
+{
+        union {
+                struct cmsghdr header;
+                char buffer[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct iovec iov = { .iov_base = message, .iov_len = sizeof(*message) };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer,
+                              .msg_controllen = sizeof(control.buffer) };
+        ssize_t n;
+
+        *ret_fd = -1;
+        do
+                n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                        memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+        return (int)n;
+}
+
+/* The child cannot log well: it tells the parent what failed, and the parent prints it. */
+_noreturn_ _printf_(3, 4) static void guest_fail(int sync_fd, int error, const char *format, ...)
+{
+        struct guest_message message = { .type = GUEST_FAILED, .error = error < 0 ? -error : error };
+
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(message.text, sizeof(message.text), format, ap);
+        va_end(ap);
+        (void)guest_message_send(sync_fd, &message, -1);
+        _exit(EXIT_SETUP_FAILED);
+}
+
+static int wait_for_go(int sync_fd)
+{
+        struct guest_message message;
+        int fd, r;
+
+        r = guest_message_receive(sync_fd, &message, &fd);
+        if (r < 0)
+                return r;
+        /* EOF: the parent died before letting us go. */
+        if (r == 0 || message.type != GUEST_GO)
+                return -ECANCELED;
+        return 0;
+}
+
+static int loopback_up(void)
+{
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr = { .ifr_name = "lo" };
+
+        if (fd < 0)
+                return negative_errno();
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return negative_errno();
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Container Interface: what PID 1 finds in its environment. */
+static char **guest_environment(const struct machine *m)
+{
+        char **env = NULL, uuid[80];
+        const char *term = getenv("TERM");
+
+        (void)strv_extend(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        (void)strv_extend(&env, "container=machined-lite");
+        snprintf(uuid, sizeof(uuid), "container_uuid=" SD_ID128_UUID_FORMAT_STR, SD_ID128_FORMAT_VAL(m->uuid));
+        (void)strv_extend(&env, uuid);
+        (void)strv_extend(&env, "HOME=/root");
+        (void)strv_extend(&env, "USER=root");
+        (void)strv_extend(&env, "LOGNAME=root");
+        if (term) {
+                char line[256];
+
+                snprintf(line, sizeof(line), "TERM=%s", term);
+                (void)strv_extend(&env, line);
+        } else
+                (void)strv_extend(&env, "TERM=vt220");
+        for (size_t i = 0; m->setenv && m->setenv[i]; i++)
+                (void)strv_env_set(&env, m->setenv[i]);
+        return env;
+}
+
+static void send_console(const struct guest_setup *setup, int root_fd)
+{
+        struct guest_message message = { .type = GUEST_CONSOLE };
+        int master = dev_console_create(root_fd);
+
+        if (master < 0)
+                guest_fail(setup->sync_fd, master, "Failed to allocate the console pty");
+        if (guest_message_send(setup->sync_fd, &message, master) < 0)
+                _exit(EXIT_SETUP_FAILED);
+        close(master);
+}
+
+_noreturn_ static void exec_init(const struct guest_setup *setup, char **env)
+{
+        const struct machine *m = setup->machine;
+        char **argv = NULL;
+        int r = setup->with_console ? dev_console_attach(true) : 0;
+
+        if (r < 0)
+                guest_fail(setup->sync_fd, r, "Failed to attach /dev/console");
+        (void)strv_extend(&argv, m->init_path);
+        for (size_t i = 0; m->arguments && m->arguments[i]; i++)
+                (void)strv_extend(&argv, m->arguments[i]);
+        execve(m->init_path, argv, env);
+        guest_fail(setup->sync_fd, -errno, "Failed to execute init %s in the guest", m->init_path);
+}
+
+_noreturn_ void guest_main(const struct guest_setup *setup)
+{
+        const struct machine *m = setup->machine;
+        int sync_fd = setup->sync_fd, root_fd = -EBADF, r;
+        sigset_t all;
+
+        /* Die with the supervisor, however it goes; the read below catches the window
+         * before this was set. */
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        /* Nothing of the supervisor's but the std fds and the sync socket comes along. */
+        if (sync_fd > 3)
+                (void)close_range(3, (unsigned)sync_fd - 1, 0);
+        (void)close_range((unsigned)sync_fd + 1, ~0U, 0);
+        sigemptyset(&all);
+        (void)sigprocmask(SIG_SETMASK, &all, NULL);
+
+        r = wait_for_go(sync_fd);
+        if (r < 0)
+                _exit(EXIT_SETUP_FAILED);
+
+        umask(0);
+        r = mount_cut_propagation();
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to make the guest's mounts private");
+        r = mount_root(m->root, &root_fd);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to bind-mount the tree %s", m->root);
+        if (!m->read_only) {
+                r = mount_etc_follow_host(root_fd);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to place /etc/resolv.conf or /etc/localtime in %s", m->root);
+        } else {
+                r = mount_root_read_only(root_fd);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to make %s read-only", m->root);
+        }
+        r = dev_setup(root_fd, setup->with_console);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to set up /dev in %s", m->root);
+        if (setup->with_console)
+                send_console(setup, root_fd);
+        r = mount_proc(root_fd, m->private_network);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to mount /proc in %s", m->root);
+        r = mount_sys(root_fd);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to mount /sys in %s", m->root);
+        r = mount_run(root_fd, m->uuid);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to mount /run in %s", m->root);
+        if (sethostname(m->hostname, strlen(m->hostname)) < 0)
+                guest_fail(sync_fd, -errno, "Failed to set the host name %s", m->hostname);
+        if (m->private_network) {
+                r = loopback_up();
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to bring up lo in the private network");
+        }
+        r = mount_pivot_root(root_fd);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to enter %s with pivot_root", m->root);
+        close(root_fd);
+        umask(0022);
+
+        if (m->verb == VERB_RUN) {
+                char **env = guest_environment(m);
+
+                /* From here on the command reports its own failure, on its stderr. */
+                close(sync_fd);
+                stub_init_main(m->arguments, env, setup->with_console);
+        }
+        exec_init(setup, guest_environment(m));
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "machine.h"
+#include "util/macro.h"
+
+/* The parent and the guest child talk over a SOCK_SEQPACKET pair: the parent says "go"
+ * once the child is placed (cgroup now; uid maps and registration later), the child
+ * sends the console's pty master, or what failed. The child's end is O_CLOEXEC, so
+ * a successful exec of init reads as EOF on the parent's end. */
+enum guest_message_type {
+        GUEST_GO = 1,       /* parent → child */
+        GUEST_CONSOLE,      /* child → parent, with the pty master as SCM_RIGHTS */
+        GUEST_FAILED,       /* child → parent: text says which step, error the errno */
+};
+
+struct guest_message {
+        int type;
+        int error;
+        char text[240];
+};
+
+struct guest_setup {
+        const struct machine *machine;
+        bool with_console;   /* allocate a pty as /dev/console (all modes but pipe) */
+        int sync_fd;
+};
+
+/* Runs in the child after clone3, in the new namespaces: waits for "go", builds the
+ * guest's file system step by step, and execs init (or becomes the stub init for
+ * `run`). Never returns. */
+_noreturn_ void guest_main(const struct guest_setup *setup);
+
+int guest_message_send(int fd, const struct guest_message *message, int pass_fd);
+/* Returns the bytes read (0 on EOF) or -errno; *ret_fd gets a passed fd, or -1. */
+int guest_message_receive(int fd, struct guest_message *message, int *ret_fd);
+
+/* PID 1 for `run`: starts ARGV as PID 2, reaps orphans, forwards signals, and exits with
+ * the command's status. Never returns. */
+_noreturn_ void stub_init_main(char **argv, char **envp, bool with_console);

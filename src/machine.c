@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "machine.h"
+#include "util/path.h"
+#include "util/strv.h"
+
+static const char *const console_modes[] = {
+        [CONSOLE_DEFAULT] = "default",
+        [CONSOLE_INTERACTIVE] = "interactive",
+        [CONSOLE_READ_ONLY] = "read-only",
+        [CONSOLE_PASSIVE] = "passive",
+        [CONSOLE_PIPE] = "pipe",
+        [CONSOLE_AUTOPIPE] = "autopipe",
+};
+
+const char *console_mode_to_string(enum console_mode mode)
+{
+        return console_modes[mode];
+}
+
+int console_mode_from_string(const char *s)
+{
+        for (size_t i = CONSOLE_INTERACTIVE; i < ELEMENTSOF(console_modes); i++)
+                if (strcmp(s, console_modes[i]) == 0)
+                        return (int)i;
+        return -EINVAL;
+}
+
+void machine_done(struct machine *m)
+{
+        free(m->name);
+        free(m->root);
+        free(m->hostname);
+        free(m->init);
+        free(m->init_path);
+        strv_free(m->setenv);
+        strv_free(m->arguments);
+        *m = (struct machine){};
+}
+
+/* Where systemd and others install their init, in the order systemd-nspawn tries them. */
+static const char *const init_candidates[] = {
+        "/usr/lib/systemd/systemd",
+        "/lib/systemd/systemd",
+        "/sbin/init",
+};
+
+static enum init_kind init_kind_of(int init_fd)
+{
+        char link[FD_PATH_MAX], target[PATH_MAX];
+        ssize_t n = readlink(fd_path(init_fd, link), target, sizeof(target) - 1);
+        const char *base;
+
+        if (n < 0)
+                return INIT_OTHER;
+        target[n] = '\0';
+        base = strrchr(target, '/');
+        base = base ? base + 1 : target;
+        if (strcmp(base, "systemd") == 0)
+                return INIT_SYSTEMD;
+        if (strcmp(base, "busybox") == 0)
+                return INIT_BUSYBOX;
+        return INIT_OTHER;
+}
+
+/* Opens an init inside the tree and checks it can be executed. Returns 0, -ENOENT when
+ * it is not there, or another -errno after logging why it cannot be used. */
+static int check_init(struct machine *m, int root_fd, const char *path)
+{
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+
+        fd = open_in_root(root_fd, path, O_PATH, 0);
+        if (fd == -ENOENT)
+                return fd;
+        if (fd < 0)
+                return log_error_errno(fd, "Cannot open init %s in %s: %m", path, m->root);
+        if (fstat(fd, &st) < 0)
+                return log_error_errno(-errno, "Cannot stat init %s in %s: %m", path, m->root);
+        if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
+                return log_error_errno(-EACCES, "Init %s in %s is not an executable file (fix its mode, or use --init=PATH)",
+                                       path, m->root);
+        m->init_path = strdup(path);
+        if (!m->init_path)
+                return -ENOMEM;
+        m->init_kind = init_kind_of(fd);
+        return 0;
+}
+
+static int resolve_init(struct machine *m, int root_fd)
+{
+        int r;
+
+        if (m->verb == VERB_RUN) {
+                m->init_kind = INIT_STUB;
+                return 0;
+        }
+        if (m->init) {
+                r = check_init(m, root_fd, m->init);
+                if (r == -ENOENT)
+                        return log_error_errno(r, "Init %s given with --init does not exist in %s", m->init, m->root);
+                return r;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(init_candidates); i++) {
+                r = check_init(m, root_fd, init_candidates[i]);
+                if (r != -ENOENT)
+                        return r;
+        }
+        return log_error_errno(-ENOENT, "%s has no init: looked for %s, %s, %s (use --init=PATH)", m->root,
+                               init_candidates[0], init_candidates[1], init_candidates[2]);
+}
+
+/* Container Interface: $container_uuid is the guest's machine id when it has one, so that
+ * the guest's view and ours agree; otherwise a random one that systemd then adopts. */
+static void resolve_uuid(struct machine *m, int root_fd)
+{
+        _cleanup_close_ int fd = open_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_NOFOLLOW, 0);
+        char id[33];
+
+        if (fd >= 0 && read(fd, id, 32) == 32) {
+                id[32] = '\0';
+                if (sd_id128_from_string(id, &m->uuid) >= 0 && !sd_id128_is_null(m->uuid))
+                        return;
+        }
+        (void)sd_id128_randomize(&m->uuid);
+}
+
+static int resolve_root(struct machine *m)
+{
+        _cleanup_free_ char *absolute = NULL;
+        struct stat st;
+
+        if (!m->root) {
+                /* NAME alone means /var/lib/machines/NAME, as for machinectl. */
+                if (asprintf(&m->root, "%s/%s", MACHINES_DIR, m->name) < 0)
+                        return -ENOMEM;
+        }
+        if (stat(m->root, &st) < 0) {
+                if (errno == ENOENT)
+                        return log_error_errno(-ENOENT, "Machine tree %s does not exist (create it, or give another with -D DIR)",
+                                               m->root);
+                return log_error_errno(-errno, "Cannot access machine tree %s: %m", m->root);
+        }
+        if (!S_ISDIR(st.st_mode))
+                return log_error_errno(-ENOTDIR, "Machine tree %s is not a directory (give a directory with -D DIR)", m->root);
+
+        absolute = realpath(m->root, NULL);
+        if (!absolute)
+                return log_error_errno(-errno, "Cannot resolve machine tree %s: %m", m->root);
+        if (strcmp(absolute, "/") == 0)
+                return log_error_errno(-EINVAL, "Refusing to boot the host's own root directory as a machine");
+        free(m->root);
+        m->root = TAKE_PTR(absolute);
+        return 0;
+}
+
+int machine_resolve(struct machine *m)
+{
+        _cleanup_close_ int root_fd = -EBADF;
+        int r;
+
+        r = resolve_root(m);
+        if (r < 0)
+                return r;
+        if (!m->name) {
+                m->name = path_last_component(m->root);
+                if (!m->name)
+                        return -ENOMEM;
+                if (!machine_name_is_valid(m->name))
+                        return log_error_errno(-EINVAL, "Directory name '%s' is not a valid machine name (give one with -M NAME)",
+                                               m->name);
+        }
+        if (!m->hostname) {
+                m->hostname = strdup(m->name);
+                if (!m->hostname)
+                        return -ENOMEM;
+        }
+
+        root_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (root_fd < 0)
+                return log_error_errno(-errno, "Cannot open machine tree %s: %m", m->root);
+        r = resolve_init(m, root_fd);
+        if (r < 0)
+                return r;
+        resolve_uuid(m, root_fd);
+        return 0;
+}
+
+int machine_kill_signal(const struct machine *m)
+{
+        if (m->kill_signal > 0)
+                return m->kill_signal;
+        switch (m->init_kind) {
+        case INIT_SYSTEMD:
+                return SIGRTMIN + 3; /* Container Interface: systemd powers off on SIGRTMIN+3 */
+        case INIT_BUSYBOX:
+                return SIGUSR2;      /* busybox init: SIGUSR2 is poweroff */
+        case INIT_STUB:
+        case INIT_OTHER:
+        default:
+                return SIGTERM;
+        }
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-id128.h>
+
+/* Exit codes of machined-lite itself (README "Exit codes"). A guest's own status is
+ * passed on as it is, so these can only be told apart from it by the message on stderr. */
+enum {
+        EXIT_SETUP_FAILED = 1,   /* a step of setting the machine up failed */
+        EXIT_USAGE = 2,          /* unknown option, bad value, invalid machine name */
+        EXIT_NOT_ROOT = 3,       /* not run as root */
+        EXIT_BAD_TREE = 4,       /* missing tree, not a directory, no init, init not executable */
+        EXIT_BUSY = 5,           /* a machine of that name is already running */
+        EXIT_NOT_EXECUTABLE = 126,
+        EXIT_NOT_FOUND = 127,    /* the command does not exist in the guest */
+        EXIT_REBOOT = 133,       /* the guest rebooted: a unit restarts us on this */
+};
+
+enum verb {
+        VERB_BOOT,
+        VERB_RUN,
+};
+
+enum console_mode {
+        CONSOLE_DEFAULT,   /* picked at start-up from what stdin/stdout are */
+        CONSOLE_INTERACTIVE,
+        CONSOLE_READ_ONLY,
+        CONSOLE_PASSIVE,
+        CONSOLE_PIPE,
+        CONSOLE_AUTOPIPE,
+};
+
+enum register_mode {
+        REGISTER_AUTO,
+        REGISTER_YES,
+        REGISTER_NO,
+};
+
+enum init_kind {
+        INIT_OTHER,
+        INIT_SYSTEMD,
+        INIT_BUSYBOX,
+        INIT_STUB,         /* our own, for `run` */
+};
+
+#define MACHINES_DIR "/var/lib/machines"
+
+/* The one description of a machine: options fill it, machine_resolve() completes it,
+ * and everything after only reads it. */
+struct machine {
+        enum verb verb;
+        char *name;              /* -M, or the tree's base name */
+        char *root;              /* absolute path of the tree on the host */
+        char *hostname;          /* --hostname, else the name */
+        enum console_mode console;
+        bool read_only;
+        bool private_network;
+        enum register_mode register_mode;
+        int kill_signal;         /* 0: chosen from the init */
+        char *init;              /* --init, a path inside the guest */
+        char **setenv;           /* --setenv assignments, in order */
+        char **arguments;        /* after "--": the command (run) or init's arguments (boot) */
+
+        /* Filled by machine_resolve(). */
+        enum init_kind init_kind;
+        char *init_path;         /* the init to exec, a path inside the guest */
+        sd_id128_t uuid;         /* $container_uuid */
+};
+
+void machine_done(struct machine *m);
+
+/* Checks the tree and completes the struct: the root, the name, the init, the uuid.
+ * Logs one line for what is wrong and returns -errno. */
+int machine_resolve(struct machine *m);
+
+/* The signal that asks this machine's PID 1 to shut down cleanly. */
+int machine_kill_signal(const struct machine *m);
+
+const char *console_mode_to_string(enum console_mode mode);
+int console_mode_from_string(const char *s);

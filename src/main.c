@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "machine.h"
+#include "options.h"
+#include "supervisor.h"
+
+int main(int argc, char *argv[])
+{
+        struct machine m = { .console = CONSOLE_DEFAULT };
+        int r;
+
+        r = parse_argv(argc, argv, &m);
+        if (r != PARSE_CONTINUE) {
+                machine_done(&m);
+                return r == PARSE_EXIT ? 0 : EXIT_USAGE;
+        }
+        if (geteuid() != 0) {
+                log_error("Must be run as root: creating namespaces and mounts needs it (try sudo machined-lite ...)");
+                machine_done(&m);
+                return EXIT_NOT_ROOT;
+        }
+        if (m.register_mode == REGISTER_YES) {
+                log_error("--register=yes: registering with systemd is not built yet (use --register=no or auto)");
+                machine_done(&m);
+                return EXIT_SETUP_FAILED;
+        }
+        r = machine_resolve(&m);
+        if (r < 0) {
+                machine_done(&m);
+                return r == -ENOMEM ? EXIT_SETUP_FAILED : EXIT_BAD_TREE;
+        }
+
+        r = supervisor_run(&m);
+        machine_done(&m);
+        return r;
+}

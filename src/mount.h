@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-id128.h>
+
+/* The guest's file system, built in its own mount namespace before pivot_root. Every
+ * target is resolved inside the tree (see open_in_root()), and every function returns 0
+ * or -errno. */
+
+/* Propagation from us to the host is cut: nothing mounted from here on is seen there. */
+int mount_cut_propagation(void);
+
+/* Binds the tree onto itself (pivot_root needs a mount point) and returns an O_PATH fd
+ * of the new mount's root. */
+int mount_root(const char *root, int *ret_root_fd);
+
+/* Makes the whole tree read-only (--read-only). */
+int mount_root_read_only(int root_fd);
+
+/* A fresh proc for the guest's PID namespace, with the kernel's knobs read-only and the
+ * files that leak host secrets masked. /dev must be set up already (masks bind /dev/null). */
+int mount_proc(int root_fd, bool private_network);
+
+/* sysfs read-only, and at /sys/fs/cgroup a writable cgroup2 of the guest's own cgroup
+ * namespace. */
+int mount_sys(int root_fd);
+
+/* /run as a tmpfs, with /run/host/ of the Container Interface. */
+int mount_run(int root_fd, sd_id128_t uuid);
+
+/* /etc/resolv.conf and /etc/localtime follow the host's where the guest has none. */
+int mount_etc_follow_host(int root_fd);
+
+/* Enters the tree with pivot_root and detaches the host's root. */
+int mount_pivot_root(int root_fd);

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "options.h"
+#include "util/path.h"
+#include "util/strv.h"
+
+static void help(void)
+{
+        printf("machined-lite %s: boot a Linux tree as a lightweight machine\n"
+               "\n"
+               "Usage:\n"
+               "  machined-lite boot [OPTIONS] [NAME] [-- INIT-ARGUMENTS...]\n"
+               "  machined-lite run  [OPTIONS] [NAME] -- COMMAND [ARGUMENTS...]\n"
+               "\n"
+               "Verbs:\n"
+               "  boot                     Run the tree's init (systemd, sysvinit, busybox) as PID 1\n"
+               "  run                      Run one command as PID 2 under a small init; pass on its exit status\n"
+               "\n"
+               "NAME stands for -M NAME -D " MACHINES_DIR "/NAME.\n"
+               "\n"
+               "Options:\n"
+               "  -D, --directory=PATH     The machine's root directory\n"
+               "  -M, --machine=NAME       Machine name (default: the directory's base name)\n"
+               "      --hostname=NAME      Host name inside the guest (default: the machine name)\n"
+               "      --console=MODE       interactive, read-only, passive, pipe or autopipe\n"
+               "                           (default: interactive on a terminal, else read-only for boot\n"
+               "                           and pipe for run when no standard fd is a terminal)\n"
+               "      --read-only          Mount the tree read-only\n"
+               "      --private-network    A network namespace of its own with only lo, up\n"
+               "  -E, --setenv=VAR=VALUE   Set an environment variable for init or the command\n"
+               "      --kill-signal=SIG    Signal that asks PID 1 to shut down (default: SIGRTMIN+3 for\n"
+               "                           systemd, SIGUSR2 for busybox init, SIGTERM otherwise)\n"
+               "      --init=PATH          The init to boot, a path inside the tree\n"
+               "      --register=MODE      yes, no or auto: register with systemd (auto: when a system\n"
+               "                           bus is there; registration is not built yet, auto means no)\n"
+               "  -q, --quiet              No informational messages\n"
+               "  -h, --help               Show this help\n"
+               "      --version            Show the version\n"
+               "\n"
+               "Exit codes: the command's status (run), 0 when the guest powered off and 133 when it\n"
+               "rebooted (boot), 128+N when PID 1 died of signal N; otherwise 1 setup failed, 2 bad\n"
+               "command line, 3 not root, 4 bad tree (missing, not a directory, no usable init),\n"
+               "5 a machine of that name is running, 126/127 the command cannot be run / is not found.\n",
+               MACHINED_LITE_VERSION);
+}
+
+int signal_from_string(const char *s)
+{
+        char *end;
+        long n;
+
+        if (strncmp(s, "SIG", 3) == 0)
+                s += 3;
+        if (strncmp(s, "RTMIN", 5) == 0 || strncmp(s, "RTMAX", 5) == 0) {
+                bool min = s[3] == 'I';
+                long offset = 0;
+
+                if (s[5] == '+' || s[5] == '-') {
+                        offset = strtol(s + 5, &end, 10);
+                        if (*end != '\0')
+                                return -EINVAL;
+                } else if (s[5] != '\0')
+                        return -EINVAL;
+                n = min ? SIGRTMIN + offset : SIGRTMAX + offset;
+                return (n >= SIGRTMIN && n <= SIGRTMAX) ? (int)n : -EINVAL;
+        }
+        for (int sig = 1; sig < SIGRTMIN; sig++) {
+                const char *abbrev = sigabbrev_np(sig);
+
+                if (abbrev && strcmp(abbrev, s) == 0)
+                        return sig;
+        }
+        n = strtol(s, &end, 10);
+        if (end != s && *end == '\0' && n > 0 && n < NSIG)
+                return (int)n;
+        return -EINVAL;
+}
+
+static int set_string(char **target, const char *value)
+{
+        char *copy = strdup(value);
+
+        if (!copy)
+                return -ENOMEM;
+        free(*target);
+        *target = copy;
+        return 0;
+}
+
+enum {
+        ARG_VERSION = 0x100,
+        ARG_HOSTNAME,
+        ARG_CONSOLE,
+        ARG_READ_ONLY,
+        ARG_PRIVATE_NETWORK,
+        ARG_KILL_SIGNAL,
+        ARG_INIT,
+        ARG_REGISTER,
+};
+
+static const struct option options[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, ARG_VERSION },
+        { "directory", required_argument, NULL, 'D' },
+        { "machine", required_argument, NULL, 'M' },
+        { "hostname", required_argument, NULL, ARG_HOSTNAME },
+        { "console", required_argument, NULL, ARG_CONSOLE },
+        { "read-only", no_argument, NULL, ARG_READ_ONLY },
+        { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
+        { "setenv", required_argument, NULL, 'E' },
+        { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
+        { "init", required_argument, NULL, ARG_INIT },
+        { "register", required_argument, NULL, ARG_REGISTER },
+        { "quiet", no_argument, NULL, 'q' },
+        {}
+};
+
+_printf_(1, 2) static int usage_error(const char *format, ...)
+{
+        char line[512];
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(line, sizeof(line), format, ap);
+        va_end(ap);
+        log_error("%s (see machined-lite --help)", line);
+        return -EINVAL;
+}
+
+/* One option; returns PARSE_CONTINUE, PARSE_EXIT or -errno. */
+static int parse_option(int c, const char *value, struct machine *m)
+{
+        int r;
+
+        switch (c) {
+        case 'h':
+                help();
+                return PARSE_EXIT;
+        case ARG_VERSION:
+                printf("machined-lite %s\n", MACHINED_LITE_VERSION);
+                return PARSE_EXIT;
+        case 'D':
+                if (value[0] == '\0')
+                        return usage_error("--directory needs a path");
+                return set_string(&m->root, value);
+        case 'M':
+                if (!machine_name_is_valid(value))
+                        return usage_error("Invalid machine name '%s': use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -",
+                                           value);
+                return set_string(&m->name, value);
+        case ARG_HOSTNAME:
+                if (!machine_name_is_valid(value))
+                        return usage_error("Invalid host name '%s': use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -",
+                                           value);
+                return set_string(&m->hostname, value);
+        case ARG_CONSOLE:
+                r = console_mode_from_string(value);
+                if (r < 0)
+                        return usage_error("Unknown console mode '%s': use interactive, read-only, passive, pipe or autopipe",
+                                           value);
+                m->console = r;
+                return 0;
+        case ARG_READ_ONLY:
+                m->read_only = true;
+                return 0;
+        case ARG_PRIVATE_NETWORK:
+                m->private_network = true;
+                return 0;
+        case 'E':
+                if (!strchr(value, '=') || value[0] == '=')
+                        return usage_error("--setenv takes VAR=VALUE, not '%s'", value);
+                return strv_env_set(&m->setenv, value);
+        case ARG_KILL_SIGNAL:
+                r = signal_from_string(value);
+                if (r < 0)
+                        return usage_error("Unknown signal '%s' for --kill-signal (try SIGTERM or SIGRTMIN+3)", value);
+                m->kill_signal = r;
+                return 0;
+        case ARG_INIT:
+                if (value[0] != '/')
+                        return usage_error("--init takes an absolute path inside the tree, not '%s'", value);
+                return set_string(&m->init, value);
+        case ARG_REGISTER:
+                if (strcmp(value, "yes") == 0)
+                        m->register_mode = REGISTER_YES;
+                else if (strcmp(value, "no") == 0)
+                        m->register_mode = REGISTER_NO;
+                else if (strcmp(value, "auto") == 0)
+                        m->register_mode = REGISTER_AUTO;
+                else
+                        return usage_error("--register takes yes, no or auto, not '%s'", value);
+                return 0;
+        case 'q':
+                log_quiet = true;
+                return 0;
+        default:
+                /* getopt has said what it did not like. */
+                log_error("Invalid command line (see machined-lite --help)");
+                return -EINVAL;
+        }
+}
+
+int parse_argv(int argc, char *argv[], struct machine *m)
+{
+        int options_end = argc, c, r;
+        const char *verb;
+
+        /* What follows "--" is the guest's, never ours: cut it off before getopt sees it. */
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "--") == 0) {
+                        options_end = i;
+                        break;
+                }
+        for (int i = options_end + 1; i < argc; i++) {
+                r = strv_extend(&m->arguments, argv[i]);
+                if (r < 0)
+                        return r;
+        }
+
+        opterr = 1;
+        optind = 0;
+        while ((c = getopt_long(options_end, argv, "hD:M:E:q", options, NULL)) >= 0) {
+                r = parse_option(c, optarg, m);
+                if (r != 0)
+                        return r;
+        }
+
+        if (optind >= options_end)
+                return usage_error("No verb given: use boot or run");
+        verb = argv[optind++];
+        if (strcmp(verb, "boot") == 0)
+                m->verb = VERB_BOOT;
+        else if (strcmp(verb, "run") == 0)
+                m->verb = VERB_RUN;
+        else
+                return usage_error("Unknown verb '%s': use boot or run", verb);
+
+        if (optind < options_end) {
+                const char *name = argv[optind++];
+
+                if (m->root || m->name)
+                        return usage_error("NAME '%s' given together with -D or -M: give one of them (a command goes after --)",
+                                           name);
+                if (!machine_name_is_valid(name))
+                        return usage_error("Invalid machine name '%s': use 1-64 characters of A-Z a-z 0-9 _ . - (a command goes after --)",
+                                           name);
+                r = set_string(&m->name, name);
+                if (r < 0)
+                        return r;
+        }
+        if (optind < options_end)
+                return usage_error("Unexpected argument '%s' (a command or init arguments go after --)", argv[optind]);
+
+        if (!m->root && !m->name)
+                return usage_error("No machine given: use NAME or -D DIR");
+        if (m->verb == VERB_RUN && !m->arguments)
+                return usage_error("run needs a command after --, e.g. machined-lite run -D DIR -- /bin/sh");
+        return PARSE_CONTINUE;
+}

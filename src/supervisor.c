@@ -1,0 +1,294 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <systemd/sd-event.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "console.h"
+#include "guest.h"
+#include "log.h"
+#include "supervisor.h"
+#include "util/macro.h"
+
+/* How long PID 1 has to shut down cleanly before all that is left gets SIGKILL. */
+#define SHUTDOWN_TIMEOUT_USEC (15ULL * 1000000ULL)
+
+struct supervisor {
+        const struct machine *machine;
+        enum console_mode console_mode;
+        sd_event *event;
+        struct guest_cgroup cgroup;
+        int pidfd;
+        pid_t pid;
+        struct console_relay console;
+        bool shutting_down;
+        bool killed_by_user;
+        sd_event_source *child_source, *signal_sources[3], *kill_timer;
+};
+
+static const int shutdown_signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+static void kill_guest(struct supervisor *s)
+{
+        (void)pidfd_send_signal(s->pidfd, SIGKILL, NULL, 0);
+        (void)cgroup_kill(&s->cgroup);
+}
+
+static int on_kill_timeout(sd_event_source *source _unused_, uint64_t usec _unused_, void *userdata)
+{
+        struct supervisor *s = userdata;
+
+        log_error("Machine %s did not shut down in %llu s: killing it", s->machine->name,
+                  SHUTDOWN_TIMEOUT_USEC / 1000000ULL);
+        kill_guest(s);
+        return 0;
+}
+
+static int on_shutdown_signal(sd_event_source *source _unused_, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct supervisor *s = userdata;
+        int sig = machine_kill_signal(s->machine);
+
+        if (s->shutting_down) {
+                /* Asked twice: no more waiting. */
+                kill_guest(s);
+                return 0;
+        }
+        s->shutting_down = true;
+        log_info("Got %s: asking machine %s to shut down with %s", sigabbrev_np((int)si->ssi_signo), s->machine->name,
+                 sig >= SIGRTMIN ? "SIGRTMIN+3" : sigabbrev_np(sig));
+        if (pidfd_send_signal(s->pidfd, sig, NULL, 0) < 0)
+                kill_guest(s);
+        return sd_event_add_time_relative(s->event, &s->kill_timer, CLOCK_MONOTONIC, SHUTDOWN_TIMEOUT_USEC, 0,
+                                          on_kill_timeout, s);
+}
+
+static void on_escape(void *userdata)
+{
+        struct supervisor *s = userdata;
+
+        s->killed_by_user = true;
+        kill_guest(s);
+}
+
+/* What PID 1's end means for our exit code. Container Interface: a PID 1 that calls
+ * reboot() in a PID namespace dies of SIGHUP for a reboot and SIGINT for poweroff/halt. */
+static int guest_exit_code(const struct supervisor *s, const siginfo_t *si)
+{
+        if (si->si_code == CLD_EXITED)
+                return si->si_status;
+        if (s->machine->verb == VERB_BOOT) {
+                if (si->si_status == SIGHUP)
+                        return EXIT_REBOOT;
+                if (si->si_status == SIGINT)
+                        return 0;
+        }
+        return 128 + si->si_status;
+}
+
+static int on_guest_exit(sd_event_source *source _unused_, const siginfo_t *si, void *userdata)
+{
+        struct supervisor *s = userdata;
+
+        return sd_event_exit(s->event, guest_exit_code(s, si));
+}
+
+static pid_t clone_guest(struct supervisor *s)
+{
+        const struct machine *m = s->machine;
+        struct clone_args args = {
+                .flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_PIDFD |
+                         CLONE_INTO_CGROUP | (m->private_network ? CLONE_NEWNET : 0),
+                .pidfd = (uint64_t)(uintptr_t)&s->pidfd,
+                .exit_signal = SIGCHLD,
+                /* Entered at once: the guest runs nothing outside its cgroup, and its
+                 * cgroup namespace is rooted there. */
+                .cgroup = (uint64_t)s->cgroup.fd,
+        };
+
+        return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/* Waits for the guest's setup to finish: EOF means init (or the stub init) runs. */
+static int wait_for_guest(struct supervisor *s, int sync_fd, int *ret_master)
+{
+        struct guest_message message;
+        int fd, r;
+
+        for (;;) {
+                r = guest_message_receive(sync_fd, &message, &fd);
+                if (r < 0)
+                        return log_error_errno(r, "Lost contact with the guest during setup: %m");
+                if (r == 0)
+                        return 0;
+                if (message.type == GUEST_CONSOLE && fd >= 0)
+                        *ret_master = fd;
+                else if (message.type == GUEST_FAILED) {
+                        message.text[sizeof(message.text) - 1] = '\0';
+                        if (fd >= 0)
+                                close(fd);
+                        return log_error_errno(-message.error, "%s: %m", message.text);
+                } else if (fd >= 0)
+                        close(fd);
+        }
+}
+
+static int start_guest(struct supervisor *s, int *ret_master)
+{
+        struct guest_message go = { .type = GUEST_GO };
+        int pair[2], r;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return log_error_errno(-errno, "Cannot create the guest's sync socket: %m");
+
+        s->pid = clone_guest(s);
+        if (s->pid < 0) {
+                r = -errno;
+                close(pair[0]);
+                close(pair[1]);
+                if (r == -EINVAL || r == -E2BIG || r == -ENOSYS)
+                        return log_error_errno(r, "clone3 with CLONE_INTO_CGROUP failed: %m (Linux 5.12 or newer is needed)");
+                return log_error_errno(r, "Cannot create the guest's namespaces: %m");
+        }
+        if (s->pid == 0) {
+                struct guest_setup setup = {
+                        .machine = s->machine,
+                        .with_console = s->console_mode != CONSOLE_PIPE,
+                        .sync_fd = pair[1],
+                };
+
+                close(pair[0]);
+                guest_main(&setup);
+        }
+        close(pair[1]);
+
+        /* Here the parent places the child before it goes on: uid/gid maps and
+         * registration come with later work. */
+        r = guest_message_send(pair[0], &go, -1);
+        if (r >= 0)
+                r = wait_for_guest(s, pair[0], ret_master);
+        close(pair[0]);
+        return r;
+}
+
+static int setup_event_loop(struct supervisor *s)
+{
+        int r;
+
+        r = sd_event_default(&s->event);
+        if (r < 0)
+                return r;
+        r = sd_event_add_child_pidfd(s->event, &s->child_source, s->pidfd, WEXITED, on_guest_exit, s);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(shutdown_signals); i++) {
+                r = sd_event_add_signal(s->event, &s->signal_sources[i], shutdown_signals[i], on_shutdown_signal, s);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static void supervisor_done(struct supervisor *s)
+{
+        s->child_source = sd_event_source_disable_unref(s->child_source);
+        for (size_t i = 0; i < ELEMENTSOF(s->signal_sources); i++)
+                s->signal_sources[i] = sd_event_source_disable_unref(s->signal_sources[i]);
+        s->kill_timer = sd_event_source_disable_unref(s->kill_timer);
+        s->event = sd_event_unref(s->event);
+        if (s->pidfd >= 0)
+                close(s->pidfd);
+        (void)cgroup_remove(&s->cgroup);
+}
+
+static int block_signals(void)
+{
+        sigset_t mask;
+
+        /* sd-event receives these through a signalfd; the guest unblocks them. */
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ELEMENTSOF(shutdown_signals); i++)
+                sigaddset(&mask, shutdown_signals[i]);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGWINCH);
+        return sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ? negative_errno() : 0;
+}
+
+int supervisor_run(const struct machine *m)
+{
+        struct supervisor s = {
+                .machine = m,
+                .cgroup = GUEST_CGROUP_INIT,
+                .pidfd = -1,
+                .console = { .master = -1 },
+        };
+        int master = -1, r, exit_code;
+
+        s.console_mode = console_mode_pick(m->console, m->verb);
+        if (s.console_mode == CONSOLE_PIPE && (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO))) {
+                log_error("--console=pipe would hand the guest this terminal, and with it a way to type into the host's shell "
+                          "(TIOCSTI): use --console=interactive, or redirect stdin, stdout and stderr away from the terminal");
+                return EXIT_USAGE;
+        }
+
+        r = block_signals();
+        if (r < 0)
+                return log_error_errno(r, "Cannot block signals: %m"), EXIT_SETUP_FAILED;
+        r = cgroup_create_guest(m->name, &s.cgroup);
+        if (r < 0)
+                return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
+        r = cgroup_start_sweeper(&s.cgroup);
+        if (r < 0) {
+                log_error_errno(r, "Cannot start the cgroup sweeper: %m");
+                supervisor_done(&s);
+                return EXIT_SETUP_FAILED;
+        }
+
+        r = start_guest(&s, &master);
+        if (r < 0) {
+                if (s.pid > 0) {
+                        kill_guest(&s);
+                        (void)waitid(P_PIDFD, (id_t)s.pidfd, NULL, WEXITED);
+                }
+                if (master >= 0)
+                        close(master);
+                supervisor_done(&s);
+                return EXIT_SETUP_FAILED;
+        }
+
+        r = setup_event_loop(&s);
+        if (r >= 0 && master >= 0) {
+                s.console.on_escape = on_escape;
+                s.console.userdata = &s;
+                r = console_relay_start(&s.console, s.event, master, s.console_mode);
+        } else if (master >= 0)
+                close(master);
+        if (r < 0) {
+                log_error_errno(r, "Cannot set up the supervisor's event loop: %m");
+                kill_guest(&s);
+                (void)waitid(P_PIDFD, (id_t)s.pidfd, NULL, WEXITED);
+                console_relay_stop(&s.console);
+                supervisor_done(&s);
+                return EXIT_SETUP_FAILED;
+        }
+
+        exit_code = sd_event_loop(s.event);
+        if (exit_code < 0) {
+                log_error_errno(exit_code, "Event loop failed: %m");
+                kill_guest(&s);
+                exit_code = EXIT_SETUP_FAILED;
+        }
+        console_relay_stop(&s.console);
+        if (s.killed_by_user)
+                log_error("Machine %s killed: Ctrl-] was pressed three times", m->name);
+        supervisor_done(&s);
+        return exit_code;
+}

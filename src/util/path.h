@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* A machine name doubles as the guest's host name and as part of the cgroup name:
+ * 1-64 characters of [A-Za-z0-9_.-], not starting with '.' or '-', no "..". */
+bool machine_name_is_valid(const char *name);
+
+/* The last component of a path, ignoring trailing slashes, as a new string;
+ * NULL when there is none ("/", "") or on allocation failure. */
+char *path_last_component(const char *path);
+
+/* Opens PATH inside the tree whose root directory is ROOT_FD, resolving every symlink
+ * and ".." as if ROOT_FD were "/" (openat2 RESOLVE_IN_ROOT), so that a link planted in
+ * an untrusted tree can never lead to a host path. Returns an fd or -errno. */
+int open_in_root(int root_fd, const char *path, int flags, mode_t mode);
+
+/* Like open_in_root() with O_PATH|O_DIRECTORY, but creates missing directories first. */
+int mkdir_p_in_root(int root_fd, const char *path, mode_t mode);
+
+/* "/proc/self/fd/N" for an fd, in a caller's buffer, so that mount(2) can take an
+ * already resolved target. */
+#define FD_PATH_MAX 32
+const char *fd_path(int fd, char buf[static FD_PATH_MAX]);

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/strv.h"
+
+size_t strv_length(char *const *l)
+{
+        size_t n = 0;
+
+        while (l && l[n])
+                n++;
+        return n;
+}
+
+void strv_free(char **l)
+{
+        for (size_t i = 0; l && l[i]; i++)
+                free(l[i]);
+        free(l);
+}
+
+int strv_extend(char ***l, const char *s)
+{
+        size_t n = strv_length(*l);
+        char *copy = strdup(s);
+        char **grown;
+
+        if (!copy)
+                return -ENOMEM;
+        grown = realloc(*l, (n + 2) * sizeof(char *));
+        if (!grown) {
+                free(copy);
+                return -ENOMEM;
+        }
+        grown[n] = copy;
+        grown[n + 1] = NULL;
+        *l = grown;
+        return 0;
+}
+
+int strv_env_set(char ***l, const char *assignment)
+{
+        const char *eq = strchr(assignment, '=');
+        size_t key_len;
+
+        if (!eq || eq == assignment)
+                return -EINVAL;
+        key_len = (size_t)(eq - assignment) + 1;
+
+        for (size_t i = 0; *l && (*l)[i]; i++)
+                if (strncmp((*l)[i], assignment, key_len) == 0) {
+                        char *copy = strdup(assignment);
+
+                        if (!copy)
+                                return -ENOMEM;
+                        free((*l)[i]);
+                        (*l)[i] = copy;
+                        return 0;
+                }
+        return strv_extend(l, assignment);
+}

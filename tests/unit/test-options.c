@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <string.h>
+
+#include "options.h"
+#include "test.h"
+#include "util/macro.h"
+
+/* Parses a command line given as a NULL-terminated list. */
+static int parse(struct machine *m, const char *const *args)
+{
+        char *argv[32];
+        int argc = 0;
+
+        *m = (struct machine){ .console = CONSOLE_DEFAULT };
+        argv[argc++] = (char *)"machined-lite";
+        for (; *args; args++)
+                argv[argc++] = (char *)*args;
+        argv[argc] = NULL;
+        return parse_argv(argc, argv, m);
+}
+
+static void test_boot(void)
+{
+        struct machine m;
+
+        CHECK(parse(&m, (const char *const[]){ "boot", "debian", NULL }) == PARSE_CONTINUE);
+        CHECK(m.verb == VERB_BOOT && strcmp(m.name, "debian") == 0 && !m.root);
+        machine_done(&m);
+
+        CHECK(parse(&m, (const char *const[]){ "boot", "-D", "/srv/tree", "--read-only", "--private-network", "-q",
+                                               "--hostname=box", "--console=pipe", "--kill-signal=SIGRTMIN+3",
+                                               "--register=no", "--init=/bin/sh", "--", "--log-level=debug", NULL }) ==
+              PARSE_CONTINUE);
+        CHECK(strcmp(m.root, "/srv/tree") == 0 && m.read_only && m.private_network);
+        CHECK(strcmp(m.hostname, "box") == 0 && m.console == CONSOLE_PIPE && m.kill_signal == SIGRTMIN + 3);
+        CHECK(m.register_mode == REGISTER_NO && strcmp(m.init, "/bin/sh") == 0);
+        CHECK(m.arguments && strcmp(m.arguments[0], "--log-level=debug") == 0 && !m.arguments[1]);
+        machine_done(&m);
+
+        /* Options may follow NAME, as systemd-nspawn users write them. */
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "--setenv=A=1", "-E", "A=2", "-EB=3", NULL }) ==
+              PARSE_CONTINUE);
+        CHECK(strcmp(m.name, "web") == 0 && m.setenv && strcmp(m.setenv[0], "A=2") == 0 &&
+              strcmp(m.setenv[1], "B=3") == 0);
+        machine_done(&m);
+}
+
+static void test_run(void)
+{
+        struct machine m;
+
+        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "-M", "try1", "--", "/bin/sh", "-c", "exit 42", NULL }) ==
+              PARSE_CONTINUE);
+        CHECK(m.verb == VERB_RUN && strcmp(m.name, "try1") == 0 && strcmp(m.arguments[2], "exit 42") == 0);
+        machine_done(&m);
+
+        /* Whatever follows "--" is the command's, even what looks like our options. */
+        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "--", "ls", "--help", "-D", NULL }) == PARSE_CONTINUE);
+        CHECK(strcmp(m.arguments[1], "--help") == 0 && strcmp(m.arguments[2], "-D") == 0);
+        machine_done(&m);
+}
+
+static void test_bad(void)
+{
+        struct machine m;
+
+        CHECK(parse(&m, (const char *const[]){ "boot", "--no-such-option", "x", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "fly", "x", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "bad/name", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "-M", "-bad", "-D", "/t", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "/bin/true", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "-D", "/t", "--console=tty", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "-D", "/t", "--kill-signal=SIGNOPE", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "-D", "/t", "--register=maybe", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "-D", "/t", "--init=sbin/init", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "-D", "/t", "--setenv=NOEQUALS", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "a", "b", NULL }) == -EINVAL);
+        machine_done(&m);
+}
+
+static void test_signals(void)
+{
+        CHECK(signal_from_string("SIGTERM") == SIGTERM);
+        CHECK(signal_from_string("TERM") == SIGTERM);
+        CHECK(signal_from_string("9") == SIGKILL);
+        CHECK(signal_from_string("SIGRTMIN+3") == SIGRTMIN + 3);
+        CHECK(signal_from_string("RTMIN") == SIGRTMIN);
+        CHECK(signal_from_string("SIGRTMAX-1") == SIGRTMAX - 1);
+        CHECK(signal_from_string("SIGRTMIN+999") == -EINVAL);
+        CHECK(signal_from_string("SIGFOO") == -EINVAL);
+        CHECK(signal_from_string("0") == -EINVAL);
+        CHECK(signal_from_string("") == -EINVAL);
+}
+
+int main(void)
+{
+        test_boot();
+        test_run();
+        test_bad();
+        test_signals();
+        return TEST_DONE();
+}

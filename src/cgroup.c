@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libmount.h>
@@ -10,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cgroup.h"
@@ -160,14 +162,39 @@ static void wait_unpopulated(const struct guest_cgroup *cg)
         }
 }
 
+/* Removes a cgroup and the ones the guest made inside it, deepest first: a guest
+ * systemd leaves init.scope and its slices behind when it dies. */
+static int rmdir_cgroup_tree(int parent_fd, const char *name)
+{
+        int fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct dirent *entry;
+        DIR *dir;
+
+        if (fd < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        dir = fdopendir(fd);
+        if (!dir) {
+                close(fd);
+                return negative_errno();
+        }
+        while ((entry = readdir(dir)))
+                if (entry->d_type == DT_DIR && strcmp(entry->d_name, ".") != 0 && strcmp(entry->d_name, "..") != 0)
+                        (void)rmdir_cgroup_tree(dirfd(dir), entry->d_name);
+        closedir(dir);
+        if (unlinkat(parent_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+                return negative_errno();
+        return 0;
+}
+
 int cgroup_remove(struct guest_cgroup *cg)
 {
         int r = 0;
 
         if (cg->path) {
                 wait_unpopulated(cg);
-                if (rmdir(cg->path) < 0 && errno != ENOENT)
-                        r = log_error_errno(-errno, "Cannot remove cgroup %s: %m", cg->path);
+                r = rmdir_cgroup_tree(AT_FDCWD, cg->path);
+                if (r < 0)
+                        r = log_error_errno(r, "Cannot remove cgroup %s: %m", cg->path);
         }
         free(cg->path);
         cg->path = NULL;
@@ -180,9 +207,28 @@ int cgroup_remove(struct guest_cgroup *cg)
         return r;
 }
 
+_noreturn_ static void sweeper_main(struct guest_cgroup *cg, int pipe_fd)
+{
+        char byte;
+
+        (void)prctl(PR_SET_NAME, "ml-sweeper");
+        (void)close_range(3, (unsigned)pipe_fd - 1, 0);
+        (void)close_range((unsigned)pipe_fd + 1, ~0U, 0);
+        cg->fd = open(cg->path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        /* EOF: the supervisor is gone, however it went. */
+        while (read(pipe_fd, &byte, 1) < 0 && errno == EINTR)
+                ;
+        if (cg->fd >= 0) {
+                (void)cgroup_kill(cg);
+                wait_unpopulated(cg);
+                (void)rmdir_cgroup_tree(AT_FDCWD, cg->path);
+        }
+        _exit(0);
+}
+
 int cgroup_start_sweeper(struct guest_cgroup *cg)
 {
-        int pipe_fds[2];
+        int pipe_fds[2], status;
         pid_t pid;
 
         if (pipe2(pipe_fds, O_CLOEXEC) < 0)
@@ -196,26 +242,16 @@ int cgroup_start_sweeper(struct guest_cgroup *cg)
                 return r;
         }
         if (pid == 0) {
-                char byte;
-
-                /* Detached from our terminal's signals so that Ctrl-C reaches only the supervisor. */
-                (void)setsid();
-                (void)prctl(PR_SET_NAME, "ml-sweeper");
+                /* Forked twice, so that the sweeper is nobody's child here (the guest's
+                 * leader is our only child) and lives on in a session of its own, away
+                 * from the terminal's Ctrl-C and hangup. */
                 close(pipe_fds[1]);
-                (void)close_range(3, (unsigned)pipe_fds[0] - 1, 0);
-                (void)close_range((unsigned)pipe_fds[0] + 1, ~0U, 0);
-                cg->fd = open(cg->path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-                /* EOF: the supervisor is gone, however it went. */
-                while (read(pipe_fds[0], &byte, 1) < 0 && errno == EINTR)
-                        ;
-                if (cg->fd >= 0) {
-                        (void)cgroup_kill(cg);
-                        wait_unpopulated(cg);
-                        (void)rmdir(cg->path);
-                }
-                _exit(0);
+                if (setsid() < 0 || fork() != 0)
+                        _exit(0);
+                sweeper_main(cg, pipe_fds[0]);
         }
         close(pipe_fds[0]);
+        (void)waitpid(pid, &status, 0);
         cg->sweeper_fd = pipe_fds[1];
         return 0;
 }

@@ -1,2 +1,93 @@
-#!/bin/sh
-exit 77
+#!/bin/bash
+# The guest's file system, as the guest sees it and as the host does.
+. "$(dirname "$0")/lib.sh"
+require_root
+make_work
+TREE=$WORK/fsbox
+make_busybox_tree "$TREE"
+echo inside > "$TREE/tree-marker"
+echo outside > "$WORK/host-marker"
+host_snapshot
+
+run() {
+        "$ML" run -q --console=pipe -D "$TREE" "$@" </dev/null 2>"$WORK/stderr"
+}
+
+# What is mounted, as the guest sees it: mount points only.
+out=$(run -- /bin/sh -c 'cut -d" " -f5 /proc/self/mountinfo | sort | tr "\n" " "')
+check_eq "the guest sees only its own mounts" \
+        "/ /dev /dev/mqueue /dev/pts /dev/shm /proc $(for p in acpi asound bus fs irq kallsyms kcore key-users keys kmsg latency_stats sched_debug scsi sys sysrq-trigger timer_list timer_stats; do [ -e /proc/$p ] && printf '/proc/%s ' $p; done)/run /sys /sys/fs/cgroup " \
+        "$out"
+check_eq "/ is the tree" inside "$(run -- /bin/cat /tree-marker)"
+check "a host file outside the tree is not reachable" test -z "$(run -- /bin/cat "$WORK/host-marker")"
+out=$(run -- /bin/sh -c 'cut -d" " -f5 /proc/1/mountinfo | grep -c "^/$"')
+check_eq "pivot_root: one root mount, the old root detached" 1 "$out"
+
+# Container Interface: kernel knobs read-only, secrets masked.
+out=$(run -- /bin/sh -c 'echo x > /proc/sys/kernel/hostname 2>/dev/null && echo writable; grep " /proc/sys " /proc/self/mountinfo | cut -d" " -f6')
+check_match "/proc/sys is read-only" '^ro,' "$out"
+out=$(run -- /bin/sh -c 'touch /sys/x 2>/dev/null && echo writable; grep " /sys " /proc/self/mountinfo | cut -d" " -f6')
+check_match "/sys is read-only" '^ro,' "$out"
+for f in keys timer_list kallsyms kmsg; do
+        [ -e /proc/$f ] || continue
+        out=$(run -- /bin/sh -c "wc -c < /proc/$f")
+        check_eq "/proc/$f is masked (empty)" 0 "$out"
+done
+out=$(run -- /bin/sh -c 'cat /proc/self/status | grep -c ^Name')
+check_eq "/proc is the guest's own, and works" 1 "$out"
+
+# /run and /run/host.
+out=$(run -- /bin/sh -c 'grep " /run " /proc/self/mountinfo | cut -d" " -f9; cat /run/host/container-manager; ls /run/host')
+check_eq "/run is a tmpfs with /run/host/" "tmpfs
+machined-lite
+container-manager
+container-uuid
+os-release" "$out"
+check_eq "/run/host/os-release is the host's" "$(cat /etc/os-release)" "$(run -- /bin/cat /run/host/os-release)"
+
+# /etc/resolv.conf and /etc/localtime follow the host where the guest has none.
+rm -f "$TREE/etc/resolv.conf" "$TREE/etc/localtime"
+out=$(run -- /bin/cat /etc/resolv.conf)
+check_eq "a guest without resolv.conf gets the host's" "$(cat /etc/resolv.conf)" "$out"
+if [ -e /etc/localtime ]; then
+        check_eq "a guest without localtime gets the host's zone" "$(md5sum < /etc/localtime)" \
+                "$(run -- /bin/cat /etc/localtime | md5sum)"
+fi
+echo "nameserver 192.0.2.1" > "$TREE/etc/resolv.conf"
+check_eq "the guest's own resolv.conf wins" "nameserver 192.0.2.1" "$(run -- /bin/cat /etc/resolv.conf)"
+
+# --read-only.
+out=$(run --read-only -- /bin/sh -c 'touch /newfile 2>&1 >/dev/null | grep -c "Read-only"; touch /run/ok && echo run-writable')
+check_eq "--read-only: / cannot be written, /run can" "1
+run-writable" "$out"
+check "--read-only left no file in the tree" test ! -e "$TREE/newfile"
+run -- /bin/touch /newfile
+check "without --read-only the tree is writable" test -e "$TREE/newfile"
+
+# Nothing we mount for the guest, nor anything it mounts itself, reaches the host.
+"$ML" run -q --console=pipe -D "$TREE" -- /bin/sh -c 'mkdir -p /tmp/m && mount -t tmpfs none /tmp/m && sleep 2' \
+        </dev/null >/dev/null 2>&1 &
+sleep 1
+out=$(grep -c "$TREE" /proc/self/mountinfo)
+check_eq "while the guest runs, the host's mount table has nothing of it" 0 "$out"
+wait
+
+# Planted symlinks must not lead us out of the tree: /run -> /, and /etc -> a path that
+# climbs out of the tree to a host directory. Resolved inside the tree, the second lands
+# on the tree's own directory of that name.
+mkdir -p "$WORK/escape" "$TREE$WORK/escape"
+mv "$TREE/run" "$TREE/run.real"
+ln -s / "$TREE/run"
+mv "$TREE/etc" "$TREE/etc.real"
+ln -s "../../../../../../../..$WORK/escape" "$TREE/etc"
+run -- /bin/true
+check "a tree with /run -> / and /etc -> ../../host/dir still runs" test "$?" = 0
+check "nothing was written into the host directory the link points at" test -z "$(ls -A "$WORK/escape")"
+check "/etc/resolv.conf was placed inside the tree instead" test -f "$TREE$WORK/escape/resolv.conf"
+check "the host's /host was not created through /run -> /" test ! -e /host
+rm -f "$TREE/run" "$TREE/etc"
+mv "$TREE/run.real" "$TREE/run"
+mv "$TREE/etc.real" "$TREE/etc"
+
+host_unchanged "after all runs"
+finish

@@ -1,0 +1,187 @@
+# Shared helpers for the integration tests (sourced, POSIX sh + bash features).
+# Each test prints one line per check and exits 0 (all passed), 1 (a check failed)
+# or 77 (SKIP: the reason is printed).
+
+set -u
+ML=${MACHINED_LITE:?MACHINED_LITE must point to the machined-lite binary}
+TESTS_DIR=${TESTS_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
+CACHE_DIR=${MACHINED_LITE_TEST_CACHE:-/var/cache/machined-lite-test}
+FAILURES=0
+WORK=
+
+skip() {
+        echo "SKIP: $*"
+        exit 77
+}
+
+fail() {
+        echo "FAIL: $*"
+        FAILURES=$((FAILURES + 1))
+}
+
+pass() {
+        echo "ok: $*"
+}
+
+# check DESCRIPTION COMMAND...: passes when the command succeeds.
+check() {
+        local what=$1
+        shift
+        if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+# check_eq DESCRIPTION EXPECTED ACTUAL
+check_eq() {
+        if [ "$2" = "$3" ]; then
+                pass "$1"
+        else
+                fail "$1: expected [$2], got [$3]"
+        fi
+}
+
+# check_match DESCRIPTION EXTENDED-REGEX TEXT
+check_match() {
+        if printf '%s\n' "$3" | grep -Eq -- "$2"; then
+                pass "$1"
+        else
+                fail "$1: [$3] does not match /$2/"
+        fi
+}
+
+finish() {
+        if [ "$FAILURES" -gt 0 ]; then
+                echo "$FAILURES check(s) failed"
+                exit 1
+        fi
+        exit 0
+}
+
+require_root() {
+        [ "$(id -u)" = 0 ] || skip "needs root (namespaces, mounts, cgroups)"
+}
+
+cleanup_work() {
+        # Anything a test left running is killed before its files go.
+        pkill -KILL -x machined-lite 2>/dev/null
+        [ -n "$WORK" ] && rm -rf "$WORK"
+}
+
+# A scratch directory for this test, removed at exit.
+make_work() {
+        WORK=$(mktemp -d /var/tmp/ml-test.XXXXXX)
+        trap cleanup_work EXIT
+}
+
+# make_busybox_tree DIR: a minimal tree from Debian's busybox-static, with
+# busybox init as /sbin/init and an inittab that starts a shell on the console.
+make_busybox_tree() {
+        local dir=$1 applet
+        [ -x /bin/busybox ] || skip "busybox-static is not installed (/bin/busybox)"
+        mkdir -p "$dir"/bin "$dir"/sbin "$dir"/etc/init.d "$dir"/proc "$dir"/sys "$dir"/dev "$dir"/run \
+                "$dir"/tmp "$dir"/root "$dir"/var/tmp
+        cp /bin/busybox "$dir"/bin/busybox
+        for applet in $(/bin/busybox --list); do
+                [ "$applet" = busybox ] && continue
+                [ -e "$dir/bin/$applet" ] || ln -s busybox "$dir/bin/$applet"
+        done
+        ln -sf ../bin/busybox "$dir"/sbin/init
+        echo 'root:x:0:0:root:/root:/bin/sh' > "$dir"/etc/passwd
+        echo 'root:x:0:' > "$dir"/etc/group
+        cat > "$dir"/etc/inittab <<'EOT'
+::sysinit:/etc/init.d/rcS
+::askfirst:-/bin/sh
+::shutdown:/bin/echo busybox-init-shutdown
+EOT
+        printf '#!/bin/sh\necho busybox-init-booted\n' > "$dir"/etc/init.d/rcS
+        chmod +x "$dir"/etc/init.d/rcS
+}
+
+# debian_tree: prints the path of a Debian bookworm tree with systemd, made with
+# debootstrap once (about 35 s) and cached in $CACHE_DIR between runs.
+debian_tree() {
+        local tree=$CACHE_DIR/bookworm
+        if [ ! -x "$tree/lib/systemd/systemd" ]; then
+                command -v debootstrap >/dev/null || skip "debootstrap is not installed"
+                mkdir -p "$CACHE_DIR"
+                (
+                        flock 9
+                        if [ ! -x "$tree/lib/systemd/systemd" ]; then
+                                rm -rf "$tree.tmp"
+                                echo "making the cached Debian tree $tree with debootstrap (once)" >&2
+                                debootstrap --variant=minbase --include=systemd,dbus bookworm "$tree.tmp" \
+                                        http://deb.debian.org/debian >"$CACHE_DIR/debootstrap.log" 2>&1 ||
+                                        { tail -5 "$CACHE_DIR/debootstrap.log" >&2; exit 1; }
+                                # Container Interface: an empty machine-id is filled by the guest's systemd.
+                                : > "$tree.tmp/etc/machine-id"
+                                mv "$tree.tmp" "$tree"
+                        fi
+                ) 9>"$CACHE_DIR/.lock" || skip "debootstrap of the Debian tree failed (is deb.debian.org reachable?)"
+        fi
+        echo "$tree"
+}
+
+cgroup2_mount() {
+        awk '$9 == "cgroup2" { print $5 }' /proc/self/mountinfo | grep -m1 -E '^/sys/fs/cgroup(/unified)?$'
+}
+
+# What of the host a machine could leave behind: mounts, our processes, machine
+# cgroups, loop devices. host_unchanged compares with a snapshot taken before.
+host_state() {
+        local cg
+        cg=$(cgroup2_mount)
+        awk '{ print $5 }' /proc/self/mountinfo | sort
+        echo "--- processes"
+        # Zombies hold nothing; this VM's PID 1 reaps orphans only now and then.
+        ps -eo pid=,stat=,comm= | awk '$2 !~ /Z/ && ($3 == "machined-lite" || $3 == "ml-sweeper")'
+        echo "--- cgroups"
+        [ -n "$cg" ] && find "$cg" -name 'machine-*' -type d | sort
+        echo "--- loop devices"
+        losetup -a 2>/dev/null
+}
+
+host_snapshot() {
+        host_state > "$WORK/host-before"
+}
+
+# host_unchanged DESCRIPTION: waits a little for the sweeper, then compares.
+host_unchanged() {
+        local i
+        for i in $(seq 50); do
+                host_state > "$WORK/host-after"
+                cmp -s "$WORK/host-before" "$WORK/host-after" && break
+                sleep 0.1
+        done
+        if cmp -s "$WORK/host-before" "$WORK/host-after"; then
+                pass "$1: host unchanged"
+        else
+                fail "$1: host changed: $(diff "$WORK/host-before" "$WORK/host-after" | grep '^[<>]' | tr '\n' ' ')"
+        fi
+}
+
+# guest_leader SUPERVISOR-PID: the guest's PID 1 as the host sees it (our only child).
+guest_leader() {
+        local i pid
+        for i in $(seq 100); do
+                pid=$(pgrep -P "$1" | head -1)
+                [ -n "$pid" ] && { echo "$pid"; return 0; }
+                sleep 0.05
+        done
+        return 1
+}
+
+# in_guest LEADER-PID COMMAND...: runs a command inside a running machine.
+in_guest() {
+        local leader=$1
+        shift
+        nsenter -t "$leader" -m -u -i -p -C -r -w "$@"
+}
+
+# wait_gone PID TIMEOUT-SECONDS: waits for a process to end.
+wait_gone() {
+        local i
+        for i in $(seq $(($2 * 10))); do
+                kill -0 "$1" 2>/dev/null || return 0
+                sleep 0.1
+        done
+        return 1
+}

@@ -136,7 +136,7 @@ _printf_(1, 2) static int usage_error(const char *format, ...)
 }
 
 /* One option; returns PARSE_CONTINUE, PARSE_EXIT or -errno. */
-static int parse_option(int c, const char *value, struct machine *m)
+static int parse_option(int c, const char *value, const char *argv_current, struct machine *m)
 {
         int r;
 
@@ -201,10 +201,10 @@ static int parse_option(int c, const char *value, struct machine *m)
         case 'q':
                 log_quiet = true;
                 return 0;
+        case ':':
+                return usage_error("Option '%s' needs a value", argv_current);
         default:
-                /* getopt has said what it did not like. */
-                log_error("Invalid command line (see machined-lite --help)");
-                return -EINVAL;
+                return usage_error("Unknown option '%s'", argv_current);
         }
 }
 
@@ -225,10 +225,11 @@ int parse_argv(int argc, char *argv[], struct machine *m)
                         return r;
         }
 
-        opterr = 1;
+        /* We say what is wrong ourselves, in one line. */
+        opterr = 0;
         optind = 0;
-        while ((c = getopt_long(options_end, argv, "hD:M:E:q", options, NULL)) >= 0) {
-                r = parse_option(c, optarg, m);
+        while ((c = getopt_long(options_end, argv, ":hD:M:E:q", options, NULL)) >= 0) {
+                r = parse_option(c, optarg, argv[optind - 1], m);
                 if (r != 0)
                         return r;
         }

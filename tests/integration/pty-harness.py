@@ -283,8 +283,8 @@ def main():
     if not command:
         parser.error("no command given")
 
-    steps = [line.strip() for line in sys.stdin.read().splitlines()]
-    steps = [line for line in steps if line and not line.startswith("#")]
+    steps = [line.lstrip() for line in sys.stdin.read().splitlines()]
+    steps = [line for line in steps if line.strip() and not line.startswith("#")]
 
     session = Session(command, args.rows, args.cols, args.log, time.monotonic() + args.timeout)
     state = {"timeout": 5.0}

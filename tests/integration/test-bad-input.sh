@@ -1,2 +1,93 @@
-#!/bin/sh
-exit 77
+#!/bin/bash
+# Every bad input: one line on stderr saying what is wrong with what, a documented
+# exit code, and the host exactly as it was.
+. "$(dirname "$0")/lib.sh"
+require_root
+make_work
+TREE=$WORK/badbox
+make_busybox_tree "$TREE"
+mkdir -p "$WORK/noinit/bin"
+cp /bin/busybox "$WORK/noinit/bin/sh"
+echo "not a directory" > "$WORK/file"
+host_snapshot
+# The tree's listing, less what machined-lite places in a tree that lacks it
+# (/etc/resolv.conf and /etc/localtime follow the host's, as with systemd-nspawn).
+tree_listing() {
+        find "$TREE" -printf '%p %m %s %T@\n' | grep -Ev "^$TREE/etc(/resolv.conf|/localtime)? " | sort
+}
+tree_listing > "$WORK/tree-before"
+
+# bad DESCRIPTION EXIT-CODE MESSAGE-REGEX COMMAND...: one line, that code, that message.
+bad() {
+        local what=$1 code=$2 regex=$3 rc lines
+        shift 3
+        "$@" </dev/null >"$WORK/stdout" 2>"$WORK/stderr"
+        rc=$?
+        lines=$(wc -l < "$WORK/stderr")
+        if [ "$rc" = "$code" ] && [ "$lines" = 1 ] && grep -Eq -- "$regex" "$WORK/stderr"; then
+                pass "$what: exit $rc: $(cat "$WORK/stderr")"
+        else
+                fail "$what: expected exit $code and one line matching /$regex/, got exit $rc and $lines line(s): $(cat "$WORK/stderr")"
+        fi
+        host_unchanged "$what"
+}
+
+bad "not root" 3 "Must be run as root" \
+        setpriv --reuid=65534 --regid=65534 --clear-groups "$ML" run -D "$TREE" -- /bin/true
+bad "missing -D" 4 "Machine tree $WORK/nope does not exist" \
+        "$ML" run -D "$WORK/nope" -- /bin/true
+bad "missing NAME under /var/lib/machines" 4 "Machine tree /var/lib/machines/ml-no-such-machine does not exist" \
+        "$ML" boot ml-no-such-machine
+bad "-D is a file" 4 "$WORK/file is not a directory" \
+        "$ML" run -D "$WORK/file" -- /bin/true
+bad "a tree with no init" 4 "$WORK/noinit has no init: looked for /usr/lib/systemd/systemd, /lib/systemd/systemd, /sbin/init \(use --init=PATH\)" \
+        "$ML" boot -D "$WORK/noinit"
+bad "--init that does not exist" 4 "Init /sbin/nope given with --init does not exist in $TREE" \
+        "$ML" boot -D "$TREE" --init=/sbin/nope
+bad "an init that is not executable" 4 "Init /etc/passwd in $TREE is not an executable file" \
+        "$ML" boot -D "$TREE" --init=/etc/passwd
+bad "an invalid machine name" 2 "Invalid machine name 'bad/name'" \
+        "$ML" run -M bad/name -D "$TREE" -- /bin/true
+bad "a directory name that is no machine name" 4 "Directory name 'bad name' is not a valid machine name \(give one with -M NAME\)" \
+        bash -c "mkdir -p '$WORK/bad name' && '$ML' run -D '$WORK/bad name' -- /bin/true; rc=\$?; rmdir '$WORK/bad name'; exit \$rc"
+bad "an unknown option" 2 "Unknown option '--frobnicate' \\(see machined-lite --help\\)" \
+        "$ML" run --frobnicate -D "$TREE" -- /bin/true
+bad "an unknown short option" 2 "Unknown option '-Z'" \
+        "$ML" run -Z -D "$TREE" -- /bin/true
+bad "an option without its value" 2 "Option '--directory' needs a value" \
+        "$ML" run --directory
+bad "a bad --register value" 2 "--register takes yes, no or auto, not 'maybe'" \
+        "$ML" run --register=maybe -D "$TREE" -- /bin/true
+bad "an unknown verb" 2 "Unknown verb 'fly'" \
+        "$ML" fly -D "$TREE"
+bad "run without a command" 2 "run needs a command after --" \
+        "$ML" run -D "$TREE"
+bad "a command before --" 2 "Invalid machine name '/bin/true'.*a command goes after --" \
+        "$ML" run "/bin/true"
+bad "a bad console mode" 2 "Unknown console mode 'tty'" \
+        "$ML" run --console=tty -D "$TREE" -- /bin/true
+bad "a bad kill signal" 2 "Unknown signal 'SIGNOPE'" \
+        "$ML" boot --kill-signal=SIGNOPE -D "$TREE"
+bad "--register=yes without registration" 1 "--register=yes: registering with systemd is not built yet" \
+        "$ML" boot --register=yes -D "$TREE"
+bad "a command that does not exist in the guest" 127 "cannot run /bin/nope in the guest: No such file or directory" \
+        "$ML" run -q --console=pipe -D "$TREE" -- /bin/nope
+bad "a command that is not executable in the guest" 126 "cannot run /etc/passwd in the guest: Permission denied" \
+        "$ML" run -q --console=pipe -D "$TREE" -- /etc/passwd
+
+# A machine of the same name already running.
+"$ML" run -q --console=pipe -D "$TREE" -- /bin/sleep 5 </dev/null >/dev/null 2>&1 &
+sup=$!
+guest_leader $sup >/dev/null
+"$ML" run -q --console=pipe -D "$TREE" -- /bin/true </dev/null >/dev/null 2>"$WORK/stderr"
+rc=$?
+check_eq "a second machine of the same name: exit 5" 5 "$rc"
+check_match "and says so" "A machine named badbox is already running" "$(cat "$WORK/stderr")"
+check "the first machine is unharmed" kill -0 $sup
+kill -TERM $sup
+wait $sup
+host_unchanged "after the name clash"
+
+tree_listing > "$WORK/tree-after"
+check "no bad input changed the tree" cmp -s "$WORK/tree-before" "$WORK/tree-after"
+finish

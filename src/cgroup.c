@@ -83,79 +83,30 @@ static int own_cgroup(char **ret)
         return r;
 }
 
-static int cgroup_is_populated(const char *path)
+/* 1 if a process is in the cgroup or below, 0 if not, -errno. */
+static int cgroup_is_populated(int cgroup_fd)
 {
-        char events[4096], line[64];
-        FILE *f;
-        int populated = -ENOENT;
+        _cleanup_close_ int fd = openat(cgroup_fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
+        char events[512];
+        const char *populated;
+        ssize_t n;
 
-        snprintf(events, sizeof(events), "%s/cgroup.events", path);
-        f = fopen(events, "re");
-        if (!f)
-                return negative_errno();
-        while (fgets(line, sizeof(line), f))
-                if (strncmp(line, "populated ", 10) == 0)
-                        populated = line[10] == '1';
-        fclose(f);
-        return populated;
-}
-
-int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret)
-{
-        _cleanup_free_ char *mount_point = NULL, *own = NULL, *path = NULL;
-        int r;
-
-        r = find_cgroup2_mount(&mount_point);
-        if (r == -ENOMEDIUM)
-                return log_error_errno(r, "cgroup v2 is needed: no cgroup2 hierarchy is mounted "
-                                          "(mount one at /sys/fs/cgroup/unified, or boot with systemd.unified_cgroup_hierarchy=1)");
-        if (r < 0)
-                return log_error_errno(r, "Cannot read /proc/self/mountinfo: %m");
-        r = own_cgroup(&own);
-        if (r < 0)
-                return log_error_errno(r, "Cannot find our cgroup v2 in /proc/self/cgroup: %m");
-        if (asprintf(&path, "%s%s/machine-%s", mount_point, strcmp(own, "/") == 0 ? "" : own, machine_name) < 0)
-                return -ENOMEM;
-
-        if (mkdir(path, 0755) < 0) {
-                if (errno != EEXIST)
-                        return log_error_errno(-errno, "Cannot create cgroup %s: %m", path);
-                /* Left over by a machine that died without its sweeper: take it over if empty. */
-                if (cgroup_is_populated(path) != 0)
-                        return log_error_errno(-EBUSY, "A machine named %s is already running (its cgroup %s is in use)",
-                                               machine_name, path);
-        }
-        ret->fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        if (ret->fd < 0) {
-                r = log_error_errno(-errno, "Cannot open cgroup %s: %m", path);
-                (void)rmdir(path);
-                return r;
-        }
-        ret->path = TAKE_PTR(path);
-        return 0;
-}
-
-int cgroup_kill(const struct guest_cgroup *cg)
-{
-        _cleanup_close_ int fd = -EBADF;
-
-        if (cg->fd < 0)
-                return 0;
-        fd = openat(cg->fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
-        return write(fd, "1", 1) == 1 ? 0 : negative_errno();
+        n = read(fd, events, sizeof(events) - 1);
+        if (n < 0)
+                return negative_errno();
+        events[n] = '\0';
+        populated = strstr(events, "populated ");
+        return populated ? populated[10] == '1' : -EINVAL;
 }
 
 /* Waits until nothing is left in the cgroup: cgroup.events signals POLLPRI on change. */
-static void wait_unpopulated(const struct guest_cgroup *cg)
+static void wait_unpopulated(int cgroup_fd)
 {
-        char events[4096];
-        _cleanup_close_ int fd = -EBADF;
+        _cleanup_close_ int fd = openat(cgroup_fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
 
-        snprintf(events, sizeof(events), "%s/cgroup.events", cg->path);
-        fd = open(events, O_RDONLY | O_CLOEXEC);
-        for (int i = 0; fd >= 0 && i < 100 && cgroup_is_populated(cg->path) > 0; i++) {
+        for (int i = 0; fd >= 0 && i < 100 && cgroup_is_populated(cgroup_fd) > 0; i++) {
                 struct pollfd p = { .fd = fd, .events = POLLPRI };
 
                 (void)poll(&p, 1, 100);
@@ -186,12 +137,78 @@ static int rmdir_cgroup_tree(int parent_fd, const char *name)
         return 0;
 }
 
+/* Makes PATH a new, empty cgroup. One left over by a machine that died is removed and
+ * made anew, never reused: a sweeper still busy with the old one holds it by fd and
+ * must not reach ours. */
+static int make_cgroup(const char *path, const char *machine_name)
+{
+        _cleanup_close_ int stale = -EBADF;
+        int r;
+
+        if (mkdir(path, 0755) >= 0)
+                return 0;
+        if (errno != EEXIST)
+                return log_error_errno(-errno, "Cannot create cgroup %s: %m", path);
+        stale = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (stale < 0 || cgroup_is_populated(stale) != 0)
+                return log_error_errno(-EBUSY, "A machine named %s is already running (its cgroup %s is in use)",
+                                       machine_name, path);
+        r = rmdir_cgroup_tree(AT_FDCWD, path);
+        if (r >= 0 && mkdir(path, 0755) < 0)
+                r = negative_errno();
+        if (r < 0)
+                return log_error_errno(r, "Cannot replace the stale cgroup %s: %m", path);
+        return 0;
+}
+
+int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret)
+{
+        _cleanup_free_ char *mount_point = NULL, *own = NULL, *path = NULL;
+        int r;
+
+        r = find_cgroup2_mount(&mount_point);
+        if (r == -ENOMEDIUM)
+                return log_error_errno(r, "cgroup v2 is needed: no cgroup2 hierarchy is mounted "
+                                          "(mount one at /sys/fs/cgroup/unified, or boot with systemd.unified_cgroup_hierarchy=1)");
+        if (r < 0)
+                return log_error_errno(r, "Cannot read /proc/self/mountinfo: %m");
+        r = own_cgroup(&own);
+        if (r < 0)
+                return log_error_errno(r, "Cannot find our cgroup v2 in /proc/self/cgroup: %m");
+        if (asprintf(&path, "%s%s/machine-%s", mount_point, strcmp(own, "/") == 0 ? "" : own, machine_name) < 0)
+                return -ENOMEM;
+
+        r = make_cgroup(path, machine_name);
+        if (r < 0)
+                return r;
+        ret->fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (ret->fd < 0) {
+                r = log_error_errno(-errno, "Cannot open cgroup %s: %m", path);
+                (void)rmdir(path);
+                return r;
+        }
+        ret->path = TAKE_PTR(path);
+        return 0;
+}
+
+int cgroup_kill(const struct guest_cgroup *cg)
+{
+        _cleanup_close_ int fd = -EBADF;
+
+        if (cg->fd < 0)
+                return 0;
+        fd = openat(cg->fd, "cgroup.kill", O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        return write(fd, "1", 1) == 1 ? 0 : negative_errno();
+}
+
 int cgroup_remove(struct guest_cgroup *cg)
 {
         int r = 0;
 
         if (cg->path) {
-                wait_unpopulated(cg);
+                wait_unpopulated(cg->fd);
                 r = rmdir_cgroup_tree(AT_FDCWD, cg->path);
                 if (r < 0)
                         r = log_error_errno(r, "Cannot remove cgroup %s: %m", cg->path);
@@ -207,6 +224,14 @@ int cgroup_remove(struct guest_cgroup *cg)
         return r;
 }
 
+/* Whether PATH still names the very cgroup FD is open on. */
+static bool same_cgroup(int fd, const char *path)
+{
+        struct stat a, b;
+
+        return fstat(fd, &a) >= 0 && stat(path, &b) >= 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 _noreturn_ static void sweeper_main(struct guest_cgroup *cg, int pipe_fd)
 {
         char byte;
@@ -218,10 +243,18 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, int pipe_fd)
         /* EOF: the supervisor is gone, however it went. */
         while (read(pipe_fd, &byte, 1) < 0 && errno == EINTR)
                 ;
-        if (cg->fd >= 0) {
+        /* Gone already (the supervisor's clean teardown), or made anew by a newer
+         * machine of the same name: nothing of ours to sweep. */
+        if (cg->fd >= 0 && same_cgroup(cg->fd, cg->path)) {
                 (void)cgroup_kill(cg);
-                wait_unpopulated(cg);
-                (void)rmdir_cgroup_tree(AT_FDCWD, cg->path);
+                wait_unpopulated(cg->fd);
+                /* The guest's PID 1 is no child of ours: until the host's init reaps it,
+                 * the kernel may still call the cgroup busy. Keep trying for a minute. */
+                for (int i = 0; i < 600 && same_cgroup(cg->fd, cg->path); i++) {
+                        if (rmdir_cgroup_tree(AT_FDCWD, cg->path) != -EBUSY)
+                                break;
+                        (void)usleep(100000);
+                }
         }
         _exit(0);
 }

@@ -146,21 +146,12 @@ int dev_console_create(int root_fd)
         return TAKE_FD(master);
 }
 
-int dev_console_attach(bool take_ctty)
+int dev_console_attach(void)
 {
-        int fd;
+        int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
 
-        if (take_ctty && setsid() < 0)
-                return negative_errno();
-        fd = open("/dev/console", O_RDWR | (take_ctty ? 0 : O_NOCTTY));
         if (fd < 0)
                 return negative_errno();
-        if (take_ctty && ioctl(fd, TIOCSCTTY, 0) < 0) {
-                int r = negative_errno();
-
-                close(fd);
-                return r;
-        }
         for (int i = 0; i < 3; i++)
                 if (dup2(fd, i) < 0) {
                         int r = negative_errno();

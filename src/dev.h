@@ -12,6 +12,7 @@ int dev_setup(int root_fd, bool with_console);
  * master fd, which the supervisor relays, or -errno. */
 int dev_console_create(int root_fd);
 
-/* In the guest after pivot_root: makes /dev/console stdin, stdout and stderr. The caller
- * becomes a session leader with the console as its controlling terminal when TAKE_CTTY. */
-int dev_console_attach(bool take_ctty);
+/* In the guest after pivot_root: makes /dev/console stdin, stdout and stderr, without
+ * making it our controlling terminal: as the kernel starts init, so that init can hand
+ * the console to a shell of its own (busybox init's askfirst needs that). */
+int dev_console_attach(void);

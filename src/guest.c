@@ -149,8 +149,12 @@ _noreturn_ static void exec_init(const struct guest_setup *setup, char **env)
 {
         const struct machine *m = setup->machine;
         char **argv = NULL;
-        int r = setup->with_console ? dev_console_attach(true) : 0;
+        int r = 0;
 
+        /* A session of its own for init, with no controlling terminal yet. */
+        (void)setsid();
+        if (setup->with_console)
+                r = dev_console_attach();
         if (r < 0)
                 guest_fail(setup->sync_fd, r, "Failed to attach /dev/console");
         (void)strv_extend(&argv, m->init_path);

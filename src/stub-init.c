@@ -39,7 +39,7 @@ _noreturn_ void stub_init_main(char **argv, char **envp, bool with_console)
         int signal_fd, status = 0;
         pid_t command;
 
-        if (with_console && dev_console_attach(false) < 0)
+        if (with_console && dev_console_attach() < 0)
                 _exit(EXIT_SETUP_FAILED);
 
         sigemptyset(&mask);

@@ -61,8 +61,9 @@ require_root() {
 }
 
 cleanup_work() {
-        # Anything a test left running is killed before its files go.
-        pkill -KILL -x machined-lite 2>/dev/null
+        # Anything this test left running is killed before its files go (only ours:
+        # other machines on the host are not the test's business).
+        [ -n "$WORK" ] && pkill -KILL -f -- "-D $WORK/" 2>/dev/null
         [ -n "$WORK" ] && rm -rf "$WORK"
 }
 
@@ -143,10 +144,12 @@ host_snapshot() {
         host_state > "$WORK/host-before"
 }
 
-# host_unchanged DESCRIPTION: waits a little for the sweeper, then compares.
+# host_unchanged DESCRIPTION: compares, giving the sweeper time to finish (after a
+# SIGKILL of machined-lite it waits for the host's init to reap the guest's PID 1,
+# which this VM's init does only every few seconds).
 host_unchanged() {
         local i
-        for i in $(seq 50); do
+        for i in $(seq 300); do
                 host_state > "$WORK/host-after"
                 cmp -s "$WORK/host-before" "$WORK/host-after" && break
                 sleep 0.1
@@ -158,14 +161,41 @@ host_unchanged() {
         fi
 }
 
-# guest_leader SUPERVISOR-PID: the guest's PID 1 as the host sees it (our only child).
+# guest_leader SUPERVISOR-PID: the guest's PID 1 as the host sees it: the child of
+# the supervisor that lives in another PID namespace (a short-lived fork of the
+# supervisor's own, before the guest exists, does not count).
 guest_leader() {
-        local i pid
-        for i in $(seq 100); do
-                pid=$(pgrep -P "$1" | head -1)
-                [ -n "$pid" ] && { echo "$pid"; return 0; }
+        local i pid own
+        own=$(readlink /proc/self/ns/pid)
+        for i in $(seq 200); do
+                for pid in $(pgrep -P "$1"); do
+                        if [ "$(readlink /proc/$pid/ns/pid 2>/dev/null)" != "$own" ] &&
+                                [ -e /proc/$pid/ns/pid ]; then
+                                echo "$pid"
+                                return 0
+                        fi
+                done
                 sleep 0.05
         done
+        return 1
+}
+
+# wait_running LEADER-PID: polls systemctl is-system-running inside the guest until
+# it says running or degraded (printed), for at most 60 s. Until the guest's systemd
+# has made /run/systemd/system, systemctl says "offline"; that is not an answer yet.
+wait_running() {
+        local i state
+        for i in $(seq 600); do
+                state=$(in_guest "$1" /bin/systemctl is-system-running 2>/dev/null)
+                case $state in
+                running | degraded | maintenance | stopping)
+                        echo "$state"
+                        return 0
+                        ;;
+                esac
+                sleep 0.1
+        done
+        echo "${state:-no answer} after 60 s"
         return 1
 }
 

@@ -18,6 +18,11 @@ skipped):
     expect-not SEC REGEX  watch the output for SEC seconds; REGEX must not appear
     send TEXT           write TEXT (with Python escapes: \\r \\x1d ...) to the master
     sendline TEXT       the same, followed by \\r (what the Enter key sends)
+    prompt REGEX        the shell prompt's regex, for the command steps below
+    command TEXT        wait for the next prompt (like expect, but printed as
+                        "prompt: TEXT"), then sendline TEXT. Typing only at a prompt
+                        keeps the kernel from echoing typed-ahead text before the shell
+                        has its terminal in the mode it reads lines in
     winsize ROWS COLS   set the window size on the master (TIOCSWINSZ): the kernel then
                         sends SIGWINCH to the terminal's foreground process group
     signal SIG          send a signal (name or number) to the command
@@ -25,14 +30,18 @@ skipped):
     check-raw           print "raw: yes" when the terminal is in raw mode (no ICANON, no
                         ECHO, no ISIG), else "raw: no"
     check-winsize       print "winsize: ROWS COLS" of the terminal
+    check-running       print "running: yes" while the command runs, else "running: no"
     wait [SEC]          wait (10 s unless given) for the command to exit
 
-Printed on stdout, one line each: "match: ...", "expect-not-ok: REGEX",
-"expect-not-seen: REGEX => TEXT", "raw: ...", "winsize: ...", and on a failed step
-"harness-fail: WHY" with the output's tail (the command is then killed). At the end
-always "exit-status: N" (128+N for a signal, "none" when it was killed by us),
-"elapsed: SEC" (from start to exit) and "termios: same" or "termios: changed: ...",
-comparing the pty's settings before the start and after the exit.
+Printed on stdout, one line each: first "pty: /dev/pts/N" and "pty-dev: N" (the
+pty's name on the host, and the device of the devpts it is on), then as the steps go
+"match: ...", "prompt: ...", "expect-not-ok: REGEX", "expect-not-seen: REGEX => TEXT",
+"raw: ...", "winsize: ...", "running: ...", and for a failed step "harness-fail: WHY;
+output tail: ..." (the command is then killed: SIGTERM, SIGKILL a second later). At
+the end always "exit-status: N" (128+N for a signal; "killed-by-harness (N)" after a
+failed step), "elapsed: SEC" (from the start to the exit) and "termios: same" or
+"termios: changed: ...", which compares the pty's settings before the start with those
+after the exit.
 
 The harness exits with the command's exit status when every step worked, with 255
 when a step failed.
@@ -144,7 +153,7 @@ class Session:
         if time.monotonic() >= self.deadline:
             raise StepFailed("overall timeout reached")
 
-    def expect(self, regex, timeout):
+    def expect(self, regex, timeout, key="match"):
         pattern = re.compile(regex.encode(), re.S)
         end = time.monotonic() + timeout
         while True:
@@ -152,7 +161,7 @@ class Session:
             if m:
                 self.pos = m.end()
                 text = m.group(1) if pattern.groups else m.group(0)
-                out("match: " + printable(text if text is not None else b""))
+                out("%s: %s" % (key, printable(text if text is not None else b"")))
                 return
             self.check_deadline()
             if time.monotonic() >= end:
@@ -246,6 +255,13 @@ def run_step(session, line, state):
         state["timeout"] = float(rest)
     elif word == "expect":
         session.expect(rest, state["timeout"])
+    elif word == "prompt":
+        state["prompt"] = rest
+    elif word == "command":
+        if "prompt" not in state:
+            raise StepFailed("command before any prompt step")
+        session.expect(state["prompt"], state["timeout"], key="prompt")
+        session.send(codecs.escape_decode(rest.encode())[0] + b"\r")
     elif word == "expect-not":
         seconds, _, regex = rest.partition(" ")
         session.expect_not(float(seconds), regex)
@@ -263,6 +279,8 @@ def run_step(session, line, state):
         lflag = termios.tcgetattr(session.slave)[3]
         raw = not (lflag & (termios.ICANON | termios.ECHO | termios.ISIG))
         out("raw: " + ("yes" if raw else "no"))
+    elif word == "check-running":
+        out("running: " + ("no" if session.poll_exit() else "yes"))
     elif word == "check-winsize":
         out("winsize: %d %d" % session.get_winsize())
     elif word == "wait":
@@ -287,6 +305,8 @@ def main():
     steps = [line for line in steps if line.strip() and not line.startswith("#")]
 
     session = Session(command, args.rows, args.cols, args.log, time.monotonic() + args.timeout)
+    out("pty: " + os.ttyname(session.slave))
+    out("pty-dev: %d" % os.fstat(session.slave).st_dev)
     state = {"timeout": 5.0}
     failed = False
     try:

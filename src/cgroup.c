@@ -2,7 +2,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <libmount.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,70 +16,50 @@
 #include "cgroup.h"
 #include "log.h"
 #include "util/macro.h"
+#include "util/mountinfo.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
 #endif
 
 /* Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on a unified host,
- * /sys/fs/cgroup/unified on a hybrid one (v1 controllers beside it). */
+ * /sys/fs/cgroup/unified on a hybrid one (v1 controllers beside it). statfs() of these
+ * two answers at once, as systemd checks; only a host that mounts it elsewhere costs a
+ * look through the mount table. */
+static const char *const cgroup2_mount_points[] = { "/sys/fs/cgroup", "/sys/fs/cgroup/unified", NULL };
+
 static int find_cgroup2_mount(char **ret)
 {
-        struct libmnt_table *table = mnt_new_table();
-        struct libmnt_iter *iter = mnt_new_iter(MNT_ITER_FORWARD);
-        struct libmnt_fs *fs;
-        char *found = NULL;
-        int r = -ENOMEM;
+        for (size_t i = 0; cgroup2_mount_points[i]; i++) {
+                struct statfs fs;
 
-        if (!table || !iter)
-                goto out;
-        r = mnt_table_parse_file(table, "/proc/self/mountinfo");
-        if (r < 0)
-                goto out;
-        while (mnt_table_next_fs(table, iter, &fs) == 0) {
-                const char *target = mnt_fs_get_target(fs);
-
-                if (!mnt_fs_match_fstype(fs, "cgroup2") || !target)
-                        continue;
-                /* Prefer the well-known places over some other mount of the hierarchy. */
-                if (!found || strcmp(target, "/sys/fs/cgroup") == 0 ||
-                    (strcmp(target, "/sys/fs/cgroup/unified") == 0 && strcmp(found, "/sys/fs/cgroup") != 0)) {
-                        free(found);
-                        found = strdup(target);
-                        if (!found) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
+                if (statfs(cgroup2_mount_points[i], &fs) >= 0 && fs.f_type == CGROUP2_SUPER_MAGIC) {
+                        *ret = strdup(cgroup2_mount_points[i]);
+                        return *ret ? 0 : -ENOMEM;
                 }
         }
-        r = found ? 0 : -ENOMEDIUM;
-        *ret = found;
-out:
-        mnt_free_iter(iter);
-        mnt_unref_table(table);
-        return r;
+        return mountinfo_find("cgroup2", cgroup2_mount_points, ret);
 }
 
 /* Our own cgroup on the v2 hierarchy: the "0::" line of /proc/self/cgroup. */
 static int own_cgroup(char **ret)
 {
-        _cleanup_free_ char *line = NULL;
-        size_t size = 0;
-        FILE *f = fopen("/proc/self/cgroup", "re");
-        int r = -ENOMEDIUM;
+        _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+        char content[8192], *line;
+        ssize_t n;
 
-        if (!f)
+        if (fd < 0)
                 return negative_errno();
-        while (getline(&line, &size, f) > 0) {
-                if (strncmp(line, "0::", 3) != 0)
-                        continue;
-                line[strcspn(line, "\n")] = '\0';
-                *ret = strdup(line + 3);
-                r = *ret ? 0 : -ENOMEM;
-                break;
-        }
-        fclose(f);
-        return r;
+        n = read(fd, content, sizeof(content) - 1);
+        if (n < 0)
+                return negative_errno();
+        content[n] = '\0';
+        line = strncmp(content, "0::", 3) == 0 ? content : strstr(content, "\n0::");
+        if (!line)
+                return -ENOMEDIUM;
+        line += line == content ? 3 : 4;
+        *ret = strndup(line, strcspn(line, "\n"));
+        return *ret ? 0 : -ENOMEM;
 }
 
 /* 1 if a process is in the cgroup or below, 0 if not, -errno. */

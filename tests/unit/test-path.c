@@ -7,6 +7,7 @@
 
 #include "test.h"
 #include "util/macro.h"
+#include "util/mountinfo.h"
 #include "util/path.h"
 #include "util/strv.h"
 
@@ -103,8 +104,23 @@ static void test_strv(void)
         strv_free(l);
 }
 
+static void test_mountinfo(void)
+{
+        static const char *const preferred[] = { "/nowhere", "/proc", NULL };
+        char *found = NULL;
+
+        /* libmount reads this process's own mount table: /proc is always there. */
+        CHECK(mountinfo_find("proc", preferred, &found) == 0);
+        CHECK(found && strcmp(found, "/proc") == 0);
+        free(found);
+        found = NULL;
+        CHECK(mountinfo_find("no-such-filesystem-type", preferred, &found) == -ENOMEDIUM);
+        CHECK(found == NULL);
+}
+
 int main(void)
 {
+        test_mountinfo();
         test_machine_names();
         test_last_component();
         test_open_in_root();

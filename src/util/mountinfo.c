@@ -68,9 +68,7 @@ static int find_in_table(const struct libmount_api *api, struct libmnt_table *ta
         if (r < 0)
                 return r;
         while (api->next_fs(table, iter, &fs) == 0) {
-                const char *target = api->get_target(fs);
-
-                const char *type = api->get_fstype(fs);
+                const char *target = api->get_target(fs), *type = api->get_fstype(fs);
 
                 if (!target || !type || strcmp(type, fstype) != 0)
                         continue;

@@ -149,12 +149,8 @@ _noreturn_ static void exec_init(const struct guest_setup *setup, char **env)
 {
         const struct machine *m = setup->machine;
         char **argv = NULL;
-        int r = 0;
+        int r = setup->with_console ? dev_console_attach() : 0;
 
-        /* A session of its own for init, with no controlling terminal yet. */
-        (void)setsid();
-        if (setup->with_console)
-                r = dev_console_attach();
         if (r < 0)
                 guest_fail(setup->sync_fd, r, "Failed to attach /dev/console");
         (void)strv_extend(&argv, m->init_path);
@@ -177,6 +173,11 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
         if (sync_fd > 3)
                 (void)close_range(3, (unsigned)sync_fd - 1, 0);
         (void)close_range((unsigned)sync_fd + 1, ~0U, 0);
+        /* A session of our own, without a controlling terminal: else /dev/tty in the
+         * guest would open the user's terminal, and TIOCSTI on it type into the host's
+         * shell. Only the guest's own console pty can become its terminal. */
+        if (setsid() < 0)
+                _exit(EXIT_SETUP_FAILED);
         sigemptyset(&all);
         (void)sigprocmask(SIG_SETMASK, &all, NULL);
 

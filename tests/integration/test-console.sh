@@ -181,6 +181,18 @@ rc=$?
 check_eq "pipe without a terminal: runs (exit 0)" "0" "$rc"
 check_eq "pipe without a terminal: the guest writes to our stdout" "guest-ran" "$out"
 
+# --- the guest never reaches the user's terminal through /dev/tty: machined-lite runs
+# here in a session whose controlling terminal is the harness's pty, with its stdio
+# away from it (pipe mode); the guest is in a session of its own, without a terminal.
+next_machine
+drive devtty -- /bin/sh -c "'$ML' run -M $MACHINE --console=pipe -D '$TREE' -- /bin/sh -c \
+        'cut -d\" \" -f7 /proc/self/stat; (exec 3<>/dev/tty) 2>/dev/null && echo tty-opened || echo no-tty' \
+        </dev/null >'$WORK/devtty.out' 2>&1" <<'EOF'
+wait 10
+EOF
+check_eq "no terminal in the guest: tty_nr 0, /dev/tty does not open the user's terminal" "0
+no-tty" "$(cat "$WORK/devtty.out")"
+
 # --- 7: boot busybox init on an interactive console, shell, poweroff
 next_machine
 drive boot -- "$ML" boot -M "$MACHINE" -D "$TREE" <<'EOF'

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -17,6 +16,7 @@
 #include "log.h"
 #include "util/macro.h"
 #include "util/mountinfo.h"
+#include "util/proctitle.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -213,9 +213,10 @@ static bool same_cgroup(int fd, const char *path)
 
 _noreturn_ static void sweeper_main(struct guest_cgroup *cg, int pipe_fd)
 {
-        char byte;
+        char byte, title[4096];
 
-        (void)prctl(PR_SET_NAME, "ml-sweeper");
+        snprintf(title, sizeof(title), "ml-sweeper %s", cg->path);
+        proctitle_set(title);
         (void)close_range(3, (unsigned)pipe_fd - 1, 0);
         (void)close_range((unsigned)pipe_fd + 1, ~0U, 0);
         cg->fd = open(cg->path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);

@@ -49,6 +49,7 @@ static void restore_terminal(struct console_relay *relay)
         if (relay->terminal_raw) {
                 (void)tcsetattr(STDIN_FILENO, TCSADRAIN, &relay->saved_termios);
                 relay->terminal_raw = false;
+                log_terminal_raw = false;
         }
 }
 
@@ -235,6 +236,7 @@ int console_relay_start(struct console_relay *relay, sd_event *event, int master
                         cfmakeraw(&raw);
                         if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) >= 0) {
                                 relay->terminal_raw = true;
+                                log_terminal_raw = true;
                                 exit_relay = relay;
                                 (void)atexit(restore_terminal_at_exit);
                         }

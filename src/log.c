@@ -6,6 +6,7 @@
 #include "log.h"
 
 bool log_quiet = false;
+bool log_terminal_raw = false;
 
 static void log_write(int error, const char *format, va_list ap)
 {
@@ -14,7 +15,10 @@ static void log_write(int error, const char *format, va_list ap)
         /* %m in the format expands to the error we were given, not to whatever errno holds now. */
         errno = error < 0 ? -error : error;
         vsnprintf(line, sizeof(line), format, ap);
-        fprintf(stderr, "machined-lite: %s\n", line);
+        if (log_terminal_raw)
+                fprintf(stderr, "\r\nmachined-lite: %s\r\n", line);
+        else
+                fprintf(stderr, "machined-lite: %s\n", line);
 }
 
 int log_error_errno(int error, const char *format, ...)

@@ -8,6 +8,9 @@
 
 /* Set once by main() from -q/--quiet; only informational messages obey it. */
 extern bool log_quiet;
+/* Set while the user's terminal is in raw mode (interactive console): lines then need
+ * "\r\n" to start at the left margin, and a message may interrupt a guest's line. */
+extern bool log_terminal_raw;
 
 /* Prints "machined-lite: MESSAGE" on stderr, with %m standing for the error given.
  * Returns the error (always negative), so a caller can write

@@ -108,7 +108,7 @@ static int resolve_init(struct machine *m, int root_fd)
         if (m->init) {
                 r = check_init(m, root_fd, m->init);
                 if (r == -ENOENT)
-                        return log_error_errno(r, "Init %s given with --init does not exist in %s", m->init, m->root);
+                        return log_error_errno(r, "Init %s given with --init does not exist in %s (give a path inside the tree)", m->init, m->root);
                 return r;
         }
         for (size_t i = 0; i < ELEMENTSOF(init_candidates); i++) {
@@ -158,7 +158,7 @@ static int resolve_root(struct machine *m)
         if (!absolute)
                 return log_error_errno(-errno, "Cannot resolve machine tree %s: %m", m->root);
         if (strcmp(absolute, "/") == 0)
-                return log_error_errno(-EINVAL, "Refusing to boot the host's own root directory as a machine");
+                return log_error_errno(-EINVAL, "Refusing to boot the host's own root directory as a machine (give a tree with -D DIR)");
         free(m->root);
         m->root = TAKE_PTR(absolute);
         return 0;

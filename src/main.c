@@ -6,12 +6,14 @@
 #include "machine.h"
 #include "options.h"
 #include "supervisor.h"
+#include "util/proctitle.h"
 
 int main(int argc, char *argv[])
 {
         struct machine m = { .console = CONSOLE_DEFAULT };
         int r;
 
+        proctitle_init(argc, argv);
         r = parse_argv(argc, argv, &m);
         if (r != PARSE_CONTINUE) {
                 machine_done(&m);

@@ -10,6 +10,7 @@
 
 #include "dev.h"
 #include "guest.h"
+#include "util/proctitle.h"
 
 /* The signals a shell or a service manager sends to ask for something; PID 1 ignores
  * them by default, so we catch them and hand them on to the command. */
@@ -29,7 +30,8 @@ _noreturn_ static void run_command(char **argv, char **envp, const sigset_t *ori
         /* PATH from the guest environment, as a shell would look it up there. */
         environ = envp;
         execvp(argv[0], argv);
-        fprintf(stderr, "machined-lite: cannot run %s in the guest: %s\n", argv[0], strerror(errno));
+        fprintf(stderr, "machined-lite: cannot run %s in the guest: %s (the command is looked up inside the tree, with PATH=%s)\n",
+                argv[0], strerror(errno), getenv("PATH") ?: "");
         _exit(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
 }
 
@@ -39,6 +41,8 @@ _noreturn_ void stub_init_main(char **argv, char **envp, bool with_console)
         int signal_fd, status = 0;
         pid_t command;
 
+        /* What the guest's ps shows for PID 1, instead of our host command line. */
+        proctitle_set("ml-init");
         if (with_console && dev_console_attach() < 0)
                 _exit(EXIT_SETUP_FAILED);
 

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -209,6 +211,28 @@ static void supervisor_done(struct supervisor *s)
         (void)cgroup_remove(&s->cgroup);
 }
 
+/* One tree, one writer: a machine holds a BSD lock on its tree's directory for its
+ * whole life, shared with --read-only (several read-only machines may share a tree),
+ * exclusive otherwise. The lock goes with our last fd, however we end. */
+static int lock_tree(const struct machine *m, int *ret_fd)
+{
+        int fd = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd < 0)
+                return log_error_errno(-errno, "Cannot open machine tree %s: %m", m->root);
+        if (flock(fd, (m->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+                int r = -errno;
+
+                close(fd);
+                if (r == -EWOULDBLOCK)
+                        return log_error_errno(-EBUSY, "Machine tree %s is in use by another machine (several can share a tree only all with --read-only)",
+                                               m->root);
+                return log_error_errno(r, "Cannot lock machine tree %s: %m", m->root);
+        }
+        *ret_fd = fd;
+        return 0;
+}
+
 static int block_signals(void)
 {
         sigset_t mask;
@@ -230,6 +254,7 @@ int supervisor_run(const struct machine *m)
                 .pidfd = -1,
                 .console = { .master = -1 },
         };
+        _cleanup_close_ int tree_lock = -EBADF;
         int master = -1, r, exit_code;
 
         s.console_mode = console_mode_pick(m->console, m->verb);
@@ -239,6 +264,9 @@ int supervisor_run(const struct machine *m)
                 return EXIT_USAGE;
         }
 
+        r = lock_tree(m, &tree_lock);
+        if (r < 0)
+                return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
         r = block_signals();
         if (r < 0)
                 return log_error_errno(r, "Cannot block signals: %m"), EXIT_SETUP_FAILED;

@@ -114,6 +114,7 @@ debian_tree() {
                                         { tail -5 "$CACHE_DIR/debootstrap.log" >&2; exit 1; }
                                 # Container Interface: an empty machine-id is filled by the guest's systemd.
                                 : > "$tree.tmp/etc/machine-id"
+                                rm -f "$tree.tmp/var/lib/dbus/machine-id"
                                 mv "$tree.tmp" "$tree"
                         fi
                 ) 9>"$CACHE_DIR/.lock" || skip "debootstrap of the Debian tree failed (is deb.debian.org reachable?)"
@@ -133,7 +134,7 @@ host_state() {
         awk '{ print $5 }' /proc/self/mountinfo | sort
         echo "--- processes"
         # Zombies hold nothing; this VM's PID 1 reaps orphans only now and then.
-        ps -eo pid=,stat=,comm= | awk '$2 !~ /Z/ && ($3 == "machined-lite" || $3 == "ml-sweeper")'
+        ps -eo pid=,stat=,comm= | awk '$2 !~ /Z/ && ($3 == "machined-lite" || $3 == "ml-sweeper" || $3 == "ml-init")'
         echo "--- cgroups"
         [ -n "$cg" ] && find "$cg" -name 'machine-*' -type d | sort
         echo "--- loop devices"

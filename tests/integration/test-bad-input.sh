@@ -79,14 +79,35 @@ bad "a command that is not executable in the guest" 126 "cannot run /etc/passwd 
 "$ML" run -q --console=pipe -D "$TREE" -- /bin/sleep 5 </dev/null >/dev/null 2>&1 &
 sup=$!
 guest_leader $sup >/dev/null
-"$ML" run -q --console=pipe -D "$TREE" -- /bin/true </dev/null >/dev/null 2>"$WORK/stderr"
+make_busybox_tree "$WORK/second"
+"$ML" run -q --console=pipe -M badbox -D "$WORK/second" -- /bin/true </dev/null >/dev/null 2>"$WORK/stderr"
 rc=$?
-check_eq "a second machine of the same name: exit 5" 5 "$rc"
+check_eq "a second machine of the same name (another tree): exit 5" 5 "$rc"
 check_match "and says so" "A machine named badbox is already running" "$(cat "$WORK/stderr")"
 check "the first machine is unharmed" kill -0 $sup
 kill -TERM $sup
 wait $sup
 host_unchanged "after the name clash"
+
+# The same tree under another name: one writer per tree; read-only machines share it.
+"$ML" run -q --console=pipe -D "$TREE" -- /bin/sleep 5 </dev/null >/dev/null 2>&1 &
+sup=$!
+guest_leader $sup >/dev/null
+"$ML" run -q --console=pipe -M other -D "$TREE" -- /bin/true </dev/null >/dev/null 2>"$WORK/stderr"
+check_eq "the same tree under another name, while it runs: exit 5" 5 "$?"
+check_match "and says the tree is in use" "Machine tree $TREE is in use by another machine" "$(cat "$WORK/stderr")"
+kill -TERM $sup
+wait $sup
+"$ML" run -q --console=pipe --read-only -D "$TREE" -- /bin/sleep 3 </dev/null >/dev/null 2>&1 &
+sup=$!
+guest_leader $sup >/dev/null
+"$ML" run -q --console=pipe --read-only -M other -D "$TREE" -- /bin/true </dev/null >/dev/null 2>"$WORK/stderr"
+check_eq "two read-only machines share a tree" 0 "$?"
+"$ML" run -q --console=pipe -M third -D "$TREE" -- /bin/true </dev/null >/dev/null 2>"$WORK/stderr"
+check_eq "but a writable one is refused while a read-only one runs" 5 "$?"
+kill -TERM $sup
+wait $sup
+host_unchanged "after the tree clashes"
 
 tree_listing > "$WORK/tree-after"
 check "no bad input changed the tree" cmp -s "$WORK/tree-before" "$WORK/tree-after"

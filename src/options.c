@@ -48,7 +48,7 @@ static void help(void)
                "Exit codes: the command's status (run), 0 when the guest powered off and 133 when it\n"
                "rebooted (boot), 128+N when PID 1 died of signal N; otherwise 1 setup failed, 2 bad\n"
                "command line, 3 not root, 4 bad tree (missing, not a directory, no usable init),\n"
-               "5 a machine of that name is running, 126/127 the command cannot be run / is not found.\n",
+               "5 that name or tree is in use, 126/127 the command cannot be run / is not found.\n",
                MACHINED_LITE_VERSION);
 }
 

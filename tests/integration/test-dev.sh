@@ -25,6 +25,11 @@ if [ -n "$tun" ]; then
 a:c8" "$out"
 fi
 
+out=$(run autopipe -- /bin/sh -c 'test -e /dev/console && echo console; echo direct')
+check_eq "autopipe without a terminal is pipe: no console, output as it is" "direct" "$out"
+out=$("$ML" run -q --console=passive -D "$TREE" -- /bin/sh -c 'test -c /dev/console && echo console-there > /dev/console; echo dropped; exit 3' </dev/null 2>&1)
+check_eq "passive: a console exists, its output is dropped, the status passed on" "3 " "$? $out"
+
 out=$(run pipe -- /bin/sh -c 'for d in null zero full random urandom tty; do stat -c "%n %F %t:%T %a" /dev/$d; done')
 check_eq "device nodes have the right numbers and modes" "/dev/null character special file 1:3 666
 /dev/zero character special file 1:5 666

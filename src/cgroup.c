@@ -140,9 +140,10 @@ static int make_cgroup(const char *path, const char *machine_name)
         return 0;
 }
 
-int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret)
+/* The absolute path of the cgroup we run in, on the cgroup v2 hierarchy. */
+static int own_cgroup_path(char **ret)
 {
-        _cleanup_free_ char *mount_point = NULL, *own = NULL, *path = NULL;
+        _cleanup_free_ char *mount_point = NULL, *own = NULL;
         int r;
 
         r = find_cgroup2_mount(&mount_point);
@@ -154,20 +155,109 @@ int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret)
         r = own_cgroup(&own);
         if (r < 0)
                 return log_error_errno(r, "Cannot find our cgroup v2 in /proc/self/cgroup: %m");
-        if (asprintf(&path, "%s%s/machine-%s", mount_point, strcmp(own, "/") == 0 ? "" : own, machine_name) < 0)
+        if (asprintf(ret, "%s%s", mount_point, strcmp(own, "/") == 0 ? "" : own) < 0)
                 return -ENOMEM;
+        return 0;
+}
 
-        r = make_cgroup(path, machine_name);
-        if (r < 0)
-                return r;
+static int open_guest_cgroup(char *path, struct guest_cgroup *ret)
+{
+        int r;
+
         ret->fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         if (ret->fd < 0) {
                 r = log_error_errno(-errno, "Cannot open cgroup %s: %m", path);
                 (void)rmdir(path);
+                free(path);
                 return r;
         }
-        ret->path = TAKE_PTR(path);
+        ret->path = path;
         return 0;
+}
+
+int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret)
+{
+        _cleanup_free_ char *own = NULL, *path = NULL;
+        int r;
+
+        r = own_cgroup_path(&own);
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s/machine-%s", own, machine_name) < 0)
+                return -ENOMEM;
+        r = make_cgroup(path, machine_name);
+        if (r < 0)
+                return r;
+        return open_guest_cgroup(TAKE_PTR(path), ret);
+}
+
+static int write_cgroup_file(const char *dir, const char *file, const char *value)
+{
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        size_t n = strlen(value);
+
+        if (asprintf(&path, "%s/%s", dir, file) < 0)
+                return -ENOMEM;
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        return write(fd, value, n) == (ssize_t)n ? 0 : negative_errno();
+}
+
+/* Hands every controller the unit has on to its children, one by one: one the kernel
+ * refuses (a threaded-only one, say) must not keep the others from the guest. */
+static void enable_controllers(const char *unit)
+{
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char controllers[1024], *name, *save = NULL;
+        ssize_t n;
+
+        if (asprintf(&path, "%s/cgroup.controllers", unit) < 0)
+                return;
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || (n = read(fd, controllers, sizeof(controllers) - 1)) < 0)
+                return;
+        controllers[n] = '\0';
+        for (name = strtok_r(controllers, " \n", &save); name; name = strtok_r(NULL, " \n", &save)) {
+                char enable[64];
+
+                snprintf(enable, sizeof(enable), "+%s", name);
+                (void)write_cgroup_file(unit, "cgroup.subtree_control", enable);
+        }
+}
+
+int cgroup_create_delegated(const char *machine_name, struct guest_cgroup *ret)
+{
+        _cleanup_free_ char *unit = NULL, *supervisor = NULL, *payload = NULL, *own = NULL;
+        char *slash;
+        int r;
+
+        r = own_cgroup(&own);
+        if (r >= 0 && strcmp(own, "/") == 0)
+                return log_error_errno(-EINVAL, "--keep-unit: we run in the root cgroup, not in a unit's "
+                                                "(start machined-lite from a unit with Delegate=yes, or drop --keep-unit)");
+        r = own_cgroup_path(&unit);
+        if (r < 0)
+                return r;
+        /* Already moved (a restart of ours inside the same unit): the unit is one up. */
+        slash = strrchr(unit, '/');
+        if (slash && strcmp(slash, "/supervisor") == 0)
+                *slash = '\0';
+        if (asprintf(&supervisor, "%s/supervisor", unit) < 0 || asprintf(&payload, "%s/payload", unit) < 0)
+                return -ENOMEM;
+        if (mkdir(supervisor, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(-errno, "Cannot create cgroup %s (does the unit have Delegate=yes?): %m", supervisor);
+        r = write_cgroup_file(supervisor, "cgroup.procs", "0");
+        if (r < 0)
+                return log_error_errno(r, "Cannot move into cgroup %s: %m", supervisor);
+        r = make_cgroup(payload, machine_name);
+        if (r < 0)
+                return r;
+        /* With no process left in the unit's own cgroup, its controllers can go down. */
+        enable_controllers(unit);
+        return open_guest_cgroup(TAKE_PTR(payload), ret);
 }
 
 int cgroup_kill(const struct guest_cgroup *cg)

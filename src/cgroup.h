@@ -14,6 +14,11 @@ struct guest_cgroup {
  * reused; a populated one is -EBUSY (a machine of that name is running). */
 int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret);
 
+/* In the unit we run in (our scope, or with --keep-unit the service), which systemd
+ * delegated to us: we move into <unit>/supervisor, the guest gets <unit>/payload, and
+ * every controller the unit has is enabled for both, so the guest's init can use them. */
+int cgroup_create_delegated(const char *machine_name, struct guest_cgroup *ret);
+
 /* Starts a small process outside the guest that outlives us: when we are gone, by a clean
  * exit or SIGKILL, it kills what is left in the guest's cgroup and removes it, so that
  * the host keeps no cgroup of a dead machine. */

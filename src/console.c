@@ -12,6 +12,7 @@
 #include "console.h"
 #include "log.h"
 #include "util/macro.h"
+#include "util/time.h"
 
 #define ESCAPE_CHAR 0x1d              /* Ctrl-] */
 #define ESCAPE_WINDOW_USEC 1000000ULL
@@ -34,14 +35,6 @@ enum console_mode console_mode_pick(enum console_mode requested, enum verb verb)
         default:
                 return requested;
         }
-}
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static void restore_terminal(struct console_relay *relay)

@@ -121,6 +121,7 @@ static char **guest_environment(const struct machine *m)
         (void)strv_extend(&env, "HOME=/root");
         (void)strv_extend(&env, "USER=root");
         (void)strv_extend(&env, "LOGNAME=root");
+        (void)strv_extend(&env, "NOTIFY_SOCKET=" GUEST_NOTIFY_SOCKET);
         if (term) {
                 char line[256];
 
@@ -133,16 +134,14 @@ static char **guest_environment(const struct machine *m)
         return env;
 }
 
-static void send_console(const struct guest_setup *setup, int root_fd)
+/* Hands an fd made in the guest (console pty master, notify socket) to the parent. */
+static void send_fd(const struct guest_setup *setup, enum guest_message_type type, int fd)
 {
-        struct guest_message message = { .type = GUEST_CONSOLE };
-        int master = dev_console_create(root_fd);
+        struct guest_message message = { .type = type };
 
-        if (master < 0)
-                guest_fail(setup->sync_fd, master, "Failed to allocate the console pty");
-        if (guest_message_send(setup->sync_fd, &message, master) < 0)
+        if (guest_message_send(setup->sync_fd, &message, fd) < 0)
                 _exit(EXIT_SETUP_FAILED);
-        close(master);
+        close(fd);
 }
 
 _noreturn_ static void exec_init(const struct guest_setup *setup, char **env)
@@ -204,8 +203,12 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
         r = dev_setup(root_fd, setup->with_console);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to set up /dev in %s", m->root);
-        if (setup->with_console)
-                send_console(setup, root_fd);
+        if (setup->with_console) {
+                r = dev_console_create(root_fd);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to allocate the console pty");
+                send_fd(setup, GUEST_CONSOLE, r);
+        }
         r = mount_proc(root_fd, m->private_network);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to mount /proc in %s", m->root);
@@ -215,6 +218,10 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
         r = mount_run(root_fd, m->uuid);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to mount /run in %s", m->root);
+        r = mount_notify_socket(root_fd);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to make the notify socket %s in the guest", GUEST_NOTIFY_SOCKET);
+        send_fd(setup, GUEST_NOTIFY, r);
         if (sethostname(m->hostname, strlen(m->hostname)) < 0)
                 guest_fail(sync_fd, -errno, "Failed to set the host name %s", m->hostname);
         if (m->private_network) {

@@ -11,6 +11,7 @@
 enum guest_message_type {
         GUEST_GO = 1,       /* parent → child */
         GUEST_CONSOLE,      /* child → parent, with the pty master as SCM_RIGHTS */
+        GUEST_NOTIFY,       /* child → parent, with the guest's notify socket as SCM_RIGHTS */
         GUEST_FAILED,       /* child → parent: text says which step, error the errno */
 };
 
@@ -19,6 +20,9 @@ struct guest_message {
         int error;
         char text[240];
 };
+
+/* Where the guest's init finds the socket for sd_notify() (Container Interface). */
+#define GUEST_NOTIFY_SOCKET "/run/host/notify"
 
 struct guest_setup {
         const struct machine *machine;

@@ -45,6 +45,10 @@ void machine_done(struct machine *m)
         free(m->init_path);
         strv_free(m->setenv);
         strv_free(m->arguments);
+        free(m->slice);
+        for (size_t i = 0; i < m->n_properties; i++)
+                property_done(&m->properties[i]);
+        free(m->properties);
         *m = (struct machine){};
 }
 

@@ -2,7 +2,10 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <systemd/sd-id128.h>
+
+#include "property.h"
 
 /* Exit codes of machined-lite itself (README "Exit codes"). A guest's own status is
  * passed on as it is, so these can only be told apart from it by the message on stderr. */
@@ -61,12 +64,19 @@ struct machine {
         char *init;              /* --init, a path inside the guest */
         char **setenv;           /* --setenv assignments, in order */
         char **arguments;        /* after "--": the command (run) or init's arguments (boot) */
+        bool keep_unit;          /* --keep-unit: stay in the unit we were started in */
+        char *slice;             /* --slice, for our scope */
+        struct property *properties;   /* --property, for our scope */
+        size_t n_properties;
+        int notify_ready;        /* --notify-ready: 1 wait for the guest's READY=1, 0 not, -1 default */
 
         /* Filled by machine_resolve(). */
         enum init_kind init_kind;
         char *init_path;         /* the init to exec, a path inside the guest */
         sd_id128_t uuid;         /* $container_uuid */
 };
+
+#define MACHINE_INIT { .console = CONSOLE_DEFAULT, .notify_ready = -1 }
 
 void machine_done(struct machine *m);
 

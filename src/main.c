@@ -10,7 +10,7 @@
 
 int main(int argc, char *argv[])
 {
-        struct machine m = { .console = CONSOLE_DEFAULT };
+        struct machine m = MACHINE_INIT;
         int r;
 
         proctitle_init(argc, argv);

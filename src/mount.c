@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -216,6 +218,25 @@ int mount_run(int root_fd, sd_id128_t uuid)
                 return r;
         snprintf(text, sizeof(text), SD_ID128_UUID_FORMAT_STR "\n", SD_ID128_FORMAT_VAL(uuid));
         return write_file_at(host, "container-uuid", text, strlen(text), 0444);
+}
+
+int mount_notify_socket(int root_fd)
+{
+        _cleanup_close_ int host = open_in_root(root_fd, "/run/host", O_PATH | O_DIRECTORY, 0);
+        _cleanup_close_ int fd = -EBADF;
+        struct sockaddr_un address = { .sun_family = AF_UNIX };
+
+        if (host < 0)
+                return host;
+        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        if (fd < 0)
+                return negative_errno();
+        /* Bound through the fd of the directory we made, never through a path of the
+         * tree, which could lead elsewhere. */
+        snprintf(address.sun_path, sizeof(address.sun_path), "/proc/self/fd/%d/notify", host);
+        if (bind(fd, (struct sockaddr *)&address, sizeof(address)) < 0)
+                return negative_errno();
+        return TAKE_FD(fd);
 }
 
 /* The host's time zone name, from its /etc/localtime link ("Europe/Berlin"), or NULL. */

@@ -29,6 +29,10 @@ int mount_sys(int root_fd);
 /* /run as a tmpfs, with /run/host/ of the Container Interface. */
 int mount_run(int root_fd, sd_id128_t uuid);
 
+/* Binds a datagram socket at /run/host/notify in the guest (after mount_run()) and
+ * returns it, for the supervisor to read the guest init's READY=1 from. */
+int mount_notify_socket(int root_fd);
+
 /* /etc/resolv.conf and /etc/localtime follow the host's where the guest has none. */
 int mount_etc_follow_host(int root_fd);
 

@@ -39,8 +39,17 @@ static void help(void)
                "      --kill-signal=SIG    Signal that asks PID 1 to shut down (default: SIGRTMIN+3 for\n"
                "                           systemd, SIGUSR2 for busybox init, SIGTERM otherwise)\n"
                "      --init=PATH          The init to boot, a path inside the tree\n"
-               "      --register=MODE      yes, no or auto: register with systemd (auto: when a system\n"
-               "                           bus is there; registration is not built yet, auto means no)\n"
+               "      --register=MODE      yes, no or auto: run in a scope machine-NAME.scope of systemd's and\n"
+               "                           register with systemd-machined (auto: when the host runs systemd)\n"
+               "      --keep-unit          Stay in the unit we were started in (machine@.service) instead of\n"
+               "                           making a scope; it must have Delegate=yes\n"
+               "      --slice=SLICE        The slice of our scope (default: machine.slice)\n"
+               "      --property=NAME=VALUE  A resource setting for our scope: MemoryMax, MemoryHigh,\n"
+               "                           MemoryLow, MemoryMin, MemorySwapMax, CPUWeight, StartupCPUWeight,\n"
+               "                           IOWeight, StartupIOWeight, TasksMax, CPUQuota, DeviceAllow,\n"
+               "                           DevicePolicy, AllowedCPUs, AllowedMemoryNodes\n"
+               "      --notify-ready=BOOL  yes: tell the service manager we are ready only when the guest's\n"
+               "                           init says READY=1 (default for boot); no: as soon as it runs\n"
                "  -q, --quiet              No informational messages\n"
                "  -h, --help               Show this help\n"
                "      --version            Show the version\n"
@@ -104,6 +113,10 @@ enum {
         ARG_KILL_SIGNAL,
         ARG_INIT,
         ARG_REGISTER,
+        ARG_KEEP_UNIT,
+        ARG_SLICE,
+        ARG_PROPERTY,
+        ARG_NOTIFY_READY,
 };
 
 static const struct option options[] = {
@@ -119,6 +132,10 @@ static const struct option options[] = {
         { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
         { "init", required_argument, NULL, ARG_INIT },
         { "register", required_argument, NULL, ARG_REGISTER },
+        { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
+        { "slice", required_argument, NULL, ARG_SLICE },
+        { "property", required_argument, NULL, ARG_PROPERTY },
+        { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
         { "quiet", no_argument, NULL, 'q' },
         {}
 };
@@ -198,6 +215,37 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
                 else
                         return usage_error("--register takes yes, no or auto, not '%s'", value);
                 return 0;
+        case ARG_KEEP_UNIT:
+                m->keep_unit = true;
+                return 0;
+        case ARG_SLICE: {
+                size_t n = strlen(value);
+
+                if (n <= 6 || strcmp(value + n - 6, ".slice") != 0 || strchr(value, '/') ||
+                    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\") != n)
+                        return usage_error("--slice takes a slice unit name like lab.slice, not '%s'", value);
+                return set_string(&m->slice, value);
+        }
+        case ARG_PROPERTY: {
+                struct property *grown = realloc(m->properties, (m->n_properties + 1) * sizeof(*grown));
+                char error[512];
+
+                if (!grown)
+                        return -ENOMEM;
+                m->properties = grown;
+                if (property_parse(value, &m->properties[m->n_properties], error, sizeof(error)) < 0)
+                        return usage_error("%s", error);
+                m->n_properties++;
+                return 0;
+        }
+        case ARG_NOTIFY_READY:
+                if (strcmp(value, "yes") == 0)
+                        m->notify_ready = 1;
+                else if (strcmp(value, "no") == 0)
+                        m->notify_ready = 0;
+                else
+                        return usage_error("--notify-ready takes yes or no, not '%s'", value);
+                return 0;
         case 'q':
                 log_quiet = true;
                 return 0;
@@ -262,6 +310,10 @@ int parse_argv(int argc, char *argv[], struct machine *m)
 
         if (!m->root && !m->name)
                 return usage_error("No machine given: use NAME or -D DIR");
+        if (m->keep_unit && (m->slice || m->n_properties > 0))
+                return usage_error("--slice and --property configure the scope that --keep-unit does not make: set them in the unit");
+        if (m->register_mode == REGISTER_NO && (m->slice || m->n_properties > 0))
+                return usage_error("--slice and --property need registration with systemd, not --register=no");
         if (m->verb == VERB_RUN && !m->arguments)
                 return usage_error("run needs a command after --, e.g. machined-lite run -D DIR -- /bin/sh");
         return PARSE_CONTINUE;

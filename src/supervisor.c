@@ -1,15 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 #include "console.h"
 #include "guest.h"
 #include "log.h"
+#include "register.h"
 #include "supervisor.h"
 #include "util/macro.h"
 
@@ -26,14 +29,18 @@
 struct supervisor {
         const struct machine *machine;
         enum console_mode console_mode;
+        bool notify_ready;           /* READY=1 waits for the guest's own */
         sd_event *event;
+        struct registration registration;
         struct guest_cgroup cgroup;
         int pidfd;
         pid_t pid;
+        int master;                  /* the console pty, until the relay takes it */
+        int notify_fd;               /* the guest's /run/host/notify */
         struct console_relay console;
         bool shutting_down;
         bool killed_by_user;
-        sd_event_source *child_source, *signal_sources[3], *kill_timer;
+        sd_event_source *child_source, *signal_sources[3], *kill_timer, *notify_source;
 };
 
 static const int shutdown_signals[] = { SIGTERM, SIGINT, SIGHUP };
@@ -65,6 +72,7 @@ static int on_shutdown_signal(sd_event_source *source _unused_, const struct sig
                 return 0;
         }
         s->shutting_down = true;
+        (void)sd_notify(false, "STOPPING=1");
         log_info("Got %s: asking machine %s to shut down with %s", sigabbrev_np((int)si->ssi_signo), s->machine->name,
                  sig >= SIGRTMIN ? "SIGRTMIN+3" : sigabbrev_np(sig));
         if (pidfd_send_signal(s->pidfd, sig, NULL, 0) < 0)
@@ -120,7 +128,7 @@ static pid_t clone_guest(struct supervisor *s)
 }
 
 /* Waits for the guest's setup to finish: EOF means init (or the stub init) runs. */
-static int wait_for_guest(struct supervisor *s, int sync_fd, int *ret_master)
+static int wait_for_guest(struct supervisor *s, int sync_fd)
 {
         struct guest_message message;
         int fd, r;
@@ -131,8 +139,10 @@ static int wait_for_guest(struct supervisor *s, int sync_fd, int *ret_master)
                         return log_error_errno(r, "Lost contact with the guest during setup: %m");
                 if (r == 0)
                         return 0;
-                if (message.type == GUEST_CONSOLE && fd >= 0)
-                        *ret_master = fd;
+                if (message.type == GUEST_CONSOLE && fd >= 0 && s->master < 0)
+                        s->master = fd;
+                else if (message.type == GUEST_NOTIFY && fd >= 0 && s->notify_fd < 0)
+                        s->notify_fd = fd;
                 else if (message.type == GUEST_FAILED) {
                         message.text[sizeof(message.text) - 1] = '\0';
                         if (fd >= 0)
@@ -143,7 +153,7 @@ static int wait_for_guest(struct supervisor *s, int sync_fd, int *ret_master)
         }
 }
 
-static int start_guest(struct supervisor *s, int *ret_master)
+static int start_guest(struct supervisor *s)
 {
         struct guest_message go = { .type = GUEST_GO };
         int pair[2], r;
@@ -172,13 +182,36 @@ static int start_guest(struct supervisor *s, int *ret_master)
         }
         close(pair[1]);
 
-        /* Here the parent places the child before it goes on: uid/gid maps and
-         * registration come with later work. */
-        r = guest_message_send(pair[0], &go, -1);
+        /* The child waits while we place it: registered with machined before it runs
+         * anything, so that machinectl knows it from its first moment (uid/gid maps
+         * come here too, with user namespaces). */
+        r = s->registration.bus ? register_machine(s->machine, &s->registration, s->pid) : 0;
         if (r >= 0)
-                r = wait_for_guest(s, pair[0], ret_master);
+                r = guest_message_send(pair[0], &go, -1);
+        if (r >= 0)
+                r = wait_for_guest(s, pair[0]);
         close(pair[0]);
         return r;
+}
+
+/* The guest's init speaks sd_notify() to /run/host/notify: its READY=1 is our READY=1,
+ * and its STATUS= is shown by the service manager that runs us. */
+static int on_notify(sd_event_source *source _unused_, int fd, uint32_t revents _unused_, void *userdata)
+{
+        struct supervisor *s = userdata;
+        char buffer[4096], *line, *save = NULL;
+        ssize_t n = recv(fd, buffer, sizeof(buffer) - 1, MSG_DONTWAIT);
+
+        if (n < 0)
+                return 0;
+        buffer[n] = '\0';
+        for (line = strtok_r(buffer, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (strcmp(line, "READY=1") == 0 && s->notify_ready)
+                        (void)sd_notify(false, "READY=1");
+                else if (strncmp(line, "STATUS=", 7) == 0)
+                        (void)sd_notify(false, line);
+        }
+        return 0;
 }
 
 static int setup_event_loop(struct supervisor *s)
@@ -196,11 +229,28 @@ static int setup_event_loop(struct supervisor *s)
                 if (r < 0)
                         return r;
         }
+        if (s->notify_fd >= 0) {
+                r = sd_event_add_io(s->event, &s->notify_source, s->notify_fd, EPOLLIN, on_notify, s);
+                if (r < 0)
+                        return r;
+        }
+        if (s->master >= 0) {
+                s->console.on_escape = on_escape;
+                s->console.userdata = s;
+                r = console_relay_start(&s->console, s->event, TAKE_FD(s->master), s->console_mode);
+                if (r < 0)
+                        return r;
+        }
+        /* A guest whose init does not speak sd_notify() is ready as soon as it runs. */
+        if (!s->notify_ready)
+                (void)sd_notify(false, "READY=1");
         return 0;
 }
 
 static void supervisor_done(struct supervisor *s)
 {
+        console_relay_stop(&s->console);
+        s->notify_source = sd_event_source_disable_unref(s->notify_source);
         s->child_source = sd_event_source_disable_unref(s->child_source);
         for (size_t i = 0; i < ELEMENTSOF(s->signal_sources); i++)
                 s->signal_sources[i] = sd_event_source_disable_unref(s->signal_sources[i]);
@@ -208,7 +258,51 @@ static void supervisor_done(struct supervisor *s)
         s->event = sd_event_unref(s->event);
         if (s->pidfd >= 0)
                 close(s->pidfd);
+        if (s->master >= 0)
+                close(s->master);
+        if (s->notify_fd >= 0)
+                close(s->notify_fd);
+        register_done(s->machine, &s->registration);
         (void)cgroup_remove(&s->cgroup);
+}
+
+/* Setting up failed half-way: the guest, if it exists, goes first, then all else. */
+static int setup_failed(struct supervisor *s, int exit_code)
+{
+        if (s->pid > 0) {
+                kill_guest(s);
+                (void)waitid(P_PIDFD, (id_t)s->pidfd, NULL, WEXITED);
+        }
+        supervisor_done(s);
+        return exit_code;
+}
+
+/* The guest's cgroup: inside the unit systemd gave us (our scope, or --keep-unit's
+ * service), or, on a host without systemd, next to us with a sweeper to clean up. */
+static int place_guest(struct supervisor *s)
+{
+        const struct machine *m = s->machine;
+        int r;
+
+        r = register_connect(m, &s->registration);
+        if (r < 0)
+                return EXIT_SETUP_FAILED;
+        if (r > 0 && !m->keep_unit) {
+                r = register_scope(m, &s->registration);
+                if (r < 0)
+                        return r == -EEXIST ? EXIT_BUSY : EXIT_SETUP_FAILED;
+        }
+        if (s->registration.bus || m->keep_unit) {
+                r = cgroup_create_delegated(m->name, &s->cgroup);
+                return r < 0 ? (r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED) : 0;
+        }
+        r = cgroup_create_guest(m->name, &s->cgroup);
+        if (r < 0)
+                return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
+        r = cgroup_start_sweeper(&s->cgroup);
+        if (r < 0)
+                return log_error_errno(r, "Cannot start the cgroup sweeper: %m"), EXIT_SETUP_FAILED;
+        return 0;
 }
 
 /* One tree, one writer: a machine holds a BSD lock on its tree's directory for its
@@ -250,12 +344,15 @@ int supervisor_run(const struct machine *m)
 {
         struct supervisor s = {
                 .machine = m,
+                .notify_ready = m->notify_ready >= 0 ? m->notify_ready : m->verb == VERB_BOOT,
                 .cgroup = GUEST_CGROUP_INIT,
                 .pidfd = -1,
+                .master = -1,
+                .notify_fd = -1,
                 .console = { .master = -1 },
         };
         _cleanup_close_ int tree_lock = -EBADF;
-        int master = -1, r, exit_code;
+        int r, exit_code;
 
         s.console_mode = console_mode_pick(m->console, m->verb);
         if (s.console_mode == CONSOLE_PIPE && (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO))) {
@@ -270,42 +367,16 @@ int supervisor_run(const struct machine *m)
         r = block_signals();
         if (r < 0)
                 return log_error_errno(r, "Cannot block signals: %m"), EXIT_SETUP_FAILED;
-        r = cgroup_create_guest(m->name, &s.cgroup);
+        r = place_guest(&s);
+        if (r != 0)
+                return setup_failed(&s, r);
+        r = start_guest(&s);
         if (r < 0)
-                return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
-        r = cgroup_start_sweeper(&s.cgroup);
-        if (r < 0) {
-                log_error_errno(r, "Cannot start the cgroup sweeper: %m");
-                supervisor_done(&s);
-                return EXIT_SETUP_FAILED;
-        }
-
-        r = start_guest(&s, &master);
-        if (r < 0) {
-                if (s.pid > 0) {
-                        kill_guest(&s);
-                        (void)waitid(P_PIDFD, (id_t)s.pidfd, NULL, WEXITED);
-                }
-                if (master >= 0)
-                        close(master);
-                supervisor_done(&s);
-                return EXIT_SETUP_FAILED;
-        }
-
+                return setup_failed(&s, r == -EEXIST ? EXIT_BUSY : EXIT_SETUP_FAILED);
         r = setup_event_loop(&s);
-        if (r >= 0 && master >= 0) {
-                s.console.on_escape = on_escape;
-                s.console.userdata = &s;
-                r = console_relay_start(&s.console, s.event, master, s.console_mode);
-        } else if (master >= 0)
-                close(master);
         if (r < 0) {
                 log_error_errno(r, "Cannot set up the supervisor's event loop: %m");
-                kill_guest(&s);
-                (void)waitid(P_PIDFD, (id_t)s.pidfd, NULL, WEXITED);
-                console_relay_stop(&s.console);
-                supervisor_done(&s);
-                return EXIT_SETUP_FAILED;
+                return setup_failed(&s, EXIT_SETUP_FAILED);
         }
 
         exit_code = sd_event_loop(s.event);

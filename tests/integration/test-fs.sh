@@ -42,7 +42,10 @@ check_eq "/run is a tmpfs with /run/host/" "tmpfs
 machined-lite
 container-manager
 container-uuid
+notify
 os-release" "$out"
+out=$(run -- /bin/sh -c 'test -S /run/host/notify && echo "$NOTIFY_SOCKET"')
+check_eq "the guest's init gets a notify socket: NOTIFY_SOCKET=/run/host/notify" /run/host/notify "$out"
 check_eq "/run/host/os-release is the host's" "$(cat /etc/os-release)" "$(run -- /bin/cat /run/host/os-release)"
 
 # /etc/resolv.conf and /etc/localtime follow the host where the guest has none.

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "options.h"
@@ -12,7 +13,7 @@ static int parse(struct machine *m, const char *const *args)
         char *argv[32];
         int argc = 0;
 
-        *m = (struct machine){ .console = CONSOLE_DEFAULT };
+        *m = (struct machine)MACHINE_INIT;
         argv[argc++] = (char *)"machined-lite";
         for (; *args; args++)
                 argv[argc++] = (char *)*args;
@@ -95,6 +96,50 @@ static void test_bad(void)
         machine_done(&m);
 }
 
+static void test_properties(void)
+{
+        struct machine m;
+        char error[512];
+        struct property p;
+
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "--property=MemoryMax=1G", "--property=CPUWeight=50",
+                                               "--slice=lab.slice", "--property=DeviceAllow=/dev/fuse rw",
+                                               "--property=AllowedCPUs=0-2,9", "--property=CPUQuota=50%",
+                                               "--property=TasksMax=infinity", "--notify-ready=no", NULL }) ==
+              PARSE_CONTINUE);
+        CHECK(m.n_properties == 6 && strcmp(m.slice, "lab.slice") == 0 && m.notify_ready == 0);
+        CHECK(strcmp(m.properties[0].name, "MemoryMax") == 0 && m.properties[0].number == 1024ULL * 1024 * 1024);
+        CHECK(strcmp(m.properties[1].name, "CPUWeight") == 0 && m.properties[1].number == 50);
+        CHECK(strcmp(m.properties[2].path, "/dev/fuse") == 0 && strcmp(m.properties[2].access, "rw") == 0);
+        CHECK(m.properties[3].cpu_mask_size == 2 && m.properties[3].cpu_mask[0] == 0x07 && m.properties[3].cpu_mask[1] == 0x02);
+        CHECK(strcmp(m.properties[4].name, "CPUQuotaPerSecUSec") == 0 && m.properties[4].number == 500000);
+        CHECK(m.properties[5].number == UINT64_MAX);
+        machine_done(&m);
+
+        CHECK(property_parse("MemoryHigh=512M", &p, error, sizeof(error)) == 0 && p.number == 512ULL << 20);
+        property_done(&p);
+        CHECK(property_parse("MemoryLow=infinity", &p, error, sizeof(error)) == 0 && p.number == UINT64_MAX);
+        CHECK(property_parse("MemoryMax=lots", &p, error, sizeof(error)) == -EINVAL && strstr(error, "give bytes"));
+        CHECK(property_parse("CPUWeight=0", &p, error, sizeof(error)) == -EINVAL && strstr(error, "1 to 10000"));
+        CHECK(property_parse("CPUWeight=10001", &p, error, sizeof(error)) == -EINVAL);
+        CHECK(property_parse("CPUQuota=50", &p, error, sizeof(error)) == -EINVAL && strstr(error, "percentage"));
+        CHECK(property_parse("DeviceAllow=/dev/sda xyz", &p, error, sizeof(error)) == -EINVAL);
+        CHECK(property_parse("DevicePolicy=open", &p, error, sizeof(error)) == -EINVAL);
+        CHECK(property_parse("AllowedCPUs=3-1", &p, error, sizeof(error)) == -EINVAL);
+        CHECK(property_parse("Nice=5", &p, error, sizeof(error)) == -EINVAL && strstr(error, "cannot set Nice"));
+        CHECK(property_parse("MemoryMax", &p, error, sizeof(error)) == -EINVAL && strstr(error, "NAME=VALUE"));
+
+        /* What a scope does not exist for, or cannot exist without. */
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "--keep-unit", "--property=CPUWeight=5", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "--register=no", "--slice=a.slice", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "--slice=notaslice", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "--notify-ready=maybe", NULL }) == -EINVAL);
+        machine_done(&m);
+}
+
 static void test_signals(void)
 {
         CHECK(signal_from_string("SIGTERM") == SIGTERM);
@@ -115,5 +160,6 @@ int main(void)
         test_run();
         test_bad();
         test_signals();
+        test_properties();
         return TEST_DONE();
 }

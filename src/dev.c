@@ -55,6 +55,35 @@ static int mount_at(int dir_fd, const char *name, const char *source, const char
         return 0;
 }
 
+/* Makes the device node NAME in /dev like the host's HOST_PATH. A unit with a device
+ * policy (DevicePolicy=closed) may forbid mknod yet allow using the device: then the
+ * host's node is bound onto an empty file instead, as systemd-nspawn does. */
+static int make_device(int dev_fd, const char *name, mode_t mode, dev_t device, const char *host_path)
+{
+        _cleanup_close_ int target = -EBADF;
+        char source[FD_PATH_MAX], path[FD_PATH_MAX];
+
+        if (mknodat(dev_fd, name, S_IFCHR | mode, device) >= 0)
+                return 0;
+        if (errno != EPERM)
+                return negative_errno();
+        target = openat(dev_fd, name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0000);
+        if (target < 0)
+                return negative_errno();
+        {
+                _cleanup_close_ int host = open(host_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                struct stat st;
+
+                if (host < 0)
+                        return negative_errno();
+                if (fstat(host, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != device)
+                        return -ENODEV;
+                if (mount(fd_path(host, source), fd_path(target, path), NULL, MS_BIND, NULL) < 0)
+                        return negative_errno();
+        }
+        return 0;
+}
+
 static int dev_add_tun(int dev_fd)
 {
         struct stat st;
@@ -69,8 +98,10 @@ static int dev_add_tun(int dev_fd)
 
                 if (net_fd < 0)
                         return negative_errno();
-                if (mknodat(net_fd, "tun", S_IFCHR | 0666, st.st_rdev) < 0)
-                        return negative_errno();
+                int r = make_device(net_fd, "tun", 0666, st.st_rdev, "/dev/net/tun");
+
+                if (r < 0)
+                        return r;
         }
         return 0;
 }
@@ -91,10 +122,15 @@ int dev_setup(int root_fd, bool with_console)
         if (dev_fd < 0)
                 return dev_fd;
 
-        for (size_t i = 0; i < ELEMENTSOF(device_nodes); i++)
-                if (mknodat(dev_fd, device_nodes[i].name, S_IFCHR | 0666,
-                            makedev(device_nodes[i].major, device_nodes[i].minor)) < 0)
-                        return negative_errno();
+        for (size_t i = 0; i < ELEMENTSOF(device_nodes); i++) {
+                char host_path[64];
+
+                snprintf(host_path, sizeof(host_path), "/dev/%s", device_nodes[i].name);
+                r = make_device(dev_fd, device_nodes[i].name, 0666,
+                                makedev(device_nodes[i].major, device_nodes[i].minor), host_path);
+                if (r < 0)
+                        return r;
+        }
         for (size_t i = 0; i < ELEMENTSOF(device_links); i++)
                 if (symlinkat(device_links[i].target, dev_fd, device_links[i].name) < 0)
                         return negative_errno();

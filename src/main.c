@@ -24,11 +24,6 @@ int main(int argc, char *argv[])
                 machine_done(&m);
                 return EXIT_NOT_ROOT;
         }
-        if (m.register_mode == REGISTER_YES) {
-                log_error("--register=yes: registering with systemd is not built yet (use --register=no or auto)");
-                machine_done(&m);
-                return EXIT_SETUP_FAILED;
-        }
         r = machine_resolve(&m);
         if (r < 0) {
                 machine_done(&m);

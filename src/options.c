@@ -222,7 +222,7 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
                 size_t n = strlen(value);
 
                 if (n <= 6 || strcmp(value + n - 6, ".slice") != 0 || strchr(value, '/') ||
-                    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\") != n)
+                    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\@") != n)
                         return usage_error("--slice takes a slice unit name like lab.slice, not '%s'", value);
                 return set_string(&m->slice, value);
         }

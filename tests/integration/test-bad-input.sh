@@ -68,7 +68,7 @@ bad "a bad console mode" 2 "Unknown console mode 'tty'" \
         "$ML" run --console=tty -D "$TREE" -- /bin/true
 bad "a bad kill signal" 2 "Unknown signal 'SIGNOPE'" \
         "$ML" boot --kill-signal=SIGNOPE -D "$TREE"
-bad "--register=yes without registration" 1 "--register=yes: registering with systemd is not built yet" \
+bad "--register=yes on a host without a system bus" 1 "--register=yes: cannot connect to the system bus: .*\\(is this host running systemd and dbus\\? use --register=no\\)" \
         "$ML" boot --register=yes -D "$TREE"
 bad "a command that does not exist in the guest" 127 "cannot run /bin/nope in the guest: No such file or directory" \
         "$ML" run -q --console=pipe -D "$TREE" -- /bin/nope

@@ -1,0 +1,187 @@
+#!/bin/bash
+# Life inside systemd, checked with systemd's own tools in a real systemd host (the
+# hostbox): machine-NAME.scope with Delegate= and Slice=, the guest's processes and
+# cgroups in it, --property reaching the unit, machinectl on our machines,
+# machine@.service started and stopped, a reboot restarting it, two machines of one
+# name, a bus that refuses; and nothing left behind after any of it.
+. "$(dirname "$0")/../integration/lib.sh"
+. "$(dirname "$0")/hostbox.sh"
+require_root
+make_work
+NAME=ml-reg-$$
+BB=$WORK/hostbox/bb
+host_snapshot
+make_busybox_tree "$BB"
+hostbox_start "$NAME" --bind="$(debian_tree)":/var/lib/machines/deb || finish
+hostbox_install || finish
+
+# What our machines may leave in the hostbox: scopes, machines, cgroups.
+hostbox_leftovers() {
+        in_hostbox systemctl list-units --all --no-legend --plain 'machine-*' 'machine@*'
+        in_hostbox machinectl list --no-legend
+        in_hostbox find /sys/fs/cgroup/machine.slice /sys/fs/cgroup/lab.slice -mindepth 1 -type d 2>/dev/null
+}
+nothing_left() {
+        local i left
+        for i in $(seq 50); do
+                left=$(hostbox_leftovers)
+                [ -z "$left" ] && break
+                sleep 0.1
+        done
+        check_eq "$1: no scope, machine or cgroup left in the hostbox" "" "$left"
+}
+
+# guest_state LEADER: systemctl is-system-running in a guest of the hostbox, polled
+# until it answers running or degraded (60 s at most).
+guest_state() {
+        local i state
+        for i in $(seq 600); do
+                state=$(in_hostbox nsenter -t "$1" -m -u -i -p -C -r -w /bin/systemctl is-system-running 2>/dev/null)
+                case $state in running | degraded) break ;; esac
+                sleep 0.1
+        done
+        echo "$state"
+}
+
+# start_machine UNIT ARGS...: machined-lite as a service of the hostbox's systemd, in
+# the background; waits until machinectl lists the machine (-M must be in ARGS).
+start_machine() {
+        local unit=$1 machine i
+        shift
+        machine=$(printf '%s\n' "$@" | sed -n 's/^-M//p; s/^--machine=//p' | head -1)
+        [ -n "$machine" ] || machine=$(printf '%s\n' "$@" | grep -A1 -x -- -M | tail -1)
+        hostbox_run --unit="$unit" -- machined-lite "$@" >"$WORK/$unit.out" 2>&1 &
+        JOB=$!
+        for i in $(seq 100); do
+                in_hostbox machinectl show "$machine" >/dev/null 2>&1 && return 0
+                sleep 0.1
+        done
+        fail "$unit: machine $machine never appeared: $(cat "$WORK/$unit.out")"
+        return 1
+}
+
+# --- A machine started by hand: its scope, its cgroups, machinectl.
+start_machine ml-a run -M a1 --console=pipe -D "$BB" -- /bin/sleep 30
+show=$(in_hostbox systemctl show machine-a1.scope -p ActiveState -p Delegate -p Slice -p ControlGroup)
+check_eq "machine-a1.scope is active, delegated, in machine.slice" "ActiveState=active
+ControlGroup=/machine.slice/machine-a1.scope
+Delegate=yes
+Slice=machine.slice" "$(printf '%s\n' "$show" | sort)"
+sup=$(in_hostbox cat /sys/fs/cgroup/machine.slice/machine-a1.scope/supervisor/cgroup.procs)
+payload=$(in_hostbox cat /sys/fs/cgroup/machine.slice/machine-a1.scope/payload/cgroup.procs | tr '\n' ' ')
+check_eq "the supervisor is alone in supervisor/" machined-lite "$(in_hostbox cat /proc/$sup/comm)"
+check_match "the guest (init and command) is in payload/" '^[0-9]+ [0-9]+ $' "$payload"
+check "the scope's own cgroup holds no process" test -z "$(in_hostbox cat /sys/fs/cgroup/machine.slice/machine-a1.scope/cgroup.procs)"
+status=$(for p in Class Service RootDirectory Unit State; do in_hostbox machinectl show a1 -p $p; done)
+check_eq "machinectl knows a1: class container, service machined-lite, its root and unit" "Class=container
+Service=machined-lite
+RootDirectory=$BB
+Unit=machine-a1.scope
+State=running" "$status"
+leader=$(in_hostbox machinectl show a1 -p Leader --value)
+check_eq "machined's leader is the guest's PID 1 (ml-init)" ml-init "$(in_hostbox cat /proc/$leader/comm)"
+in_hostbox machinectl terminate a1
+wait $JOB
+check_eq "machinectl terminate ends it (the supervisor asks the guest to stop)" "" "$(in_hostbox machinectl list --no-legend)"
+nothing_left "after terminate"
+
+# --- Two machines of one name; a bus that refuses; properties systemd can use.
+start_machine ml-b run -M dup --console=pipe -D "$BB" -- /bin/sleep 30
+make_busybox_tree "$WORK/hostbox/bb2"
+out=$(hostbox_run -- machined-lite run -M dup --console=pipe -D "$WORK/hostbox/bb2" -- /bin/true 2>&1)
+check_eq "a second machine named dup: exit 5" 5 "$?"
+check_match "with one line saying so" '^machined-lite: A machine named dup is already running \(machine-dup.scope exists\)$' "$out"
+in_hostbox machinectl terminate dup
+wait $JOB
+nothing_left "after the name clash"
+
+out=$(hostbox_run -E DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent -- machined-lite run --register=yes -M nobus \
+        --console=pipe -D "$BB" -- /bin/true 2>&1)
+check_eq "--register=yes and a bus that is not there: exit 1" 1 "$?"
+check_match "with one line saying so" '^machined-lite: --register=yes: cannot connect to the system bus: .*use --register=no\)$' "$out"
+out=$(hostbox_run -E DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent -- machined-lite run -M nobus2 \
+        --console=pipe -D "$BB" -- /bin/sh -c 'echo ran' 2>&1)
+check_eq "--register=auto without a bus still runs the machine" "0 ran" "$? $out"
+out=$(hostbox_run -- machined-lite run -M refused --slice=x@.slice --console=pipe -D "$BB" -- /bin/true 2>&1)
+check_eq "a scope systemd refuses: exit 1" 1 "$?"
+check_match "with one line naming the scope and systemd's reason" '^machined-lite: systemd refused to create machine-refused.scope: ' "$out"
+nothing_left "after the refusals"
+
+out=$(hostbox_run -- machined-lite run -M plain --register=no --console=pipe -D "$BB" -- /bin/sh -c 'cat /proc/1/cgroup | grep ^0::' 2>&1)
+check_eq "--register=no: no scope, the guest's cgroup is its namespace root" "0::/" "$out"
+
+start_machine ml-c run -M props --console=pipe --slice=lab.slice --property=MemoryMax=1G --property=CPUWeight=50 \
+        --property=TasksMax=200 "--property=DeviceAllow=/dev/fuse rw" --property=AllowedCPUs=0 \
+        --property=CPUQuota=150% -D "$BB" -- /bin/sleep 30
+show=$(in_hostbox systemctl show machine-props.scope -p Slice -p MemoryMax -p CPUWeight -p TasksMax -p DeviceAllow \
+        -p AllowedCPUs -p CPUQuotaPerSecUSec)
+check_eq "--slice and every --property reach the scope (systemctl show)" "AllowedCPUs=0
+CPUQuotaPerSecUSec=1.500000s
+CPUWeight=50
+DeviceAllow=/dev/fuse rw
+MemoryMax=1073741824
+Slice=lab.slice
+TasksMax=200" "$(printf '%s\n' "$show" | sort)"
+in_hostbox machinectl terminate props
+wait $JOB
+nothing_left "after the properties"
+
+# SIGKILL of the supervisor: systemd collects the scope, machined forgets the machine.
+start_machine ml-d run -M killed --console=pipe -D "$BB" -- /bin/sleep 30
+in_hostbox systemctl kill --signal=SIGKILL --kill-who=all machine-killed.scope 2>/dev/null ||
+        in_hostbox sh -c 'kill -KILL $(cat /sys/fs/cgroup/machine.slice/machine-killed.scope/supervisor/cgroup.procs)'
+wait $JOB
+nothing_left "after SIGKILL"
+
+# --- A booted Debian: its own systemd manages its slices inside our scope.
+start_machine ml-e boot -M deb1 --console=read-only -D /var/lib/machines/deb
+leader=$(in_hostbox machinectl show deb1 -p Leader --value)
+state=$(guest_state "$leader")
+check_match "the Debian guest reaches running" '^(running|degraded)$' "$state"
+cgls=$(in_hostbox systemd-cgls --no-pager -u machine-deb1.scope)
+check_match "host's systemd-cgls: the guest's services nest under machine-deb1.scope/payload" \
+        'payload.*init\.scope.*system\.slice' "$(printf '%s' "$cgls" | tr '\n' ' ')"
+inner=$(in_hostbox nsenter -t "$leader" -m -u -i -p -C -r -w /bin/systemd-cgls --no-pager 2>&1 | head -3 | tr '\n' ' ')
+check_match "guest's own systemd-cgls: it sees its tree from its root" '^Control group /:' "$inner"
+in_hostbox machinectl poweroff deb1
+wait $JOB
+check_eq "machinectl poweroff: the guest powers off, machined-lite exits 0" 0 "$?"
+nothing_left "after poweroff"
+# --- machine@.service: active once the guest is up, a reboot restarts it, stop powers off.
+in_hostbox systemctl start machine@deb
+check_eq "systemctl start machine@deb succeeds" 0 "$?"
+leader=$(in_hostbox machinectl show deb -p Leader --value)
+state=$(in_hostbox nsenter -t "$leader" -m -u -i -p -C -r -w /bin/systemctl is-system-running 2>&1)
+check_match "when systemctl start returns, the guest's systemd is already up (READY=1 passed on)" \
+        '^(running|degraded)$' "$state"
+check_eq "the unit is active and registered with machined under its own name" "active machine@deb.service" \
+        "$(in_hostbox systemctl is-active machine@deb) $(in_hostbox machinectl show deb -p Unit --value)"
+check_eq "--keep-unit: supervisor/ and payload/ inside the unit's cgroup" "machined-lite systemd" \
+        "$(in_hostbox sh -c 'cat /proc/$(cat /sys/fs/cgroup/machine.slice/machine@deb.service/supervisor/cgroup.procs)/comm; \
+                cat /proc/$(head -1 /sys/fs/cgroup/machine.slice/machine@deb.service/payload/init.scope/cgroup.procs)/comm' | tr '\n' ' ' | sed 's/ $//')"
+echo "--- systemctl status machine@deb, as printed:"
+in_hostbox systemctl status machine@deb --no-pager --lines=0 | sed 's/^/    /'
+echo "--- machinectl list, as printed:"
+in_hostbox machinectl list --no-pager | sed 's/^/    /'
+
+in_hostbox machinectl reboot deb
+for i in $(seq 300); do
+        restarts=$(in_hostbox systemctl show machine@deb -p NRestarts --value)
+        [ "$restarts" = 1 ] && [ "$(in_hostbox systemctl is-active machine@deb)" = active ] && break
+        sleep 0.1
+done
+check_eq "a reboot in the guest (exit 133) restarts the unit, which comes back active" "1 active" \
+        "$restarts $(in_hostbox systemctl is-active machine@deb)"
+check "the restarted guest has a new leader" test "$(in_hostbox machinectl show deb -p Leader --value)" != "$leader"
+
+in_hostbox systemctl stop machine@deb
+check_eq "systemctl stop powers the guest off: Result=success, exit 0" "success 0" \
+        "$(in_hostbox systemctl show machine@deb -p Result --value) $(in_hostbox systemctl show machine@deb -p ExecMainStatus --value)"
+journal=$(in_hostbox journalctl -u machine@deb --no-pager -o cat | tr '\n' ' ')
+check_match "the guest shut down cleanly (its console, in the unit's journal)" 'Reached target .*System (Halt|Power Off)' "$journal"
+nothing_left "after systemctl stop"
+
+hostbox_stop
+host_unchanged "after the hostbox"
+
+finish

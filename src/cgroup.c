@@ -164,6 +164,8 @@ static int open_guest_cgroup(char *path, struct guest_cgroup *ret)
 {
         int r;
 
+        if (!path)
+                return -ENOMEM;
         ret->fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         if (ret->fd < 0) {
                 r = log_error_errno(-errno, "Cannot open cgroup %s: %m", path);

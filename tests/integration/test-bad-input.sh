@@ -75,6 +75,12 @@ bad "a command that does not exist in the guest" 127 "cannot run /bin/nope in th
 bad "a command that is not executable in the guest" 126 "cannot run /etc/passwd in the guest: Permission denied" \
         "$ML" run -q --console=pipe -D "$TREE" -- /etc/passwd
 
+# A host with no cgroup v2 hierarchy (only v1): its cgroup2 mount is hidden in a
+# mount namespace of the test's own.
+CG2=$(cgroup2_mount)
+bad "a host without cgroup v2" 1 "cgroup v2 is needed: no cgroup2 hierarchy is mounted" \
+        unshare -m sh -c "umount -l '$CG2' && exec '$ML' run -q --console=pipe -D '$TREE' -- /bin/true"
+
 # A machine of the same name already running.
 "$ML" run -q --console=pipe -D "$TREE" -- /bin/sleep 5 </dev/null >/dev/null 2>&1 &
 sup=$!

@@ -107,6 +107,15 @@ check_eq "a scope systemd refuses: exit 1" 1 "$?"
 check_match "with one line naming the scope and systemd's reason" '^machined-lite: systemd refused to create machine-refused.scope: ' "$out"
 nothing_left "after the refusals"
 
+# Registered, then the guest's setup fails half-way (a read-only tree without /proc
+# to mount on): the scope and the registration go with it.
+make_busybox_tree "$WORK/hostbox/noproc"
+rmdir "$WORK/hostbox/noproc/proc"
+out=$(hostbox_run -- machined-lite run -M halfway --read-only --console=pipe -D "$WORK/hostbox/noproc" -- /bin/true 2>&1)
+check_eq "a guest whose setup fails after registration: exit 1" 1 "$?"
+check_match "with the step that failed" "^machined-lite: Failed to mount /proc in $WORK/hostbox/noproc: Read-only file system$" "$out"
+nothing_left "after a failure half-way"
+
 out=$(hostbox_run -- machined-lite run -M plain --register=no --console=pipe -D "$BB" -- /bin/sh -c 'cat /proc/1/cgroup | grep ^0::' 2>&1)
 check_eq "--register=no: no scope, the guest's cgroup is its namespace root" "0::/" "$out"
 
@@ -164,6 +173,9 @@ in_hostbox systemctl status machine@deb --no-pager --lines=0 | sed 's/^/    /'
 echo "--- machinectl list, as printed:"
 in_hostbox machinectl list --no-pager | sed 's/^/    /'
 
+out=$(in_hostbox machinectl shell deb /bin/sh -c 'echo hello from $(hostname)' 2>&1 | tr -d '\r')
+check_match "machinectl shell runs a command in our machine" 'hello from ' "$out"
+
 in_hostbox machinectl reboot deb
 for i in $(seq 300); do
         restarts=$(in_hostbox systemctl show machine@deb -p NRestarts --value)
@@ -180,6 +192,23 @@ check_eq "systemctl stop powers the guest off: Result=success, exit 0" "success 
 journal=$(in_hostbox journalctl -u machine@deb --no-pager -o cat | tr '\n' ' ')
 check_match "the guest shut down cleanly (its console, in the unit's journal)" 'Reached target .*System (Halt|Power Off)' "$journal"
 nothing_left "after systemctl stop"
+
+# An init that never says READY=1 (busybox): the unit waits for it by default, and
+# with --notify-ready=no it is ready as soon as it runs.
+bbunit() {
+        in_hostbox systemd-run --quiet --unit="$1" -p Type=notify -p Delegate=yes -p KillMode=mixed -p Slice=machine.slice \
+                -p TimeoutStartSec=3 -- /usr/local/bin/machined-lite boot --quiet --keep-unit -M "$2" "${@:3}" -D "$BB"
+}
+bbunit ml-bb1 bb1 --notify-ready=no
+check_eq "--notify-ready=no: a busybox guest's unit is active at once" active "$(in_hostbox systemctl is-active ml-bb1)"
+check_eq "and machined lists it under that unit" ml-bb1.service "$(in_hostbox machinectl show bb1 -p Unit --value)"
+in_hostbox systemctl stop ml-bb1
+check_eq "systemctl stop powers busybox off: Result=success" success "$(in_hostbox systemctl show ml-bb1 -p Result --value)"
+bbunit ml-bb2 bb2 2>/dev/null
+check_eq "without it, a guest that never notifies never makes the unit active (start times out)" "failed timeout" \
+        "$(in_hostbox systemctl is-active ml-bb2) $(in_hostbox systemctl show ml-bb2 -p Result --value)"
+in_hostbox systemctl reset-failed ml-bb2 2>/dev/null
+nothing_left "after the busybox units"
 
 hostbox_stop
 host_unchanged "after the hostbox"

@@ -157,6 +157,10 @@ wait $JOB
 check_eq "machinectl poweroff: the guest powers off, machined-lite exits 0" 0 "$?"
 nothing_left "after poweroff"
 # --- machine@.service: active once the guest is up, a reboot restarts it, stop powers off.
+in_hostbox systemctl enable --quiet machine@deb
+check_eq "systemctl enable machine@deb: wanted by machines.target" "enabled machine@deb.service" \
+        "$(in_hostbox systemctl is-enabled machine@deb) $(in_hostbox systemctl list-dependencies --plain --no-legend machines.target | grep -o 'machine@deb.service')"
+in_hostbox systemctl disable --quiet machine@deb
 in_hostbox systemctl start machine@deb
 check_eq "systemctl start machine@deb succeeds" 0 "$?"
 leader=$(in_hostbox machinectl show deb -p Leader --value)

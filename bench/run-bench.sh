@@ -4,10 +4,11 @@
 # bench/run-bench.sh: machined-lite against systemd-nspawn (and a bare
 # unshare+chroot floor) on this host. Run as root:
 #
-#   bench/run-bench.sh [-n RUNS] [-b BOOT_RUNS]
+#   bench/run-bench.sh [-n RUNS] [-b BOOT_RUNS] [-s SERVICE_RUNS]
 #
 #   -n, --runs N         timed runs of /bin/true per command (default 30, env BENCH_RUNS)
 #   -b, --boot-runs N    boots of the Debian tree per tool (default 3, env BENCH_BOOT_RUNS)
+#   -s, --service-runs N starts and stops of each unit in the hostbox (default 3, env BENCH_SERVICE_RUNS)
 #
 # The binary is $MACHINED_LITE, or build/machined-lite of this repository (built
 # with ninja when missing). SYSTEMD_NSPAWN_UNIFIED_HIERARCHY defaults to 1 here, so
@@ -19,23 +20,34 @@
 #      unshare -m -p -u -i -f chroot (the floor), interleaved, medians in ms;
 #   2. resident memory of the supervisor while a guest runs /bin/sleep 3;
 #   3. boot of the cached Debian bookworm tree until `systemctl is-system-running`
-#      in the guest says running or degraded, interleaved, medians.
+#      in the guest says running or degraded, interleaved, medians;
+#   4. in a real systemd host (the hostbox of tests/system/hostbox.sh, booted with
+#      systemd-nspawn, our build installed into it with meson install):
+#      `systemctl start machine@NAME` (units/machine@.service) against
+#      `systemctl start systemd-nspawn@NAME` (Debian's unit, with a drop-in that
+#      gives it our isolation: no user namespace, no private network, and READY=1
+#      passed on from the guest): until systemctl start returns, until the guest
+#      says running or degraded, and `systemctl stop` until it returns (the unit
+#      must end inactive with Result=success); interleaved, medians.
 # It is a benchmark, not a test: slow figures never fail it. It exits non-zero only
 # when a command under test fails (or the setup does).
 #
-# Everything it makes lives in /var/tmp/ml-bench.XXXXXX (a busybox tree and a copy
-# of the Debian tree, so that the shared test cache is not written to) and is
-# removed at the end, together with what systemd-nspawn leaves on a host without
+# Everything it makes lives in /var/tmp/ml-bench.XXXXXX (a busybox tree and two
+# copies of the Debian tree, so that the shared test cache is not written to) and
+# is removed at the end, together with what systemd-nspawn leaves on a host without
 # systemd (/run/systemd/nspawn, its payload/supervisor cgroups) when it was not
-# there before. Only processes it started itself are ever signalled.
+# there before, and the hostbox (machine ml-bench-PID, its cgroups NAME.hostbox,
+# /run/systemd/nspawn/propagate/NAME). Only processes it started itself are ever
+# signalled.
 
 set -euo pipefail
 
 RUNS=${BENCH_RUNS:-30}
 BOOT_RUNS=${BENCH_BOOT_RUNS:-3}
+SERVICE_RUNS=${BENCH_SERVICE_RUNS:-3}
 
 usage() {
-        sed -n '4,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '4,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -49,12 +61,15 @@ while [ $# -gt 0 ]; do
         --runs=*) RUNS=${1#*=}; shift ;;
         -b|--boot-runs) [ $# -ge 2 ] || die "$1 needs a number"; BOOT_RUNS=$2; shift 2 ;;
         --boot-runs=*) BOOT_RUNS=${1#*=}; shift ;;
+        -s|--service-runs) [ $# -ge 2 ] || die "$1 needs a number"; SERVICE_RUNS=$2; shift 2 ;;
+        --service-runs=*) SERVICE_RUNS=${1#*=}; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
         esac
 done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "runs must be a positive number, not '$RUNS'"
 [[ $BOOT_RUNS =~ ^[1-9][0-9]*$ ]] || die "boot runs must be a positive number, not '$BOOT_RUNS'"
+[[ $SERVICE_RUNS =~ ^[1-9][0-9]*$ ]] || die "service runs must be a positive number, not '$SERVICE_RUNS'"
 
 [ "$(id -u)" = 0 ] || die "must be run as root (namespaces, mounts, cgroups)"
 
@@ -80,12 +95,18 @@ done
 export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=${SYSTEMD_NSPAWN_UNIFIED_HIERARCHY:-1}
 [ "$SYSTEMD_NSPAWN_UNIFIED_HIERARCHY" = auto ] && unset SYSTEMD_NSPAWN_UNIFIED_HIERARCHY
 
-# The test helpers: make_busybox_tree and debian_tree. lib.sh sets WORK= and
-# defines a cleanup that kills every machined-lite on the host: we use neither.
+# The test helpers: make_busybox_tree and debian_tree from lib.sh, the hostbox
+# from hostbox.sh (hostbox_tree, hostbox_start, hostbox_install, in_hostbox,
+# hostbox_stop). lib.sh sets WORK= and defines cleanup_work, which kills with
+# pkill -f and removes $WORK as it is: we do not use it, but hostbox_start makes
+# the EXIT trap 'hostbox_cleanup; cleanup_work', so it is redefined below to go
+# through our own cleanup, and the trap is set back to ours once it returns.
 # shellcheck disable=SC2034 # read by lib.sh
 TESTS_DIR=$REPO/tests
 # shellcheck source=SCRIPTDIR/../tests/integration/lib.sh
 . "$REPO/tests/integration/lib.sh"
+# shellcheck source=SCRIPTDIR/../tests/system/hostbox.sh
+. "$REPO/tests/system/hostbox.sh"
 
 # What systemd-nspawn leaves behind on a host without systemd as PID 1, noted
 # before we start so that only what appeared during the run is removed.
@@ -102,7 +123,20 @@ NSPAWN_CGROUPS_BEFORE=$(nspawn_cgroups)
 
 WORK=$(mktemp -d /var/tmp/ml-bench.XXXXXX)
 BENCH_RC=0
+BENCH_EXIT=
 PY_PID=
+# The hostbox of section 4 and the machines in it (names inside the hostbox, whose
+# systemd, machined and cgroups are its own; the hostbox's name is unique here).
+HB_NAME=ml-bench-$$
+ML_MACHINE=mlbench-ml
+NS_MACHINE=mlbench-ns
+NS_DROPIN=/etc/systemd/system/systemd-nspawn@$NS_MACHINE.service.d/ml-bench.conf
+# Debian's ExecStart without -U (--private-users=pick) and --network-veth, with
+# --link-journal=no and --settings=no, and --notify-ready=yes: nspawn's default
+# (no) sends READY=1 as soon as the guest's init is started, while machine@ waits
+# for the guest's own READY=1; with yes, systemctl start returns at the same point
+# for both.
+NS_EXEC='systemd-nspawn --quiet --keep-unit --boot --link-journal=no --settings=no --notify-ready=yes --machine=%i'
 
 # Processes of ours still alive: those whose command line names our work directory
 # (machined-lite, its ml-sweeper, systemd-nspawn, unshare/chroot). Zombies do not count.
@@ -120,11 +154,14 @@ our_processes() {
 
 # shellcheck disable=SC2317 # the EXIT trap
 cleanup() {
-        local rc=$? pids pid i new
+        local rc=${BENCH_EXIT:-$?} pids pid i new
         # Not to be cut short: a second Ctrl-C would leave trees and processes behind.
         trap '' INT TERM
         trap - EXIT
         set +e
+        # A hostbox still up (interrupted, or a failure in section 4): everything in
+        # its cgroup is killed at once, its cgroups and propagate directory removed.
+        hostbox_cleanup
         pids=$(our_processes)
         if [ -n "$pids" ]; then
                 for pid in $pids; do
@@ -158,9 +195,21 @@ cleanup() {
         fi
         exit "$rc"
 }
+# hostbox_start's EXIT trap is 'hostbox_cleanup; cleanup_work': while it runs, a
+# signal (on_signal sets BENCH_EXIT) still ends in our cleanup with its status.
+# shellcheck disable=SC2317 # called from hostbox_start's EXIT trap
+cleanup_work() {
+        BENCH_EXIT=${BENCH_EXIT:-1}
+        cleanup
+}
+# shellcheck disable=SC2317 # the INT and TERM traps
+on_signal() {
+        BENCH_EXIT=$1
+        exit "$1"
+}
 trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
 
 echo "== machined-lite benchmark, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
 echo "host: $(uname -sr), $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
@@ -170,7 +219,7 @@ if [ -n "$(find "$REPO/src" -newer "$MACHINED_LITE" -name '*.[ch]' 2>/dev/null |
 fi
 echo "systemd-nspawn: $(systemd-nspawn --version | head -1), SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=${SYSTEMD_NSPAWN_UNIFIED_HIERARCHY:-(unset)}"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "runs: $RUNS per command for /bin/true, $BOOT_RUNS boots per tool; work directory $WORK"
+echo "runs: $RUNS per command for /bin/true, $BOOT_RUNS boots per tool, $SERVICE_RUNS starts per unit in the hostbox; work directory $WORK"
 
 # The busybox tree. systemd-nspawn refuses a tree without /usr ("doesn't look like
 # it has an OS tree"), which make_busybox_tree does not make: an empty one is added.
@@ -185,6 +234,11 @@ DEBIAN_SRC=$(debian_tree) || die "no Debian tree: $DEBIAN_SRC"
 DEBIAN_TREE=$WORK/ml-bench-debian
 cp -a --reflink=auto "$DEBIAN_SRC" "$DEBIAN_TREE"
 echo "trees: $BUSYBOX_TREE (busybox), $DEBIAN_TREE (copy of $DEBIAN_SRC)"
+# Section 4: the hostbox's tree (cached, made with debootstrap once), and the meson
+# build directory hostbox_install installs from.
+HOSTBOX_TREE=$(hostbox_tree) || die "no hostbox tree: $HOSTBOX_TREE"
+[ -x "$HOSTBOX_TREE/lib/systemd/systemd" ] || die "no hostbox tree: $HOSTBOX_TREE"
+HB_BUILD=${MESON_BUILD_ROOT:-$(dirname "$MACHINED_LITE")}
 
 cat > "$WORK/bench.py" <<'PYTHON'
 import os

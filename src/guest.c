@@ -11,9 +11,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "dev.h"
 #include "guest.h"
 #include "mount.h"
+#include "syscall-filter.h"
 #include "util/macro.h"
 #include "util/strv.h"
 
@@ -234,6 +236,14 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
                 guest_fail(sync_fd, r, "Failed to enter %s with pivot_root", m->root);
         close(root_fd);
         umask(0022);
+
+        /* The filter first, while we still may load one; then the capabilities. */
+        r = syscall_filter_apply(m->syscall_allow, m->syscall_deny, m->no_new_privileges);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to install the system call filter");
+        r = caps_apply(caps_for_guest(m));
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to drop capabilities");
 
         if (m->verb == VERB_RUN) {
                 char **env = guest_environment(m);

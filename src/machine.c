@@ -46,6 +46,8 @@ void machine_done(struct machine *m)
         strv_free(m->setenv);
         strv_free(m->arguments);
         free(m->slice);
+        strv_free(m->syscall_allow);
+        strv_free(m->syscall_deny);
         for (size_t i = 0; i < m->n_properties; i++)
                 property_done(&m->properties[i]);
         free(m->properties);

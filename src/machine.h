@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <systemd/sd-id128.h>
 
 #include "property.h"
@@ -69,6 +70,11 @@ struct machine {
         struct property *properties;   /* --property, for our scope */
         size_t n_properties;
         int notify_ready;        /* --notify-ready: 1 wait for the guest's READY=1, 0 not, -1 default */
+        uint64_t caps_add;       /* --capability= */
+        uint64_t caps_drop;      /* --drop-capability= */
+        bool no_new_privileges;  /* --no-new-privileges */
+        char **syscall_allow;    /* --system-call-filter= names taken off the deny list */
+        char **syscall_deny;     /* --system-call-filter=~ names added to it */
 
         /* Filled by machine_resolve(). */
         enum init_kind init_kind;

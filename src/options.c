@@ -8,7 +8,9 @@
 #include <string.h>
 
 #include "log.h"
+#include "caps.h"
 #include "options.h"
+#include "syscall-filter.h"
 #include "util/path.h"
 #include "util/strv.h"
 
@@ -50,6 +52,11 @@ static void help(void)
                "                           DevicePolicy, AllowedCPUs, AllowedMemoryNodes\n"
                "      --notify-ready=BOOL  yes: tell the service manager we are ready only when the guest's\n"
                "                           init says READY=1 (default for boot); no: as soon as it runs\n"
+               "      --capability=CAPS    Keep these capabilities too (comma-separated, or all)\n"
+               "      --drop-capability=CAPS  Drop these of the default set\n"
+               "      --no-new-privileges  setuid and file capabilities grant nothing in the guest\n"
+               "      --system-call-filter=LIST  Allow (LIST or +LIST) or deny (~LIST) system calls and\n"
+               "                           @groups, on top of the default deny list\n"
                "  -q, --quiet              No informational messages\n"
                "  -h, --help               Show this help\n"
                "      --version            Show the version\n"
@@ -117,6 +124,10 @@ enum {
         ARG_SLICE,
         ARG_PROPERTY,
         ARG_NOTIFY_READY,
+        ARG_CAPABILITY,
+        ARG_DROP_CAPABILITY,
+        ARG_NO_NEW_PRIVILEGES,
+        ARG_SYSTEM_CALL_FILTER,
 };
 
 static const struct option options[] = {
@@ -136,6 +147,10 @@ static const struct option options[] = {
         { "slice", required_argument, NULL, ARG_SLICE },
         { "property", required_argument, NULL, ARG_PROPERTY },
         { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
+        { "capability", required_argument, NULL, ARG_CAPABILITY },
+        { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
+        { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
+        { "system-call-filter", required_argument, NULL, ARG_SYSTEM_CALL_FILTER },
         { "quiet", no_argument, NULL, 'q' },
         {}
 };
@@ -246,6 +261,35 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
                 else
                         return usage_error("--notify-ready takes yes or no, not '%s'", value);
                 return 0;
+        case ARG_CAPABILITY:
+        case ARG_DROP_CAPABILITY: {
+                const char *bad = NULL;
+                uint64_t mask;
+
+                if (caps_parse(value, &mask, &bad) < 0)
+                        return usage_error("%s: unknown capability '%s' (see capabilities(7); or all)",
+                                           c == ARG_CAPABILITY ? "--capability" : "--drop-capability", bad ?: value);
+                if (c == ARG_CAPABILITY)
+                        m->caps_add |= mask;
+                else
+                        m->caps_drop |= mask;
+                return 0;
+        }
+        case ARG_NO_NEW_PRIVILEGES:
+                if (!value || strcmp(value, "yes") == 0)
+                        m->no_new_privileges = true;
+                else if (strcmp(value, "no") == 0)
+                        m->no_new_privileges = false;
+                else
+                        return usage_error("--no-new-privileges takes yes or no, not '%s'", value);
+                return 0;
+        case ARG_SYSTEM_CALL_FILTER: {
+                char error[512];
+
+                if (syscall_filter_parse(value, &m->syscall_allow, &m->syscall_deny, error, sizeof(error)) < 0)
+                        return usage_error("%s", error);
+                return 0;
+        }
         case 'q':
                 log_quiet = true;
                 return 0;

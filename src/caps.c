@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/capability.h>
+#include <sys/prctl.h>
+
+#include "caps.h"
+#include "util/macro.h"
+
+#define CAP_BIT(c) (UINT64_C(1) << (c))
+
+/* systemd-nspawn(1), --capability=: what every container keeps. Not there, among
+ * others: CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_SYS_TIME, CAP_SYSLOG, CAP_MAC_*,
+ * CAP_NET_ADMIN (unless the network is private), CAP_BPF, CAP_PERFMON. */
+static const uint64_t default_caps =
+        CAP_BIT(CAP_AUDIT_CONTROL) | CAP_BIT(CAP_AUDIT_WRITE) | CAP_BIT(CAP_CHOWN) | CAP_BIT(CAP_DAC_OVERRIDE) |
+        CAP_BIT(CAP_DAC_READ_SEARCH) | CAP_BIT(CAP_FOWNER) | CAP_BIT(CAP_FSETID) | CAP_BIT(CAP_IPC_OWNER) |
+        CAP_BIT(CAP_KILL) | CAP_BIT(CAP_LEASE) | CAP_BIT(CAP_LINUX_IMMUTABLE) | CAP_BIT(CAP_MKNOD) |
+        CAP_BIT(CAP_NET_BIND_SERVICE) | CAP_BIT(CAP_NET_BROADCAST) | CAP_BIT(CAP_NET_RAW) | CAP_BIT(CAP_SETFCAP) |
+        CAP_BIT(CAP_SETGID) | CAP_BIT(CAP_SETPCAP) | CAP_BIT(CAP_SETUID) | CAP_BIT(CAP_SYS_ADMIN) |
+        CAP_BIT(CAP_SYS_BOOT) | CAP_BIT(CAP_SYS_CHROOT) | CAP_BIT(CAP_SYS_NICE) | CAP_BIT(CAP_SYS_PTRACE) |
+        CAP_BIT(CAP_SYS_RESOURCE) | CAP_BIT(CAP_SYS_TTY_CONFIG);
+
+static uint64_t all_caps(void)
+{
+        int last = (int)cap_max_bits() - 1;
+
+        return last >= 63 ? UINT64_MAX : (CAP_BIT(last + 1) - 1);
+}
+
+int caps_parse(const char *list, uint64_t *ret, const char **ret_bad)
+{
+        static char bad[64];
+        _cleanup_free_ char *copy = strdup(list);
+        char *name, *save = NULL;
+        uint64_t mask = 0;
+
+        if (!copy)
+                return -ENOMEM;
+        for (name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
+                cap_value_t cap;
+
+                if (strcmp(name, "all") == 0) {
+                        mask |= all_caps();
+                        continue;
+                }
+                char full[64];
+
+                /* libcap knows the names; CAP_ may be left out. */
+                snprintf(full, sizeof(full), "%s%s", strncasecmp(name, "cap_", 4) == 0 ? "" : "cap_", name);
+                for (char *c = full; *c; c++)
+                        *c = (char)tolower((unsigned char)*c);
+                if (cap_from_name(full, &cap) < 0 || cap < 0 || cap > 63) {
+                        snprintf(bad, sizeof(bad), "%s", name);
+                        *ret_bad = bad;
+                        return -EINVAL;
+                }
+                mask |= CAP_BIT(cap);
+        }
+        if (!mask) {
+                *ret_bad = list;
+                return -EINVAL;
+        }
+        *ret = mask;
+        return 0;
+}
+
+uint64_t caps_for_guest(const struct machine *m)
+{
+        uint64_t keep = default_caps;
+
+        if (m->private_network)
+                keep |= CAP_BIT(CAP_NET_ADMIN);
+        keep |= m->caps_add;
+        keep &= ~m->caps_drop;
+        return keep & all_caps();
+}
+
+int caps_apply(uint64_t keep)
+{
+        cap_t caps;
+        int last = (int)cap_max_bits() - 1, r = 0;
+
+        for (int c = 0; c <= last; c++)
+                if (!(keep & CAP_BIT(c)) && cap_drop_bound((cap_value_t)c) < 0)
+                        return negative_errno();
+        /* Nothing passes through exec but what the bounding set allows a root process. */
+        if (cap_reset_ambient() < 0)
+                return negative_errno();
+        caps = cap_get_proc();
+        if (!caps)
+                return negative_errno();
+        if (cap_clear_flag(caps, CAP_INHERITABLE) < 0)
+                r = negative_errno();
+        for (int c = 0; r >= 0 && c <= last; c++) {
+                cap_value_t value = (cap_value_t)c;
+
+                if (!(keep & CAP_BIT(c)) && (cap_set_flag(caps, CAP_EFFECTIVE, 1, &value, CAP_CLEAR) < 0 ||
+                                             cap_set_flag(caps, CAP_PERMITTED, 1, &value, CAP_CLEAR) < 0))
+                        r = negative_errno();
+        }
+        if (r >= 0 && cap_set_proc(caps) < 0)
+                r = negative_errno();
+        cap_free(caps);
+        return r;
+}
+
+const char *caps_to_string(uint64_t mask, char *buf, size_t size)
+{
+        size_t used = 0;
+
+        buf[0] = '\0';
+        for (int c = 0; c < 64; c++) {
+                char *name;
+
+                if (!(mask & CAP_BIT(c)))
+                        continue;
+                name = cap_to_name((cap_value_t)c);
+                for (char *n = name; n && *n; n++)
+                        *n = (char)toupper((unsigned char)*n);
+                used += (size_t)snprintf(buf + used, used < size ? size - used : 0, "%s%s", used ? " " : "",
+                                         name ? name : "?");
+                cap_free(name);
+        }
+        return buf;
+}

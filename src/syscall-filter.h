@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The guest's seccomp filter: a deny list of what a container must not do to the host,
+ * each call failing with EPERM, for the native and the compat architectures. */
+
+/* One --system-call-filter= value: space- or comma-separated names and @groups, all
+ * denied with a leading "~", allowed (taken off the deny list) otherwise, "+" allowed
+ * as a prefix. Checks every name; returns 0 or -EINVAL with the bad one in ERROR. */
+int syscall_filter_parse(const char *value, char ***allow, char ***deny, char *error, size_t error_size);
+
+/* Installs the filter: the default deny list less ALLOW, plus DENY (deny wins). Sets
+ * no_new_privs only when asked (libseccomp would by default). Returns 0 or -errno. */
+int syscall_filter_apply(char *const *allow, char *const *deny, bool no_new_privileges);
+
+/* The default deny list, one name a line, groups expanded (for --help and tests). */
+void syscall_filter_print_default(void);

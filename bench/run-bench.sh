@@ -241,6 +241,7 @@ HOSTBOX_TREE=$(hostbox_tree) || die "no hostbox tree: $HOSTBOX_TREE"
 HB_BUILD=${MESON_BUILD_ROOT:-$(dirname "$MACHINED_LITE")}
 
 cat > "$WORK/bench.py" <<'PYTHON'
+import json
 import os
 import shutil
 import signal
@@ -254,7 +255,13 @@ BUSYBOX = os.environ["BENCH_BUSYBOX_TREE"]
 DEBIAN = os.environ["BENCH_DEBIAN_TREE"]
 RUNS = int(os.environ["BENCH_RUNS"])
 BOOT_RUNS = int(os.environ["BENCH_BOOT_RUNS"])
+SERVICE_RUNS = int(os.environ["BENCH_SERVICE_RUNS"])
 WORK = os.environ["BENCH_WORK"]
+# This script runs in phases, one process each: "host" (sections 1-3), "hostbox"
+# (section 4, while run-bench.sh keeps the hostbox up), "summary". What the summary
+# needs is kept in STATE between them.
+PHASE = os.environ.get("BENCH_PHASE", "host")
+STATE = os.path.join(WORK, "bench-state.json")
 
 TARGET_RUN_RATIO = 0.25   # machined-lite run /bin/true, as a fraction of nspawn
 TARGET_RSS_MIB = 3.0      # supervisor VmRSS while a guest runs
@@ -265,6 +272,7 @@ CHROOT = shutil.which("chroot")
 NSENTER = shutil.which("nsenter")
 ENV = dict(os.environ)    # one environment for every command
 DEVNULL = subprocess.DEVNULL
+PIPE = subprocess.PIPE
 NS_PER_MS = 1e6
 MIB = 1024.0              # /proc/PID/status counts kB
 
@@ -690,6 +698,300 @@ def bench_boot():
         f"{fmt_ms(dmed['nspawn'])} ms: {dratio:.2f}x nspawn (no target set)")
 
 
+# ---- 4. machine@ and systemd-nspawn@ under the hostbox's systemd -------------
+
+HOSTBOX_PID = os.environ.get("BENCH_HOSTBOX_PID", "")
+HOSTBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+ML_MACHINE = os.environ.get("BENCH_ML_MACHINE", "")
+NS_MACHINE = os.environ.get("BENCH_NS_MACHINE", "")
+GUEST_NS = ("user", "net", "mnt", "pid", "uts", "ipc", "cgroup")
+DOWN_MARKERS = ("Halting system.", "Powering off.", "Reached target System Halt",
+                "Reached target System Power Off", "System Halt", "System Power Off")
+
+
+def hostbox_argv(argv):
+    """What in_hostbox of tests/system/hostbox.sh runs: the command in the hostbox's
+    namespaces, with a clean environment."""
+    return [NSENTER, "-t", HOSTBOX_PID, "-m", "-u", "-i", "-n", "-p", "-C", "-r", "-w",
+            "/usr/bin/env", "-i", f"PATH={HOSTBOX_PATH}", "HOME=/root", "LANG=C.UTF-8",
+            "SYSTEMD_PAGER=", "SYSTEMD_COLORS=0"] + argv
+
+
+def hb(argv, timeout=60.0):
+    """Runs a command in the hostbox: (exit status or None on a timeout, stdout, stderr, ns taken)."""
+    t0 = time.perf_counter_ns()
+    try:
+        r = subprocess.run(hostbox_argv(argv), stdin=DEVNULL, stdout=PIPE, stderr=PIPE, env=ENV, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, "", f"(no answer within {timeout:.0f} s)", time.perf_counter_ns() - t0
+    t1 = time.perf_counter_ns()
+    return (r.returncode, r.stdout.decode(errors="replace").strip(), r.stderr.decode(errors="replace").strip(),
+            t1 - t0)
+
+
+def unit_props(unit, *props):
+    args = ["systemctl", "show", unit]
+    for prop in props:
+        args += ["-p", prop]
+    _, text, _, _ = hb(args)
+    return dict(line.partition("=")[::2] for line in text.splitlines())
+
+
+def service_failure(name, unit, what):
+    _, status_text, _, _ = hb(["systemctl", "status", unit, "--no-pager", "--full", "--lines=15"])
+    explain_failure(name, ["systemctl", "...", unit], what, status_text.splitlines())
+
+
+def guest_facts(leader):
+    """The guest's PID 1 as the hostbox sees it: namespaces of its own and shared
+    with the hostbox, capability bounding set, seccomp mode, UID map."""
+    script = ('for n in ' + ' '.join(GUEST_NS) + '; do '
+              'if [ "$(readlink /proc/$1/ns/$n)" = "$(readlink /proc/1/ns/$n)" ]; then echo "shared $n"; '
+              'else echo "own $n"; fi; done; '
+              'grep -E "^(CapBnd|Seccomp):" /proc/$1/status; '
+              'echo "uid_map $(head -1 /proc/$1/uid_map | tr -s " " | sed "s/^ //")"')
+    rc, text, err, _ = hb(["/bin/sh", "-c", script, "sh", str(leader)])
+    own, shared, facts = [], [], {}
+    for line in text.splitlines():
+        key, _, value = line.replace("\t", " ").partition(" ")
+        if key == "own":
+            own.append(value)
+        elif key == "shared":
+            shared.append(value)
+        else:
+            facts[key.rstrip(":")] = value.strip()
+    return own, shared, facts
+
+
+def settle_service(unit, machine, timeout=10.0):
+    """Waits until machined has forgotten the machine and the unit's cgroup is gone."""
+    check = (f'machinectl show {machine} >/dev/null 2>&1 && echo "machine {machine} still registered"; '
+             f'test -d "/sys/fs/cgroup/machine.slice/{unit}" && echo "cgroup machine.slice/{unit} still there"; true')
+    deadline = time.monotonic() + timeout
+    while True:
+        _, left, _, _ = hb(["/bin/sh", "-c", check])
+        if not left:
+            return
+        if time.monotonic() > deadline:
+            warn(f"{unit}: {timeout:.0f} s after systemctl stop: " + "; ".join(left.splitlines()))
+            return
+        time.sleep(0.05)
+
+
+def dependencies_before(unit):
+    """For a unit with Wants= and After= on other services (Debian's systemd-nspawn@ on
+    modprobe@tun, @loop, @dm_mod): how long after the first of them left inactive the
+    unit itself did, in ns, with their names; None when it has no such service."""
+    _, wants, _, _ = hb(["systemctl", "show", unit, "-p", "Wants", "--value"])
+    deps = [u for u in wants.split() if u.endswith(".service")]
+    if not deps:
+        return None
+    _, text, _, _ = hb(["systemctl", "show", "-p", "Id", "-p", "InactiveExitTimestampMonotonic", unit] + deps)
+    stamps, ident = {}, None
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key == "Id":
+            ident = value
+        elif key == "InactiveExitTimestampMonotonic" and ident is not None and value.isdigit():
+            stamps[ident] = int(value)
+    firsts = [stamps[d] for d in deps if stamps.get(d)]
+    if not stamps.get(unit) or not firsts:
+        return None
+    return (stamps[unit] - min(firsts)) * 1000, deps
+
+
+def service_once(name, unit, machine, timeout=120.0):
+    before = unit_props(unit, "ActiveState")
+    if before.get("ActiveState") not in ("inactive", "failed"):
+        warn(f"{unit} is {before.get('ActiveState')} before systemctl start")
+    t0 = time.perf_counter_ns()
+    rc, _, err, _ = hb(["systemctl", "start", unit], timeout=timeout)
+    t1 = time.perf_counter_ns()
+    if rc != 0:
+        service_failure(name, unit, f"{rc} from systemctl start {unit}: {err}")
+    rc, leader, err, _ = hb(["machinectl", "show", machine, "-p", "Leader", "--value"])
+    if rc != 0 or not leader.isdigit():
+        service_failure(name, unit, f"{rc} from machinectl show {machine} -p Leader: {leader} {err}")
+    state, first, polls = "", None, 0
+    while True:
+        _, state, _, _ = hb(["nsenter", "-t", leader, "-m", "-u", "-i", "-p", "-C", "-r", "-w",
+                             "/bin/systemctl", "is-system-running"])
+        polls += 1
+        if first is None:
+            first = state or "no answer"
+        if state in ("running", "degraded"):
+            t2 = time.perf_counter_ns()
+            break
+        if time.perf_counter_ns() - t0 > timeout * 1e9:
+            service_failure(name, unit, f"none: the guest is not running/degraded {timeout:.0f} s after "
+                            f"systemctl start (last answer: {state or 'none'})")
+        time.sleep(0.02)
+    invocation = unit_props(unit, "InvocationID").get("InvocationID", "")
+    facts = guest_facts(leader)
+    waited = dependencies_before(unit)
+
+    t3 = time.perf_counter_ns()
+    rc, _, err, _ = hb(["systemctl", "stop", unit], timeout=timeout)
+    t4 = time.perf_counter_ns()
+    if rc != 0:
+        service_failure(name, unit, f"{rc} from systemctl stop {unit}: {err}")
+    after = unit_props(unit, "ActiveState", "Result", "ExecMainCode", "ExecMainStatus")
+    if after.get("ActiveState") != "inactive" or after.get("Result") != "success":
+        service_failure(name, unit, f"none: after systemctl stop, ActiveState={after.get('ActiveState')} "
+                        f"Result={after.get('Result')} ExecMainStatus={after.get('ExecMainStatus')}")
+    # The guest's console is the unit's output: its last words, in the hostbox's journal.
+    clean = False
+    if invocation:
+        deadline = time.monotonic() + 3.0
+        while not clean and time.monotonic() < deadline:
+            _, log, _, _ = hb(["journalctl", "--no-pager", "-o", "cat", f"_SYSTEMD_INVOCATION_ID={invocation}"])
+            clean = any(m in log for m in DOWN_MARKERS)
+            if not clean:
+                time.sleep(0.1)
+    settle_service(unit, machine)
+    return {"start": t1 - t0, "running": t2 - t0, "stop": t4 - t3, "state": state, "first": first,
+            "polls": polls, "after": after, "clean": clean, "facts": facts, "waited": waited}
+
+
+def unit_differences(ml_unit, ns_unit):
+    """Lines naming the settings of the two units that differ."""
+    props = ("Type", "NotifyAccess", "KillMode", "Delegate", "Slice", "TasksMax", "DevicePolicy",
+             "WatchdogUSec", "TimeoutStartUSec", "TimeoutStopUSec", "LimitNOFILE", "Wants", "After")
+    lists = ("DeviceAllow",)
+    seen = {}
+    for unit in (ml_unit, ns_unit):
+        args = ["systemctl", "show", unit]
+        for prop in props + lists:
+            args += ["-p", prop]
+        _, text, _, _ = hb(args)
+        values = {prop: [] for prop in props + lists}
+        for line in text.splitlines():
+            key, _, value = line.partition("=")
+            if key in values:
+                values[key].append(value)
+        seen[unit] = values
+    lines = []
+    for prop in props:
+        a, b = " ".join(seen[ml_unit][prop]), " ".join(seen[ns_unit][prop])
+        if prop in ("Wants", "After"):
+            a_set, b_set = set(a.split()), set(b.split())
+            only_a = sorted(a_set - b_set)
+            only_b = sorted(b_set - a_set)
+            if only_a or only_b:
+                lines.append(f"{prop}=: only machine@: {' '.join(only_a) or '-'}; "
+                             f"only systemd-nspawn@: {' '.join(only_b) or '-'}")
+        elif a != b:
+            lines.append(f"{prop}=: machine@ {a or '(empty)'}, systemd-nspawn@ {b or '(empty)'}")
+    for prop in lists:
+        a_set, b_set = set(seen[ml_unit][prop]), set(seen[ns_unit][prop])
+        if a_set != b_set:
+            lines.append(f"{prop}=: only machine@: {', '.join(sorted(a_set - b_set)) or '-'}; "
+                         f"only systemd-nspawn@: {', '.join(sorted(b_set - a_set)) or '-'}")
+    return lines or ["none among " + ", ".join(props + lists)]
+
+
+def bench_services():
+    units = [
+        ("machined-lite", f"machine@{ML_MACHINE}.service", ML_MACHINE),
+        ("nspawn", f"systemd-nspawn@{NS_MACHINE}.service", NS_MACHINE),
+    ]
+    _, version, _, _ = hb(["systemctl", "--version"])
+    out(f"  the hostbox's systemd: {version.splitlines()[0] if version else '?'}")
+    for name, unit, machine in units:
+        props = unit_props(unit, "FragmentPath", "DropInPaths")
+        _, cat, _, _ = hb(["systemctl", "cat", unit])
+        execs = [line for line in cat.splitlines() if line.startswith("ExecStart=") and line != "ExecStart="]
+        dropins = props.get("DropInPaths") or "none"
+        out(f"  {name:13} {unit}: {execs[-1] if execs else 'ExecStart=?'}")
+        out(f"  {'':13} (unit {props.get('FragmentPath', '?')}, drop-ins: {dropins}; "
+            f"tree /var/lib/machines/{machine})")
+    harness = sorted(hb(["/bin/true"])[3] for _ in range(10))
+    out(f"  (each command below runs in the hostbox like in_hostbox: nsenter -t {HOSTBOX_PID} ... env -i ...; "
+        f"that alone takes {fmt_ms(statistics.median(harness))} ms, included in every figure)")
+    out("  (start: systemctl start until it returns; running: from the same start until "
+        "`nsenter -t LEADER -m -u -i -p -C -r -w /bin/systemctl is-system-running` in the guest says "
+        "running or degraded, LEADER from machinectl show NAME -p Leader, polled every 20 ms; "
+        "stop: systemctl stop until it returns, then ActiveState=inactive and Result=success are checked)")
+
+    res = {name: [] for name, _, _ in units}
+    for i in range(SERVICE_RUNS):
+        for name, unit, machine in units:
+            r = service_once(name, unit, machine)
+            res[name].append(r)
+            after = r["after"]
+            out(f"  {name:13} run {i + 1}: start returned in {fmt_ms(r['start']):>8} ms, "
+                f"'{r['state']}' at {fmt_ms(r['running']):>8} ms ({r['polls']} poll{'s' if r['polls'] != 1 else ''}, "
+                f"first answer '{r['first']}'); stop returned in {fmt_ms(r['stop']):>8} ms: "
+                f"{after.get('ActiveState')}, Result={after.get('Result')}, "
+                f"{after.get('ExecMainCode')}/{after.get('ExecMainStatus')}"
+                f"{'' if r['clean'] else ' (no clean halt message in its journal)'}")
+            if r["waited"] is not None:
+                out(f"  {'':13}        (of its start: {fmt_ms(r['waited'][0])} ms from its Wants= services "
+                    f"starting to the unit itself starting: {', '.join(r['waited'][1])})")
+
+    # What the guests got, as the hostbox sees their PID 1 (from the first run).
+    out()
+    _, hb_caps, _, _ = hb(["/bin/sh", "-c", "grep '^CapBnd:' /proc/1/status"])
+    out(f"  guest PID 1 (hostbox's own PID 1: {hb_caps.split(':')[-1].strip() or '?'} CapBnd):")
+    for name, _, _ in units:
+        own, shared, facts = res[name][0]["facts"]
+        out(f"  {name:13} own namespaces: {' '.join(own) or 'none'}; the hostbox's: {' '.join(shared) or 'none'}; "
+            f"CapBnd {facts.get('CapBnd', '?')}, Seccomp {facts.get('Seccomp', '?')}, "
+            f"uid_map '{facts.get('uid_map', '?')}'")
+    ml_facts, ns_facts = res["machined-lite"][0]["facts"], res["nspawn"][0]["facts"]
+    if ml_facts[1] != ns_facts[1]:
+        warn(f"the guests do not share the same namespaces with the hostbox: machined-lite {ml_facts[1]}, "
+             f"nspawn {ns_facts[1]}")
+    same, differ = [], []
+    for key, label in (("CapBnd", "capability bounding set"), ("Seccomp", "seccomp mode"),
+                       ("uid_map", "UID map")):
+        a, b = ml_facts[2].get(key, "?"), ns_facts[2].get(key, "?")
+        (same if a == b else differ).append(f"{label} {a}" if a == b else
+                                            f"{label}: machined-lite {a}, nspawn {b}")
+    if ml_facts[:2] == ns_facts[:2]:
+        same.insert(0, "namespaces")
+    out(f"  the same for both guests: {', '.join(same) or 'nothing compared'}"
+        f"{' (the seccomp filters themselves are not compared)' if ml_facts[2].get('Seccomp') == '2' else ''}")
+    if differ:
+        out(f"  different: {'; '.join(differ)}")
+    out("  the units' remaining differences (systemctl show):")
+    for line in unit_differences(units[0][1], units[1][1]):
+        out(f"    {line}")
+    waited = [r["waited"][0] for r in res["nspawn"] if r["waited"] is not None]
+    if waited:
+        out(f"    systemd-nspawn@ starts after its Wants= services each time: median "
+            f"{fmt_ms(statistics.median(waited))} ms from their start to its own, included in its figures")
+
+    med = {}
+    for key in ("start", "running", "stop"):
+        med[key] = {name: statistics.median(r[key] for r in res[name]) for name, _, _ in units}
+    out()
+    labels = {"start": "systemctl start returned", "running": "start to running", "stop": "systemctl stop returned"}
+    for key in ("start", "running", "stop"):
+        m = med[key]
+        ratio = m["machined-lite"] / m["nspawn"]
+        out(f"  median {labels[key] + ':':25} machined-lite {fmt_ms(m['machined-lite'])} ms, "
+            f"nspawn {fmt_ms(m['nspawn'])} ms: {ratio:.2f}x")
+    summary_labels = {
+        "start": "systemctl start (hostbox) until it returned",
+        "running": "systemctl start (hostbox) to running",
+        "stop": "systemctl stop (hostbox)",
+    }
+    for key in ("start", "running", "stop"):
+        m = med[key]
+        summary.append(
+            f"{summary_labels[key]}: machine@ {fmt_ms(m['machined-lite'])} ms, systemd-nspawn@ "
+            f"{fmt_ms(m['nspawn'])} ms: {m['machined-lite'] / m['nspawn']:.2f}x nspawn (no target set)")
+
+    # Nothing of the machines left in the hostbox.
+    _, left, _, _ = hb(["/bin/sh", "-c",
+                        "systemctl list-units --all --no-legend --plain 'machine@*' 'systemd-nspawn@*' "
+                        "| grep -v ' inactive '; machinectl list --no-legend; "
+                        "find /sys/fs/cgroup/machine.slice -mindepth 1 -type d 2>/dev/null; true"])
+    if left:
+        warn("left in the hostbox after the last stop: " + "; ".join(left.splitlines()))
+
+
 def interrupted(signum, frame):
     # Once: a second signal must not cut the cleanup short.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -697,23 +999,27 @@ def interrupted(signum, frame):
     raise KeyboardInterrupt
 
 
-def main():
-    signal.signal(signal.SIGINT, interrupted)
-    signal.signal(signal.SIGTERM, interrupted)
-    rc = 0
+def load_state():
     try:
-        bench_true()
-        bench_memory()
-        bench_boot()
-    except CommandFailed as e:
-        out(f"\nrun-bench: a command under test failed ({e}): stopping")
-        rc = 1
-    except KeyboardInterrupt:
-        out("\nrun-bench: interrupted: stopping what runs")
-        rc = 130
-    finally:
-        for p in list(live):
-            stop(p, 30)
+        with open(STATE) as f:
+            state = json.load(f)
+    except FileNotFoundError:
+        return
+    summary[:] = state["summary"]
+    warnings[:] = state["warnings"]
+
+
+def save_state():
+    with open(STATE + ".tmp", "w") as f:
+        json.dump({"summary": summary, "warnings": warnings}, f)
+    os.replace(STATE + ".tmp", STATE)
+
+
+def print_summary(rc):
+    # Warnings from run-bench.sh itself (the hostbox's setup or shutdown), one a line.
+    for line in os.environ.get("BENCH_EXTRA_WARNINGS", "").splitlines():
+        if line.strip():
+            warnings.append(line.strip())
     out()
     out("== summary")
     for line in summary:
@@ -725,18 +1031,127 @@ def main():
     return rc
 
 
+def main():
+    signal.signal(signal.SIGINT, interrupted)
+    signal.signal(signal.SIGTERM, interrupted)
+    load_state()
+    if PHASE == "summary":
+        return print_summary(int(os.environ.get("BENCH_RC", "0")))
+    rc = 0
+    try:
+        if PHASE == "host":
+            bench_true()
+            bench_memory()
+            bench_boot()
+        else:
+            bench_services()
+    except CommandFailed as e:
+        out(f"\nrun-bench: a command under test failed ({e}): stopping")
+        rc = 1
+    except KeyboardInterrupt:
+        out("\nrun-bench: interrupted: stopping what runs")
+        rc = 130
+    finally:
+        for p in list(live):
+            stop(p, 30)
+        save_state()
+    return rc
+
+
 sys.exit(main())
 PYTHON
 
-# In the background, so that an INT or TERM to this script reaches it at once: it
-# then stops the commands it started, and we wait for that before cleaning up.
-BENCH_BUSYBOX_TREE=$BUSYBOX_TREE BENCH_DEBIAN_TREE=$DEBIAN_TREE BENCH_RUNS=$RUNS BENCH_BOOT_RUNS=$BOOT_RUNS \
-        BENCH_WORK=$WORK "$PYTHON" "$WORK/bench.py" &
-PY_PID=$!
-trap 'kill -TERM "$PY_PID" 2>/dev/null' INT TERM
-while :; do
-        BENCH_RC=0
-        wait "$PY_PID" || BENCH_RC=$?
-        kill -0 "$PY_PID" 2>/dev/null || break
-done
+# run_phase PHASE [VAR=VALUE...]: runs bench.py for one phase (host: sections 1-3;
+# hostbox: section 4; summary), in the background, so that an INT or TERM to this
+# script reaches it at once: it then stops the commands it started, and we wait for
+# that. Returns its exit status.
+run_phase() {
+        local phase=$1 rc
+        shift
+        env BENCH_PHASE="$phase" BENCH_BUSYBOX_TREE="$BUSYBOX_TREE" BENCH_DEBIAN_TREE="$DEBIAN_TREE" \
+                BENCH_RUNS="$RUNS" BENCH_BOOT_RUNS="$BOOT_RUNS" BENCH_SERVICE_RUNS="$SERVICE_RUNS" \
+                BENCH_WORK="$WORK" "$@" "$PYTHON" "$WORK/bench.py" &
+        PY_PID=$!
+        trap 'kill -TERM "$PY_PID" 2>/dev/null' INT TERM
+        while :; do
+                rc=0
+                wait "$PY_PID" || rc=$?
+                kill -0 "$PY_PID" 2>/dev/null || break
+        done
+        PY_PID=
+        trap 'on_signal 130' INT
+        trap 'on_signal 143' TERM
+        return "$rc"
+}
+
+# indent FILE: a file's lines as part of a section.
+indent() {
+        sed 's/^/  /' "$1"
+}
+
+# hostbox_setup: section 4's host: a copy of the Debian tree for systemd-nspawn@
+# (of ours after section 3, so that both trees have been booted as often), the
+# hostbox with both trees bound at /var/lib/machines/NAME, our build installed,
+# the drop-in for systemd-nspawn@, systemd-machined started (D-Bus activated: not
+# to be paid by the first unit measured). Returns 1 after saying why when it fails.
+hostbox_setup() {
+        local rc=0
+        NS_DEBIAN_TREE=$WORK/ml-bench-debian-nspawn
+        cp -a --reflink=auto "$DEBIAN_TREE" "$NS_DEBIAN_TREE" ||
+                { echo "  copying $DEBIAN_TREE to $NS_DEBIAN_TREE failed"; return 1; }
+        echo "  trees: $DEBIAN_TREE as /var/lib/machines/$ML_MACHINE, its copy $NS_DEBIAN_TREE as /var/lib/machines/$NS_MACHINE"
+        hostbox_start "$HB_NAME" --bind="$DEBIAN_TREE:/var/lib/machines/$ML_MACHINE" \
+                --bind="$NS_DEBIAN_TREE:/var/lib/machines/$NS_MACHINE" >"$WORK/hostbox-start.out" 2>&1 || rc=1
+        # hostbox_start set the EXIT trap to 'hostbox_cleanup; cleanup_work': ours again.
+        trap cleanup EXIT
+        indent "$WORK/hostbox-start.out"
+        [ "$rc" = 0 ] || return 1
+        hostbox_install >"$WORK/hostbox-install.out" 2>&1 || rc=1
+        indent "$WORK/hostbox-install.out"
+        [ "$rc" = 0 ] || return 1
+        if ! in_hostbox mkdir -p "$(dirname "$NS_DROPIN")" ||
+                ! printf '[Service]\nExecStart=\nExecStart=%s\n' "$NS_EXEC" | in_hostbox tee "$NS_DROPIN" >/dev/null ||
+                ! in_hostbox systemctl daemon-reload; then
+                echo "  writing the drop-in $NS_DROPIN in the hostbox failed"
+                return 1
+        fi
+        echo "  drop-in $NS_DROPIN: ExecStart=$NS_EXEC"
+        if ! in_hostbox busctl call org.freedesktop.machine1 /org/freedesktop/machine1 \
+                org.freedesktop.machine1.Manager ListMachines >/dev/null; then
+                echo "  starting systemd-machined in the hostbox failed"
+                return 1
+        fi
+        echo "  systemd-machined: $(in_hostbox systemctl is-active systemd-machined.service) (started beforehand)"
+}
+
+BENCH_RC=0
+EXTRA_WARNINGS=
+run_phase host || BENCH_RC=$?
+if [ "$BENCH_RC" = 0 ]; then
+        echo
+        echo "== 4. systemctl start and stop of machine@ and systemd-nspawn@ in a systemd host (the hostbox):" \
+                "$SERVICE_RUNS runs each, interleaved"
+        if [ ! -f "$HB_BUILD/meson-private/install.dat" ]; then
+                echo "  not run: $HB_BUILD is not a meson build directory (set MESON_BUILD_ROOT)"
+                EXTRA_WARNINGS="section 4 not run: $HB_BUILD is not a meson build directory"
+                BENCH_RC=1
+        elif ! hostbox_setup; then
+                EXTRA_WARNINGS="section 4 not run: the hostbox's setup failed (see above)"
+                BENCH_RC=1
+        else
+                run_phase hostbox BENCH_HOSTBOX_PID="$HOSTBOX_PID" BENCH_ML_MACHINE="$ML_MACHINE" \
+                        BENCH_NS_MACHINE="$NS_MACHINE" || BENCH_RC=$?
+        fi
+        # Shut down cleanly (its systemd stops what still runs), and check that
+        # nothing of it is left on this host.
+        if [ -n "$HOSTBOX_NSPAWN" ]; then
+                if hostbox_stop >"$WORK/hostbox-stop.out" 2>&1; then
+                        echo "  hostbox $HB_NAME: shut down, nothing of it left on this host"
+                else
+                        indent "$WORK/hostbox-stop.out"
+                        EXTRA_WARNINGS=$(printf '%s\n' "$EXTRA_WARNINGS"; sed -n 's/^FAIL: //p' "$WORK/hostbox-stop.out")
+                fi
+        fi
+fi
+run_phase summary BENCH_RC="$BENCH_RC" BENCH_EXTRA_WARNINGS="$EXTRA_WARNINGS" || BENCH_RC=$?
 exit "$BENCH_RC"

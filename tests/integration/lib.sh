@@ -133,8 +133,14 @@ host_state() {
         cg=$(cgroup2_mount)
         awk '{ print $5 }' /proc/self/mountinfo | sort
         echo "--- processes"
-        # Zombies hold nothing; this VM's PID 1 reaps orphans only now and then.
-        ps -eo pid=,stat=,comm= | awk '$2 !~ /Z/ && ($3 == "machined-lite" || $3 == "ml-sweeper" || $3 == "ml-init")'
+        # Zombies hold nothing; this VM's PID 1 reaps orphans only now and then. Only
+        # processes of this PID namespace: those of a hostbox (a systemd host booted by
+        # a system test, maybe another's) live in one of their own.
+        ps -eo pid=,stat=,comm= | awk '$2 !~ /Z/ && ($3 == "machined-lite" || $3 == "ml-sweeper" || $3 == "ml-init")' |
+                while read -r pid stat comm; do
+                        [ "$(readlink /proc/$pid/ns/pid 2>/dev/null)" = "$(readlink /proc/self/ns/pid)" ] &&
+                                echo "$pid $stat $comm"
+                done
         echo "--- cgroups"
         [ -n "$cg" ] && find "$cg" -name 'machine-*' -type d | sort
         echo "--- loop devices"

@@ -829,6 +829,7 @@ def service_once(name, unit, machine, timeout=120.0):
     invocation = unit_props(unit, "InvocationID").get("InvocationID", "")
     facts = guest_facts(leader)
     waited = dependencies_before(unit)
+    settings = unit_settings(unit)
 
     t3 = time.perf_counter_ns()
     rc, _, err, _ = hb(["systemctl", "stop", unit], timeout=timeout)
@@ -850,26 +851,36 @@ def service_once(name, unit, machine, timeout=120.0):
                 time.sleep(0.1)
     settle_service(unit, machine)
     return {"start": t1 - t0, "running": t2 - t0, "stop": t4 - t3, "state": state, "first": first,
-            "polls": polls, "after": after, "clean": clean, "facts": facts, "waited": waited}
+            "polls": polls, "after": after, "clean": clean, "facts": facts, "waited": waited,
+            "settings": settings}
 
 
-def unit_differences(ml_unit, ns_unit):
+UNIT_PROPS = ("Type", "NotifyAccess", "KillMode", "Delegate", "Slice", "TasksMax", "DevicePolicy",
+              "WatchdogUSec", "TimeoutStartUSec", "TimeoutStopUSec", "LimitNOFILE", "Wants", "After")
+UNIT_LISTS = ("DeviceAllow",)
+
+
+def unit_settings(unit):
+    """Settings of a unit, as systemctl show has them while it runs (WatchdogUSec is
+    filled in only then); each a list of values."""
+    args = ["systemctl", "show", unit]
+    for prop in UNIT_PROPS + UNIT_LISTS:
+        args += ["-p", prop]
+    _, text, _, _ = hb(args)
+    values = {prop: [] for prop in UNIT_PROPS + UNIT_LISTS}
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key in values:
+            values[key].append(value)
+    # RequiresMountsFor=/var/lib/machines/%i: each its own mount unit, no difference.
+    values["After"] = [" ".join(u for u in " ".join(values["After"]).split()
+                                if not u.strip('"').startswith("var-lib-machines-"))]
+    return values
+
+
+def unit_differences(ml_unit, ns_unit, seen):
     """Lines naming the settings of the two units that differ."""
-    props = ("Type", "NotifyAccess", "KillMode", "Delegate", "Slice", "TasksMax", "DevicePolicy",
-             "WatchdogUSec", "TimeoutStartUSec", "TimeoutStopUSec", "LimitNOFILE", "Wants", "After")
-    lists = ("DeviceAllow",)
-    seen = {}
-    for unit in (ml_unit, ns_unit):
-        args = ["systemctl", "show", unit]
-        for prop in props + lists:
-            args += ["-p", prop]
-        _, text, _, _ = hb(args)
-        values = {prop: [] for prop in props + lists}
-        for line in text.splitlines():
-            key, _, value = line.partition("=")
-            if key in values:
-                values[key].append(value)
-        seen[unit] = values
+    props, lists = UNIT_PROPS, UNIT_LISTS
     lines = []
     for prop in props:
         a, b = " ".join(seen[ml_unit][prop]), " ".join(seen[ns_unit][prop])
@@ -955,7 +966,8 @@ def bench_services():
     if differ:
         out(f"  different: {'; '.join(differ)}")
     out("  the units' remaining differences (systemctl show):")
-    for line in unit_differences(units[0][1], units[1][1]):
+    for line in unit_differences(units[0][1], units[1][1],
+                                 {unit: res[name][0]["settings"] for name, unit, _ in units}):
         out(f"    {line}")
     waited = [r["waited"][0] for r in res["nspawn"] if r["waited"] is not None]
     if waited:

@@ -133,13 +133,12 @@ host_state() {
         cg=$(cgroup2_mount)
         awk '{ print $5 }' /proc/self/mountinfo | sort
         echo "--- processes"
-        # Zombies hold nothing; this VM's PID 1 reaps orphans only now and then. Only
-        # processes of this PID namespace: those of a hostbox (a systemd host booted by
-        # a system test, maybe another's) live in one of their own.
+        # Zombies hold nothing; this VM's PID 1 reaps orphans only now and then. Machines
+        # inside a hostbox (a systemd host booted by a system test, maybe someone else's:
+        # its cgroup is NAME.hostbox) are that host's, not this one's.
         ps -eo pid=,stat=,comm= | awk '$2 !~ /Z/ && ($3 == "machined-lite" || $3 == "ml-sweeper" || $3 == "ml-init")' |
                 while read -r pid stat comm; do
-                        [ "$(readlink /proc/$pid/ns/pid 2>/dev/null)" = "$(readlink /proc/self/ns/pid)" ] &&
-                                echo "$pid $stat $comm"
+                        grep -q '^0::.*\.hostbox/' /proc/$pid/cgroup 2>/dev/null || echo "$pid $stat $comm"
                 done
         echo "--- cgroups"
         [ -n "$cg" ] && find "$cg" -name 'machine-*' -type d | sort

@@ -141,7 +141,7 @@ host_state() {
                         grep -q '^0::.*\.hostbox/' /proc/$pid/cgroup 2>/dev/null || echo "$pid $stat $comm"
                 done
         echo "--- cgroups"
-        [ -n "$cg" ] && find "$cg" -name 'machine-*' -type d | sort
+        [ -n "$cg" ] && find "$cg" -path '*.hostbox' -prune -o -name 'machine-*' -type d -print | sort
         echo "--- loop devices"
         losetup -a 2>/dev/null
 }

@@ -17,6 +17,7 @@
 
 #include "cgroup.h"
 #include "console.h"
+#include "devices.h"
 #include "guest.h"
 #include "log.h"
 #include "register.h"
@@ -279,7 +280,7 @@ static int setup_failed(struct supervisor *s, int exit_code)
 
 /* The guest's cgroup: inside the unit systemd gave us (our scope, or --keep-unit's
  * service), or, on a host without systemd, next to us with a sweeper to clean up. */
-static int place_guest(struct supervisor *s)
+static int place_guest_cgroup(struct supervisor *s)
 {
         const struct machine *m = s->machine;
         int r;
@@ -302,6 +303,19 @@ static int place_guest(struct supervisor *s)
         r = cgroup_start_sweeper(&s->cgroup);
         if (r < 0)
                 return log_error_errno(r, "Cannot start the cgroup sweeper: %m"), EXIT_SETUP_FAILED;
+        return 0;
+}
+
+static int place_guest(struct supervisor *s)
+{
+        int r = place_guest_cgroup(s);
+
+        if (r != 0)
+                return r;
+        r = devices_restrict(s->cgroup.fd);
+        if (r < 0)
+                return log_error_errno(r, "Cannot attach the device policy to cgroup %s: %m", s->cgroup.path),
+                       EXIT_SETUP_FAILED;
         return 0;
 }
 

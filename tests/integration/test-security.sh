@@ -91,5 +91,17 @@ out=$(run --console=read-only -- /bin/sh -c 'for p in /proc/[0-9]*; do for f in 
 check_match "no process of the guest holds an fd to anything of the host's (only its console, pipes, anon inodes, /proc)" \
         '^((anon_inode:[^ ]*|pipe:\[[0-9]+\]|socket:\[[0-9]+\]|/dev/console|/dev/pts/[0-9]+|/dev/null|/proc/[^ ]*) )*$' "$out"
 
+# Devices: a guest root (with CAP_MKNOD) can make nodes, but the guest's device policy
+# lets it create and open none but a container's own, even a node planted in the tree.
+ROOTDEV=$(stat -c '%d' /)
+MAJOR=$((ROOTDEV >> 8)) MINOR=$((ROOTDEV & 0xff))
+mknod "$TREE/planted-disk" b "$MAJOR" "$MINOR"
+out=$(run -- /bin/sh -c "mknod /tmp/disk b $MAJOR $MINOR 2>/dev/null && echo made; mknod /tmp/mem c 1 1 2>/dev/null && echo made-mem; \
+        head -c 1 /planted-disk >/dev/null 2>&1 && echo read-planted; echo x > /dev/null && echo null-ok")
+check_eq "no node of the host's disk ($MAJOR:$MINOR) nor /dev/mem can be made, a planted one not opened" "null-ok" "$out"
+rm -f "$TREE/planted-disk"
+out=$(run --capability=all -- /bin/sh -c "mknod /tmp/disk b $MAJOR $MINOR 2>/dev/null && echo made")
+check_eq "not even with every capability: it is the device policy" "" "$out"
+
 host_unchanged "after the hostile probes"
 finish

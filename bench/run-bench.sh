@@ -202,8 +202,13 @@ cleanup_work() {
         BENCH_EXIT=${BENCH_EXIT:-1}
         cleanup
 }
+# A signal turns errexit off before exiting: hostbox_cleanup, which that trap runs
+# before our cleanup, was written for set -u only (its wait for the watcher it has
+# just killed returns 137, and set -e would end the shell there, in the trap,
+# with the hostbox still up).
 # shellcheck disable=SC2317 # the INT and TERM traps
 on_signal() {
+        set +e
         BENCH_EXIT=$1
         exit "$1"
 }
@@ -1112,10 +1117,13 @@ hostbox_setup() {
         cp -a --reflink=auto "$DEBIAN_TREE" "$NS_DEBIAN_TREE" ||
                 { echo "  copying $DEBIAN_TREE to $NS_DEBIAN_TREE failed"; return 1; }
         echo "  trees: $DEBIAN_TREE as /var/lib/machines/$ML_MACHINE, its copy $NS_DEBIAN_TREE as /var/lib/machines/$NS_MACHINE"
+        # hostbox.sh is written for set -u, not set -e (see on_signal).
+        set +e
         hostbox_start "$HB_NAME" --bind="$DEBIAN_TREE:/var/lib/machines/$ML_MACHINE" \
                 --bind="$NS_DEBIAN_TREE:/var/lib/machines/$NS_MACHINE" >"$WORK/hostbox-start.out" 2>&1 || rc=1
         # hostbox_start set the EXIT trap to 'hostbox_cleanup; cleanup_work': ours again.
         trap cleanup EXIT
+        set -e
         indent "$WORK/hostbox-start.out"
         [ "$rc" = 0 ] || return 1
         hostbox_install >"$WORK/hostbox-install.out" 2>&1 || rc=1

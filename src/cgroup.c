@@ -262,6 +262,16 @@ int cgroup_create_delegated(const char *machine_name, struct guest_cgroup *ret)
         return open_guest_cgroup(TAKE_PTR(payload), ret);
 }
 
+int cgroup_chown(const struct guest_cgroup *cg, uid_t uid)
+{
+        static const char *const files[] = { "", "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+
+        for (size_t i = 0; i < ELEMENTSOF(files); i++)
+                if (fchownat(cg->fd, files[i], uid, uid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) < 0)
+                        return negative_errno();
+        return 0;
+}
+
 int cgroup_kill(const struct guest_cgroup *cg)
 {
         _cleanup_close_ int fd = -EBADF;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <sys/types.h>
+
 /* The guest's own cgroup on the cgroup v2 hierarchy: the root of its cgroup namespace. */
 struct guest_cgroup {
         char *path;      /* absolute path under the cgroup2 mount */
@@ -23,6 +25,10 @@ int cgroup_create_delegated(const char *machine_name, struct guest_cgroup *ret);
  * exit or SIGKILL, it kills what is left in the guest's cgroup and removes it, so that
  * the host keeps no cgroup of a dead machine. */
 int cgroup_start_sweeper(struct guest_cgroup *cg);
+
+/* Hands the cgroup to the guest's root of a user namespace, as systemd's delegation
+ * does: the directory and the files a delegate writes. */
+int cgroup_chown(const struct guest_cgroup *cg, uid_t uid);
 
 /* Kills every process left in the cgroup (cgroup.kill). */
 int cgroup_kill(const struct guest_cgroup *cg);

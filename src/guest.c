@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <fcntl.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <grp.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -81,18 +83,27 @@ _noreturn_ _printf_(3, 4) static void guest_fail(int sync_fd, int error, const c
         _exit(EXIT_SETUP_FAILED);
 }
 
-static int wait_for_go(int sync_fd)
+/* Waits for "go"; before it the parent may hand over the tree's idmapped mount. */
+static int wait_for_go(int sync_fd, int *ret_root_mount)
 {
-        struct guest_message message;
-        int fd, r;
+        for (;;) {
+                struct guest_message message;
+                int fd, r;
 
-        r = guest_message_receive(sync_fd, &message, &fd);
-        if (r < 0)
-                return r;
-        /* EOF: the parent died before letting us go. */
-        if (r == 0 || message.type != GUEST_GO)
-                return -ECANCELED;
-        return 0;
+                r = guest_message_receive(sync_fd, &message, &fd);
+                if (r < 0)
+                        return r;
+                /* EOF: the parent died before letting us go. */
+                if (r == 0)
+                        return -ECANCELED;
+                if (message.type == GUEST_ROOT_MOUNT && fd >= 0) {
+                        *ret_root_mount = fd;
+                        continue;
+                }
+                if (fd >= 0)
+                        close(fd);
+                return message.type == GUEST_GO ? 0 : -ECANCELED;
+        }
 }
 
 static int loopback_up(void)
@@ -164,7 +175,7 @@ _noreturn_ static void exec_init(const struct guest_setup *setup, char **env)
 _noreturn_ void guest_main(const struct guest_setup *setup)
 {
         const struct machine *m = setup->machine;
-        int sync_fd = setup->sync_fd, root_fd = -EBADF, r;
+        int sync_fd = setup->sync_fd, root_fd = -EBADF, root_mount = -EBADF, tree_fd, r;
         sigset_t all;
 
         /* Die with the supervisor, however it goes; the read below catches the window
@@ -182,15 +193,26 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
         sigemptyset(&all);
         (void)sigprocmask(SIG_SETMASK, &all, NULL);
 
-        r = wait_for_go(sync_fd);
+        r = wait_for_go(sync_fd, &root_mount);
         if (r < 0)
                 _exit(EXIT_SETUP_FAILED);
+        /* Opened while we are host root: the guest's root may not be allowed to walk
+         * the path to its tree. */
+        tree_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (tree_fd < 0)
+                guest_fail(sync_fd, -errno, "Failed to open the tree %s", m->root);
+        /* In a user namespace we still carry host root's credentials until we take the
+         * guest root's, now that the parent has written the maps. */
+        if (m->private_users != PRIVATE_USERS_NO &&
+            (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0))
+                guest_fail(sync_fd, -errno, "Failed to become root of the guest's user namespace");
 
         umask(0);
         r = mount_cut_propagation();
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to make the guest's mounts private");
-        r = mount_root(m->root, &root_fd);
+        r = mount_root(tree_fd, root_mount, &root_fd);
+        close(tree_fd);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to bind-mount the tree %s", m->root);
         if (!m->read_only) {
@@ -214,7 +236,7 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
         r = mount_proc(root_fd, m->private_network);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to mount /proc in %s", m->root);
-        r = mount_sys(root_fd);
+        r = mount_sys(root_fd, m->private_users != PRIVATE_USERS_NO && !m->private_network);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to mount /sys in %s", m->root);
         r = mount_run(root_fd, m->uuid);

@@ -12,6 +12,7 @@ enum guest_message_type {
         GUEST_GO = 1,       /* parent → child */
         GUEST_CONSOLE,      /* child → parent, with the pty master as SCM_RIGHTS */
         GUEST_NOTIFY,       /* child → parent, with the guest's notify socket as SCM_RIGHTS */
+        GUEST_ROOT_MOUNT,   /* parent → child, before "go": the tree's idmapped mount (user namespace) */
         GUEST_FAILED,       /* child → parent: text says which step, error the errno */
 };
 

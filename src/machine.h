@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-id128.h>
 
 #include "property.h"
@@ -48,6 +49,13 @@ enum init_kind {
         INIT_STUB,         /* our own, for `run` */
 };
 
+enum private_users {
+        PRIVATE_USERS_NO,
+        PRIVATE_USERS_PICK,        /* -U: a free 64K range, chosen from the name */
+        PRIVATE_USERS_TREE_OWNER,  /* yes: the range starts at the tree's owner */
+        PRIVATE_USERS_FIXED,       /* UID[:COUNT] */
+};
+
 #define MACHINES_DIR "/var/lib/machines"
 
 /* The one description of a machine: options fill it, machine_resolve() completes it,
@@ -75,6 +83,9 @@ struct machine {
         bool no_new_privileges;  /* --no-new-privileges */
         char **syscall_allow;    /* --system-call-filter= names taken off the deny list */
         char **syscall_deny;     /* --system-call-filter=~ names added to it */
+        enum private_users private_users;
+        uid_t uid_base;          /* the host UID (and GID) of the guest's root */
+        uint32_t uid_count;
 
         /* Filled by machine_resolve(). */
         enum init_kind init_kind;

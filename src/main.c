@@ -6,11 +6,13 @@
 #include "machine.h"
 #include "options.h"
 #include "supervisor.h"
+#include "userns.h"
 #include "util/proctitle.h"
 
 int main(int argc, char *argv[])
 {
         struct machine m = MACHINE_INIT;
+        _cleanup_close_ int userns_lock = -EBADF;
         int r;
 
         proctitle_init(argc, argv);
@@ -28,6 +30,15 @@ int main(int argc, char *argv[])
         if (r < 0) {
                 machine_done(&m);
                 return r == -ENOMEM ? EXIT_SETUP_FAILED : EXIT_BAD_TREE;
+        }
+
+        /* The UID range is held (a lock) for as long as we run. */
+        if (m.private_users != PRIVATE_USERS_NO) {
+                r = userns_choose(&m, &userns_lock);
+                if (r < 0) {
+                        machine_done(&m);
+                        return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
+                }
         }
 
         r = supervisor_run(&m);

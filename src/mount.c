@@ -25,16 +25,24 @@ int mount_cut_propagation(void)
         return 0;
 }
 
-int mount_root(const char *root, int *ret_root_fd)
+int mount_root(int tree_fd, int root_mount, int *ret_root_fd)
 {
-        int fd;
+        int tree = root_mount;
 
-        if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return negative_errno();
-        fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        *ret_root_fd = fd;
+        /* A copy of the tree's mounts (or the idmapped one the parent made), attached
+         * on top of the tree itself: its fd is then the guest's root. */
+        if (tree < 0) {
+                tree = open_tree(tree_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+                if (tree < 0)
+                        return negative_errno();
+        }
+        if (move_mount(tree, "", tree_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
+                int r = negative_errno();
+
+                close(tree);
+                return r;
+        }
+        *ret_root_fd = tree;
         return 0;
 }
 
@@ -145,17 +153,101 @@ int mount_proc(int root_fd, bool private_network)
         return 0;
 }
 
-int mount_sys(int root_fd)
+/* A user namespace sharing the host's network may not mount a sysfs of its own: /sys
+ * is then a read-only tmpfs holding the host's sysfs directories, each bound read-only
+ * with what is mounted below it (as systemd-nspawn does), and an empty fs/cgroup for
+ * the guest's own cgroup2. */
+static const char *const sysfs_directories[] = { "block", "bus", "class", "dev", "devices", "firmware", "kernel",
+                                                 "module", "power" };
+
+static int bind_host_sysfs(int root_fd)
 {
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
+        _cleanup_close_ int sys = -EBADF;
+        int r;
+
+        r = mount_fs_in_root(root_fd, "/sys", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=64k");
+        if (r < 0)
+                return r;
+        sys = open_in_root(root_fd, "/sys", O_PATH | O_DIRECTORY, 0);
+        if (sys < 0)
+                return sys;
+        for (size_t i = 0; i < ELEMENTSOF(sysfs_directories); i++) {
+                _cleanup_close_ int tree = -EBADF, target = -EBADF;
+                char host[64];
+
+                snprintf(host, sizeof(host), "/sys/%s", sysfs_directories[i]);
+                tree = open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+                if (tree == -1 && errno == ENOENT)
+                        continue;
+                if (tree < 0)
+                        return negative_errno();
+                if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
+                        return negative_errno();
+                if (mkdirat(sys, sysfs_directories[i], 0555) < 0)
+                        return negative_errno();
+                target = openat(sys, sysfs_directories[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (target < 0)
+                        return negative_errno();
+                if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                        return negative_errno();
+        }
+        if (mkdirat(sys, "fs", 0555) < 0)
+                return negative_errno();
+        {
+                _cleanup_close_ int fs = openat(sys, "fs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+                if (fs < 0 || mkdirat(fs, "cgroup", 0555) < 0)
+                        return negative_errno();
+        }
+        /* Read-only like a sysfs of its own would be; the cgroup2 below stays writable. */
+        return set_read_only(sys, 0);
+}
+
+/* The options the host's cgroup2 is mounted with (nsdelegate, memory_recursiveprot),
+ * less rw/ro: from inside a user namespace a new cgroup2 mount must ask for exactly
+ * those, or the kernel refuses it (EBUSY). */
+static void host_cgroup2_options(char *buf, size_t size)
+{
+        _cleanup_free_ char *line = NULL;
+        size_t n = 0;
+        FILE *f = fopen("/proc/self/mountinfo", "re");
+
+        buf[0] = '\0';
+        if (!f)
+                return;
+        while (getline(&line, &n, f) > 0) {
+                char fstype[64], source[256], options[512], *tail = strstr(line, " - ");
+
+                if (!tail || sscanf(tail, " - %63s %255s %511s", fstype, source, options) != 3 ||
+                    strcmp(fstype, "cgroup2") != 0)
+                        continue;
+                for (char *option = strtok(options, ","); option; option = strtok(NULL, ","))
+                        if (strcmp(option, "rw") != 0 && strcmp(option, "ro") != 0)
+                                snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", buf[0] ? "," : "", option);
+                break;
+        }
+        fclose(f);
+}
+
+int mount_sys(int root_fd, bool host_sysfs)
+{
+        char cgroup2_options[512];
+
         int r;
 
         /* Container Interface: /sys is read-only. */
-        r = mount_fs_in_root(root_fd, "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        if (host_sysfs)
+                r = bind_host_sysfs(root_fd);
+        else
+                r = mount_fs_in_root(root_fd, "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
         if (r < 0)
                 return r;
         /* Mounted from inside the guest's cgroup namespace, this shows the guest's own
          * cgroup as the root, and it stays writable so that a guest systemd can manage it. */
-        return mount_fs_in_root(root_fd, "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        host_cgroup2_options(cgroup2_options, sizeof(cgroup2_options));
+        return mount_fs_in_root(root_fd, "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                cgroup2_options[0] ? cgroup2_options : NULL);
 }
 
 static int write_file_at(int dir_fd, const char *name, const char *content, size_t size, mode_t mode)

@@ -11,9 +11,10 @@
 /* Propagation from us to the host is cut: nothing mounted from here on is seen there. */
 int mount_cut_propagation(void);
 
-/* Binds the tree onto itself (pivot_root needs a mount point) and returns an O_PATH fd
- * of the new mount's root. */
-int mount_root(const char *root, int *ret_root_fd);
+/* Binds the tree (TREE_FD) onto itself (pivot_root needs a mount point), or attaches
+ * ROOT_MOUNT (the idmapped copy the parent made, for a user namespace) there, and
+ * returns an fd of the new mount's root. */
+int mount_root(int tree_fd, int root_mount, int *ret_root_fd);
 
 /* Makes the whole tree read-only (--read-only). */
 int mount_root_read_only(int root_fd);
@@ -23,8 +24,9 @@ int mount_root_read_only(int root_fd);
 int mount_proc(int root_fd, bool private_network);
 
 /* sysfs read-only, and at /sys/fs/cgroup a writable cgroup2 of the guest's own cgroup
- * namespace. */
-int mount_sys(int root_fd);
+ * namespace. HOST_SYSFS: a user namespace sharing the host's network may not mount a
+ * sysfs of its own; the host's is bound instead, read-only. */
+int mount_sys(int root_fd, bool host_sysfs);
 
 /* /run as a tmpfs, with /run/host/ of the Container Interface. */
 int mount_run(int root_fd, sd_id128_t uuid);

@@ -11,6 +11,7 @@
 #include "caps.h"
 #include "options.h"
 #include "syscall-filter.h"
+#include "userns.h"
 #include "util/path.h"
 #include "util/strv.h"
 
@@ -57,6 +58,9 @@ static void help(void)
                "      --no-new-privileges  setuid and file capabilities grant nothing in the guest\n"
                "      --system-call-filter=LIST  Allow (LIST or +LIST) or deny (~LIST) system calls and\n"
                "                           @groups, on top of the default deny list\n"
+               "  -U, --private-users=MODE  A user namespace: the guest's root is an unprivileged host UID.\n"
+               "                           pick (-U): a free 64K range; yes: from the tree's owner;\n"
+               "                           UID[:COUNT]; no (default). The tree is mounted idmapped.\n"
                "  -q, --quiet              No informational messages\n"
                "  -h, --help               Show this help\n"
                "      --version            Show the version\n"
@@ -128,6 +132,7 @@ enum {
         ARG_DROP_CAPABILITY,
         ARG_NO_NEW_PRIVILEGES,
         ARG_SYSTEM_CALL_FILTER,
+        ARG_PRIVATE_USERS,
 };
 
 static const struct option options[] = {
@@ -151,6 +156,7 @@ static const struct option options[] = {
         { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
         { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
         { "system-call-filter", required_argument, NULL, ARG_SYSTEM_CALL_FILTER },
+        { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
         { "quiet", no_argument, NULL, 'q' },
         {}
 };
@@ -290,6 +296,13 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
                         return usage_error("%s", error);
                 return 0;
         }
+        case 'U':
+                m->private_users = PRIVATE_USERS_PICK;
+                return 0;
+        case ARG_PRIVATE_USERS:
+                if (userns_parse(value, m) < 0)
+                        return usage_error("--private-users takes no, pick, yes or UID[:COUNT] (UID above 0), not '%s'", value);
+                return 0;
         case 'q':
                 log_quiet = true;
                 return 0;
@@ -320,7 +333,7 @@ int parse_argv(int argc, char *argv[], struct machine *m)
         /* We say what is wrong ourselves, in one line. */
         opterr = 0;
         optind = 0;
-        while ((c = getopt_long(options_end, argv, ":hD:M:E:q", options, NULL)) >= 0) {
+        while ((c = getopt_long(options_end, argv, ":hD:M:E:qU", options, NULL)) >= 0) {
                 r = parse_option(c, optarg, argv[optind - 1], m);
                 if (r != 0)
                         return r;

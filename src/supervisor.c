@@ -21,6 +21,7 @@
 #include "guest.h"
 #include "log.h"
 #include "register.h"
+#include "userns.h"
 #include "supervisor.h"
 #include "util/macro.h"
 
@@ -117,7 +118,8 @@ static pid_t clone_guest(struct supervisor *s)
         const struct machine *m = s->machine;
         struct clone_args args = {
                 .flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_PIDFD |
-                         CLONE_INTO_CGROUP | (m->private_network ? CLONE_NEWNET : 0),
+                         CLONE_INTO_CGROUP | (m->private_network ? CLONE_NEWNET : 0) |
+                         (m->private_users != PRIVATE_USERS_NO ? CLONE_NEWUSER : 0),
                 .pidfd = (uint64_t)(uintptr_t)&s->pidfd,
                 .exit_signal = SIGCHLD,
                 /* Entered at once: the guest runs nothing outside its cgroup, and its
@@ -154,6 +156,30 @@ static int wait_for_guest(struct supervisor *s, int sync_fd)
         }
 }
 
+/* A user namespace: the maps, the guest's cgroup handed to its root, and the tree
+ * mounted idmapped so that the guest's root owns what host root owns there. */
+static int map_guest_users(struct supervisor *s, int sync_fd)
+{
+        const struct machine *m = s->machine;
+        struct guest_message message = { .type = GUEST_ROOT_MOUNT };
+        int r, tree;
+
+        r = userns_write_maps(s->pid, m->uid_base, m->uid_count);
+        if (r < 0)
+                return log_error_errno(r, "Cannot write the guest's UID/GID maps (%u:%u): %m", m->uid_base, m->uid_count);
+        r = cgroup_chown(&s->cgroup, m->uid_base);
+        if (r < 0)
+                return log_error_errno(r, "Cannot hand cgroup %s to the guest's root: %m", s->cgroup.path);
+        tree = userns_idmapped_root(m->root, s->pid);
+        if (tree < 0)
+                return log_error_errno(tree, "Cannot mount %s idmapped for the guest's user namespace: %m "
+                                             "(its file system must support idmapped mounts)",
+                                       m->root);
+        r = guest_message_send(sync_fd, &message, tree);
+        close(tree);
+        return r;
+}
+
 static int start_guest(struct supervisor *s)
 {
         struct guest_message go = { .type = GUEST_GO };
@@ -183,10 +209,12 @@ static int start_guest(struct supervisor *s)
         }
         close(pair[1]);
 
-        /* The child waits while we place it: registered with machined before it runs
-         * anything, so that machinectl knows it from its first moment (uid/gid maps
-         * come here too, with user namespaces). */
-        r = s->registration.bus ? register_machine(s->machine, &s->registration, s->pid) : 0;
+        /* The child waits while we place it: its user namespace mapped, and registered
+         * with machined before it runs anything, so that machinectl knows it from its
+         * first moment. */
+        r = s->machine->private_users != PRIVATE_USERS_NO ? map_guest_users(s, pair[0]) : 0;
+        if (r >= 0 && s->registration.bus)
+                r = register_machine(s->machine, &s->registration, s->pid);
         if (r >= 0)
                 r = guest_message_send(pair[0], &go, -1);
         if (r >= 0)

@@ -36,7 +36,7 @@ nothing_left() {
 guest_state() {
         local i state
         for i in $(seq 600); do
-                state=$(in_hostbox nsenter -t "$1" -m -u -i -p -C -r -w /bin/systemctl is-system-running 2>/dev/null)
+                state=$(in_hostbox nsenter -t "$1" -a /bin/systemctl is-system-running 2>/dev/null)
                 case $state in running | degraded) break ;; esac
                 sleep 0.1
         done
@@ -150,7 +150,7 @@ check_match "the Debian guest reaches running" '^(running|degraded)$' "$state"
 cgls=$(in_hostbox systemd-cgls --no-pager -u machine-deb1.scope)
 check_match "host's systemd-cgls: the guest's services nest under machine-deb1.scope/payload" \
         'payload.*init\.scope.*system\.slice' "$(printf '%s' "$cgls" | tr '\n' ' ')"
-inner=$(in_hostbox nsenter -t "$leader" -m -u -i -p -C -r -w /bin/systemd-cgls --no-pager 2>&1 | head -3 | tr '\n' ' ')
+inner=$(in_hostbox nsenter -t "$leader" -a /bin/systemd-cgls --no-pager 2>&1 | head -3 | tr '\n' ' ')
 check_match "guest's own systemd-cgls: it sees its tree from its root" '^Control group /:' "$inner"
 in_hostbox machinectl poweroff deb1
 wait $JOB
@@ -164,7 +164,7 @@ in_hostbox systemctl disable --quiet machine@deb
 in_hostbox systemctl start machine@deb
 check_eq "systemctl start machine@deb succeeds" 0 "$?"
 leader=$(in_hostbox machinectl show deb -p Leader --value)
-state=$(in_hostbox nsenter -t "$leader" -m -u -i -p -C -r -w /bin/systemctl is-system-running 2>&1)
+state=$(in_hostbox nsenter -t "$leader" -a /bin/systemctl is-system-running 2>&1)
 check_match "when systemctl start returns, the guest's systemd is already up (READY=1 passed on)" \
         '^(running|degraded)$' "$state"
 check_eq "the unit is active and registered with machined under its own name" "active machine@deb.service" \
@@ -172,6 +172,8 @@ check_eq "the unit is active and registered with machined under its own name" "a
 check_eq "--keep-unit: supervisor/ and payload/ inside the unit's cgroup" "machined-lite systemd" \
         "$(in_hostbox sh -c 'cat /proc/$(cat /sys/fs/cgroup/machine.slice/machine@deb.service/supervisor/cgroup.procs)/comm; \
                 cat /proc/$(head -1 /sys/fs/cgroup/machine.slice/machine@deb.service/payload/init.scope/cgroup.procs)/comm' | tr '\n' ' ' | sed 's/ $//')"
+uid=$(in_hostbox ps -o uid= -p "$leader" | tr -d ' ')
+check "machine@ boots with --private-users=pick: the guest's PID 1 runs as host UID $uid" test "$uid" -ge $((0x80000))
 echo "--- systemctl status machine@deb, as printed:"
 in_hostbox systemctl status machine@deb --no-pager --lines=0 | sed 's/^/    /'
 echo "--- machinectl list, as printed:"

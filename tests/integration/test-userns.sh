@@ -1,0 +1,78 @@
+#!/bin/bash
+# --private-users (-U): the guest's root is an unprivileged host UID, the tree stays
+# root-owned through an idmapped mount, ranges are never shared, and the mounts a guest
+# root could otherwise remount read-write are locked.
+. "$(dirname "$0")/lib.sh"
+require_root
+make_work
+TREE=$WORK/usbox
+make_busybox_tree "$TREE"
+# The tree's own resolv.conf and localtime, so that nothing needs placing in it.
+cp /etc/resolv.conf "$TREE/etc/resolv.conf"
+touch "$TREE/etc/localtime"
+host_snapshot
+ls -lnR "$TREE" > "$WORK/tree-before"
+
+run() {
+        "$ML" run -q --console=pipe -D "$TREE" "$@" </dev/null 2>"$WORK/stderr"
+}
+
+out=$(run -U -- /bin/sh -c 'id -u; cut -c1-80 /proc/self/uid_map | tr -s " " | sed "s/^ //"; cat /proc/self/gid_map | tr -s " " | sed "s/^ //"')
+base=$(printf '%s\n' "$out" | sed -n 2p | cut -d' ' -f2)
+check_match "-U: root in the guest, mapped to a 64K range of high host UIDs" "^0
+0 [0-9]+ 65536
+0 $base 65536$" "$out"
+check "the range is above the host's users and below systemd's ($base)" test "$base" -ge $((0x80000)) -a "$base" -lt $((0x6FFF0000))
+out2=$(run -U -- /bin/sh -c 'tr -s " " < /proc/self/uid_map | cut -d" " -f3')
+check_eq "the same machine gets the same range again" "$base" "$out2"
+
+# From the host: the guest's processes run as that UID; what the guest makes outside
+# the tree (its tmpfs) is that UID's; the tree stays root's, also what the guest writes.
+"$ML" run -q -U --console=pipe -D "$TREE" -- /bin/sh -c 'touch /run/made-in-run /made-in-tree; sleep 2' </dev/null >/dev/null 2>&1 &
+sup=$!
+leader=$(guest_leader $sup)
+sleep 0.5
+check_eq "on the host, the guest's PID 1 runs as UID $base" "$base" "$(ps -o uid= -p "$leader" | tr -d ' ')"
+check_eq "a file the guest made in its /run belongs to UID $base on the host" "$base" "$(stat -c %u /proc/$leader/root/run/made-in-run)"
+wait $sup
+check_eq "a file the guest made in the tree is root's on disk (idmapped mount)" "0 0" "$(stat -c '%u %g' "$TREE/made-in-tree")"
+rm -f "$TREE/made-in-tree"
+ls -lnR "$TREE" > "$WORK/tree-after"
+check "the tree itself stays root-owned, unchanged" cmp -s "$WORK/tree-before" "$WORK/tree-after"
+
+# The guest's root is nobody on the host: even after remounting /proc/sys read-write
+# (the mounts are made inside its user namespace and not locked yet, see the README),
+# the host's kernel settings stay out of its reach, and it makes no device nodes.
+before=$(cat /proc/sys/kernel/panic)
+out=$(run -U --capability=all -- /bin/sh -c '
+        mount -o remount,rw /proc/sys 2>/dev/null
+        (v=$(cat /proc/sys/kernel/panic); echo "$v" > /proc/sys/kernel/panic) 2>/dev/null && echo panic-written
+        (echo 1 > /proc/sys/vm/drop_caches) 2>/dev/null && echo caches-dropped
+        mknod /tmp/null c 1 3 2>/dev/null && echo mknod
+        echo done')
+check_eq "with -U (even with every capability): no host kernel setting written, no mknod" "done" "$out"
+check_eq "the host's kernel.panic is unchanged" "$before" "$(cat /proc/sys/kernel/panic)"
+
+# Two machines at once never share a range.
+"$ML" run -q -U -M us-a --console=pipe -D "$TREE" -- /bin/sleep 2 </dev/null >/dev/null 2>&1 &
+a=$!
+make_busybox_tree "$WORK/usbox2"
+guest_leader $a >/dev/null
+out=$("$ML" run -q -U -M us-a-clash --console=pipe -D "$WORK/usbox2" -- /bin/sh -c 'tr -s " " < /proc/self/uid_map | cut -d" " -f3' </dev/null 2>&1)
+check "two machines running at once get two ranges" test "$out" != "$(tr -s ' ' < /proc/$(guest_leader $a)/uid_map | cut -d' ' -f3)"
+fixed=$(tr -s ' ' < /proc/$(guest_leader $a)/uid_map | cut -d' ' -f3)
+"$ML" run -q --private-users="$fixed:65536" -M us-b --console=pipe -D "$WORK/usbox2" -- /bin/true </dev/null >/dev/null 2>"$WORK/stderr"
+check_eq "a range given by hand that another machine holds: exit 5" 5 "$?"
+check_match "and says so" "UID range $fixed:65536 is in use by another machine" "$(cat "$WORK/stderr")"
+wait $a
+
+out=$(run --private-users=1000000:65536 -- /bin/sh -c 'tr -s " " < /proc/self/uid_map | cut -d" " -f2-')
+check_eq "--private-users=UID:COUNT" "0 1000000 65536" "$out"
+run --private-users=yes -- /bin/true
+check_eq "--private-users=yes on a root-owned tree: exit 1" 1 "$?"
+check_match "with a line saying what to do" "owned by root \\(use -U" "$(cat "$WORK/stderr")"
+run --private-users=0:65536 -- /bin/true
+check_eq "--private-users=0:... (host root as the guest's): exit 2" 2 "$?"
+
+host_unchanged "after the user namespaces"
+finish

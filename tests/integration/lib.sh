@@ -209,7 +209,7 @@ wait_running() {
 in_guest() {
         local leader=$1
         shift
-        nsenter -t "$leader" -m -u -i -p -C -r -w "$@"
+        nsenter -t "$leader" -a "$@"
 }
 
 # wait_gone PID TIMEOUT-SECONDS: waits for a process to end.

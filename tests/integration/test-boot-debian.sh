@@ -9,7 +9,7 @@ trap 'pkill -KILL -f -- "-M ml-debian "; cleanup_work' EXIT
 host_snapshot
 
 start_boot() {
-        "$ML" boot -q -M ml-debian --console=read-only -D "$DEBIAN" </dev/null >"$WORK/console" 2>&1 &
+        "$ML" boot -q -M ml-debian --console=read-only -D "$DEBIAN" "$@" </dev/null >"$WORK/console" 2>&1 &
         SUP=$!
         LEADER=$(guest_leader $SUP)
 }
@@ -42,4 +42,16 @@ in_guest "$LEADER" /bin/systemctl reboot || kill -KILL $SUP
 wait $SUP
 check_eq "systemctl reboot in the guest gives exit 133" 133 "$?"
 host_unchanged "after reboot"
+
+# The same tree with a user namespace: systemd comes up as an unprivileged host UID.
+start_boot -U
+state=$(wait_running "$LEADER")
+check_match "with -U, systemd in the guest reaches running or degraded" '^(running|degraded)$' "$state"
+[ "$state" = degraded ] && echo "failed units: $(in_guest "$LEADER" /bin/systemctl --failed --no-legend --plain | tr '\n' ' ')"
+check "and runs as a high host UID" test "$(ps -o uid= -p "$LEADER" | tr -d ' ')" -ge $((0x80000))
+check_eq "the tree on disk stays root's" "0" "$(stat -c %u "$DEBIAN/etc/passwd")"
+kill -TERM $SUP
+wait $SUP
+check_eq "SIGTERM powers it off: exit 0" 0 "$?"
+host_unchanged "after the -U boot"
 finish

@@ -131,12 +131,13 @@ HB_NAME=ml-bench-$$
 ML_MACHINE=mlbench-ml
 NS_MACHINE=mlbench-ns
 NS_DROPIN=/etc/systemd/system/systemd-nspawn@$NS_MACHINE.service.d/ml-bench.conf
-# Debian's ExecStart without -U (--private-users=pick) and --network-veth, with
+# Debian's ExecStart with -U (--private-users=pick, as machine@ has) but without
+# --network-veth (machine@ shares the host's network), with
 # --link-journal=no and --settings=no, and --notify-ready=yes: nspawn's default
 # (no) sends READY=1 as soon as the guest's init is started, while machine@ waits
 # for the guest's own READY=1; with yes, systemctl start returns at the same point
 # for both.
-NS_EXEC='systemd-nspawn --quiet --keep-unit --boot --link-journal=no --settings=no --notify-ready=yes --machine=%i'
+NS_EXEC='systemd-nspawn --quiet --keep-unit --boot --link-journal=no --settings=no --notify-ready=yes -U --machine=%i'
 
 # Processes of ours still alive: those whose command line names our work directory
 # (machined-lite, its ml-sweeper, systemd-nspawn, unshare/chroot). Zombies do not count.

@@ -9,7 +9,9 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <grp.h>
 #include <unistd.h>
 
@@ -172,6 +174,34 @@ _noreturn_ static void exec_init(const struct guest_setup *setup, char **env)
         guest_fail(setup->sync_fd, -errno, "Failed to execute init %s in the guest", m->init_path);
 }
 
+/* `run`: PID 1 is ml-init, from a sealed memfd copy of the one we carry, so that
+ * /proc/1/exe leads the guest to that copy, never to a binary of the host's. */
+_noreturn_ static void exec_stub_init(const struct guest_setup *setup, char **env)
+{
+        const struct machine *m = setup->machine;
+        size_t size = (size_t)(stub_init_binary_end - stub_init_binary);
+        char **argv = NULL;
+        int fd;
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+        fd = memfd_create("ml-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+        if (fd < 0 && errno == EINVAL) /* before Linux 6.3: executable by default */
+                fd = memfd_create("ml-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0 || write(fd, stub_init_binary, size) != (ssize_t)size ||
+            fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to copy ml-init into a memfd");
+        (void)strv_extend(&argv, "ml-init");
+        (void)strv_extend(&argv, setup->with_console ? "--console" : "--no-console");
+        (void)strv_extend(&argv, "--");
+        for (size_t i = 0; m->arguments && m->arguments[i]; i++)
+                (void)strv_extend(&argv, m->arguments[i]);
+        /* From here on the command reports its own failure, on its stderr. */
+        syscall(SYS_execveat, fd, "", argv, env, AT_EMPTY_PATH);
+        guest_fail(setup->sync_fd, -errno, "Failed to execute ml-init in the guest");
+}
+
 _noreturn_ void guest_main(const struct guest_setup *setup)
 {
         const struct machine *m = setup->machine;
@@ -267,12 +297,7 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to drop capabilities");
 
-        if (m->verb == VERB_RUN) {
-                char **env = guest_environment(m);
-
-                /* From here on the command reports its own failure, on its stderr. */
-                close(sync_fd);
-                stub_init_main(m->arguments, env, setup->with_console);
-        }
+        if (m->verb == VERB_RUN)
+                exec_stub_init(setup, guest_environment(m));
         exec_init(setup, guest_environment(m));
 }

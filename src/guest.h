@@ -40,6 +40,5 @@ int guest_message_send(int fd, const struct guest_message *message, int pass_fd)
 /* Returns the bytes read (0 on EOF) or -errno; *ret_fd gets a passed fd, or -1. */
 int guest_message_receive(int fd, struct guest_message *message, int *ret_fd);
 
-/* PID 1 for `run`: starts ARGV as PID 2, reaps orphans, forwards signals, and exits with
- * the command's status. Never returns. */
-_noreturn_ void stub_init_main(char **argv, char **envp, bool with_console);
+/* The static ml-init (src/stub-init.c), carried in our binary (src/stub-init-blob.c). */
+extern const char stub_init_binary[], stub_init_binary_end[];

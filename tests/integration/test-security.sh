@@ -10,6 +10,7 @@ make_busybox_tree "$TREE"
 command -v cc >/dev/null || skip "no C compiler to build the probe (apt-get install gcc)"
 cc -static -O2 -o "$TREE/probe" "$TESTS_DIR/integration/syscall-probe.c" 2>"$WORK/cc.log" ||
         skip "cannot build the static probe: $(head -3 "$WORK/cc.log")"
+ML_SUM=$(md5sum < "$ML")
 host_snapshot
 
 run() {
@@ -90,6 +91,12 @@ check_eq "/proc/1/root is the guest's own root" "/
 out=$(run --console=read-only -- /bin/sh -c 'for p in /proc/[0-9]*; do for f in $p/fd/*; do readlink $f; done; done 2>/dev/null | sort -u | tr "\n" " "' | tr -d '\r')
 check_match "no process of the guest holds an fd to anything of the host's (only its console, pipes, anon inodes, /proc)" \
         '^((anon_inode:[^ ]*|pipe:\[[0-9]+\]|socket:\[[0-9]+\]|/dev/console|/dev/pts/[0-9]+|/dev/null|/proc/[^ ]*) )*$' "$out"
+
+# /proc/1/exe of run's init (the runc /proc/self/exe attack): a sealed memfd copy, not
+# the host's machined-lite; it cannot be written, and it is no host file.
+out=$(run --capability=all -- /bin/sh -c '(echo x >> /proc/1/exe) 2>/dev/null && echo written; readlink /proc/1/exe')
+check_eq "/proc/1/exe is ml-init's sealed memfd: not writable, not a host binary" "/memfd:ml-init (deleted)" "$out"
+check "machined-lite's binary is unchanged" test "$(md5sum < "$ML")" = "$ML_SUM"
 
 # Devices: a guest root (with CAP_MKNOD) can make nodes, but the guest's device policy
 # lets it create and open none but a container's own, even a node planted in the tree.

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <ctype.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include <sys/prctl.h>
 
 #include "caps.h"
+#include "util/dl.h"
 #include "util/macro.h"
 
 #define CAP_BIT(c) (UINT64_C(1) << (c))
@@ -25,9 +27,53 @@ static const uint64_t default_caps =
         CAP_BIT(CAP_SYS_BOOT) | CAP_BIT(CAP_SYS_CHROOT) | CAP_BIT(CAP_SYS_NICE) | CAP_BIT(CAP_SYS_PTRACE) |
         CAP_BIT(CAP_SYS_RESOURCE) | CAP_BIT(CAP_SYS_TTY_CONFIG);
 
+/* libcap, dlopen()ed where it is used (see util/dl.h). */
+static struct {
+        void *handle;
+        cap_value_t (*max_bits)(void);
+        int (*from_name)(const char *, cap_value_t *);
+        char *(*to_name)(cap_value_t);
+        int (*drop_bound)(cap_value_t);
+        int (*reset_ambient)(void);
+        cap_t (*get_proc)(void);
+        int (*clear_flag)(cap_t, cap_flag_t);
+        int (*set_flag)(cap_t, cap_flag_t, int, const cap_value_t *, cap_flag_value_t);
+        int (*set_proc)(cap_t);
+        int (*free)(void *);
+} libcap;
+
+int caps_load(void)
+{
+        const struct dl_symbol symbols[] = {
+                { "cap_max_bits", (void **)&libcap.max_bits },
+                { "cap_from_name", (void **)&libcap.from_name },
+                { "cap_to_name", (void **)&libcap.to_name },
+                { "cap_drop_bound", (void **)&libcap.drop_bound },
+                { "cap_reset_ambient", (void **)&libcap.reset_ambient },
+                { "cap_get_proc", (void **)&libcap.get_proc },
+                { "cap_clear_flag", (void **)&libcap.clear_flag },
+                { "cap_set_flag", (void **)&libcap.set_flag },
+                { "cap_set_proc", (void **)&libcap.set_proc },
+                { "cap_free", (void **)&libcap.free },
+        };
+        int r;
+
+        if (libcap.handle)
+                return 0;
+        libcap.handle = dl_open("libcap.so.2", symbols, ELEMENTSOF(symbols), &r);
+        return r;
+}
+
+void caps_unload(void)
+{
+        if (libcap.handle)
+                dlclose(libcap.handle);
+        libcap.handle = NULL;
+}
+
 static uint64_t all_caps(void)
 {
-        int last = (int)cap_max_bits() - 1;
+        int last = (int)libcap.max_bits() - 1;
 
         return last >= 63 ? UINT64_MAX : (CAP_BIT(last + 1) - 1);
 }
@@ -38,9 +84,13 @@ int caps_parse(const char *list, uint64_t *ret, const char **ret_bad)
         _cleanup_free_ char *copy = strdup(list);
         char *name, *save = NULL;
         uint64_t mask = 0;
+        int r;
 
         if (!copy)
                 return -ENOMEM;
+        r = caps_load();
+        if (r < 0)
+                return r;
         for (name = strtok_r(copy, ",", &save); name; name = strtok_r(NULL, ",", &save)) {
                 cap_value_t cap;
 
@@ -54,13 +104,15 @@ int caps_parse(const char *list, uint64_t *ret, const char **ret_bad)
                 snprintf(full, sizeof(full), "%s%s", strncasecmp(name, "cap_", 4) == 0 ? "" : "cap_", name);
                 for (char *c = full; *c; c++)
                         *c = (char)tolower((unsigned char)*c);
-                if (cap_from_name(full, &cap) < 0 || cap < 0 || cap > 63) {
+                if (libcap.from_name(full, &cap) < 0 || cap < 0 || cap > 63) {
                         snprintf(bad, sizeof(bad), "%s", name);
                         *ret_bad = bad;
+                        caps_unload();
                         return -EINVAL;
                 }
                 mask |= CAP_BIT(cap);
         }
+        caps_unload();
         if (!mask) {
                 *ret_bad = list;
                 return -EINVAL;
@@ -83,29 +135,34 @@ uint64_t caps_for_guest(const struct machine *m)
 int caps_apply(uint64_t keep)
 {
         cap_t caps;
-        int last = (int)cap_max_bits() - 1, r = 0;
+        int last, r;
+
+        r = caps_load();
+        if (r < 0)
+                return r;
+        last = (int)libcap.max_bits() - 1;
 
         for (int c = 0; c <= last; c++)
-                if (!(keep & CAP_BIT(c)) && cap_drop_bound((cap_value_t)c) < 0)
+                if (!(keep & CAP_BIT(c)) && libcap.drop_bound((cap_value_t)c) < 0)
                         return negative_errno();
         /* Nothing passes through exec but what the bounding set allows a root process. */
-        if (cap_reset_ambient() < 0)
+        if (libcap.reset_ambient() < 0)
                 return negative_errno();
-        caps = cap_get_proc();
+        caps = libcap.get_proc();
         if (!caps)
                 return negative_errno();
-        if (cap_clear_flag(caps, CAP_INHERITABLE) < 0)
+        if (libcap.clear_flag(caps, CAP_INHERITABLE) < 0)
                 r = negative_errno();
         for (int c = 0; r >= 0 && c <= last; c++) {
                 cap_value_t value = (cap_value_t)c;
 
-                if (!(keep & CAP_BIT(c)) && (cap_set_flag(caps, CAP_EFFECTIVE, 1, &value, CAP_CLEAR) < 0 ||
-                                             cap_set_flag(caps, CAP_PERMITTED, 1, &value, CAP_CLEAR) < 0))
+                if (!(keep & CAP_BIT(c)) && (libcap.set_flag(caps, CAP_EFFECTIVE, 1, &value, CAP_CLEAR) < 0 ||
+                                             libcap.set_flag(caps, CAP_PERMITTED, 1, &value, CAP_CLEAR) < 0))
                         r = negative_errno();
         }
-        if (r >= 0 && cap_set_proc(caps) < 0)
+        if (r >= 0 && libcap.set_proc(caps) < 0)
                 r = negative_errno();
-        cap_free(caps);
+        libcap.free(caps);
         return r;
 }
 
@@ -114,17 +171,20 @@ const char *caps_to_string(uint64_t mask, char *buf, size_t size)
         size_t used = 0;
 
         buf[0] = '\0';
+        if (caps_load() < 0)
+                return buf;
         for (int c = 0; c < 64; c++) {
                 char *name;
 
                 if (!(mask & CAP_BIT(c)))
                         continue;
-                name = cap_to_name((cap_value_t)c);
+                name = libcap.to_name((cap_value_t)c);
                 for (char *n = name; n && *n; n++)
                         *n = (char)toupper((unsigned char)*n);
                 used += (size_t)snprintf(buf + used, used < size ? size - used : 0, "%s%s", used ? " " : "",
                                          name ? name : "?");
-                cap_free(name);
+                libcap.free(name);
         }
+        caps_unload();
         return buf;
 }

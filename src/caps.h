@@ -5,6 +5,11 @@
 
 #include "machine.h"
 
+/* Opens libcap (dlopen) for the guest child, before it leaves the host's file system;
+ * the other functions open and close it themselves. Returns 0 or -EOPNOTSUPP. */
+int caps_load(void);
+void caps_unload(void);
+
 /* Parses a comma-separated list of capability names (CAP_NET_ADMIN, or net_admin) or
  * "all" into a mask. Returns 0 or -EINVAL, with the first bad name in *ret_bad. */
 int caps_parse(const char *list, uint64_t *ret, const char **ret_bad);

@@ -226,6 +226,10 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
         r = wait_for_go(sync_fd, &root_mount);
         if (r < 0)
                 _exit(EXIT_SETUP_FAILED);
+        /* Loaded here, while the host's libraries are still in reach; the supervisor
+         * never keeps them (see util/dl.h). */
+        if (caps_load() < 0 || syscall_filter_load() < 0)
+                guest_fail(sync_fd, -EOPNOTSUPP, "Failed to load libcap.so.2 and libseccomp.so.2");
         /* Opened while we are host root: the guest's root may not be allowed to walk
          * the path to its tree. */
         tree_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);

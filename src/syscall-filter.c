@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dlfcn.h>
 #include <errno.h>
 #include <seccomp.h>
 #include <stdio.h>
@@ -6,8 +7,49 @@
 #include <string.h>
 
 #include "syscall-filter.h"
+#include "util/dl.h"
 #include "util/macro.h"
 #include "util/strv.h"
+
+/* libseccomp, dlopen()ed where it is used (see util/dl.h). */
+static struct {
+        void *handle;
+        scmp_filter_ctx (*init)(uint32_t);
+        void (*release)(scmp_filter_ctx);
+        uint32_t (*arch_native)(void);
+        int (*arch_add)(scmp_filter_ctx, uint32_t);
+        int (*attr_set)(scmp_filter_ctx, enum scmp_filter_attr, uint32_t);
+        int (*rule_add)(scmp_filter_ctx, uint32_t, int, unsigned int, ...);
+        int (*load)(const scmp_filter_ctx);
+        int (*resolve_name)(const char *);
+} libseccomp;
+
+int syscall_filter_load(void)
+{
+        const struct dl_symbol symbols[] = {
+                { "seccomp_init", (void **)&libseccomp.init },
+                { "seccomp_release", (void **)&libseccomp.release },
+                { "seccomp_arch_native", (void **)&libseccomp.arch_native },
+                { "seccomp_arch_add", (void **)&libseccomp.arch_add },
+                { "seccomp_attr_set", (void **)&libseccomp.attr_set },
+                { "seccomp_rule_add", (void **)&libseccomp.rule_add },
+                { "seccomp_load", (void **)&libseccomp.load },
+                { "seccomp_syscall_resolve_name", (void **)&libseccomp.resolve_name },
+        };
+        int r;
+
+        if (libseccomp.handle)
+                return 0;
+        libseccomp.handle = dl_open("libseccomp.so.2", symbols, ELEMENTSOF(symbols), &r);
+        return r;
+}
+
+static void syscall_filter_unload(void)
+{
+        if (libseccomp.handle)
+                dlclose(libseccomp.handle);
+        libseccomp.handle = NULL;
+}
 
 struct syscall_group {
         const char *name;
@@ -93,7 +135,22 @@ static int add_expanded(char ***l, const char *name)
         return 0;
 }
 
+static int parse_names(const char *value, char ***allow, char ***deny, char *error, size_t size);
+
 int syscall_filter_parse(const char *value, char ***allow, char ***deny, char *error, size_t size)
+{
+        int r = syscall_filter_load();
+
+        if (r < 0) {
+                snprintf(error, size, "--system-call-filter: libseccomp.so.2 cannot be loaded");
+                return r;
+        }
+        r = parse_names(value, allow, deny, error, size);
+        syscall_filter_unload();
+        return r;
+}
+
+static int parse_names(const char *value, char ***allow, char ***deny, char *error, size_t size)
 {
         _cleanup_free_ char *copy = NULL;
         char *name, *save = NULL;
@@ -109,7 +166,7 @@ int syscall_filter_parse(const char *value, char ***allow, char ***deny, char *e
         if (!copy)
                 return -ENOMEM;
         for (name = strtok_r(copy, " ,", &save); name; name = strtok_r(NULL, " ,", &save)) {
-                if (name[0] != '@' && seccomp_syscall_resolve_name(name) == __NR_SCMP_ERROR) {
+                if (name[0] != '@' && libseccomp.resolve_name(name) == __NR_SCMP_ERROR) {
                         snprintf(error, size, "--system-call-filter: no system call named '%s'", name);
                         return -EINVAL;
                 }
@@ -137,36 +194,39 @@ static bool in_list(char *const *l, const char *name)
 /* Denies one call by name, on every architecture of the filter that has it. */
 static int deny_call(scmp_filter_ctx ctx, const char *name)
 {
-        int nr = seccomp_syscall_resolve_name(name);
+        int nr = libseccomp.resolve_name(name);
         int r;
 
         /* A name this libseccomp does not know on any architecture: nothing to deny. */
         if (nr == __NR_SCMP_ERROR)
                 return 0;
-        r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+        r = libseccomp.rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
         /* Calls that exist on some architectures only are added where they do. */
         return r == -EDOM || r == -EEXIST ? 0 : r;
 }
 
 int syscall_filter_apply(char *const *allow, char *const *deny, bool no_new_privileges)
 {
-        scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+        scmp_filter_ctx ctx;
         char **denied = NULL;
-        int r = 0;
+        int r = syscall_filter_load();
 
+        if (r < 0)
+                return r;
+        ctx = libseccomp.init(SCMP_ACT_ALLOW);
         if (!ctx)
                 return -ENOMEM;
         /* The compat ABIs reach the same kernel: x86-64 guests may also run i386 and x32
          * code, and each needs the same rules. */
-        if (seccomp_arch_native() == SCMP_ARCH_X86_64) {
-                r = seccomp_arch_add(ctx, SCMP_ARCH_X86);
+        if (libseccomp.arch_native() == SCMP_ARCH_X86_64) {
+                r = libseccomp.arch_add(ctx, SCMP_ARCH_X86);
                 if (r >= 0 || r == -EEXIST)
-                        r = seccomp_arch_add(ctx, SCMP_ARCH_X32);
+                        r = libseccomp.arch_add(ctx, SCMP_ARCH_X32);
                 if (r == -EEXIST)
                         r = 0;
         }
         if (r >= 0)
-                r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, no_new_privileges ? 1 : 0);
+                r = libseccomp.attr_set(ctx, SCMP_FLTATR_CTL_NNP, no_new_privileges ? 1 : 0);
 
         for (size_t i = 0; r >= 0 && i < ELEMENTSOF(groups); i++)
                 for (const char *const *c = groups[i].calls; r >= 0 && *c; c++)
@@ -180,9 +240,9 @@ int syscall_filter_apply(char *const *allow, char *const *deny, bool no_new_priv
         for (size_t i = 0; r >= 0 && denied && denied[i]; i++)
                 r = deny_call(ctx, denied[i]);
         if (r >= 0)
-                r = seccomp_load(ctx);
+                r = libseccomp.load(ctx);
         strv_free(denied);
-        seccomp_release(ctx);
+        libseccomp.release(ctx);
         return r;
 }
 

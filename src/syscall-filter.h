@@ -7,6 +7,10 @@
 /* The guest's seccomp filter: a deny list of what a container must not do to the host,
  * each call failing with EPERM, for the native and the compat architectures. */
 
+/* Opens libseccomp (dlopen) for the guest child, before it leaves the host's file
+ * system. Returns 0 or -EOPNOTSUPP. */
+int syscall_filter_load(void);
+
 /* One --system-call-filter= value: space- or comma-separated names and @groups, all
  * denied with a leading "~", allowed (taken off the deny list) otherwise, "+" allowed
  * as a prefix. Checks every name; returns 0 or -EINVAL with the bad one in ERROR. */

@@ -32,7 +32,7 @@ struct guest_setup {
 };
 
 /* Runs in the child after clone3, in the new namespaces: waits for "go", builds the
- * guest's file system step by step, and execs init (or becomes the stub init for
+ * guest's file system step by step, and execs init (or ml-init for
  * `run`). Never returns. */
 _noreturn_ void guest_main(const struct guest_setup *setup);
 

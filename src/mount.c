@@ -74,6 +74,15 @@ static int mount_fs_in_root(int root_fd, const char *path, const char *type, uns
         return 0;
 }
 
+/* Like mount_fs_in_root(), and returns an O_PATH fd of the new file system's root. */
+static int mount_fs_and_open(int root_fd, const char *path, const char *type, unsigned long flags, const char *options)
+{
+        int r = mount_fs_in_root(root_fd, path, type, flags, options);
+
+        /* Opened anew: the directory underneath is not what was just mounted. */
+        return r < 0 ? r : open_in_root(root_fd, path, O_PATH | O_DIRECTORY, 0);
+}
+
 /* Binds SOURCE (inside the tree) read-only onto TARGET (inside the tree); the new mount is
  * made read-only before it is attached, so there is no moment when it is writable.
  * A missing target is not an error: the kernel may simply not have that file. */
@@ -163,13 +172,9 @@ static const char *const sysfs_directories[] = { "block", "bus", "class", "dev",
 static int bind_host_sysfs(int root_fd)
 {
         struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
-        _cleanup_close_ int sys = -EBADF;
-        int r;
+        _cleanup_close_ int sys = mount_fs_and_open(root_fd, "/sys", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                                    "mode=0555,size=64k");
 
-        r = mount_fs_in_root(root_fd, "/sys", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0555,size=64k");
-        if (r < 0)
-                return r;
-        sys = open_in_root(root_fd, "/sys", O_PATH | O_DIRECTORY, 0);
         if (sys < 0)
                 return sys;
         for (size_t i = 0; i < ELEMENTSOF(sysfs_directories); i++) {
@@ -288,10 +293,8 @@ int mount_run(int root_fd, sd_id128_t uuid)
         char text[64];
         int r;
 
-        r = mount_fs_in_root(root_fd, "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755,size=20%,nr_inodes=800k");
-        if (r < 0)
-                return r;
-        run = open_in_root(root_fd, "/run", O_PATH | O_DIRECTORY, 0);
+        run = mount_fs_and_open(root_fd, "/run", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME,
+                                "mode=0755,size=20%,nr_inodes=800k");
         if (run < 0)
                 return run;
         if (mkdirat(run, "host", 0755) < 0)

@@ -182,6 +182,9 @@ in_hostbox machinectl list --no-pager | sed 's/^/    /'
 out=$(in_hostbox machinectl shell deb /bin/sh -c 'echo hello from $(hostname)' 2>&1 | tr -d '\r')
 check_match "machinectl shell runs a command in our machine" 'hello from ' "$out"
 
+out=$(in_hostbox sh -c 'printf "\n" | timeout 10 script -qfec "machinectl login deb" /dev/null' 2>&1 | tr -d '\r')
+check_match "machinectl login reaches a getty in our machine" 'login: ' "$out"
+
 in_hostbox machinectl reboot deb
 for i in $(seq 300); do
         restarts=$(in_hostbox systemctl show machine@deb -p NRestarts --value)
@@ -198,6 +201,14 @@ check_eq "systemctl stop powers the guest off: Result=success, exit 0" "success 
 journal=$(in_hostbox journalctl -u machine@deb --no-pager -o cat | tr '\n' ' ')
 check_match "the guest shut down cleanly (its console, in the unit's journal)" 'Reached target .*System (Halt|Power Off)' "$journal"
 nothing_left "after systemctl stop"
+
+in_hostbox systemctl start machine@deb
+in_hostbox machinectl kill deb --kill-whom=leader --signal=SIGKILL
+for i in $(seq 50); do [ "$(in_hostbox systemctl is-active machine@deb)" = failed ] && break; sleep 0.1; done
+check_eq "machinectl kill --signal=SIGKILL of the leader: machined-lite exits 128+9, the unit fails" "failed 137" \
+        "$(in_hostbox systemctl is-active machine@deb) $(in_hostbox systemctl show machine@deb -p ExecMainStatus --value)"
+in_hostbox systemctl reset-failed machine@deb
+nothing_left "after machinectl kill"
 
 # An init that never says READY=1 (busybox): the unit waits for it by default, and
 # with --notify-ready=no it is ready as soon as it runs.

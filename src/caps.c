@@ -165,26 +165,3 @@ int caps_apply(uint64_t keep)
         libcap.free(caps);
         return r;
 }
-
-const char *caps_to_string(uint64_t mask, char *buf, size_t size)
-{
-        size_t used = 0;
-
-        buf[0] = '\0';
-        if (caps_load() < 0)
-                return buf;
-        for (int c = 0; c < 64; c++) {
-                char *name;
-
-                if (!(mask & CAP_BIT(c)))
-                        continue;
-                name = libcap.to_name((cap_value_t)c);
-                for (char *n = name; n && *n; n++)
-                        *n = (char)toupper((unsigned char)*n);
-                used += (size_t)snprintf(buf + used, used < size ? size - used : 0, "%s%s", used ? " " : "",
-                                         name ? name : "?");
-                libcap.free(name);
-        }
-        caps_unload();
-        return buf;
-}

@@ -22,6 +22,3 @@ uint64_t caps_for_guest(const struct machine *m);
  * bounding, effective and permitted sets, and empties the inheritable and ambient
  * sets. Returns 0 or -errno. */
 int caps_apply(uint64_t keep);
-
-/* "CAP_CHOWN CAP_KILL ..." for a mask, into BUF. */
-const char *caps_to_string(uint64_t mask, char *buf, size_t size);

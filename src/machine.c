@@ -23,11 +23,6 @@ static const char *const console_modes[] = {
         [CONSOLE_AUTOPIPE] = "autopipe",
 };
 
-const char *console_mode_to_string(enum console_mode mode)
-{
-        return console_modes[mode];
-}
-
 int console_mode_from_string(const char *s)
 {
         for (size_t i = CONSOLE_INTERACTIVE; i < ELEMENTSOF(console_modes); i++)

@@ -104,5 +104,4 @@ int machine_resolve(struct machine *m);
 /* The signal that asks this machine's PID 1 to shut down cleanly. */
 int machine_kill_signal(const struct machine *m);
 
-const char *console_mode_to_string(enum console_mode mode);
 int console_mode_from_string(const char *s);

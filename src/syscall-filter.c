@@ -245,17 +245,3 @@ int syscall_filter_apply(char *const *allow, char *const *deny, bool no_new_priv
         libseccomp.release(ctx);
         return r;
 }
-
-void syscall_filter_print_default(void)
-{
-        for (size_t i = 0; i < ELEMENTSOF(groups); i++) {
-                printf("%s:", groups[i].name);
-                for (const char *const *c = groups[i].calls; *c; c++)
-                        printf(" %s", *c);
-                printf("\n");
-        }
-        printf("single:");
-        for (const char *const *c = single_calls; *c; c++)
-                printf(" %s", *c);
-        printf("\n");
-}

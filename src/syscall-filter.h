@@ -19,6 +19,3 @@ int syscall_filter_parse(const char *value, char ***allow, char ***deny, char *e
 /* Installs the filter: the default deny list less ALLOW, plus DENY (deny wins). Sets
  * no_new_privs only when asked (libseccomp would by default). Returns 0 or -errno. */
 int syscall_filter_apply(char *const *allow, char *const *deny, bool no_new_privileges);
-
-/* The default deny list, one name a line, groups expanded (for --help and tests). */
-void syscall_filter_print_default(void);

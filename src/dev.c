@@ -39,8 +39,10 @@ static const struct {
         { "ptmx", "pts/ptmx" },
 };
 
+/* Mounts SOURCE at DIR_FD/NAME, its root owned by OWNER (devpts and mqueue give theirs
+ * to host root, whoever mounts them). */
 static int mount_at(int dir_fd, const char *name, const char *source, const char *type, unsigned long flags,
-                    const char *options)
+                    const char *options, uid_t owner)
 {
         _cleanup_close_ int target = -EBADF;
         char path[FD_PATH_MAX];
@@ -51,6 +53,8 @@ static int mount_at(int dir_fd, const char *name, const char *source, const char
         if (target < 0)
                 return negative_errno();
         if (mount(source, fd_path(target, path), type, flags, options) < 0)
+                return negative_errno();
+        if (owner != 0 && fchownat(dir_fd, name, owner, owner, AT_SYMLINK_NOFOLLOW) < 0)
                 return negative_errno();
         return 0;
 }
@@ -106,13 +110,13 @@ static int dev_add_tun(int dev_fd)
         return 0;
 }
 
-int dev_setup(int root_fd, bool with_console)
+int dev_setup(int root_fd, uid_t owner, bool with_console)
 {
         _cleanup_close_ int mount_point = -EBADF, dev_fd = -EBADF;
-        char path[FD_PATH_MAX];
+        char path[FD_PATH_MAX], pts_options[128];
         int r;
 
-        mount_point = mkdir_p_in_root(root_fd, "/dev", 0755);
+        mount_point = mount_point_in_root(root_fd, "/dev", 0755);
         if (mount_point < 0)
                 return mount_point;
         if (mount("tmpfs", fd_path(mount_point, path), "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m,nr_inodes=64k") < 0)
@@ -139,13 +143,15 @@ int dev_setup(int root_fd, bool with_console)
                 return r;
 
         /* A devpts of the guest's own: its ptys are not the host's, and ptmx lives in it. */
-        r = mount_at(dev_fd, "pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5");
+        /* Its ptys belong to the guest's group tty (5). */
+        snprintf(pts_options, sizeof(pts_options), "newinstance,ptmxmode=0666,mode=0620,gid=%u", owner + 5);
+        r = mount_at(dev_fd, "pts", "devpts", "devpts", MS_NOSUID | MS_NOEXEC, pts_options, owner);
         if (r < 0)
                 return r;
-        r = mount_at(dev_fd, "shm", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777,size=50%");
+        r = mount_at(dev_fd, "shm", "tmpfs", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=1777,size=50%", owner);
         if (r < 0)
                 return r;
-        r = mount_at(dev_fd, "mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        r = mount_at(dev_fd, "mqueue", "mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, owner);
         if (r < 0)
                 return r;
 

@@ -2,11 +2,14 @@
 #pragma once
 
 #include <stdbool.h>
+#include <sys/types.h>
 
 /* A fresh /dev for the guest: a tmpfs with exactly null, zero, full, random, urandom, tty,
  * ptmx, pts (a new devpts instance), shm, mqueue, fd, stdin, stdout, stderr, net/tun when
- * the host has it, and console when WITH_CONSOLE. Returns 0 or -errno. */
-int dev_setup(int root_fd, bool with_console);
+ * the host has it, and console when WITH_CONSOLE. What it creates belongs to whoever
+ * makes it (see guest-fs.c); OWNER is the guest root's host UID, for the tty group of
+ * its ptys. Returns 0 or -errno. */
+int dev_setup(int root_fd, uid_t owner, bool with_console);
 
 /* Allocates a pty in the guest's devpts and binds its peer onto /dev/console. Returns the
  * master fd, which the supervisor relays, or -errno. */

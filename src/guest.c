@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sched.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/mman.h>
@@ -18,7 +19,6 @@
 #include "caps.h"
 #include "dev.h"
 #include "guest.h"
-#include "mount.h"
 #include "syscall-filter.h"
 #include "util/macro.h"
 #include "util/strv.h"
@@ -72,7 +72,7 @@ int guest_message_receive(int fd, struct guest_message *message, int *ret_fd)
 }
 
 /* The child cannot log well: it tells the parent what failed, and the parent prints it. */
-_noreturn_ _printf_(3, 4) static void guest_fail(int sync_fd, int error, const char *format, ...)
+_noreturn_ _printf_(3, 4) void guest_fail(int sync_fd, int error, const char *format, ...)
 {
         struct guest_message message = { .type = GUEST_FAILED, .error = error < 0 ? -error : error };
 
@@ -85,8 +85,8 @@ _noreturn_ _printf_(3, 4) static void guest_fail(int sync_fd, int error, const c
         _exit(EXIT_SETUP_FAILED);
 }
 
-/* Waits for "go"; before it the parent may hand over the tree's idmapped mount. */
-static int wait_for_go(int sync_fd, int *ret_root_mount)
+/* Waits for "go"; before it the parent hands over the guest's mount namespace. */
+static int wait_for_go(int sync_fd, int *ret_mount_ns)
 {
         for (;;) {
                 struct guest_message message;
@@ -98,8 +98,8 @@ static int wait_for_go(int sync_fd, int *ret_root_mount)
                 /* EOF: the parent died before letting us go. */
                 if (r == 0)
                         return -ECANCELED;
-                if (message.type == GUEST_ROOT_MOUNT && fd >= 0) {
-                        *ret_root_mount = fd;
+                if (message.type == GUEST_MOUNT_NS && fd >= 0 && *ret_mount_ns < 0) {
+                        *ret_mount_ns = fd;
                         continue;
                 }
                 if (fd >= 0)
@@ -149,12 +149,11 @@ static char **guest_environment(const struct machine *m)
         return env;
 }
 
-/* Hands an fd made in the guest (console pty master, notify socket) to the parent. */
-static void send_fd(const struct guest_setup *setup, enum guest_message_type type, int fd)
+void guest_send_fd(int sync_fd, enum guest_message_type type, int fd)
 {
         struct guest_message message = { .type = type };
 
-        if (guest_message_send(setup->sync_fd, &message, fd) < 0)
+        if (guest_message_send(sync_fd, &message, fd) < 0)
                 _exit(EXIT_SETUP_FAILED);
         close(fd);
 }
@@ -205,7 +204,7 @@ _noreturn_ static void exec_stub_init(const struct guest_setup *setup, char **en
 _noreturn_ void guest_main(const struct guest_setup *setup)
 {
         const struct machine *m = setup->machine;
-        int sync_fd = setup->sync_fd, root_fd = -EBADF, root_mount = -EBADF, tree_fd, r;
+        int sync_fd = setup->sync_fd, mount_ns = -EBADF, r;
         sigset_t all;
 
         /* Die with the supervisor, however it goes; the read below catches the window
@@ -223,63 +222,24 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
         sigemptyset(&all);
         (void)sigprocmask(SIG_SETMASK, &all, NULL);
 
-        r = wait_for_go(sync_fd, &root_mount);
-        if (r < 0)
+        r = wait_for_go(sync_fd, &mount_ns);
+        if (r < 0 || mount_ns < 0)
                 _exit(EXIT_SETUP_FAILED);
         /* Loaded here, while the host's libraries are still in reach; the supervisor
          * never keeps them (see util/dl.h). */
         if (caps_load() < 0 || syscall_filter_load() < 0)
                 guest_fail(sync_fd, -EOPNOTSUPP, "Failed to load libcap.so.2 and libseccomp.so.2");
-        /* Opened while we are host root: the guest's root may not be allowed to walk
-         * the path to its tree. */
-        tree_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (tree_fd < 0)
-                guest_fail(sync_fd, -errno, "Failed to open the tree %s", m->root);
         /* In a user namespace we still carry host root's credentials until we take the
          * guest root's, now that the parent has written the maps. */
         if (m->private_users != PRIVATE_USERS_NO &&
             (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0))
                 guest_fail(sync_fd, -errno, "Failed to become root of the guest's user namespace");
-
-        umask(0);
-        r = mount_cut_propagation();
-        if (r < 0)
-                guest_fail(sync_fd, r, "Failed to make the guest's mounts private");
-        r = mount_root(tree_fd, root_mount, &root_fd);
-        close(tree_fd);
-        if (r < 0)
-                guest_fail(sync_fd, r, "Failed to bind-mount the tree %s", m->root);
-        if (!m->read_only) {
-                r = mount_etc_follow_host(root_fd);
-                if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to place /etc/resolv.conf or /etc/localtime in %s", m->root);
-        } else {
-                r = mount_root_read_only(root_fd);
-                if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to make %s read-only", m->root);
-        }
-        r = dev_setup(root_fd, setup->with_console);
-        if (r < 0)
-                guest_fail(sync_fd, r, "Failed to set up /dev in %s", m->root);
-        if (setup->with_console) {
-                r = dev_console_create(root_fd);
-                if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to allocate the console pty");
-                send_fd(setup, GUEST_CONSOLE, r);
-        }
-        r = mount_proc(root_fd, m->private_network);
-        if (r < 0)
-                guest_fail(sync_fd, r, "Failed to mount /proc in %s", m->root);
-        r = mount_sys(root_fd, m->private_users != PRIVATE_USERS_NO && !m->private_network);
-        if (r < 0)
-                guest_fail(sync_fd, r, "Failed to mount /sys in %s", m->root);
-        r = mount_run(root_fd, m->uuid);
-        if (r < 0)
-                guest_fail(sync_fd, r, "Failed to mount /run in %s", m->root);
-        r = mount_notify_socket(root_fd);
-        if (r < 0)
-                guest_fail(sync_fd, r, "Failed to make the notify socket %s in the guest", GUEST_NOTIFY_SOCKET);
-        send_fd(setup, GUEST_NOTIFY, r);
+        /* Our root and working directory become the tree's. */
+        if (setns(mount_ns, CLONE_NEWNS) < 0)
+                guest_fail(sync_fd, -errno, "Failed to enter the guest's mount namespace");
+        close(mount_ns);
+        if (chdir("/") < 0)
+                guest_fail(sync_fd, -errno, "Failed to enter the guest's root directory");
         if (sethostname(m->hostname, strlen(m->hostname)) < 0)
                 guest_fail(sync_fd, -errno, "Failed to set the host name %s", m->hostname);
         if (m->private_network) {
@@ -287,10 +247,6 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
                 if (r < 0)
                         guest_fail(sync_fd, r, "Failed to bring up lo in the private network");
         }
-        r = mount_pivot_root(root_fd);
-        if (r < 0)
-                guest_fail(sync_fd, r, "Failed to enter %s with pivot_root", m->root);
-        close(root_fd);
         umask(0022);
 
         /* The filter first, while we still may load one; then the capabilities. */

@@ -12,7 +12,7 @@ enum guest_message_type {
         GUEST_GO = 1,       /* parent → child */
         GUEST_CONSOLE,      /* child → parent, with the pty master as SCM_RIGHTS */
         GUEST_NOTIFY,       /* child → parent, with the guest's notify socket as SCM_RIGHTS */
-        GUEST_ROOT_MOUNT,   /* parent → child, before "go": the tree's idmapped mount (user namespace) */
+        GUEST_MOUNT_NS,     /* file system helper → parent → child, before "go": the guest's mount namespace */
         GUEST_FAILED,       /* child → parent: text says which step, error the errno */
 };
 
@@ -31,10 +31,17 @@ struct guest_setup {
         int sync_fd;
 };
 
-/* Runs in the child after clone3, in the new namespaces: waits for "go", builds the
- * guest's file system step by step, and execs init (or ml-init for
- * `run`). Never returns. */
+/* Runs in the child after clone3, in the new namespaces: waits for its mount namespace
+ * (see guest-fs.h) and "go", enters it, and execs init (or ml-init for `run`) with the
+ * capabilities and system call filter of a guest. Never returns. */
 _noreturn_ void guest_main(const struct guest_setup *setup);
+
+/* Tells the parent on SYNC_FD which step failed, and exits the child. */
+_noreturn_ _printf_(3, 4) void guest_fail(int sync_fd, int error, const char *format, ...);
+
+/* Hands FD (console pty master, notify socket, mount namespace) to the parent, and
+ * closes it here. */
+void guest_send_fd(int sync_fd, enum guest_message_type type, int fd);
 
 int guest_message_send(int fd, const struct guest_message *message, int pass_fd);
 /* Returns the bytes read (0 on EOF) or -errno; *ret_fd gets a passed fd, or -1. */

@@ -66,7 +66,7 @@ static int mount_fs_in_root(int root_fd, const char *path, const char *type, uns
         _cleanup_close_ int target = -EBADF;
         char target_path[FD_PATH_MAX];
 
-        target = mkdir_p_in_root(root_fd, path, 0755);
+        target = mount_point_in_root(root_fd, path, 0755);
         if (target < 0)
                 return target;
         if (mount(type, fd_path(target, target_path), type, flags, options) < 0)
@@ -123,11 +123,38 @@ static const char *const proc_masked[] = {
         "/proc/sched_debug", "/proc/latency_stats", "/proc/timer_stats", "/proc/kmsg",
 };
 
-int mount_proc(int root_fd, bool private_network)
+/* A proc of the PID namespace PIDNS_FD at /proc (Linux 6.17's "pidns" option); -ENOTSUP
+ * before anything is mounted where the kernel does not know the option. */
+static int mount_proc_of(int root_fd, int pidns_fd)
+{
+        _cleanup_close_ int fs = -EBADF, mnt = -EBADF, target = -EBADF;
+
+        fs = fsopen("proc", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return negative_errno();
+        if (fsconfig(fs, FSCONFIG_SET_FD, "pidns", NULL, pidns_fd) < 0)
+                return errno == EINVAL ? -ENOTSUP : negative_errno();
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return negative_errno();
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        if (mnt < 0)
+                return negative_errno();
+        target = mount_point_in_root(root_fd, "/proc", 0755);
+        if (target < 0)
+                return target;
+        if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int mount_proc(int root_fd, int pidns_fd, bool private_network)
 {
         int r;
 
-        r = mount_fs_in_root(root_fd, "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        if (pidns_fd >= 0)
+                r = mount_proc_of(root_fd, pidns_fd);
+        else
+                r = mount_fs_in_root(root_fd, "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(proc_read_only); i++) {
@@ -162,56 +189,10 @@ int mount_proc(int root_fd, bool private_network)
         return 0;
 }
 
-/* A user namespace sharing the host's network may not mount a sysfs of its own: /sys
- * is then a read-only tmpfs holding the host's sysfs directories, each bound read-only
- * with what is mounted below it (as systemd-nspawn does), and an empty fs/cgroup for
- * the guest's own cgroup2. */
-static const char *const sysfs_directories[] = { "block", "bus", "class", "dev", "devices", "firmware", "kernel",
-                                                 "module", "power" };
-
-static int bind_host_sysfs(int root_fd)
-{
-        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC };
-        _cleanup_close_ int sys = mount_fs_and_open(root_fd, "/sys", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                                                    "mode=0555,size=64k");
-
-        if (sys < 0)
-                return sys;
-        for (size_t i = 0; i < ELEMENTSOF(sysfs_directories); i++) {
-                _cleanup_close_ int tree = -EBADF, target = -EBADF;
-                char host[64];
-
-                snprintf(host, sizeof(host), "/sys/%s", sysfs_directories[i]);
-                tree = open_tree(AT_FDCWD, host, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-                if (tree == -1 && errno == ENOENT)
-                        continue;
-                if (tree < 0)
-                        return negative_errno();
-                if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof(attr)) < 0)
-                        return negative_errno();
-                if (mkdirat(sys, sysfs_directories[i], 0555) < 0)
-                        return negative_errno();
-                target = openat(sys, sysfs_directories[i], O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                if (target < 0)
-                        return negative_errno();
-                if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                        return negative_errno();
-        }
-        if (mkdirat(sys, "fs", 0555) < 0)
-                return negative_errno();
-        {
-                _cleanup_close_ int fs = openat(sys, "fs", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-                if (fs < 0 || mkdirat(fs, "cgroup", 0555) < 0)
-                        return negative_errno();
-        }
-        /* Read-only like a sysfs of its own would be; the cgroup2 below stays writable. */
-        return set_read_only(sys, 0);
-}
-
 /* The options the host's cgroup2 is mounted with (nsdelegate, memory_recursiveprot),
- * less rw/ro: from inside a user namespace a new cgroup2 mount must ask for exactly
- * those, or the kernel refuses it (EBUSY). */
+ * less rw/ro. A new cgroup2 mount must ask for exactly those: from the host's user
+ * namespace, other options would change them for the whole host (all cgroup2 mounts
+ * share one superblock), and from inside a user namespace the kernel refuses them. */
 static void host_cgroup2_options(char *buf, size_t size)
 {
         _cleanup_free_ char *line = NULL;
@@ -235,17 +216,13 @@ static void host_cgroup2_options(char *buf, size_t size)
         fclose(f);
 }
 
-int mount_sys(int root_fd, bool host_sysfs)
+int mount_sys(int root_fd)
 {
         char cgroup2_options[512];
-
         int r;
 
         /* Container Interface: /sys is read-only. */
-        if (host_sysfs)
-                r = bind_host_sysfs(root_fd);
-        else
-                r = mount_fs_in_root(root_fd, "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+        r = mount_fs_in_root(root_fd, "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
         if (r < 0)
                 return r;
         /* Mounted from inside the guest's cgroup namespace, this shows the guest's own

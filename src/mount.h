@@ -4,7 +4,8 @@
 #include <stdbool.h>
 #include <systemd/sd-id128.h>
 
-/* The guest's file system, built in its own mount namespace before pivot_root. Every
+/* The guest's file system, built in its own mount namespace before pivot_root, by the
+ * helper of guest-fs.c. Every
  * target is resolved inside the tree (see open_in_root()), and every function returns 0
  * or -errno. */
 
@@ -19,14 +20,15 @@ int mount_root(int tree_fd, int root_mount, int *ret_root_fd);
 /* Makes the whole tree read-only (--read-only). */
 int mount_root_read_only(int root_fd);
 
-/* A fresh proc for the guest's PID namespace, with the kernel's knobs read-only and the
- * files that leak host secrets masked. /dev must be set up already (masks bind /dev/null). */
-int mount_proc(int root_fd, bool private_network);
+/* A fresh proc, of the PID namespace PIDNS_FD or (-1) of the one we are in, with the
+ * kernel's knobs read-only and the files that leak host secrets masked. /dev must be set
+ * up already (masks bind /dev/null). -ENOTSUP, with nothing mounted: the kernel cannot
+ * mount a proc of another PID namespace than the caller's (before Linux 6.17). */
+int mount_proc(int root_fd, int pidns_fd, bool private_network);
 
-/* sysfs read-only, and at /sys/fs/cgroup a writable cgroup2 of the guest's own cgroup
- * namespace. HOST_SYSFS: a user namespace sharing the host's network may not mount a
- * sysfs of its own; the host's is bound instead, read-only. */
-int mount_sys(int root_fd, bool host_sysfs);
+/* sysfs read-only (of the network namespace we are in), and at /sys/fs/cgroup a
+ * writable cgroup2 of the cgroup namespace we are in. */
+int mount_sys(int root_fd);
 
 /* /run as a tmpfs, with /run/host/ of the Container Interface. */
 int mount_run(int root_fd, sd_id128_t uuid);

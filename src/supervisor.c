@@ -18,6 +18,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "devices.h"
+#include "guest-fs.h"
 #include "guest.h"
 #include "log.h"
 #include "register.h"
@@ -117,7 +118,9 @@ static pid_t clone_guest(struct supervisor *s)
 {
         const struct machine *m = s->machine;
         struct clone_args args = {
-                .flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_PIDFD |
+                /* No CLONE_NEWNS: the guest enters the mount namespace that the file
+                 * system helper builds (guest-fs.h). */
+                .flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_PIDFD |
                          CLONE_INTO_CGROUP | (m->private_network ? CLONE_NEWNET : 0) |
                          (m->private_users != PRIVATE_USERS_NO ? CLONE_NEWUSER : 0),
                 .pidfd = (uint64_t)(uintptr_t)&s->pidfd,
@@ -130,8 +133,9 @@ static pid_t clone_guest(struct supervisor *s)
         return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-/* Waits for the guest's setup to finish: EOF means init (or the stub init) runs. */
-static int wait_for_guest(struct supervisor *s, int sync_fd)
+/* Reads a child's setup messages until it is done: EOF means that init (or the stub
+ * init) runs, or that the file system helper has sent the mount namespace and exited. */
+static int wait_for_setup(struct supervisor *s, int sync_fd, int *mount_ns)
 {
         struct guest_message message;
         int fd, r;
@@ -146,6 +150,8 @@ static int wait_for_guest(struct supervisor *s, int sync_fd)
                         s->master = fd;
                 else if (message.type == GUEST_NOTIFY && fd >= 0 && s->notify_fd < 0)
                         s->notify_fd = fd;
+                else if (message.type == GUEST_MOUNT_NS && fd >= 0 && mount_ns && *mount_ns < 0)
+                        *mount_ns = fd;
                 else if (message.type == GUEST_FAILED) {
                         message.text[sizeof(message.text) - 1] = '\0';
                         if (fd >= 0)
@@ -156,13 +162,11 @@ static int wait_for_guest(struct supervisor *s, int sync_fd)
         }
 }
 
-/* A user namespace: the maps, the guest's cgroup handed to its root, and the tree
- * mounted idmapped so that the guest's root owns what host root owns there. */
-static int map_guest_users(struct supervisor *s, int sync_fd)
+/* A user namespace: the maps, and the guest's cgroup handed to its root. */
+static int map_guest_users(struct supervisor *s)
 {
         const struct machine *m = s->machine;
-        struct guest_message message = { .type = GUEST_ROOT_MOUNT };
-        int r, tree;
+        int r;
 
         r = userns_write_maps(s->pid, m->uid_base, m->uid_count);
         if (r < 0)
@@ -170,20 +174,61 @@ static int map_guest_users(struct supervisor *s, int sync_fd)
         r = cgroup_chown(&s->cgroup, m->uid_base);
         if (r < 0)
                 return log_error_errno(r, "Cannot hand cgroup %s to the guest's root: %m", s->cgroup.path);
-        tree = userns_idmapped_root(m->root, s->pid);
-        if (tree < 0)
-                return log_error_errno(tree, "Cannot mount %s idmapped for the guest's user namespace: %m "
-                                             "(its file system must support idmapped mounts)",
-                                       m->root);
-        r = guest_message_send(sync_fd, &message, tree);
-        close(tree);
-        return r;
+        return 0;
+}
+
+/* Runs the file system helper (guest-fs.h) to its end; returns the guest's mount
+ * namespace or -errno (logged). */
+static int build_guest_fs(struct supervisor *s)
+{
+        struct guest_fs_setup setup = {
+                .machine = s->machine,
+                .with_console = s->console_mode != CONSOLE_PIPE,
+                .supervisor_pid = getpid(),
+                .guest_pid = s->pid,
+                .guest_pidfd = s->pidfd,
+        };
+        int pair[2], mount_ns = -EBADF, status, r;
+        pid_t helper;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return log_error_errno(-errno, "Cannot create the file system helper's socket: %m");
+        helper = fork();
+        if (helper < 0) {
+                r = -errno;
+                close(pair[0]);
+                close(pair[1]);
+                return log_error_errno(r, "Cannot start the file system helper: %m");
+        }
+        if (helper == 0) {
+                close(pair[0]);
+                setup.sync_fd = pair[1];
+                guest_fs_main(&setup);
+        }
+        close(pair[1]);
+        r = wait_for_setup(s, pair[0], &mount_ns);
+        close(pair[0]);
+        if (r < 0)
+                (void)kill(helper, SIGKILL);
+        while (waitpid(helper, &status, 0) < 0)
+                if (errno != EINTR) {
+                        r = r < 0 ? r : -errno;
+                        break;
+                }
+        if (r >= 0 && mount_ns < 0)
+                r = log_error_errno(-EPROTO, "The file system helper ended without the guest's mount namespace");
+        if (r < 0) {
+                if (mount_ns >= 0)
+                        close(mount_ns);
+                return r;
+        }
+        return mount_ns;
 }
 
 static int start_guest(struct supervisor *s)
 {
-        struct guest_message go = { .type = GUEST_GO };
-        int pair[2], r;
+        struct guest_message go = { .type = GUEST_GO }, mount_ns_message = { .type = GUEST_MOUNT_NS };
+        int pair[2], mount_ns, r;
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return log_error_errno(-errno, "Cannot create the guest's sync socket: %m");
@@ -209,16 +254,23 @@ static int start_guest(struct supervisor *s)
         }
         close(pair[1]);
 
-        /* The child waits while we place it: its user namespace mapped, and registered
-         * with machined before it runs anything, so that machinectl knows it from its
-         * first moment. */
-        r = s->machine->private_users != PRIVATE_USERS_NO ? map_guest_users(s, pair[0]) : 0;
+        /* The child waits while we place it: its user namespace mapped, its file system
+         * built, and registered with machined before it runs anything, so that
+         * machinectl knows it from its first moment. */
+        r = s->machine->private_users != PRIVATE_USERS_NO ? map_guest_users(s) : 0;
+        if (r >= 0) {
+                mount_ns = r = build_guest_fs(s);
+                if (r >= 0) {
+                        r = guest_message_send(pair[0], &mount_ns_message, mount_ns);
+                        close(mount_ns);
+                }
+        }
         if (r >= 0 && s->registration.bus)
                 r = register_machine(s->machine, &s->registration, s->pid);
         if (r >= 0)
                 r = guest_message_send(pair[0], &go, -1);
         if (r >= 0)
-                r = wait_for_guest(s, pair[0]);
+                r = wait_for_setup(s, pair[0], NULL);
         close(pair[0]);
         return r;
 }

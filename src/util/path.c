@@ -94,6 +94,26 @@ int mkdir_p_in_root(int root_fd, const char *path, mode_t mode)
         return open_in_root(root_fd, path, O_PATH | O_DIRECTORY, 0);
 }
 
+int mount_point_in_root(int root_fd, const char *path, mode_t mode)
+{
+        struct stat root, st;
+        int fd = mkdir_p_in_root(root_fd, path, mode);
+
+        if (fd < 0)
+                return fd;
+        if (fstat(root_fd, &root) < 0 || fstat(fd, &st) < 0) {
+                int r = negative_errno();
+
+                close(fd);
+                return r;
+        }
+        if (st.st_dev == root.st_dev && st.st_ino == root.st_ino) {
+                close(fd);
+                return -ELOOP;
+        }
+        return fd;
+}
+
 const char *fd_path(int fd, char buf[static FD_PATH_MAX])
 {
         snprintf(buf, FD_PATH_MAX, "/proc/self/fd/%d", fd);

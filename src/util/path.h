@@ -20,6 +20,10 @@ int open_in_root(int root_fd, const char *path, int flags, mode_t mode);
 /* Like open_in_root() with O_PATH|O_DIRECTORY, but creates missing directories first. */
 int mkdir_p_in_root(int root_fd, const char *path, mode_t mode);
 
+/* Like mkdir_p_in_root(), for a mount point: a path that leads back to the root itself
+ * (a tree with /run -> /) is refused with -ELOOP, as a mount there would cover the tree. */
+int mount_point_in_root(int root_fd, const char *path, mode_t mode);
+
 /* "/proc/self/fd/N" for an fd, in a caller's buffer, so that mount(2) can take an
  * already resolved target. */
 #define FD_PATH_MAX 32

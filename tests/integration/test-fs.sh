@@ -75,18 +75,22 @@ out=$(grep -c "$TREE" /proc/self/mountinfo)
 check_eq "while the guest runs, the host's mount table has nothing of it" 0 "$out"
 wait
 
-# Planted symlinks must not lead us out of the tree: /run -> /, and /etc -> a path that
-# climbs out of the tree to a host directory. Resolved inside the tree, the second lands
-# on the tree's own directory of that name.
+# Planted symlinks must not lead us out of the tree: /etc -> a path that climbs out of
+# the tree to a host directory; resolved inside the tree, it lands on the tree's own
+# directory of that name. And /run -> /: a mount there would cover the whole tree, so it
+# is refused, with a line that names the mount.
 mkdir -p "$WORK/escape" "$TREE$WORK/escape"
-mv "$TREE/run" "$TREE/run.real"
-ln -s / "$TREE/run"
 mv "$TREE/etc" "$TREE/etc.real"
 ln -s "../../../../../../../..$WORK/escape" "$TREE/etc"
 run -- /bin/true
-check "a tree with /run -> / and /etc -> ../../host/dir still runs" test "$?" = 0
+check "a tree with /etc -> ../../host/dir still runs" test "$?" = 0
 check "nothing was written into the host directory the link points at" test -z "$(ls -A "$WORK/escape")"
 check "/etc/resolv.conf was placed inside the tree instead" test -f "$TREE$WORK/escape/resolv.conf"
+mv "$TREE/run" "$TREE/run.real"
+ln -s / "$TREE/run"
+run -- /bin/true
+check_eq "a tree with /run -> /: exit 1" 1 "$?"
+check_match "saying which mount" "Failed to mount /run in .*: Too many levels of symbolic links" "$(cat "$WORK/stderr")"
 check "the host's /host was not created through /run -> /" test ! -e /host
 rm -f "$TREE/run" "$TREE/etc"
 mv "$TREE/run.real" "$TREE/run"

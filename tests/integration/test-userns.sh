@@ -1,7 +1,7 @@
 #!/bin/bash
 # --private-users (-U): the guest's root is an unprivileged host UID, the tree stays
-# root-owned through an idmapped mount, ranges are never shared, and the mounts a guest
-# root could otherwise remount read-write are locked.
+# root-owned through an idmapped mount, ranges are never shared, and the mounts we make
+# for the guest are locked against its root.
 . "$(dirname "$0")/lib.sh"
 require_root
 make_work
@@ -40,18 +40,35 @@ rm -f "$TREE/made-in-tree"
 ls -lnR "$TREE" > "$WORK/tree-after"
 check "the tree itself stays root-owned, unchanged" cmp -s "$WORK/tree-before" "$WORK/tree-after"
 
-# The guest's root is nobody on the host: even after remounting /proc/sys read-write
-# (the mounts are made inside its user namespace and not locked yet, see the README),
-# the host's kernel settings stay out of its reach, and it makes no device nodes.
+# The guest's root is nobody on the host: the host's kernel settings stay out of its
+# reach and it makes no device nodes, even with every capability.
 before=$(cat /proc/sys/kernel/panic)
 out=$(run -U --capability=all -- /bin/sh -c '
-        mount -o remount,rw /proc/sys 2>/dev/null
         (v=$(cat /proc/sys/kernel/panic); echo "$v" > /proc/sys/kernel/panic) 2>/dev/null && echo panic-written
         (echo 1 > /proc/sys/vm/drop_caches) 2>/dev/null && echo caches-dropped
         mknod /tmp/null c 1 3 2>/dev/null && echo mknod
         echo done')
 check_eq "with -U (even with every capability): no host kernel setting written, no mknod" "done" "$out"
 check_eq "the host's kernel.panic is unchanged" "$before" "$(cat /proc/sys/kernel/panic)"
+
+# What we mounted for the guest is locked (built in the host's user namespace, copied
+# into the guest's): its root, with every capability, can neither make it writable nor
+# take it away. Looked at in /proc/self/mountinfo after each try.
+out=$(run -U --capability=all --read-only -- /bin/sh -c '
+        mount -o remount,rw /proc/sys 2>/dev/null; mount -o remount,rw / 2>/dev/null
+        mount -o remount,rw /sys 2>/dev/null
+        for m in /proc/kallsyms /proc/keys /proc/sys /proc/sysrq-trigger /sys /proc; do umount -l $m 2>/dev/null; done
+        touch /written-through-ro 2>/dev/null && echo root-written
+        awk "\$5 == \"/\" || \$5 == \"/proc/sys\" || \$5 == \"/sys\" {print \$5, substr(\$6, 1, 2)}" /proc/self/mountinfo
+        awk "\$5 == \"/proc/kallsyms\" || \$5 == \"/proc/keys\" {print \$5}" /proc/self/mountinfo
+        echo done')
+check_eq "with -U: /, /proc/sys and /sys stay read-only, the /proc masks stay, nothing is written" "/ ro
+/proc/sys ro
+/sys ro
+/proc/kallsyms
+/proc/keys
+done" "$out"
+check "and the tree has no file from the guest" test ! -e "$TREE/written-through-ro"
 
 # Two machines at once never share a range.
 "$ML" run -q -U -M us-a --console=pipe -D "$TREE" -- /bin/sleep 2 </dev/null >/dev/null 2>&1 &

@@ -85,6 +85,12 @@ static void test_open_in_root(void)
         CHECK(stat(link, &st_in) == 0 && S_ISDIR(st_in.st_mode));
         CHECK(open_in_root(root_fd, "/missing", O_PATH, 0) == -ENOENT);
 
+        /* A mount point that leads back to the root would cover the whole tree. */
+        CHECK(mount_point_in_root(root_fd, "/run", 0755) == -ELOOP);
+        fd = mount_point_in_root(root_fd, "/run/host", 0755);
+        CHECK(fd >= 0);
+        close(fd);
+
         close(root_fd);
         snprintf(link, sizeof(link), "rm -rf '%s'", tree);
         CHECK(system(link) == 0);

@@ -15,6 +15,7 @@
 #include "guest-fs.h"
 #include "guest.h"
 #include "mount.h"
+#include "ownership.h"
 #include "userns.h"
 #include "util/macro.h"
 
@@ -97,6 +98,40 @@ static int lock_mounts(pid_t guest_pid, int host_proc)
         return open_mount_ns(host_proc);
 }
 
+/* --private-users-ownership: makes the tree the guest root's, and returns the idmapped
+ * mount to use as the guest's root, or -EBADF to use the tree as it is. */
+static int guest_owns_tree(const struct guest_fs_setup *setup)
+{
+        const struct machine *m = setup->machine;
+        enum ownership mode = m->ownership;
+        struct stat st;
+        int r;
+
+        if (stat(m->root, &st) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to look at the tree %s", m->root);
+        /* Shifted on disk already (chown before, or --private-users=yes); or shifted
+         * to another range, which an idmapped mount (from 0) cannot show right. */
+        if (mode == OWNERSHIP_AUTO && st.st_uid == m->uid_base)
+                return -EBADF;
+        if (mode == OWNERSHIP_AUTO && st.st_uid != 0)
+                mode = OWNERSHIP_CHOWN;
+        if (mode == OWNERSHIP_OFF)
+                return -EBADF;
+        if (mode != OWNERSHIP_CHOWN) {
+                r = userns_idmapped_root(m->root, setup->guest_pid);
+                if (r >= 0)
+                        return r;
+                if (mode == OWNERSHIP_MAP || (r != -EINVAL && r != -EOPNOTSUPP && r != -EPERM))
+                        guest_fail(setup->sync_fd, r,
+                                   "Failed to mount %s idmapped for the guest's user namespace (where its "
+                                   "file system cannot, use --private-users-ownership=chown)", m->root);
+        }
+        r = ownership_shift_tree(m->root, m->uid_base);
+        if (r < 0)
+                guest_fail(setup->sync_fd, r, "Failed to shift the owners of %s into UID range %u", m->root, m->uid_base);
+        return -EBADF;
+}
+
 _noreturn_ void guest_fs_main(const struct guest_fs_setup *setup)
 {
         const struct machine *m = setup->machine;
@@ -109,13 +144,8 @@ _noreturn_ void guest_fs_main(const struct guest_fs_setup *setup)
         host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (host_proc < 0)
                 guest_fail(sync_fd, -errno, "Failed to open /proc");
-        if (userns) {
-                root_mount = userns_idmapped_root(m->root, setup->guest_pid);
-                if (root_mount < 0)
-                        guest_fail(sync_fd, root_mount,
-                                   "Failed to mount %s idmapped for the guest's user namespace "
-                                   "(its file system must support idmapped mounts)", m->root);
-        }
+        if (userns)
+                root_mount = guest_owns_tree(setup);
         /* The guest's namespaces that mounts are tied to: its IPC (mqueue), network
          * (sysfs) and cgroup (cgroup2) ones. */
         if (setns(setup->guest_pidfd, CLONE_NEWIPC | CLONE_NEWCGROUP |

@@ -56,6 +56,14 @@ enum private_users {
         PRIVATE_USERS_FIXED,       /* UID[:COUNT] */
 };
 
+/* --private-users-ownership: how the guest's root comes to own the tree. */
+enum ownership {
+        OWNERSHIP_AUTO,            /* off when the tree is owned by the range, else map, else chown */
+        OWNERSHIP_MAP,             /* an idmapped mount: the tree stays root-owned on disk */
+        OWNERSHIP_CHOWN,           /* every file shifted into the range on disk, once */
+        OWNERSHIP_OFF,             /* as it is on disk */
+};
+
 #define MACHINES_DIR "/var/lib/machines"
 
 /* The one description of a machine: options fill it, machine_resolve() completes it,
@@ -86,6 +94,7 @@ struct machine {
         enum private_users private_users;
         uid_t uid_base;          /* the host UID (and GID) of the guest's root */
         uint32_t uid_count;
+        enum ownership ownership;
 
         /* Filled by machine_resolve(). */
         enum init_kind init_kind;

@@ -60,7 +60,11 @@ static void help(void)
                "                           @groups, on top of the default deny list\n"
                "  -U, --private-users=MODE  A user namespace: the guest's root is an unprivileged host UID.\n"
                "                           pick (-U): a free 64K range; yes: from the tree's owner;\n"
-               "                           UID[:COUNT]; no (default). The tree is mounted idmapped.\n"
+               "                           UID[:COUNT]; no (default)\n"
+               "      --private-users-ownership=MODE  How the guest's root owns the tree: map (an\n"
+               "                           idmapped mount), chown (shift the files on disk), off, or\n"
+               "                           auto (default: off if the tree is owned by the range, else\n"
+               "                           map where the file system can, else chown)\n"
                "  -q, --quiet              No informational messages\n"
                "  -h, --help               Show this help\n"
                "      --version            Show the version\n"
@@ -133,6 +137,7 @@ enum {
         ARG_NO_NEW_PRIVILEGES,
         ARG_SYSTEM_CALL_FILTER,
         ARG_PRIVATE_USERS,
+        ARG_PRIVATE_USERS_OWNERSHIP,
 };
 
 static const struct option options[] = {
@@ -157,6 +162,7 @@ static const struct option options[] = {
         { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
         { "system-call-filter", required_argument, NULL, ARG_SYSTEM_CALL_FILTER },
         { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
+        { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
         { "quiet", no_argument, NULL, 'q' },
         {}
 };
@@ -303,6 +309,18 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
                 if (userns_parse(value, m) < 0)
                         return usage_error("--private-users takes no, pick, yes or UID[:COUNT] (UID above 0), not '%s'", value);
                 return 0;
+        case ARG_PRIVATE_USERS_OWNERSHIP: {
+                static const char *const names[] = {
+                        [OWNERSHIP_AUTO] = "auto", [OWNERSHIP_MAP] = "map", [OWNERSHIP_CHOWN] = "chown", [OWNERSHIP_OFF] = "off",
+                };
+
+                for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                        if (strcmp(value, names[i]) == 0) {
+                                m->ownership = (enum ownership)i;
+                                return 0;
+                        }
+                return usage_error("--private-users-ownership takes auto, map, chown or off, not '%s'", value);
+        }
         case 'q':
                 log_quiet = true;
                 return 0;

@@ -83,6 +83,47 @@ check_eq "a range given by hand that another machine holds: exit 5" 5 "$?"
 check_match "and says so" "UID range $fixed:65536 is in use by another machine" "$(cat "$WORK/stderr")"
 wait $a
 
+# --private-users-ownership=chown: the files themselves move into the range, keeping
+# their setuid bits, file capabilities, hard links and the IDs in their ACLs (shifted);
+# the guest sees them as root's. The next boot of the same range shifts nothing, and a
+# boot with another range moves them on.
+CT=$WORK/chownbox
+make_busybox_tree "$CT"
+cp /etc/resolv.conf "$CT/etc/resolv.conf"
+touch "$CT/etc/localtime" "$CT/suid" "$CT/capped"
+chmod 4755 "$CT/suid"
+ln "$CT/suid" "$CT/suid-link"
+chown 1000:1000 "$CT/etc/localtime"
+setcap cap_net_raw=ep "$CT/capped"
+setfacl -m u:1000:rw,g:1001:r "$CT/capped"
+mkdir "$CT/shared" && setfacl -d -m u:1000:rwx "$CT/shared"
+runc() { "$ML" run -q --console=pipe -D "$CT" "$@" </dev/null 2>"$WORK/stderr"; }
+out=$(runc --private-users=2000000:65536 --private-users-ownership=chown -- /bin/sh -c 'ls -lnd / /suid /bin/busybox /etc/localtime | tr -s " " | cut -d" " -f1,3,4,9')
+check_eq "chown: the guest sees its tree as root's (and UID 1000's file as 1000's)" "drwxr-xr-x 0 0 /
+-rwxr-xr-x 0 0 /bin/busybox
+-rw-r--r-- 1000 1000 /etc/localtime
+-rwsr-xr-x 0 0 /suid" "$out"
+check_eq "on disk, the tree is the range's now" "2000000 2000000 2001000" \
+        "$(stat -c %u "$CT") $(stat -c %g "$CT/bin/busybox") $(stat -c %u "$CT/etc/localtime")"
+check_eq "the setuid bit and the hard link are kept" "4755 2 2000000" "$(stat -c '%a %h %u' "$CT/suid-link")"
+check_match "the file capability is kept" "cap_net_raw=ep" "$(getcap "$CT/capped")"
+check_eq "the ACL's IDs are shifted too" "user:2001000:rw- group:2001001:r-- default:user:2001000:rwx" \
+        "$(getfacl -n "$CT/capped" "$CT/shared" 2>/dev/null | grep -E '^(default:)?(user|group):[0-9]' | tr '\n' ' ' | sed 's/ $//')"
+touch -d 2001-01-01 "$CT/suid"
+runc --private-users=2000000:65536 -- /bin/true
+check_eq "booted again with the same range (auto): nothing is shifted again" "2001-01-01 exit 0" \
+        "$(stat -c %y "$CT/suid" | cut -d' ' -f1) exit $?"
+check "and it says nothing about shifting" test ! -s "$WORK/stderr"
+out=$(runc --private-users=3000000:65536 -- /bin/sh -c 'stat -c %u /suid')
+check_eq "another range (auto): shifted on, the guest still sees root's" "0 3000000 3001000" \
+        "$out $(stat -c %u "$CT/suid") $(stat -c %u "$CT/etc/localtime")"
+out=$(runc --private-users=yes -- /bin/sh -c 'stat -c %u /suid; tr -s " " < /proc/self/uid_map | cut -d" " -f3')
+check_eq "--private-users=yes takes the range from the shifted tree's owner, as it is" "0
+3000000" "$out"
+runc --private-users-ownership=bogus -- /bin/true
+check_eq "--private-users-ownership=bogus: exit 2" 2 "$?"
+rm -rf "$CT"
+
 out=$(run --private-users=1000000:65536 -- /bin/sh -c 'tr -s " " < /proc/self/uid_map | cut -d" " -f2-')
 check_eq "--private-users=UID:COUNT" "0 1000000 65536" "$out"
 run --private-users=yes -- /bin/true

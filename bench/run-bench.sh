@@ -28,17 +28,21 @@
 #      gives it our isolation: no user namespace, no private network, and READY=1
 #      passed on from the guest): until systemctl start returns, until the guest
 #      says running or degraded, and `systemctl stop` until it returns (the unit
-#      must end inactive with Result=success); interleaved, medians.
+#      must end inactive with Result=success); interleaved, medians;
+#   5. /bin/true from a GPT disk image (the busybox tree as the ext4 root partition,
+#      made with mkfs.ext4 -d, sfdisk and dd) against the same tree as a directory,
+#      interleaved, medians; and whether systemd-nspawn -i can run it here (tried
+#      once: its reason when it cannot, measured alongside when it can).
 # It is a benchmark, not a test: slow figures never fail it. It exits non-zero only
 # when a command under test fails (or the setup does).
 #
-# Everything it makes lives in /var/tmp/ml-bench.XXXXXX (a busybox tree and two
-# copies of the Debian tree, so that the shared test cache is not written to) and
-# is removed at the end, together with what systemd-nspawn leaves on a host without
-# systemd (/run/systemd/nspawn, its payload/supervisor cgroups) when it was not
-# there before, and the hostbox (machine ml-bench-PID, its cgroups NAME.hostbox,
-# /run/systemd/nspawn/propagate/NAME). Only processes it started itself are ever
-# signalled.
+# Everything it makes lives in /var/tmp/ml-bench.XXXXXX (a busybox tree, a disk
+# image of it, and two copies of the Debian tree, so that the shared test cache is
+# not written to) and is removed at the end, together with what systemd-nspawn
+# leaves on a host without systemd (/run/systemd/nspawn, its payload/supervisor
+# cgroups) when it was not there before, and the hostbox (machine ml-bench-PID, its
+# cgroups NAME.hostbox, /run/systemd/nspawn/propagate/NAME). Only processes it
+# started itself are ever signalled.
 
 set -euo pipefail
 
@@ -89,7 +93,7 @@ export MACHINED_LITE
 
 PYTHON=/usr/bin/python3
 [ -x "$PYTHON" ] || PYTHON=$(command -v python3) || die "python3 is needed"
-for tool in systemd-nspawn unshare chroot nsenter; do
+for tool in systemd-nspawn unshare chroot nsenter mkfs.ext4 sfdisk; do
         command -v "$tool" >/dev/null || die "$tool is not installed"
 done
 export SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=${SYSTEMD_NSPAWN_UNIFIED_HIERARCHY:-1}
@@ -240,6 +244,32 @@ DEBIAN_SRC=$(debian_tree) || die "no Debian tree: $DEBIAN_SRC"
 DEBIAN_TREE=$WORK/ml-bench-debian
 cp -a --reflink=auto "$DEBIAN_SRC" "$DEBIAN_TREE"
 echo "trees: $BUSYBOX_TREE (busybox), $DEBIAN_TREE (copy of $DEBIAN_SRC)"
+
+# Section 5's disk image: the busybox tree as an ext4 file system of 16 MiB
+# (mkfs.ext4 -d), the root partition (the type the Discoverable Partitions
+# Specification gives this architecture's root) of a GPT disk with 1 MiB before and
+# after it. Made once; empty IMAGE (no root type known here): section 5 is not run.
+IMAGE=$WORK/ml-bench-image.raw
+IMAGE_SECTORS=$((16 * 1024 * 1024 / 512))
+case $(uname -m) in
+x86_64) IMAGE_ROOT_TYPE=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709 ;;
+aarch64) IMAGE_ROOT_TYPE=B921B045-1DF0-41C3-AF44-4C6F280D3FAE ;;
+*) IMAGE_ROOT_TYPE= ;;
+esac
+if [ -n "$IMAGE_ROOT_TYPE" ]; then
+        mkfs.ext4 -q -F -d "$BUSYBOX_TREE" "$WORK/root.ext4" 16M >"$WORK/mkfs.out" 2>&1 ||
+                { cat "$WORK/mkfs.out" >&2; die "mkfs.ext4 -d $BUSYBOX_TREE failed"; }
+        truncate -s $(((2048 + IMAGE_SECTORS + 2048) * 512)) "$IMAGE"
+        printf 'label: gpt\nstart=2048, size=%d, type=%s, name=root\n' "$IMAGE_SECTORS" "$IMAGE_ROOT_TYPE" |
+                sfdisk -q --no-reread --no-tell-kernel "$IMAGE" || die "sfdisk $IMAGE failed"
+        dd if="$WORK/root.ext4" of="$IMAGE" bs=512 seek=2048 conv=notrunc status=none || die "dd to $IMAGE failed"
+        rm -f "$WORK/root.ext4" "$WORK/mkfs.out"
+        echo "image: $IMAGE (GPT, partition 1 of type $IMAGE_ROOT_TYPE, root of $(uname -m):" \
+                "ext4 of 16 MiB made from $BUSYBOX_TREE)"
+else
+        IMAGE=
+        echo "image: none (no root partition type known for $(uname -m)): section 5 is not run"
+fi
 # Section 4: the hostbox's tree (cached, made with debootstrap once), and the meson
 # build directory hostbox_install installs from.
 HOSTBOX_TREE=$(hostbox_tree) || die "no hostbox tree: $HOSTBOX_TREE"
@@ -247,6 +277,7 @@ HOSTBOX_TREE=$(hostbox_tree) || die "no hostbox tree: $HOSTBOX_TREE"
 HB_BUILD=${MESON_BUILD_ROOT:-$(dirname "$MACHINED_LITE")}
 
 cat > "$WORK/bench.py" <<'PYTHON'
+import fcntl
 import json
 import os
 import shutil
@@ -264,8 +295,8 @@ BOOT_RUNS = int(os.environ["BENCH_BOOT_RUNS"])
 SERVICE_RUNS = int(os.environ["BENCH_SERVICE_RUNS"])
 WORK = os.environ["BENCH_WORK"]
 # This script runs in phases, one process each: "host" (sections 1-3), "hostbox"
-# (section 4, while run-bench.sh keeps the hostbox up), "summary". What the summary
-# needs is kept in STATE between them.
+# (section 4, while run-bench.sh keeps the hostbox up), "image" (section 5),
+# "summary". What the summary needs is kept in STATE between them.
 PHASE = os.environ.get("BENCH_PHASE", "host")
 STATE = os.path.join(WORK, "bench-state.json")
 
@@ -407,11 +438,12 @@ def machine_cgroup(name):
     return os.path.normpath(f"{mount}/{own}/machine-{name}")
 
 
-def settle(tree, timeout=10.0):
+def settle(tree, timeout=10.0, name=None):
     """Waits until nothing of a previous command is left: no process naming the tree
     (machined-lite's ml-sweeper lives on a little after the supervisor), no machine
-    cgroup. What is still there after the timeout is reported, not waited for."""
-    cgroup = machine_cgroup(os.path.basename(tree))
+    cgroup (machine-NAME, NAME the tree's base name unless given). What is still
+    there after the timeout is reported, not waited for."""
+    cgroup = machine_cgroup(name or os.path.basename(tree))
     deadline = time.monotonic() + timeout
     while True:
         procs = our_leftovers(tree)
@@ -1010,6 +1042,129 @@ def bench_services():
         warn("left in the hostbox after the last stop: " + "; ".join(left.splitlines()))
 
 
+# ---- 5. a GPT disk image against the same tree as a directory ----------------
+
+IMAGE = os.environ.get("BENCH_IMAGE", "")
+IMAGE_MACHINE = "ml-bench-image"
+NSPAWN_IMAGE_TIMEOUT = 20.0
+
+
+def image_busy(image):
+    """Why a run could not take the image now: a loop device still backed by it, or
+    its BSD lock (machined-lite's, systemd-nspawn's) still held; None when free."""
+    loops = []
+    for dev in sorted(os.listdir("/sys/block")):
+        backing = (read(f"/sys/block/{dev}/loop/backing_file") or "").strip()
+        if backing == image or backing == image + " (deleted)":
+            loops.append(f"/dev/{dev}")
+    if loops:
+        return f"loop device {', '.join(loops)} still attached to it"
+    fd = os.open(image, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return "its lock still held"
+    finally:
+        os.close(fd)
+    return None
+
+
+def settle_image(image, name, timeout=10.0):
+    """settle() for an image, then until the image is free again (its loop device goes
+    away with the guest's mounts, asynchronously); the ns that all took."""
+    t0 = time.perf_counter_ns()
+    settle(image, timeout, name)
+    deadline = time.monotonic() + timeout
+    while True:
+        busy = image_busy(image)
+        if busy is None:
+            return time.perf_counter_ns() - t0
+        if time.monotonic() > deadline:
+            warn(f"{image}: {timeout:.0f} s after the command ended: {busy}")
+            return time.perf_counter_ns() - t0
+        time.sleep(0.001)
+
+
+def nspawn_image_probe(argv):
+    """systemd-nspawn -i, once: None when it ran /bin/true, else its one-line reason."""
+    p = subprocess.Popen(argv, stdin=DEVNULL, stdout=PIPE, stderr=subprocess.STDOUT, env=ENV)
+    live.append(p)
+    try:
+        text, _ = p.communicate(timeout=NSPAWN_IMAGE_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        stop(p, 10)
+        live.remove(p)
+        return f"no exit within {NSPAWN_IMAGE_TIMEOUT:.0f} s (stopped)"
+    live.remove(p)
+    if p.returncode == 0:
+        return None
+    lines = [line.strip() for line in text.decode(errors="replace").splitlines() if line.strip()]
+    return f"exit status {p.returncode}: {lines[-1] if lines else '(no output)'}"
+
+
+def bench_image():
+    out()
+    out(f"== 5. /bin/true from a GPT disk image against the same busybox tree as a directory: "
+        f"{RUNS} runs each, interleaved")
+    commands = [
+        ("directory", [ML, "run", "-q", "--console=pipe", "-D", BUSYBOX, "--", "/bin/true"]),
+        ("image", [ML, "run", "-q", "--console=pipe", "-i", IMAGE, "-M", IMAGE_MACHINE, "--", "/bin/true"]),
+    ]
+    for name, argv in commands:
+        out(f"  {name:13} {' '.join(argv)}")
+    probe = [NSPAWN, "-q", "--register=no", "--keep-unit", "-i", IMAGE, "/bin/true"]
+    reason = nspawn_image_probe(probe)
+    settle_image(IMAGE, IMAGE_MACHINE)
+    if reason is None:
+        commands.append(("nspawn -i", probe))
+        out(f"  {'nspawn -i':13} {' '.join(probe)}")
+    else:
+        out(f"  {'nspawn -i':13} {' '.join(probe)}: cannot run here (tried once, "
+            f"not measured): {reason}")
+    out("  (stdin, stdout and stderr on /dev/null; one untimed warm-up run each; after each image run, "
+        "an untimed wait until the image's loop device is gone and its lock free)")
+
+    times = {name: [] for name, _ in commands}
+    freed = []
+    for i in range(RUNS + 1):
+        for name, argv in commands:
+            rc, ns = timed_ns(argv)
+            if rc != 0:
+                rc2, log = rerun_for_errors(argv)
+                explain_failure(name, argv, rc, [f"(run again to show its output: status {rc2})"] + log)
+            if name == "directory":
+                settle(BUSYBOX)
+            else:
+                free_ns = settle_image(IMAGE, IMAGE_MACHINE)
+                if name == "image" and i > 0:
+                    freed.append(free_ns)
+            if i > 0:
+                times[name].append(ns)
+
+    med = {name: statistics.median(v) for name, v in times.items()}
+    out()
+    out(f"  {'command':13} {'median ms':>10} {'min ms':>9} {'max ms':>9}")
+    for name, _ in commands:
+        v = times[name]
+        out(f"  {name:13} {fmt_ms(med[name]):>10} {fmt_ms(min(v)):>9} {fmt_ms(max(v)):>9}")
+    ratio = med["image"] / med["directory"]
+    out(f"  image / directory: {ratio:.2f}x")
+    out(f"  image - directory: +{fmt_ms(med['image'] - med['directory'])} ms, what the image path costs: "
+        "attaching a loop device to the root partition, libblkid's dissection of the GPT and of the ext4 "
+        "in it, and the mount are in the image figure")
+    out(f"  (after machined-lite exited, the image was free again in a median {fmt_ms(statistics.median(freed))} ms: "
+        "its loop device goes with the guest's mounts; not in the figure)")
+    if reason is None:
+        r_ns = med["image"] / med["nspawn -i"]
+        out(f"  image / nspawn -i: {r_ns:.2f}x")
+        ns_text = f"nspawn -i {fmt_ms(med['nspawn -i'])} ms: {r_ns:.2f}x nspawn -i"
+    else:
+        ns_text = f"nspawn -i cannot run here: {reason}"
+    summary.append(
+        f"run /bin/true from a GPT image: machined-lite {fmt_ms(med['image'])} ms, from the directory "
+        f"{fmt_ms(med['directory'])} ms: {ratio:.2f}x directory (no target set); {ns_text}")
+
+
 def interrupted(signum, frame):
     # Once: a second signal must not cut the cleanup short.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -1061,6 +1216,8 @@ def main():
             bench_true()
             bench_memory()
             bench_boot()
+        elif PHASE == "image":
+            bench_image()
         else:
             bench_services()
     except CommandFailed as e:
@@ -1080,9 +1237,9 @@ sys.exit(main())
 PYTHON
 
 # run_phase PHASE [VAR=VALUE...]: runs bench.py for one phase (host: sections 1-3;
-# hostbox: section 4; summary), in the background, so that an INT or TERM to this
-# script reaches it at once: it then stops the commands it started, and we wait for
-# that. Returns its exit status.
+# hostbox: section 4; image: section 5; summary), in the background, so that an INT
+# or TERM to this script reaches it at once: it then stops the commands it started,
+# and we wait for that. Returns its exit status.
 run_phase() {
         local phase=$1 rc
         shift
@@ -1147,7 +1304,9 @@ hostbox_setup() {
 
 BENCH_RC=0
 EXTRA_WARNINGS=
-run_phase host || BENCH_RC=$?
+HOST_RC=0
+run_phase host || HOST_RC=$?
+BENCH_RC=$HOST_RC
 if [ "$BENCH_RC" = 0 ]; then
         echo
         echo "== 4. systemctl start and stop of machine@ and systemd-nspawn@ in a systemd host (the hostbox):" \
@@ -1172,6 +1331,18 @@ if [ "$BENCH_RC" = 0 ]; then
                         indent "$WORK/hostbox-stop.out"
                         EXTRA_WARNINGS=$(printf '%s\n' "$EXTRA_WARNINGS"; sed -n 's/^FAIL: //p' "$WORK/hostbox-stop.out")
                 fi
+        fi
+fi
+# Section 5, once the hostbox is gone, whatever became of section 4 (unless it was
+# interrupted: bench.py ends with 130 on INT and TERM alike).
+if [ "$HOST_RC" = 0 ] && [ "$BENCH_RC" != 130 ]; then
+        if [ -n "$IMAGE" ]; then
+                IMAGE_RC=0
+                run_phase image BENCH_IMAGE="$IMAGE" || IMAGE_RC=$?
+                [ "$IMAGE_RC" = 0 ] || BENCH_RC=$IMAGE_RC
+        else
+                echo
+                echo "== 5. /bin/true from a GPT disk image: not run: no root partition type known for $(uname -m)"
         fi
 fi
 run_phase summary BENCH_RC="$BENCH_RC" BENCH_EXTRA_WARNINGS="$EXTRA_WARNINGS" || BENCH_RC=$?

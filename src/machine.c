@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "image.h"
 #include "machine.h"
 #include "util/path.h"
 #include "util/strv.h"
@@ -35,6 +36,9 @@ void machine_done(struct machine *m)
 {
         free(m->name);
         free(m->root);
+        free(m->image);
+        if (m->image_fd >= 0)
+                close(m->image_fd);
         free(m->hostname);
         free(m->init);
         free(m->init_path);
@@ -136,16 +140,54 @@ static void resolve_uuid(struct machine *m, int root_fd)
         (void)sd_id128_randomize(&m->uuid);
 }
 
+/* NAME alone means /var/lib/machines/NAME, as for machinectl, or NAME.raw there when
+ * there is no such directory. */
+static int resolve_name(struct machine *m)
+{
+        _cleanup_free_ char *raw = NULL;
+
+        if (asprintf(&m->root, "%s/%s", MACHINES_DIR, m->name) < 0 || asprintf(&raw, "%s/%s.raw", MACHINES_DIR, m->name) < 0)
+                return -ENOMEM;
+        if (access(m->root, F_OK) < 0 && errno == ENOENT && access(raw, F_OK) >= 0) {
+                free(m->root);
+                m->root = NULL;
+                m->image = TAKE_PTR(raw);
+        }
+        return 0;
+}
+
+static int resolve_image(struct machine *m)
+{
+        char *absolute = realpath(m->image, NULL);
+
+        if (!absolute) {
+                if (errno == ENOENT)
+                        return log_error_errno(-ENOENT, "Image %s does not exist (give an image file or block device with -i IMAGE)",
+                                               m->image);
+                return log_error_errno(-errno, "Cannot resolve image %s: %m", m->image);
+        }
+        free(m->image);
+        m->image = absolute;
+        if (!m->name) {
+                char *suffix;
+
+                m->name = path_last_component(m->image);
+                if (!m->name)
+                        return -ENOMEM;
+                suffix = strrchr(m->name, '.');
+                if (suffix && suffix != m->name && strcmp(suffix, ".raw") == 0)
+                        *suffix = '\0';
+                if (!machine_name_is_valid(m->name))
+                        return log_error_errno(-EINVAL, "Image name '%s' is not a valid machine name (give one with -M NAME)", m->name);
+        }
+        return image_mount(m);
+}
+
 static int resolve_root(struct machine *m)
 {
         _cleanup_free_ char *absolute = NULL;
         struct stat st;
 
-        if (!m->root) {
-                /* NAME alone means /var/lib/machines/NAME, as for machinectl. */
-                if (asprintf(&m->root, "%s/%s", MACHINES_DIR, m->name) < 0)
-                        return -ENOMEM;
-        }
         if (stat(m->root, &st) < 0) {
                 if (errno == ENOENT)
                         return log_error_errno(-ENOENT, "Machine tree %s does not exist (create it, or give another with -D DIR)",
@@ -153,7 +195,8 @@ static int resolve_root(struct machine *m)
                 return log_error_errno(-errno, "Cannot access machine tree %s: %m", m->root);
         }
         if (!S_ISDIR(st.st_mode))
-                return log_error_errno(-ENOTDIR, "Machine tree %s is not a directory (give a directory with -D DIR)", m->root);
+                return log_error_errno(-ENOTDIR, "Machine tree %s is not a directory (give a directory with -D DIR, or an image with -i IMAGE)",
+                                       m->root);
 
         absolute = realpath(m->root, NULL);
         if (!absolute)
@@ -170,7 +213,12 @@ int machine_resolve(struct machine *m)
         _cleanup_close_ int root_fd = -EBADF;
         int r;
 
-        r = resolve_root(m);
+        if (!m->root && !m->image) {
+                r = resolve_name(m);
+                if (r < 0)
+                        return r;
+        }
+        r = m->image ? resolve_image(m) : resolve_root(m);
         if (r < 0)
                 return r;
         if (!m->name) {

@@ -25,6 +25,7 @@ enum {
 enum verb {
         VERB_BOOT,
         VERB_RUN,
+        VERB_INSPECT,
 };
 
 enum console_mode {
@@ -71,7 +72,10 @@ enum ownership {
 struct machine {
         enum verb verb;
         char *name;              /* -M, or the tree's base name */
-        char *root;              /* absolute path of the tree on the host */
+        char *root;              /* absolute path of the tree (for an image: where it is mounted) */
+        char *image;             /* -i: the raw disk image or block device, absolute */
+        int image_fd;            /* the image, open and locked for the machine's life */
+        bool json;               /* --json, for inspect */
         char *hostname;          /* --hostname, else the name */
         enum console_mode console;
         bool read_only;
@@ -102,7 +106,7 @@ struct machine {
         sd_id128_t uuid;         /* $container_uuid */
 };
 
-#define MACHINE_INIT { .console = CONSOLE_DEFAULT, .notify_ready = -1 }
+#define MACHINE_INIT { .console = CONSOLE_DEFAULT, .notify_ready = -1, .image_fd = -1 }
 
 void machine_done(struct machine *m);
 

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <stdio.h>
 #include <unistd.h>
 
+#include "image.h"
 #include "log.h"
 #include "machine.h"
 #include "options.h"
@@ -21,6 +23,15 @@ int main(int argc, char *argv[])
                 machine_done(&m);
                 return r == PARSE_EXIT ? 0 : EXIT_USAGE;
         }
+        if (m.verb == VERB_INSPECT) {
+                _cleanup_free_ char *path = NULL;
+
+                if (!m.image && asprintf(&path, "%s/%s.raw", MACHINES_DIR, m.name) < 0)
+                        return EXIT_SETUP_FAILED;
+                r = image_inspect(m.image ?: path, m.json);
+                machine_done(&m);
+                return r < 0 ? EXIT_BAD_TREE : 0;
+        }
         if (geteuid() != 0) {
                 log_error("Must be run as root: creating namespaces and mounts needs it (try sudo machined-lite ...)");
                 machine_done(&m);
@@ -29,7 +40,7 @@ int main(int argc, char *argv[])
         r = machine_resolve(&m);
         if (r < 0) {
                 machine_done(&m);
-                return r == -ENOMEM ? EXIT_SETUP_FAILED : EXIT_BAD_TREE;
+                return r == -ENOMEM ? EXIT_SETUP_FAILED : r == -EBUSY ? EXIT_BUSY : EXIT_BAD_TREE;
         }
 
         /* The UID range is held (a lock) for as long as we run. */

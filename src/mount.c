@@ -165,7 +165,7 @@ int mount_proc(int root_fd, int pidns_fd, bool private_network)
         if (private_network) {
                 /* The guest's own network namespace is its to configure. */
                 _cleanup_close_ int net = open_in_root(root_fd, "/proc/sys/net", O_PATH | O_DIRECTORY, 0);
-                _cleanup_close_ int tree = -EBADF, target = -EBADF;
+                _cleanup_close_ int tree = -EBADF;
 
                 if (net < 0)
                         return net;

@@ -22,15 +22,22 @@ static void help(void)
                "Usage:\n"
                "  machined-lite boot [OPTIONS] [NAME] [-- INIT-ARGUMENTS...]\n"
                "  machined-lite run  [OPTIONS] [NAME] -- COMMAND [ARGUMENTS...]\n"
+               "  machined-lite inspect [--json] -i IMAGE | NAME\n"
                "\n"
                "Verbs:\n"
                "  boot                     Run the tree's init (systemd, sysvinit, busybox) as PID 1\n"
                "  run                      Run one command as PID 2 under a small init; pass on its exit status\n"
+               "  inspect                  Show what a raw disk image holds and what would mount where\n"
                "\n"
-               "NAME stands for -M NAME -D " MACHINES_DIR "/NAME.\n"
+               "NAME stands for -M NAME -D " MACHINES_DIR "/NAME, or -i " MACHINES_DIR "/NAME.raw when\n"
+               "there is no such directory.\n"
                "\n"
                "Options:\n"
                "  -D, --directory=PATH     The machine's root directory\n"
+               "  -i, --image=PATH         A raw disk image (GPT per the Discoverable Partitions\n"
+               "                           Specification, MBR with one Linux partition, or a bare file\n"
+               "                           system) or block device to boot instead\n"
+               "      --json               inspect: print JSON\n"
                "  -M, --machine=NAME       Machine name (default: the directory's base name)\n"
                "      --hostname=NAME      Host name inside the guest (default: the machine name)\n"
                "      --console=MODE       interactive, read-only, passive, pipe or autopipe\n"
@@ -71,8 +78,9 @@ static void help(void)
                "\n"
                "Exit codes: the command's status (run), 0 when the guest powered off and 133 when it\n"
                "rebooted (boot), 128+N when PID 1 died of signal N; otherwise 1 setup failed, 2 bad\n"
-               "command line, 3 not root, 4 bad tree (missing, not a directory, no usable init),\n"
-               "5 that name or tree is in use, 126/127 the command cannot be run / is not found.\n",
+               "command line, 3 not root, 4 bad tree or image (missing, not a directory, no usable init,\n"
+               "an image that cannot be dissected or mounted),\n"
+               "5 that name, tree or image is in use, 126/127 the command cannot be run / is not found.\n",
                MACHINED_LITE_VERSION);
 }
 
@@ -138,12 +146,15 @@ enum {
         ARG_SYSTEM_CALL_FILTER,
         ARG_PRIVATE_USERS,
         ARG_PRIVATE_USERS_OWNERSHIP,
+        ARG_JSON,
 };
 
 static const struct option options[] = {
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, ARG_VERSION },
         { "directory", required_argument, NULL, 'D' },
+        { "image", required_argument, NULL, 'i' },
+        { "json", no_argument, NULL, ARG_JSON },
         { "machine", required_argument, NULL, 'M' },
         { "hostname", required_argument, NULL, ARG_HOSTNAME },
         { "console", required_argument, NULL, ARG_CONSOLE },
@@ -195,6 +206,13 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
                 if (value[0] == '\0')
                         return usage_error("--directory needs a path");
                 return set_string(&m->root, value);
+        case 'i':
+                if (value[0] == '\0')
+                        return usage_error("--image needs a path");
+                return set_string(&m->image, value);
+        case ARG_JSON:
+                m->json = true;
+                return 0;
         case 'M':
                 if (!machine_name_is_valid(value))
                         return usage_error("Invalid machine name '%s': use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -",
@@ -351,27 +369,29 @@ int parse_argv(int argc, char *argv[], struct machine *m)
         /* We say what is wrong ourselves, in one line. */
         opterr = 0;
         optind = 0;
-        while ((c = getopt_long(options_end, argv, ":hD:M:E:qU", options, NULL)) >= 0) {
+        while ((c = getopt_long(options_end, argv, ":hD:i:M:E:qU", options, NULL)) >= 0) {
                 r = parse_option(c, optarg, argv[optind - 1], m);
                 if (r != 0)
                         return r;
         }
 
         if (optind >= options_end)
-                return usage_error("No verb given: use boot or run");
+                return usage_error("No verb given: use boot, run or inspect");
         verb = argv[optind++];
         if (strcmp(verb, "boot") == 0)
                 m->verb = VERB_BOOT;
         else if (strcmp(verb, "run") == 0)
                 m->verb = VERB_RUN;
+        else if (strcmp(verb, "inspect") == 0)
+                m->verb = VERB_INSPECT;
         else
-                return usage_error("Unknown verb '%s': use boot or run", verb);
+                return usage_error("Unknown verb '%s': use boot, run or inspect", verb);
 
         if (optind < options_end) {
                 const char *name = argv[optind++];
 
-                if (m->root || m->name)
-                        return usage_error("NAME '%s' given together with -D or -M: give one of them (a command goes after --)",
+                if (m->root || m->image || m->name)
+                        return usage_error("NAME '%s' given together with -D, -i or -M: give one of them (a command goes after --)",
                                            name);
                 if (!machine_name_is_valid(name))
                         return usage_error("Invalid machine name '%s': use 1-64 characters of A-Z a-z 0-9 _ . - (a command goes after --)",
@@ -383,8 +403,14 @@ int parse_argv(int argc, char *argv[], struct machine *m)
         if (optind < options_end)
                 return usage_error("Unexpected argument '%s' (a command or init arguments go after --)", argv[optind]);
 
-        if (!m->root && !m->name)
-                return usage_error("No machine given: use NAME or -D DIR");
+        if (!m->root && !m->image && !m->name)
+                return usage_error("No machine given: use NAME, -D DIR or -i IMAGE");
+        if (m->root && m->image)
+                return usage_error("-D DIR and -i IMAGE given together: a machine boots from one of them");
+        if (m->verb == VERB_INSPECT && !m->image && (m->root || !m->name))
+                return usage_error("inspect looks at a raw disk image: give -i IMAGE or the NAME of /var/lib/machines/NAME.raw");
+        if (m->json && m->verb != VERB_INSPECT)
+                return usage_error("--json is for inspect");
         if (m->keep_unit && (m->slice || m->n_properties > 0))
                 return usage_error("--slice and --property configure the scope that --keep-unit does not make: set them in the unit");
         if (m->register_mode == REGISTER_NO && (m->slice || m->n_properties > 0))

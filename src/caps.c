@@ -71,10 +71,20 @@ void caps_unload(void)
         libcap.handle = NULL;
 }
 
+/* Every capability the running kernel knows: read from the kernel itself, so that this
+ * works without libcap loaded (the supervisor never loads it). */
 static uint64_t all_caps(void)
 {
-        int last = (int)libcap.max_bits() - 1;
+        static int last = -1;
 
+        if (last < 0) {
+                FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+
+                if (!f || fscanf(f, "%d", &last) != 1 || last < 0)
+                        last = CAP_LAST_CAP;
+                if (f)
+                        fclose(f);
+        }
         return last >= 63 ? UINT64_MAX : (CAP_BIT(last + 1) - 1);
 }
 

@@ -10,6 +10,7 @@
 
 #include "dissect.h"
 #include "util/dl.h"
+#include "util/json.h"
 #include "util/macro.h"
 
 /* An image is untrusted input: a table may list any number of entries. The GPT default
@@ -845,64 +846,6 @@ void dissected_image_done(struct dissected_image *d)
 /* Printing. Labels and types come from the image: nothing in them may reach a
  * terminal as a control sequence, nor break the JSON. */
 
-/* The length of the valid UTF-8 sequence at S, with its code point, or 0. */
-static size_t utf8_sequence(const unsigned char *s, uint32_t *ret)
-{
-        uint32_t c;
-        size_t n;
-
-        if (s[0] < 0x80) {
-                *ret = s[0];
-                return 1;
-        }
-        if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-                n = 2;
-                c = s[0] & 0x1f;
-        } else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-                n = 3;
-                c = s[0] & 0x0f;
-        } else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-                n = 4;
-                c = s[0] & 0x07;
-        } else
-                return 0;
-        for (size_t i = 1; i < n; i++) {
-                if ((s[i] & 0xc0) != 0x80) /* also stops at the terminating NUL */
-                        return 0;
-                c = (c << 6) | (s[i] & 0x3f);
-        }
-        /* overlong forms, UTF-16 surrogates, beyond U+10FFFF */
-        if ((n == 3 && c < 0x800) || (n == 4 && (c < 0x10000 || c > 0x10ffff)) || (c >= 0xd800 && c <= 0xdfff))
-                return 0;
-        *ret = c;
-        return n;
-}
-
-static void print_json_string(const char *s, FILE *f)
-{
-        const unsigned char *u = (const unsigned char *)(s ? s : "");
-
-        fputc('"', f);
-        while (*u) {
-                uint32_t c;
-                size_t n = utf8_sequence(u, &c);
-
-                if (n == 0) {
-                        fputs("\\ufffd", f);
-                        u++;
-                        continue;
-                }
-                if (c == '"' || c == '\\')
-                        fprintf(f, "\\%c", (char)c);
-                else if (c < 0x20 || (c >= 0x7f && c <= 0x9f))
-                        fprintf(f, "\\u%04x", (unsigned)c);
-                else
-                        fwrite(u, 1, n, f);
-                u += n;
-        }
-        fputc('"', f);
-}
-
 /* C0, DEL and C1 controls; and the bidirectional overrides and line separators, which
  * would let a label rearrange or break the lines printed after it. */
 static bool is_control(uint32_t c)
@@ -969,36 +912,36 @@ static void print_json(const struct dissected_image *d, const char *path, FILE *
 {
         fputs("{\"image\": ", f);
         if (path)
-                print_json_string(path, f);
+                json_print_string(path, f);
         else
                 fputs("null", f);
         fputs(", \"table\": ", f);
-        print_json_string(d->table, f);
+        json_print_string(d->table, f);
         fputs(", \"disk_uuid\": ", f);
-        print_json_string(d->disk_uuid, f);
+        json_print_string(d->disk_uuid, f);
         fprintf(f, ", \"size\": %" PRIu64 ", \"partitions\": [", d->size);
         for (size_t i = 0; i < d->n_partitions; i++) {
                 const struct image_partition *p = &d->partitions[i];
 
                 fprintf(f, "%s{\"number\": %d, \"designator\": ", i > 0 ? ", " : "", p->number);
-                print_json_string(partition_designator_to_string(p->designator), f);
+                json_print_string(partition_designator_to_string(p->designator), f);
                 fputs(", \"type\": ", f);
-                print_json_string(p->type, f);
+                json_print_string(p->type, f);
                 fputs(", \"arch\": ", f);
-                print_json_string(p->arch, f);
+                json_print_string(p->arch, f);
                 fputs(", \"uuid\": ", f);
-                print_json_string(p->uuid, f);
+                json_print_string(p->uuid, f);
                 fputs(", \"label\": ", f);
-                print_json_string(p->label, f);
+                json_print_string(p->label, f);
                 fputs(", \"fstype\": ", f);
-                print_json_string(p->fstype, f);
+                json_print_string(p->fstype, f);
                 fprintf(f,
                         ", \"offset\": %" PRIu64 ", \"size\": %" PRIu64
                         ", \"read_only\": %s, \"no_auto\": %s, \"growfs\": %s, \"mount_point\": ",
                         p->offset, p->size, p->read_only ? "true" : "false", p->no_auto ? "true" : "false",
                         p->growfs ? "true" : "false");
                 if (p->mount_point)
-                        print_json_string(p->mount_point, f);
+                        json_print_string(p->mount_point, f);
                 else
                         fputs("null", f);
                 fputc('}', f);

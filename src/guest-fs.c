@@ -169,11 +169,32 @@ _noreturn_ void guest_fs_main(const struct guest_fs_setup *setup)
         close(tree_fd);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to bind-mount the tree %s", m->root);
-        if (!m->read_only) {
+        if (m->ephemeral || m->volatile_mode == VOLATILE_OVERLAY) {
+                r = mount_overlay_root(&root_fd);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to mount an overlay over %s", m->root);
+        } else if (m->volatile_mode == VOLATILE_YES) {
+                r = mount_volatile_yes(&root_fd);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to mount a tmpfs root with /usr of %s", m->root);
+        }
+        /* The command line's mount points exist before the tree may become read-only. */
+        for (size_t i = 0; i < m->n_mounts; i++) {
+                r = mount_custom_target(root_fd, &m->mounts[i]);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to make the mount point %s in the guest", m->mounts[i].destination);
+                close(r);
+        }
+        if (m->volatile_mode == VOLATILE_STATE) {
+                r = mount_volatile_state(root_fd);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to mount %s read-only with a tmpfs on /var", m->root);
+        }
+        if (!m->read_only && m->volatile_mode != VOLATILE_STATE) {
                 r = mount_etc_follow_host(root_fd);
                 if (r < 0)
                         guest_fail(sync_fd, r, "Failed to place /etc/resolv.conf or /etc/localtime in %s", m->root);
-        } else {
+        } else if (m->read_only && !m->ephemeral && m->volatile_mode == VOLATILE_NO) {
                 r = mount_root_read_only(root_fd);
                 if (r < 0)
                         guest_fail(sync_fd, r, "Failed to make %s read-only", m->root);
@@ -200,6 +221,15 @@ _noreturn_ void guest_fs_main(const struct guest_fs_setup *setup)
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to make the notify socket %s in the guest", GUEST_NOTIFY_SOCKET);
         guest_send_fd(sync_fd, GUEST_NOTIFY, r);
+        for (size_t i = 0; i < m->n_mounts; i++) {
+                const struct custom_mount *c = &m->mounts[i];
+
+                r = mount_custom(root_fd, c);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to mount %s%s%s at %s in the guest",
+                                   c->type == CUSTOM_BIND ? "the bind of " : "a tmpfs", c->type == CUSTOM_BIND ? c->source : "",
+                                   c->read_only ? " (read-only)" : "", c->destination);
+        }
         r = mount_pivot_root(root_fd);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to enter %s with pivot_root", m->root);

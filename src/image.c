@@ -27,9 +27,9 @@ static bool fstype_is_read_only(const char *fstype)
 static int open_image(struct machine *m)
 {
         struct stat st;
-        int fd = open(m->image, (m->read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC | O_NOCTTY);
+        int fd = open(m->image, (machine_writes_tree(m) ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NOCTTY);
 
-        if (fd < 0 && !m->read_only && (errno == EACCES || errno == EROFS || errno == EPERM)) {
+        if (fd < 0 && machine_writes_tree(m) && (errno == EACCES || errno == EROFS || errno == EPERM)) {
                 fd = open(m->image, O_RDONLY | O_CLOEXEC | O_NOCTTY);
                 if (fd >= 0) {
                         log_info("Image %s is not writable: booting it read-only", m->image);
@@ -51,7 +51,7 @@ static int open_image(struct machine *m)
                                        m->image);
         }
         /* A read-only block device opens for writing all the same. */
-        if (S_ISBLK(st.st_mode) && !m->read_only) {
+        if (S_ISBLK(st.st_mode) && machine_writes_tree(m)) {
                 int ro = 0;
 
                 if (ioctl(fd, BLKROGET, &ro) >= 0 && ro) {
@@ -68,7 +68,7 @@ static int open_image(struct machine *m)
 static int lock_image(const struct machine *m, int fd)
 {
         for (int i = 0; i < 50; i++) {
-                if (flock(fd, (m->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) >= 0)
+                if (flock(fd, (machine_writes_tree(m) ? LOCK_EX : LOCK_SH) | LOCK_NB) >= 0)
                         return 0;
                 if (errno != EWOULDBLOCK)
                         break;
@@ -84,7 +84,7 @@ static int lock_image(const struct machine *m, int fd)
  * own. The loop device goes away when the mount does (autoclear). */
 static int mount_partition(const struct machine *m, int fd, const struct image_partition *p, int target_fd)
 {
-        bool read_only = m->read_only || p->read_only || fstype_is_read_only(p->fstype);
+        bool read_only = !machine_writes_tree(m) || p->read_only || fstype_is_read_only(p->fstype);
         char loop_path[LOOP_PATH_MAX], target[FD_PATH_MAX];
         _cleanup_close_ int loop = loop_attach(fd, p->offset, p->size, read_only, loop_path);
 
@@ -155,6 +155,17 @@ int image_mount(struct machine *m)
         if (!m->read_only && (d.root->read_only || fstype_is_read_only(d.root->fstype))) {
                 log_info("The root file system of image %s is read-only: booting it read-only", m->image);
                 m->read_only = true;
+        }
+        if ((m->ephemeral || m->volatile_mode != VOLATILE_NO) && d.n_partitions > 1) {
+                size_t mounted = 0;
+
+                for (size_t i = 0; i < d.n_partitions; i++)
+                        mounted += d.partitions[i].mount_point != NULL;
+                if (mounted > 1) {
+                        dissected_image_done(&d);
+                        return log_error_errno(-EOPNOTSUPP, "Image %s has partitions for more than / : --ephemeral and --volatile "
+                                                            "work on images with one file system only, for now", m->image);
+                }
         }
         r = mount_partitions(m, fd, &d);
         dissected_image_done(&d);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "copy.h"
 #include "image.h"
 #include "machine.h"
 #include "util/path.h"
@@ -37,6 +38,13 @@ void machine_done(struct machine *m)
         free(m->name);
         free(m->root);
         free(m->image);
+        free(m->template_tree);
+        for (size_t i = 0; i < m->n_mounts; i++) {
+                free(m->mounts[i].source);
+                free(m->mounts[i].destination);
+                free(m->mounts[i].options);
+        }
+        free(m->mounts);
         if (m->image_fd >= 0)
                 close(m->image_fd);
         free(m->hostname);
@@ -183,11 +191,36 @@ static int resolve_image(struct machine *m)
         return image_mount(m);
 }
 
+/* --template=DIR|NAME: the tree is made from the template when it does not exist yet. */
+static int make_from_template(struct machine *m)
+{
+        _cleanup_free_ char *template = NULL;
+        struct stat st;
+
+        if (strchr(m->template_tree, '/'))
+                template = strdup(m->template_tree);
+        else if (asprintf(&template, "%s/%s", MACHINES_DIR, m->template_tree) < 0)
+                template = NULL;
+        if (!template)
+                return -ENOMEM;
+        if (stat(template, &st) < 0 || !S_ISDIR(st.st_mode))
+                return log_error_errno(errno == ENOENT || !errno ? -ENOENT : -errno,
+                                       "Template %s does not exist or is not a directory (give a tree with --template=DIR or NAME)",
+                                       template);
+        return copy_tree(template, m->root, log_quiet);
+}
+
 static int resolve_root(struct machine *m)
 {
         _cleanup_free_ char *absolute = NULL;
         struct stat st;
 
+        if (m->template_tree && access(m->root, F_OK) < 0 && errno == ENOENT) {
+                int r = make_from_template(m);
+
+                if (r < 0)
+                        return r;
+        }
         if (stat(m->root, &st) < 0) {
                 if (errno == ENOENT)
                         return log_error_errno(-ENOENT, "Machine tree %s does not exist (create it, or give another with -D DIR)",
@@ -208,10 +241,24 @@ static int resolve_root(struct machine *m)
         return 0;
 }
 
+/* Bind sources are the host's: a missing one is said before anything is set up. */
+static int check_bind_sources(const struct machine *m)
+{
+        for (size_t i = 0; i < m->n_mounts; i++)
+                if (m->mounts[i].type == CUSTOM_BIND && access(m->mounts[i].source, F_OK) < 0)
+                        return log_error_errno(-errno, "Bind source %s cannot be used: %m (give an existing host path to --bind%s)",
+                                               m->mounts[i].source, m->mounts[i].read_only ? "-ro" : "");
+        return 0;
+}
+
 int machine_resolve(struct machine *m)
 {
         _cleanup_close_ int root_fd = -EBADF;
         int r;
+
+        r = check_bind_sources(m);
+        if (r < 0)
+                return r;
 
         if (!m->root && !m->image) {
                 r = resolve_name(m);
@@ -243,6 +290,11 @@ int machine_resolve(struct machine *m)
                 return r;
         resolve_uuid(m, root_fd);
         return 0;
+}
+
+bool machine_writes_tree(const struct machine *m)
+{
+        return !m->read_only && !m->ephemeral && m->volatile_mode == VOLATILE_NO;
 }
 
 int machine_kill_signal(const struct machine *m)

@@ -17,6 +17,7 @@ enum {
         EXIT_NOT_ROOT = 3,       /* not run as root */
         EXIT_BAD_TREE = 4,       /* missing tree, not a directory, no init, init not executable */
         EXIT_BUSY = 5,           /* a machine of that name is already running */
+        EXIT_NO_MACHINE = 6,     /* no machine of that name is running (status, stop, kill, shell) */
         EXIT_NOT_EXECUTABLE = 126,
         EXIT_NOT_FOUND = 127,    /* the command does not exist in the guest */
         EXIT_REBOOT = 133,       /* the guest rebooted: a unit restarts us on this */
@@ -65,6 +66,32 @@ enum ownership {
         OWNERSHIP_OFF,             /* as it is on disk */
 };
 
+/* --volatile, as systemd-nspawn(1) defines it. */
+enum volatile_mode {
+        VOLATILE_NO,
+        VOLATILE_YES,              /* / is a tmpfs, only /usr comes from the tree, read-only */
+        VOLATILE_STATE,            /* the tree read-only, /var a tmpfs */
+        VOLATILE_OVERLAY,          /* the tree read-only under an overlay whose upper layer is a tmpfs */
+};
+
+/* --bind, --bind-ro, --tmpfs: mounts from the command line, in the guest's namespace. */
+struct custom_mount {
+        enum { CUSTOM_BIND, CUSTOM_TMPFS } type;
+        char *source;              /* bind: the host path, absolute */
+        char *destination;         /* absolute, inside the guest */
+        char *options;             /* tmpfs: mount options */
+        bool read_only;
+        bool recursive;            /* bind: rbind (default) or norbind */
+};
+
+/* --settings, as systemd-nspawn(1) defines it. */
+enum settings_mode {
+        SETTINGS_YES,              /* read NAME.machine; the command line wins over it */
+        SETTINGS_NO,
+        SETTINGS_TRUSTED,          /* also a file next to the tree may grant more */
+        SETTINGS_OVERRIDE,         /* the file wins over the command line */
+};
+
 #define MACHINES_DIR "/var/lib/machines"
 
 /* The one description of a machine: options fill it, machine_resolve() completes it,
@@ -76,6 +103,12 @@ struct machine {
         char *image;             /* -i: the raw disk image or block device, absolute */
         int image_fd;            /* the image, open and locked for the machine's life */
         bool json;               /* --json, for inspect */
+        char *template_tree;     /* --template: the tree to copy to root when root does not exist */
+        bool ephemeral;          /* -x: an overlay on a tmpfs over the tree, gone with the machine */
+        enum volatile_mode volatile_mode;
+        struct custom_mount *mounts;
+        size_t n_mounts;
+        enum settings_mode settings_mode;
         char *hostname;          /* --hostname, else the name */
         enum console_mode console;
         bool read_only;
@@ -113,6 +146,10 @@ void machine_done(struct machine *m);
 /* Checks the tree and completes the struct: the root, the name, the init, the uuid.
  * Logs one line for what is wrong and returns -errno. */
 int machine_resolve(struct machine *m);
+
+/* Whether the machine writes to its tree or image: not with --read-only, --ephemeral or
+ * --volatile. */
+bool machine_writes_tree(const struct machine *m);
 
 /* The signal that asks this machine's PID 1 to shut down cleanly. */
 int machine_kill_signal(const struct machine *m);

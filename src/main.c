@@ -1,15 +1,59 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "control.h"
+#include "enter.h"
 #include "image.h"
+#include "import.h"
 #include "log.h"
 #include "machine.h"
 #include "options.h"
+#include "settings.h"
 #include "supervisor.h"
 #include "userns.h"
 #include "util/proctitle.h"
+
+/* Verbs that work on machines rather than boot one parse their own options: the verb
+ * comes first, and the function gets the arguments from the verb on. */
+static const struct {
+        const char *name;
+        int (*run)(int argc, char *argv[]);
+} verbs[] = {
+        { "list", verb_list },
+        { "status", verb_status },
+        { "stop", verb_stop },
+        { "reboot", verb_reboot },
+        { "kill", verb_kill },
+        { "shell", verb_shell },
+        { "import-tar", verb_import_tar },
+        { "bootstrap", verb_bootstrap },
+};
+
+/* NAME.machine under the command line: the file's settings first, then the command line
+ * again on top, so that what it says wins (--settings=override: the other way round).
+ * Returns 0, or the exit code after a line. */
+static int apply_settings(struct machine *m, int argc, char *argv[])
+{
+        struct machine from_file = MACHINE_INIT;
+        int r;
+
+        if (m->settings_mode == SETTINGS_OVERRIDE) {
+                r = settings_load(m, m);
+                return r < 0 ? EXIT_USAGE : 0;
+        }
+        r = settings_load(m, &from_file);
+        if (r <= 0) {
+                machine_done(&from_file);
+                return r < 0 ? (machine_done(m), EXIT_USAGE) : 0;
+        }
+        r = parse_argv_only(argc, argv, &from_file);
+        machine_done(m);
+        *m = from_file;
+        return r == PARSE_CONTINUE ? 0 : EXIT_USAGE;
+}
 
 int main(int argc, char *argv[])
 {
@@ -17,8 +61,19 @@ int main(int argc, char *argv[])
         _cleanup_close_ int userns_lock = -EBADF;
         int r;
 
+        for (size_t i = 0; argc > 1 && i < ELEMENTSOF(verbs); i++)
+                if (strcmp(argv[1], verbs[i].name) == 0)
+                        return verbs[i].run(argc - 1, argv + 1);
+
         proctitle_init(argc, argv);
-        r = parse_argv(argc, argv, &m);
+        r = parse_argv_only(argc, argv, &m);
+        if (r == PARSE_CONTINUE && m.verb != VERB_INSPECT) {
+                r = apply_settings(&m, argc, argv);
+                if (r != 0)
+                        return r;
+        }
+        if (r == PARSE_CONTINUE)
+                r = parse_check(&m);
         if (r != PARSE_CONTINUE) {
                 machine_done(&m);
                 return r == PARSE_EXIT ? 0 : EXIT_USAGE;

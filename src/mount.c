@@ -232,6 +232,175 @@ int mount_sys(int root_fd)
                                 cgroup2_options[0] ? cgroup2_options : NULL);
 }
 
+/* A fresh tmpfs, not attached anywhere yet (a detached mount), with OPTIONS. */
+static int tmpfs_detached(const char *options)
+{
+        _cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+        _cleanup_free_ char *copy = options ? strdup(options) : NULL;
+        char *save = NULL;
+
+        if (fs < 0)
+                return negative_errno();
+        for (char *o = copy ? strtok_r(copy, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
+                char *value = strchr(o, '=');
+
+                if (value)
+                        *value++ = '\0';
+                if (fsconfig(fs, value ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, o, value, 0) < 0)
+                        return negative_errno();
+        }
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return negative_errno();
+        {
+                int mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+
+                return mnt < 0 ? negative_errno() : mnt;
+        }
+}
+
+/* Puts the mount MNT on top of the mount whose root is *ROOT_FD; MNT becomes the root. */
+static int stack_on_root(int *root_fd, int mnt)
+{
+        if (move_mount(mnt, "", *root_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return negative_errno();
+        close(*root_fd);
+        *root_fd = mnt;
+        return 0;
+}
+
+int mount_overlay_root(int *root_fd)
+{
+        _cleanup_close_ int tmp = tmpfs_detached("mode=0755"), upper = -EBADF, work = -EBADF, fs = -EBADF;
+        char lower_path[FD_PATH_MAX], upper_path[FD_PATH_MAX], work_path[FD_PATH_MAX];
+        struct stat st;
+        int mnt;
+
+        if (tmp < 0)
+                return tmp;
+        /* The upper layer's root takes the tree's owner and mode, as the guest knew them. */
+        if (fstat(*root_fd, &st) < 0 || mkdirat(tmp, "upper", st.st_mode & 07777) < 0 || mkdirat(tmp, "work", 0700) < 0)
+                return negative_errno();
+        upper = openat(tmp, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        work = openat(tmp, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (upper < 0 || work < 0)
+                return negative_errno();
+        if (fchownat(upper, "", st.st_uid, st.st_gid, AT_EMPTY_PATH) < 0)
+                return negative_errno();
+        fs = fsopen("overlay", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return negative_errno();
+        if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", fd_path(*root_fd, lower_path), 0) < 0 ||
+            fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", fd_path(upper, upper_path), 0) < 0 ||
+            fsconfig(fs, FSCONFIG_SET_STRING, "workdir", fd_path(work, work_path), 0) < 0 ||
+            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return negative_errno();
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+        if (mnt < 0)
+                return negative_errno();
+        return stack_on_root(root_fd, mnt);
+}
+
+int mount_volatile_state(int root_fd)
+{
+        int r = set_read_only(root_fd, AT_RECURSIVE);
+
+        return r < 0 ? r : mount_fs_in_root(root_fd, "/var", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755");
+}
+
+int mount_volatile_yes(int *root_fd)
+{
+        _cleanup_close_ int tmp = tmpfs_detached("mode=0755"), usr = -EBADF, target = -EBADF;
+        int r;
+
+        if (tmp < 0)
+                return tmp;
+        usr = open_in_root(*root_fd, "/usr", O_PATH | O_DIRECTORY, 0);
+        if (usr < 0)
+                return usr;
+        {
+                _cleanup_close_ int tree = open_tree(usr, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+
+                if (tree < 0)
+                        return negative_errno();
+                r = set_read_only(tree, AT_RECURSIVE);
+                if (r < 0)
+                        return r;
+                if (mkdirat(tmp, "usr", 0755) < 0)
+                        return negative_errno();
+                target = openat(tmp, "usr", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (target < 0)
+                        return negative_errno();
+                if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                        return negative_errno();
+        }
+        r = stack_on_root(root_fd, tmp);
+        if (r < 0)
+                return r;
+        tmp = -EBADF;
+        return 0;
+}
+
+int mount_custom_target(int root_fd, const struct custom_mount *c)
+{
+        _cleanup_free_ char *parent = NULL;
+        _cleanup_close_ int parent_fd = -EBADF;
+        struct stat st;
+        char *slash;
+        int fd;
+
+        /* Resolved inside the tree and made like the source: a directory, or an empty file
+         * for a bind of anything else. */
+        if (c->type == CUSTOM_TMPFS || stat(c->source, &st) < 0 || S_ISDIR(st.st_mode))
+                return mount_point_in_root(root_fd, c->destination, 0755);
+        parent = strdup(c->destination);
+        slash = parent ? strrchr(parent, '/') : NULL;
+        if (!slash)
+                return -ENOMEM;
+        *slash = '\0';
+        parent_fd = mkdir_p_in_root(root_fd, parent[0] ? parent : "/", 0755);
+        if (parent_fd < 0)
+                return parent_fd;
+        fd = openat(parent_fd, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+                fd = openat(parent_fd, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (fd < 0)
+                        return negative_errno();
+                close(fd);
+                fd = openat(parent_fd, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        return fd < 0 ? negative_errno() : fd;
+}
+
+static int mount_bind(int root_fd, const struct custom_mount *c)
+{
+        _cleanup_close_ int source = open(c->source, O_PATH | O_CLOEXEC), tree = -EBADF, target = -EBADF;
+
+        if (source < 0)
+                return negative_errno();
+        target = mount_custom_target(root_fd, c);
+        if (target < 0)
+                return target;
+        tree = open_tree(source, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (c->recursive ? AT_RECURSIVE : 0));
+        if (tree < 0)
+                return negative_errno();
+        if (c->read_only) {
+                int r = set_read_only(tree, AT_RECURSIVE);
+
+                if (r < 0)
+                        return r;
+        }
+        if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int mount_custom(int root_fd, const struct custom_mount *c)
+{
+        if (c->type == CUSTOM_BIND)
+                return mount_bind(root_fd, c);
+        return mount_fs_in_root(root_fd, c->destination, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, c->options);
+}
+
 static int write_file_at(int dir_fd, const char *name, const char *content, size_t size, mode_t mode)
 {
         _cleanup_close_ int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);

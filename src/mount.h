@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <systemd/sd-id128.h>
 
+#include "machine.h"
+
 /* The guest's file system, built in its own mount namespace before pivot_root, by the
  * helper of guest-fs.c. Every
  * target is resolved inside the tree (see open_in_root()), and every function returns 0
@@ -19,6 +21,27 @@ int mount_root(int tree_fd, int root_mount, int *ret_root_fd);
 
 /* Makes the whole tree read-only (--read-only). */
 int mount_root_read_only(int root_fd);
+
+/* --ephemeral, --volatile=overlay: an overlay on top of the root at *ROOT_FD, with the
+ * tree as its lower layer and its upper and work directories on a tmpfs of its own,
+ * which nothing but the overlay holds: it is gone with the guest's mounts. *ROOT_FD
+ * becomes the overlay's. */
+int mount_overlay_root(int *root_fd);
+
+/* --volatile=state: the tree read-only, a tmpfs on /var. */
+int mount_volatile_state(int root_fd);
+
+/* --volatile=yes: a tmpfs becomes the root, with the tree's /usr in it, read-only.
+ * *ROOT_FD becomes the tmpfs's. */
+int mount_volatile_yes(int *root_fd);
+
+/* --bind, --bind-ro, --tmpfs: the target resolved inside the tree, created (a directory,
+ * or an empty file for a bind of a file), mounted; a read-only bind is read-only before
+ * it is attached. */
+int mount_custom(int root_fd, const struct custom_mount *c);
+
+/* The mount point of C in the tree, made when missing; returns an O_PATH fd of it. */
+int mount_custom_target(int root_fd, const struct custom_mount *c);
 
 /* A fresh proc, of the PID namespace PIDNS_FD or (-1) of the one we are in, with the
  * kernel's knobs read-only and the files that leak host secrets masked. /dev must be set

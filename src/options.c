@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "caps.h"
+#include "custom-mount.h"
 #include "options.h"
 #include "syscall-filter.h"
 #include "userns.h"
@@ -23,11 +24,22 @@ static void help(void)
                "  machined-lite boot [OPTIONS] [NAME] [-- INIT-ARGUMENTS...]\n"
                "  machined-lite run  [OPTIONS] [NAME] -- COMMAND [ARGUMENTS...]\n"
                "  machined-lite inspect [--json] -i IMAGE | NAME\n"
+               "  machined-lite list [--json] | status NAME | stop NAME | reboot NAME\n"
+               "  machined-lite kill NAME [--signal=SIG] [--kill-whom=leader|all]\n"
+               "  machined-lite shell NAME [--uid=USER] [--setenv=VAR=VALUE]... [-- COMMAND...]\n"
                "\n"
                "Verbs:\n"
                "  boot                     Run the tree's init (systemd, sysvinit, busybox) as PID 1\n"
                "  run                      Run one command as PID 2 under a small init; pass on its exit status\n"
                "  inspect                  Show what a raw disk image holds and what would mount where\n"
+               "  list                     The running machines (--json for JSON)\n"
+               "  status NAME              A running machine: root, leader, since, its processes\n"
+               "  stop NAME                Power a machine off cleanly, and wait until it is gone\n"
+               "  reboot NAME              Ask a machine's init to reboot\n"
+               "  kill NAME                Send --signal= (default SIGTERM) to all its processes, or\n"
+               "                           with --kill-whom=leader to its PID 1 only\n"
+               "  shell NAME               A login shell (--uid=USER, default root) or -- COMMAND in a\n"
+               "                           running machine, on a pty of its devpts; passes its status on\n"
                "\n"
                "NAME stands for -M NAME -D " MACHINES_DIR "/NAME, or -i " MACHINES_DIR "/NAME.raw when\n"
                "there is no such directory.\n"
@@ -38,6 +50,18 @@ static void help(void)
                "                           Specification, MBR with one Linux partition, or a bare file\n"
                "                           system) or block device to boot instead\n"
                "      --json               inspect: print JSON\n"
+               "  -x, --ephemeral          Boot an overlay on a tmpfs over the tree: the tree is never\n"
+               "                           written, and what the guest writes is gone when it ends\n"
+               "      --volatile[=MODE]    yes: / a tmpfs with the tree's /usr read-only; state: the tree\n"
+               "                           read-only, /var a tmpfs; overlay: like --ephemeral; no\n"
+               "      --bind=SRC[:DST[:rbind|norbind]]  Bind a host path into the guest (\\: for a colon)\n"
+               "      --bind-ro=SRC[:DST[:OPTS]]  The same, read-only\n"
+               "      --tmpfs=PATH[:OPTIONS]  A tmpfs at PATH in the guest (default mode=0755)\n"
+               "      --settings=MODE      NAME.machine: yes (default: read it, the command line wins),\n"
+               "                           no, trusted (a file next to the tree may grant more), override\n"
+               "                           (the file wins)\n"
+               "      --template=DIR|NAME  When the tree (-D) does not exist, make it a copy of this one\n"
+               "                           (a snapshot or reflinks where the file system can)\n"
                "  -M, --machine=NAME       Machine name (default: the directory's base name)\n"
                "      --hostname=NAME      Host name inside the guest (default: the machine name)\n"
                "      --console=MODE       interactive, read-only, passive, pipe or autopipe\n"
@@ -80,7 +104,8 @@ static void help(void)
                "rebooted (boot), 128+N when PID 1 died of signal N; otherwise 1 setup failed, 2 bad\n"
                "command line, 3 not root, 4 bad tree or image (missing, not a directory, no usable init,\n"
                "an image that cannot be dissected or mounted),\n"
-               "5 that name, tree or image is in use, 126/127 the command cannot be run / is not found.\n",
+               "5 that name, tree or image is in use, 6 no machine of that name is running,\n"
+               "126/127 the command cannot be run / is not found.\n",
                MACHINED_LITE_VERSION);
 }
 
@@ -147,6 +172,12 @@ enum {
         ARG_PRIVATE_USERS,
         ARG_PRIVATE_USERS_OWNERSHIP,
         ARG_JSON,
+        ARG_TEMPLATE,
+        ARG_VOLATILE,
+        ARG_BIND,
+        ARG_BIND_RO,
+        ARG_TMPFS,
+        ARG_SETTINGS,
 };
 
 static const struct option options[] = {
@@ -155,6 +186,13 @@ static const struct option options[] = {
         { "directory", required_argument, NULL, 'D' },
         { "image", required_argument, NULL, 'i' },
         { "json", no_argument, NULL, ARG_JSON },
+        { "template", required_argument, NULL, ARG_TEMPLATE },
+        { "ephemeral", no_argument, NULL, 'x' },
+        { "volatile", optional_argument, NULL, ARG_VOLATILE },
+        { "bind", required_argument, NULL, ARG_BIND },
+        { "bind-ro", required_argument, NULL, ARG_BIND_RO },
+        { "tmpfs", required_argument, NULL, ARG_TMPFS },
+        { "settings", required_argument, NULL, ARG_SETTINGS },
         { "machine", required_argument, NULL, 'M' },
         { "hostname", required_argument, NULL, ARG_HOSTNAME },
         { "console", required_argument, NULL, ARG_CONSOLE },
@@ -178,7 +216,7 @@ static const struct option options[] = {
         {}
 };
 
-_printf_(1, 2) static int usage_error(const char *format, ...)
+int usage_error(const char *format, ...)
 {
         char line[512];
         va_list ap;
@@ -213,6 +251,42 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
         case ARG_JSON:
                 m->json = true;
                 return 0;
+        case 'x':
+                m->ephemeral = true;
+                return 0;
+        case ARG_VOLATILE:
+                r = volatile_mode_from_string(value);
+                if (r < 0)
+                        return usage_error("--volatile takes yes, state, overlay or no, not '%s'", value);
+                m->volatile_mode = (enum volatile_mode)r;
+                return 0;
+        case ARG_BIND:
+        case ARG_BIND_RO:
+        case ARG_TMPFS: {
+                char error[512];
+
+                r = c == ARG_TMPFS ? custom_mount_parse_tmpfs(value, m, error, sizeof(error))
+                                   : custom_mount_parse_bind(value, c == ARG_BIND_RO, m, error, sizeof(error));
+                if (r == -EINVAL)
+                        return usage_error("%s", error);
+                return r;
+        }
+        case ARG_SETTINGS: {
+                static const char *const names[] = {
+                        [SETTINGS_YES] = "yes", [SETTINGS_NO] = "no", [SETTINGS_TRUSTED] = "trusted", [SETTINGS_OVERRIDE] = "override",
+                };
+
+                for (size_t i = 0; i < ELEMENTSOF(names); i++)
+                        if (strcmp(value, names[i]) == 0) {
+                                m->settings_mode = (enum settings_mode)i;
+                                return 0;
+                        }
+                return usage_error("--settings takes yes, no, trusted or override, not '%s'", value);
+        }
+        case ARG_TEMPLATE:
+                if (value[0] == '\0')
+                        return usage_error("--template needs a directory or a machine name");
+                return set_string(&m->template_tree, value);
         case 'M':
                 if (!machine_name_is_valid(value))
                         return usage_error("Invalid machine name '%s': use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -",
@@ -349,7 +423,7 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
         }
 }
 
-int parse_argv(int argc, char *argv[], struct machine *m)
+int parse_argv_only(int argc, char *argv[], struct machine *m)
 {
         int options_end = argc, c, r;
         const char *verb;
@@ -360,6 +434,11 @@ int parse_argv(int argc, char *argv[], struct machine *m)
                         options_end = i;
                         break;
                 }
+        /* After "--": they replace Parameters= of a settings file. */
+        if (options_end + 1 < argc) {
+                strv_free(m->arguments);
+                m->arguments = NULL;
+        }
         for (int i = options_end + 1; i < argc; i++) {
                 r = strv_extend(&m->arguments, argv[i]);
                 if (r < 0)
@@ -369,14 +448,14 @@ int parse_argv(int argc, char *argv[], struct machine *m)
         /* We say what is wrong ourselves, in one line. */
         opterr = 0;
         optind = 0;
-        while ((c = getopt_long(options_end, argv, ":hD:i:M:E:qU", options, NULL)) >= 0) {
+        while ((c = getopt_long(options_end, argv, ":hD:i:M:E:qUx", options, NULL)) >= 0) {
                 r = parse_option(c, optarg, argv[optind - 1], m);
                 if (r != 0)
                         return r;
         }
 
         if (optind >= options_end)
-                return usage_error("No verb given: use boot, run or inspect");
+                return usage_error("No verb given: use boot, run, inspect, list, status, stop, reboot, kill, ...");
         verb = argv[optind++];
         if (strcmp(verb, "boot") == 0)
                 m->verb = VERB_BOOT;
@@ -385,7 +464,7 @@ int parse_argv(int argc, char *argv[], struct machine *m)
         else if (strcmp(verb, "inspect") == 0)
                 m->verb = VERB_INSPECT;
         else
-                return usage_error("Unknown verb '%s': use boot, run or inspect", verb);
+                return usage_error("Unknown verb '%s'", verb);
 
         if (optind < options_end) {
                 const char *name = argv[optind++];
@@ -402,11 +481,19 @@ int parse_argv(int argc, char *argv[], struct machine *m)
         }
         if (optind < options_end)
                 return usage_error("Unexpected argument '%s' (a command or init arguments go after --)", argv[optind]);
+        return PARSE_CONTINUE;
+}
 
+int parse_check(const struct machine *m)
+{
         if (!m->root && !m->image && !m->name)
                 return usage_error("No machine given: use NAME, -D DIR or -i IMAGE");
         if (m->root && m->image)
                 return usage_error("-D DIR and -i IMAGE given together: a machine boots from one of them");
+        if (m->ephemeral && m->volatile_mode != VOLATILE_NO)
+                return usage_error("--ephemeral and --volatile both say what happens to what the guest writes: give one of them");
+        if (m->template_tree && m->image)
+                return usage_error("--template makes a directory tree: give it with -D DIR or NAME, not with -i IMAGE");
         if (m->verb == VERB_INSPECT && !m->image && (m->root || !m->name))
                 return usage_error("inspect looks at a raw disk image: give -i IMAGE or the NAME of /var/lib/machines/NAME.raw");
         if (m->json && m->verb != VERB_INSPECT)
@@ -418,4 +505,11 @@ int parse_argv(int argc, char *argv[], struct machine *m)
         if (m->verb == VERB_RUN && !m->arguments)
                 return usage_error("run needs a command after --, e.g. machined-lite run -D DIR -- /bin/sh");
         return PARSE_CONTINUE;
+}
+
+int parse_argv(int argc, char *argv[], struct machine *m)
+{
+        int r = parse_argv_only(argc, argv, m);
+
+        return r != PARSE_CONTINUE ? r : parse_check(m);
 }

@@ -13,8 +13,10 @@
 #include <sys/wait.h>
 #include <systemd/sd-daemon.h>
 #include <systemd/sd-event.h>
+#include <systemd/sd-login.h>
 #include <unistd.h>
 
+#include "caps.h"
 #include "cgroup.h"
 #include "console.h"
 #include "devices.h"
@@ -22,6 +24,7 @@
 #include "guest.h"
 #include "log.h"
 #include "register.h"
+#include "state.h"
 #include "userns.h"
 #include "supervisor.h"
 #include "util/macro.h"
@@ -41,6 +44,7 @@ struct supervisor {
         int master;                  /* the console pty, until the relay takes it */
         int notify_fd;               /* the guest's /run/host/notify */
         struct console_relay console;
+        int name_lock;               /* state.h: the machine's name is ours while we run */
         bool shutting_down;
         bool killed_by_user;
         sd_event_source *child_source, *signal_sources[3], *kill_timer, *notify_source;
@@ -345,6 +349,10 @@ static void supervisor_done(struct supervisor *s)
                 close(s->notify_fd);
         register_done(s->machine, &s->registration);
         (void)cgroup_remove(&s->cgroup);
+        if (s->name_lock >= 0) {
+                state_remove(s->machine->name);
+                close(s->name_lock);
+        }
 }
 
 /* Setting up failed half-way: the guest, if it exists, goes first, then all else. */
@@ -408,7 +416,7 @@ static int lock_tree(const struct machine *m, int *ret_fd)
 
         if (fd < 0)
                 return log_error_errno(-errno, "Cannot open machine tree %s: %m", m->root);
-        if (flock(fd, (m->read_only ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+        if (flock(fd, (machine_writes_tree(m) ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
                 int r = -errno;
 
                 close(fd);
@@ -418,6 +426,20 @@ static int lock_tree(const struct machine *m, int *ret_fd)
                 return log_error_errno(r, "Cannot lock machine tree %s: %m", m->root);
         }
         *ret_fd = fd;
+        return 0;
+}
+
+/* For the verbs that work on running machines (list, status, stop, shell, ...). */
+static int write_state(struct supervisor *s)
+{
+        _cleanup_free_ char *unit = NULL;
+        int r;
+
+        if (s->registration.bus || s->machine->keep_unit)
+                (void)sd_pid_get_unit(0, &unit);
+        r = state_write(s->machine, s->pid, unit, s->cgroup.path, caps_for_guest(s->machine));
+        if (r < 0)
+                return log_error_errno(r, "Cannot write the state file %s/%s: %m", STATE_DIR, s->machine->name);
         return 0;
 }
 
@@ -444,6 +466,7 @@ int supervisor_run(const struct machine *m)
                 .master = -1,
                 .notify_fd = -1,
                 .console = { .master = -1 },
+                .name_lock = -1,
         };
         _cleanup_close_ int tree_lock = -EBADF;
         int r, exit_code;
@@ -455,6 +478,13 @@ int supervisor_run(const struct machine *m)
                 return EXIT_USAGE;
         }
 
+        s.name_lock = state_lock(m->name);
+        if (s.name_lock == -EBUSY) {
+                log_error("Machine %s is already running (machined-lite list shows it; give another name with -M NAME)", m->name);
+                return EXIT_BUSY;
+        }
+        if (s.name_lock < 0)
+                return log_error_errno(s.name_lock, "Cannot lock the machine name %s: %m", m->name), EXIT_SETUP_FAILED;
         r = lock_tree(m, &tree_lock);
         if (r < 0)
                 return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
@@ -467,6 +497,9 @@ int supervisor_run(const struct machine *m)
         r = start_guest(&s);
         if (r < 0)
                 return setup_failed(&s, r == -EEXIST ? EXIT_BUSY : EXIT_SETUP_FAILED);
+        r = write_state(&s);
+        if (r < 0)
+                return setup_failed(&s, EXIT_SETUP_FAILED);
         r = setup_event_loop(&s);
         if (r < 0) {
                 log_error_errno(r, "Cannot set up the supervisor's event loop: %m");

@@ -89,7 +89,7 @@ make_busybox_tree "$WORK/second"
 "$ML" run -q --console=pipe -M badbox -D "$WORK/second" -- /bin/true </dev/null >/dev/null 2>"$WORK/stderr"
 rc=$?
 check_eq "a second machine of the same name (another tree): exit 5" 5 "$rc"
-check_match "and says so" "A machine named badbox is already running" "$(cat "$WORK/stderr")"
+check_match "and says so" "^machined-lite: Machine badbox is already running \\(machined-lite list shows it" "$(cat "$WORK/stderr")"
 check "the first machine is unharmed" kill -0 $sup
 kill -TERM $sup
 wait $sup

@@ -90,7 +90,7 @@ start_machine ml-b run -M dup --console=pipe -D "$BB" -- /bin/sleep 30
 make_busybox_tree "$WORK/hostbox/bb2"
 out=$(hostbox_run -- machined-lite run -M dup --console=pipe -D "$WORK/hostbox/bb2" -- /bin/true 2>&1)
 check_eq "a second machine named dup: exit 5" 5 "$?"
-check_match "with one line saying so" '^machined-lite: A machine named dup is already running \(machine-dup.scope exists\)$' "$out"
+check_match "with one line saying so" '^machined-lite: Machine dup is already running \(machined-lite list shows it; give another name with -M NAME\)$' "$out"
 in_hostbox machinectl terminate dup
 wait $JOB
 nothing_left "after the name clash"

@@ -1,0 +1,1888 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <archive.h>
+#include <archive_entry.h>
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/fs.h>
+#include <netdb.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "import.h"
+#include "log.h"
+#include "machine.h"
+#include "progress.h"
+#include "util/dl.h"
+#include "util/macro.h"
+#include "util/path.h"
+#include "util/strv.h"
+#include "util/time.h"
+
+/* ---- Interrupts ------------------------------------------------------------------ */
+
+/* What stops an import or bootstrap: blocked while we work, so that we notice them
+ * between steps (a signalfd) and remove the partial tree before we go. */
+static const int interrupt_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static int interrupt_signal;
+
+static void interrupt_mask(sigset_t *mask)
+{
+        sigemptyset(mask);
+        for (size_t i = 0; i < ELEMENTSOF(interrupt_signals); i++)
+                sigaddset(mask, interrupt_signals[i]);
+}
+
+int new_tree_interrupt_signal(void)
+{
+        return interrupt_signal;
+}
+
+/* The interrupt waiting on SIGNAL_FD (non-blocking), or 0. */
+static int interrupt_pending(int signal_fd)
+{
+        struct signalfd_siginfo si;
+
+        if (signal_fd < 0 || read(signal_fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+                return 0;
+        interrupt_signal = (int)si.ssi_signo;
+        return interrupt_signal;
+}
+
+/* ---- Removing a tree ----------------------------------------------------------- */
+
+static bool same_mount(int fd, const struct stat *top, uint64_t top_mount_id)
+{
+        struct statx sx;
+        struct stat st;
+
+        if (fstat(fd, &st) < 0 || st.st_dev != top->st_dev)
+                return false;
+        /* A bind mount of the same file system has the same st_dev: only the mount ID
+         * tells it apart. */
+        if (top_mount_id && statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) >= 0 && (sx.stx_mask & STATX_MNT_ID))
+                return sx.stx_mnt_id == top_mount_id;
+        return true;
+}
+
+/* An archive may set the immutable or append-only flag (ARCHIVE_EXTRACT_FFLAGS); they
+ * would keep us from removing what it left. Regular files and directories only: opening
+ * a device node could do anything. */
+static void clear_file_flags(int dir_fd, const char *name)
+{
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        int flags;
+
+        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+                return;
+        fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0 || !(flags & (FS_IMMUTABLE_FL | FS_APPEND_FL)))
+                return;
+        flags &= ~(FS_IMMUTABLE_FL | FS_APPEND_FL);
+        (void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
+}
+
+static int remove_entry(int dir_fd, const char *name, int flags)
+{
+        if (unlinkat(dir_fd, name, flags) >= 0 || errno == ENOENT)
+                return 0;
+        if (errno != EPERM)
+                return negative_errno();
+        clear_file_flags(dir_fd, name);
+        clear_file_flags(dir_fd, ".");
+        return unlinkat(dir_fd, name, flags) < 0 ? negative_errno() : 0;
+}
+
+/* Unlinks all but the subdirectories in the directory FD; returns the name of one of
+ * these in *RET_SUBDIR (NULL when there is none). */
+static int empty_directory(int fd, char **ret_subdir)
+{
+        int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        struct dirent *de;
+        DIR *d;
+        int r = 0;
+
+        *ret_subdir = NULL;
+        if (copy < 0)
+                return negative_errno();
+        d = fdopendir(copy);
+        if (!d) {
+                close(copy);
+                return negative_errno();
+        }
+        /* The copy shares the file offset with FD, which an earlier pass left at the end. */
+        rewinddir(d);
+        while ((de = readdir(d))) {
+                unsigned char type = de->d_type;
+                struct stat st;
+
+                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                        continue;
+                if (type == DT_UNKNOWN) {
+                        if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+                                continue;
+                        type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
+                }
+                if (type == DT_DIR) {
+                        if (!*ret_subdir && !(*ret_subdir = strdup(de->d_name))) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        continue;
+                }
+                r = remove_entry(fd, de->d_name, 0);
+                if (r < 0)
+                        break;
+        }
+        closedir(d);
+        if (r < 0) {
+                free(*ret_subdir);
+                *ret_subdir = NULL;
+        }
+        return r;
+}
+
+/* rm -rf PATH: symlinks are removed, never followed, no other mount is entered (-EBUSY),
+ * and it takes two fds however deep the tree is: an archive decides how deep that is.
+ * Depth first, with the names of the directories we are in on a stack. */
+static int remove_tree(const char *path)
+{
+        _cleanup_close_ int fd = -EBADF;
+        char **stack = NULL;
+        size_t depth = 0, allocated = 0;
+        uint64_t top_mount_id = 0;
+        struct statx sx;
+        struct stat top;
+        int r = 0;
+
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) {
+                if (errno == ENOTDIR || errno == ELOOP)
+                        return remove_entry(AT_FDCWD, path, 0);
+                return errno == ENOENT ? 0 : negative_errno();
+        }
+        if (fstat(fd, &top) < 0)
+                return negative_errno();
+        if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) >= 0 && (sx.stx_mask & STATX_MNT_ID))
+                top_mount_id = sx.stx_mnt_id;
+
+        for (;;) {
+                char *subdir = NULL;
+                int next;
+
+                r = empty_directory(fd, &subdir);
+                if (r < 0)
+                        break;
+                if (subdir) {
+                        next = openat(fd, subdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (next < 0 || !same_mount(next, &top, top_mount_id)) {
+                                r = next < 0 ? negative_errno() : -EBUSY;
+                                if (next >= 0)
+                                        close(next);
+                                free(subdir);
+                                break;
+                        }
+                        if (depth == allocated) {
+                                char **bigger = realloc(stack, (allocated * 2 + 16) * sizeof(char *));
+
+                                if (!bigger) {
+                                        close(next);
+                                        free(subdir);
+                                        r = -ENOMEM;
+                                        break;
+                                }
+                                stack = bigger;
+                                allocated = allocated * 2 + 16;
+                        }
+                        stack[depth++] = subdir;
+                        close(fd);
+                        fd = next;
+                        continue;
+                }
+                if (depth == 0)
+                        break;
+                /* Empty: up a level, and remove it from there. */
+                next = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                if (next < 0) {
+                        r = negative_errno();
+                        break;
+                }
+                close(fd);
+                fd = next;
+                depth--;
+                r = remove_entry(fd, stack[depth], AT_REMOVEDIR);
+                free(stack[depth]);
+                if (r < 0)
+                        break;
+        }
+        while (depth > 0)
+                free(stack[--depth]);
+        free(stack);
+        if (r < 0)
+                return r;
+        return remove_entry(AT_FDCWD, path, AT_REMOVEDIR);
+}
+
+/* ---- A new tree, made whole or not at all ---------------------------------------- */
+
+struct new_tree {
+        char *name;
+        char *path;          /* /var/lib/machines/NAME */
+        char *temp;          /* where it is built; NULL once renamed to PATH */
+        bool replace;        /* --force, and PATH exists */
+        bool committed;      /* the new tree is PATH now */
+        int lock_fd;         /* the tree PATH had, locked against machines */
+        int signal_fd;       /* the interrupts, blocked meanwhile */
+        sigset_t saved_mask;
+        bool signals_blocked;
+};
+
+#define NEW_TREE_INIT { .lock_fd = -EBADF, .signal_fd = -EBADF }
+
+static int new_tree_begin(struct new_tree *t, const char *name, bool force)
+{
+        struct stat st;
+        sigset_t mask;
+
+        /* First, so that no signal can come between making the temporary directory and
+         * being ready to remove it. */
+        interrupt_mask(&mask);
+        if (sigprocmask(SIG_BLOCK, &mask, &t->saved_mask) < 0)
+                return log_error_errno(negative_errno(), "Cannot block signals: %m");
+        t->signals_blocked = true;
+        t->signal_fd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (t->signal_fd < 0)
+                return log_error_errno(negative_errno(), "Cannot make a signalfd: %m");
+        interrupt_signal = 0;
+
+        t->name = strdup(name);
+        if (!t->name || asprintf(&t->path, "%s/%s", MACHINES_DIR, name) < 0)
+                return log_error_errno(-ENOMEM, "Out of memory");
+        if (mkdir(MACHINES_DIR, 0700) < 0 && errno != EEXIST)
+                return log_error_errno(negative_errno(), "Cannot create %s: %m", MACHINES_DIR);
+        if (lstat(t->path, &st) >= 0) {
+                if (!force)
+                        return log_error_errno(-EEXIST, "Machine %s exists already (%s): use --force to replace it, or another name",
+                                               name, t->path);
+                t->replace = true;
+                /* The lock every machine holds on its tree (see supervisor.c): a tree in
+                 * use is not pulled away from under its machine. */
+                if (S_ISDIR(st.st_mode)) {
+                        t->lock_fd = open(t->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (t->lock_fd < 0)
+                                return log_error_errno(negative_errno(), "Cannot open %s: %m", t->path);
+                        if (flock(t->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+                                if (errno == EWOULDBLOCK)
+                                        return log_error_errno(-EBUSY, "Machine %s is running in %s: stop it before replacing its tree",
+                                                               name, t->path);
+                                return log_error_errno(negative_errno(), "Cannot lock %s: %m", t->path);
+                        }
+                }
+        } else if (errno != ENOENT)
+                return log_error_errno(negative_errno(), "Cannot look at %s: %m", t->path);
+
+        if (asprintf(&t->temp, "%s/.#%s.XXXXXX", MACHINES_DIR, name) < 0) {
+                t->temp = NULL;
+                return log_error_errno(-ENOMEM, "Out of memory");
+        }
+        if (!mkdtemp(t->temp)) {
+                int r = negative_errno();
+
+                free(t->temp);
+                t->temp = NULL;
+                return log_error_errno(r, "Cannot create a temporary directory in %s: %m", MACHINES_DIR);
+        }
+        /* mkdtemp() makes it 0700; a tree's root is 0755 unless the tarball says otherwise. */
+        if (chmod(t->temp, 0755) < 0)
+                return log_error_errno(negative_errno(), "Cannot chmod %s: %m", t->temp);
+        return 0;
+}
+
+/* --force without RENAME_EXCHANGE (a file system that lacks it): the old tree is moved
+ * aside, then the new one in; NAME is missing for a moment. */
+static int new_tree_replace_in_steps(struct new_tree *t)
+{
+        _cleanup_free_ char *old = NULL;
+        int r;
+
+        if (asprintf(&old, "%s/.#%s.XXXXXX", MACHINES_DIR, t->name) < 0)
+                return log_error_errno(-ENOMEM, "Out of memory");
+        if (!mkdtemp(old))
+                return log_error_errno(negative_errno(), "Cannot create a temporary directory in %s: %m", MACHINES_DIR);
+        /* rename() replaces the empty directory OLD. */
+        if (rename(t->path, old) < 0) {
+                r = negative_errno();
+                (void)rmdir(old);
+                return log_error_errno(r, "Cannot move the old tree %s aside: %m", t->path);
+        }
+        if (rename(t->temp, t->path) < 0) {
+                r = negative_errno();
+                (void)rename(old, t->path);
+                return log_error_errno(r, "Cannot rename %s to %s: %m", t->temp, t->path);
+        }
+        free(t->temp);
+        t->temp = NULL;
+        t->committed = true;
+        r = remove_tree(old);
+        if (r < 0)
+                log_error_errno(r, "Replaced %s, but cannot remove its old tree, left in %s: %m", t->path, old);
+        return 0;
+}
+
+static int new_tree_commit(struct new_tree *t)
+{
+        _cleanup_close_ int fd = open(t->temp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int r;
+
+        /* All of it on disk before it gets its name: after a crash, NAME is the old tree or
+         * the whole new one, never one with empty files. */
+        if (fd < 0 || syncfs(fd) < 0)
+                return log_error_errno(negative_errno(), "Cannot sync %s: %m", t->temp);
+        /* The last moment to change one's mind; after the rename, an interrupt comes too
+         * late and is dropped (new_tree_done()). */
+        if (interrupt_pending(t->signal_fd))
+                return -EINTR;
+
+        if (t->replace) {
+                if (renameat2(AT_FDCWD, t->temp, AT_FDCWD, t->path, RENAME_EXCHANGE) >= 0) {
+                        /* The old tree is now where the new one was built. */
+                        r = remove_tree(t->temp);
+                        if (r < 0)
+                                log_error_errno(r, "Replaced %s, but cannot remove its old tree, left in %s: %m", t->path,
+                                                t->temp);
+                        free(t->temp);
+                        t->temp = NULL;
+                        t->committed = true;
+                        return 0;
+                }
+                if (errno == EINVAL || errno == ENOSYS)
+                        return new_tree_replace_in_steps(t);
+                if (errno != ENOENT)
+                        return log_error_errno(negative_errno(), "Cannot swap %s for %s: %m", t->path, t->temp);
+                /* ENOENT: the old tree went away meanwhile. */
+        }
+        r = renameat2(AT_FDCWD, t->temp, AT_FDCWD, t->path, RENAME_NOREPLACE);
+        /* A file system without RENAME_NOREPLACE: as good as it gets without it. */
+        if (r < 0 && (errno == EINVAL || errno == ENOSYS)) {
+                struct stat st;
+
+                r = lstat(t->path, &st) >= 0 ? (errno = EEXIST, -1) : rename(t->temp, t->path);
+        }
+        if (r < 0) {
+                if (errno == EEXIST)
+                        return log_error_errno(-EEXIST, "Machine %s appeared in %s while this one was made: use --force to replace it",
+                                               t->name, t->path);
+                return log_error_errno(negative_errno(), "Cannot rename %s to %s: %m", t->temp, t->path);
+        }
+        free(t->temp);
+        t->temp = NULL;
+        t->committed = true;
+        return 0;
+}
+
+/* Removes the temporary tree unless it was committed; then lets the signals through
+ * again. Safe to call twice. */
+static void new_tree_done(struct new_tree *t)
+{
+        if (t->temp) {
+                int r = remove_tree(t->temp);
+
+                if (r < 0)
+                        log_error_errno(r, "Cannot remove the partial tree %s: %m", t->temp);
+                free(t->temp);
+                t->temp = NULL;
+        }
+        free(t->name);
+        free(t->path);
+        t->name = t->path = NULL;
+        if (t->lock_fd >= 0)
+                close(t->lock_fd);
+        if (t->signal_fd >= 0)
+                close(t->signal_fd);
+        t->lock_fd = t->signal_fd = -EBADF;
+        if (t->signals_blocked) {
+                const struct timespec zero = {};
+                sigset_t mask;
+
+                /* Once the tree is there, an interrupt that came since is not for us:
+                 * the work it meant to stop is done. */
+                interrupt_mask(&mask);
+                while (t->committed && sigtimedwait(&mask, NULL, &zero) > 0)
+                        ;
+                (void)sigprocmask(SIG_SETMASK, &t->saved_mask, NULL);
+        }
+        t->signals_blocked = false;
+}
+
+static int new_tree_interrupted(struct new_tree *t, const char *made)
+{
+        new_tree_done(t);
+        return log_error_errno(-EINTR, "Interrupted by SIG%s: the partial tree is removed; nothing was %s",
+                               sigabbrev_np(interrupt_signal) ?: "?", made);
+}
+
+/* A name from an archive or a tool, for a message on a terminal: no control characters. */
+static const char *printable(const char *s, char *buf, size_t size)
+{
+        size_t i;
+
+        for (i = 0; s && s[i] && i + 1 < size; i++)
+                buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+        buf[i] = '\0';
+        return buf;
+}
+
+/* ---- import-tar ------------------------------------------------------------------ */
+
+/* libarchive, dlopen()ed for the import only (see util/dl.h). */
+static struct {
+        void *handle;
+        __typeof__(archive_read_new) *read_new;
+        __typeof__(archive_read_support_filter_bzip2) *support_filter_bzip2;
+        __typeof__(archive_read_support_filter_gzip) *support_filter_gzip;
+        __typeof__(archive_read_support_filter_lz4) *support_filter_lz4;
+        __typeof__(archive_read_support_filter_xz) *support_filter_xz;
+        __typeof__(archive_read_support_filter_zstd) *support_filter_zstd;
+        __typeof__(archive_read_support_format_tar) *support_format_tar;
+        __typeof__(archive_read_open) *read_open;
+        __typeof__(archive_read_next_header) *read_next_header;
+        __typeof__(archive_read_data_block) *read_data_block;
+        __typeof__(archive_read_free) *read_free;
+        __typeof__(archive_filter_bytes) *filter_bytes;
+        __typeof__(archive_error_string) *error_string;
+        __typeof__(archive_errno) *error_number;
+        __typeof__(archive_set_error) *set_error;
+        __typeof__(archive_write_disk_new) *write_disk_new;
+        __typeof__(archive_write_disk_set_options) *write_disk_set_options;
+        __typeof__(archive_write_header) *write_header;
+        __typeof__(archive_write_data_block) *write_data_block;
+        __typeof__(archive_write_finish_entry) *write_finish_entry;
+        __typeof__(archive_write_close) *write_close;
+        __typeof__(archive_write_free) *write_free;
+        __typeof__(archive_entry_pathname) *entry_pathname;
+        __typeof__(archive_entry_atime) *entry_atime;
+        __typeof__(archive_entry_atime_nsec) *entry_atime_nsec;
+        __typeof__(archive_entry_atime_is_set) *entry_atime_is_set;
+        __typeof__(archive_entry_mtime) *entry_mtime;
+        __typeof__(archive_entry_mtime_nsec) *entry_mtime_nsec;
+        __typeof__(archive_entry_mtime_is_set) *entry_mtime_is_set;
+} libarchive;
+
+static int libarchive_load(void)
+{
+        const struct dl_symbol symbols[] = {
+                { "archive_read_new", (void **)&libarchive.read_new },
+                { "archive_read_support_filter_bzip2", (void **)&libarchive.support_filter_bzip2 },
+                { "archive_read_support_filter_gzip", (void **)&libarchive.support_filter_gzip },
+                { "archive_read_support_filter_lz4", (void **)&libarchive.support_filter_lz4 },
+                { "archive_read_support_filter_xz", (void **)&libarchive.support_filter_xz },
+                { "archive_read_support_filter_zstd", (void **)&libarchive.support_filter_zstd },
+                { "archive_read_support_format_tar", (void **)&libarchive.support_format_tar },
+                { "archive_read_open", (void **)&libarchive.read_open },
+                { "archive_read_next_header", (void **)&libarchive.read_next_header },
+                { "archive_read_data_block", (void **)&libarchive.read_data_block },
+                { "archive_read_free", (void **)&libarchive.read_free },
+                { "archive_filter_bytes", (void **)&libarchive.filter_bytes },
+                { "archive_error_string", (void **)&libarchive.error_string },
+                { "archive_errno", (void **)&libarchive.error_number },
+                { "archive_set_error", (void **)&libarchive.set_error },
+                { "archive_write_disk_new", (void **)&libarchive.write_disk_new },
+                { "archive_write_disk_set_options", (void **)&libarchive.write_disk_set_options },
+                { "archive_write_header", (void **)&libarchive.write_header },
+                { "archive_write_data_block", (void **)&libarchive.write_data_block },
+                { "archive_write_finish_entry", (void **)&libarchive.write_finish_entry },
+                { "archive_write_close", (void **)&libarchive.write_close },
+                { "archive_write_free", (void **)&libarchive.write_free },
+                { "archive_entry_pathname", (void **)&libarchive.entry_pathname },
+                { "archive_entry_atime", (void **)&libarchive.entry_atime },
+                { "archive_entry_atime_nsec", (void **)&libarchive.entry_atime_nsec },
+                { "archive_entry_atime_is_set", (void **)&libarchive.entry_atime_is_set },
+                { "archive_entry_mtime", (void **)&libarchive.entry_mtime },
+                { "archive_entry_mtime_nsec", (void **)&libarchive.entry_mtime_nsec },
+                { "archive_entry_mtime_is_set", (void **)&libarchive.entry_mtime_is_set },
+        };
+        int r;
+
+        if (libarchive.handle)
+                return 0;
+        libarchive.handle = dl_open("libarchive.so.13", symbols, ELEMENTSOF(symbols), &r);
+        return r;
+}
+
+/* What the extraction keeps: everything a tree's files carry. The SECURE flags refuse an
+ * entry that would land outside the tree: an absolute path, a "..", or a path through a
+ * symlink (one the archive planted itself, earlier), for hard link targets too. No user
+ * name lookup (archive_write_disk_set_standard_lookup): the numeric IDs in the archive
+ * are the guest's, and the host's passwd has no say in them. */
+#define EXTRACT_FLAGS                                                                               \
+        (ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR | \
+         ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_SYMLINKS |             \
+         ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS)
+
+/* Warnings past this many are counted, not shown. */
+#define MAX_WARNINGS 10
+
+struct import {
+        const char *input;           /* as the user said it, for messages */
+        int input_fd;
+        bool input_owned;
+        int signal_fd;
+        struct progress *progress;
+        struct archive *reader;
+        struct archive *writer;
+        unsigned warnings;
+        bool root_times_set;
+        struct timespec root_times[2];   /* the tree root's own entry ("./"): atime, mtime */
+        uint8_t buffer[256 * 1024];
+};
+
+static void import_free(struct import **p)
+{
+        struct import *imp = *p;
+
+        if (!imp)
+                return;
+        progress_done(imp->progress, false);
+        if (imp->writer)
+                libarchive.write_free(imp->writer);
+        if (imp->reader)
+                libarchive.read_free(imp->reader);
+        if (imp->input_owned && imp->input_fd >= 0)
+                close(imp->input_fd);
+        free(imp);
+}
+
+/* Ends the progress line first, so that the message starts a line of its own. */
+#define import_error(imp, error, ...) \
+        (progress_done(TAKE_PTR((imp)->progress), false), log_error_errno((error), __VA_ARGS__))
+
+static void import_warn(struct import *imp, const char *entry, struct archive *a)
+{
+        char name[256];
+
+        if (++imp->warnings > MAX_WARNINGS)
+                return;
+        /* On a terminal the progress line is there, unfinished: the warning takes its
+         * place, and the next update draws it again below. */
+        if (isatty(STDERR_FILENO))
+                fputs("\r\033[K", stderr);
+        log_error("Warning: %s: '%s': %s", imp->input, printable(entry, name, sizeof(name)),
+                  libarchive.error_string(a) ?: "unknown problem");
+}
+
+static la_ssize_t read_input(struct archive *a, void *userdata, const void **ret_buffer)
+{
+        struct import *imp = userdata;
+        ssize_t n;
+
+        /* A pipe may keep us waiting for long: an interrupt need not wait with us. */
+        for (;;) {
+                struct pollfd fds[] = {
+                        { .fd = imp->signal_fd, .events = POLLIN },
+                        { .fd = imp->input_fd, .events = POLLIN },
+                };
+
+                if (poll(fds, ELEMENTSOF(fds), -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        libarchive.set_error(a, errno, "poll: %s", strerror(errno));
+                        return -1;
+                }
+                if ((fds[0].revents & POLLIN) && interrupt_pending(imp->signal_fd)) {
+                        libarchive.set_error(a, EINTR, "interrupted");
+                        return -1;
+                }
+                if (fds[1].revents)
+                        break;
+        }
+        do
+                n = read(imp->input_fd, imp->buffer, sizeof(imp->buffer));
+        while (n < 0 && errno == EINTR);
+        if (n < 0) {
+                libarchive.set_error(a, errno, "%s", strerror(errno));
+                return -1;
+        }
+        *ret_buffer = imp->buffer;
+        return n;
+}
+
+static int read_failed(struct import *imp)
+{
+        int e = libarchive.error_number(imp->reader);
+
+        if (interrupt_signal)
+                return -EINTR;
+        return import_error(imp, e > 0 ? -e : -EBADMSG,
+                            "Cannot import %s: %s (a corrupt or truncated tarball?); nothing was imported", imp->input,
+                            libarchive.error_string(imp->reader) ?: "unknown error");
+}
+
+static int write_failed(struct import *imp, const char *entry, bool header)
+{
+        int e = libarchive.error_number(imp->writer);
+        const char *message = libarchive.error_string(imp->writer) ?: "unknown error";
+        char name[256];
+
+        printable(entry, name, sizeof(name));
+        /* The SECURE flags' refusals of a path come with no error of the system's. */
+        if (header && e <= 0)
+                return import_error(imp, -EPERM,
+                                    "Refusing %s: its entry '%s' is unsafe (%s): no entry may reach outside the tree; nothing was imported",
+                                    imp->input, name, message);
+        return import_error(imp, -e, "Cannot import %s: cannot write its entry '%s': %s; nothing was imported", imp->input,
+                            name, message);
+}
+
+static void import_progress(struct import *imp)
+{
+        la_int64_t bytes = libarchive.filter_bytes(imp->reader, -1);
+
+        progress_update(imp->progress, bytes > 0 ? (uint64_t)bytes : 0);
+}
+
+/* "./" (or "." or ".//."): the entry of the tree's root itself. */
+static bool entry_is_root(const char *path)
+{
+        return path && path[0] && strspn(path, "./") == strlen(path) && !strstr(path, "..");
+}
+
+/* libarchive gives the root its owner and mode, but its times only before the first
+ * entry inside changes them again: they are set once more at the end. */
+static void remember_root_times(struct import *imp, struct archive_entry *entry)
+{
+        imp->root_times_set = libarchive.entry_mtime_is_set(entry);
+        imp->root_times[0] = (struct timespec){ .tv_nsec = UTIME_OMIT };
+        if (libarchive.entry_atime_is_set(entry))
+                imp->root_times[0] = (struct timespec){ libarchive.entry_atime(entry), libarchive.entry_atime_nsec(entry) };
+        imp->root_times[1] = (struct timespec){ libarchive.entry_mtime(entry), libarchive.entry_mtime_nsec(entry) };
+}
+
+static int copy_entry_data(struct import *imp, const char *entry)
+{
+        for (;;) {
+                const void *block;
+                size_t size;
+                la_int64_t offset;
+                int r;
+
+                r = libarchive.read_data_block(imp->reader, &block, &size, &offset);
+                if (r == ARCHIVE_EOF)
+                        return 0;
+                if (r < ARCHIVE_WARN)
+                        return read_failed(imp);
+                if (libarchive.write_data_block(imp->writer, block, size, offset) < ARCHIVE_WARN)
+                        return write_failed(imp, entry, false);
+                import_progress(imp);
+                if (interrupt_pending(imp->signal_fd))
+                        return -EINTR;
+        }
+}
+
+/* Every entry, into the current directory (the new tree). */
+static int extract_entries(struct import *imp)
+{
+        uint64_t entries = 0;
+        int r;
+
+        for (;;) {
+                struct archive_entry *entry;
+                const char *path;
+
+                r = libarchive.read_next_header(imp->reader, &entry);
+                if (r == ARCHIVE_EOF)
+                        break;
+                if (r == ARCHIVE_RETRY)
+                        continue;
+                if (r < ARCHIVE_WARN)
+                        return read_failed(imp);
+                path = libarchive.entry_pathname(entry);
+                if (r == ARCHIVE_WARN)
+                        import_warn(imp, path, imp->reader);
+                if (interrupt_pending(imp->signal_fd))
+                        return -EINTR;
+
+                r = libarchive.write_header(imp->writer, entry);
+                if (r < ARCHIVE_WARN)
+                        return write_failed(imp, path, true);
+                if (r == ARCHIVE_WARN)
+                        import_warn(imp, path, imp->writer);
+                if (entry_is_root(path))
+                        remember_root_times(imp, entry);
+                r = copy_entry_data(imp, path);
+                if (r < 0)
+                        return r;
+                r = libarchive.write_finish_entry(imp->writer);
+                if (r < ARCHIVE_WARN)
+                        return write_failed(imp, path, false);
+                if (r == ARCHIVE_WARN)
+                        import_warn(imp, path, imp->writer);
+                entries++;
+                import_progress(imp);
+        }
+        if (entries == 0)
+                return import_error(imp, -ENODATA, "Cannot import %s: the tarball holds no files; nothing was imported",
+                                    imp->input);
+        /* Directories get their modes and times last, once nothing is written in them. */
+        r = libarchive.write_close(imp->writer);
+        if (r < ARCHIVE_WARN)
+                return write_failed(imp, ".", false);
+        if (imp->root_times_set && utimensat(AT_FDCWD, ".", imp->root_times, 0) < 0)
+                return import_error(imp, negative_errno(), "Cannot set the times of the tree's root: %m");
+        if (imp->warnings > MAX_WARNINGS)
+                log_error("Warning: %s: %u more warnings", imp->input, imp->warnings - MAX_WARNINGS);
+        return 0;
+}
+
+static int import_open_input(struct import *imp, const char *input, uint64_t *ret_size)
+{
+        struct stat st;
+
+        if (strcmp(input, "-") == 0) {
+                if (isatty(STDIN_FILENO))
+                        return log_error_errno(-EINVAL, "Standard input is a terminal: pipe a tarball into import-tar -, or give its file name");
+                imp->input = "standard input";
+                imp->input_fd = STDIN_FILENO;
+        } else {
+                imp->input_fd = open(input, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+                if (imp->input_fd < 0) {
+                        if (errno == ENOENT)
+                                return log_error_errno(-ENOENT, "Tarball %s does not exist", input);
+                        return log_error_errno(negative_errno(), "Cannot open tarball %s: %m", input);
+                }
+                imp->input_owned = true;
+        }
+        if (fstat(imp->input_fd, &st) < 0)
+                return log_error_errno(negative_errno(), "Cannot stat %s: %m", imp->input);
+        if (S_ISDIR(st.st_mode))
+                return log_error_errno(-EISDIR, "%s is a directory, not a tarball", imp->input);
+        *ret_size = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+        return 0;
+}
+
+static int import_setup_archives(struct import *imp)
+{
+        __typeof__(archive_read_support_filter_gzip) *const filters[] = {
+                libarchive.support_filter_gzip, libarchive.support_filter_xz, libarchive.support_filter_zstd,
+                libarchive.support_filter_bzip2, libarchive.support_filter_lz4,
+        };
+
+        imp->reader = libarchive.read_new();
+        imp->writer = libarchive.write_disk_new();
+        if (!imp->reader || !imp->writer)
+                return log_error_errno(-ENOMEM, "Out of memory");
+        /* The compression is told by the content, not by the file's name: a pipe has none. */
+        for (size_t i = 0; i < ELEMENTSOF(filters); i++)
+                if (filters[i](imp->reader) < ARCHIVE_WARN)
+                        return log_error_errno(-EOPNOTSUPP, "libarchive: %s", libarchive.error_string(imp->reader));
+        if (libarchive.support_format_tar(imp->reader) < ARCHIVE_WARN ||
+            libarchive.write_disk_set_options(imp->writer, EXTRACT_FLAGS) < ARCHIVE_WARN)
+                return log_error_errno(-EOPNOTSUPP, "libarchive: %s",
+                                       libarchive.error_string(imp->reader) ?: libarchive.error_string(imp->writer));
+        return 0;
+}
+
+/* libarchive writes relative to the working directory: there, the new tree's. */
+static int extract_into(struct import *imp, const char *dir)
+{
+        _cleanup_close_ int cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        mode_t saved_umask;
+        int r;
+
+        if (chdir(dir) < 0)
+                return import_error(imp, negative_errno(), "Cannot enter %s: %m", dir);
+        /* Directories the archive implies but does not hold get 0755, whatever our umask;
+         * the modes it gives are kept exactly (ARCHIVE_EXTRACT_PERM). */
+        saved_umask = umask(0022);
+        r = extract_entries(imp);
+        /* Still in the tree: on failure, this is when libarchive fixes the modes and times
+         * of the directories it made, by relative paths. */
+        libarchive.write_free(TAKE_PTR(imp->writer));
+        umask(saved_umask);
+        if (cwd_fd < 0 || fchdir(cwd_fd) < 0)
+                (void)chdir("/");
+        return r;
+}
+
+int import_tar(const char *input, const char *name, bool force, bool quiet)
+{
+        _cleanup_(new_tree_done) struct new_tree tree = NEW_TREE_INIT;
+        _cleanup_(import_free) struct import *imp = NULL;
+        _cleanup_free_ char *what = NULL;
+        uint64_t size = 0;
+        int r;
+
+        if (!machine_name_is_valid(name))
+                return log_error_errno(-EINVAL, "Invalid machine name '%s'", name);
+        r = libarchive_load();
+        if (r < 0)
+                return log_error_errno(r, "libarchive (libarchive.so.13) is missing: install it (apt-get install libarchive13) to import tarballs");
+        imp = calloc(1, sizeof(*imp));
+        if (!imp)
+                return log_error_errno(-ENOMEM, "Out of memory");
+        imp->input = input;
+        imp->input_fd = imp->signal_fd = -EBADF;
+        r = import_open_input(imp, input, &size);
+        if (r < 0)
+                return r;
+        r = import_setup_archives(imp);
+        if (r < 0)
+                return r;
+
+        r = new_tree_begin(&tree, name, force);
+        if (r < 0)
+                return r;
+        imp->signal_fd = tree.signal_fd;
+        if (asprintf(&what, "Importing %s", name) < 0) {
+                what = NULL;
+                return log_error_errno(-ENOMEM, "Out of memory");
+        }
+        imp->progress = progress_new(what, size, PROGRESS_BYTES, quiet);
+
+        if (libarchive.read_open(imp->reader, imp, NULL, read_input, NULL) < ARCHIVE_WARN)
+                r = read_failed(imp);
+        else
+                r = extract_into(imp, tree.temp);
+        if (r >= 0) {
+                import_progress(imp);
+                progress_done(TAKE_PTR(imp->progress), true);
+                r = new_tree_commit(&tree);
+        }
+        if (r == -EINTR) {
+                progress_done(TAKE_PTR(imp->progress), false);
+                return new_tree_interrupted(&tree, "imported");
+        }
+        if (r < 0)
+                return r;
+        log_info("Machine %s is ready in %s (machined-lite boot %s)", name, tree.path, name);
+        return 0;
+}
+
+/* ---- bootstrap -------------------------------------------------------------------- */
+
+static const struct distribution {
+        const char *name;
+        const char *pretty_name;
+        const char *default_release;
+        const char *default_mirror;
+        const char *keyring;       /* what apt checks the archive's signature with */
+        const char *keyring_package;
+} distributions[] = {
+        { "debian", "Debian", "bookworm", "http://deb.debian.org/debian", "/usr/share/keyrings/debian-archive-keyring.gpg",
+          "debian-archive-keyring" },
+        { "ubuntu", "Ubuntu", "noble", "http://archive.ubuntu.com/ubuntu", "/usr/share/keyrings/ubuntu-archive-keyring.gpg",
+          "ubuntu-keyring" },
+};
+
+/* What systemd needs to boot and be talked to: on top of minbase. */
+#define BOOTSTRAP_PACKAGES "systemd,systemd-sysv,dbus"
+
+/* The programs and the apt they run need sbin, whatever our PATH. */
+#define TOOL_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* Lines of the tool's output kept to be shown when it fails. */
+#define TAIL_LINES 8
+
+static const struct distribution *distribution_find(const char *name)
+{
+        for (size_t i = 0; i < ELEMENTSOF(distributions); i++)
+                if (strcmp(distributions[i].name, name) == 0)
+                        return &distributions[i];
+        return NULL;
+}
+
+static bool word_is_valid(const char *s, const char *extra, size_t max)
+{
+        size_t n = strlen(s);
+
+        if (n == 0 || n > max || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= '0' && s[0] <= '9')))
+                return false;
+        for (size_t i = 0; i < n; i++)
+                if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || strchr(extra, s[i])))
+                        return false;
+        return true;
+}
+
+/* These end up on the tool's command line and in an HTTP request: nothing but what a
+ * release, a package or a URL is made of. */
+static int bootstrap_options_check(const struct bootstrap_options *o)
+{
+        if (!machine_name_is_valid(o->name))
+                return log_error_errno(-EINVAL, "Invalid machine name '%s': use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -",
+                                       o->name ?: "");
+        if (o->distribution && !distribution_find(o->distribution))
+                return log_error_errno(-EINVAL, "Unknown distribution '%s': use debian or ubuntu", o->distribution);
+        if (o->release && !word_is_valid(o->release, "-._", 64))
+                return log_error_errno(-EINVAL, "Invalid release '%s': a code name such as bookworm", o->release);
+        for (char **p = o->include; p && *p; p++)
+                if (!word_is_valid(*p, "+-.", 128))
+                        return log_error_errno(-EINVAL, "Invalid package name '%s' in --include: lower case letters, digits, + - .",
+                                               *p);
+        if (o->mirror) {
+                if (strncmp(o->mirror, "http://", 7) != 0 && strncmp(o->mirror, "https://", 8) != 0 &&
+                    strncmp(o->mirror, "file:/", 6) != 0)
+                        return log_error_errno(-EINVAL, "Invalid mirror '%s': an http://, https:// or file:/ URL", o->mirror);
+                for (const char *c = o->mirror; *c; c++)
+                        if ((unsigned char)*c <= ' ' || *c == 0x7f)
+                                return log_error_errno(-EINVAL, "Invalid mirror '%s': a URL has no spaces or control characters",
+                                                       o->mirror);
+        }
+        return 0;
+}
+
+/* Whether URI's last path component is WORD: http://deb.debian.org/debian/ for debian. */
+static bool uri_names(const char *uri, const char *word)
+{
+        size_t n = strlen(uri), w = strlen(word);
+
+        while (n > 0 && uri[n - 1] == '/')
+                n--;
+        return n > w && uri[n - w - 1] == '/' && strncmp(uri + n - w, word, w) == 0 &&
+               (strncmp(uri, "http://", 7) == 0 || strncmp(uri, "https://", 8) == 0);
+}
+
+/* The first URI of DISTRIBUTION in one apt sources file, one-line (.list) or deb822
+ * (.sources) style; NULL when there is none. */
+static char *sources_file_mirror(const char *path, const char *distribution)
+{
+        _cleanup_free_ char *line = NULL;
+        size_t allocated = 0;
+        char *found = NULL;
+        FILE *f = fopen(path, "re");
+
+        if (!f)
+                return NULL;
+        while (!found && getline(&line, &allocated, f) > 0) {
+                char *save = NULL, *word;
+
+                if (line[strspn(line, " \t")] == '#')
+                        continue;
+                for (word = strtok_r(line, " \t\n", &save); word; word = strtok_r(NULL, " \t\n", &save))
+                        if (uri_names(word, distribution)) {
+                                size_t n = strlen(word);
+
+                                while (n > 0 && word[n - 1] == '/')
+                                        n--;
+                                found = strndup(word, n);
+                                break;
+                        }
+        }
+        fclose(f);
+        return found;
+}
+
+/* The mirror the host's apt uses for DISTRIBUTION: a host that reaches only its own
+ * mirror (a proxy, a local copy) bootstraps from it too. */
+static char *host_mirror(const char *distribution)
+{
+        struct dirent **entries = NULL;
+        char *found = sources_file_mirror("/etc/apt/sources.list", distribution);
+        int n;
+
+        if (found)
+                return found;
+        n = scandir("/etc/apt/sources.list.d", &entries, NULL, alphasort);
+        for (int i = 0; i < n; i++) {
+                const char *name = entries[i]->d_name;
+                size_t length = strlen(name);
+                _cleanup_free_ char *path = NULL;
+
+                if (!found &&
+                    ((length > 5 && strcmp(name + length - 5, ".list") == 0) ||
+                     (length > 8 && strcmp(name + length - 8, ".sources") == 0)) &&
+                    asprintf(&path, "/etc/apt/sources.list.d/%s", name) >= 0)
+                        found = sources_file_mirror(path, distribution);
+                free(entries[i]);
+        }
+        free(entries);
+        return found;
+}
+
+/* With a proxy (environment or apt's own setting), the mirror may be reachable only
+ * through it: our direct probe would say no for nothing. */
+static bool proxy_configured(void)
+{
+        static const char *const variables[] = { "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" };
+        struct dirent **entries = NULL;
+        bool found = false;
+        int n;
+
+        for (size_t i = 0; i < ELEMENTSOF(variables); i++)
+                if (getenv(variables[i]) && getenv(variables[i])[0])
+                        return true;
+        n = scandir("/etc/apt/apt.conf.d", &entries, NULL, alphasort);
+        for (int i = -1; i < n; i++) {
+                _cleanup_free_ char *path = NULL, *line = NULL;
+                size_t allocated = 0;
+                FILE *f;
+
+                if (i < 0)
+                        path = strdup("/etc/apt/apt.conf");
+                else if (entries[i]->d_name[0] != '.' && asprintf(&path, "/etc/apt/apt.conf.d/%s", entries[i]->d_name) < 0)
+                        path = NULL;
+                if (i >= 0)
+                        free(entries[i]);
+                f = !found && path ? fopen(path, "re") : NULL;
+                while (f && !found && getline(&line, &allocated, f) > 0) {
+                        const char *start = line + strspn(line, " \t");
+
+                        if (start[0] != '#' && start[0] != '/' && strcasestr(start, "::proxy"))
+                                found = true;
+                }
+                if (f)
+                        fclose(f);
+        }
+        free(entries);
+        return found;
+}
+
+/* Waits for EVENTS on FD, or an interrupt, for at most TIMEOUT_MS: 1 ready, 0 timed
+ * out, -EINTR. */
+static int wait_fd(int fd, short events, int signal_fd, int timeout_ms)
+{
+        uint64_t deadline = now_usec() + (uint64_t)timeout_ms * 1000;
+
+        for (;;) {
+                struct pollfd fds[] = {
+                        { .fd = signal_fd, .events = POLLIN },
+                        { .fd = fd, .events = events },
+                };
+                uint64_t now = now_usec();
+                int n;
+
+                if (now >= deadline)
+                        return 0;
+                n = poll(fds, ELEMENTSOF(fds), (int)((deadline - now + 999) / 1000));
+                if (n < 0 && errno != EINTR)
+                        return negative_errno();
+                if (n > 0 && (fds[0].revents & POLLIN) && interrupt_pending(signal_fd))
+                        return -EINTR;
+                if (n > 0 && fds[1].revents)
+                        return 1;
+        }
+}
+
+#define PROBE_TIMEOUT_MS 10000
+
+/* A TCP connection to HOST:PORT, or -errno (-EHOSTUNREACH when the name does not
+ * resolve; *RET_GAI_ERROR says why). */
+static int connect_host(const char *host, const char *port, int signal_fd, int *ret_gai_error)
+{
+        struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *addresses = NULL;
+        int r = -EHOSTUNREACH, fd = -EBADF;
+
+        *ret_gai_error = getaddrinfo(host, port, &hints, &addresses);
+        if (*ret_gai_error != 0)
+                return -EHOSTUNREACH;
+        for (struct addrinfo *a = addresses; a && fd < 0; a = a->ai_next) {
+                int error = 0;
+                socklen_t length = sizeof(error);
+
+                fd = socket(a->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+                if (fd < 0) {
+                        r = negative_errno();
+                        continue;
+                }
+                if (connect(fd, a->ai_addr, a->ai_addrlen) < 0 && errno != EINPROGRESS)
+                        r = negative_errno();
+                else {
+                        r = wait_fd(fd, POLLOUT, signal_fd, PROBE_TIMEOUT_MS);
+                        if (r == 0)
+                                r = -ETIMEDOUT;
+                        else if (r > 0 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length) >= 0)
+                                r = error ? -error : 0;
+                }
+                if (r < 0) {
+                        close(fd);
+                        fd = -EBADF;
+                        if (r == -EINTR)
+                                break;
+                }
+        }
+        freeaddrinfo(addresses);
+        return fd >= 0 ? fd : r;
+}
+
+/* The status of HEAD PATH on the connection FD (200, 404, ...), 0 when there is no
+ * answer in time, or -EINTR. */
+static int http_head(int fd, const char *host, const char *path, int signal_fd)
+{
+        char request[1024], answer[256];
+        size_t got = 0;
+        int n, status;
+
+        n = snprintf(request, sizeof(request),
+                     "HEAD %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: machined-lite/" MACHINED_LITE_VERSION "\r\nConnection: close\r\n\r\n",
+                     path, host);
+        if (n < 0 || (size_t)n >= sizeof(request) || send(fd, request, (size_t)n, MSG_NOSIGNAL) != n)
+                return 0;
+        while (got < sizeof(answer) - 1 && !memchr(answer, '\n', got)) {
+                ssize_t k;
+
+                n = wait_fd(fd, POLLIN, signal_fd, PROBE_TIMEOUT_MS);
+                if (n <= 0)
+                        return n;
+                k = recv(fd, answer + got, sizeof(answer) - 1 - got, 0);
+                if (k <= 0)
+                        break;
+                got += (size_t)k;
+        }
+        answer[got] = '\0';
+        if (sscanf(answer, "HTTP/%*d.%*d %d", &status) != 1)
+                return 0;
+        return status;
+}
+
+/* Before a minute of the tool's time: is the mirror there, and does it have RELEASE?
+ * Fails (one line) only on a clear answer: the host does not resolve or accept a
+ * connection, or the release is missing (404 for both InRelease and Release). Anything
+ * else, https (a TLS we do not speak) and file: mirrors are the tool's to judge. */
+static int probe_mirror(const char *mirror, const char *release, int signal_fd)
+{
+        char host[256], port[8], path[768];
+        const char *rest, *end;
+        bool https = strncmp(mirror, "https://", 8) == 0;
+        size_t path_length;
+        int gai_error, r;
+
+        if (strncmp(mirror, "http://", 7) != 0 && !https)
+                return 0;
+        if (proxy_configured())
+                return 0;
+        rest = mirror + (https ? 8 : 7);
+        end = rest + strcspn(rest, "/");
+        if (rest[0] == '[') {
+                const char *close_bracket = memchr(rest, ']', (size_t)(end - rest));
+
+                if (!close_bracket)
+                        return 0;
+                snprintf(host, sizeof(host), "%.*s", (int)(close_bracket - rest - 1), rest + 1);
+                rest = close_bracket + 1;
+        } else {
+                size_t n = strcspn(rest, ":/");
+
+                snprintf(host, sizeof(host), "%.*s", (int)n, rest);
+                rest += n;
+        }
+        if (rest[0] == ':')
+                snprintf(port, sizeof(port), "%.*s", (int)(end - rest - 1), rest + 1);
+        else
+                snprintf(port, sizeof(port), "%s", https ? "443" : "80");
+
+        _cleanup_close_ int fd = connect_host(host, port, signal_fd, &gai_error);
+        if (fd == -EINTR)
+                return -EINTR;
+        if (fd == -EHOSTUNREACH && gai_error)
+                return log_error_errno(-EHOSTUNREACH, "Cannot reach %s: host %s does not resolve (%s); is there a network?",
+                                       mirror, host, gai_strerror(gai_error));
+        if (fd < 0)
+                return log_error_errno(fd, "Cannot reach %s: no connection to %s port %s: %m; is there a network?", mirror,
+                                       host, port);
+        if (https)
+                return 0;
+
+        path_length = strlen(end);
+        while (path_length > 0 && end[path_length - 1] == '/')
+                path_length--;
+        for (size_t i = 0; i < 2; i++) {
+                const char *file = i == 0 ? "InRelease" : "Release";
+
+                if (i > 0) {
+                        close(fd);
+                        fd = connect_host(host, port, signal_fd, &gai_error);
+                        if (fd < 0)
+                                return fd == -EINTR ? -EINTR : 0;
+                }
+                snprintf(path, sizeof(path), "%.*s/dists/%s/%s", (int)path_length, end, release, file);
+                r = http_head(fd, host, path, signal_fd);
+                if (r == -EINTR)
+                        return -EINTR;
+                if (r != 404)
+                        return 0;
+        }
+        return log_error_errno(-ENOENT, "Release %s not found at %s (it has no dists/%s/InRelease nor Release): check --release",
+                               release, mirror, release);
+}
+
+/* The tool that does the work, found where it is installed. */
+static char *find_program(const char *name)
+{
+        _cleanup_free_ char *path = strdup(TOOL_PATH);
+        char *save = NULL;
+
+        if (!path)
+                return NULL;
+        for (char *dir = strtok_r(path, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+                char *candidate = NULL;
+
+                if (asprintf(&candidate, "%s/%s", dir, name) < 0)
+                        return NULL;
+                if (access(candidate, X_OK) >= 0)
+                        return candidate;
+                free(candidate);
+        }
+        return NULL;
+}
+
+/* What we learn from the tool's output while it runs. */
+struct tool_run {
+        const char *tool;
+        int signal_fd;
+        int log_fd;
+        struct progress *progress;
+        uint64_t packages;
+        char line[1024];
+        size_t line_length;
+        char tail[TAIL_LINES][256];
+        size_t tail_count;
+        bool release_missing;
+        bool unreachable;
+        char missing_package[130];
+        char network_error[256];
+};
+
+/* apt's (mmdebstrap) and debootstrap's words for a package that is not there. */
+static const char *const missing_package_phrases[] = { "Unable to locate package ", "Couldn't find these debs: " };
+
+static void tool_line(struct tool_run *run, const char *line)
+{
+        const char *p;
+
+        if (line[0] == '\0')
+                return;
+        /* dpkg's (mmdebstrap) and debootstrap's lines for each package that is installed. */
+        if (strncmp(line, "Setting up ", 11) == 0 || strncmp(line, "I: Configuring ", 15) == 0)
+                progress_update(run->progress, ++run->packages);
+        /* apt's (mmdebstrap) and debootstrap's words for what went wrong. */
+        if (strstr(line, "does not have a Release file") || strstr(line, "Failed getting release file"))
+                run->release_missing = true;
+        if (strstr(line, "Could not resolve") || strstr(line, "Temporary failure resolving") ||
+            strstr(line, "Could not connect") || strstr(line, "Unable to connect") || strstr(line, "Connection timed out") ||
+            strstr(line, "Network is unreachable") || strstr(line, "Connection failed")) {
+                if (!run->unreachable)
+                        printable(line, run->network_error, sizeof(run->network_error));
+                run->unreachable = true;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(missing_package_phrases) && !run->missing_package[0]; i++) {
+                p = strstr(line, missing_package_phrases[i]);
+                if (p) {
+                        p += strlen(missing_package_phrases[i]);
+                        snprintf(run->missing_package, sizeof(run->missing_package), "%.*s", (int)strcspn(p, " "), p);
+                }
+        }
+        printable(line, run->tail[run->tail_count % TAIL_LINES], sizeof(run->tail[0]));
+        run->tail_count++;
+}
+
+static void tool_output(struct tool_run *run, const char *data, size_t size)
+{
+        if (run->log_fd >= 0)
+                (void)!write(run->log_fd, data, size);
+        for (size_t i = 0; i < size; i++) {
+                if (data[i] == '\n' || data[i] == '\r' || run->line_length == sizeof(run->line) - 1) {
+                        run->line[run->line_length] = '\0';
+                        tool_line(run, run->line);
+                        run->line_length = 0;
+                        if (data[i] == '\n' || data[i] == '\r')
+                                continue;
+                }
+                run->line[run->line_length++] = data[i];
+        }
+}
+
+/* Ends the tool and everything it started (its own process group): asks first, as it
+ * unmounts what it mounted and stops what it started, then insists. */
+static void tool_stop(pid_t pid)
+{
+        bool reaped = false;
+        int status;
+
+        (void)kill(-pid, SIGTERM);
+        for (int i = 0; i < 100 && !reaped; i++) {
+                reaped = waitpid(pid, &status, WNOHANG) != 0;
+                if (!reaped)
+                        (void)usleep(100 * 1000);
+        }
+        /* What is left of its group, and the tool itself if it would not go. */
+        (void)kill(-pid, SIGKILL);
+        if (!reaped)
+                (void)waitpid(pid, &status, 0);
+}
+
+static _noreturn_ void tool_child(char *const argv[], char *const env[], int output_fd)
+{
+        sigset_t mask;
+        int null_fd;
+
+        /* Its mounts (/proc, /sys, /dev in the new tree) stay in a mount namespace of its
+         * own: they cannot outlive it, nor can our removal of a failed tree ever reach
+         * through them into the host's /dev. */
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+                dprintf(output_fd, "machined-lite: cannot make a mount namespace for %s: %m\n", argv[0]);
+                _exit(127);
+        }
+        /* A group of its own, so that we can stop all of it; and it dies with us. */
+        (void)setpgid(0, 0);
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        interrupt_mask(&mask);
+        (void)sigprocmask(SIG_UNBLOCK, &mask, NULL);
+        null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (null_fd < 0 || dup2(null_fd, STDIN_FILENO) < 0 || dup2(output_fd, STDOUT_FILENO) < 0 ||
+            dup2(output_fd, STDERR_FILENO) < 0 || chdir("/") < 0)
+                _exit(127);
+        execve(argv[0], argv, env);
+        dprintf(STDERR_FILENO, "machined-lite: cannot execute %s: %m\n", argv[0]);
+        _exit(127);
+}
+
+/* Runs ARGV with its output in RUN; returns its exit status, or -EINTR (it is stopped
+ * then), or -errno. */
+static int tool_run(struct tool_run *run, char *const argv[])
+{
+        extern char **environ;
+        char **env = NULL;
+        int pipe_fds[2], status = 0, r = 0;
+        pid_t pid;
+
+        for (char **e = environ; e && *e; e++)
+                if (strv_extend(&env, *e) < 0)
+                        r = -ENOMEM;
+        /* We read its messages: in English, and nothing asks questions. */
+        if (r < 0 || strv_env_set(&env, "LC_ALL=C") < 0 || strv_env_set(&env, "DEBIAN_FRONTEND=noninteractive") < 0 ||
+            strv_env_set(&env, "PATH=" TOOL_PATH) < 0) {
+                strv_free(env);
+                return -ENOMEM;
+        }
+        if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
+                strv_free(env);
+                return negative_errno();
+        }
+        pid = fork();
+        if (pid == 0)
+                tool_child(argv, env, pipe_fds[1]);
+        strv_free(env);
+        close(pipe_fds[1]);
+        if (pid < 0) {
+                close(pipe_fds[0]);
+                return negative_errno();
+        }
+        (void)setpgid(pid, pid);
+
+        for (;;) {
+                char buffer[16384];
+                ssize_t n;
+
+                r = wait_fd(pipe_fds[0], POLLIN, run->signal_fd, 1000);
+                if (r == -EINTR) {
+                        close(pipe_fds[0]);
+                        tool_stop(pid);
+                        return -EINTR;
+                }
+                if (r <= 0)
+                        continue;
+                n = read(pipe_fds[0], buffer, sizeof(buffer));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                tool_output(run, buffer, (size_t)n);
+        }
+        close(pipe_fds[0]);
+        if (run->line_length > 0)
+                tool_output(run, "\n", 1);
+        /* Its output ended; it may take a moment more to exit. */
+        while (waitpid(pid, &status, WNOHANG) == 0) {
+                if (interrupt_pending(run->signal_fd)) {
+                        tool_stop(pid);
+                        return -EINTR;
+                }
+                (void)usleep(20 * 1000);
+        }
+        (void)kill(-pid, SIGKILL);
+        if (WIFEXITED(status))
+                return WEXITSTATUS(status);
+        return 128 + WTERMSIG(status);
+}
+
+static int write_file_in_root(int root_fd, const char *path, const char *content, mode_t mode)
+{
+        _cleanup_close_ int fd = open_in_root(root_fd, path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NOCTTY, mode);
+        size_t n = strlen(content);
+
+        if (fd < 0)
+                return fd;
+        if (n > 0 && write(fd, content, n) != (ssize_t)n)
+                return negative_errno();
+        return 0;
+}
+
+static int read_file_in_root(int root_fd, const char *path, int flags, int *ret_fd, char **ret_content)
+{
+        _cleanup_close_ int fd = open_in_root(root_fd, path, flags | O_NOFOLLOW | O_NOCTTY, 0);
+        _cleanup_free_ char *content = NULL;
+        struct stat st;
+        ssize_t n;
+
+        if (fd < 0)
+                return fd;
+        if (fstat(fd, &st) < 0)
+                return negative_errno();
+        if (!S_ISREG(st.st_mode) || st.st_size > 16 * 1024 * 1024)
+                return -EBADF;
+        content = malloc((size_t)st.st_size + 1);
+        if (!content)
+                return -ENOMEM;
+        n = pread(fd, content, (size_t)st.st_size, 0);
+        if (n < 0)
+                return negative_errno();
+        content[n] = '\0';
+        *ret_content = TAKE_PTR(content);
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* passwd -l: root gets no password. An empty field would let anyone log in as root on
+ * the console; "*" or "!..." lets no one. */
+static int lock_root_password(int root_fd)
+{
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *content = NULL, *locked = NULL;
+        char *line, *field;
+        size_t before;
+        int r;
+
+        r = read_file_in_root(root_fd, "/etc/shadow", O_RDWR, &fd, &content);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        line = strncmp(content, "root:", 5) == 0 ? content : strstr(content, "\nroot:");
+        if (!line)
+                return 0;
+        field = line + (line[0] == '\n' ? 6 : 5);
+        if (field[0] == '!' || field[0] == '*')
+                return 0;
+        before = (size_t)(field - content);
+        if (asprintf(&locked, "%.*s!%s", (int)before, content, field) < 0)
+                return -ENOMEM;
+        if (pwrite(fd, locked, strlen(locked), 0) != (ssize_t)strlen(locked))
+                return negative_errno();
+        return 0;
+}
+
+/* pam_securetty, where a tree still has it, lets root log in only on the terminals
+ * listed: ours are /dev/console and, for machinectl login, pts/0. */
+static int allow_console_login(int root_fd)
+{
+        static const char *const terminals[] = { "console", "pts/0" };
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *content = NULL;
+        char missing[32] = "";
+        size_t length;
+        int r;
+
+        r = read_file_in_root(root_fd, "/etc/securetty", O_RDWR, &fd, &content);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(terminals); i++) {
+                size_t n = strlen(terminals[i]);
+                bool listed = false;
+
+                for (const char *p = content; p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+                        if (strncmp(p, terminals[i], n) == 0 && (p[n] == '\n' || p[n] == '\0'))
+                                listed = true;
+                if (!listed) {
+                        strcat(missing, terminals[i]);
+                        strcat(missing, "\n");
+                }
+        }
+        if (!missing[0])
+                return 0;
+        length = strlen(content);
+        if (lseek(fd, 0, SEEK_END) < 0 ||
+            dprintf(fd, "%s%s", length > 0 && content[length - 1] != '\n' ? "\n" : "", missing) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* What machines/create-debian does after debootstrap, but root's password locked. */
+static int prepare_tree(const char *root, const char *name)
+{
+        _cleanup_close_ int root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dbus_fd = -EBADF;
+        _cleanup_free_ char *hostname = NULL;
+        int r;
+
+        if (root_fd < 0)
+                return log_error_errno(negative_errno(), "Cannot open %s: %m", root);
+        /* Container Interface: an empty machine-id is filled in by the guest's systemd at
+         * boot, from $container_uuid; dbus's copy of the bootstrap's would win otherwise. */
+        r = write_file_in_root(root_fd, "/etc/machine-id", "", 0444);
+        if (r < 0)
+                return log_error_errno(r, "Cannot empty %s/etc/machine-id: %m", root);
+        dbus_fd = open_in_root(root_fd, "/var/lib/dbus", O_PATH | O_DIRECTORY, 0);
+        if (dbus_fd >= 0 && unlinkat(dbus_fd, "machine-id", 0) < 0 && errno != ENOENT)
+                return log_error_errno(negative_errno(), "Cannot remove %s/var/lib/dbus/machine-id: %m", root);
+        if (asprintf(&hostname, "%s\n", name) < 0)
+                return log_error_errno(-ENOMEM, "Out of memory");
+        r = write_file_in_root(root_fd, "/etc/hostname", hostname, 0644);
+        if (r < 0)
+                return log_error_errno(r, "Cannot write %s/etc/hostname: %m", root);
+        r = lock_root_password(root_fd);
+        if (r < 0)
+                return log_error_errno(r, "Cannot lock root's password in %s/etc/shadow: %m", root);
+        r = allow_console_login(root_fd);
+        if (r < 0)
+                return log_error_errno(r, "Cannot update %s/etc/securetty: %m", root);
+        return 0;
+}
+
+/* The tool's command line. */
+static int bootstrap_argv(const char *tool, const struct bootstrap_options *o, const struct distribution *d,
+                          const char *release, const char *mirror, const char *target, char ***ret)
+{
+        _cleanup_free_ char *include = NULL, *include_option = NULL, *keyring_option = NULL;
+        bool mmdebstrap = strcmp(strrchr(tool, '/') + 1, "mmdebstrap") == 0;
+        char **argv = NULL;
+        int r = 0;
+
+        include = strdup(BOOTSTRAP_PACKAGES);
+        for (char **p = o->include; include && p && *p; p++) {
+                char *longer = NULL;
+
+                if (asprintf(&longer, "%s,%s", include, *p) < 0)
+                        longer = NULL;
+                free(include);
+                include = longer;
+        }
+        if (!include || asprintf(&include_option, "--include=%s", include) < 0 ||
+            asprintf(&keyring_option, "--keyring=%s", d->keyring) < 0)
+                return -ENOMEM;
+        r |= strv_extend(&argv, tool);
+        /* mmdebstrap: apt's and dpkg's lines too, which we count packages by; as root, in
+         * the host's namespaces (ours, private mounts). */
+        if (mmdebstrap)
+                r |= strv_extend(&argv, "--verbose") | strv_extend(&argv, "--mode=root");
+        r |= strv_extend(&argv, "--variant=minbase") | strv_extend(&argv, include_option) |
+             strv_extend(&argv, keyring_option) | strv_extend(&argv, release) | strv_extend(&argv, target) |
+             strv_extend(&argv, mirror);
+        if (r < 0) {
+                strv_free(argv);
+                return -ENOMEM;
+        }
+        *ret = argv;
+        return 0;
+}
+
+/* Says what went wrong, in one line where the tool's output tells. */
+static int bootstrap_failed(const struct tool_run *run, int status, const char *release, const char *mirror,
+                            const char *log_path, bool *keep_log)
+{
+        if (run->missing_package[0])
+                return log_error_errno(-ENOENT, "Package %s not found in release %s at %s: check --include",
+                                       run->missing_package, release, mirror);
+        if (run->release_missing)
+                return log_error_errno(-ENOENT, "Release %s not found at %s: check --release", release, mirror);
+        if (run->unreachable)
+                return log_error_errno(-EHOSTUNREACH, "Cannot reach %s (%s): is there a network?", mirror,
+                                       run->network_error);
+        /* Nothing we know: its last lines, and the whole log kept. */
+        for (size_t i = run->tail_count > TAIL_LINES ? run->tail_count - TAIL_LINES : 0; i < run->tail_count; i++)
+                fprintf(stderr, "  %s\n", run->tail[i % TAIL_LINES]);
+        *keep_log = true;
+        return log_error_errno(-EPROTO, "%s failed (exit status %d): its last lines are above, all of them in %s", run->tool,
+                               status, log_path);
+}
+
+int bootstrap_tree(const struct bootstrap_options *o)
+{
+        _cleanup_(new_tree_done) struct new_tree tree = NEW_TREE_INIT;
+        _cleanup_free_ char *tool = NULL, *host = NULL, *log_path = NULL, *what = NULL;
+        _cleanup_close_ int log_fd = -EBADF;
+        const struct distribution *d;
+        const char *release, *mirror;
+        struct tool_run run = { .log_fd = -EBADF };
+        char **argv = NULL;
+        bool keep_log = false;
+        int r;
+
+        r = bootstrap_options_check(o);
+        if (r < 0)
+                return r;
+        d = distribution_find(o->distribution ?: "debian");
+        release = o->release ?: d->default_release;
+        mirror = o->mirror;
+        if (!mirror) {
+                host = host_mirror(d->name);
+                mirror = host ?: d->default_mirror;
+        }
+        tool = find_program("mmdebstrap");
+        if (!tool)
+                tool = find_program("debootstrap");
+        if (!tool)
+                return log_error_errno(-ENOENT, "Neither mmdebstrap nor debootstrap is installed: apt-get install mmdebstrap");
+        r = new_tree_begin(&tree, o->name, o->force);
+        if (r < 0)
+                return r;
+        r = probe_mirror(mirror, release, tree.signal_fd);
+        if (r == -EINTR)
+                return new_tree_interrupted(&tree, "made");
+        if (r < 0)
+                return r;
+        if (access(d->keyring, R_OK) < 0)
+                return log_error_errno(-ENOKEY, "%s's archive key %s is missing, without which its packages cannot be trusted: install %s",
+                                       d->pretty_name, d->keyring, d->keyring_package);
+        log_info("Bootstrapping %s: %s %s from %s with %s", o->name, d->name, release, mirror, strrchr(tool, '/') + 1);
+
+        /* The tool's output, next to the tree: kept if it fails in a way we cannot tell. */
+        if (asprintf(&log_path, "%s.log", tree.temp) < 0) {
+                log_path = NULL;
+                return log_error_errno(-ENOMEM, "Out of memory");
+        }
+        log_fd = open(log_path, O_WRONLY | O_CREAT | O_EXCL | O_NOCTTY | O_CLOEXEC, 0600);
+        if (log_fd < 0)
+                return log_error_errno(negative_errno(), "Cannot create %s: %m", log_path);
+        r = bootstrap_argv(tool, o, d, release, mirror, tree.temp, &argv);
+        if (r < 0) {
+                (void)unlink(log_path);
+                return log_error_errno(r, "Out of memory");
+        }
+        if (asprintf(&what, "Bootstrapping %s", o->name) < 0)
+                what = NULL;
+        run.tool = strrchr(tool, '/') + 1;
+        run.signal_fd = tree.signal_fd;
+        run.log_fd = log_fd;
+        run.progress = progress_new(what ?: o->name, 0, "packages", o->quiet);
+        r = tool_run(&run, argv);
+        strv_free(argv);
+        progress_done(TAKE_PTR(run.progress), r == 0);
+        if (r == 0)
+                r = prepare_tree(tree.temp, o->name);
+        else if (r > 0)
+                r = bootstrap_failed(&run, r, release, mirror, log_path, &keep_log);
+        else if (r != -EINTR)
+                r = log_error_errno(r, "Cannot run %s: %m", tool);
+        if (r == 0)
+                r = new_tree_commit(&tree);
+        if (!keep_log)
+                (void)unlink(log_path);
+        if (r == -EINTR)
+                return new_tree_interrupted(&tree, "made");
+        if (r < 0)
+                return r;
+        log_info("Machine %s is ready in %s (machined-lite boot %s)", o->name, tree.path, o->name);
+        return 0;
+}
+
+/* ---- The verbs -------------------------------------------------------------------- */
+
+enum {
+        ARG_FORCE = 0x100,
+        ARG_DISTRIBUTION,
+        ARG_RELEASE,
+        ARG_INCLUDE,
+        ARG_MIRROR,
+};
+
+static int exit_status(int r)
+{
+        if (r >= 0)
+                return 0;
+        if (r == -EEXIST || r == -EBUSY)
+                return EXIT_BUSY;
+        if (r == -EINTR)
+                return 128 + interrupt_signal;
+        return EXIT_SETUP_FAILED;
+}
+
+_printf_(2, 3) static int verb_usage_error(const char *verb, const char *format, ...)
+{
+        char line[512];
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(line, sizeof(line), format, ap);
+        va_end(ap);
+        log_error("%s (see machined-lite %s --help)", line, verb);
+        return EXIT_USAGE;
+}
+
+static int unknown_option(const char *verb, int c, const char *argument)
+{
+        if (c == ':')
+                return verb_usage_error(verb, "Option '%s' needs a value", argument);
+        return verb_usage_error(verb, "Unknown option '%s'", argument);
+}
+
+static int require_root(const char *verb)
+{
+        if (geteuid() == 0)
+                return 0;
+        log_error("Must be run as root: %s makes trees in %s owned by any user (try sudo machined-lite %s ...)", verb,
+                  MACHINES_DIR, verb);
+        return EXIT_NOT_ROOT;
+}
+
+int verb_import_tar(int argc, char *argv[])
+{
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "force", no_argument, NULL, ARG_FORCE },
+                { "quiet", no_argument, NULL, 'q' },
+                {}
+        };
+        bool force = false, quiet = false;
+        int c, r;
+
+        opterr = 0;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, ":hq", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("Usage: machined-lite import-tar FILE|- NAME [--force] [-q]\n"
+                               "\n"
+                               "Unpacks a tarball (plain, gzip, xz, zstd, bzip2 or lz4, told by its content;\n"
+                               "- reads standard input) into " MACHINES_DIR "/NAME, keeping owners, modes,\n"
+                               "times, xattrs, ACLs, file capabilities, device nodes and hard links. An entry\n"
+                               "that would land outside the tree fails the import. NAME appears whole or not at all.\n"
+                               "\n"
+                               "      --force   Replace an existing NAME (not while a machine runs in it)\n"
+                               "  -q, --quiet   No progress and no informational messages\n"
+                               "\n"
+                               "Exit codes: 0 done, 1 failed (nothing is left behind), 2 bad command line,\n"
+                               "3 not root, 5 NAME exists (without --force) or is running, 128+N stopped by\n"
+                               "signal N (nothing is left behind).\n");
+                        return 0;
+                case ARG_FORCE:
+                        force = true;
+                        break;
+                case 'q':
+                        quiet = true;
+                        break;
+                default:
+                        return unknown_option(argv[0], c, argv[optind - 1]);
+                }
+        if (argc - optind != 2)
+                return verb_usage_error(argv[0], "import-tar needs a tarball (or - for standard input) and a machine name");
+        if (!machine_name_is_valid(argv[optind + 1]))
+                return verb_usage_error(argv[0],
+                                        "Invalid machine name '%s': use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -",
+                                        argv[optind + 1]);
+        r = require_root(argv[0]);
+        if (r != 0)
+                return r;
+        log_quiet = quiet;
+        return exit_status(import_tar(argv[optind], argv[optind + 1], force, quiet));
+}
+
+int verb_bootstrap(int argc, char *argv[])
+{
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "distribution", required_argument, NULL, ARG_DISTRIBUTION },
+                { "release", required_argument, NULL, ARG_RELEASE },
+                { "include", required_argument, NULL, ARG_INCLUDE },
+                { "mirror", required_argument, NULL, ARG_MIRROR },
+                { "force", no_argument, NULL, ARG_FORCE },
+                { "quiet", no_argument, NULL, 'q' },
+                {}
+        };
+        struct bootstrap_options o = {};
+        char **include = NULL;
+        int c, r = 0;
+
+        opterr = 0;
+        optind = 0;
+        while (r == 0 && (c = getopt_long(argc, argv, ":hq", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        printf("Usage: machined-lite bootstrap NAME [OPTIONS]\n"
+                               "\n"
+                               "Makes " MACHINES_DIR "/NAME a minimal Debian or Ubuntu with systemd, with\n"
+                               "mmdebstrap (or debootstrap), ready to boot: empty machine-id, root locked,\n"
+                               "host name NAME. NAME appears whole or not at all.\n"
+                               "\n"
+                               "      --distribution=DIST  debian (default) or ubuntu\n"
+                               "      --release=RELEASE    Default: bookworm (debian), noble (ubuntu)\n"
+                               "      --include=PKG,...    More packages, besides systemd, systemd-sysv, dbus\n"
+                               "      --mirror=URL         Default: the host's apt mirror of DIST, else its archive\n"
+                               "      --force              Replace an existing NAME (not while a machine runs in it)\n"
+                               "  -q, --quiet              No progress and no informational messages\n"
+                               "\n"
+                               "Exit codes: 0 done, 1 failed (nothing is left behind), 2 bad command line,\n"
+                               "3 not root, 5 NAME exists (without --force) or is running, 128+N stopped by\n"
+                               "signal N (nothing is left behind).\n");
+                        strv_free(include);
+                        return 0;
+                case ARG_DISTRIBUTION:
+                        o.distribution = optarg;
+                        break;
+                case ARG_RELEASE:
+                        o.release = optarg;
+                        break;
+                case ARG_INCLUDE: {
+                        _cleanup_free_ char *list = strdup(optarg);
+                        char *save = NULL;
+
+                        if (!list)
+                                r = -ENOMEM;
+                        for (char *p = list ? strtok_r(list, ",", &save) : NULL; p && r == 0; p = strtok_r(NULL, ",", &save))
+                                r = strv_extend(&include, p);
+                        break;
+                }
+                case ARG_MIRROR:
+                        o.mirror = optarg;
+                        break;
+                case ARG_FORCE:
+                        o.force = true;
+                        break;
+                case 'q':
+                        o.quiet = true;
+                        break;
+                default:
+                        strv_free(include);
+                        return unknown_option(argv[0], c, argv[optind - 1]);
+                }
+        if (r < 0) {
+                strv_free(include);
+                log_error_errno(r, "Out of memory");
+                return EXIT_SETUP_FAILED;
+        }
+        o.include = include;
+        if (argc - optind != 1) {
+                strv_free(include);
+                return verb_usage_error(argv[0], "bootstrap needs one machine name");
+        }
+        o.name = argv[optind];
+        if (bootstrap_options_check(&o) < 0) {
+                strv_free(include);
+                return EXIT_USAGE;
+        }
+        r = require_root(argv[0]);
+        if (r != 0) {
+                strv_free(include);
+                return r;
+        }
+        log_quiet = o.quiet;
+        r = exit_status(bootstrap_tree(&o));
+        strv_free(include);
+        return r;
+}

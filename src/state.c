@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "state.h"
+#include "util/macro.h"
+#include "util/path.h"
+
+static socklen_t lock_address(const char *name, struct sockaddr_un *address)
+{
+        int n;
+
+        *address = (struct sockaddr_un){ .sun_family = AF_UNIX };
+        n = snprintf(address->sun_path + 1, sizeof(address->sun_path) - 1, "machined-lite/machine/%s", name);
+        return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+}
+
+int state_lock(const char *name)
+{
+        struct sockaddr_un address;
+        socklen_t length = lock_address(name, &address);
+        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        if (fd < 0)
+                return negative_errno();
+        if (bind(fd, (struct sockaddr *)&address, length) < 0) {
+                int r = negative_errno();
+
+                close(fd);
+                return r == -EADDRINUSE ? -EBUSY : r;
+        }
+        return fd;
+}
+
+/* Held: a datagram socket can connect to the name only while someone has it bound. */
+static bool state_held(const char *name)
+{
+        struct sockaddr_un address;
+        socklen_t length = lock_address(name, &address);
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+        return fd >= 0 && connect(fd, (struct sockaddr *)&address, length) >= 0;
+}
+
+static void join(char *buf, size_t size, char *const *l)
+{
+        size_t used = 0;
+
+        buf[0] = '\0';
+        for (size_t i = 0; l && l[i] && used < size; i++)
+                used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? " " : "", l[i]);
+}
+
+int state_write(const struct machine *m, pid_t leader, const char *unit, const char *cgroup, uint64_t capabilities)
+{
+        char path[PATH_MAX], temporary[PATH_MAX], allow[1024], deny[1024];
+        struct timespec now;
+        FILE *f;
+        int fd;
+
+        if ((mkdir("/run/machined-lite", 0755) < 0 && errno != EEXIST) || (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST))
+                return negative_errno();
+        snprintf(path, sizeof(path), STATE_DIR "/%s", m->name);
+        snprintf(temporary, sizeof(temporary), STATE_DIR "/.#%s.XXXXXX", m->name);
+        fd = mkostemp(temporary, O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        f = fdopen(fd, "w");
+        if (!f) {
+                close(fd);
+                unlink(temporary);
+                return -ENOMEM;
+        }
+        clock_gettime(CLOCK_REALTIME, &now);
+        join(allow, sizeof(allow), m->syscall_allow);
+        join(deny, sizeof(deny), m->syscall_deny);
+        fprintf(f,
+                "# machined-lite: the state of a running machine (see machined-lite list)\n"
+                "NAME=%s\nLEADER=%d\nSUPERVISOR=%d\nROOT=%s\nIMAGE=%s\nUNIT=%s\nCGROUP=%s\nSINCE=%llu\nCLASS=container\n"
+                "INIT=%s\nCAPABILITIES=%llx\nNO_NEW_PRIVILEGES=%d\nSYSCALL_ALLOW=%s\nSYSCALL_DENY=%s\nUID_BASE=%u\nUID_COUNT=%u\n",
+                m->name, (int)leader, (int)getpid(), m->root, m->image ?: "", unit ?: "", cgroup,
+                (unsigned long long)now.tv_sec * 1000000ULL + (unsigned long long)now.tv_nsec / 1000ULL,
+                m->verb == VERB_RUN ? "ml-init" : m->init_kind == INIT_SYSTEMD ? "systemd" : m->init_kind == INIT_BUSYBOX ? "busybox" : "other",
+                (unsigned long long)capabilities, m->no_new_privileges, allow, deny,
+                m->private_users != PRIVATE_USERS_NO ? m->uid_base : 0, m->private_users != PRIVATE_USERS_NO ? m->uid_count : 0);
+        if (fchmod(fd, 0644) < 0 || fflush(f) != 0 || ferror(f)) {
+                fclose(f);
+                unlink(temporary);
+                return -EIO;
+        }
+        fclose(f);
+        if (rename(temporary, path) < 0) {
+                int r = negative_errno();
+
+                unlink(temporary);
+                return r;
+        }
+        return 0;
+}
+
+void state_remove(const char *name)
+{
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), STATE_DIR "/%s", name);
+        (void)unlink(path);
+}
+
+static int set_field(char **field, const char *value)
+{
+        free(*field);
+        *field = value[0] ? strdup(value) : NULL;
+        return !value[0] || *field ? 0 : -ENOMEM;
+}
+
+static int parse_line(struct machine_state *s, char *line)
+{
+        char *value = strchr(line, '=');
+
+        if (line[0] == '#' || !value)
+                return 0;
+        *value++ = '\0';
+        value[strcspn(value, "\n")] = '\0';
+        if (strcmp(line, "NAME") == 0)
+                return set_field(&s->name, value);
+        if (strcmp(line, "LEADER") == 0)
+                s->leader = (pid_t)atoi(value);
+        else if (strcmp(line, "SUPERVISOR") == 0)
+                s->supervisor = (pid_t)atoi(value);
+        else if (strcmp(line, "ROOT") == 0)
+                return set_field(&s->root, value);
+        else if (strcmp(line, "IMAGE") == 0)
+                return set_field(&s->image, value);
+        else if (strcmp(line, "UNIT") == 0)
+                return set_field(&s->unit, value);
+        else if (strcmp(line, "CGROUP") == 0)
+                return set_field(&s->cgroup, value);
+        else if (strcmp(line, "SINCE") == 0)
+                s->since = strtoull(value, NULL, 10);
+        else if (strcmp(line, "CLASS") == 0)
+                return set_field(&s->class, value);
+        else if (strcmp(line, "INIT") == 0)
+                return set_field(&s->init, value);
+        else if (strcmp(line, "CAPABILITIES") == 0)
+                s->capabilities = strtoull(value, NULL, 16);
+        else if (strcmp(line, "NO_NEW_PRIVILEGES") == 0)
+                s->no_new_privileges = atoi(value) != 0;
+        else if (strcmp(line, "SYSCALL_ALLOW") == 0)
+                return set_field(&s->syscall_allow, value);
+        else if (strcmp(line, "SYSCALL_DENY") == 0)
+                return set_field(&s->syscall_deny, value);
+        else if (strcmp(line, "UID_BASE") == 0)
+                s->uid_base = (uid_t)strtoul(value, NULL, 10);
+        else if (strcmp(line, "UID_COUNT") == 0)
+                s->uid_count = (uint32_t)strtoul(value, NULL, 10);
+        return 0;
+}
+
+int state_read(const char *name, struct machine_state *ret)
+{
+        _cleanup_free_ char *line = NULL;
+        char path[PATH_MAX];
+        size_t size = 0;
+        FILE *f;
+        int r = 0;
+
+        *ret = (struct machine_state){};
+        if (!machine_name_is_valid(name))
+                return -ENOENT;
+        snprintf(path, sizeof(path), STATE_DIR "/%s", name);
+        f = fopen(path, "re");
+        if (!f)
+                return negative_errno();
+        while (r >= 0 && getline(&line, &size, f) > 0)
+                r = parse_line(ret, line);
+        fclose(f);
+        if (r < 0) {
+                machine_state_done(ret);
+                return r;
+        }
+        if (!ret->name || strcmp(ret->name, name) != 0 || ret->leader <= 0 || ret->supervisor <= 0 || !ret->cgroup) {
+                machine_state_done(ret);
+                return -EBADMSG;
+        }
+        /* Nobody holds the name: the supervisor was killed before it could clean up. */
+        if (!state_held(name)) {
+                machine_state_done(ret);
+                (void)unlink(path);
+                return -ENOENT;
+        }
+        return 0;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+        return strcmp(((const struct machine_state *)a)->name, ((const struct machine_state *)b)->name);
+}
+
+int state_list(struct machine_state **ret, size_t *ret_n)
+{
+        struct machine_state *list = NULL;
+        size_t n = 0;
+        DIR *d = opendir(STATE_DIR);
+        struct dirent *e;
+
+        *ret = NULL;
+        *ret_n = 0;
+        if (!d)
+                return errno == ENOENT ? 0 : negative_errno();
+        while ((e = readdir(d))) {
+                struct machine_state s, *grown;
+
+                size_t length = strlen(e->d_name);
+
+                /* Settings files (NAME.machine, settings.h) live here too. */
+                if (e->d_name[0] == '.' || (length > 8 && strcmp(e->d_name + length - 8, ".machine") == 0) || state_read(e->d_name, &s) < 0)
+                        continue;
+                grown = realloc(list, (n + 1) * sizeof(*list));
+                if (!grown) {
+                        machine_state_done(&s);
+                        break;
+                }
+                list = grown;
+                list[n++] = s;
+        }
+        closedir(d);
+        if (n > 1)
+                qsort(list, n, sizeof(*list), compare_names);
+        *ret = list;
+        *ret_n = n;
+        return 0;
+}
+
+void machine_state_done(struct machine_state *s)
+{
+        free(s->name);
+        free(s->root);
+        free(s->image);
+        free(s->unit);
+        free(s->cgroup);
+        free(s->class);
+        free(s->init);
+        free(s->syscall_allow);
+        free(s->syscall_deny);
+        *s = (struct machine_state){};
+}

@@ -1,0 +1,137 @@
+#!/bin/bash
+# NAME.machine settings files: each key in use has its effect inside the guest, the
+# command line wins over them, a file next to the tree cannot grant a bind (unless
+# --settings=trusted), a bad key is one line naming file, line and key; and each example
+# in machines/ boots.
+. "$(dirname "$0")/lib.sh"
+require_root
+make_work
+TREE=$WORK/set
+make_busybox_tree "$TREE"
+cp /etc/resolv.conf "$TREE/etc/resolv.conf"
+touch "$TREE/etc/localtime"
+RUNDIR=/run/machined-lite/machines
+mkdir -p "$RUNDIR"
+trap 'pkill -KILL -f -- "-M ml-set" 2>/dev/null; rm -f $RUNDIR/ml-set-*.machine "$TREE.machine"; cleanup_work' EXIT
+host_snapshot
+mkdir -p "$WORK/share"
+echo shared > "$WORK/share/file"
+
+run() {
+        "$ML" run -q --console=pipe "$@" </dev/null 2>"$WORK/stderr"
+}
+
+# A trusted file (/run/machined-lite/machines/NAME.machine): every key has its effect.
+cat > "$RUNDIR/ml-set-a.machine" <<EOF
+# a comment
+[Exec]
+Boot=yes
+Parameters=/bin/sh -c "echo from-parameters"
+Environment=FOO=from-file
+Environment=BAR=a;b
+Hostname=filehost
+KillSignal=SIGUSR1
+NoNewPrivileges=yes
+DropCapability=CAP_NET_RAW
+PrivateUsers=pick
+
+[Files]
+ReadOnly=yes
+BindReadOnly=$WORK/share:/srv/share
+TemporaryFileSystem=/scratch:mode=1777
+
+[Network]
+Private=yes
+EOF
+out=$(run -M ml-set-a -D "$TREE" -- /bin/sh -c '
+        echo "$FOO $BAR"; hostname; grep NoNewPrivs /proc/self/status | tr -d "\t"
+        grep -q "^CapBnd:.*" /proc/self/status && (grep CapBnd /proc/self/status | cut -f2)
+        touch /x 2>/dev/null || echo root-ro; cat /srv/share/file; stat -c %a /scratch
+        ls /sys/class/net | tr "\n" " "; echo; tr -s " " < /proc/self/uid_map | cut -d" " -f2-')
+bnd_default=$(run -D "$TREE" -- /bin/sh -c 'grep CapBnd /proc/self/status | cut -f2')
+check_match "Environment= (with a ';' in a value)" "^from-file a;b$" "$(sed -n 1p <<<"$out")"
+check_eq "Hostname=" filehost "$(sed -n 2p <<<"$out")"
+check_eq "NoNewPrivileges=yes" "NoNewPrivs:1" "$(sed -n 3p <<<"$out")"
+check_eq "DropCapability=CAP_NET_RAW: bit 13 is out of the bounding set (it is in by default)" "0 8192" \
+        "$(( 0x$(sed -n 4p <<<"$out") & (1 << 13) )) $(( 0x$bnd_default & (1 << 13) ))"
+check_eq "ReadOnly=yes" root-ro "$(sed -n 5p <<<"$out")"
+check_eq "BindReadOnly= from a trusted file" shared "$(sed -n 6p <<<"$out")"
+check_eq "TemporaryFileSystem= with options" 1777 "$(sed -n 7p <<<"$out")"
+check_eq "Private=yes: only lo" "lo " "$(sed -n 8p <<<"$out")"
+check_match "PrivateUsers=pick" "^0 [0-9]+ 65536$" "$(sed -n 9p <<<"$out")"
+out=$(run -M ml-set-a -D "$TREE")
+check_eq "Parameters= is the command when none is given after --" from-parameters "$out"
+
+# The command line wins.
+out=$(run -M ml-set-a -D "$TREE" --hostname=cli -E FOO=cli -- /bin/sh -c 'echo "$FOO"; hostname')
+check_eq "--hostname and --setenv win over Hostname= and Environment=" "cli
+cli" "$out"
+printf '[Exec]\nHostname=filehost\n' > "$RUNDIR/ml-set-o.machine"
+out=$(run --settings=override -M ml-set-o -D "$TREE" --hostname=cli -- /bin/hostname)
+check_eq "--settings=override: the file wins" filehost "$out"
+out=$(run --settings=no -M ml-set-a -D "$TREE" -- /bin/hostname)
+check_eq "--settings=no: the file is not read" ml-set-a "$out"
+
+# KillSignal=: what SIGTERM to machined-lite sends the guest's PID 1.
+cat > "$RUNDIR/ml-set-kill.machine" <<EOF
+[Exec]
+KillSignal=SIGUSR1
+EOF
+"$ML" run -q --console=pipe -M ml-set-kill -D "$TREE" -- /bin/sh -c 'trap "exit 42" USR1; while :; do sleep 0.1; done' \
+        </dev/null >/dev/null 2>&1 &
+sup=$!
+guest_leader $sup >/dev/null
+sleep 0.3
+kill -TERM $sup
+wait $sup
+check_eq "KillSignal=SIGUSR1 reaches the command (it exits 42 on it)" 42 "$?"
+
+# Next to the tree (TREE.machine): untrusted, so no bind is granted ...
+cat > "$TREE.machine" <<EOF
+[Exec]
+Hostname=besidehost
+[Files]
+Bind=$WORK/share:/srv/share
+EOF
+out=$(run -D "$TREE" -- /bin/sh -c 'hostname; cat /srv/share/file 2>/dev/null || echo no-bind')
+check_eq "a file next to the tree is read, but grants no bind" "besidehost
+no-bind" "$out"
+check_match "and says what it ignored" "Ignoring Bind= in \\[Files\\]" "$("$ML" run --console=pipe -D "$TREE" -- /bin/true </dev/null 2>&1)"
+out=$(run --settings=trusted -D "$TREE" -- /bin/cat /srv/share/file)
+check_eq "... unless --settings=trusted" shared "$out"
+
+# Bad files: one line naming file, line and key; exit 2; nothing started.
+printf '[Exec]\nHostname=x\nBogusKey=1\n' > "$TREE.machine"
+run -D "$TREE" -- /bin/true
+check_eq "an unknown key: exit 2" 2 "$?"
+check_eq "with one line naming file, line and key" "machined-lite: $TREE.machine:3: unknown key BogusKey= in [Exec]" "$(cat "$WORK/stderr")"
+printf '[Files]\nReadOnly=perhaps\n' > "$TREE.machine"
+run -D "$TREE" -- /bin/true
+check_eq "a bad value: exit 2" 2 "$?"
+check_eq "named" "machined-lite: $TREE.machine:2: bad value for ReadOnly=: 'perhaps'" "$(cat "$WORK/stderr")"
+printf '[Nonsense]\nA=b\n' > "$TREE.machine"
+run -D "$TREE" -- /bin/true
+check_match "an unknown section: exit 2, named" "^machined-lite: $TREE.machine:2: unknown section \\[Nonsense\\]" "$(cat "$WORK/stderr")"
+rm -f "$TREE.machine"
+
+# The examples in machines/ boot.
+EXAMPLES=$(dirname "$0")/../../machines
+DEBIAN=$(debian_tree) || exit $?
+cp "$EXAMPLES/debian.machine" "$RUNDIR/ml-set-debian.machine"
+"$ML" boot -q -M ml-set-debian --console=read-only -D "$DEBIAN" </dev/null >"$WORK/console" 2>&1 &
+sup=$!
+leader=$(guest_leader $sup)
+state=$(wait_running "$leader")
+check_match "machines/debian.machine boots the Debian tree to systemd running" '^(running|degraded)$' "$state"
+check "with its PrivateUsers=pick: PID 1 is a high host UID" test "$(ps -o uid= -p "$leader" | tr -d ' ')" -ge $((0x80000))
+kill -TERM $sup
+wait $sup
+check_eq "and powers off: exit 0" 0 "$?"
+cp "$EXAMPLES/build.machine" "$RUNDIR/ml-set-build.machine"
+before=$(cd "$DEBIAN" && find . -printf '%p %U %m %s %T@\n' | sort | md5sum)
+out=$(run -M ml-set-build -D "$DEBIAN" -- /bin/sh -c 'echo $DEBIAN_FRONTEND; touch /etc/made-by-build; stat -c %a /var/tmp')
+check_eq "machines/build.machine: its environment and /var/tmp" "noninteractive
+1777" "$out"
+check_eq "and it is ephemeral: the tree is unchanged" "$before" "$(cd "$DEBIAN" && find . -printf '%p %U %m %s %T@\n' | sort | md5sum)"
+host_unchanged "after the settings runs"
+finish

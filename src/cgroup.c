@@ -41,10 +41,9 @@ static int find_cgroup2_mount(char **ret)
         return mountinfo_find("cgroup2", cgroup2_mount_points, ret);
 }
 
-/* Our own cgroup on the v2 hierarchy: the "0::" line of /proc/self/cgroup. */
-static int own_cgroup(char **ret)
+int cgroup_read_v2_path(int dir_fd, const char *file, char **ret)
 {
-        _cleanup_close_ int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+        _cleanup_close_ int fd = openat(dir_fd, file, O_RDONLY | O_CLOEXEC);
         char content[8192], *line;
         ssize_t n;
 
@@ -60,6 +59,12 @@ static int own_cgroup(char **ret)
         line += line == content ? 3 : 4;
         *ret = strndup(line, strcspn(line, "\n"));
         return *ret ? 0 : -ENOMEM;
+}
+
+/* Our own cgroup on the v2 hierarchy. */
+static int own_cgroup(char **ret)
+{
+        return cgroup_read_v2_path(AT_FDCWD, "/proc/self/cgroup", ret);
 }
 
 /* 1 if a process is in the cgroup or below, 0 if not, -errno. */

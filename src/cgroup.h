@@ -12,6 +12,10 @@ struct guest_cgroup {
 
 #define GUEST_CGROUP_INIT { .fd = -1, .sweeper_fd = -1 }
 
+/* The "0::" line of a /proc/PID/cgroup file (FILE at DIR_FD): the process's cgroup on
+ * the v2 hierarchy, relative to the root of the reader's cgroup namespace. */
+int cgroup_read_v2_path(int dir_fd, const char *file, char **ret);
+
 /* Creates "machine-NAME" under the cgroup we run in. A stale, empty one of that name is
  * reused; a populated one is -EBUSY (a machine of that name is running). */
 int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret);

@@ -23,10 +23,12 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "cgroup.h"
 #include "console.h"
 #include "enter.h"
 #include "guest.h"
 #include "log.h"
+#include "options.h"
 #include "machine.h"
 #include "state.h"
 #include "syscall-filter.h"
@@ -108,18 +110,6 @@ struct shell {
  * shell ignores SIGTERM and SIGINT, as it would on any terminal). */
 static const int forwarded_signals[] = { SIGTERM, SIGINT, SIGHUP };
 
-_printf_(1, 2) static int usage(const char *format, ...)
-{
-        char line[512];
-        va_list ap;
-
-        va_start(ap, format);
-        vsnprintf(line, sizeof(line), format, ap);
-        va_end(ap);
-        log_error("%s (see machined-lite --help)", line);
-        return EXIT_USAGE;
-}
-
 static void shell_arguments_done(struct shell_arguments *a)
 {
         strv_free(a->setenv);
@@ -144,12 +134,12 @@ static int parse_shell_arguments(int argc, char *argv[], struct shell_arguments 
                 switch (c) {
                 case 'u':
                         if (!optarg[0] || strchr(optarg, ':') || strchr(optarg, '\n'))
-                                return usage("--uid takes a user name or number, not '%s'", optarg);
+                                return usage_error("--uid takes a user name or number, not '%s'", optarg);
                         a->user = optarg;
                         break;
                 case 'E':
                         if (!strchr(optarg, '=') || optarg[0] == '=')
-                                return usage("--setenv takes VAR=VALUE, not '%s'", optarg);
+                                return usage_error("--setenv takes VAR=VALUE, not '%s'", optarg);
                         if (strv_env_set(&a->setenv, optarg) < 0)
                                 return log_error("Out of memory"), EXIT_SETUP_FAILED;
                         break;
@@ -157,15 +147,16 @@ static int parse_shell_arguments(int argc, char *argv[], struct shell_arguments 
                         log_quiet = true;
                         break;
                 case 'h':
-                        return usage("%s: see machined-lite --help for its options", argv[0]);
+                        printf("Usage: machined-lite shell NAME [--uid=USER] [--setenv=VAR=VALUE]... [-- COMMAND [ARGUMENTS...]]\n");
+                        return 1;
                 case ':':
-                        return usage("Option '%s' needs a value", argv[optind - 1]);
+                        return usage_error("Option '%s' needs a value", argv[optind - 1]);
                 default:
-                        return usage("Unknown option '%s' for %s (a command for the machine goes after --)",
+                        return usage_error("Unknown option '%s' for %s (a command for the machine goes after --)",
                                      argv[optind - 1], argv[0]);
                 }
         if (optind >= argc)
-                return usage("%s needs the NAME of a running machine (machined-lite list shows them)", argv[0]);
+                return usage_error("%s needs the NAME of a running machine (machined-lite list shows them)", argv[0]);
         a->name = argv[optind++];
         /* getopt has moved NAME before what followed "--": the rest is the command. */
         if (optind < argc)
@@ -385,27 +376,6 @@ static int open_leader(struct shell *sh)
         return 0;
 }
 
-/* The "0::" line of a /proc/PID/cgroup: the process's cgroup on the v2 hierarchy,
- * relative to the root of our cgroup namespace, that is to the cgroup2 mount. */
-static int read_cgroup_line(int proc_fd, char **ret)
-{
-        _cleanup_close_ int fd = openat(proc_fd, "cgroup", O_RDONLY | O_CLOEXEC);
-        char content[8192], *line;
-        ssize_t n;
-
-        if (fd < 0)
-                return negative_errno();
-        n = read(fd, content, sizeof(content) - 1);
-        if (n < 0)
-                return negative_errno();
-        content[n] = '\0';
-        line = strncmp(content, "0::", 3) == 0 ? content : strstr(content, "\n0::");
-        if (!line)
-                return -ENOMEDIUM;
-        line += line == content ? 3 : 4;
-        *ret = strndup(line, strcspn(line, "\n"));
-        return *ret ? 0 : -ENOMEM;
-}
 
 static bool path_is_below(const char *path, const char *prefix)
 {
@@ -432,7 +402,7 @@ static int open_leader_cgroup(struct shell *sh)
         size_t mount_length = SIZE_MAX;
         int r;
 
-        r = read_cgroup_line(sh->proc_fd, &relative);
+        r = cgroup_read_v2_path(sh->proc_fd, "cgroup", &relative);
         if (r < 0)
                 return log_error_errno(r, "Cannot read the cgroup of machine %s's PID 1: %m", sh->state.name);
         /* The mount point ends where the rest of the machine's path leads to PID 1's. */
@@ -851,7 +821,7 @@ int verb_shell(int argc, char *argv[])
         r = parse_shell_arguments(argc, argv, &a);
         if (r != 0) {
                 shell_arguments_done(&a);
-                return r;
+                return r < 0 ? EXIT_USAGE : 0;
         }
         sh.arguments = &a;
         if (geteuid() != 0) {

@@ -29,6 +29,7 @@
 #include "log.h"
 #include "machine.h"
 #include "progress.h"
+#include "settings.h"
 #include "util/dl.h"
 #include "util/macro.h"
 #include "util/path.h"
@@ -1806,6 +1807,7 @@ int verb_bootstrap(int argc, char *argv[])
                 {}
         };
         struct bootstrap_options o = {};
+        struct bootstrap_settings settings = {};
         char **include = NULL;
         int c, r = 0;
 
@@ -1866,23 +1868,47 @@ int verb_bootstrap(int argc, char *argv[])
                 log_error_errno(r, "Out of memory");
                 return EXIT_SETUP_FAILED;
         }
-        o.include = include;
         if (argc - optind != 1) {
                 strv_free(include);
                 return verb_usage_error(argv[0], "bootstrap needs one machine name");
         }
         o.name = argv[optind];
+        /* [Bootstrap] of NAME.machine, under the command line. */
+        r = machine_name_is_valid(o.name) ? bootstrap_settings_load(o.name, &settings) : 0;
+        if (r < 0) {
+                strv_free(include);
+                bootstrap_settings_done(&settings);
+                return EXIT_USAGE;
+        }
+        if (!o.distribution)
+                o.distribution = settings.distribution;
+        if (!o.release)
+                o.release = settings.release;
+        if (!o.mirror)
+                o.mirror = settings.mirror;
+        if (!include && settings.include) {
+                _cleanup_free_ char *list = strdup(settings.include);
+                char *save = NULL;
+
+                for (char *p = list ? strtok_r(list, ", ", &save) : NULL; p; p = strtok_r(NULL, ", ", &save))
+                        if (strv_extend(&include, p) < 0)
+                                break;
+        }
+        o.include = include;
         if (bootstrap_options_check(&o) < 0) {
                 strv_free(include);
+                bootstrap_settings_done(&settings);
                 return EXIT_USAGE;
         }
         r = require_root(argv[0]);
         if (r != 0) {
                 strv_free(include);
+                bootstrap_settings_done(&settings);
                 return r;
         }
         log_quiet = o.quiet;
         r = exit_status(bootstrap_tree(&o));
         strv_free(include);
+        bootstrap_settings_done(&settings);
         return r;
 }

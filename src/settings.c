@@ -385,3 +385,28 @@ void bootstrap_settings_done(struct bootstrap_settings *b)
         free(b->mirror);
         *b = (struct bootstrap_settings){};
 }
+
+int bootstrap_settings_load(const char *name, struct bootstrap_settings *ret)
+{
+        struct machine m = MACHINE_INIT;
+        _cleanup_free_ char *path = NULL;
+        bool trusted = false;
+        FILE *f;
+        int r;
+
+        m.name = strdup(name);
+        if (!m.name)
+                return -ENOMEM;
+        r = settings_find(&m, &path, &trusted);
+        if (r > 0) {
+                f = fopen(path, "re");
+                if (!f)
+                        r = log_error_errno(-errno, "Cannot open settings file %s: %m", path);
+                else {
+                        r = settings_parse_file(f, path, trusted, &m, ret);
+                        fclose(f);
+                }
+        }
+        machine_done(&m);
+        return r < 0 ? r : 0;
+}

@@ -34,4 +34,8 @@ int settings_parse_file(FILE *f, const char *path, bool trusted, struct machine 
  * when a file was read, 0 when there was none, -errno after one line. */
 int settings_load(const struct machine *m, struct machine *ret);
 
+/* `bootstrap NAME`: the [Bootstrap] section of NAME.machine, if there is one, into RET.
+ * Returns 0, or -errno after one line. */
+int bootstrap_settings_load(const char *name, struct bootstrap_settings *ret);
+
 void bootstrap_settings_done(struct bootstrap_settings *b);

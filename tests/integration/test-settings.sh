@@ -114,6 +114,13 @@ run -D "$TREE" -- /bin/true
 check_match "an unknown section: exit 2, named" "^machined-lite: $TREE.machine:2: unknown section \\[Nonsense\\]" "$(cat "$WORK/stderr")"
 rm -f "$TREE.machine"
 
+# [Bootstrap] is what `bootstrap NAME` takes when its command line says nothing else.
+printf '[Bootstrap]\nRelease=nosuchrelease-ml\n' > "$RUNDIR/ml-set-bs.machine"
+"$ML" bootstrap -q ml-set-bs 2>"$WORK/stderr"
+check_eq "bootstrap takes Release= from [Bootstrap]: that release does not exist, exit 1" 1 "$?"
+check_match "naming it" "Release nosuchrelease-ml not found" "$(cat "$WORK/stderr")"
+check "and leaves nothing in /var/lib/machines" test ! -e /var/lib/machines/ml-set-bs
+
 # The examples in machines/ boot.
 EXAMPLES=$(dirname "$0")/../../machines
 DEBIAN=$(debian_tree) || exit $?

@@ -25,12 +25,36 @@ static const char *const console_modes[] = {
         [CONSOLE_AUTOPIPE] = "autopipe",
 };
 
-int console_mode_from_string(const char *s)
+/* The index of S in NAMES (from FIRST on), or -EINVAL. */
+static int lookup_name(const char *s, const char *const names[], size_t n, size_t first)
 {
-        for (size_t i = CONSOLE_INTERACTIVE; i < ELEMENTSOF(console_modes); i++)
-                if (strcmp(s, console_modes[i]) == 0)
+        for (size_t i = first; i < n; i++)
+                if (names[i] && strcmp(s, names[i]) == 0)
                         return (int)i;
         return -EINVAL;
+}
+
+int console_mode_from_string(const char *s)
+{
+        return lookup_name(s, console_modes, ELEMENTSOF(console_modes), CONSOLE_INTERACTIVE);
+}
+
+int ownership_from_string(const char *s)
+{
+        static const char *const names[] = {
+                [OWNERSHIP_AUTO] = "auto", [OWNERSHIP_MAP] = "map", [OWNERSHIP_CHOWN] = "chown", [OWNERSHIP_OFF] = "off",
+        };
+
+        return lookup_name(s, names, ELEMENTSOF(names), 0);
+}
+
+int settings_mode_from_string(const char *s)
+{
+        static const char *const names[] = {
+                [SETTINGS_YES] = "yes", [SETTINGS_NO] = "no", [SETTINGS_TRUSTED] = "trusted", [SETTINGS_OVERRIDE] = "override",
+        };
+
+        return lookup_name(s, names, ELEMENTSOF(names), 0);
 }
 
 void machine_done(struct machine *m)

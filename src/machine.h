@@ -155,3 +155,6 @@ bool machine_writes_tree(const struct machine *m);
 int machine_kill_signal(const struct machine *m);
 
 int console_mode_from_string(const char *s);
+/* --private-users-ownership= and --settings= values; -EINVAL for others. */
+int ownership_from_string(const char *s);
+int settings_mode_from_string(const char *s);

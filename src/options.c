@@ -276,18 +276,12 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
                         return usage_error("%s", error);
                 return r;
         }
-        case ARG_SETTINGS: {
-                static const char *const names[] = {
-                        [SETTINGS_YES] = "yes", [SETTINGS_NO] = "no", [SETTINGS_TRUSTED] = "trusted", [SETTINGS_OVERRIDE] = "override",
-                };
-
-                for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                        if (strcmp(value, names[i]) == 0) {
-                                m->settings_mode = (enum settings_mode)i;
-                                return 0;
-                        }
-                return usage_error("--settings takes yes, no, trusted or override, not '%s'", value);
-        }
+        case ARG_SETTINGS:
+                r = settings_mode_from_string(value);
+                if (r < 0)
+                        return usage_error("--settings takes yes, no, trusted or override, not '%s'", value);
+                m->settings_mode = (enum settings_mode)r;
+                return 0;
         case ARG_TEMPLATE:
                 if (value[0] == '\0')
                         return usage_error("--template needs a directory or a machine name");
@@ -406,18 +400,12 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
                 if (userns_parse(value, m) < 0)
                         return usage_error("--private-users takes no, pick, yes or UID[:COUNT] (UID above 0), not '%s'", value);
                 return 0;
-        case ARG_PRIVATE_USERS_OWNERSHIP: {
-                static const char *const names[] = {
-                        [OWNERSHIP_AUTO] = "auto", [OWNERSHIP_MAP] = "map", [OWNERSHIP_CHOWN] = "chown", [OWNERSHIP_OFF] = "off",
-                };
-
-                for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                        if (strcmp(value, names[i]) == 0) {
-                                m->ownership = (enum ownership)i;
-                                return 0;
-                        }
-                return usage_error("--private-users-ownership takes auto, map, chown or off, not '%s'", value);
-        }
+        case ARG_PRIVATE_USERS_OWNERSHIP:
+                r = ownership_from_string(value);
+                if (r < 0)
+                        return usage_error("--private-users-ownership takes auto, map, chown or off, not '%s'", value);
+                m->ownership = (enum ownership)r;
+                return 0;
         case 'q':
                 log_quiet = true;
                 return 0;

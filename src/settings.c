@@ -223,14 +223,11 @@ static int parse_files(struct parse_state *p, const char *key, const char *value
         if (!strcmp(key, "TemporaryFileSystem"))
                 return custom_mount_parse_tmpfs(value, m, p->error, sizeof(p->error));
         if (!strcmp(key, "PrivateUsersOwnership")) {
-                static const char *const names[] = { "auto", "map", "chown", "off" };
-
-                for (size_t i = 0; i < ELEMENTSOF(names); i++)
-                        if (!strcmp(value, names[i])) {
-                                m->ownership = (enum ownership)i;
-                                return 0;
-                        }
-                return -EINVAL;
+                r = ownership_from_string(value);
+                if (r < 0)
+                        return r;
+                m->ownership = (enum ownership)r;
+                return 0;
         }
         return -ENOKEY;
 }

@@ -2,12 +2,14 @@
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "caps.h"
 #include "util/dl.h"
@@ -78,12 +80,17 @@ static uint64_t all_caps(void)
         static int last = -1;
 
         if (last < 0) {
-                FILE *f = fopen("/proc/sys/kernel/cap_last_cap", "re");
+                char text[16] = "";
+                int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
 
-                if (!f || fscanf(f, "%d", &last) != 1 || last < 0)
+                if (fd >= 0) {
+                        (void)!read(fd, text, sizeof(text) - 1);
+                        close(fd);
+                }
+                for (const char *c = text; *c >= '0' && *c <= '9' && last < 1000; c++)
+                        last = (last < 0 ? 0 : last * 10) + (*c - '0');
+                if (last < 0)
                         last = CAP_LAST_CAP;
-                if (f)
-                        fclose(f);
         }
         return last >= 63 ? UINT64_MAX : (CAP_BIT(last + 1) - 1);
 }

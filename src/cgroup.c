@@ -57,7 +57,7 @@ int cgroup_read_v2_path(int dir_fd, const char *file, char **ret)
         if (!line)
                 return -ENOMEDIUM;
         line += line == content ? 3 : 4;
-        *ret = strndup(line, strcspn(line, "\n"));
+        *ret = strndup(line, (size_t)(strchrnul(line, '\n') - line));
         return *ret ? 0 : -ENOMEM;
 }
 

@@ -306,7 +306,10 @@ static int setup_event_loop(struct supervisor *s)
         r = sd_event_default(&s->event);
         if (r < 0)
                 return r;
-        r = sd_event_add_child_pidfd(s->event, &s->child_source, s->pidfd, WEXITED, on_guest_exit, s);
+        /* By PID: our own child, not reaped before this source sees it exit, so the PID
+         * cannot be reused. (sd-event opens a pidfd of its own; given ours, it would read
+         * /proc/self/fdinfo to learn the PID, paging in more of libc.) */
+        r = sd_event_add_child(s->event, &s->child_source, s->pid, WEXITED, on_guest_exit, s);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(shutdown_signals); i++) {

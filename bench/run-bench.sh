@@ -4,11 +4,15 @@
 # bench/run-bench.sh: machined-lite against systemd-nspawn (and a bare
 # unshare+chroot floor) on this host. Run as root:
 #
-#   bench/run-bench.sh [-n RUNS] [-b BOOT_RUNS] [-s SERVICE_RUNS]
+#   bench/run-bench.sh [-n RUNS] [-b BOOT_RUNS] [-s SERVICE_RUNS] [--only=SECTIONS]
 #
 #   -n, --runs N         timed runs of /bin/true per command (default 30, env BENCH_RUNS)
 #   -b, --boot-runs N    boots of the Debian tree per tool (default 3, env BENCH_BOOT_RUNS)
 #   -s, --service-runs N starts and stops of each unit in the hostbox (default 3, env BENCH_SERVICE_RUNS)
+#   -o, --only=SECTIONS  run only these of the sections below, a comma-separated list
+#                        such as 7 or 1,3,7 (default all, env BENCH_ONLY); what only the
+#                        others need (the busybox tree, the copy of the Debian tree, the
+#                        disk image, the hostbox) is then not made
 #
 # The binary is $MACHINED_LITE, or build/machined-lite of this repository (built
 # with ninja when missing). SYSTEMD_NSPAWN_UNIFIED_HIERARCHY defaults to 1 here, so
@@ -65,9 +69,10 @@ set -euo pipefail
 RUNS=${BENCH_RUNS:-30}
 BOOT_RUNS=${BENCH_BOOT_RUNS:-3}
 SERVICE_RUNS=${BENCH_SERVICE_RUNS:-3}
+ONLY=${BENCH_ONLY:-}
 
 usage() {
-        sed -n '4,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        sed -n '4,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 die() {
@@ -83,6 +88,8 @@ while [ $# -gt 0 ]; do
         --boot-runs=*) BOOT_RUNS=${1#*=}; shift ;;
         -s|--service-runs) [ $# -ge 2 ] || die "$1 needs a number"; SERVICE_RUNS=$2; shift 2 ;;
         --service-runs=*) SERVICE_RUNS=${1#*=}; shift ;;
+        -o|--only) [ $# -ge 2 ] || die "$1 needs a list of sections"; ONLY=$2; shift 2 ;;
+        --only=*) ONLY=${1#*=}; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; exit 2 ;;
         esac
@@ -90,6 +97,18 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "runs must be a positive number, not '$RUNS'"
 [[ $BOOT_RUNS =~ ^[1-9][0-9]*$ ]] || die "boot runs must be a positive number, not '$BOOT_RUNS'"
 [[ $SERVICE_RUNS =~ ^[1-9][0-9]*$ ]] || die "service runs must be a positive number, not '$SERVICE_RUNS'"
+[[ -z $ONLY || $ONLY =~ ^[1-8](,[1-8])*$ ]] || die "--only takes section numbers 1-8 separated by commas, not '$ONLY'"
+export BENCH_ONLY=$ONLY
+
+# section_on N...: whether one of the sections N is to run (all without --only).
+section_on() {
+        local n
+        [ -z "$ONLY" ] && return 0
+        for n in "$@"; do
+                [[ ,$ONLY, == *,$n,* ]] && return 0
+        done
+        return 1
+}
 
 [ "$(id -u)" = 0 ] || die "must be run as root (namespaces, mounts, cgroups)"
 
@@ -264,20 +283,28 @@ fi
 echo "systemd-nspawn: $(systemd-nspawn --version | head -1), SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=${SYSTEMD_NSPAWN_UNIFIED_HIERARCHY:-(unset)}"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "runs: $RUNS per command for /bin/true, $BOOT_RUNS boots per tool, $SERVICE_RUNS starts per unit in the hostbox; work directory $WORK"
+[ -n "$ONLY" ] && echo "sections: $ONLY only (--only)"
 
 # The busybox tree. systemd-nspawn refuses a tree without /usr ("doesn't look like
 # it has an OS tree"), which make_busybox_tree does not make: an empty one is added.
 BUSYBOX_TREE=$WORK/ml-bench-busybox
-make_busybox_tree "$BUSYBOX_TREE"
-mkdir -p "$BUSYBOX_TREE/usr"
+if section_on 1 2 5 8; then
+        make_busybox_tree "$BUSYBOX_TREE"
+        mkdir -p "$BUSYBOX_TREE/usr"
+fi
 
 # The Debian tree: a private copy of the cached one (both tools write into the tree
 # they boot: journal, random seed, resolv.conf), named ml-bench-debian.
 DEBIAN_SRC=$(debian_tree) || die "no Debian tree: $DEBIAN_SRC"
 [ -x "$DEBIAN_SRC/lib/systemd/systemd" ] || die "no Debian tree: $DEBIAN_SRC"
 DEBIAN_TREE=$WORK/ml-bench-debian
-cp -a --reflink=auto "$DEBIAN_SRC" "$DEBIAN_TREE"
-echo "trees: $BUSYBOX_TREE (busybox), $DEBIAN_TREE (copy of $DEBIAN_SRC)"
+# Section 7 only reads the cached tree (tar -c): no copy when no section boots it.
+if section_on 3 4 6; then
+        cp -a --reflink=auto "$DEBIAN_SRC" "$DEBIAN_TREE"
+        echo "trees: $BUSYBOX_TREE (busybox), $DEBIAN_TREE (copy of $DEBIAN_SRC)"
+else
+        echo "trees: $(section_on 1 2 5 8 && echo "$BUSYBOX_TREE (busybox), ")$DEBIAN_SRC (the cached Debian tree, not copied)"
+fi
 
 # Section 5's disk image: the busybox tree as an ext4 file system of 16 MiB
 # (mkfs.ext4 -d), the root partition (the type the Discoverable Partitions
@@ -290,7 +317,9 @@ x86_64) IMAGE_ROOT_TYPE=4F68BCE3-E8CD-4DB1-96E7-FBCAF984B709 ;;
 aarch64) IMAGE_ROOT_TYPE=B921B045-1DF0-41C3-AF44-4C6F280D3FAE ;;
 *) IMAGE_ROOT_TYPE= ;;
 esac
-if [ -n "$IMAGE_ROOT_TYPE" ]; then
+if ! section_on 5; then
+        IMAGE=
+elif [ -n "$IMAGE_ROOT_TYPE" ]; then
         mkfs.ext4 -q -F -d "$BUSYBOX_TREE" "$WORK/root.ext4" 16M >"$WORK/mkfs.out" 2>&1 ||
                 { cat "$WORK/mkfs.out" >&2; die "mkfs.ext4 -d $BUSYBOX_TREE failed"; }
         truncate -s $(((2048 + IMAGE_SECTORS + 2048) * 512)) "$IMAGE"
@@ -306,8 +335,10 @@ else
 fi
 # Section 4: the hostbox's tree (cached, made with debootstrap once), and the meson
 # build directory hostbox_install installs from.
-HOSTBOX_TREE=$(hostbox_tree) || die "no hostbox tree: $HOSTBOX_TREE"
-[ -x "$HOSTBOX_TREE/lib/systemd/systemd" ] || die "no hostbox tree: $HOSTBOX_TREE"
+if section_on 4; then
+        HOSTBOX_TREE=$(hostbox_tree) || die "no hostbox tree: $HOSTBOX_TREE"
+        [ -x "$HOSTBOX_TREE/lib/systemd/systemd" ] || die "no hostbox tree: $HOSTBOX_TREE"
+fi
 HB_BUILD=${MESON_BUILD_ROOT:-$(dirname "$MACHINED_LITE")}
 
 cat > "$WORK/bench.py" <<'PYTHON'
@@ -333,6 +364,13 @@ WORK = os.environ["BENCH_WORK"]
 # hostbox up), "image" (section 5), "extra" (sections 6-8), "summary". What the
 # summary (and section 8) needs is kept in STATE between them.
 PHASE = os.environ.get("BENCH_PHASE", "host")
+ONLY = {int(n) for n in os.environ.get("BENCH_ONLY", "").split(",") if n}
+
+
+def section_on(n):
+    """Whether section N is to run (all of them without --only)."""
+    return not ONLY or n in ONLY
+
 STATE = os.path.join(WORK, "bench-state.json")
 
 TARGET_RUN_RATIO = 0.25   # machined-lite run /bin/true, as a fraction of nspawn
@@ -1735,19 +1773,15 @@ def main():
         return print_summary(int(os.environ.get("BENCH_RC", "0")))
     rc = 0
     try:
-        if PHASE == "host":
-            bench_true()
-            bench_memory()
-            bench_boot()
-        elif PHASE == "image":
-            bench_image()
-        elif PHASE == "extra":
-            bench_ephemeral()
-            bench_import()
-            bench_shell()
-        else:
-            bench_services()
-            bench_hostbox_shell()
+        phases = {
+            "host": [(1, bench_true), (2, bench_memory), (3, bench_boot)],
+            "image": [(5, bench_image)],
+            "extra": [(6, bench_ephemeral), (7, bench_import), (8, bench_shell)],
+            "hostbox": [(4, bench_services), (4, bench_hostbox_shell)],
+        }
+        for n, bench in phases[PHASE]:
+            if section_on(n):
+                bench()
     except CommandFailed as e:
         out(f"\nrun-bench: a command under test failed ({e}): stopping")
         rc = 1
@@ -1833,9 +1867,11 @@ hostbox_setup() {
 BENCH_RC=0
 EXTRA_WARNINGS=
 HOST_RC=0
-run_phase host || HOST_RC=$?
+if section_on 1 2 3; then
+        run_phase host || HOST_RC=$?
+fi
 BENCH_RC=$HOST_RC
-if [ "$BENCH_RC" = 0 ]; then
+if [ "$BENCH_RC" = 0 ] && section_on 4; then
         echo
         echo "== 4. systemctl start and stop of machine@ and systemd-nspawn@ in a systemd host (the hostbox):" \
                 "$SERVICE_RUNS runs each, interleaved"
@@ -1863,7 +1899,7 @@ if [ "$BENCH_RC" = 0 ]; then
 fi
 # Section 5, once the hostbox is gone, whatever became of section 4 (unless it was
 # interrupted: bench.py ends with 130 on INT and TERM alike).
-if [ "$HOST_RC" = 0 ] && [ "$BENCH_RC" != 130 ]; then
+if [ "$HOST_RC" = 0 ] && [ "$BENCH_RC" != 130 ] && section_on 5; then
         if [ -n "$IMAGE" ]; then
                 IMAGE_RC=0
                 run_phase image BENCH_IMAGE="$IMAGE" || IMAGE_RC=$?
@@ -1875,7 +1911,7 @@ if [ "$HOST_RC" = 0 ] && [ "$BENCH_RC" != 130 ]; then
 fi
 # Sections 6-8 (8 prints what the hostbox phase measured of it), after section 5
 # whatever became of 4 and 5, unless interrupted.
-if [ "$HOST_RC" = 0 ] && [ "$BENCH_RC" != 130 ]; then
+if [ "$HOST_RC" = 0 ] && [ "$BENCH_RC" != 130 ] && section_on 6 7 8; then
         EXTRA_RC=0
         run_phase extra BENCH_DEBIAN_SRC="$DEBIAN_SRC" || EXTRA_RC=$?
         [ "$EXTRA_RC" = 0 ] || BENCH_RC=$EXTRA_RC

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "ephemeral-dir.h"
 #include "log.h"
 #include "util/macro.h"
 #include "util/mountinfo.h"
@@ -318,9 +319,11 @@ static bool same_cgroup(int fd, const char *path)
         return fstat(fd, &a) >= 0 && stat(path, &b) >= 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-_noreturn_ static void sweeper_main(struct guest_cgroup *cg, int pipe_fd)
+_noreturn_ static void sweeper_main(struct guest_cgroup *cg, const char *ephemeral_dir, int pipe_fd)
 {
         char byte, title[4096];
+        struct stat dir_st;
+        bool have_dir = ephemeral_dir && stat(ephemeral_dir, &dir_st) >= 0;
 
         snprintf(title, sizeof(title), "ml-sweeper %s", cg->path);
         proctitle_set(title);
@@ -343,10 +346,18 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, int pipe_fd)
                         (void)usleep(100000);
                 }
         }
+        /* --ephemeral-dir: the overlays' upper layers, now that nothing of the guest holds
+         * them. Removed already by a clean teardown, before it let us go. */
+        if (have_dir) {
+                struct stat st;
+
+                if (stat(ephemeral_dir, &st) >= 0 && st.st_dev == dir_st.st_dev && st.st_ino == dir_st.st_ino)
+                        (void)ephemeral_dir_remove(ephemeral_dir);
+        }
         _exit(0);
 }
 
-int cgroup_start_sweeper(struct guest_cgroup *cg)
+int cgroup_start_sweeper(struct guest_cgroup *cg, const char *ephemeral_dir)
 {
         int pipe_fds[2], status;
         pid_t pid;
@@ -368,7 +379,7 @@ int cgroup_start_sweeper(struct guest_cgroup *cg)
                 close(pipe_fds[1]);
                 if (setsid() < 0 || fork() != 0)
                         _exit(0);
-                sweeper_main(cg, pipe_fds[0]);
+                sweeper_main(cg, ephemeral_dir, pipe_fds[0]);
         }
         close(pipe_fds[0]);
         (void)waitpid(pid, &status, 0);

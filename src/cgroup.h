@@ -27,8 +27,9 @@ int cgroup_create_delegated(const char *machine_name, struct guest_cgroup *ret);
 
 /* Starts a small process outside the guest that outlives us: when we are gone, by a clean
  * exit or SIGKILL, it kills what is left in the guest's cgroup and removes it, so that
- * the host keeps no cgroup of a dead machine. */
-int cgroup_start_sweeper(struct guest_cgroup *cg);
+ * the host keeps no cgroup of a dead machine; then it removes EPHEMERAL_DIR (the
+ * machine's --ephemeral-dir directory, or NULL) if that is still there. */
+int cgroup_start_sweeper(struct guest_cgroup *cg, const char *ephemeral_dir);
 
 /* Hands the cgroup to the guest's root of a user namespace, as systemd's delegation
  * does: the directory and the files a delegate writes. */

@@ -118,7 +118,7 @@ static int guest_owns_tree(const struct guest_fs_setup *setup)
         if (mode == OWNERSHIP_OFF)
                 return -EBADF;
         if (mode != OWNERSHIP_CHOWN) {
-                r = userns_idmapped_root(m->root, setup->guest_pid);
+                r = userns_idmapped_root(m->root, m->image_mounts != NULL, setup->guest_pid);
                 if (r >= 0)
                         return r;
                 if (mode == OWNERSHIP_MAP || (r != -EINVAL && r != -EOPNOTSUPP && r != -EPERM))
@@ -169,10 +169,23 @@ _noreturn_ void guest_fs_main(const struct guest_fs_setup *setup)
         close(tree_fd);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to bind-mount the tree %s", m->root);
+        /* An overlay's +PATH layers are the tree's as it is on disk, below what --ephemeral
+         * or --volatile stack on the root. */
+        int tree_root_fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+        if (tree_root_fd < 0)
+                guest_fail(sync_fd, -errno, "Failed to open the tree %s", m->root);
         if (m->ephemeral || m->volatile_mode == VOLATILE_OVERLAY) {
-                r = mount_overlay_root(&root_fd);
+                _cleanup_close_ int layers = -EBADF;
+
+                if (setup->ephemeral_dir) {
+                        layers = open(setup->ephemeral_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (layers < 0)
+                                guest_fail(sync_fd, -errno, "Failed to open %s for the overlay's upper layer", setup->ephemeral_dir);
+                }
+                r = mount_overlay_root(&root_fd, layers, m->image_mounts);
                 if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to mount an overlay over %s", m->root);
+                        guest_fail(sync_fd, r, "Failed to mount an overlay over %s%s%s", m->root,
+                                   setup->ephemeral_dir ? " with its upper layer in " : "", setup->ephemeral_dir ?: "");
         } else if (m->volatile_mode == VOLATILE_YES) {
                 r = mount_volatile_yes(&root_fd);
                 if (r < 0)
@@ -224,16 +237,18 @@ _noreturn_ void guest_fs_main(const struct guest_fs_setup *setup)
         for (size_t i = 0; i < m->n_mounts; i++) {
                 const struct custom_mount *c = &m->mounts[i];
 
-                r = mount_custom(root_fd, c);
+                r = mount_custom(root_fd, tree_root_fd, c);
                 if (r < 0)
                         guest_fail(sync_fd, r, "Failed to mount %s%s%s at %s in the guest",
-                                   c->type == CUSTOM_BIND ? "the bind of " : "a tmpfs", c->type == CUSTOM_BIND ? c->source : "",
+                                   c->type == CUSTOM_BIND ? "the bind of " : c->type == CUSTOM_TMPFS ? "a tmpfs" : "an overlay",
+                                   c->type == CUSTOM_BIND ? c->source : "",
                                    c->read_only ? " (read-only)" : "", c->destination);
         }
         r = mount_pivot_root(root_fd);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to enter %s with pivot_root", m->root);
         close(root_fd);
+        close(tree_root_fd);
 
         if (userns) {
                 r = lock_mounts(setup->guest_pid, host_proc);

@@ -16,6 +16,7 @@
 #include "loop.h"
 #include "util/macro.h"
 #include "util/path.h"
+#include "util/strv.h"
 
 static bool fstype_is_read_only(const char *fstype)
 {
@@ -123,15 +124,20 @@ static int mount_partitions(struct machine *m, int fd, const struct dissected_im
 
                 if (!p->mount_point || p == d->root)
                         continue;
-                /* Resolved inside the image: a symlink there cannot lead out of it. */
-                target = m->read_only ? open_in_root(root_fd, p->mount_point, O_PATH | O_DIRECTORY, 0)
-                                      : mount_point_in_root(root_fd, p->mount_point, 0755);
+                /* Resolved inside the image: a symlink there cannot lead out of it. Made
+                 * only in a root the machine writes (it is mounted read-only otherwise). */
+                target = machine_writes_tree(m) ? mount_point_in_root(root_fd, p->mount_point, 0755)
+                                                : open_in_root(root_fd, p->mount_point, O_PATH | O_DIRECTORY, 0);
                 if (target < 0)
                         return log_error_errno(target, "Image %s has a %s partition, but no directory %s in its root file system: %m",
                                                m->image, p->mount_point + 1, p->mount_point);
                 r = mount_partition(m, fd, p, target);
                 if (r < 0)
                         return r;
+                /* --ephemeral gives each of these an overlay of its own (mount.h). */
+                r = strv_extend(&m->image_mounts, p->mount_point);
+                if (r < 0)
+                        return log_error_errno(r, "Out of memory");
         }
         return 0;
 }
@@ -155,17 +161,6 @@ int image_mount(struct machine *m)
         if (!m->read_only && (d.root->read_only || fstype_is_read_only(d.root->fstype))) {
                 log_info("The root file system of image %s is read-only: booting it read-only", m->image);
                 m->read_only = true;
-        }
-        if ((m->ephemeral || m->volatile_mode != VOLATILE_NO) && d.n_partitions > 1) {
-                size_t mounted = 0;
-
-                for (size_t i = 0; i < d.n_partitions; i++)
-                        mounted += d.partitions[i].mount_point != NULL;
-                if (mounted > 1) {
-                        dissected_image_done(&d);
-                        return log_error_errno(-EOPNOTSUPP, "Image %s has partitions for more than / : --ephemeral and --volatile "
-                                                            "work on images with one file system only, for now", m->image);
-                }
         }
         r = mount_partitions(m, fd, &d);
         dissected_image_done(&d);

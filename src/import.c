@@ -6,17 +6,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <linux/fs.h>
+#include <limits.h>
 #include <netdb.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
@@ -64,181 +66,6 @@ static int interrupt_pending(int signal_fd)
                 return 0;
         interrupt_signal = (int)si.ssi_signo;
         return interrupt_signal;
-}
-
-/* ---- Removing a tree ----------------------------------------------------------- */
-
-static bool same_mount(int fd, const struct stat *top, uint64_t top_mount_id)
-{
-        struct statx sx;
-        struct stat st;
-
-        if (fstat(fd, &st) < 0 || st.st_dev != top->st_dev)
-                return false;
-        /* A bind mount of the same file system has the same st_dev: only the mount ID
-         * tells it apart. */
-        if (top_mount_id && statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) >= 0 && (sx.stx_mask & STATX_MNT_ID))
-                return sx.stx_mnt_id == top_mount_id;
-        return true;
-}
-
-/* An archive may set the immutable or append-only flag (ARCHIVE_EXTRACT_FFLAGS); they
- * would keep us from removing what it left. Regular files and directories only: opening
- * a device node could do anything. */
-static void clear_file_flags(int dir_fd, const char *name)
-{
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
-        int flags;
-
-        if (fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
-                return;
-        fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0 || !(flags & (FS_IMMUTABLE_FL | FS_APPEND_FL)))
-                return;
-        flags &= ~(FS_IMMUTABLE_FL | FS_APPEND_FL);
-        (void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
-}
-
-static int remove_entry(int dir_fd, const char *name, int flags)
-{
-        if (unlinkat(dir_fd, name, flags) >= 0 || errno == ENOENT)
-                return 0;
-        if (errno != EPERM)
-                return negative_errno();
-        clear_file_flags(dir_fd, name);
-        clear_file_flags(dir_fd, ".");
-        return unlinkat(dir_fd, name, flags) < 0 ? negative_errno() : 0;
-}
-
-/* Unlinks all but the subdirectories in the directory FD; returns the name of one of
- * these in *RET_SUBDIR (NULL when there is none). */
-static int empty_directory(int fd, char **ret_subdir)
-{
-        int copy = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-        struct dirent *de;
-        DIR *d;
-        int r = 0;
-
-        *ret_subdir = NULL;
-        if (copy < 0)
-                return negative_errno();
-        d = fdopendir(copy);
-        if (!d) {
-                close(copy);
-                return negative_errno();
-        }
-        /* The copy shares the file offset with FD, which an earlier pass left at the end. */
-        rewinddir(d);
-        while ((de = readdir(d))) {
-                unsigned char type = de->d_type;
-                struct stat st;
-
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                if (type == DT_UNKNOWN) {
-                        if (fstatat(fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-                                continue;
-                        type = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
-                }
-                if (type == DT_DIR) {
-                        if (!*ret_subdir && !(*ret_subdir = strdup(de->d_name))) {
-                                r = -ENOMEM;
-                                break;
-                        }
-                        continue;
-                }
-                r = remove_entry(fd, de->d_name, 0);
-                if (r < 0)
-                        break;
-        }
-        closedir(d);
-        if (r < 0) {
-                free(*ret_subdir);
-                *ret_subdir = NULL;
-        }
-        return r;
-}
-
-/* rm -rf PATH: symlinks are removed, never followed, no other mount is entered (-EBUSY),
- * and it takes two fds however deep the tree is: an archive decides how deep that is.
- * Depth first, with the names of the directories we are in on a stack. */
-static int remove_tree(const char *path)
-{
-        _cleanup_close_ int fd = -EBADF;
-        char **stack = NULL;
-        size_t depth = 0, allocated = 0;
-        uint64_t top_mount_id = 0;
-        struct statx sx;
-        struct stat top;
-        int r = 0;
-
-        fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) {
-                if (errno == ENOTDIR || errno == ELOOP)
-                        return remove_entry(AT_FDCWD, path, 0);
-                return errno == ENOENT ? 0 : negative_errno();
-        }
-        if (fstat(fd, &top) < 0)
-                return negative_errno();
-        if (statx(fd, "", AT_EMPTY_PATH, STATX_MNT_ID, &sx) >= 0 && (sx.stx_mask & STATX_MNT_ID))
-                top_mount_id = sx.stx_mnt_id;
-
-        for (;;) {
-                char *subdir = NULL;
-                int next;
-
-                r = empty_directory(fd, &subdir);
-                if (r < 0)
-                        break;
-                if (subdir) {
-                        next = openat(fd, subdir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (next < 0 || !same_mount(next, &top, top_mount_id)) {
-                                r = next < 0 ? negative_errno() : -EBUSY;
-                                if (next >= 0)
-                                        close(next);
-                                free(subdir);
-                                break;
-                        }
-                        if (depth == allocated) {
-                                char **bigger = realloc(stack, (allocated * 2 + 16) * sizeof(char *));
-
-                                if (!bigger) {
-                                        close(next);
-                                        free(subdir);
-                                        r = -ENOMEM;
-                                        break;
-                                }
-                                stack = bigger;
-                                allocated = allocated * 2 + 16;
-                        }
-                        stack[depth++] = subdir;
-                        close(fd);
-                        fd = next;
-                        continue;
-                }
-                if (depth == 0)
-                        break;
-                /* Empty: up a level, and remove it from there. */
-                next = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-                if (next < 0) {
-                        r = negative_errno();
-                        break;
-                }
-                close(fd);
-                fd = next;
-                depth--;
-                r = remove_entry(fd, stack[depth], AT_REMOVEDIR);
-                free(stack[depth]);
-                if (r < 0)
-                        break;
-        }
-        while (depth > 0)
-                free(stack[--depth]);
-        free(stack);
-        if (r < 0)
-                return r;
-        return remove_entry(AT_FDCWD, path, AT_REMOVEDIR);
 }
 
 /* ---- A new tree, made whole or not at all ---------------------------------------- */
@@ -341,7 +168,7 @@ static int new_tree_replace_in_steps(struct new_tree *t)
         free(t->temp);
         t->temp = NULL;
         t->committed = true;
-        r = remove_tree(old);
+        r = remove_tree_at(AT_FDCWD, old);
         if (r < 0)
                 log_error_errno(r, "Replaced %s, but cannot remove its old tree, left in %s: %m", t->path, old);
         return 0;
@@ -364,7 +191,7 @@ static int new_tree_commit(struct new_tree *t)
         if (t->replace) {
                 if (renameat2(AT_FDCWD, t->temp, AT_FDCWD, t->path, RENAME_EXCHANGE) >= 0) {
                         /* The old tree is now where the new one was built. */
-                        r = remove_tree(t->temp);
+                        r = remove_tree_at(AT_FDCWD, t->temp);
                         if (r < 0)
                                 log_error_errno(r, "Replaced %s, but cannot remove its old tree, left in %s: %m", t->path,
                                                 t->temp);
@@ -403,7 +230,7 @@ static int new_tree_commit(struct new_tree *t)
 static void new_tree_done(struct new_tree *t)
 {
         if (t->temp) {
-                int r = remove_tree(t->temp);
+                int r = remove_tree_at(AT_FDCWD, t->temp);
 
                 if (r < 0)
                         log_error_errno(r, "Cannot remove the partial tree %s: %m", t->temp);
@@ -478,6 +305,8 @@ static struct {
         __typeof__(archive_write_close) *write_close;
         __typeof__(archive_write_free) *write_free;
         __typeof__(archive_entry_pathname) *entry_pathname;
+        __typeof__(archive_entry_hardlink) *entry_hardlink;
+        __typeof__(archive_entry_filetype) *entry_filetype;
         __typeof__(archive_entry_atime) *entry_atime;
         __typeof__(archive_entry_atime_nsec) *entry_atime_nsec;
         __typeof__(archive_entry_atime_is_set) *entry_atime_is_set;
@@ -512,6 +341,8 @@ static int libarchive_load(void)
                 { "archive_write_close", (void **)&libarchive.write_close },
                 { "archive_write_free", (void **)&libarchive.write_free },
                 { "archive_entry_pathname", (void **)&libarchive.entry_pathname },
+                { "archive_entry_hardlink", (void **)&libarchive.entry_hardlink },
+                { "archive_entry_filetype", (void **)&libarchive.entry_filetype },
                 { "archive_entry_atime", (void **)&libarchive.entry_atime },
                 { "archive_entry_atime_nsec", (void **)&libarchive.entry_atime_nsec },
                 { "archive_entry_atime_is_set", (void **)&libarchive.entry_atime_is_set },
@@ -528,29 +359,209 @@ static int libarchive_load(void)
 }
 
 /* What the extraction keeps: everything a tree's files carry. The SECURE flags refuse an
- * entry that would land outside the tree: an absolute path, a "..", or a path through a
- * symlink (one the archive planted itself, earlier), for hard link targets too. No user
- * name lookup (archive_write_disk_set_standard_lookup): the numeric IDs in the archive
- * are the guest's, and the host's passwd has no say in them. */
+ * absolute path and a "..", for hard link targets too. No user name lookup
+ * (archive_write_disk_set_standard_lookup): the numeric IDs in the archive are the
+ * guest's, and the host's passwd has no say in them.
+ *
+ * Not ARCHIVE_EXTRACT_SECURE_SYMLINKS: it opens and stats every component of every
+ * path (five openat() an entry for a Debian tree, most of what extraction cost beyond
+ * tar's). What it stops is done for less: the extraction runs chroot()ed into the new
+ * tree (import_child()), where no path, symlink or ".." leads out of it, and an entry
+ * that would be written through a symlink the archive planted is refused by name
+ * (planted_symlink_check()), before libarchive sees it. */
 #define EXTRACT_FLAGS                                                                               \
         (ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR | \
-         ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_SYMLINKS |             \
-         ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS)
+         ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |            \
+         ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS)
 
 /* Warnings past this many are counted, not shown. */
 #define MAX_WARNINGS 10
+
+/* The child tells how far it got this often: the terminal's line is redrawn every
+ * 100 ms (progress.c). */
+#define REPORT_INTERVAL_USEC (50 * 1000ULL)
+
+/* The file system is asked to write the new tree out each time this much more of the
+ * tar stream is unpacked: the final sync before the rename then has little left to do,
+ * and the writing overlaps the unpacking instead of following it. */
+#define WRITEBACK_BYTES (64ULL * 1024 * 1024)
+
+/* ---- Symlinks the archive planted ---- */
+
+/* The symlinks an archive made in its new tree, by normalized path: the tree was empty,
+ * so these are all the symlinks it holds. An open-addressing hash set. */
+struct symlink_set {
+        char **slots;   /* NULL: never used; SLOT_REMOVED: used once */
+        size_t size;    /* a power of two, or 0 */
+        size_t used;    /* slots that are not NULL */
+};
+
+static char slot_removed;
+#define SLOT_REMOVED (&slot_removed)
+
+static uint64_t path_hash(const char *path, size_t length)
+{
+        uint64_t h = 0xcbf29ce484222325ULL; /* FNV-1a */
+
+        for (size_t i = 0; i < length; i++)
+                h = (h ^ (unsigned char)path[i]) * 0x100000001b3ULL;
+        return h;
+}
+
+/* The slot that holds PATH (LENGTH bytes of it), or NULL. */
+static char **symlink_set_find(const struct symlink_set *s, const char *path, size_t length)
+{
+        if (s->size == 0)
+                return NULL;
+        for (size_t i = path_hash(path, length) & (s->size - 1);; i = (i + 1) & (s->size - 1)) {
+                char *slot = s->slots[i];
+
+                if (!slot)
+                        return NULL;
+                if (slot != SLOT_REMOVED && strncmp(slot, path, length) == 0 && slot[length] == '\0')
+                        return &s->slots[i];
+        }
+}
+
+static int symlink_set_add(struct symlink_set *s, const char *path)
+{
+        size_t length = strlen(path);
+        char *copy;
+
+        if (symlink_set_find(s, path, length))
+                return 0;
+        /* At most half full, so that a search ends soon on a free slot. */
+        if ((s->used + 1) * 2 > s->size) {
+                size_t size = s->size ? s->size * 2 : 256;
+                char **slots = calloc(size, sizeof(char *));
+
+                if (!slots)
+                        return -ENOMEM;
+                for (size_t i = 0; i < s->size; i++) {
+                        char *old = s->slots[i];
+                        size_t j;
+
+                        if (!old || old == SLOT_REMOVED)
+                                continue;
+                        for (j = path_hash(old, strlen(old)) & (size - 1); slots[j]; j = (j + 1) & (size - 1))
+                                ;
+                        slots[j] = old;
+                }
+                free(s->slots);
+                s->slots = slots;
+                s->size = size;
+                s->used = 0;
+                for (size_t i = 0; i < size; i++)
+                        s->used += slots[i] != NULL;
+        }
+        copy = strdup(path);
+        if (!copy)
+                return -ENOMEM;
+        for (size_t i = path_hash(path, length) & (s->size - 1);; i = (i + 1) & (s->size - 1))
+                if (!s->slots[i]) {
+                        s->slots[i] = copy;
+                        s->used++;
+                        return 0;
+                }
+}
+
+static void symlink_set_remove(struct symlink_set *s, const char *path)
+{
+        char **slot = symlink_set_find(s, path, strlen(path));
+
+        if (!slot)
+                return;
+        free(*slot);
+        *slot = SLOT_REMOVED;
+}
+
+static void symlink_set_free(struct symlink_set *s)
+{
+        for (size_t i = 0; i < s->size; i++)
+                if (s->slots[i] != SLOT_REMOVED)
+                        free(s->slots[i]);
+        free(s->slots);
+        *s = (struct symlink_set){};
+}
+
+/* An entry's path as it lands in the tree: no empty or "." components, no trailing
+ * slash. NULL (and 0) for the root itself, and for an absolute path or one with "..",
+ * which the SECURE flags refuse; -ENOMEM. */
+static int entry_path_normalize(const char *path, char **ret)
+{
+        char *normal, *out;
+
+        *ret = NULL;
+        if (!path || path[0] == '/')
+                return 0;
+        normal = out = malloc(strlen(path) + 1);
+        if (!normal)
+                return -ENOMEM;
+        for (const char *p = path; *p;) {
+                size_t n = strcspn(p, "/");
+
+                if (n == 2 && p[0] == '.' && p[1] == '.') {
+                        free(normal);
+                        return 0;
+                }
+                if (n > 0 && !(n == 1 && p[0] == '.')) {
+                        if (out > normal)
+                                *out++ = '/';
+                        memcpy(out, p, n);
+                        out += n;
+                }
+                p += n + (p[n] == '/');
+        }
+        *out = '\0';
+        if (out == normal) {
+                free(normal);
+                return 0;
+        }
+        *ret = normal;
+        return 0;
+}
+
+/* The first directory of PATH (normalized) that is a planted symlink: its length, or 0. */
+static size_t planted_symlink_on_path(const struct symlink_set *s, const char *path)
+{
+        for (const char *slash = strchr(path, '/'); slash; slash = strchr(slash + 1, '/'))
+                if (symlink_set_find(s, path, (size_t)(slash - path)))
+                        return (size_t)(slash - path);
+        return 0;
+}
+
+/* ---- The child that unpacks ---- */
+
+/* What the child tells its parent, one message a report (SOCK_SEQPACKET). */
+enum {
+        REPORT_PROGRESS,   /* how far: INPUT_BYTES of the file, STREAM_BYTES of tar */
+        REPORT_WARNING,    /* a line to show */
+        REPORT_DONE,       /* the end: ERROR 0, or -errno and the line that says why */
+};
+
+struct import_report {
+        int type;
+        int error;
+        uint64_t input_bytes;
+        uint64_t stream_bytes;
+        char message[1024];
+};
 
 struct import {
         const char *input;           /* as the user said it, for messages */
         int input_fd;
         bool input_owned;
-        int signal_fd;
-        struct progress *progress;
+        int report_fd;               /* the child's end of the socket to its parent */
         struct archive *reader;
         struct archive *writer;
+        bool reader_open;                /* its byte counts mean something */
+        struct symlink_set symlinks;
         unsigned warnings;
+        uint64_t reported_usec;
         bool root_times_set;
         struct timespec root_times[2];   /* the tree root's own entry ("./"): atime, mtime */
+        int error;                       /* the first failure, and what it says */
+        char failure[1024];
         uint8_t buffer[256 * 1024];
 };
 
@@ -560,32 +571,67 @@ static void import_free(struct import **p)
 
         if (!imp)
                 return;
-        progress_done(imp->progress, false);
         if (imp->writer)
                 libarchive.write_free(imp->writer);
         if (imp->reader)
                 libarchive.read_free(imp->reader);
         if (imp->input_owned && imp->input_fd >= 0)
                 close(imp->input_fd);
+        symlink_set_free(&imp->symlinks);
         free(imp);
 }
 
-/* Ends the progress line first, so that the message starts a line of its own. */
-#define import_error(imp, error, ...) \
-        (progress_done(TAKE_PTR((imp)->progress), false), log_error_errno((error), __VA_ARGS__))
+static void import_send(struct import *imp, int type, int error, const char *message)
+{
+        struct import_report report = { .type = type, .error = error };
+        la_int64_t input = imp->reader_open ? libarchive.filter_bytes(imp->reader, -1) : 0;
+        la_int64_t stream = imp->reader_open ? libarchive.filter_bytes(imp->reader, 0) : 0;
+        size_t size = offsetof(struct import_report, message);
+
+        report.input_bytes = input > 0 ? (uint64_t)input : 0;
+        report.stream_bytes = stream > 0 ? (uint64_t)stream : 0;
+        if (message) {
+                snprintf(report.message, sizeof(report.message), "%s", message);
+                size += strlen(report.message) + 1;
+        }
+        /* The parent gone, we go too (PR_SET_PDEATHSIG): nothing to do about a failure. */
+        (void)send(imp->report_fd, &report, size, MSG_NOSIGNAL);
+}
+
+static void import_report_progress(struct import *imp)
+{
+        uint64_t now = now_usec();
+
+        if (now - imp->reported_usec < REPORT_INTERVAL_USEC)
+                return;
+        imp->reported_usec = now;
+        import_send(imp, REPORT_PROGRESS, 0, NULL);
+}
+
+/* Keeps the first failure, for the parent to print; returns ERROR. "%m" is ERROR's. */
+_printf_(3, 4) static int import_fail(struct import *imp, int error, const char *format, ...)
+{
+        va_list ap;
+
+        if (imp->error < 0)
+                return imp->error;
+        errno = -error;
+        va_start(ap, format);
+        vsnprintf(imp->failure, sizeof(imp->failure), format, ap);
+        va_end(ap);
+        imp->error = error;
+        return error;
+}
 
 static void import_warn(struct import *imp, const char *entry, struct archive *a)
 {
-        char name[256];
+        char name[256], line[1024];
 
         if (++imp->warnings > MAX_WARNINGS)
                 return;
-        /* On a terminal the progress line is there, unfinished: the warning takes its
-         * place, and the next update draws it again below. */
-        if (isatty(STDERR_FILENO))
-                fputs("\r\033[K", stderr);
-        log_error("Warning: %s: '%s': %s", imp->input, printable(entry, name, sizeof(name)),
-                  libarchive.error_string(a) ?: "unknown problem");
+        snprintf(line, sizeof(line), "Warning: %s: '%s': %s", imp->input, printable(entry, name, sizeof(name)),
+                 libarchive.error_string(a) ?: "unknown problem");
+        import_send(imp, REPORT_WARNING, 0, line);
 }
 
 static la_ssize_t read_input(struct archive *a, void *userdata, const void **ret_buffer)
@@ -593,26 +639,7 @@ static la_ssize_t read_input(struct archive *a, void *userdata, const void **ret
         struct import *imp = userdata;
         ssize_t n;
 
-        /* A pipe may keep us waiting for long: an interrupt need not wait with us. */
-        for (;;) {
-                struct pollfd fds[] = {
-                        { .fd = imp->signal_fd, .events = POLLIN },
-                        { .fd = imp->input_fd, .events = POLLIN },
-                };
-
-                if (poll(fds, ELEMENTSOF(fds), -1) < 0) {
-                        if (errno == EINTR)
-                                continue;
-                        libarchive.set_error(a, errno, "poll: %s", strerror(errno));
-                        return -1;
-                }
-                if ((fds[0].revents & POLLIN) && interrupt_pending(imp->signal_fd)) {
-                        libarchive.set_error(a, EINTR, "interrupted");
-                        return -1;
-                }
-                if (fds[1].revents)
-                        break;
-        }
+        /* No interrupt to watch for: the parent does, and stops us with SIGKILL. */
         do
                 n = read(imp->input_fd, imp->buffer, sizeof(imp->buffer));
         while (n < 0 && errno == EINTR);
@@ -628,11 +655,18 @@ static int read_failed(struct import *imp)
 {
         int e = libarchive.error_number(imp->reader);
 
-        if (interrupt_signal)
-                return -EINTR;
-        return import_error(imp, e > 0 ? -e : -EBADMSG,
-                            "Cannot import %s: %s (a corrupt or truncated tarball?); nothing was imported", imp->input,
-                            libarchive.error_string(imp->reader) ?: "unknown error");
+        return import_fail(imp, e > 0 ? -e : -EBADMSG,
+                           "Cannot import %s: %s (a corrupt or truncated tarball?); nothing was imported", imp->input,
+                           libarchive.error_string(imp->reader) ?: "unknown error");
+}
+
+static int refuse_entry(struct import *imp, const char *entry, const char *why)
+{
+        char name[256];
+
+        return import_fail(imp, -EPERM,
+                           "Refusing %s: its entry '%s' is unsafe (%s): no entry may reach outside the tree; nothing was imported",
+                           imp->input, printable(entry, name, sizeof(name)), why);
 }
 
 static int write_failed(struct import *imp, const char *entry, bool header)
@@ -641,21 +675,54 @@ static int write_failed(struct import *imp, const char *entry, bool header)
         const char *message = libarchive.error_string(imp->writer) ?: "unknown error";
         char name[256];
 
-        printable(entry, name, sizeof(name));
         /* The SECURE flags' refusals of a path come with no error of the system's. */
         if (header && e <= 0)
-                return import_error(imp, -EPERM,
-                                    "Refusing %s: its entry '%s' is unsafe (%s): no entry may reach outside the tree; nothing was imported",
-                                    imp->input, name, message);
-        return import_error(imp, -e, "Cannot import %s: cannot write its entry '%s': %s; nothing was imported", imp->input,
-                            name, message);
+                return refuse_entry(imp, entry, message);
+        return import_fail(imp, e > 0 ? -e : -EIO, "Cannot import %s: cannot write its entry '%s': %s; nothing was imported",
+                           imp->input, printable(entry, name, sizeof(name)), message);
 }
 
-static void import_progress(struct import *imp)
+/* An entry written through a symlink the archive planted earlier (evil -> /etc, then
+ * evil/passwd), or a hard link made through one, is refused, as
+ * ARCHIVE_EXTRACT_SECURE_SYMLINKS would: in our chroot it could not leave the tree, but
+ * it would not land where its path says either. A planted symlink the entry replaces is
+ * removed first (libarchive would otherwise follow it for a directory), and the set
+ * follows the tree: a new symlink, or a hard link to one, joins it. */
+static int planted_symlink_check(struct import *imp, struct archive_entry *entry, const char *path)
 {
-        la_int64_t bytes = libarchive.filter_bytes(imp->reader, -1);
+        _cleanup_free_ char *normal = NULL, *target = NULL;
+        const char *hardlink = libarchive.entry_hardlink(entry);
+        bool becomes_symlink = libarchive.entry_filetype(entry) == AE_IFLNK;
+        char why[PATH_MAX + 64];
+        size_t n;
+        int r;
 
-        progress_update(imp->progress, bytes > 0 ? (uint64_t)bytes : 0);
+        r = entry_path_normalize(path, &normal);
+        if (r >= 0 && hardlink)
+                r = entry_path_normalize(hardlink, &target);
+        if (r < 0)
+                return import_fail(imp, r, "Out of memory");
+        if (normal && (n = planted_symlink_on_path(&imp->symlinks, normal)) > 0) {
+                snprintf(why, sizeof(why), "Cannot extract through symlink %.*s", (int)(n < PATH_MAX ? n : PATH_MAX), normal);
+                return refuse_entry(imp, path, why);
+        }
+        if (target && (n = planted_symlink_on_path(&imp->symlinks, target)) > 0) {
+                snprintf(why, sizeof(why), "Cannot hard link through symlink %.*s", (int)(n < PATH_MAX ? n : PATH_MAX), target);
+                return refuse_entry(imp, path, why);
+        }
+        if (!normal)
+                return 0;
+        if (target && symlink_set_find(&imp->symlinks, target, strlen(target)))
+                becomes_symlink = true;
+        if (symlink_set_find(&imp->symlinks, normal, strlen(normal))) {
+                if (unlinkat(AT_FDCWD, normal, 0) < 0 && errno != ENOENT)
+                        return import_fail(imp, negative_errno(), "Cannot import %s: cannot replace the symlink '%s': %m",
+                                           imp->input, printable(normal, why, sizeof(why)));
+                symlink_set_remove(&imp->symlinks, normal);
+        }
+        if (becomes_symlink && symlink_set_add(&imp->symlinks, normal) < 0)
+                return import_fail(imp, -ENOMEM, "Out of memory");
+        return 0;
 }
 
 /* "./" (or "." or ".//."): the entry of the tree's root itself. */
@@ -690,9 +757,7 @@ static int copy_entry_data(struct import *imp, const char *entry)
                         return read_failed(imp);
                 if (libarchive.write_data_block(imp->writer, block, size, offset) < ARCHIVE_WARN)
                         return write_failed(imp, entry, false);
-                import_progress(imp);
-                if (interrupt_pending(imp->signal_fd))
-                        return -EINTR;
+                import_report_progress(imp);
         }
 }
 
@@ -716,9 +781,10 @@ static int extract_entries(struct import *imp)
                 path = libarchive.entry_pathname(entry);
                 if (r == ARCHIVE_WARN)
                         import_warn(imp, path, imp->reader);
-                if (interrupt_pending(imp->signal_fd))
-                        return -EINTR;
 
+                r = planted_symlink_check(imp, entry, path);
+                if (r < 0)
+                        return r;
                 r = libarchive.write_header(imp->writer, entry);
                 if (r < ARCHIVE_WARN)
                         return write_failed(imp, path, true);
@@ -735,19 +801,225 @@ static int extract_entries(struct import *imp)
                 if (r == ARCHIVE_WARN)
                         import_warn(imp, path, imp->writer);
                 entries++;
-                import_progress(imp);
+                import_report_progress(imp);
         }
         if (entries == 0)
-                return import_error(imp, -ENODATA, "Cannot import %s: the tarball holds no files; nothing was imported",
-                                    imp->input);
+                return import_fail(imp, -ENODATA, "Cannot import %s: the tarball holds no files; nothing was imported",
+                                   imp->input);
         /* Directories get their modes and times last, once nothing is written in them. */
         r = libarchive.write_close(imp->writer);
         if (r < ARCHIVE_WARN)
                 return write_failed(imp, ".", false);
         if (imp->root_times_set && utimensat(AT_FDCWD, ".", imp->root_times, 0) < 0)
-                return import_error(imp, negative_errno(), "Cannot set the times of the tree's root: %m");
-        if (imp->warnings > MAX_WARNINGS)
-                log_error("Warning: %s: %u more warnings", imp->input, imp->warnings - MAX_WARNINGS);
+                return import_fail(imp, negative_errno(), "Cannot set the times of the tree's root: %m");
+        if (imp->warnings > MAX_WARNINGS) {
+                char line[256];
+
+                snprintf(line, sizeof(line), "Warning: %s: %u more warnings", imp->input, imp->warnings - MAX_WARNINGS);
+                import_send(imp, REPORT_WARNING, 0, line);
+        }
+        return 0;
+}
+
+/* Shuts the child in the new tree DIR: a mount namespace of its own in which DIR is
+ * bound on itself nodev, nosuid, noexec, then chroot() into it. No path, symlink, ".."
+ * or hard link target can then reach the host's files; a device node the archive makes
+ * cannot be opened to write the host's disk through it (a hard link entry with data
+ * opens its target for writing); and nothing in the tree can be run (libarchive runs
+ * a decompressor program when it lacks the library). */
+static int confine_to_tree(struct import *imp, const char *dir)
+{
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+                return import_fail(imp, negative_errno(), "Cannot make a mount namespace to import in: %m");
+        if (mount(dir, dir, NULL, MS_BIND, NULL) < 0 ||
+            mount(NULL, dir, NULL, MS_REMOUNT | MS_BIND | MS_NODEV | MS_NOSUID | MS_NOEXEC, NULL) < 0)
+                return import_fail(imp, negative_errno(), "Cannot mount %s nodev, nosuid, noexec to import in: %m", dir);
+        if (chdir(dir) < 0 || chroot(".") < 0 || chdir("/") < 0)
+                return import_fail(imp, negative_errno(), "Cannot chroot into %s: %m", dir);
+        return 0;
+}
+
+static _noreturn_ void import_child(struct import *imp, const char *dir, pid_t parent, int parent_fds[],
+                                    size_t n_parent_fds)
+{
+        int r;
+
+        /* It dies with us: no extraction goes on into a tree nobody will remove. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+                _exit(EXIT_FAILURE);
+        /* What is the parent's: the lock on the old tree (a directory outside), the
+         * interrupts (the parent stops us), its end of the socket. */
+        for (size_t i = 0; i < n_parent_fds; i++)
+                if (parent_fds[i] >= 0)
+                        close(parent_fds[i]);
+
+        /* Opened before the chroot: libarchive may start a decompressor program here. */
+        if (libarchive.read_open(imp->reader, imp, NULL, read_input, NULL) < ARCHIVE_WARN)
+                r = read_failed(imp);
+        else {
+                imp->reader_open = true;
+                r = confine_to_tree(imp, dir);
+        }
+        if (r >= 0) {
+                /* Directories the archive implies but does not hold get 0755, whatever
+                 * our umask; the modes it gives are kept exactly (ARCHIVE_EXTRACT_PERM). */
+                umask(0022);
+                r = extract_entries(imp);
+        }
+        /* On failure, this is when libarchive fixes the modes and times of the
+         * directories it made, by relative paths: still in the tree. */
+        libarchive.write_free(TAKE_PTR(imp->writer));
+        import_send(imp, REPORT_DONE, r < 0 ? r : 0, r < 0 ? imp->failure : NULL);
+        _exit(r < 0 ? EXIT_FAILURE : EXIT_SUCCESS);
+}
+
+/* ---- The parent: progress, interrupts, writing out ---- */
+
+/* A thread that asks the file system to write the new tree out (syncfs()) whenever it is
+ * kicked, while the child goes on unpacking: a second CPU writes what the first has
+ * unpacked. The kernel would wait for 30 s or a tenth of the memory to be dirty. */
+struct writeback {
+        int tree_fd;
+        int kick_fd;            /* an eventfd */
+        bool stopping;
+        bool started;
+        pthread_t thread;
+};
+
+static void *writeback_thread(void *userdata)
+{
+        struct writeback *w = userdata;
+
+        for (;;) {
+                uint64_t n;
+
+                if (read(w->kick_fd, &n, sizeof(n)) != (ssize_t)sizeof(n)) {
+                        if (errno == EINTR)
+                                continue;
+                        break;
+                }
+                if (__atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE))
+                        break;
+                /* A failure shows in the final sync, which is checked. */
+                (void)syncfs(w->tree_fd);
+        }
+        return NULL;
+}
+
+/* Without the thread, the final sync does it all: slower, as safe. */
+static void writeback_start(struct writeback *w, const char *dir)
+{
+        *w = (struct writeback){ .tree_fd = -EBADF, .kick_fd = -EBADF };
+        w->tree_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        w->kick_fd = eventfd(0, EFD_CLOEXEC);
+        if (w->tree_fd >= 0 && w->kick_fd >= 0 && pthread_create(&w->thread, NULL, writeback_thread, w) == 0)
+                w->started = true;
+}
+
+static void writeback_kick(struct writeback *w)
+{
+        uint64_t one = 1;
+
+        if (w->started)
+                (void)!write(w->kick_fd, &one, sizeof(one));
+}
+
+/* Waits for a syncfs() under way: it is not cut short. */
+static void writeback_stop(struct writeback *w)
+{
+        if (w->started) {
+                __atomic_store_n(&w->stopping, true, __ATOMIC_RELEASE);
+                writeback_kick(w);
+                (void)pthread_join(w->thread, NULL);
+        }
+        if (w->tree_fd >= 0)
+                close(w->tree_fd);
+        if (w->kick_fd >= 0)
+                close(w->kick_fd);
+        *w = (struct writeback){ .tree_fd = -EBADF, .kick_fd = -EBADF };
+}
+
+/* Stops the child and reaps it. */
+static void import_child_kill(pid_t pid)
+{
+        (void)kill(pid, SIGKILL);
+        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+}
+
+/* Follows the child on REPORT_FD until it is done: shows its progress and warnings,
+ * keeps the writing out going, stops it on an interrupt (-EINTR). Returns what it
+ * reports, after printing its failure. */
+static int import_follow(const char *input, pid_t pid, int report_fd, int signal_fd, struct progress **progress,
+                         struct writeback *w)
+{
+        struct import_report report;
+        uint64_t kicked_bytes = 0;
+        bool done = false;
+        int status, r = 0;
+
+        while (!done) {
+                struct pollfd fds[] = {
+                        { .fd = signal_fd, .events = POLLIN },
+                        { .fd = report_fd, .events = POLLIN },
+                };
+                ssize_t n;
+
+                if (poll(fds, ELEMENTSOF(fds), -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = negative_errno();
+                        import_child_kill(pid);
+                        progress_done(TAKE_PTR(*progress), false);
+                        return log_error_errno(r, "Cannot wait for the import of %s: %m", input);
+                }
+                if ((fds[0].revents & POLLIN) && interrupt_pending(signal_fd)) {
+                        import_child_kill(pid);
+                        progress_done(TAKE_PTR(*progress), false);
+                        return -EINTR;
+                }
+                if (!fds[1].revents)
+                        continue;
+                n = recv(report_fd, &report, sizeof(report) - 1, MSG_DONTWAIT);
+                if (n < 0 && (errno == EINTR || errno == EAGAIN))
+                        continue;
+                if (n < (ssize_t)offsetof(struct import_report, message))
+                        break;   /* the child is gone without a word */
+                ((char *)&report)[n] = '\0';
+                progress_update(*progress, report.input_bytes);
+                if (report.stream_bytes >= kicked_bytes + WRITEBACK_BYTES) {
+                        kicked_bytes = report.stream_bytes;
+                        writeback_kick(w);
+                }
+                if (report.type == REPORT_WARNING && (size_t)n > offsetof(struct import_report, message)) {
+                        /* On a terminal the progress line is there, unfinished: the
+                         * warning takes its place, and the next update draws it again. */
+                        if (isatty(STDERR_FILENO))
+                                fputs("\r\033[K", stderr);
+                        log_error("%s", report.message);
+                } else if (report.type == REPORT_DONE) {
+                        r = report.error;
+                        done = true;
+                }
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR) {
+                        status = 0;
+                        break;
+                }
+        if (done && r < 0) {
+                progress_done(TAKE_PTR(*progress), false);
+                log_error("%s", report.message);
+                return r;
+        }
+        if (!done || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+                progress_done(TAKE_PTR(*progress), false);
+                if (WIFSIGNALED(status))
+                        return log_error_errno(-EPROTO, "Cannot import %s: the process unpacking it was killed by SIG%s; nothing was imported",
+                                               input, sigabbrev_np(WTERMSIG(status)) ?: "?");
+                return log_error_errno(-EPROTO, "Cannot import %s: the process unpacking it failed; nothing was imported",
+                                       input);
+        }
         return 0;
 }
 
@@ -799,25 +1071,38 @@ static int import_setup_archives(struct import *imp)
         return 0;
 }
 
-/* libarchive writes relative to the working directory: there, the new tree's. */
-static int extract_into(struct import *imp, const char *dir)
+/* Unpacks into the new tree DIR in a child (import_child()), and follows it. */
+static int extract_into(struct import *imp, struct new_tree *tree, struct progress **progress)
 {
-        _cleanup_close_ int cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        mode_t saved_umask;
-        int r;
+        struct writeback w;
+        int sockets[2], r;
+        pid_t parent = getpid(), pid;
 
-        if (chdir(dir) < 0)
-                return import_error(imp, negative_errno(), "Cannot enter %s: %m", dir);
-        /* Directories the archive implies but does not hold get 0755, whatever our umask;
-         * the modes it gives are kept exactly (ARCHIVE_EXTRACT_PERM). */
-        saved_umask = umask(0022);
-        r = extract_entries(imp);
-        /* Still in the tree: on failure, this is when libarchive fixes the modes and times
-         * of the directories it made, by relative paths. */
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sockets) < 0)
+                return log_error_errno(negative_errno(), "Cannot make a socket to import with: %m");
+        /* Flushed now, or the child's exit would write what stdio holds a second time. */
+        fflush(stdout);
+        fflush(stderr);
+        pid = fork();
+        if (pid < 0) {
+                r = negative_errno();
+                close(sockets[0]);
+                close(sockets[1]);
+                return log_error_errno(r, "Cannot fork to import: %m");
+        }
+        if (pid == 0) {
+                int parent_fds[] = { sockets[0], tree->signal_fd, tree->lock_fd };
+
+                imp->report_fd = sockets[1];
+                import_child(imp, tree->temp, parent, parent_fds, ELEMENTSOF(parent_fds));
+        }
+        close(sockets[1]);
+        /* The child has its own copies: ours are never used. */
         libarchive.write_free(TAKE_PTR(imp->writer));
-        umask(saved_umask);
-        if (cwd_fd < 0 || fchdir(cwd_fd) < 0)
-                (void)chdir("/");
+        writeback_start(&w, tree->temp);
+        r = import_follow(imp->input, pid, sockets[0], tree->signal_fd, progress, &w);
+        writeback_stop(&w);
+        close(sockets[0]);
         return r;
 }
 
@@ -826,6 +1111,7 @@ int import_tar(const char *input, const char *name, bool force, bool quiet)
         _cleanup_(new_tree_done) struct new_tree tree = NEW_TREE_INIT;
         _cleanup_(import_free) struct import *imp = NULL;
         _cleanup_free_ char *what = NULL;
+        struct progress *progress;
         uint64_t size = 0;
         int r;
 
@@ -838,7 +1124,7 @@ int import_tar(const char *input, const char *name, bool force, bool quiet)
         if (!imp)
                 return log_error_errno(-ENOMEM, "Out of memory");
         imp->input = input;
-        imp->input_fd = imp->signal_fd = -EBADF;
+        imp->input_fd = imp->report_fd = -EBADF;
         r = import_open_input(imp, input, &size);
         if (r < 0)
                 return r;
@@ -849,26 +1135,19 @@ int import_tar(const char *input, const char *name, bool force, bool quiet)
         r = new_tree_begin(&tree, name, force);
         if (r < 0)
                 return r;
-        imp->signal_fd = tree.signal_fd;
         if (asprintf(&what, "Importing %s", name) < 0) {
                 what = NULL;
                 return log_error_errno(-ENOMEM, "Out of memory");
         }
-        imp->progress = progress_new(what, size, PROGRESS_BYTES, quiet);
-
-        if (libarchive.read_open(imp->reader, imp, NULL, read_input, NULL) < ARCHIVE_WARN)
-                r = read_failed(imp);
-        else
-                r = extract_into(imp, tree.temp);
+        progress = progress_new(what, size, PROGRESS_BYTES, quiet);
+        r = extract_into(imp, &tree, &progress);
         if (r >= 0) {
-                import_progress(imp);
-                progress_done(TAKE_PTR(imp->progress), true);
+                progress_done(TAKE_PTR(progress), true);
                 r = new_tree_commit(&tree);
         }
-        if (r == -EINTR) {
-                progress_done(TAKE_PTR(imp->progress), false);
+        progress_done(progress, false);
+        if (r == -EINTR)
                 return new_tree_interrupted(&tree, "imported");
-        }
         if (r < 0)
                 return r;
         log_info("Machine %s is ready in %s (machined-lite boot %s)", name, tree.path, name);

@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "copy.h"
+#include "custom-mount.h"
 #include "image.h"
 #include "machine.h"
 #include "util/path.h"
@@ -63,11 +64,18 @@ void machine_done(struct machine *m)
         free(m->name);
         free(m->root);
         free(m->image);
+        strv_free(m->image_mounts);
         free(m->template_tree);
+        free(m->ephemeral_dir);
         for (size_t i = 0; i < m->n_mounts; i++) {
                 free(m->mounts[i].source);
                 free(m->mounts[i].destination);
                 free(m->mounts[i].options);
+                strv_free(m->mounts[i].lower);
+                if (m->mounts[i].work_dir)
+                        close(m->mounts[i].work_parent_fd);
+                free(m->mounts[i].work_dir);
+                free(m->mounts[i].temp_dir);
         }
         free(m->mounts);
         if (m->image_fd >= 0)
@@ -281,12 +289,39 @@ static int check_bind_sources(const struct machine *m)
         return 0;
 }
 
+/* --ephemeral-dir is the host's: a missing one is said before anything is set up. Whether
+ * its file system can hold an overlay's upper layer is tried when the supervisor makes
+ * the machine's directory there (ephemeral-dir.h). */
+static int resolve_ephemeral_dir(struct machine *m)
+{
+        struct stat st;
+        char *absolute;
+
+        if (!m->ephemeral_dir)
+                return 0;
+        if (stat(m->ephemeral_dir, &st) < 0)
+                return log_error_errno(-errno, "--ephemeral-dir %s cannot be used: %m (give an existing directory, e.g. /var/tmp)",
+                                       m->ephemeral_dir);
+        if (!S_ISDIR(st.st_mode))
+                return log_error_errno(-ENOTDIR, "--ephemeral-dir %s is not a directory (give a directory, e.g. /var/tmp)",
+                                       m->ephemeral_dir);
+        absolute = realpath(m->ephemeral_dir, NULL);
+        if (!absolute)
+                return log_error_errno(-errno, "Cannot resolve --ephemeral-dir %s: %m", m->ephemeral_dir);
+        free(m->ephemeral_dir);
+        m->ephemeral_dir = absolute;
+        return 0;
+}
+
 int machine_resolve(struct machine *m)
 {
         _cleanup_close_ int root_fd = -EBADF;
         int r;
 
         r = check_bind_sources(m);
+        if (r < 0)
+                return r;
+        r = resolve_ephemeral_dir(m);
         if (r < 0)
                 return r;
 
@@ -315,6 +350,9 @@ int machine_resolve(struct machine *m)
         root_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return log_error_errno(-errno, "Cannot open machine tree %s: %m", m->root);
+        r = custom_mounts_check_overlays(m, root_fd);
+        if (r < 0)
+                return r;
         r = resolve_init(m, root_fd);
         if (r < 0)
                 return r;

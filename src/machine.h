@@ -74,12 +74,21 @@ enum volatile_mode {
         VOLATILE_OVERLAY,          /* the tree read-only under an overlay whose upper layer is a tmpfs */
 };
 
-/* --bind, --bind-ro, --tmpfs: mounts from the command line, in the guest's namespace. */
+/* --bind, --bind-ro, --tmpfs, --overlay, --overlay-ro: mounts from the command line, in
+ * the guest's namespace. */
 struct custom_mount {
-        enum { CUSTOM_BIND, CUSTOM_TMPFS } type;
-        char *source;              /* bind: the host path, absolute */
+        enum { CUSTOM_BIND, CUSTOM_TMPFS, CUSTOM_OVERLAY } type;
+        char *source;              /* bind: the host path, absolute; overlay: the upper layer, a host
+                                    * path or +PATH in the tree, NULL for a temporary one (read-only:
+                                    * always NULL) */
         char *destination;         /* absolute, inside the guest */
         char *options;             /* tmpfs: mount options */
+        char **lower;              /* overlay: the lower layers, lowest first (host paths or +PATH) */
+        char *work_dir;            /* overlay: the name of the work directory that
+                                    * custom_mounts_prepare() made next to the upper layer */
+        int work_parent_fd;        /* ... the directory it is in (valid while work_dir is set) */
+        char *temp_dir;            /* overlay with an empty upper: /var/tmp/machined-lite-overlay.XXXXXX
+                                    * holding upper/ and work/, removed when the machine ends */
         bool read_only;
         bool recursive;            /* bind: rbind (default) or norbind */
 };
@@ -101,10 +110,14 @@ struct machine {
         char *name;              /* -M, or the tree's base name */
         char *root;              /* absolute path of the tree (for an image: where it is mounted) */
         char *image;             /* -i: the raw disk image or block device, absolute */
+        char **image_mounts;     /* -i: where the image's file systems other than / are mounted under
+                                  * root ("/usr", "/home", ...), in the order they were mounted */
         int image_fd;            /* the image, open and locked for the machine's life */
         bool json;               /* --json, for inspect */
         char *template_tree;     /* --template: the tree to copy to root when root does not exist */
         bool ephemeral;          /* -x: an overlay on a tmpfs over the tree, gone with the machine */
+        char *ephemeral_dir;     /* --ephemeral-dir: the overlays' upper layers go in a new directory here,
+                                  * not on a tmpfs; absolute once resolved */
         enum volatile_mode volatile_mode;
         struct custom_mount *mounts;
         size_t n_mounts;

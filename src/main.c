@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "custom-mount.h"
 #include "enter.h"
 #include "image.h"
 #include "import.h"
@@ -107,7 +108,15 @@ int main(int argc, char *argv[])
                 }
         }
 
+        /* Made before the guest starts and removed when it has ended, whichever way: the
+         * supervisor is this process, and it outlives the guest. */
+        r = custom_mounts_prepare(&m);
+        if (r < 0) {
+                machine_done(&m);
+                return EXIT_SETUP_FAILED;
+        }
         r = supervisor_run(&m);
+        custom_mounts_cleanup(&m);
         machine_done(&m);
         return r;
 }

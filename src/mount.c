@@ -12,9 +12,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "custom-mount.h"
 #include "mount.h"
 #include "util/macro.h"
 #include "util/path.h"
+#include "util/strv.h"
 
 int mount_cut_propagation(void)
 {
@@ -268,20 +270,23 @@ static int stack_on_root(int *root_fd, int mnt)
         return 0;
 }
 
-int mount_overlay_root(int *root_fd)
+/* A detached overlay over the directory LOWER_FD, its upper and work directories made in
+ * LAYERS_FD/NAME/. The upper layer's root takes the lower's owner and mode, as the guest
+ * knew them. Returns the overlay's mount fd. */
+static int overlay_detached(int lower_fd, int layers_fd, const char *name)
 {
-        _cleanup_close_ int tmp = tmpfs_detached("mode=0755"), upper = -EBADF, work = -EBADF, fs = -EBADF;
+        _cleanup_close_ int dir = -EBADF, upper = -EBADF, work = -EBADF, fs = -EBADF;
         char lower_path[FD_PATH_MAX], upper_path[FD_PATH_MAX], work_path[FD_PATH_MAX];
         struct stat st;
         int mnt;
 
-        if (tmp < 0)
-                return tmp;
-        /* The upper layer's root takes the tree's owner and mode, as the guest knew them. */
-        if (fstat(*root_fd, &st) < 0 || mkdirat(tmp, "upper", st.st_mode & 07777) < 0 || mkdirat(tmp, "work", 0700) < 0)
+        if (fstat(lower_fd, &st) < 0 || mkdirat(layers_fd, name, 0700) < 0)
                 return negative_errno();
-        upper = openat(tmp, "upper", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        work = openat(tmp, "work", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        dir = openat(layers_fd, name, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (dir < 0 || mkdirat(dir, "upper", st.st_mode & 07777) < 0 || mkdirat(dir, "work", 0700) < 0)
+                return negative_errno();
+        upper = openat(dir, "upper", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        work = openat(dir, "work", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (upper < 0 || work < 0)
                 return negative_errno();
         if (fchownat(upper, "", st.st_uid, st.st_gid, AT_EMPTY_PATH) < 0)
@@ -289,15 +294,73 @@ int mount_overlay_root(int *root_fd)
         fs = fsopen("overlay", FSOPEN_CLOEXEC);
         if (fs < 0)
                 return negative_errno();
-        if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", fd_path(*root_fd, lower_path), 0) < 0 ||
+        if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", fd_path(lower_fd, lower_path), 0) < 0 ||
             fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", fd_path(upper, upper_path), 0) < 0 ||
             fsconfig(fs, FSCONFIG_SET_STRING, "workdir", fd_path(work, work_path), 0) < 0 ||
             fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return negative_errno();
         mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+        return mnt < 0 ? negative_errno() : mnt;
+}
+
+/* An overlay of the file system mounted at PATH in the tree OLD_ROOT_FD (the tree as it
+ * was before the root overlay covered it), attached at PATH in the new root ROOT_FD. */
+static int overlay_submount(int old_root_fd, int root_fd, int layers_fd, const char *path)
+{
+        _cleanup_close_ int lower = -EBADF, mnt = -EBADF, target = -EBADF;
+        char name[NAME_MAX + 1];
+        size_t n = 0;
+
+        /* "/var/tmp" gets var-tmp/upper and var-tmp/work. */
+        for (const char *p = path + strspn(path, "/"); *p && n < sizeof(name) - 1; p++)
+                name[n++] = *p == '/' ? '-' : *p;
+        name[n] = '\0';
+        if (n == 0)
+                return -EINVAL;
+        lower = open_in_root(old_root_fd, path, O_PATH | O_DIRECTORY, 0);
+        if (lower < 0)
+                return lower;
+        mnt = overlay_detached(lower, layers_fd, name);
         if (mnt < 0)
+                return mnt;
+        target = open_in_root(root_fd, path, O_PATH | O_DIRECTORY, 0);
+        if (target < 0)
+                return target;
+        if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return negative_errno();
-        return stack_on_root(root_fd, mnt);
+        return 0;
+}
+
+int mount_overlay_root(int *root_fd, int layers_dir_fd, char *const *submounts)
+{
+        _cleanup_close_ int tmp = -EBADF, old_root = -EBADF, mnt = -EBADF;
+        int layers = layers_dir_fd, r;
+
+        if (layers < 0) {
+                layers = tmp = tmpfs_detached("mode=0755");
+                if (tmp < 0)
+                        return tmp;
+        }
+        mnt = overlay_detached(*root_fd, layers, "root");
+        if (mnt < 0)
+                return mnt;
+        /* The tree stays reachable under the overlay: its file systems mounted below the
+         * root are the lower layers of theirs. */
+        old_root = fcntl(*root_fd, F_DUPFD_CLOEXEC, 3);
+        if (old_root < 0)
+                return negative_errno();
+        r = stack_on_root(root_fd, mnt);
+        if (r < 0)
+                return r;
+        mnt = -EBADF;
+        /* overlayfs(5) does not cross mount points: each of the tree's file systems
+         * under / (an image's /usr, /home, ...) gets an overlay of its own. */
+        for (size_t i = 0; submounts && submounts[i]; i++) {
+                r = overlay_submount(old_root, *root_fd, layers, submounts[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 int mount_volatile_state(int root_fd)
@@ -350,7 +413,7 @@ int mount_custom_target(int root_fd, const struct custom_mount *c)
 
         /* Resolved inside the tree and made like the source: a directory, or an empty file
          * for a bind of anything else. */
-        if (c->type == CUSTOM_TMPFS || stat(c->source, &st) < 0 || S_ISDIR(st.st_mode))
+        if (c->type != CUSTOM_BIND || stat(c->source, &st) < 0 || S_ISDIR(st.st_mode))
                 return mount_point_in_root(root_fd, c->destination, 0755);
         parent = strdup(c->destination);
         slash = parent ? strrchr(parent, '/') : NULL;
@@ -394,10 +457,104 @@ static int mount_bind(int root_fd, const struct custom_mount *c)
         return 0;
 }
 
-int mount_custom(int root_fd, const struct custom_mount *c)
+/* fsconfig() copies at most 255 bytes of a string: the lower layers go in one "lowerdir"
+ * when they fit (every kernel), else one "lowerdir+" each (Linux 6.8 and later).
+ * overlayfs wants the uppermost first; LOWER has the lowest first. */
+static int overlay_set_lower(int fs, const int *lower, size_t n)
+{
+        char list[256], path[FD_PATH_MAX];
+        size_t length = 0;
+        bool fits = true;
+
+        list[0] = '\0';
+        for (size_t i = n; i-- > 0 && fits;) {
+                int k = snprintf(list + length, sizeof(list) - length, "%s%s", length ? ":" : "", fd_path(lower[i], path));
+
+                fits = k >= 0 && (size_t)k < sizeof(list) - length;
+                length += fits ? (size_t)k : 0;
+        }
+        if (fits)
+                return fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", list, 0) < 0 ? negative_errno() : 0;
+        for (size_t i = n; i-- > 0;)
+                if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", fd_path(lower[i], path), 0) < 0)
+                        return negative_errno();
+        return 0;
+}
+
+/* The overlay of the open layers LOWER (and C's upper layer, with the work directory
+ * next to it), attached at C's destination. */
+static int overlay_attach(int root_fd, int tree_fd, const struct custom_mount *c, const int *lower, size_t n)
+{
+        _cleanup_close_ int fs = -EBADF, upper = -EBADF, parent = -EBADF, work = -EBADF, mnt = -EBADF, target = -EBADF;
+        char path[FD_PATH_MAX];
+        struct stat st, root;
+        int r;
+
+        fs = fsopen("overlay", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return negative_errno();
+        r = overlay_set_lower(fs, lower, n);
+        if (r < 0)
+                return r;
+        if (!c->read_only) {
+                upper = custom_mount_open_layer(tree_fd, c->source);
+                if (upper < 0)
+                        return upper;
+                /* ".." of the tree's root is outside the tree. */
+                if (fstat(upper, &st) < 0 || fstat(tree_fd, &root) < 0)
+                        return negative_errno();
+                if (c->source[0] == '+' && st.st_dev == root.st_dev && st.st_ino == root.st_ino)
+                        return -ELOOP;
+                /* The work directory that custom_mounts_prepare() made next to it. */
+                parent = openat(upper, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (parent < 0)
+                        return negative_errno();
+                work = openat(parent, c->work_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (work < 0)
+                        return negative_errno();
+                if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", fd_path(upper, path), 0) < 0 ||
+                    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", fd_path(work, path), 0) < 0)
+                        return negative_errno();
+        }
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return negative_errno();
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+        if (mnt < 0)
+                return negative_errno();
+        target = mount_custom_target(root_fd, c);
+        if (target < 0)
+                return target;
+        if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static int mount_overlay_custom(int root_fd, int tree_fd, const struct custom_mount *c)
+{
+        size_t n = strv_length(c->lower);
+        int *lower = calloc(n, sizeof(*lower)), r = 0;
+
+        if (!lower)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                lower[i] = -EBADF;
+        for (size_t i = 0; i < n && r >= 0; i++)
+                r = lower[i] = custom_mount_open_layer(tree_fd, c->lower[i]);
+        if (r >= 0)
+                r = overlay_attach(root_fd, tree_fd, c, lower, n);
+        for (size_t i = 0; i < n; i++)
+                if (lower[i] >= 0)
+                        close(lower[i]);
+        free(lower);
+        return r;
+}
+
+int mount_custom(int root_fd, int tree_fd, const struct custom_mount *c)
 {
         if (c->type == CUSTOM_BIND)
                 return mount_bind(root_fd, c);
+        if (c->type == CUSTOM_OVERLAY)
+                return mount_overlay_custom(root_fd, tree_fd, c);
         return mount_fs_in_root(root_fd, c->destination, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, c->options);
 }
 

@@ -23,10 +23,13 @@ int mount_root(int tree_fd, int root_mount, int *ret_root_fd);
 int mount_root_read_only(int root_fd);
 
 /* --ephemeral, --volatile=overlay: an overlay on top of the root at *ROOT_FD, with the
- * tree as its lower layer and its upper and work directories on a tmpfs of its own,
- * which nothing but the overlay holds: it is gone with the guest's mounts. *ROOT_FD
- * becomes the overlay's. */
-int mount_overlay_root(int *root_fd);
+ * tree as its lower layer, and one more on each file system mounted in the tree at
+ * SUBMOUNTS (paths under the root, parents first: an image's /usr, /home, ...; NULL for
+ * none), since an overlay does not reach into other mounts. Their upper and work
+ * directories are made in LAYERS_DIR_FD (--ephemeral-dir's), or with -EBADF on a tmpfs
+ * of their own, which nothing but the overlays hold: it is gone with the guest's mounts.
+ * *ROOT_FD becomes the root overlay's. */
+int mount_overlay_root(int *root_fd, int layers_dir_fd, char *const *submounts);
 
 /* --volatile=state: the tree read-only, a tmpfs on /var. */
 int mount_volatile_state(int root_fd);
@@ -35,10 +38,11 @@ int mount_volatile_state(int root_fd);
  * *ROOT_FD becomes the tmpfs's. */
 int mount_volatile_yes(int *root_fd);
 
-/* --bind, --bind-ro, --tmpfs: the target resolved inside the tree, created (a directory,
- * or an empty file for a bind of a file), mounted; a read-only bind is read-only before
- * it is attached. */
-int mount_custom(int root_fd, const struct custom_mount *c);
+/* --bind, --bind-ro, --tmpfs, --overlay, --overlay-ro: the target resolved inside the
+ * tree, created (a directory, or an empty file for a bind of a file), mounted; a read-only
+ * bind is read-only before it is attached. An overlay's +PATH layers are resolved inside
+ * TREE_FD, the tree as it is on disk (under --ephemeral's or --volatile's root). */
+int mount_custom(int root_fd, int tree_fd, const struct custom_mount *c);
 
 /* The mount point of C in the tree, made when missing; returns an O_PATH fd of it. */
 int mount_custom_target(int root_fd, const struct custom_mount *c);

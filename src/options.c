@@ -57,11 +57,18 @@ static void help(void)
                "      --json               inspect: print JSON\n"
                "  -x, --ephemeral          Boot an overlay on a tmpfs over the tree: the tree is never\n"
                "                           written, and what the guest writes is gone when it ends\n"
+               "      --ephemeral-dir=DIR  With -x or --volatile=overlay: keep what the guest writes in a\n"
+               "                           new directory under DIR (e.g. /var/tmp) instead of memory;\n"
+               "                           it is removed when the machine ends\n"
                "      --volatile[=MODE]    yes: / a tmpfs with the tree's /usr read-only; state: the tree\n"
                "                           read-only, /var a tmpfs; overlay: like --ephemeral; no\n"
                "      --bind=SRC[:DST[:rbind|norbind]]  Bind a host path into the guest (\\: for a colon)\n"
                "      --bind-ro=SRC[:DST[:OPTS]]  The same, read-only\n"
                "      --tmpfs=PATH[:OPTIONS]  A tmpfs at PATH in the guest (default mode=0755)\n"
+               "      --overlay=LOWER...:UPPER[:DST]  An overlay of host directories (+PATH: in the tree)\n"
+               "                           at DST in the guest (default: UPPER), written to UPPER (empty:\n"
+               "                           a temporary one, e.g. +/var::/var)\n"
+               "      --overlay-ro=LAYER...:TOP[:DST]  The same, read-only, every layer a lower one\n"
                "      --settings=MODE      NAME.machine: yes (default: read it, the command line wins),\n"
                "                           no, trusted (a file next to the tree may grant more), override\n"
                "                           (the file wins)\n"
@@ -179,10 +186,13 @@ enum {
         ARG_JSON,
         ARG_TEMPLATE,
         ARG_VOLATILE,
+        ARG_EPHEMERAL_DIR,
         ARG_BIND,
         ARG_BIND_RO,
         ARG_TMPFS,
         ARG_SETTINGS,
+        ARG_OVERLAY,
+        ARG_OVERLAY_RO,
 };
 
 static const struct option options[] = {
@@ -194,9 +204,12 @@ static const struct option options[] = {
         { "template", required_argument, NULL, ARG_TEMPLATE },
         { "ephemeral", no_argument, NULL, 'x' },
         { "volatile", optional_argument, NULL, ARG_VOLATILE },
+        { "ephemeral-dir", required_argument, NULL, ARG_EPHEMERAL_DIR },
         { "bind", required_argument, NULL, ARG_BIND },
         { "bind-ro", required_argument, NULL, ARG_BIND_RO },
         { "tmpfs", required_argument, NULL, ARG_TMPFS },
+        { "overlay", required_argument, NULL, ARG_OVERLAY },
+        { "overlay-ro", required_argument, NULL, ARG_OVERLAY_RO },
         { "settings", required_argument, NULL, ARG_SETTINGS },
         { "machine", required_argument, NULL, 'M' },
         { "hostname", required_argument, NULL, ARG_HOSTNAME },
@@ -265,6 +278,10 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
                         return usage_error("--volatile takes yes, state, overlay or no, not '%s'", value);
                 m->volatile_mode = (enum volatile_mode)r;
                 return 0;
+        case ARG_EPHEMERAL_DIR:
+                if (value[0] == '\0')
+                        return usage_error("--ephemeral-dir needs a directory, e.g. --ephemeral-dir=/var/tmp");
+                return set_string(&m->ephemeral_dir, value);
         case ARG_BIND:
         case ARG_BIND_RO:
         case ARG_TMPFS: {
@@ -272,6 +289,15 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
 
                 r = c == ARG_TMPFS ? custom_mount_parse_tmpfs(value, m, error, sizeof(error))
                                    : custom_mount_parse_bind(value, c == ARG_BIND_RO, m, error, sizeof(error));
+                if (r == -EINVAL)
+                        return usage_error("%s", error);
+                return r;
+        }
+        case ARG_OVERLAY:
+        case ARG_OVERLAY_RO: {
+                char error[512];
+
+                r = custom_mount_parse_overlay(value, c == ARG_OVERLAY_RO, m, error, sizeof(error));
                 if (r == -EINVAL)
                         return usage_error("%s", error);
                 return r;
@@ -479,12 +505,20 @@ int parse_argv_only(int argc, char *argv[], struct machine *m)
 
 int parse_check(const struct machine *m)
 {
+        const char *upper;
+
         if (!m->root && !m->image && !m->name)
                 return usage_error("No machine given: use NAME, -D DIR or -i IMAGE");
         if (m->root && m->image)
                 return usage_error("-D DIR and -i IMAGE given together: a machine boots from one of them");
         if (m->ephemeral && m->volatile_mode != VOLATILE_NO)
                 return usage_error("--ephemeral and --volatile both say what happens to what the guest writes: give one of them");
+        if (m->ephemeral_dir && !m->ephemeral && m->volatile_mode != VOLATILE_OVERLAY)
+                return usage_error("--ephemeral-dir=%s is where --ephemeral or --volatile=overlay keep what the guest writes: "
+                                   "give -x or --volatile=overlay with it", m->ephemeral_dir);
+        if (!machine_writes_tree(m) && (upper = custom_mount_upper_in_tree(m)))
+                return usage_error("The overlay upper layer %s is in the tree, which --read-only, --ephemeral and --volatile keep "
+                                   "unwritten: give a host directory, or leave it empty for a temporary one (+/var::/var)", upper);
         if (m->template_tree && m->image)
                 return usage_error("--template makes a directory tree: give it with -D DIR or NAME, not with -i IMAGE");
         if (m->verb == VERB_INSPECT && !m->image && (m->root || !m->name))

@@ -121,7 +121,8 @@ static bool key_grants(const char *section, const char *key, const char *value)
                        (!strcmp(key, "PrivateUsers") && parse_boolean(value) == 0) ||
                        (!strcmp(key, "NoNewPrivileges") && parse_boolean(value) == 0);
         if (!strcmp(section, "Files"))
-                return !strcmp(key, "Bind") || !strcmp(key, "BindReadOnly") || !strcmp(key, "PrivateUsersOwnership");
+                return !strcmp(key, "Bind") || !strcmp(key, "BindReadOnly") || !strcmp(key, "Overlay") ||
+                       !strcmp(key, "OverlayReadOnly") || !strcmp(key, "PrivateUsersOwnership");
         return false;
 }
 
@@ -222,6 +223,8 @@ static int parse_files(struct parse_state *p, const char *key, const char *value
                 return custom_mount_parse_bind(value, !strcmp(key, "BindReadOnly"), m, p->error, sizeof(p->error));
         if (!strcmp(key, "TemporaryFileSystem"))
                 return custom_mount_parse_tmpfs(value, m, p->error, sizeof(p->error));
+        if (!strcmp(key, "Overlay") || !strcmp(key, "OverlayReadOnly"))
+                return custom_mount_parse_overlay(value, !strcmp(key, "OverlayReadOnly"), m, p->error, sizeof(p->error));
         if (!strcmp(key, "PrivateUsersOwnership")) {
                 r = ownership_from_string(value);
                 if (r < 0)

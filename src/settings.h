@@ -10,7 +10,8 @@
  * keys where the meaning is the same ([Exec] Boot= Parameters= Environment= Hostname=
  * KillSignal= PrivateUsers= NoNewPrivileges= Capability= DropCapability=
  * SystemCallFilter= Ephemeral=; [Files] ReadOnly= Volatile= Bind= BindReadOnly=
- * TemporaryFileSystem= PrivateUsersOwnership=; [Network] Private=), plus [Bootstrap]
+ * TemporaryFileSystem= Overlay= OverlayReadOnly= PrivateUsersOwnership=; [Network]
+ * Private=), plus [Bootstrap]
  * for `bootstrap`. Read with libinih (dlopen()ed). Searched in these directories, then
  * next to the tree or image (DIR.machine, IMAGE less .raw plus .machine), where keys that
  * would grant more than the default are ignored unless --settings=trusted. */

@@ -20,6 +20,7 @@
 #include "cgroup.h"
 #include "console.h"
 #include "devices.h"
+#include "ephemeral-dir.h"
 #include "guest-fs.h"
 #include "guest.h"
 #include "log.h"
@@ -45,6 +46,7 @@ struct supervisor {
         int notify_fd;               /* the guest's /run/host/notify */
         struct console_relay console;
         int name_lock;               /* state.h: the machine's name is ours while we run */
+        char *ephemeral_dir;         /* ours under --ephemeral-dir: the overlays' upper layers */
         bool shutting_down;
         bool killed_by_user;
         sd_event_source *child_source, *signal_sources[3], *kill_timer, *notify_source;
@@ -191,6 +193,7 @@ static int build_guest_fs(struct supervisor *s)
                 .supervisor_pid = getpid(),
                 .guest_pid = s->pid,
                 .guest_pidfd = s->pidfd,
+                .ephemeral_dir = s->ephemeral_dir,
         };
         int pair[2], mount_ns = -EBADF, status, r;
         pid_t helper;
@@ -344,6 +347,20 @@ static void supervisor_done(struct supervisor *s)
                 s->signal_sources[i] = sd_event_source_disable_unref(s->signal_sources[i]);
         s->kill_timer = sd_event_source_disable_unref(s->kill_timer);
         s->event = sd_event_unref(s->event);
+        if (s->ephemeral_dir) {
+                int r;
+
+                /* Once the guest is gone (its mounts with it): its overlays write there
+                 * until then. Before the sweeper is let go, which would remove it too. */
+                if (s->pidfd >= 0)
+                        (void)waitid(P_PIDFD, (id_t)s->pidfd, NULL, WEXITED);
+                r = ephemeral_dir_remove(s->ephemeral_dir);
+                if (r < 0)
+                        log_error_errno(r, "Cannot remove %s, where machine %s wrote: %m (remove it by hand)",
+                                        s->ephemeral_dir, s->machine->name);
+                free(s->ephemeral_dir);
+                s->ephemeral_dir = NULL;
+        }
         if (s->pidfd >= 0)
                 close(s->pidfd);
         if (s->master >= 0)
@@ -391,7 +408,7 @@ static int place_guest_cgroup(struct supervisor *s)
         r = cgroup_create_guest(m->name, &s->cgroup);
         if (r < 0)
                 return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
-        r = cgroup_start_sweeper(&s->cgroup);
+        r = cgroup_start_sweeper(&s->cgroup, s->ephemeral_dir);
         if (r < 0)
                 return log_error_errno(r, "Cannot start the cgroup sweeper: %m"), EXIT_SETUP_FAILED;
         return 0;
@@ -494,6 +511,12 @@ int supervisor_run(const struct machine *m)
         r = block_signals();
         if (r < 0)
                 return log_error_errno(r, "Cannot block signals: %m"), EXIT_SETUP_FAILED;
+        /* Made first, with signals held back: every way out from here removes it. */
+        if (m->ephemeral_dir) {
+                r = ephemeral_dir_make(m->ephemeral_dir, m->name, &s.ephemeral_dir);
+                if (r < 0)
+                        return setup_failed(&s, r == -ENOMEM ? EXIT_SETUP_FAILED : EXIT_BAD_TREE);
+        }
         r = place_guest(&s);
         if (r != 0)
                 return setup_failed(&s, r);

@@ -142,7 +142,7 @@ int userns_write_maps(pid_t child, uid_t base, uint32_t count)
         return r < 0 ? r : write_map(child, "gid_map", base, count);
 }
 
-int userns_idmapped_root(const char *root, pid_t child)
+int userns_idmapped_root(const char *root, bool recursive, pid_t child)
 {
         _cleanup_close_ int userns = -EBADF, tree = -EBADF;
         /* Private: a copy of a shared mount (a systemd host's are) would stay in its
@@ -154,11 +154,11 @@ int userns_idmapped_root(const char *root, pid_t child)
         userns = open(path, O_RDONLY | O_CLOEXEC);
         if (userns < 0)
                 return negative_errno();
-        tree = open_tree(AT_FDCWD, root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        tree = open_tree(AT_FDCWD, root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
         if (tree < 0)
                 return negative_errno();
         attr.userns_fd = (uint64_t)userns;
-        if (mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof(attr)) < 0)
+        if (mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
                 return negative_errno();
         return TAKE_FD(tree);
 }

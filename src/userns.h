@@ -25,6 +25,7 @@ int userns_choose(struct machine *m, int *ret_lock_fd);
 /* From the parent: writes the child's uid_map and gid_map. */
 int userns_write_maps(pid_t child, uid_t base, uint32_t count);
 
-/* From the parent: a detached copy of the tree's mount, idmapped so that the guest's
- * root sees host root's files as its own. Returns the mount fd or -errno. */
-int userns_idmapped_root(const char *root, pid_t child);
+/* From the parent: a detached copy of the tree's mount (RECURSIVE: with the mounts
+ * below it, as an image's /usr, /home...), idmapped so that the guest's root sees host
+ * root's files as its own. Returns the mount fd or -errno. */
+int userns_idmapped_root(const char *root, bool recursive, pid_t child);

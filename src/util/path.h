@@ -24,6 +24,12 @@ int mkdir_p_in_root(int root_fd, const char *path, mode_t mode);
  * (a tree with /run -> /) is refused with -ELOOP, as a mount there would cover the tree. */
 int mount_point_in_root(int root_fd, const char *path, mode_t mode);
 
+/* rm -rf of NAME in DIR_FD: symlinks are removed, never followed, no other mount is
+ * entered (-EBUSY), and however deep the tree is, it holds two fds. A missing NAME is
+ * not an error; immutable and append-only flags are cleared where they are in the way.
+ * Returns 0 or -errno (the first failure; the rest is still removed). */
+int remove_tree_at(int dir_fd, const char *name);
+
 /* "/proc/self/fd/N" for an fd, in a caller's buffer, so that mount(2) can take an
  * already resolved target. */
 #define FD_PATH_MAX 32

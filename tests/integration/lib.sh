@@ -67,6 +67,21 @@ cleanup_work() {
         [ -n "$WORK" ] && rm -rf "$WORK"
 }
 
+# one_line_error DESCRIPTION EXIT-REGEX MESSAGE-REGEX COMMAND...: the command fails with
+# an exit code that matches EXIT-REGEX and says so in one line matching MESSAGE-REGEX.
+one_line_error() {
+        local what=$1 code=$2 regex=$3 rc lines
+        shift 3
+        "$@" </dev/null >"$WORK/stdout" 2>"$WORK/stderr"
+        rc=$?
+        lines=$(wc -l < "$WORK/stderr")
+        if [[ $rc =~ ^($code)$ ]] && [ "$lines" = 1 ] && grep -Eq -- "$regex" "$WORK/stderr"; then
+                pass "$what: exit $rc: $(cat "$WORK/stderr")"
+        else
+                fail "$what: expected exit $code and one line matching /$regex/, got exit $rc and $lines line(s): $(cat "$WORK/stderr")"
+        fi
+}
+
 # A scratch directory for this test, removed at exit.
 make_work() {
         WORK=$(mktemp -d /var/tmp/ml-test.XXXXXX)

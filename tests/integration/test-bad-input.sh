@@ -19,16 +19,8 @@ tree_listing > "$WORK/tree-before"
 
 # bad DESCRIPTION EXIT-CODE MESSAGE-REGEX COMMAND...: one line, that code, that message.
 bad() {
-        local what=$1 code=$2 regex=$3 rc lines
-        shift 3
-        "$@" </dev/null >"$WORK/stdout" 2>"$WORK/stderr"
-        rc=$?
-        lines=$(wc -l < "$WORK/stderr")
-        if [ "$rc" = "$code" ] && [ "$lines" = 1 ] && grep -Eq -- "$regex" "$WORK/stderr"; then
-                pass "$what: exit $rc: $(cat "$WORK/stderr")"
-        else
-                fail "$what: expected exit $code and one line matching /$regex/, got exit $rc and $lines line(s): $(cat "$WORK/stderr")"
-        fi
+        local what=$1
+        one_line_error "$@"
         host_unchanged "$what"
 }
 

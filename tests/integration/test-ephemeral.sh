@@ -109,5 +109,95 @@ run --tmpfs=/../etc -- /bin/true
 check_eq "a tmpfs path with ..: exit 2" 2 "$?"
 run -x --volatile=state -- /bin/true
 check_eq "--ephemeral with --volatile: exit 2" 2 "$?"
+
+# --ephemeral-dir: what the guest writes lands on disk under DIR while it runs, in a
+# directory of the machine's own, and nothing of it is left afterwards, however it ends.
+EDIR=$WORK/ephemeral-dir
+mkdir -p "$EDIR"
+# upper_file NAME: the guest's /NAME as the host sees it under $EDIR, waited for.
+upper_file() {
+        local i f
+        for i in $(seq 100); do
+                f=$(find "$EDIR" -path "*/root/upper/$1" 2>/dev/null | head -1)
+                [ -n "$f" ] && { echo "$f"; return 0; }
+                sleep 0.1
+        done
+        return 1
+}
+ephemeral_dir_run() {
+        "$ML" run -q --console=pipe -D "$TREE" "$@" </dev/null >"$WORK/out" 2>"$WORK/stderr" &
+        sup=$!
+}
+before=$(tree_sum)
+ephemeral_dir_run -x --ephemeral-dir="$EDIR" -M ml-eph-dir -- /bin/sh -c 'head -c 1048576 /dev/zero > /big; echo on-disk > /etc/note; sleep 2; cat /etc/note'
+f=$(upper_file etc/note)
+check_eq "--ephemeral-dir: the guest's writes are on disk under DIR while it runs" "on-disk" "$(cat "$f" 2>/dev/null)"
+check_eq "a file of 1 MiB written in the guest is there whole" 1048576 "$(stat -c %s "$(upper_file big)" 2>/dev/null)"
+check_match "in a directory of the machine's own, mode 0700, root's" "^700 0 .*/machined-lite-ml-eph-dir\.[A-Za-z0-9]{6}$" \
+        "$(stat -c '%a %u %n' "$EDIR"/machined-lite-ml-eph-dir.* 2>/dev/null)"
+wait $sup
+check_eq "and the guest sees them: exit 0" "0 on-disk" "$? $(cat "$WORK/out")"
+check_eq "when the machine ends, DIR has nothing left" "" "$(ls -A "$EDIR")"
+check_eq "and the tree is still as it was" "$before" "$(tree_sum)"
+
+ephemeral_dir_run -x -U --ephemeral-dir="$EDIR" -M ml-eph-dir -- /bin/sh -c 'echo u > /u; sleep 2; stat -c "%u %g" /u /bin/busybox'
+f=$(upper_file u)
+check "with -U: the writes are under DIR" test -n "$f"
+check_match "owned on disk by the guest's root's host UID, not by root" "^[1-9][0-9]* [1-9][0-9]*$" "$(stat -c '%u %g' "$f" 2>/dev/null)"
+wait $sup
+check_eq "and the guest's root owns the tree and what it wrote" "0 0 0
+0 0" "$? $(cat "$WORK/out")"
+check_eq "with -U too, DIR has nothing left" "" "$(ls -A "$EDIR")"
+
+ephemeral_dir_run --volatile=overlay --ephemeral-dir="$EDIR" -M ml-eph-dir -- /bin/sh -c 'echo v > /v; sleep 30'
+check "--volatile=overlay with --ephemeral-dir: the writes are under DIR" test -n "$(upper_file v)"
+kill -TERM $sup
+wait $sup
+check_eq "SIGTERM of machined-lite: the command ends (143)" 143 "$?"
+check_eq "and DIR has nothing left" "" "$(ls -A "$EDIR")"
+
+# SIGKILL of machined-lite: the sweeper (always there with --register=no) removes it.
+ephemeral_dir_run -x --register=no --ephemeral-dir="$EDIR" -M ml-eph-dir -- /bin/sh -c 'mkdir -p /a/b/c; echo k > /a/b/c/k; sleep 30'
+check "before SIGKILL, the writes are under DIR" test -n "$(upper_file a/b/c/k)"
+kill -KILL $sup
+wait $sup 2>/dev/null
+for i in $(seq 100); do [ -z "$(ls -A "$EDIR")" ] && break; sleep 0.1; done
+check_eq "SIGKILL of machined-lite: the sweeper removes its directory in DIR" "" "$(ls -A "$EDIR")"
+
+# A guest that fails, and a setup that fails after the directory was made.
+run -x --ephemeral-dir="$EDIR" -- /bin/sh -c 'echo x > /x; exit 3'
+check_eq "a command that fails: its status (3), and DIR has nothing left" "3 " "$? $(ls -A "$EDIR")"
+run -x --ephemeral-dir="$EDIR" --bind-ro="$WORK/share:/etc/passwd/x" -- /bin/true
+check_eq "a setup that fails (a bind below a file): exit 1, and DIR has nothing left" "1 " "$? $(ls -A "$EDIR")"
+
+# Bad --ephemeral-dir: one line, a documented exit code, nothing made.
+bad_ephemeral_dir() {
+        local what=$1 code=$2 pattern=$3
+        shift 3
+        run "$@" -- /bin/true
+        check_eq "$what: exit $code" "$code" "$?"
+        check_match "$what: one line saying what is wrong" "^machined-lite: $pattern" "$(cat "$WORK/stderr")"
+        check_eq "$what: one line only" 1 "$(wc -l < "$WORK/stderr")"
+}
+bad_ephemeral_dir "--ephemeral-dir that does not exist" 4 "--ephemeral-dir $WORK/missing cannot be used: No such file or directory \(give an existing directory" \
+        -x --ephemeral-dir="$WORK/missing"
+bad_ephemeral_dir "--ephemeral-dir that is a file" 4 "--ephemeral-dir $WORK/single.conf is not a directory" \
+        -x --ephemeral-dir="$WORK/single.conf"
+bad_ephemeral_dir "--ephemeral-dir without -x" 2 "--ephemeral-dir=$EDIR is where --ephemeral or --volatile=overlay keep .*give -x or --volatile=overlay" \
+        --ephemeral-dir="$EDIR"
+bad_ephemeral_dir "--ephemeral-dir with --volatile=state" 2 "--ephemeral-dir=$EDIR is where" --volatile=state --ephemeral-dir="$EDIR"
+# ramfs has no xattrs: a guest's replaced directories would show the tree's files again.
+mkdir -p "$WORK/ramfs"
+mount -t ramfs ramfs "$WORK/ramfs"
+bad_ephemeral_dir "--ephemeral-dir on a file system that cannot be an overlay's upper layer (ramfs)" 4 \
+        "--ephemeral-dir $WORK/ramfs is on a file system that cannot hold an overlay's upper layer \(no trusted.* extended attributes" \
+        -x --ephemeral-dir="$WORK/ramfs"
+check_eq "and nothing was left in it" "" "$(ls -A "$WORK/ramfs")"
+umount "$WORK/ramfs"
+mkdir -p "$WORK/ro"
+mount -t tmpfs -o ro tmpfs "$WORK/ro"
+bad_ephemeral_dir "--ephemeral-dir on a read-only file system" 4 "Cannot make a directory in --ephemeral-dir $WORK/ro: Read-only file system" \
+        -x --ephemeral-dir="$WORK/ro"
+umount "$WORK/ro"
 host_unchanged "after the ephemeral, volatile and bind runs"
 finish

@@ -69,6 +69,10 @@ for d in usr home srv var; do
         echo "$d" > "$P/$d/marker"
 done
 echo root > "$P/root/marker"
+# A shell in /usr too, for --volatile=yes (a tmpfs root with only the image's /usr).
+mkdir -p "$P/usr/bin"
+cp /bin/busybox "$P/usr/bin/busybox"
+for a in sh ls cat touch; do ln -s busybox "$P/usr/bin/$a"; done
 fs_image ext4 "$P/root" "$WORK/root.ext4"
 for d in usr home srv var; do fs_image ext4 "$P/$d" "$WORK/$d.ext4" 8; done
 fs_image vfat "" "$WORK/esp.vfat"
@@ -150,6 +154,81 @@ rm -f /var/lib/machines/ml-img-byname.raw
 out=$(run -U -i "$WORK/mbr.raw" -M ml-img-userns -- /bin/sh -c 'stat -c %u /marker; touch /made; stat -c %u /made')
 check_eq "-U on an ext4 image: the guest's root owns its files" "0
 0" "$out"
+
+# -x on an image with several file systems: each gets an overlay of its own (an overlay
+# does not reach into other mounts), so /, /usr, /home, /srv, /var are all writable, all
+# throwaway, and the image is never written: attached read-only.
+sum=$(md5sum < "$WORK/full.raw")
+"$ML" run -q --console=pipe -x -i "$WORK/full.raw" -M ml-img-x -- /bin/sh -c "
+        for d in / /home /srv /usr /var; do echo \"written in \$d\" > \$d/new || echo \"\$d not writable\"; done
+        rm /home/marker; $MOUNTS; cat /new /home/new /srv/new /usr/new /var/new /srv/marker; ls /home; sleep 2" \
+        </dev/null >"$WORK/out" 2>"$WORK/stderr" &
+sup=$!
+guest_leader $sup >/dev/null
+check_eq "-x: the image's loop devices are read-only" "$(losetup -n -O RO -j "$WORK/full.raw" | wc -l) x 1" \
+        "$(losetup -n -O RO -j "$WORK/full.raw" | wc -l) x $(losetup -n -O RO -j "$WORK/full.raw" | sort -u | tr -d ' ')"
+wait $sup
+check_eq "-x on a GPT image with /usr /home /srv /var: each an overlay, writable, the writes seen" "0 / overlay rw own
+/home overlay rw own
+/srv overlay rw own
+/usr overlay rw own
+/var overlay rw own
+written in /
+written in /home
+written in /srv
+written in /usr
+written in /var
+srv
+lost+found
+new" "$? $(cat "$WORK/out")"
+check_eq "and the image file is unchanged" "$sum" "$(md5sum < "$WORK/full.raw")"
+out=$(run -x -i "$WORK/full.raw" -M ml-img-x -- /bin/sh -c 'ls /new /home/new /srv/new 2>&1 | grep -c "No such"; cat /home/marker')
+check_eq "a second -x boot sees nothing of the first one's writes" "3
+home" "$out"
+out=$(run -x -U -i "$WORK/full.raw" -M ml-img-x -- /bin/sh -c 'echo x > /home/x; stat -c %u /home/x /home/marker /srv/marker /usr/marker')
+check_eq "-x -U: the guest's root owns every file system of the image, and what it writes" "0
+0
+0
+0" "$out"
+out=$(run -U --read-only -i "$WORK/full.raw" -M ml-img-x -- /bin/sh -c 'cat /home/marker; stat -c %u /home/marker')
+check_eq "-U on an image with several file systems: all of them there, the guest's root's" "home
+0" "$out"
+mkdir -p "$WORK/edir"
+"$ML" run -q --console=pipe -x --ephemeral-dir="$WORK/edir" -i "$WORK/full.raw" -M ml-img-x -- /bin/sh -c \
+        'echo h > /home/h; echo s > /srv/s; echo r > /r; sleep 2' </dev/null >/dev/null 2>"$WORK/stderr" &
+sup=$!
+guest_leader $sup >/dev/null
+for i in $(seq 50); do [ -e "$(echo "$WORK"/edir/*/srv/upper/s)" ] && break; sleep 0.1; done
+check_eq "-x --ephemeral-dir: each file system's writes in an upper layer of its own under DIR" "r h s" \
+        "$(cat "$WORK"/edir/*/root/upper/r "$WORK"/edir/*/home/upper/h "$WORK"/edir/*/srv/upper/s 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+wait $sup
+check_eq "and nothing left in DIR after" "0 " "$? $(ls -A "$WORK/edir")"
+out=$(run --volatile=state -i "$WORK/full.raw" -M ml-img-vol -- /bin/sh -c "$MOUNTS"'
+        touch /x 2>/dev/null || echo root-ro; touch /home/x 2>/dev/null || echo home-ro; touch /var/x && echo var-rw
+        cat /home/marker /usr/marker')
+check_eq "--volatile=state on it: all of the image read-only, a tmpfs on /var" "/ ext4 ro own
+/home ext4 ro own
+/srv ext4 ro own
+/usr ext4 ro own
+/var tmpfs rw own
+root-ro
+home-ro
+var-rw
+home
+usr" "$out"
+out=$(run --volatile=yes -i "$WORK/full.raw" -M ml-img-vol -- /usr/bin/sh -c 'ls /; cat /usr/marker; touch /usr/x 2>/dev/null || echo usr-ro; touch /x && echo root-rw')
+check_eq "--volatile=yes on it: a tmpfs root with the image's /usr partition, read-only" "dev
+proc
+run
+sys
+usr
+usr
+usr-ro
+root-rw" "$out"
+out=$(run --volatile=overlay -i "$WORK/full.raw" -M ml-img-vol -- /bin/sh -c 'touch /x /home/x /srv/x /var/x /usr/x && echo all-rw')
+check_eq "--volatile=overlay on it: every file system writable" "all-rw" "$out"
+check_eq "and the image file is still unchanged" "$sum" "$(md5sum < "$WORK/full.raw")"
+host_unchanged "after -x and --volatile on an image with several file systems"
 
 # Two images at once, and one read-only image twice; a writable image in use is refused.
 "$ML" run -q --console=pipe -i "$WORK/full.raw" -M ml-img-a -- /bin/sleep 3 </dev/null >/dev/null 2>&1 &

@@ -186,6 +186,26 @@ with tarfile.open(work + "/hardlink-absolute.tar", "w") as t:
 with tarfile.open(work + "/hardlink-through-symlink.tar", "w") as t:
     link(t, "evil", work, tarfile.SYMTYPE)
     link(t, "stolen", "evil/host-secret", tarfile.LNKTYPE)
+# A relative symlink that climbs out, reached by a path spelled otherwise.
+with tarfile.open(work + "/relative-symlink.tar", "w") as t:
+    info = tarfile.TarInfo("a")
+    info.type = tarfile.DIRTYPE
+    t.addfile(info)
+    link(t, "a/up", "../../../../../../../.." + work + "/evil-target-dir", tarfile.SYMTYPE)
+    regular(t, "./a//up/pwned")
+# A hard link to a planted symlink is a symlink too.
+with tarfile.open(work + "/hardlinked-symlink.tar", "w") as t:
+    link(t, "evil", work + "/evil-target-dir", tarfile.SYMTYPE)
+    link(t, "twin", "evil", tarfile.LNKTYPE)
+    regular(t, "twin/pwned")
+# A directory entry over a planted symlink replaces it: the host directory keeps its mode.
+with tarfile.open(work + "/dir-over-symlink.tar", "w") as t:
+    link(t, "evil", work + "/evil-target-dir", tarfile.SYMTYPE)
+    info = tarfile.TarInfo("evil")
+    info.type = tarfile.DIRTYPE
+    info.mode = 0o777
+    t.addfile(info)
+    regular(t, "evil/inside")
 # What makes a partial tree hard to remove: 3000 levels of directories, immutable and
 # append-only files; then an entry that fails the import.
 with tarfile.open(work + "/deep-frozen.tar", "w", format=tarfile.PAX_FORMAT) as t:
@@ -217,6 +237,17 @@ refused "a hard link to an absolute host path" 1 "Refusing .*hardlink-absolute.t
 refused "a hard link through a planted symlink" 1 "Refusing .*hardlink-through-symlink.tar: its entry 'stolen'" \
         "$ML" import-tar "$WORK/hardlink-through-symlink.tar" $NAME
 check_eq "the host file has no new hard link" 1 "$(stat -c %h "$WORK/host-secret")"
+refused "a/up -> ../../.. out of the tree, then ./a//up/pwned" 1 "Refusing .*relative-symlink.tar: its entry './a//up/pwned' .*symlink a/up" \
+        "$ML" import-tar "$WORK/relative-symlink.tar" $NAME
+refused "a hard link to a planted symlink, then a file through it" 1 "Refusing .*hardlinked-symlink.tar: its entry 'twin/pwned' .*symlink twin" \
+        "$ML" import-tar "$WORK/hardlinked-symlink.tar" $NAME
+"$ML" import-tar -q "$WORK/dir-over-symlink.tar" $NAME 2>"$WORK/err"
+check_eq "a directory over a planted symlink: exit 0, nothing on stderr" "0 " "$? $(cat "$WORK/err")"
+check "a directory over a planted symlink: it is a directory in the tree, with its file" \
+        test -d "$MACHINES/$NAME/evil" -a ! -L "$MACHINES/$NAME/evil" -a -f "$MACHINES/$NAME/evil/inside"
+rm -rf "${MACHINES:?}/$NAME"
+check_eq "the host directory the symlinks pointed to is still untouched" "$evil_before" \
+        "$(find "$WORK/evil-target-dir" -printf '%p %m %T@\n' | md5sum)"
 refused "3000 levels deep, an immutable file, then ../bad" 1 "Refusing .*deep-frozen.tar: its entry '../bad'" \
         "$ML" import-tar -q "$WORK/deep-frozen.tar" $NAME
 

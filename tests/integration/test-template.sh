@@ -89,16 +89,7 @@ rm -rf "$NAMED"
 
 # bad DESCRIPTION EXIT-REGEX MESSAGE-REGEX COMMAND...: one line, that exit code, that message.
 bad() {
-        local what=$1 code=$2 regex=$3 rc lines
-        shift 3
-        "$@" </dev/null >"$WORK/stdout" 2>"$WORK/stderr"
-        rc=$?
-        lines=$(wc -l < "$WORK/stderr")
-        if [[ $rc =~ ^($code)$ ]] && [ "$lines" = 1 ] && grep -Eq -- "$regex" "$WORK/stderr"; then
-                pass "$what: exit $rc: $(cat "$WORK/stderr")"
-        else
-                fail "$what: expected exit $code and one line matching /$regex/, got exit $rc and $lines line(s): $(cat "$WORK/stderr")"
-        fi
+        one_line_error "$@"
 }
 
 bad "a template that does not exist" 4 \

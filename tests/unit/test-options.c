@@ -140,6 +140,48 @@ static void test_properties(void)
         machine_done(&m);
 }
 
+/* --overlay, --overlay-ro: which path is a lower layer, the upper one, the destination. */
+static void test_overlay(void)
+{
+        struct machine m;
+        const struct custom_mount *c;
+
+        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "--overlay=/a:/b\\:c:/up:/dst", "--overlay=/l:+/srv/up",
+                                               "--overlay=+/var::/var", "--overlay-ro=/a:+/b", "--", "/bin/sh", NULL }) ==
+              PARSE_CONTINUE);
+        CHECK(m.n_mounts == 4);
+        c = &m.mounts[0];
+        CHECK(c->type == CUSTOM_OVERLAY && !c->read_only && strcmp(c->lower[0], "/a") == 0 &&
+              strcmp(c->lower[1], "/b:c") == 0 && !c->lower[2] && strcmp(c->source, "/up") == 0 &&
+              strcmp(c->destination, "/dst") == 0);
+        c = &m.mounts[1];
+        CHECK(strcmp(c->lower[0], "/l") == 0 && !c->lower[1] && strcmp(c->source, "+/srv/up") == 0 &&
+              strcmp(c->destination, "/srv/up") == 0);
+        c = &m.mounts[2];
+        CHECK(strcmp(c->lower[0], "+/var") == 0 && !c->source && strcmp(c->destination, "/var") == 0);
+        c = &m.mounts[3];
+        CHECK(c->read_only && strcmp(c->lower[0], "/a") == 0 && strcmp(c->lower[1], "+/b") == 0 && !c->lower[2] &&
+              !c->source && strcmp(c->destination, "/b") == 0);
+        machine_done(&m);
+
+        static const char *const bad[] = {
+                "--overlay=/a", "--overlay=", "--overlay=a:/b:/c", "--overlay=:/b:/c", "--overlay=/a:",
+                "--overlay-ro=/a::/c", "--overlay=/a:/b:/../c", "--overlay=/a:/b:/", "--overlay=/a:+:/c",
+                "--overlay=/a:+/:/c", "--overlay=/a:/:/c", "--overlay=/a:+/x/../y:/c",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", bad[i], "--", "/bin/sh", NULL }) == -EINVAL);
+                machine_done(&m);
+        }
+        /* An upper layer in the tree, which nothing may write. */
+        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "--read-only", "--overlay=/a:+/b:/c", "--", "/bin/sh", NULL }) ==
+              -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "--read-only", "--overlay=+/a::/c", "--", "/bin/sh", NULL }) ==
+              PARSE_CONTINUE);
+        machine_done(&m);
+}
+
 static void test_signals(void)
 {
         CHECK(signal_from_string("SIGTERM") == SIGTERM);
@@ -161,5 +203,6 @@ int main(void)
         test_bad();
         test_signals();
         test_properties();
+        test_overlay();
         return TEST_DONE();
 }

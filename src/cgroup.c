@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "cgroup.h"
-#include "ephemeral-dir.h"
 #include "log.h"
 #include "util/macro.h"
 #include "util/mountinfo.h"
+#include "util/path.h"
 #include "util/proctitle.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
@@ -305,8 +305,12 @@ int cgroup_remove(struct guest_cgroup *cg)
         if (cg->fd >= 0)
                 close(cg->fd);
         cg->fd = -1;
-        if (cg->sweeper_fd >= 0)
+        if (cg->sweeper_fd >= 0) {
+                /* We cleaned up: the sweeper has nothing to do (else it tries again). */
+                if (r >= 0)
+                        (void)!write(cg->sweeper_fd, "c", 1);
                 close(cg->sweeper_fd);
+        }
         cg->sweeper_fd = -1;
         return r;
 }
@@ -319,22 +323,32 @@ static bool same_cgroup(int fd, const char *path)
         return fstat(fd, &a) >= 0 && stat(path, &b) >= 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-_noreturn_ static void sweeper_main(struct guest_cgroup *cg, const char *ephemeral_dir, int pipe_fd)
+_noreturn_ static void sweeper_main(struct guest_cgroup *cg, char *const *leftovers, int pipe_fd)
 {
         char byte, title[4096];
-        struct stat dir_st;
-        bool have_dir = ephemeral_dir && stat(ephemeral_dir, &dir_st) >= 0;
+        size_t n = 0;
+        struct stat *was;
+        ssize_t got;
 
         snprintf(title, sizeof(title), "ml-sweeper %s", cg->path);
         proctitle_set(title);
         (void)close_range(3, (unsigned)pipe_fd - 1, 0);
         (void)close_range((unsigned)pipe_fd + 1, ~0U, 0);
         cg->fd = open(cg->path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        /* EOF: the supervisor is gone, however it went. */
-        while (read(pipe_fd, &byte, 1) < 0 && errno == EINTR)
+        /* Each leftover as it is now: only that very directory is removed later. */
+        while (leftovers && leftovers[n])
+                n++;
+        was = calloc(n ?: 1, sizeof(*was));
+        for (size_t i = 0; was && i < n; i++)
+                if (stat(leftovers[i], &was[i]) < 0)
+                        was[i].st_ino = 0;
+        /* A byte: the supervisor cleaned up itself. EOF: it is gone, however it went. */
+        while ((got = read(pipe_fd, &byte, 1)) < 0 && errno == EINTR)
                 ;
-        /* Gone already (the supervisor's clean teardown), or made anew by a newer
-         * machine of the same name: nothing of ours to sweep. */
+        if (got == 1)
+                _exit(0);
+        /* Gone already, or made anew by a newer machine of the same name: nothing of ours
+         * to sweep. */
         if (cg->fd >= 0 && same_cgroup(cg->fd, cg->path)) {
                 (void)cgroup_kill(cg);
                 wait_unpopulated(cg->fd);
@@ -346,18 +360,18 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, const char *ephemer
                         (void)usleep(100000);
                 }
         }
-        /* --ephemeral-dir: the overlays' upper layers, now that nothing of the guest holds
-         * them. Removed already by a clean teardown, before it let us go. */
-        if (have_dir) {
+        /* Now that nothing of the guest holds them. */
+        for (size_t i = 0; was && i < n; i++) {
                 struct stat st;
 
-                if (stat(ephemeral_dir, &st) >= 0 && st.st_dev == dir_st.st_dev && st.st_ino == dir_st.st_ino)
-                        (void)ephemeral_dir_remove(ephemeral_dir);
+                if (was[i].st_ino != 0 && stat(leftovers[i], &st) >= 0 && st.st_dev == was[i].st_dev &&
+                    st.st_ino == was[i].st_ino)
+                        (void)remove_tree_at(AT_FDCWD, leftovers[i]);
         }
         _exit(0);
 }
 
-int cgroup_start_sweeper(struct guest_cgroup *cg, const char *ephemeral_dir)
+int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers)
 {
         int pipe_fds[2], status;
         pid_t pid;
@@ -379,7 +393,7 @@ int cgroup_start_sweeper(struct guest_cgroup *cg, const char *ephemeral_dir)
                 close(pipe_fds[1]);
                 if (setsid() < 0 || fork() != 0)
                         _exit(0);
-                sweeper_main(cg, ephemeral_dir, pipe_fds[0]);
+                sweeper_main(cg, leftovers, pipe_fds[0]);
         }
         close(pipe_fds[0]);
         (void)waitpid(pid, &status, 0);

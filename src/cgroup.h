@@ -25,11 +25,12 @@ int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret);
  * every controller the unit has is enabled for both, so the guest's init can use them. */
 int cgroup_create_delegated(const char *machine_name, struct guest_cgroup *ret);
 
-/* Starts a small process outside the guest that outlives us: when we are gone, by a clean
- * exit or SIGKILL, it kills what is left in the guest's cgroup and removes it, so that
- * the host keeps no cgroup of a dead machine; then it removes EPHEMERAL_DIR (the
- * machine's --ephemeral-dir directory, or NULL) if that is still there. */
-int cgroup_start_sweeper(struct guest_cgroup *cg, const char *ephemeral_dir);
+/* Starts a small process outside the guest that outlives us: when we are gone without
+ * cgroup_remove() (SIGKILL), it kills what is left in the guest's cgroup and removes it,
+ * so that the host keeps no cgroup of a dead machine; then it removes each directory of
+ * LEFTOVERS (NULL-terminated, or NULL: --ephemeral-dir's, temporary overlay layers) that
+ * is still the one there now. After cgroup_remove() it does nothing: we cleaned up. */
+int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers);
 
 /* Hands the cgroup to the guest's root of a user namespace, as systemd's delegation
  * does: the directory and the files a delegate writes. */

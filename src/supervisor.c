@@ -391,6 +391,8 @@ static int setup_failed(struct supervisor *s, int exit_code)
 static int place_guest_cgroup(struct supervisor *s)
 {
         const struct machine *m = s->machine;
+        _cleanup_free_ char **leftovers = NULL;
+        size_t n = 0;
         int r;
 
         r = register_connect(m, &s->registration);
@@ -408,7 +410,17 @@ static int place_guest_cgroup(struct supervisor *s)
         r = cgroup_create_guest(m->name, &s->cgroup);
         if (r < 0)
                 return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
-        r = cgroup_start_sweeper(&s->cgroup, s->ephemeral_dir);
+        /* What to remove if we are killed: --ephemeral-dir's directory, and the temporary
+         * upper layers of overlays (custom-mount.h). */
+        leftovers = calloc(m->n_mounts + 2, sizeof(*leftovers));
+        if (!leftovers)
+                return log_error_errno(-ENOMEM, "Out of memory"), EXIT_SETUP_FAILED;
+        if (s->ephemeral_dir)
+                leftovers[n++] = s->ephemeral_dir;
+        for (size_t i = 0; i < m->n_mounts; i++)
+                if (m->mounts[i].temp_dir)
+                        leftovers[n++] = m->mounts[i].temp_dir;
+        r = cgroup_start_sweeper(&s->cgroup, leftovers);
         if (r < 0)
                 return log_error_errno(r, "Cannot start the cgroup sweeper: %m"), EXIT_SETUP_FAILED;
         return 0;

@@ -133,6 +133,23 @@ wait $sup
 check_eq "and the guest's root owns what it wrote" 0 "$(head -1 "$WORK/tmpu")"
 check_eq "the temporary upper layer is gone after -U too" "$temps_before" "$(temporaries)"
 
+# SIGKILL of machined-lite: its ml-sweeper (there with --register=no) removes the
+# temporary layer once the guest is gone.
+"$ML" run -q --console=pipe --register=no -M ml-ovl-kill -D "$TREE" --overlay=+/var::/var -- /bin/sh -c 'touch /var/k; sleep 30' \
+        </dev/null >/dev/null 2>&1 &
+sup=$!
+leader=$(guest_leader $sup)
+for i in $(seq 50); do
+        temp=$(comm -13 <(echo "$temps_before") <(temporaries))
+        [ -n "$temp" ] && [ -e "$temp/upper/k" ] && break
+        sleep 0.1
+done
+check "before SIGKILL, the guest writes in the temporary layer" test -e "$temp/upper/k"
+kill -KILL $sup
+wait $sup 2>/dev/null
+for i in $(seq 100); do [ "$(temporaries)" = "$temps_before" ] && break; sleep 0.1; done
+check_eq "SIGKILL of machined-lite: the sweeper removes the temporary layer" "$temps_before" "$(temporaries)"
+
 # The destination is resolved inside the tree: a symlink planted there that leads out
 # of it is not followed. (Failing after the work directory and the temporary upper
 # layer were made, these go too.)

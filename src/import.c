@@ -1204,7 +1204,7 @@ static bool word_is_valid(const char *s, const char *extra, size_t max)
 static int bootstrap_options_check(const struct bootstrap_options *o)
 {
         if (!machine_name_is_valid(o->name))
-                return log_error_errno(-EINVAL, "Invalid machine name '%s': use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -",
+                return log_error_errno(-EINVAL, "Invalid machine name '%s': use " MACHINE_NAME_RULES,
                                        o->name ?: "");
         if (o->distribution && !distribution_find(o->distribution))
                 return log_error_errno(-EINVAL, "Unknown distribution '%s': use debian or ubuntu", o->distribution);
@@ -2064,7 +2064,7 @@ int verb_import_tar(int argc, char *argv[])
                 return verb_usage_error(argv[0], "import-tar needs a tarball (or - for standard input) and a machine name");
         if (!machine_name_is_valid(argv[optind + 1]))
                 return verb_usage_error(argv[0],
-                                        "Invalid machine name '%s': use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -",
+                                        "Invalid machine name '%s': use " MACHINE_NAME_RULES,
                                         argv[optind + 1]);
         r = require_root(argv[0]);
         if (r != 0)

@@ -314,11 +314,11 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
                 return set_string(&m->template_tree, value);
         case 'M':
                 if (!machine_name_is_valid(value))
-                        return usage_error("Invalid machine name '%s': use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -",
+                        return usage_error("Invalid machine name '%s': use " MACHINE_NAME_RULES,
                                            value);
                 return set_string(&m->name, value);
         case ARG_HOSTNAME:
-                if (!machine_name_is_valid(value))
+                if (!host_name_is_valid(value))
                         return usage_error("Invalid host name '%s': use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -",
                                            value);
                 return set_string(&m->hostname, value);
@@ -492,7 +492,7 @@ int parse_argv_only(int argc, char *argv[], struct machine *m)
                         return usage_error("NAME '%s' given together with -D, -i or -M: give one of them (a command goes after --)",
                                            name);
                 if (!machine_name_is_valid(name))
-                        return usage_error("Invalid machine name '%s': use 1-64 characters of A-Z a-z 0-9 _ . - (a command goes after --)",
+                        return usage_error("Invalid machine name '%s': use " MACHINE_NAME_RULES " (a command goes after --)",
                                            name);
                 r = set_string(&m->name, name);
                 if (r < 0)

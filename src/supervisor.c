@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
@@ -29,6 +31,8 @@
 #include "userns.h"
 #include "supervisor.h"
 #include "util/macro.h"
+#include "util/path.h"
+#include "util/strv.h"
 
 /* How long PID 1 has to shut down cleanly before all that is left gets SIGKILL. */
 #define SHUTDOWN_TIMEOUT_USEC (15ULL * 1000000ULL)
@@ -391,7 +395,7 @@ static int setup_failed(struct supervisor *s, int exit_code)
 static int place_guest_cgroup(struct supervisor *s)
 {
         const struct machine *m = s->machine;
-        _cleanup_free_ char **leftovers = NULL;
+        char **leftovers = NULL;
         size_t n = 0;
         int r;
 
@@ -411,16 +415,30 @@ static int place_guest_cgroup(struct supervisor *s)
         if (r < 0)
                 return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
         /* What to remove if we are killed: --ephemeral-dir's directory, and the temporary
-         * upper layers of overlays (custom-mount.h). */
-        leftovers = calloc(m->n_mounts + 2, sizeof(*leftovers));
+         * upper layers and work directories of overlays (custom-mount.h). */
+        leftovers = calloc(2 * m->n_mounts + 2, sizeof(*leftovers));
         if (!leftovers)
                 return log_error_errno(-ENOMEM, "Out of memory"), EXIT_SETUP_FAILED;
-        if (s->ephemeral_dir)
-                leftovers[n++] = s->ephemeral_dir;
-        for (size_t i = 0; i < m->n_mounts; i++)
-                if (m->mounts[i].temp_dir)
-                        leftovers[n++] = m->mounts[i].temp_dir;
+        if (s->ephemeral_dir && (leftovers[n] = strdup(s->ephemeral_dir)))
+                n++;
+        for (size_t i = 0; i < m->n_mounts; i++) {
+                const struct custom_mount *c = &m->mounts[i];
+                char parent[PATH_MAX], fd_link[FD_PATH_MAX];
+                ssize_t k;
+
+                if (c->temp_dir) {
+                        if ((leftovers[n] = strdup(c->temp_dir)))
+                                n++;
+                } else if (c->work_dir && (k = readlink(fd_path(c->work_parent_fd, fd_link), parent, sizeof(parent) - 1)) > 0) {
+                        parent[k] = '\0';
+                        if (asprintf(&leftovers[n], "%s/%s", parent, c->work_dir) >= 0)
+                                n++;
+                        else
+                                leftovers[n] = NULL;
+                }
+        }
         r = cgroup_start_sweeper(&s->cgroup, leftovers);
+        strv_free(leftovers);
         if (r < 0)
                 return log_error_errno(r, "Cannot start the cgroup sweeper: %m"), EXIT_SETUP_FAILED;
         return 0;

@@ -16,7 +16,7 @@
 #include "util/macro.h"
 #include "util/path.h"
 
-bool machine_name_is_valid(const char *name)
+bool host_name_is_valid(const char *name)
 {
         size_t n;
 
@@ -33,6 +33,13 @@ bool machine_name_is_valid(const char *name)
                         return false;
         }
         return true;
+}
+
+bool machine_name_is_valid(const char *name)
+{
+        size_t n = name ? strlen(name) : 0, suffix = strlen(".machine");
+
+        return host_name_is_valid(name) && !(n >= suffix && strcmp(name + n - suffix, ".machine") == 0);
 }
 
 char *path_last_component(const char *path)

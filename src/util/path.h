@@ -4,9 +4,15 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* A machine name doubles as the guest's host name and as part of the cgroup name:
- * 1-64 characters of [A-Za-z0-9_.-], not starting with '.' or '-', no "..". */
+/* A host name for the guest: 1-64 characters of [A-Za-z0-9_.-], not starting with '.'
+ * or '-', no "..". */
+bool host_name_is_valid(const char *name);
+
+/* A machine name doubles as the guest's host name and as part of the cgroup name: a
+ * valid host name not ending in ".machine" (the running machines' state files share
+ * /run/machined-lite/machines with settings files). */
 bool machine_name_is_valid(const char *name);
+#define MACHINE_NAME_RULES "1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or - nor ending in .machine"
 
 /* The last component of a path, ignoring trailing slashes, as a new string;
  * NULL when there is none ("/", "") or on allocation failure. */

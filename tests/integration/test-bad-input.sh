@@ -40,6 +40,8 @@ bad "an init that is not executable" 4 "Init /etc/passwd in $TREE is not an exec
         "$ML" boot -D "$TREE" --init=/etc/passwd
 bad "an invalid machine name" 2 "Invalid machine name 'bad/name'" \
         "$ML" run -M bad/name -D "$TREE" -- /bin/true
+bad "a machine name ending in .machine (a settings file's name)" 2 "Invalid machine name 'x.machine': .*nor ending in \.machine" \
+        "$ML" run -M x.machine -D "$TREE" -- /bin/true
 bad "a directory name that is no machine name" 4 "Directory name 'bad name' is not a valid machine name \(give one with -M NAME\)" \
         bash -c "mkdir -p '$WORK/bad name' && '$ML' run -D '$WORK/bad name' -- /bin/true; rc=\$?; rmdir '$WORK/bad name'; exit \$rc"
 bad "an unknown option" 2 "Unknown option '--frobnicate' \\(see machined-lite --help\\)" \

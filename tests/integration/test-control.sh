@@ -28,6 +28,7 @@ out=$("$ML" list)
 check_match "list shows the machine: name, class, state, init, leader, root" \
         "ml-ctl-a +container +running +busybox +$leader_a +$TREE " "$out"
 check_match "and counts what it lists" "[1-9][0-9]* machines? listed.$" "$out"
+echo "$out"
 json=$("$ML" list --json)
 check_eq "list --json: name, leader, supervisor, root" "ml-ctl-a $leader_a $sup_a $TREE" \
         "$(python3 -c 'import json, sys; m = [m for m in json.load(sys.stdin) if m["name"] == "ml-ctl-a"][0]; print(m["name"], m["leader"], m["supervisor"], m["root"])' <<<"$json")"

@@ -135,7 +135,9 @@ check_eq "the temporary upper layer is gone after -U too" "$temps_before" "$(tem
 
 # SIGKILL of machined-lite: its ml-sweeper (there with --register=no) removes the
 # temporary layer once the guest is gone.
-"$ML" run -q --console=pipe --register=no -M ml-ovl-kill -D "$TREE" --overlay=+/var::/var -- /bin/sh -c 'touch /var/k; sleep 30' \
+mkdir -p "$TREE/opt"
+"$ML" run -q --console=pipe --register=no -M ml-ovl-kill -D "$TREE" --overlay=+/var::/var \
+        --overlay="$WORK/low1:$WORK/up:/srv/k" --overlay="$WORK/low1:+/opt" -- /bin/sh -c 'touch /var/k; sleep 30' \
         </dev/null >/dev/null 2>&1 &
 sup=$!
 leader=$(guest_leader $sup)
@@ -149,6 +151,8 @@ kill -KILL $sup
 wait $sup 2>/dev/null
 for i in $(seq 100); do [ "$(temporaries)" = "$temps_before" ] && break; sleep 0.1; done
 check_eq "SIGKILL of machined-lite: the sweeper removes the temporary layer" "$temps_before" "$(temporaries)"
+for i in $(seq 50); do [ -z "$(work_dirs)" ] && break; sleep 0.1; done
+check_eq "and the work directories next to a host upper layer and to a +PATH one in the tree" "" "$(work_dirs)"
 
 # The destination is resolved inside the tree: a symlink planted there that leads out
 # of it is not followed. (Failing after the work directory and the temporary upper

@@ -370,6 +370,32 @@ int mount_volatile_state(int root_fd)
         return r < 0 ? r : mount_fs_in_root(root_fd, "/var", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755");
 }
 
+/* What a root of /usr alone needs to boot, as systemd-nspawn's --volatile=yes makes it:
+ * the merged-/usr links (to what the tree's /usr has) and the top directories a guest
+ * writes, empty. The kernel's file systems get their directories when they are mounted. */
+static int make_base_filesystem(int dir_fd, int usr_fd)
+{
+        static const char *const links[] = { "bin", "sbin", "lib", "lib64", "lib32", "libx32" };
+        static const struct {
+                const char *name;
+                mode_t mode;
+        } dirs[] = { { "etc", 0755 }, { "var", 0755 }, { "tmp", 01777 }, { "root", 0700 }, { "home", 0755 }, { "srv", 0755 } };
+        struct stat st;
+        char target[16];
+
+        for (size_t i = 0; i < ELEMENTSOF(links); i++) {
+                if (fstatat(usr_fd, links[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !(S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
+                        continue;
+                snprintf(target, sizeof(target), "usr/%s", links[i]);
+                if (symlinkat(target, dir_fd, links[i]) < 0)
+                        return negative_errno();
+        }
+        for (size_t i = 0; i < ELEMENTSOF(dirs); i++)
+                if (mkdirat(dir_fd, dirs[i].name, dirs[i].mode) < 0 || fchmodat(dir_fd, dirs[i].name, dirs[i].mode, 0) < 0)
+                        return negative_errno();
+        return 0;
+}
+
 int mount_volatile_yes(int *root_fd)
 {
         _cleanup_close_ int tmp = tmpfs_detached("mode=0755"), usr = -EBADF, target = -EBADF;
@@ -396,6 +422,9 @@ int mount_volatile_yes(int *root_fd)
                 if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                         return negative_errno();
         }
+        r = make_base_filesystem(tmp, usr);
+        if (r < 0)
+                return r;
         r = stack_on_root(root_fd, tmp);
         if (r < 0)
                 return r;

@@ -54,4 +54,12 @@ kill -TERM $SUP
 wait $SUP
 check_eq "SIGTERM powers it off: exit 0" 0 "$?"
 host_unchanged "after the -U boot"
+
+# --volatile=yes: only the tree's /usr, under the links a merged-/usr tree needs.
+out=$("$ML" run -q --console=pipe -M ml-debian -D "$DEBIAN" --volatile=yes -- /usr/bin/sh -c \
+        'readlink /lib64 /bin; /usr/bin/ls /etc/passwd 2>/dev/null || echo no-passwd' </dev/null 2>&1)
+check_eq "--volatile=yes: dynamic programs of the tree's /usr run (/lib64, /bin link to /usr), /etc starts empty" "usr/lib64
+usr/bin
+no-passwd" "$out"
+host_unchanged "after --volatile=yes"
 finish

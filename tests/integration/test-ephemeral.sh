@@ -57,14 +57,24 @@ check "and the tree not written" test ! -e "$TREE/x"
 mkdir -p "$TREE/usr/bin"
 cp /bin/busybox "$TREE/usr/bin/busybox"
 for a in sh ls touch cat; do ln -sf busybox "$TREE/usr/bin/$a"; done
-out=$(run --volatile=yes -- /usr/bin/sh -c 'ls /; touch /usr/x 2>/dev/null || echo usr-ro; touch /x && echo root-rw')
-check_eq "--volatile=yes: / a tmpfs with only /usr of the tree, read-only" "dev
+out=$(run --volatile=yes -- /usr/bin/sh -c 'ls /; touch /usr/x 2>/dev/null || echo usr-ro; touch /x && echo root-rw; readlink /bin; stat -c %a /tmp /root')
+check_eq "--volatile=yes: / a tmpfs with only /usr of the tree, read-only, its merged-/usr links and empty top directories" "bin
+dev
+etc
+home
 proc
+root
 run
+srv
 sys
+tmp
 usr
+var
 usr-ro
-root-rw" "$out"
+root-rw
+usr/bin
+1777
+700" "$out"
 rm -rf "$TREE/usr"
 before=$(tree_sum)
 

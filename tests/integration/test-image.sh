@@ -217,11 +217,18 @@ var-rw
 home
 usr" "$out"
 out=$(run --volatile=yes -i "$WORK/full.raw" -M ml-img-vol -- /usr/bin/sh -c 'ls /; cat /usr/marker; touch /usr/x 2>/dev/null || echo usr-ro; touch /x && echo root-rw')
-check_eq "--volatile=yes on it: a tmpfs root with the image's /usr partition, read-only" "dev
+check_eq "--volatile=yes on it: a tmpfs root with the image's /usr partition, read-only" "bin
+dev
+etc
+home
 proc
+root
 run
+srv
 sys
+tmp
 usr
+var
 usr
 usr-ro
 root-rw" "$out"

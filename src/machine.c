@@ -353,6 +353,13 @@ int machine_resolve(struct machine *m)
         r = custom_mounts_check_overlays(m, root_fd);
         if (r < 0)
                 return r;
+        if (m->volatile_mode == VOLATILE_YES) {
+                _cleanup_close_ int usr = open_in_root(root_fd, "/usr", O_PATH | O_DIRECTORY, 0);
+
+                if (usr < 0)
+                        return log_error_errno(usr, "%s has no /usr directory: --volatile=yes boots the tree's /usr alone: %m "
+                                                    "(give a merged-/usr tree, or use --volatile=state)", m->root);
+        }
         r = resolve_init(m, root_fd);
         if (r < 0)
                 return r;

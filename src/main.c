@@ -51,6 +51,12 @@ static int apply_settings(struct machine *m, int argc, char *argv[])
                 return r < 0 ? (machine_done(m), EXIT_USAGE) : 0;
         }
         r = parse_argv_only(argc, argv, &from_file);
+        /* -x and --volatile say the same thing two ways: given on the command line, one
+         * of them replaces what the file says with either. */
+        if (r == PARSE_CONTINUE && (m->ephemeral || m->volatile_mode != VOLATILE_NO)) {
+                from_file.ephemeral = m->ephemeral;
+                from_file.volatile_mode = m->volatile_mode;
+        }
         machine_done(m);
         *m = from_file;
         return r == PARSE_CONTINUE ? 0 : EXIT_USAGE;

@@ -76,6 +76,8 @@ usr/bin
 1777
 700" "$out"
 rm -rf "$TREE/usr"
+one_line_error "--volatile=yes of a tree without /usr" 4 "has no /usr directory: --volatile=yes boots the tree's /usr alone" \
+        "$ML" run -q -D "$TREE" --volatile=yes -- /bin/true
 before=$(tree_sum)
 
 # Binds and tmpfs.

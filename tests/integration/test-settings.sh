@@ -71,6 +71,14 @@ out=$(run --settings=override -M ml-set-o -D "$TREE" --hostname=cli -- /bin/host
 check_eq "--settings=override: the file wins" filehost "$out"
 out=$(run --settings=no -M ml-set-a -D "$TREE" -- /bin/hostname)
 check_eq "--settings=no: the file is not read" ml-set-a "$out"
+printf '[Exec]\nEphemeral=yes\n' > "$RUNDIR/ml-set-e.machine"
+out=$(run -M ml-set-e -D "$TREE" --volatile=state -- /bin/sh -c 'touch /x 2>/dev/null || echo root-ro; touch /var/v && echo var-rw')
+check_eq "--volatile on the command line replaces Ephemeral= of the file" "root-ro
+var-rw" "$out"
+printf '[Files]\nVolatile=state\n' > "$RUNDIR/ml-set-e.machine"
+out=$(run -M ml-set-e -D "$TREE" -x -- /bin/sh -c 'touch /x && echo root-rw')
+check_eq "and -x replaces Volatile=" "root-rw" "$out"
+check "with the tree not written" test ! -e "$TREE/x" -a ! -e "$TREE/var/v"
 
 # KillSignal=: what SIGTERM to machined-lite sends the guest's PID 1.
 cat > "$RUNDIR/ml-set-kill.machine" <<EOF

@@ -274,8 +274,8 @@ static int on_key(void *user, const char *section, const char *key, const char *
         } else if (!strcmp(section, "Bootstrap"))
                 r = parse_bootstrap(p, key, value);
         else {
-                snprintf(p->error, sizeof(p->error), "unknown section [%s] (machined-lite knows [Exec], [Files], [Network] and [Bootstrap])",
-                         section);
+                snprintf(p->error, sizeof(p->error), "%s= in an unknown section [%s] (machined-lite knows [Exec], [Files], [Network] and [Bootstrap])",
+                         key, section);
                 return 0;
         }
         if (r == -ENOKEY)

@@ -119,7 +119,7 @@ check_eq "a bad value: exit 2" 2 "$?"
 check_eq "named" "machined-lite: $TREE.machine:2: bad value for ReadOnly=: 'perhaps'" "$(cat "$WORK/stderr")"
 printf '[Nonsense]\nA=b\n' > "$TREE.machine"
 run -D "$TREE" -- /bin/true
-check_match "an unknown section: exit 2, named" "^machined-lite: $TREE.machine:2: unknown section \\[Nonsense\\]" "$(cat "$WORK/stderr")"
+check_match "an unknown section: exit 2, named" "^machined-lite: $TREE.machine:2: A= in an unknown section \\[Nonsense\\]" "$(cat "$WORK/stderr")"
 rm -f "$TREE.machine"
 
 # [Bootstrap] is what `bootstrap NAME` takes when its command line says nothing else.

@@ -197,6 +197,10 @@ int custom_mount_parse_overlay(const char *value, bool read_only, struct machine
         for (size_t i = 0; n >= 2 && i < n_layers && !problem; i++) {
                 problem = overlay_layer_problem(fields[i], i, n_layers, n, read_only);
                 bad_layer = fields[i];
+                /* The kernel would say ELOOP, "too many levels of symbolic links". */
+                for (size_t j = 0; j < i && !problem; j++)
+                        if (fields[i][0] && strcmp(fields[i], fields[j]) == 0)
+                                problem = "the same layer twice: give each directory once";
         }
         if (n < 2)
                 snprintf(error, error_size, "%s=%s: give at least two paths, LOWER:UPPER or LOWER...:UPPER:DESTINATION "

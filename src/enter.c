@@ -116,6 +116,24 @@ static void shell_arguments_done(struct shell_arguments *a)
         a->setenv = NULL;
 }
 
+/* Whether a word that is no option comes before "--" (the NAME): getopt moves it behind
+ * "--", where it looks like the command's first word. */
+static bool name_before_dashes(int argc, char *argv[])
+{
+        for (int i = 1; i < argc; i++) {
+                const char *word = argv[i];
+
+                if (strcmp(word, "--") == 0)
+                        return false;
+                if (word[0] != '-' || word[1] == '\0')
+                        return true;
+                /* An option whose value is the next word. */
+                if (strcmp(word, "--uid") == 0 || strcmp(word, "--setenv") == 0 || strcmp(word, "-E") == 0)
+                        i++;
+        }
+        return true;
+}
+
 static int parse_shell_arguments(int argc, char *argv[], struct shell_arguments *a)
 {
         static const struct option options[] = {
@@ -125,6 +143,7 @@ static int parse_shell_arguments(int argc, char *argv[], struct shell_arguments 
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
+        bool has_name = name_before_dashes(argc, argv); /* before getopt reorders ARGV */
         int c;
 
         *a = (struct shell_arguments){};
@@ -155,8 +174,8 @@ static int parse_shell_arguments(int argc, char *argv[], struct shell_arguments 
                         return usage_error("Unknown option '%s' for %s (a command for the machine goes after --)",
                                      argv[optind - 1], argv[0]);
                 }
-        if (optind >= argc)
-                return usage_error("%s needs the NAME of a running machine (machined-lite list shows them)", argv[0]);
+        if (optind >= argc || !has_name)
+                return usage_error("%s needs the NAME of a running machine before -- (machined-lite list shows them)", argv[0]);
         a->name = argv[optind++];
         /* getopt has moved NAME before what followed "--": the rest is the command. */
         if (optind < argc)

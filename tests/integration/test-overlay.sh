@@ -204,6 +204,8 @@ bad "an empty layer in --overlay-ro" 2 "^machined-lite: --overlay-ro=\+/var::/va
         "$ML" run -D "$TREE" --overlay-ro=+/var::/var -- /bin/true
 bad "an empty upper of two paths" 2 "with two paths the upper layer is the destination too" \
         "$ML" run -D "$TREE" --overlay="$WORK/low1:" -- /bin/true
+bad "the same layer twice" 2 "'\\+/var': the same layer twice: give each directory once" \
+        "$ML" run -D "$TREE" --overlay=+/var:+/var:/var -- /bin/true
 bad "a destination with .." 2 "the destination must be an absolute path in the guest, without \.\." \
         "$ML" run -D "$TREE" --overlay="$WORK/low1:$WORK/up:/srv/../etc" -- /bin/true
 bad "a +PATH upper layer in a read-only tree" 2 "^machined-lite: The overlay upper layer \+/srv/top is in the tree, which --read-only, --ephemeral and --volatile keep unwritten" \

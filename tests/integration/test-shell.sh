@@ -194,6 +194,12 @@ check_eq "a bare command name not in the guest's PATH: exit 127" 127 "$?"
 check_eq "--setenv without =: exit 2" 2 "$?"
 "$ML" shell 2>/dev/null
 check_eq "no NAME: exit 2" 2 "$?"
+one_line_error "no NAME, only a command after --" 2 "shell needs the NAME of a running machine before --" \
+        "$ML" shell -- /bin/true
+one_line_error "with an option and its value before --" 2 "shell needs the NAME of a running machine before --" \
+        "$ML" shell --uid 0 -- /bin/true
+"$ML" shell --uid 0 ml-shell-bb -- /bin/true </dev/null 2>"$WORK/err"
+check_eq "--uid VALUE NAME -- CMD: NAME is found after the option's value" "0 " "$? $(cat "$WORK/err")"
 setpriv --reuid=65534 --regid=65534 --clear-groups "$ML" shell ml-shell-bb -- /bin/true </dev/null 2>/dev/null
 check_eq "not root: exit 3" 3 "$?"
 check_eq "after them the machine runs what it ran before, and has no cgroup of ours" "$procs_before" \

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "control.h"
@@ -90,6 +91,19 @@ int main(int argc, char *argv[])
 
                 if (!m.image && asprintf(&path, "%s/%s.raw", MACHINES_DIR, m.name) < 0)
                         return EXIT_SETUP_FAILED;
+                if (!m.image && access(path, F_OK) < 0 && errno == ENOENT) {
+                        /* NAME of a directory machine: say so rather than that NAME.raw is missing. */
+                        struct stat st;
+
+                        path[strlen(path) - strlen(".raw")] = '\0';
+                        if (stat(path, &st) >= 0 && S_ISDIR(st.st_mode)) {
+                                log_error("Machine %s is a directory tree (%s): inspect reads raw disk images only "
+                                          "(give -i IMAGE, or the NAME of %s/NAME.raw)", m.name, path, MACHINES_DIR);
+                                machine_done(&m);
+                                return EXIT_BAD_TREE;
+                        }
+                        strcat(path, ".raw");
+                }
                 r = image_inspect(m.image ?: path, m.json);
                 machine_done(&m);
                 return r < 0 ? EXIT_BAD_TREE : 0;

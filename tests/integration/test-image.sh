@@ -107,6 +107,13 @@ json=$("$ML" inspect --json -i "$WORK/full.raw")
 check_eq "inspect --json: the partitions with their mount points" "esp:None root:/ usr:/usr home:/home srv:/srv var:/var" \
         "$(python3 -c 'import json, sys; d = json.load(sys.stdin); print(" ".join("%s:%s" % (p["designator"], p["mount_point"]) for p in d["partitions"]))' <<<"$json")"
 echo "inspect of a test image:"; echo "$out"
+made_machines_dir=
+[ -d /var/lib/machines ] || { mkdir -m 0700 /var/lib/machines && made_machines_dir=1; }
+mkdir /var/lib/machines/ml-img-dirmachine
+one_line_error "inspect NAME of a directory machine" 4 "Machine ml-img-dirmachine is a directory tree .*: inspect reads raw disk images only" \
+        "$ML" inspect ml-img-dirmachine
+rmdir /var/lib/machines/ml-img-dirmachine
+[ -z "$made_machines_dir" ] || rmdir /var/lib/machines
 
 # The GPT read-only flag (bit 60) on the root partition.
 disk_image gpt "$WORK/ro-flag.raw" "$ROOT_X86_64:root:$WORK/root.ext4:60"

@@ -12,6 +12,7 @@
 
 #include "ephemeral-dir.h"
 #include "log.h"
+#include "mount.h"
 #include "util/macro.h"
 #include "util/path.h"
 
@@ -22,7 +23,6 @@
 static int probe_upper_layer(int dir_fd, const char **ret_what)
 {
         _cleanup_close_ int probe = -EBADF, lower = -EBADF, upper = -EBADF, work = -EBADF, fs = -EBADF;
-        char lower_path[FD_PATH_MAX], upper_path[FD_PATH_MAX], work_path[FD_PATH_MAX];
 
         *ret_what = "making directories";
         if (mkdirat(dir_fd, "probe", 0700) < 0)
@@ -38,15 +38,10 @@ static int probe_upper_layer(int dir_fd, const char **ret_what)
                 return negative_errno();
 
         *ret_what = "the kernel refuses it as an overlay's upperdir";
-        fs = fsopen("overlay", FSOPEN_CLOEXEC);
-        if (fs < 0)
-                return negative_errno();
         /* A superblock made and dropped: never attached anywhere. */
-        if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", fd_path(lower, lower_path), 0) < 0 ||
-            fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", fd_path(upper, upper_path), 0) < 0 ||
-            fsconfig(fs, FSCONFIG_SET_STRING, "workdir", fd_path(work, work_path), 0) < 0 ||
-            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return negative_errno();
+        fs = overlay_create(lower, upper, work);
+        if (fs < 0)
+                return fs;
 
         /* overlayfs(5): a whiteout is a 0/0 character device, an opaque directory has
          * the trusted.overlay.opaque xattr. */

@@ -270,13 +270,27 @@ static int stack_on_root(int *root_fd, int mnt)
         return 0;
 }
 
+int overlay_create(int lower_fd, int upper_fd, int work_fd)
+{
+        _cleanup_close_ int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+        char lower_path[FD_PATH_MAX], upper_path[FD_PATH_MAX], work_path[FD_PATH_MAX];
+
+        if (fs < 0)
+                return negative_errno();
+        if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", fd_path(lower_fd, lower_path), 0) < 0 ||
+            fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", fd_path(upper_fd, upper_path), 0) < 0 ||
+            fsconfig(fs, FSCONFIG_SET_STRING, "workdir", fd_path(work_fd, work_path), 0) < 0 ||
+            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return negative_errno();
+        return TAKE_FD(fs);
+}
+
 /* A detached overlay over the directory LOWER_FD, its upper and work directories made in
  * LAYERS_FD/NAME/. The upper layer's root takes the lower's owner and mode, as the guest
  * knew them. Returns the overlay's mount fd. */
 static int overlay_detached(int lower_fd, int layers_fd, const char *name)
 {
         _cleanup_close_ int dir = -EBADF, upper = -EBADF, work = -EBADF, fs = -EBADF;
-        char lower_path[FD_PATH_MAX], upper_path[FD_PATH_MAX], work_path[FD_PATH_MAX];
         struct stat st;
         int mnt;
 
@@ -291,14 +305,9 @@ static int overlay_detached(int lower_fd, int layers_fd, const char *name)
                 return negative_errno();
         if (fchownat(upper, "", st.st_uid, st.st_gid, AT_EMPTY_PATH) < 0)
                 return negative_errno();
-        fs = fsopen("overlay", FSOPEN_CLOEXEC);
+        fs = overlay_create(lower_fd, upper, work);
         if (fs < 0)
-                return negative_errno();
-        if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", fd_path(lower_fd, lower_path), 0) < 0 ||
-            fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", fd_path(upper, upper_path), 0) < 0 ||
-            fsconfig(fs, FSCONFIG_SET_STRING, "workdir", fd_path(work, work_path), 0) < 0 ||
-            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return negative_errno();
+                return fs;
         mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
         return mnt < 0 ? negative_errno() : mnt;
 }

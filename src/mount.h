@@ -22,6 +22,10 @@ int mount_root(int tree_fd, int root_mount, int *ret_root_fd);
 /* Makes the whole tree read-only (--read-only). */
 int mount_root_read_only(int root_fd);
 
+/* An overlay file system of the directories LOWER_FD, UPPER_FD and WORK_FD, created but
+ * mounted nowhere: its fs context fd (fsmount(2) makes a mount of it), or -errno. */
+int overlay_create(int lower_fd, int upper_fd, int work_fd);
+
 /* --ephemeral, --volatile=overlay: an overlay on top of the root at *ROOT_FD, with the
  * tree as its lower layer, and one more on each file system mounted in the tree at
  * SUBMOUNTS (paths under the root, parents first: an image's /usr, /home, ...; NULL for

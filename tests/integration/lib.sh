@@ -82,6 +82,26 @@ one_line_error() {
         fi
 }
 
+# drive NAME [HARNESS-OPTIONS] -- COMMAND...: runs COMMAND on a fresh pty with the
+# harness script (pty-harness.py) from stdin. OUT is the harness's report, RC its exit
+# status (the command's, or 255 when a step failed); what the command printed is in
+# $WORK/NAME.log.
+HARNESS=$TESTS_DIR/integration/pty-harness.py
+drive() {
+        local name=$1
+        shift
+        OUT=$(timeout 40 python3 "$HARNESS" --timeout 25 --log "$WORK/$name.log" "$@")
+        RC=$?
+        if printf '%s\n' "$OUT" | grep -q '^harness-fail:'; then
+                printf '%s\n' "$OUT" | grep '^harness-fail:' | sed "s/^/# $name: /"
+        fi
+}
+
+# field KEY [N]: the Nth (default first) "KEY: value" line of the harness's report.
+field() {
+        printf '%s\n' "$OUT" | sed -n "s/^$1: //p" | sed -n "${2:-1}p"
+}
+
 # A scratch directory for this test, removed at exit.
 make_work() {
         WORK=$(mktemp -d /var/tmp/ml-test.XXXXXX)

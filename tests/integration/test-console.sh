@@ -9,7 +9,6 @@
 require_root
 command -v python3 >/dev/null || skip "python3 is not installed"
 command -v timeout >/dev/null || skip "timeout (coreutils) is not installed"
-HARNESS=$TESTS_DIR/integration/pty-harness.py
 [ -r "$HARNESS" ] || skip "$HARNESS is missing"
 make_work
 make_busybox_tree "$WORK/tree"
@@ -23,23 +22,6 @@ next_machine() {
         MACHINE=mlc$$-$MACHINE_SEQ
 }
 
-# drive NAME [HARNESS-OPTIONS] -- COMMAND...: runs COMMAND on a fresh pty with the
-# harness script from stdin. OUT is the harness's report, RC its exit status (the
-# command's, or 255 when a step failed); what the command printed is in $WORK/NAME.log.
-drive() {
-        local name=$1
-        shift
-        OUT=$(timeout 40 python3 "$HARNESS" --timeout 25 --log "$WORK/$name.log" "$@")
-        RC=$?
-        if printf '%s\n' "$OUT" | grep -q '^harness-fail:'; then
-                printf '%s\n' "$OUT" | grep '^harness-fail:' | sed "s/^/# $name: /"
-        fi
-}
-
-# field KEY [N]: the Nth (default first) "KEY: value" line of the harness's report.
-field() {
-        printf '%s\n' "$OUT" | sed -n "s/^$1: //p" | sed -n "${2:-1}p"
-}
 
 log_has() {
         grep -Fq -- "$2" "$WORK/$1.log"

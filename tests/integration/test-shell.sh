@@ -8,7 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v python3 >/dev/null || skip "python3 is not installed (pty-harness.py)"
-HARNESS=$TESTS_DIR/integration/pty-harness.py
 [ -r "$HARNESS" ] || skip "$HARNESS is missing"
 make_work
 TREE=$WORK/shell
@@ -32,21 +31,6 @@ start_boot() {
         for _ in $(seq 100); do grep -q busybox-init-booted "$WORK/console-$name" && break; sleep 0.05; done
 }
 
-# drive NAME [HARNESS-OPTIONS] -- COMMAND...: as in test-console.sh: COMMAND on a fresh
-# pty with the harness script from stdin; OUT its report, RC its exit status.
-drive() {
-        local name=$1
-        shift
-        OUT=$(timeout 40 python3 "$HARNESS" --timeout 25 --log "$WORK/$name.log" "$@")
-        RC=$?
-        if printf '%s\n' "$OUT" | grep -q '^harness-fail:'; then
-                printf '%s\n' "$OUT" | grep '^harness-fail:' | sed "s/^/# $name: /"
-        fi
-}
-
-field() {
-        printf '%s\n' "$OUT" | sed -n "s/^$1: //p" | sed -n "${2:-1}p"
-}
 
 # The machine's init gets a bounding set without CAP_NET_RAW, no_new_privs, and a
 # filter that also denies mknod: the shell must get the same, not the defaults.

@@ -293,7 +293,9 @@ rm -rf "$MACHINES/$NAME-progress"
 slow_tarball 0.7 | "$ML" import-tar -q - $NAME-progress 2>"$WORK/err"
 check_eq "-q: nothing on stderr" "" "$(cat "$WORK/err")"
 rm -rf "$MACHINES/$NAME-progress"
-SHELL=/bin/bash script -qfec "$ML import-tar $WORK/big.tar $NAME-progress-tty" /dev/null >"$WORK/tty" 2>&1
+# A terminal wide enough for the whole line: it is cut to the terminal's width, and
+# script's pty may have 80 columns.
+SHELL=/bin/bash script -qfec "stty cols 200; $ML import-tar $WORK/big.tar $NAME-progress-tty" /dev/null >"$WORK/tty" 2>&1
 redraws=$(grep -o $'\r'"Importing $NAME-progress-tty: " "$WORK/tty" | wc -l)
 check "on a terminal: the line is redrawn with \\r ($redraws times)" test "$redraws" -ge 2
 check_match "on a terminal: done of total, percentage, rate, time left" \

@@ -20,6 +20,7 @@
 #include "state.h"
 #include "util/json.h"
 #include "util/macro.h"
+#include "util/pidref.h"
 
 /* How long stop waits for the machine to power off: the supervisor's own limit (15 s)
  * and some. */
@@ -328,34 +329,41 @@ static int act_on_running(int argc, char *argv[], struct verb_arguments *a, stru
         return read_running(a->name, s);
 }
 
-/* Signals a process of the machine through a pidfd taken while its state holds, so that
- * a PID reused since cannot be hit. */
-static int signal_pid(pid_t pid, int sig)
+/* Signals a process of the machine through a pidfd of that very process (its PID and
+ * start time as the state file has them), so that a PID reused since is never hit.
+ * Returns the pidfd (to wait on), or -errno; -ESRCH: the process is gone. */
+static int signal_exact(pid_t pid, uint64_t start_time, int sig)
 {
-        int fd = (int)syscall(SYS_pidfd_open, pid, 0), r = 0;
+        int fd = pidfd_open_exact(pid, start_time);
 
         if (fd < 0)
-                return negative_errno();
-        if (pidfd_send_signal(fd, sig, NULL, 0) < 0)
-                r = negative_errno();
-        close(fd);
-        return r;
+                return fd;
+        if (pidfd_send_signal(fd, sig, NULL, 0) < 0) {
+                int r = negative_errno();
+
+                close(fd);
+                return r;
+        }
+        return fd;
 }
 
-/* Waits until the supervisor has exited (and taken the machine with it). */
-static int wait_gone(pid_t supervisor, int timeout_ms)
+static int close_pidfd(int r)
 {
-        struct pollfd p = { .events = POLLIN };
+        if (r < 0)
+                return r;
+        close(r);
+        return 0;
+}
 
-        p.fd = (int)syscall(SYS_pidfd_open, supervisor, 0);
-        if (p.fd < 0)
-                return errno == ESRCH ? 0 : negative_errno();
+/* Waits until the process of PIDFD has exited (for the supervisor: taken the machine
+ * with it). */
+static int wait_gone(int pidfd, int timeout_ms)
+{
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
         while (poll(&p, 1, timeout_ms) < 0)
-                if (errno != EINTR) {
-                        close(p.fd);
+                if (errno != EINTR)
                         return negative_errno();
-                }
-        close(p.fd);
         return p.revents & POLLIN ? 0 : -ETIMEDOUT;
 }
 
@@ -368,9 +376,14 @@ int verb_stop(int argc, char *argv[])
 
         if (r != 0)
                 return r < 0 ? 0 : r;
-        r = signal_pid(s.supervisor, SIGTERM);
-        if (r >= 0)
-                r = wait_gone(s.supervisor, STOP_TIMEOUT_MS);
+        r = signal_exact(s.supervisor, s.supervisor_start, SIGTERM);
+        if (r >= 0) {
+                int pidfd = r;
+
+                r = wait_gone(pidfd, STOP_TIMEOUT_MS);
+                close(pidfd);
+        } else if (r == -ESRCH)
+                r = 0;  /* gone meanwhile: stopped */
         if (r < 0)
                 log_error_errno(r, "Cannot stop machine %s (supervisor %d): %m", s.name, (int)s.supervisor);
         machine_state_done(&s);
@@ -393,13 +406,30 @@ int verb_reboot(int argc, char *argv[])
                 machine_state_done(&s);
                 return EXIT_USAGE;
         }
-        r = signal_pid(s.leader, s.init && strcmp(s.init, "busybox") == 0 ? SIGTERM : SIGINT);
+        r = close_pidfd(signal_exact(s.leader, s.leader_start, s.init && strcmp(s.init, "busybox") == 0 ? SIGTERM : SIGINT));
         if (r < 0)
                 log_error_errno(r, "Cannot reboot machine %s (PID %d): %m", s.name, (int)s.leader);
         machine_state_done(&s);
         return r < 0 ? EXIT_SETUP_FAILED : 0;
 }
 
+/* Whether PID is listed in the cgroup.procs file FILE. */
+static bool cgroup_lists(const char *file, pid_t pid)
+{
+        FILE *f = fopen(file, "re");
+        bool found = false;
+        int listed;
+
+        while (f && !found && fscanf(f, "%d", &listed) == 1)
+                found = listed == pid;
+        if (f)
+                fclose(f);
+        return found;
+}
+
+/* SIG to each process of the cgroup PATH and below. A PID read from cgroup.procs may be
+ * reused by a host process before the signal: each is held by a pidfd first and signalled
+ * only if the cgroup still lists it (then the pidfd's process is the one listed). */
 static int kill_cgroup(const char *path, int sig, pid_t skip)
 {
         char file[PATH_MAX];
@@ -409,9 +439,12 @@ static int kill_cgroup(const char *path, int sig, pid_t skip)
 
         snprintf(file, sizeof(file), "%s/cgroup.procs", path);
         f = fopen(file, "re");
-        while (f && fscanf(f, "%d", &pid) == 1)
-                if (pid != skip && kill(pid, sig) < 0 && errno != ESRCH)
+        while (f && fscanf(f, "%d", &pid) == 1) {
+                _cleanup_close_ int pidfd = pid != skip ? (int)syscall(SYS_pidfd_open, pid, 0) : -EBADF;
+
+                if (pidfd >= 0 && cgroup_lists(file, pid) && pidfd_send_signal(pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
                         r = negative_errno();
+        }
         if (f)
                 fclose(f);
         d = opendir(path);
@@ -437,7 +470,7 @@ int verb_kill(int argc, char *argv[])
 
         if (r != 0)
                 return r < 0 ? 0 : r;
-        r = a.leader_only ? signal_pid(s.leader, a.signal) : kill_cgroup(s.cgroup, a.signal, s.supervisor);
+        r = a.leader_only ? close_pidfd(signal_exact(s.leader, s.leader_start, a.signal)) : kill_cgroup(s.cgroup, a.signal, s.supervisor);
         if (r < 0)
                 log_error_errno(r, "Cannot signal machine %s: %m", s.name);
         machine_state_done(&s);

@@ -33,6 +33,7 @@
 #include "state.h"
 #include "syscall-filter.h"
 #include "util/macro.h"
+#include "util/pidref.h"
 #include "util/path.h"
 #include "util/strv.h"
 
@@ -367,17 +368,19 @@ static int read_running(const char *name, struct machine_state *s)
         return 0;
 }
 
-/* Holds the machine's PID 1 by a pidfd and opens its /proc directory: once the pidfd
- * is taken, a /proc/PID opened while the process still lives is that process's, never
- * one that reused its PID. */
+/* Holds the machine's PID 1 by a pidfd, checked to be the very process the state names
+ * (a PID reused since is not entered), and opens its /proc directory: once the pidfd is
+ * taken, a /proc/PID opened while the process still lives is that process's. */
 static int open_leader(struct shell *sh)
 {
         char path[64];
         struct stat ours, theirs;
 
-        sh->leader_pidfd = (int)syscall(SYS_pidfd_open, sh->state.leader, 0);
+        sh->leader_pidfd = pidfd_open_exact(sh->state.leader, sh->state.leader_start);
+        if (sh->leader_pidfd == -ESRCH)
+                return log_error_errno(-ESRCH, "PID 1 of machine %s (PID %d) is gone", sh->state.name, (int)sh->state.leader);
         if (sh->leader_pidfd < 0)
-                return log_error_errno(-errno, "Cannot open PID 1 of machine %s (PID %d): %m", sh->state.name,
+                return log_error_errno(sh->leader_pidfd, "Cannot open PID 1 of machine %s (PID %d): %m", sh->state.name,
                                        (int)sh->state.leader);
         snprintf(path, sizeof(path), "/proc/%d", (int)sh->state.leader);
         sh->proc_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);

@@ -2,54 +2,31 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "state.h"
+#include "util/lock.h"
 #include "util/macro.h"
+#include "util/pidref.h"
 #include "util/path.h"
 
-static socklen_t lock_address(const char *name, struct sockaddr_un *address)
+/* The lock file of machine NAME (util/lock.h). */
+static const char *lock_name(const char *name, char buf[static LOCK_NAME_MAX])
 {
-        int n;
-
-        *address = (struct sockaddr_un){ .sun_family = AF_UNIX };
-        n = snprintf(address->sun_path + 1, sizeof(address->sun_path) - 1, "machined-lite/machine/%s", name);
-        return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)n);
+        snprintf(buf, LOCK_NAME_MAX, "machine.%s", name);
+        return buf;
 }
 
 int state_lock(const char *name)
 {
-        struct sockaddr_un address;
-        socklen_t length = lock_address(name, &address);
-        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        char buf[LOCK_NAME_MAX];
 
-        if (fd < 0)
-                return negative_errno();
-        if (bind(fd, (struct sockaddr *)&address, length) < 0) {
-                int r = negative_errno();
-
-                close(fd);
-                return r == -EADDRINUSE ? -EBUSY : r;
-        }
-        return fd;
-}
-
-/* Held: a datagram socket can connect to the name only while someone has it bound. */
-static bool state_held(const char *name)
-{
-        struct sockaddr_un address;
-        socklen_t length = lock_address(name, &address);
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-
-        return fd >= 0 && connect(fd, (struct sockaddr *)&address, length) >= 0;
+        return lock_take(lock_name(name, buf), 0, 0, true);
 }
 
 static void join(char *buf, size_t size, char *const *l)
@@ -65,8 +42,18 @@ int state_write(const struct machine *m, pid_t leader, const char *unit, const c
 {
         char path[PATH_MAX], temporary[PATH_MAX], allow[1024], deny[1024];
         _cleanup_free_ char *text = NULL;
+        uint64_t leader_start, supervisor_start;
         struct timespec now;
-        int fd, n, r = 0;
+        int fd, n, r;
+
+        /* Who the machine's processes are, beyond their PIDs: the verbs signal them only
+         * if they are still these very processes (util/pidref.h). */
+        r = pid_start_time(leader, &leader_start);
+        if (r < 0)
+                return r;
+        r = pid_start_time(getpid(), &supervisor_start);
+        if (r < 0)
+                return r;
 
         if ((mkdir("/run/machined-lite", 0755) < 0 && errno != EEXIST) || (mkdir(STATE_DIR, 0755) < 0 && errno != EEXIST))
                 return negative_errno();
@@ -78,12 +65,14 @@ int state_write(const struct machine *m, pid_t leader, const char *unit, const c
         n = asprintf(&text,
                      "# machined-lite: the state of a running machine (see machined-lite list)\n"
                      "NAME=%s\nLEADER=%d\nSUPERVISOR=%d\nROOT=%s\nIMAGE=%s\nUNIT=%s\nCGROUP=%s\nSINCE=%llu\nCLASS=container\n"
-                     "INIT=%s\nCAPABILITIES=%llx\nNO_NEW_PRIVILEGES=%d\nSYSCALL_ALLOW=%s\nSYSCALL_DENY=%s\nUID_BASE=%u\nUID_COUNT=%u\n",
+                     "INIT=%s\nCAPABILITIES=%llx\nNO_NEW_PRIVILEGES=%d\nSYSCALL_ALLOW=%s\nSYSCALL_DENY=%s\nUID_BASE=%u\nUID_COUNT=%u\n"
+                     "LEADER_START=%llu\nSUPERVISOR_START=%llu\n",
                      m->name, (int)leader, (int)getpid(), m->root, m->image ?: "", unit ?: "", cgroup,
                      (unsigned long long)now.tv_sec * 1000000ULL + (unsigned long long)now.tv_nsec / 1000ULL,
                      m->verb == VERB_RUN ? "ml-init" : m->init_kind == INIT_SYSTEMD ? "systemd" : m->init_kind == INIT_BUSYBOX ? "busybox" : "other",
                      (unsigned long long)capabilities, m->no_new_privileges, allow, deny,
-                     m->private_users != PRIVATE_USERS_NO ? m->uid_base : 0, m->private_users != PRIVATE_USERS_NO ? m->uid_count : 0);
+                     m->private_users != PRIVATE_USERS_NO ? m->uid_base : 0, m->private_users != PRIVATE_USERS_NO ? m->uid_count : 0,
+                     (unsigned long long)leader_start, (unsigned long long)supervisor_start);
         if (n < 0)
                 return -ENOMEM;
         /* The name lock is ours, so no one else writes this machine's file: the PID makes
@@ -160,7 +149,20 @@ static int parse_line(struct machine_state *s, char *line)
                 s->uid_base = (uid_t)strtoul(value, NULL, 10);
         else if (strcmp(line, "UID_COUNT") == 0)
                 s->uid_count = (uint32_t)strtoul(value, NULL, 10);
+        else if (strcmp(line, "LEADER_START") == 0)
+                s->leader_start = strtoull(value, NULL, 10);
+        else if (strcmp(line, "SUPERVISOR_START") == 0)
+                s->supervisor_start = strtoull(value, NULL, 10);
         return 0;
+}
+
+static bool state_held(const struct machine_state *s)
+{
+        char buf[LOCK_NAME_MAX];
+        uint64_t start;
+
+        return lock_held(lock_name(s->name, buf), 0, 0) && pid_start_time(s->supervisor, &start) >= 0 &&
+               start == s->supervisor_start;
 }
 
 int state_read(const char *name, struct machine_state *ret)
@@ -189,8 +191,9 @@ int state_read(const char *name, struct machine_state *ret)
                 machine_state_done(ret);
                 return -EBADMSG;
         }
-        /* Nobody holds the name: the supervisor was killed before it could clean up. */
-        if (!state_held(name)) {
+        /* Nobody holds the name, or its holder is not the supervisor that wrote the file:
+         * that one was killed before it could clean up. */
+        if (!state_held(ret)) {
                 machine_state_done(ret);
                 (void)unlink(path);
                 return -ENOENT;

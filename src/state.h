@@ -10,9 +10,10 @@
 /* What a running machine tells the verbs that work on it (list, status, stop, kill,
  * shell): a state file /run/machined-lite/machines/NAME, written atomically once the
  * guest runs and removed when it ends. The machine's name is held by a lock for its
- * whole life (an abstract unix socket: the kernel lets go of it when the supervisor
- * ends, however it ends), so two machines of one name never run at once, and a state
- * file whose lock nobody holds is stale: its supervisor was killed. */
+ * whole life (util/lock.h: the kernel lets go of it when the supervisor ends, however it
+ * ends, and no guest can reach it), so two machines of one name never run at once, and
+ * a state file whose lock nobody holds, or whose supervisor is not the process that
+ * wrote it, is stale: its supervisor was killed. */
 #define STATE_DIR "/run/machined-lite/machines"
 
 struct machine_state {
@@ -32,6 +33,8 @@ struct machine_state {
         char *syscall_deny;
         uid_t uid_base;           /* 0: no user namespace */
         uint32_t uid_count;
+        uint64_t leader_start;     /* their start times (util/pidref.h) */
+        uint64_t supervisor_start;
 };
 
 /* Takes the name's lock. Returns its fd, held for the machine's life, or -EBUSY (a

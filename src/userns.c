@@ -5,13 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "userns.h"
+#include "util/lock.h"
 #include "util/macro.h"
 
 int userns_parse(const char *value, struct machine *m)
@@ -51,24 +50,11 @@ int userns_parse(const char *value, struct machine *m)
         return 0;
 }
 
-/* One machine per range: an abstract socket named after the range is the lock. It
- * leaves no file behind, and the kernel lets go of it when we end, however we end. */
-static int lock_range(uid_t base)
+/* One machine per range: the range's span of UIDs in one lock file (util/lock.h), so
+ * that ranges which overlap, picked or given, conflict. */
+static int lock_range(uid_t base, uint32_t count)
 {
-        struct sockaddr_un address = { .sun_family = AF_UNIX };
-        int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-        int n;
-
-        if (fd < 0)
-                return negative_errno();
-        n = snprintf(address.sun_path + 1, sizeof(address.sun_path) - 1, "machined-lite/userns/%08x", base);
-        if (bind(fd, (struct sockaddr *)&address, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n)) < 0) {
-                int r = negative_errno();
-
-                close(fd);
-                return r == -EADDRINUSE ? -EBUSY : r;
-        }
-        return fd;
+        return lock_take("userns", (off_t)base, (off_t)count, true);
 }
 
 /* FNV-1a of the name: the same machine gets the same range each time it boots. */
@@ -99,9 +85,9 @@ int userns_choose(struct machine *m, int *ret_lock_fd)
                 m->uid_count = USERNS_RANGE_SIZE;
         }
         if (m->private_users != PRIVATE_USERS_PICK) {
-                fd = lock_range(m->uid_base);
+                fd = lock_range(m->uid_base, m->uid_count);
                 if (fd == -EBUSY)
-                        return log_error_errno(fd, "UID range %u:%u is in use by another machine", m->uid_base, m->uid_count);
+                        return log_error_errno(fd, "UID range %u:%u is in use by another machine, or overlaps a range in use", m->uid_base, m->uid_count);
                 if (fd < 0)
                         return log_error_errno(fd, "Cannot lock UID range %u: %m", m->uid_base);
                 *ret_lock_fd = fd;
@@ -110,7 +96,7 @@ int userns_choose(struct machine *m, int *ret_lock_fd)
         m->uid_count = USERNS_RANGE_SIZE;
         for (uint32_t i = 0, slot = name_hash(m->name) % slots; i < slots; i++, slot = (slot + 1) % slots) {
                 m->uid_base = USERNS_PICK_FIRST + slot * USERNS_RANGE_SIZE;
-                fd = lock_range(m->uid_base);
+                fd = lock_range(m->uid_base, m->uid_count);
                 if (fd >= 0) {
                         *ret_lock_fd = fd;
                         return 0;

@@ -1,0 +1,77 @@
+#!/bin/bash
+# machined-lite's locks are out of every guest's reach, and the verbs never signal a
+# process that took the PID of a dead machine's:
+# - a -U guest squats the abstract socket names that once were the machine-name and
+#   UID-range locks (lock-squatter.c): a crashed machine is still seen as gone, its
+#   name can be booted again, and -U machines still find a UID range;
+# - the killed supervisor's PID, reused by an unrelated host process (ns_last_pid),
+#   survives `stop NAME`, `reboot NAME` and `kill NAME`;
+# - two given UID ranges that overlap do not run at once.
+. "$(dirname "$0")/lib.sh"
+require_root
+make_work
+TREE=$WORK/tree
+make_busybox_tree "$TREE"
+cc -static -O2 -o "$TREE/squat" "$TESTS_DIR/integration/lock-squatter.c" 2>"$WORK/cc.log" ||
+        skip "cannot build the static squatter probe: $(head -1 "$WORK/cc.log")"
+trap 'pkill -KILL -f -- "-M ml-lock" 2>/dev/null; kill -KILL $REUSED 2>/dev/null; cleanup_work' EXIT
+REUSED=
+host_snapshot
+
+# The victim: a machine whose supervisor is killed outright.
+"$ML" boot -q --console=read-only -M ml-lock-victim -D "$TREE" --read-only </dev/null >"$WORK/victim" 2>&1 &
+victim=$!
+guest_leader $victim >/dev/null
+for _ in $(seq 100); do [ -e /run/machined-lite/machines/ml-lock-victim ] && break; sleep 0.05; done
+kill -KILL $victim
+wait $victim 2>/dev/null
+check "the killed machine's state file is left" test -e /run/machined-lite/machines/ml-lock-victim
+
+# The attacker: a -U guest that binds every old lock name, the victim's among them.
+"$ML" run -q -U --console=pipe -M ml-lock-squatter -D "$TREE" --read-only -- /squat ml-lock-victim \
+        </dev/null >"$WORK/squat" 2>&1 &
+squatter=$!
+for _ in $(seq 300); do grep -q squatted "$WORK/squat" && break; sleep 0.1; done
+check_match "the guest squatted the old lock names (1 name lock, 28663 UID range locks)" "squatted 28664 names" "$(cat "$WORK/squat")"
+
+# An unrelated host process takes the dead supervisor's PID.
+for _ in $(seq 50); do
+        echo $((victim - 1)) > /proc/sys/kernel/ns_last_pid
+        sleep 1000 &
+        REUSED=$!
+        [ "$REUSED" = "$victim" ] && break
+        kill -KILL $REUSED; wait $REUSED 2>/dev/null; REUSED=
+done
+[ -n "$REUSED" ] || fail "could not make a process take PID $victim (ns_last_pid)"
+
+out=$("$ML" list)
+check_eq "list does not show the crashed machine" "" "$(grep ml-lock-victim <<<"$out")"
+for verb in stop reboot kill; do
+        "$ML" $verb ml-lock-victim 2>"$WORK/err"
+        check_eq "$verb of the crashed machine: not running, exit 6" 6 "$?"
+done
+check_match "with one line saying so" "^machined-lite: No machine ml-lock-victim is running" "$(cat "$WORK/err")"
+check "the process that took its supervisor's PID lives on" kill -0 $REUSED
+
+"$ML" run -q --console=pipe -M ml-lock-victim -D "$TREE" --read-only -- /bin/true </dev/null >/dev/null 2>"$WORK/err"
+check_eq "the crashed machine's name boots again: exit 0" 0 "$?"
+"$ML" run -q -U --console=pipe -M ml-lock-userns -D "$TREE" --read-only -- /bin/true </dev/null >/dev/null 2>"$WORK/err"
+check_eq "a -U machine still finds a UID range: exit 0" "0 " "$? $(cat "$WORK/err")"
+
+kill -KILL $squatter
+wait $squatter 2>/dev/null
+kill -KILL $REUSED; wait $REUSED 2>/dev/null; REUSED=
+
+# Given ranges that overlap: the second is refused while the first runs.
+"$ML" run -q --private-users=1000000:65536 --console=pipe -M ml-lock-range1 -D "$TREE" --read-only -- /bin/sleep 3 \
+        </dev/null >/dev/null 2>&1 &
+r1=$!
+guest_leader $r1 >/dev/null
+"$ML" run -q --private-users=1032768:65536 --console=pipe -M ml-lock-range2 -D "$TREE" --read-only -- /bin/true \
+        </dev/null >/dev/null 2>"$WORK/err"
+check_eq "a UID range overlapping a running machine's: refused, exit 5" 5 "$?"
+check_match "with one line saying so" "^machined-lite: UID range 1032768:65536 is in use by another machine, or overlaps a range in use" "$(cat "$WORK/err")"
+wait $r1
+
+host_unchanged "after the squatter, the crash and the reused PID"
+finish

@@ -27,9 +27,24 @@ int mount_cut_propagation(void)
         return 0;
 }
 
+/* nodev on every mount of the guest's tree, be it the tree, an image's partition, an
+ * overlay or a bind: a block device node planted in it (a tarball can carry one) would
+ * otherwise let the guest mount the host's disk by its device number. The device policy
+ * (devices.c) stops opening such a node, but not mount(2): for a file system mounted
+ * already, the kernel reuses its superblock and opens no device. Only /dev, made by us,
+ * holds device nodes the guest can open. */
+static int set_attributes(int fd, uint64_t attributes, unsigned flags)
+{
+        struct mount_attr attr = { .attr_set = attributes };
+
+        if (mount_setattr(fd, "", AT_EMPTY_PATH | flags, &attr, sizeof(attr)) < 0)
+                return negative_errno();
+        return 0;
+}
+
 int mount_root(int tree_fd, int root_mount, int *ret_root_fd)
 {
-        int tree = root_mount;
+        int tree = root_mount, r;
 
         /* A copy of the tree's mounts (or the idmapped one the parent made), attached
          * on top of the tree itself: its fd is then the guest's root. */
@@ -38,9 +53,10 @@ int mount_root(int tree_fd, int root_mount, int *ret_root_fd)
                 if (tree < 0)
                         return negative_errno();
         }
-        if (move_mount(tree, "", tree_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0) {
-                int r = negative_errno();
-
+        r = set_attributes(tree, MOUNT_ATTR_NODEV, AT_RECURSIVE);
+        if (r >= 0 && move_mount(tree, "", tree_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                r = negative_errno();
+        if (r < 0) {
                 close(tree);
                 return r;
         }
@@ -48,18 +64,9 @@ int mount_root(int tree_fd, int root_mount, int *ret_root_fd)
         return 0;
 }
 
-static int set_read_only(int fd, unsigned flags)
-{
-        struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
-
-        if (mount_setattr(fd, "", AT_EMPTY_PATH | flags, &attr, sizeof(attr)) < 0)
-                return negative_errno();
-        return 0;
-}
-
 int mount_root_read_only(int root_fd)
 {
-        return set_read_only(root_fd, AT_RECURSIVE);
+        return set_attributes(root_fd, MOUNT_ATTR_RDONLY, AT_RECURSIVE);
 }
 
 /* Mounts a new file system of TYPE at PATH inside the tree, creating the directory. */
@@ -104,7 +111,7 @@ static int bind_read_only_in_root(int root_fd, const char *source, const char *t
         tree = open_tree(source_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
         if (tree < 0)
                 return negative_errno();
-        r = set_read_only(tree, 0);
+        r = set_attributes(tree, MOUNT_ATTR_RDONLY, 0);
         if (r < 0)
                 return r;
         if (move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -308,7 +315,7 @@ static int overlay_detached(int lower_fd, int layers_fd, const char *name)
         fs = overlay_create(lower_fd, upper, work);
         if (fs < 0)
                 return fs;
-        mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
         return mnt < 0 ? negative_errno() : mnt;
 }
 
@@ -374,7 +381,7 @@ int mount_overlay_root(int *root_fd, int layers_dir_fd, char *const *submounts)
 
 int mount_volatile_state(int root_fd)
 {
-        int r = set_read_only(root_fd, AT_RECURSIVE);
+        int r = set_attributes(root_fd, MOUNT_ATTR_RDONLY, AT_RECURSIVE);
 
         return r < 0 ? r : mount_fs_in_root(root_fd, "/var", "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, "mode=0755");
 }
@@ -420,7 +427,7 @@ int mount_volatile_yes(int *root_fd)
 
                 if (tree < 0)
                         return negative_errno();
-                r = set_read_only(tree, AT_RECURSIVE);
+                r = set_attributes(tree, MOUNT_ATTR_RDONLY, AT_RECURSIVE);
                 if (r < 0)
                         return r;
                 if (mkdirat(tmp, "usr", 0755) < 0)
@@ -475,6 +482,7 @@ int mount_custom_target(int root_fd, const struct custom_mount *c)
 static int mount_bind(int root_fd, const struct custom_mount *c)
 {
         _cleanup_close_ int source = open(c->source, O_PATH | O_CLOEXEC), tree = -EBADF, target = -EBADF;
+        int r;
 
         if (source < 0)
                 return negative_errno();
@@ -484,12 +492,9 @@ static int mount_bind(int root_fd, const struct custom_mount *c)
         tree = open_tree(source, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (c->recursive ? AT_RECURSIVE : 0));
         if (tree < 0)
                 return negative_errno();
-        if (c->read_only) {
-                int r = set_read_only(tree, AT_RECURSIVE);
-
-                if (r < 0)
-                        return r;
-        }
+        r = set_attributes(tree, MOUNT_ATTR_NODEV | (c->read_only ? MOUNT_ATTR_RDONLY : 0), AT_RECURSIVE);
+        if (r < 0)
+                return r;
         if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return negative_errno();
         return 0;
@@ -556,7 +561,7 @@ static int overlay_attach(int root_fd, int tree_fd, const struct custom_mount *c
         }
         if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
                 return negative_errno();
-        mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0);
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
         if (mnt < 0)
                 return negative_errno();
         target = mount_custom_target(root_fd, c);

@@ -55,5 +55,27 @@ check_eq "with a console: the guest's own pty 0, as /dev/console, is the command
 out=$(run read-only -- /bin/sh -c 'exec 3<>/dev/ptmx; ls -A /dev/pts | tr "\n" " "')
 check_eq "the guest can allocate ptys of its own" "0 1 ptmx " "$out"
 
+# A block device node of the host's own root disk, planted in the tree (a tarball or a
+# copied tree can carry one): the guest can neither mount it nor open it, with or without
+# -U, on an overlay (-x) or through a bind. The kernel would reuse the superblock of the
+# host's mounted root for such a mount and check no device: nodev on every mount of the
+# tree is what stops it.
+root_dev=$(findmnt -n -o MAJ:MIN / | tr -d ' ')
+root_fs=$(findmnt -n -o FSTYPE / | tr -d ' ')
+mknod "$TREE/planted" b "${root_dev%%:*}" "${root_dev##*:}"
+mkdir -p "$TREE/mnt" "$WORK/share"
+mknod "$WORK/share/planted" b "${root_dev%%:*}" "${root_dev##*:}"
+mount_planted='mount -t '"$root_fs"' $0 /mnt 2>/dev/null && { ls /mnt/etc/shadow; echo MOUNTED; }; head -c1 $0 >/dev/null 2>&1 && echo OPENED; echo done'
+for opts in "" "-U" "-x" "-U -x"; do
+        out=$(run pipe $opts -- /bin/sh -c "$mount_planted" /planted)
+        check_eq "run ${opts:+$opts }: a planted node of the host's root disk ($root_dev) neither mounts nor opens" "done" "$out"
+done
+out=$(run pipe --bind-ro="$WORK/share:/share" -- /bin/sh -c "$mount_planted" /share/planted)
+check_eq "nor one planted in a bind's source" "done" "$out"
+out=$(run pipe -- /bin/sh -c 'awk "\$5 == \"/\" { print \$6 }" /proc/self/mountinfo | grep -o nodev; echo x > /dev/null && head -c1 /dev/zero | od -An -tx1')
+check_eq "the root is nodev, while /dev/null and /dev/zero still work" "nodev
+ 00" "$out"
+rm -f "$TREE/planted"
+
 host_unchanged "after all runs"
 finish

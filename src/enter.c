@@ -537,8 +537,8 @@ static char **shell_environment(const struct shell *sh)
         return env;
 }
 
-/* Reports a failed exec as `run` does: 127 when the command is not there, else 126. */
-_noreturn_ static void exec_failed(int sync_fd, int error, const char *what, const char *name)
+/* Reports a command that cannot run as `run` does: 127 when it is not there, else 126. */
+_noreturn_ static void exec_failed(int sync_fd, int error, const char *what, const char *name, const char *path)
 {
         struct guest_message message = { .type = GUEST_FAILED, .error = error };
 
@@ -547,42 +547,111 @@ _noreturn_ static void exec_failed(int sync_fd, int error, const char *what, con
                 snprintf(message.text, sizeof(message.text), "Cannot run %s in machine %s", what, name);
         else
                 snprintf(message.text, sizeof(message.text), "Cannot run %s in machine %s (looked up with PATH=%s)",
-                         what, name, getenv("PATH") ?: "");
+                         what, name, path);
         (void)guest_message_send(sync_fd, &message, -1);
         _exit(error == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
 }
 
-/* The child, already in the machine's PID namespace and cgroup (clone3): the rest of
- * its namespaces, its root, the pty, its user, and the command. */
+/* COMMAND as execvp() finds it in PATH, into BUF; or the errno it would fail with
+ * (ENOENT: nowhere; EACCES: found, not executable). Looked up before the command's
+ * process exists, so that its failure is reported while we still have the sync socket. */
+static int find_command(const char *command, const char *path, char *buf, size_t size)
+{
+        int error = ENOENT;
+
+        if (strchr(command, '/')) {
+                snprintf(buf, size, "%s", command);
+                return access(buf, X_OK) < 0 ? errno : 0;
+        }
+        for (const char *dir = path; dir; dir = strchr(dir, ':') ? strchr(dir, ':') + 1 : NULL) {
+                size_t length = strcspn(dir, ":");
+                struct stat st;
+
+                if ((size_t)snprintf(buf, size, "%.*s%s%s", (int)length, dir, length ? "/" : "", command) >= size)
+                        continue;
+                if (stat(buf, &st) < 0 || S_ISDIR(st.st_mode))
+                        continue;
+                if (access(buf, X_OK) == 0)
+                        return 0;
+                error = EACCES;
+        }
+        return error;
+}
+
+/* The command's own process, the only one of ours the guest ever sees: born with the
+ * groups, user, capabilities, filter, root and working directory of the guest, and no
+ * fd but its stdio (a guest root may take the fds and cwd of any process of its PID
+ * namespace: pidfd_getfd(2), /proc/PID/cwd). */
+_noreturn_ static void shell_command(const struct shell *sh, const char *path, char **argv, char **env)
+{
+        sigset_t none;
+
+        sigemptyset(&none);
+        (void)sigprocmask(SIG_SETMASK, &none, NULL);
+        /* It does not outlive the process that relays its status and signals, which is
+         * in no PID namespace of the guest's: while it lives, our parent's PID reads 0. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != 0)
+                _exit(EXIT_SETUP_FAILED);
+        /* A session of our own, the guest's pty its terminal, so that the shell has job
+         * control and Ctrl-C reaches what runs in it. */
+        if (setsid() < 0)
+                _exit(EXIT_SETUP_FAILED);
+        for (int i = 0; i < 3; i++)
+                if (sh->on_pty[i]) {
+                        if (ioctl(i, TIOCSCTTY, 0) < 0)
+                                _exit(EXIT_SETUP_FAILED);
+                        break;
+                }
+        execve(path, argv, env);
+        _exit(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
+}
+
+/* Relays until the command ends: the signals we forward to it, then its status as ours
+ * (128+N for a signal, as the parent would have reported it). */
+_noreturn_ static void relay_command(pid_t command)
+{
+        sigset_t mask;
+        int status;
+
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+                sigaddset(&mask, forwarded_signals[i]);
+        sigaddset(&mask, SIGCHLD);
+        for (;;) {
+                int sig = sigwaitinfo(&mask, NULL);
+
+                if (sig > 0 && sig != SIGCHLD)
+                        (void)kill(command, sig);
+                if (waitpid(command, &status, WNOHANG) == command)
+                        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        }
+}
+
+/* The child, in the machine's cgroup (clone3) but in our PID namespace, where the guest
+ * cannot see it: the machine's namespaces, its root, the pty, the user, and only then
+ * the command's process, in the machine's PID namespace with nothing of ours. */
 _noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
 {
         const struct guest_user *u = &sh->user;
         const char *name = sh->state.name;
-        int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP, r;
+        int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID, r;
         _cleanup_free_ char *login = NULL;
-        sigset_t none;
-        char **env;
+        char path[PATH_MAX], **env, **argv, *login_argv[2] = {};
+        const char *command;
+        pid_t pid;
 
-        sigemptyset(&none);
-        (void)sigprocmask(SIG_SETMASK, &none, NULL);
-        /* Until exec we hold host fds and host memory, and the guest's root may ptrace
-         * what is in its user namespace; a process that is not dumpable it may not. */
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
         (void)prctl(PR_SET_DUMPABLE, 0);
         if (sh->join_user_ns)
                 flags |= CLONE_NEWUSER;
+        /* CLONE_NEWPID moves only the children to come: the command's process. */
         if (setns(sh->leader_pidfd, flags) < 0)
                 guest_fail(sync_fd, -errno, "Failed to enter the namespaces of machine %s", name);
         /* setns() put us at the root of the mount namespace; PID 1's root is the guest's,
          * which a pivot_root() may have moved elsewhere. */
         if (fchdir(sh->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
                 guest_fail(sync_fd, -errno, "Failed to enter the root directory of machine %s", name);
-        /* A session of our own, the guest's pty its terminal, so that the shell has job
-         * control and Ctrl-C reaches what runs in it. */
-        if (setsid() < 0)
-                guest_fail(sync_fd, -errno, "Failed to start a session in machine %s", name);
         if (sh->peer >= 0) {
-                if (ioctl(sh->peer, TIOCSCTTY, 0) < 0)
-                        guest_fail(sync_fd, -errno, "Failed to make the pty the terminal of the shell");
                 /* As login does: the user's own terminal. It was made the guest root's
                  * (open_guest_pty()), so this works in a user namespace too. */
                 if (u->uid != 0)
@@ -591,7 +660,8 @@ _noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
                         if (sh->on_pty[i] && dup2(sh->peer, i) < 0)
                                 guest_fail(sync_fd, -errno, "Failed to attach the pty");
         }
-        /* Nothing of ours comes along but the std fds, and until exec the sync socket. */
+        /* Nothing of ours comes along but the std fds, and until the command's process
+         * is made, the sync socket. */
         if (sync_fd != 3) {
                 if (dup3(sync_fd, 3, O_CLOEXEC) < 0)
                         guest_fail(sync_fd, -errno, "Failed to move the sync socket");
@@ -622,19 +692,36 @@ _noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
                 guest_fail(sync_fd, -ENOMEM, "Failed to make the environment");
         if (sh->arguments->command) {
                 /* Looked up with the guest's PATH, as its shell would. */
+                const char *search;
+
                 environ = env;
-                execvp(sh->arguments->command[0], sh->arguments->command);
-                exec_failed(sync_fd, errno, sh->arguments->command[0], name);
-        }
-        /* A login shell: argv[0] is its name with a leading "-". */
-        {
+                search = getenv("PATH") ?: "";
+
+                command = sh->arguments->command[0];
+                argv = sh->arguments->command;
+                r = find_command(command, search, path, sizeof(path));
+                if (r != 0)
+                        exec_failed(sync_fd, r, command, name, search);
+        } else {
+                /* A login shell: argv[0] is its name with a leading "-". */
                 const char *base = strrchr(u->shell, '/');
 
+                command = u->shell;
                 if (asprintf(&login, "-%s", base ? base + 1 : u->shell) < 0)
                         guest_fail(sync_fd, -ENOMEM, "Failed to make the shell's name");
-                execve(u->shell, (char *[]){ login, NULL }, env);
-                exec_failed(sync_fd, errno, u->shell, name);
+                login_argv[0] = login;
+                argv = login_argv;
+                r = find_command(command, "", path, sizeof(path));
+                if (r != 0)
+                        exec_failed(sync_fd, r, command, name, "");
         }
+        close(sync_fd);
+        pid = fork();
+        if (pid < 0)
+                _exit(EXIT_SETUP_FAILED);
+        if (pid == 0)
+                shell_command(sh, path, argv, env);
+        relay_command(pid);
 }
 
 static int on_shell_exit(sd_event_source *source _unused_, const siginfo_t *si, void *userdata)
@@ -686,37 +773,22 @@ static int start_shell(struct shell *sh)
                 .exit_signal = SIGCHLD,
                 .cgroup = (uint64_t)sh->cgroup_fd,
         };
-        _cleanup_close_ int own_pid_ns = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
-        int pair[2], r = 0;
-        pid_t pid = -1;
+        int pair[2];
+        pid_t pid;
 
-        if (own_pid_ns < 0)
-                return log_error_errno(-errno, "Cannot open our own PID namespace: %m");
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return log_error_errno(-errno, "Cannot create the shell's sync socket: %m");
-        /* CLONE_NEWPID moves only the children to come: ours is born in the machine's
-         * PID namespace, and stays our child, whose status we get. */
-        if (setns(sh->leader_pidfd, CLONE_NEWPID) < 0)
-                r = log_error_errno(-errno, "Cannot enter the PID namespace of machine %s: %m", sh->state.name);
-        if (r >= 0) {
-                pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-                if (pid < 0)
-                        r = log_error_errno(-errno, "Cannot start a process in machine %s: %m", sh->state.name);
-        }
+        pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
         if (pid == 0) {
                 close(pair[0]);
                 shell_child(sh, pair[1]);
         }
-        sh->pid = pid;
-        /* Any child after this one is ours again: LeakSanitizer's tracer, for one, must
-         * see us. */
-        if (setns(own_pid_ns, CLONE_NEWPID) < 0 && r >= 0)
-                r = log_error_errno(-errno, "Cannot return to our own PID namespace: %m");
         close(pair[1]);
-        if (r < 0) {
+        if (pid < 0) {
                 close(pair[0]);
-                return r;
+                return log_error_errno(-errno, "Cannot start a process in machine %s: %m", sh->state.name);
         }
+        sh->pid = pid;
         sh->sync_fd = pair[0];
         return 0;
 }

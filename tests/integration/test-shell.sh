@@ -79,7 +79,8 @@ check_match "with EPERM" "Operation not permitted" "$out"
 # --- Cgroup and PID namespace, seen from the host
 "$ML" shell ml-shell-bb -- /bin/sleep 30 </dev/null >/dev/null 2>&1 &
 shell_sup=$!
-for _ in $(seq 100); do cmd_pid=$(pgrep -P $shell_sup) && break; sleep 0.05; done
+# The command is the grandchild: our child relays its status from outside the guest.
+for _ in $(seq 100); do cmd_pid=$(pgrep -P "$(pgrep -P $shell_sup)") && break; sleep 0.05; done
 machine_cg=$("$ML" status ml-shell-bb | sed -n 's/^ *CGroup: //p')
 cmd_cg=$(cgroup2_mount)$(sed -n 's/^0:://p' /proc/$cmd_pid/cgroup)
 check_eq "the command is in the machine's cgroup (its init's: a leaf)" "$machine_cg" "$cmd_cg"
@@ -232,6 +233,34 @@ EOF
         check_eq "Debian: powers off cleanly after: exit 0" 0 "$?"
 else
         echo "SKIP (Debian part): no cached Debian tree in $CACHE_DIR/bookworm (test-boot-debian.sh makes it)"
+fi
+
+# --- A hostile guest racing the entries
+# Its root spins on the PIDs the entries get and tries to take each entering process's
+# fds and working directory (entry-racer.c). Over 50 entries it must get nothing: the
+# process it can see is born with the guest's root and cwd and no fd but its stdio.
+race_tree=$WORK/shell-race
+cp -a "$TREE" "$race_tree"
+if cc -static -O2 -o "$race_tree/racer" "$TESTS_DIR/integration/entry-racer.c" 2>"$WORK/cc.log"; then
+        mkdir -p "$WORK/admin"
+        touch "$WORK/admin/admin-cwd-marker"
+        "$ML" run -q --console=pipe -M ml-shell-race -D "$race_tree" -- /racer admin-cwd-marker </dev/null >"$WORK/racer.out" 2>&1 &
+        race_sup=$!
+        guest_leader $race_sup >/dev/null
+        sleep 0.3
+        entered=0
+        for i in $(seq 50); do
+                (cd "$WORK/admin" && "$ML" shell ml-shell-race -- /bin/true </dev/null >/dev/null 2>&1) && entered=$((entered + 1))
+        done
+        kill -TERM $race_sup
+        wait $race_sup 2>/dev/null
+        check_eq "50 shell entries into a machine whose root races them: all ran" 50 "$entered"
+        saw=$(grep -c '^saw' "$WORK/racer.out")
+        check "the racer caught the entering processes (saw $saw, of 50 entries and their relays' children)" test "$saw" -ge 25
+        check_eq "and took no fd of theirs and no host cwd" "" "$(grep GRABBED "$WORK/racer.out" | sort | uniq -c | head -5)"
+        check "nothing was written into the admin's cwd" test ! -e "$WORK/admin/written-by-guest"
+else
+        fail "cannot build the static racer probe: $(head -1 "$WORK/cc.log")"
 fi
 
 host_unchanged "after the shells"

@@ -19,7 +19,9 @@
 
 #include "copy.h"
 #include "log.h"
+#include "machine.h"
 #include "progress.h"
+#include "temp-tree.h"
 #include "util/macro.h"
 #include "util/path.h"
 
@@ -48,6 +50,9 @@ struct copy {
         /* The first failure, told once at the end, after the progress line is ended. */
         const char *failed_step;
         char *failed_path;
+        /* Block device nodes not made (copy_entry()): how many, the first few. */
+        unsigned n_skipped_nodes;
+        char skipped_examples[256];
 };
 
 /* A file with more than one name: the first name copied; later names become links to it. */
@@ -111,6 +116,21 @@ static int copy_failed(struct copy *c, int error, const char *step, const char *
         if (dir && asprintf(&c->failed_path, "%s%s%s", dir, *dir && *name ? "/" : "", *dir || *name ? name : ".") < 0)
                 c->failed_path = NULL;
         return error;
+}
+
+/* Whether STEP (copy_failed()'s) writes the copy, not reads the template: an EIO
+ * there is the target's disk. */
+static bool step_writes(const char *step)
+{
+        static const char *const writes[] = {
+                "creating", "creating the directory", "creating the symlink", "creating the node", "writing", "copying",
+                "linking", "changing the owner of", "changing the mode of", "setting the xattrs of", "setting the times of",
+        };
+
+        for (size_t i = 0; step && i < ELEMENTSOF(writes); i++)
+                if (strcmp(step, writes[i]) == 0)
+                        return true;
+        return false;
 }
 
 /* SIGINT, SIGTERM and SIGHUP are blocked during the copy, so that the temporary tree is
@@ -374,6 +394,9 @@ static int copy_regular(struct copy *c, int from_dir, int to_dir, const char *di
         r = copy_times(c, &(struct tree_entry){ to_dir, name, to }, st, dir);
         if (r < 0)
                 return r;
+        /* Where close() reports a failed write (NFS, FUSE), the copy fails with it. */
+        if (close(TAKE_FD(to)) < 0 && errno != EINTR)
+                return copy_failed(c, -errno, "writing", dir, name);
         /* Holes and reflinks count as copied too: DONE ends at the pre-pass's total. */
         c->done = done;
         progress_add(c, (uint64_t)st->st_size);
@@ -583,6 +606,29 @@ static int remember_link(struct copy *c, const char *dir, const char *name, cons
         return 0;
 }
 
+/* A block device node is not copied: a guest without user namespacing could mount the
+ * host's disk through it (the kernel reuses the superblock already mounted, and no
+ * device cgroup check runs for that). One layer of the defence; the tree is mounted
+ * nodev too. Character devices are copied: the device cgroup policy decides who opens
+ * them. Its other names (hard links) are skipped as well: each is a block node. */
+static int skip_block_node(struct copy *c, const char *dir, const char *name)
+{
+        _cleanup_free_ char *path = path_join(dir, name);
+        size_t n = strlen(c->skipped_examples);
+
+        if (++c->n_skipped_nodes <= 3 && path)
+                snprintf(c->skipped_examples + n, sizeof(c->skipped_examples) - n, "%s%.64s", n ? ", " : "", path);
+        return 0;
+}
+
+static void report_skipped_nodes(const struct copy *c)
+{
+        if (c->n_skipped_nodes > 0)
+                log_error("Skipped %u block device node%s of template %s (%s%s): a machine gets its own /dev",
+                          c->n_skipped_nodes, c->n_skipped_nodes == 1 ? "" : "s", c->source, c->skipped_examples,
+                          c->n_skipped_nodes > 3 ? ", ..." : "");
+}
+
 static int copy_entry(struct copy *c, int from_dir, const char *dir, const char *name, void *userdata)
 {
         const struct target_dir *parent = userdata;
@@ -595,6 +641,8 @@ static int copy_entry(struct copy *c, int from_dir, const char *dir, const char 
                 return copy_failed(c, -errno, "examining", dir, name);
         if (is_copy_itself(c, &st))
                 return 0;
+        if (S_ISBLK(st.st_mode))
+                return skip_block_node(c, dir, name);
         if (!S_ISDIR(st.st_mode) && st.st_nlink > 1) {
                 linked = true;
                 r = link_again(c, parent->fd, dir, name, &st);
@@ -613,7 +661,6 @@ static int copy_entry(struct copy *c, int from_dir, const char *dir, const char 
                 r = copy_symlink(c, from_dir, parent->fd, dir, name, &st);
                 break;
         case S_IFCHR:
-        case S_IFBLK:
         case S_IFIFO:
         case S_IFSOCK:
                 r = copy_node(c, from_dir, parent->fd, dir, name, &st);
@@ -624,41 +671,6 @@ static int copy_entry(struct copy *c, int from_dir, const char *dir, const char 
         if (r < 0 || !linked)
                 return r;
         return remember_link(c, dir, name, &st);
-}
-
-/* rm -rf of the temporary tree: a symlink is removed, never followed. */
-static int remove_tree(int dir_fd, const char *name)
-{
-        _cleanup_(closedirp) DIR *d = NULL;
-        struct dirent *de;
-        int fd, r = 0;
-
-        fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) {
-                if (errno != ENOTDIR && errno != ELOOP)
-                        return negative_errno();
-                return unlinkat(dir_fd, name, 0) < 0 ? negative_errno() : 0;
-        }
-        d = fdopendir(fd);
-        if (!d) {
-                r = negative_errno();
-                close(fd);
-                return r;
-        }
-        while ((de = readdir(d))) {
-                int q = 0;
-
-                if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-                        continue;
-                /* unlink() of a directory fails with EISDIR on Linux: one call for the rest. */
-                if (unlinkat(dirfd(d), de->d_name, 0) < 0)
-                        q = errno == EISDIR ? remove_tree(dirfd(d), de->d_name) : negative_errno();
-                if (q < 0 && r == 0)
-                        r = q;
-        }
-        if (unlinkat(dir_fd, name, AT_REMOVEDIR) < 0 && r == 0)
-                r = negative_errno();
-        return r;
 }
 
 /* The fastest copy there is, a btrfs snapshot (instant, every block shared), needs the
@@ -706,19 +718,6 @@ static int copy_files(struct copy *c, int from, const struct stat *st, const cha
                                &(struct tree_entry){ AT_FDCWD, ".", c->target_fd }, st, "");
 }
 
-/* "PATH/.#NAME.XXXXXX", a name of our own next to the target, made by mkdtemp(). */
-static int make_temporary(const char *parent, const char *name, char **ret)
-{
-        _cleanup_free_ char *path = NULL;
-
-        if (asprintf(&path, "%s/.#%s.XXXXXX", parent, name) < 0)
-                return -ENOMEM;
-        if (!mkdtemp(path))
-                return negative_errno();
-        *ret = TAKE_PTR(path);
-        return 0;
-}
-
 /* The directory TARGET is in: "." for a bare name, "/" for "/NAME". */
 static char *parent_of(const char *path)
 {
@@ -733,59 +732,109 @@ static char *parent_of(const char *path)
         return end == 0 ? strdup(".") : strndup(path, end);
 }
 
+/* The temporary directory next to TARGET, locked (temp-tree.h), in c->target_fd; a btrfs
+ * snapshot of the template when it can be (*RET_SNAPSHOTTED). Logs the one line of a
+ * failure. */
+static int make_temporary(struct copy *c, int from, const struct stat *st, int parent_fd, const char *parent,
+                          const char *name, char **ret_path, bool *ret_snapshotted)
+{
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int hold = -EBADF;
+        const char *temporary_name;
+        int r;
+
+        *ret_snapshotted = false;
+        r = temp_tree_make(parent_fd, parent, name, &path, &c->target_fd);
+        if (r < 0)
+                return log_error_errno(r, "Cannot copy template %s to %s: cannot create a directory in %s: %m", c->source,
+                                       c->target, parent);
+        temporary_name = strrchr(path, '/') + 1;
+
+        /* A snapshot needs the name free: mkdtemp() only picked it. While the name has no
+         * locked directory, sweeps and other makers wait. */
+        if (can_snapshot(from, st, parent_fd) && (hold = temp_trees_hold(parent_fd)) >= 0 &&
+            unlinkat(parent_fd, temporary_name, AT_REMOVEDIR) >= 0) {
+                closep(&c->target_fd);
+                *ret_snapshotted = snapshot(from, parent_fd, temporary_name) >= 0;
+                if (!*ret_snapshotted && mkdirat(parent_fd, temporary_name, 0700) < 0)
+                        return log_error_errno(-errno, "Cannot copy template %s to %s: cannot create %s: %m", c->source,
+                                               c->target, path);
+                c->target_fd = open_directory(parent_fd, temporary_name);
+                r = c->target_fd < 0 ? c->target_fd : temp_tree_lock(c->target_fd);
+                if (r < 0) {
+                        (void)remove_tree_at(parent_fd, temporary_name);
+                        return log_error_errno(r, "Cannot copy template %s to %s: cannot lock %s: %m", c->source, c->target,
+                                               path);
+                }
+        }
+        if (fstat(c->target_fd, &c->target_st) < 0) {
+                r = -errno;
+                (void)remove_tree_at(parent_fd, temporary_name);
+                return log_error_errno(r, "Cannot copy template %s to %s: cannot stat %s: %m", c->source, c->target, path);
+        }
+        *ret_path = TAKE_PTR(path);
+        return 0;
+}
+
+/* The one line of a failure. */
+static void copy_report_failure(const struct copy *c, int r, const char *parent)
+{
+        char hint[PATH_MAX + 128];
+
+        if (c->failed_path && is_write_error(r) && step_writes(c->failed_step))
+                log_error_errno(r, "Cannot write %s of %s (a copy of template %s): %m (%s)", c->failed_path, c->target,
+                                c->source, write_error_hint(r, parent, hint, sizeof(hint)));
+        else if (c->failed_path)
+                log_error_errno(r, "Cannot copy template %s to %s: %s %s failed: %m", c->source, c->target,
+                                c->failed_step, c->failed_path);
+        else if (is_write_error(r))
+                log_error_errno(r, "Cannot copy template %s to %s: %s failed: %m (%s)", c->source, c->target,
+                                c->failed_step ?: "copying", write_error_hint(r, parent, hint, sizeof(hint)));
+        else
+                log_error_errno(r, "Cannot copy template %s to %s: %s failed: %m", c->source, c->target,
+                                c->failed_step ?: "copying");
+}
+
 /* Copies into a temporary directory next to TARGET, renamed to it when complete and
  * removed when not. Logs the one line of a failure. */
 static int make_copy(struct copy *c, int from, const struct stat *st, int parent_fd, const char *parent,
                      const char *name, const char *what, bool quiet)
 {
         _cleanup_free_ char *temporary = NULL;
-        const char *temporary_name;
-        bool snapshotted = false;
+        bool snapshotted;
         int r, q;
 
-        r = make_temporary(parent, name, &temporary);
+        r = make_temporary(c, from, st, parent_fd, parent, name, &temporary, &snapshotted);
         if (r < 0)
-                return log_error_errno(r, "Cannot copy template %s to %s: cannot create a directory in %s: %m", c->source,
-                                       c->target, parent);
-        temporary_name = strrchr(temporary, '/') + 1;
-
-        /* A snapshot needs the name free: mkdtemp() only picked it. */
-        if (can_snapshot(from, st, parent_fd) && unlinkat(parent_fd, temporary_name, AT_REMOVEDIR) >= 0) {
-                snapshotted = snapshot(from, parent_fd, temporary_name) >= 0;
-                if (!snapshotted && mkdirat(parent_fd, temporary_name, 0700) < 0)
-                        return log_error_errno(-errno, "Cannot copy template %s to %s: cannot create %s: %m", c->source,
-                                               c->target, temporary);
-        }
-        c->target_fd = open_directory(parent_fd, temporary_name);
-        if (c->target_fd < 0)
-                r = copy_failed(c, c->target_fd, "opening the new directory", NULL, NULL);
-        else if (fstat(c->target_fd, &c->target_st) < 0)
-                r = copy_failed(c, -errno, "opening the new directory", NULL, NULL);
-        else if (!snapshotted) {
+                return r;
+        if (!snapshotted) {
                 r = copy_files(c, from, st, what, quiet);
                 /* Renaming a directory within its parent keeps its times. */
                 if (r >= 0)
                         r = copy_times(c, &(struct tree_entry){ AT_FDCWD, ".", c->target_fd }, st, "");
         }
+        /* All of it on disk before it gets its name, as import-tar's trees: through
+         * TARGET_FD, opened before anything was written, syncfs() reports every write-back
+         * error since (errseq); a write that failed late fails the copy. */
+        if (r >= 0 && syncfs(c->target_fd) < 0)
+                r = copy_failed(c, -errno, "writing the copy out to disk", NULL, NULL);
         if (r >= 0)
                 r = check_interrupted(c);
-        if (r >= 0 && renameat2(parent_fd, temporary_name, parent_fd, name, RENAME_NOREPLACE) < 0)
+        if (r >= 0 && renameat2(parent_fd, strrchr(temporary, '/') + 1, parent_fd, name, RENAME_NOREPLACE) < 0)
                 r = copy_failed(c, -errno, "renaming the finished copy", NULL, NULL);
         progress_done(c->progress, r >= 0);
         c->progress = NULL;
-        if (r >= 0)
+        if (r >= 0) {
+                report_skipped_nodes(c);
                 return 0;
+        }
 
         if (c->stop_signal)
                 r = log_error_errno(-EINTR, "Copying template %s to %s was interrupted by SIG%s: the partial copy is removed",
                                     c->source, c->target, sigabbrev_np(c->stop_signal));
-        else if (c->failed_path)
-                log_error_errno(r, "Cannot copy template %s to %s: %s %s failed: %m", c->source, c->target,
-                                c->failed_step, c->failed_path);
         else
-                log_error_errno(r, "Cannot copy template %s to %s: %s failed: %m", c->source, c->target,
-                                c->failed_step ?: "copying");
-        q = remove_tree(parent_fd, temporary_name);
+                copy_report_failure(c, r, parent);
+        q = remove_tree_at(parent_fd, strrchr(temporary, '/') + 1);
         if (q < 0)
                 log_error_errno(q, "Cannot remove the partial copy %s: %m", temporary);
         return r;
@@ -825,6 +874,8 @@ int copy_tree(const char *source, const char *target, bool quiet)
         sigaddset(&c.stop_signals, SIGHUP);
         if (sigprocmask(SIG_BLOCK, &c.stop_signals, &saved_mask) < 0)
                 return log_error_errno(-errno, "Cannot block signals: %m");
+        /* What killed copies and imports left (SIGKILL, a crash): nobody else removes it. */
+        temp_trees_sweep(MACHINES_DIR);
         r = make_copy(&c, from, &st, parent_fd, parent, name, what, quiet);
         (void)sigprocmask(SIG_SETMASK, &saved_mask, NULL);
 

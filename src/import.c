@@ -32,6 +32,7 @@
 #include "machine.h"
 #include "progress.h"
 #include "settings.h"
+#include "temp-tree.h"
 #include "util/dl.h"
 #include "util/macro.h"
 #include "util/path.h"
@@ -74,6 +75,7 @@ struct new_tree {
         char *name;
         char *path;          /* /var/lib/machines/NAME */
         char *temp;          /* where it is built; NULL once renamed to PATH */
+        int temp_fd;         /* on TEMP's tree, locked while it is built (temp-tree.h) */
         bool replace;        /* --force, and PATH exists */
         bool committed;      /* the new tree is PATH now */
         int lock_fd;         /* the tree PATH had, locked against machines */
@@ -82,12 +84,14 @@ struct new_tree {
         bool signals_blocked;
 };
 
-#define NEW_TREE_INIT { .lock_fd = -EBADF, .signal_fd = -EBADF }
+#define NEW_TREE_INIT { .temp_fd = -EBADF, .lock_fd = -EBADF, .signal_fd = -EBADF }
 
 static int new_tree_begin(struct new_tree *t, const char *name, bool force)
 {
+        _cleanup_close_ int machines_fd = -EBADF;
         struct stat st;
         sigset_t mask;
+        int r;
 
         /* First, so that no signal can come between making the temporary directory and
          * being ready to remove it. */
@@ -126,19 +130,14 @@ static int new_tree_begin(struct new_tree *t, const char *name, bool force)
         } else if (errno != ENOENT)
                 return log_error_errno(negative_errno(), "Cannot look at %s: %m", t->path);
 
-        if (asprintf(&t->temp, "%s/.#%s.XXXXXX", MACHINES_DIR, name) < 0) {
-                t->temp = NULL;
-                return log_error_errno(-ENOMEM, "Out of memory");
-        }
-        if (!mkdtemp(t->temp)) {
-                int r = negative_errno();
-
-                free(t->temp);
-                t->temp = NULL;
+        /* What killed makers left (SIGKILL, a crash) goes first: nobody else removes it. */
+        temp_trees_sweep(MACHINES_DIR);
+        machines_fd = open(MACHINES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        r = machines_fd < 0 ? negative_errno() : temp_tree_make(machines_fd, MACHINES_DIR, name, &t->temp, &t->temp_fd);
+        if (r < 0)
                 return log_error_errno(r, "Cannot create a temporary directory in %s: %m", MACHINES_DIR);
-        }
         /* mkdtemp() makes it 0700; a tree's root is 0755 unless the tarball says otherwise. */
-        if (chmod(t->temp, 0755) < 0)
+        if (fchmod(t->temp_fd, 0755) < 0)
                 return log_error_errno(negative_errno(), "Cannot chmod %s: %m", t->temp);
         return 0;
 }
@@ -154,7 +153,8 @@ static int new_tree_replace_in_steps(struct new_tree *t)
                 return log_error_errno(-ENOMEM, "Out of memory");
         if (!mkdtemp(old))
                 return log_error_errno(negative_errno(), "Cannot create a temporary directory in %s: %m", MACHINES_DIR);
-        /* rename() replaces the empty directory OLD. */
+        /* rename() replaces the empty directory OLD. No sweep takes the old tree there
+         * for a dead maker's: LOCK_FD, our lock on it as a machine's tree, is held. */
         if (rename(t->path, old) < 0) {
                 r = negative_errno();
                 (void)rmdir(old);
@@ -176,13 +176,20 @@ static int new_tree_replace_in_steps(struct new_tree *t)
 
 static int new_tree_commit(struct new_tree *t)
 {
-        _cleanup_close_ int fd = open(t->temp, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        char hint[PATH_MAX + 128];
         int r;
 
         /* All of it on disk before it gets its name: after a crash, NAME is the old tree or
-         * the whole new one, never one with empty files. */
-        if (fd < 0 || syncfs(fd) < 0)
-                return log_error_errno(negative_errno(), "Cannot sync %s: %m", t->temp);
+         * the whole new one, never one with empty files. Through TEMP_FD, opened before
+         * anything was written: syncfs() reports every write-back error since that fd was
+         * opened (errseq), a fresh one's would miss those of the writing meanwhile. */
+        if (syncfs(t->temp_fd) < 0) {
+                r = negative_errno();
+                if (is_write_error(r))
+                        return log_error_errno(r, "Cannot write the tree of %s out to disk: %m (%s)", t->name,
+                                               write_error_hint(r, MACHINES_DIR, hint, sizeof(hint)));
+                return log_error_errno(r, "Cannot sync %s: %m", t->temp);
+        }
         /* The last moment to change one's mind; after the rename, an interrupt comes too
          * late and is dropped (new_tree_done()). */
         if (interrupt_pending(t->signal_fd))
@@ -237,6 +244,10 @@ static void new_tree_done(struct new_tree *t)
                 free(t->temp);
                 t->temp = NULL;
         }
+        /* Only now, with the partial tree gone: its lock says it is still wanted. */
+        if (t->temp_fd >= 0)
+                close(t->temp_fd);
+        t->temp_fd = -EBADF;
         free(t->name);
         free(t->path);
         t->name = t->path = NULL;
@@ -386,11 +397,12 @@ static int libarchive_load(void)
  * and the writing overlaps the unpacking instead of following it. */
 #define WRITEBACK_BYTES (64ULL * 1024 * 1024)
 
-/* ---- Symlinks the archive planted ---- */
+/* ---- Paths of the new tree: the symlinks the archive planted, the nodes skipped ---- */
 
-/* The symlinks an archive made in its new tree, by normalized path: the tree was empty,
- * so these are all the symlinks it holds. An open-addressing hash set. */
-struct symlink_set {
+/* Paths in the new tree, normalized: the symlinks an archive made (the tree was empty,
+ * so these are all the symlinks it holds), the block device nodes it did not get. An
+ * open-addressing hash set. */
+struct path_set {
         char **slots;   /* NULL: never used; SLOT_REMOVED: used once */
         size_t size;    /* a power of two, or 0 */
         size_t used;    /* slots that are not NULL */
@@ -409,7 +421,7 @@ static uint64_t path_hash(const char *path, size_t length)
 }
 
 /* The slot that holds PATH (LENGTH bytes of it), or NULL. */
-static char **symlink_set_find(const struct symlink_set *s, const char *path, size_t length)
+static char **path_set_find(const struct path_set *s, const char *path, size_t length)
 {
         if (s->size == 0)
                 return NULL;
@@ -423,12 +435,12 @@ static char **symlink_set_find(const struct symlink_set *s, const char *path, si
         }
 }
 
-static int symlink_set_add(struct symlink_set *s, const char *path)
+static int path_set_add(struct path_set *s, const char *path)
 {
         size_t length = strlen(path);
         char *copy;
 
-        if (symlink_set_find(s, path, length))
+        if (path_set_find(s, path, length))
                 return 0;
         /* At most half full, so that a search ends soon on a free slot. */
         if ((s->used + 1) * 2 > s->size) {
@@ -465,9 +477,9 @@ static int symlink_set_add(struct symlink_set *s, const char *path)
                 }
 }
 
-static void symlink_set_remove(struct symlink_set *s, const char *path)
+static void path_set_remove(struct path_set *s, const char *path)
 {
-        char **slot = symlink_set_find(s, path, strlen(path));
+        char **slot = path_set_find(s, path, strlen(path));
 
         if (!slot)
                 return;
@@ -475,13 +487,13 @@ static void symlink_set_remove(struct symlink_set *s, const char *path)
         *slot = SLOT_REMOVED;
 }
 
-static void symlink_set_free(struct symlink_set *s)
+static void path_set_free(struct path_set *s)
 {
         for (size_t i = 0; i < s->size; i++)
                 if (s->slots[i] != SLOT_REMOVED)
                         free(s->slots[i]);
         free(s->slots);
-        *s = (struct symlink_set){};
+        *s = (struct path_set){};
 }
 
 /* An entry's path as it lands in the tree: no empty or "." components, no trailing
@@ -522,10 +534,10 @@ static int entry_path_normalize(const char *path, char **ret)
 }
 
 /* The first directory of PATH (normalized) that is a planted symlink: its length, or 0. */
-static size_t planted_symlink_on_path(const struct symlink_set *s, const char *path)
+static size_t planted_symlink_on_path(const struct path_set *s, const char *path)
 {
         for (const char *slash = strchr(path, '/'); slash; slash = strchr(slash + 1, '/'))
-                if (symlink_set_find(s, path, (size_t)(slash - path)))
+                if (path_set_find(s, path, (size_t)(slash - path)))
                         return (size_t)(slash - path);
         return 0;
 }
@@ -549,13 +561,17 @@ struct import_report {
 
 struct import {
         const char *input;           /* as the user said it, for messages */
+        const char *name;            /* the machine's */
         int input_fd;
         bool input_owned;
         int report_fd;               /* the child's end of the socket to its parent */
         struct archive *reader;
         struct archive *writer;
         bool reader_open;                /* its byte counts mean something */
-        struct symlink_set symlinks;
+        struct path_set symlinks;
+        struct path_set skipped_nodes;   /* block device nodes not made, hard links to them neither */
+        unsigned n_skipped_nodes;
+        char skipped_examples[256];      /* the first few, for the line that says so */
         unsigned warnings;
         uint64_t reported_usec;
         bool root_times_set;
@@ -577,7 +593,8 @@ static void import_free(struct import **p)
                 libarchive.read_free(imp->reader);
         if (imp->input_owned && imp->input_fd >= 0)
                 close(imp->input_fd);
-        symlink_set_free(&imp->symlinks);
+        path_set_free(&imp->symlinks);
+        path_set_free(&imp->skipped_nodes);
         free(imp);
 }
 
@@ -673,13 +690,90 @@ static int write_failed(struct import *imp, const char *entry, bool header)
 {
         int e = libarchive.error_number(imp->writer);
         const char *message = libarchive.error_string(imp->writer) ?: "unknown error";
-        char name[256];
+        _cleanup_free_ char *normal = NULL;
+        char name[256], hint[256];
 
         /* The SECURE flags' refusals of a path come with no error of the system's. */
         if (header && e <= 0)
                 return refuse_entry(imp, entry, message);
+        /* The file system's own failure: the entry as the tree has it, and what to do. */
+        if (e > 0 && is_write_error(-e)) {
+                if (entry_path_normalize(entry, &normal) < 0)
+                        return import_fail(imp, -ENOMEM, "Out of memory");
+                return import_fail(imp, -e, "Cannot write %s of %s: %m (%s)", printable(normal ?: entry, name, sizeof(name)),
+                                   imp->name, write_error_hint(-e, MACHINES_DIR, hint, sizeof(hint)));
+        }
         return import_fail(imp, e > 0 ? -e : -EIO, "Cannot import %s: cannot write its entry '%s': %s; nothing was imported",
                            imp->input, printable(entry, name, sizeof(name)), message);
+}
+
+/* libarchive says ARCHIVE_WARN for a write() that failed (ENOSPC, EIO: the file is cut
+ * short) as for an ACL the file system cannot hold. It stays a warning only where the
+ * file system could not have kept what was lost anyway: metadata it does not support
+ * (EOPNOTSUPP, ENOTTY and ENOSYS for file flags), and libarchive's own notes, which carry
+ * no errno (a hard link to itself skipped; an xattr not restored: libarchive drops the
+ * errno of a failed setxattr(), so ENOSPC there is a warning too, and the next file's
+ * write() fails the import). Any other errno means the tree is not what the archive
+ * holds: a failure. Data writes never get here: every warning of theirs is lost data. */
+static bool warning_is_harmless(struct archive *a)
+{
+        int e = libarchive.error_number(a);
+
+        return e <= 0 || e == EOPNOTSUPP || e == ENOTTY || e == ENOSYS;
+}
+
+/* What write_header() or write_finish_entry() returned, for ENTRY: 0 when it is done
+ * (perhaps with a warning shown), or the failure. */
+static int write_checked(struct import *imp, const char *entry, int r, bool header)
+{
+        if (r < ARCHIVE_WARN || (r == ARCHIVE_WARN && !warning_is_harmless(imp->writer)))
+                return write_failed(imp, entry, header);
+        if (r == ARCHIVE_WARN)
+                import_warn(imp, entry, imp->writer);
+        return 0;
+}
+
+/* A block device node is not made, nor a hard link to one: a guest without user
+ * namespacing could mount the host's disk through it (the kernel reuses the superblock
+ * already mounted, and no device cgroup check runs for that). One layer of the defence;
+ * the tree is mounted nodev too. Character devices are made: the device cgroup policy
+ * decides who opens them. NORMAL and TARGET as for planted_symlink_check(). Returns 1
+ * when ENTRY is skipped. */
+static int skip_block_node(struct import *imp, struct archive_entry *entry, const char *normal, const char *target)
+{
+        bool skip = libarchive.entry_filetype(entry) == AE_IFBLK;
+        char name[256];
+
+        if (target && path_set_find(&imp->skipped_nodes, target, strlen(target)))
+                skip = true;
+        if (!normal)
+                return 0;
+        if (!skip) {
+                /* Whatever takes the name now is what a later hard link to it means. */
+                path_set_remove(&imp->skipped_nodes, normal);
+                return 0;
+        }
+        if (path_set_add(&imp->skipped_nodes, normal) < 0)
+                return import_fail(imp, -ENOMEM, "Out of memory");
+        if (++imp->n_skipped_nodes <= 3) {
+                size_t n = strlen(imp->skipped_examples);
+
+                snprintf(imp->skipped_examples + n, sizeof(imp->skipped_examples) - n, "%s%s", n ? ", " : "",
+                         printable(normal, name, 64));
+        }
+        return 1;
+}
+
+static void report_skipped_nodes(struct import *imp)
+{
+        char line[512];
+
+        if (imp->n_skipped_nodes == 0)
+                return;
+        snprintf(line, sizeof(line), "Skipped %u block device node%s of %s (%s%s): a machine gets its own /dev",
+                 imp->n_skipped_nodes, imp->n_skipped_nodes == 1 ? "" : "s", imp->input, imp->skipped_examples,
+                 imp->n_skipped_nodes > 3 ? ", ..." : "");
+        import_send(imp, REPORT_WARNING, 0, line);
 }
 
 /* An entry written through a symlink the archive planted earlier (evil -> /etc, then
@@ -687,21 +781,14 @@ static int write_failed(struct import *imp, const char *entry, bool header)
  * ARCHIVE_EXTRACT_SECURE_SYMLINKS would: in our chroot it could not leave the tree, but
  * it would not land where its path says either. A planted symlink the entry replaces is
  * removed first (libarchive would otherwise follow it for a directory), and the set
- * follows the tree: a new symlink, or a hard link to one, joins it. */
-static int planted_symlink_check(struct import *imp, struct archive_entry *entry, const char *path)
+ * follows the tree: a new symlink, or a hard link to one, joins it. NORMAL and TARGET are
+ * the entry's path and hard link target normalized (entry_path_normalize()), or NULL. */
+static int planted_symlink_check(struct import *imp, struct archive_entry *entry, const char *path, const char *normal,
+                                 const char *target)
 {
-        _cleanup_free_ char *normal = NULL, *target = NULL;
-        const char *hardlink = libarchive.entry_hardlink(entry);
         bool becomes_symlink = libarchive.entry_filetype(entry) == AE_IFLNK;
         char why[PATH_MAX + 64];
         size_t n;
-        int r;
-
-        r = entry_path_normalize(path, &normal);
-        if (r >= 0 && hardlink)
-                r = entry_path_normalize(hardlink, &target);
-        if (r < 0)
-                return import_fail(imp, r, "Out of memory");
         if (normal && (n = planted_symlink_on_path(&imp->symlinks, normal)) > 0) {
                 snprintf(why, sizeof(why), "Cannot extract through symlink %.*s", (int)(n < PATH_MAX ? n : PATH_MAX), normal);
                 return refuse_entry(imp, path, why);
@@ -712,15 +799,15 @@ static int planted_symlink_check(struct import *imp, struct archive_entry *entry
         }
         if (!normal)
                 return 0;
-        if (target && symlink_set_find(&imp->symlinks, target, strlen(target)))
+        if (target && path_set_find(&imp->symlinks, target, strlen(target)))
                 becomes_symlink = true;
-        if (symlink_set_find(&imp->symlinks, normal, strlen(normal))) {
+        if (path_set_find(&imp->symlinks, normal, strlen(normal))) {
                 if (unlinkat(AT_FDCWD, normal, 0) < 0 && errno != ENOENT)
                         return import_fail(imp, negative_errno(), "Cannot import %s: cannot replace the symlink '%s': %m",
                                            imp->input, printable(normal, why, sizeof(why)));
-                symlink_set_remove(&imp->symlinks, normal);
+                path_set_remove(&imp->symlinks, normal);
         }
-        if (becomes_symlink && symlink_set_add(&imp->symlinks, normal) < 0)
+        if (becomes_symlink && path_set_add(&imp->symlinks, normal) < 0)
                 return import_fail(imp, -ENOMEM, "Out of memory");
         return 0;
 }
@@ -755,7 +842,7 @@ static int copy_entry_data(struct import *imp, const char *entry)
                         return 0;
                 if (r < ARCHIVE_WARN)
                         return read_failed(imp);
-                if (libarchive.write_data_block(imp->writer, block, size, offset) < ARCHIVE_WARN)
+                if (libarchive.write_data_block(imp->writer, block, size, offset) < ARCHIVE_OK)
                         return write_failed(imp, entry, false);
                 import_report_progress(imp);
         }
@@ -768,6 +855,7 @@ static int extract_entries(struct import *imp)
         int r;
 
         for (;;) {
+                _cleanup_free_ char *normal = NULL, *target = NULL;   /* the entry's path and hard link target, normalized */
                 struct archive_entry *entry;
                 const char *path;
 
@@ -782,34 +870,40 @@ static int extract_entries(struct import *imp)
                 if (r == ARCHIVE_WARN)
                         import_warn(imp, path, imp->reader);
 
-                r = planted_symlink_check(imp, entry, path);
+                r = entry_path_normalize(path, &normal);
+                if (r >= 0 && libarchive.entry_hardlink(entry))
+                        r = entry_path_normalize(libarchive.entry_hardlink(entry), &target);
+                if (r < 0)
+                        return import_fail(imp, r, "Out of memory");
+                r = planted_symlink_check(imp, entry, path, normal, target);
                 if (r < 0)
                         return r;
-                r = libarchive.write_header(imp->writer, entry);
-                if (r < ARCHIVE_WARN)
-                        return write_failed(imp, path, true);
-                if (r == ARCHIVE_WARN)
-                        import_warn(imp, path, imp->writer);
+                r = skip_block_node(imp, entry, normal, target);
+                if (r < 0)
+                        return r;
+                entries++;
+                if (r > 0)
+                        continue;   /* its data, if any, is skipped by the next header */
+                r = write_checked(imp, path, libarchive.write_header(imp->writer, entry), true);
+                if (r < 0)
+                        return r;
                 if (entry_is_root(path))
                         remember_root_times(imp, entry);
                 r = copy_entry_data(imp, path);
                 if (r < 0)
                         return r;
-                r = libarchive.write_finish_entry(imp->writer);
-                if (r < ARCHIVE_WARN)
-                        return write_failed(imp, path, false);
-                if (r == ARCHIVE_WARN)
-                        import_warn(imp, path, imp->writer);
-                entries++;
+                r = write_checked(imp, path, libarchive.write_finish_entry(imp->writer), false);
+                if (r < 0)
+                        return r;
                 import_report_progress(imp);
         }
         if (entries == 0)
                 return import_fail(imp, -ENODATA, "Cannot import %s: the tarball holds no files; nothing was imported",
                                    imp->input);
         /* Directories get their modes and times last, once nothing is written in them. */
-        r = libarchive.write_close(imp->writer);
-        if (r < ARCHIVE_WARN)
-                return write_failed(imp, ".", false);
+        r = write_checked(imp, ".", libarchive.write_close(imp->writer), false);
+        if (r < 0)
+                return r;
         if (imp->root_times_set && utimensat(AT_FDCWD, ".", imp->root_times, 0) < 0)
                 return import_fail(imp, negative_errno(), "Cannot set the times of the tree's root: %m");
         if (imp->warnings > MAX_WARNINGS) {
@@ -818,6 +912,7 @@ static int extract_entries(struct import *imp)
                 snprintf(line, sizeof(line), "Warning: %s: %u more warnings", imp->input, imp->warnings - MAX_WARNINGS);
                 import_send(imp, REPORT_WARNING, 0, line);
         }
+        report_skipped_nodes(imp);
         return 0;
 }
 
@@ -1124,6 +1219,7 @@ int import_tar(const char *input, const char *name, bool force, bool quiet)
         if (!imp)
                 return log_error_errno(-ENOMEM, "Out of memory");
         imp->input = input;
+        imp->name = name;
         imp->input_fd = imp->report_fd = -EBADF;
         r = import_open_input(imp, input, &size);
         if (r < 0)
@@ -1535,7 +1631,44 @@ struct tool_run {
         bool unreachable;
         char missing_package[130];
         char network_error[256];
+        int write_error;             /* -errno the tool could not write the tree for */
+        char write_error_path[256];  /* where in the tree, when its line says */
 };
+
+/* The errors of a file system that cannot store the tree (is_write_error()), as the
+ * tool's lines spell them: LC_ALL=C. */
+static const int tool_write_errors[] = { ENOSPC, EDQUOT, EIO, EROFS, EFBIG };
+
+/* The path in LINE that TOOL could not write, inside the tree: tar's (mmdebstrap and
+ * debootstrap unpack with it) "tar: ./usr/bin/x: Cannot write: ...", dpkg's "cannot copy
+ * extracted data for './usr/bin/x' to ...". Empty when the line names none. */
+static void tool_write_error_path(const char *line, char *buf, size_t size)
+{
+        const char *start = NULL, *p;
+        size_t n = 0;
+
+        buf[0] = '\0';
+        if (strncmp(line, "tar: ", 5) == 0 && (p = strstr(line, ": Cannot "))) {
+                start = line + 5;
+                n = (size_t)(p - start);
+        } else if ((p = strstr(line, "extracted data for '"))) {
+                start = p + strlen("extracted data for '");
+                n = strcspn(start, "'");
+        }
+        /* "./usr/bin/x" and "/usr/bin/x" are usr/bin/x of the tree. */
+        while (start && n > 0 && (start[0] == '/' || (n > 1 && start[0] == '.' && start[1] == '/'))) {
+                size_t k = start[0] == '/' ? 1 : 2;
+
+                start += k;
+                n -= k;
+        }
+        if (start && n > 0 && n < size) {
+                char raw[256];
+
+                snprintf(raw, sizeof(raw), "%.*s", (int)n, start);
+                printable(raw, buf, size);
+        }
+}
 
 /* apt's (mmdebstrap) and debootstrap's words for a package that is not there. */
 static const char *const missing_package_phrases[] = { "Unable to locate package ", "Couldn't find these debs: " };
@@ -1559,6 +1692,11 @@ static void tool_line(struct tool_run *run, const char *line)
                         printable(line, run->network_error, sizeof(run->network_error));
                 run->unreachable = true;
         }
+        for (size_t i = 0; i < ELEMENTSOF(tool_write_errors) && !run->write_error; i++)
+                if (strstr(line, strerror(tool_write_errors[i]))) {
+                        run->write_error = -tool_write_errors[i];
+                        tool_write_error_path(line, run->write_error_path, sizeof(run->write_error_path));
+                }
         for (size_t i = 0; i < ELEMENTSOF(missing_package_phrases) && !run->missing_package[0]; i++) {
                 p = strstr(line, missing_package_phrases[i]);
                 if (p) {
@@ -1873,9 +2011,18 @@ static int bootstrap_argv(const char *tool, const struct bootstrap_options *o, c
 }
 
 /* Says what went wrong, in one line where the tool's output tells. */
-static int bootstrap_failed(const struct tool_run *run, int status, const char *release, const char *mirror,
-                            const char *log_path, bool *keep_log)
+static int bootstrap_failed(const struct tool_run *run, int status, const char *name, const char *release,
+                            const char *mirror, const char *log_path, bool *keep_log)
 {
+        char hint[256];
+
+        /* First: a full disk makes the tool's later steps fail in other ways too. */
+        if (run->write_error && run->write_error_path[0])
+                return log_error_errno(run->write_error, "Cannot write %s of %s: %m (%s)", run->write_error_path, name,
+                                       write_error_hint(run->write_error, MACHINES_DIR, hint, sizeof(hint)));
+        if (run->write_error)
+                return log_error_errno(run->write_error, "Cannot write the tree of %s: %m (%s)", name,
+                                       write_error_hint(run->write_error, MACHINES_DIR, hint, sizeof(hint)));
         if (run->missing_package[0])
                 return log_error_errno(-ENOENT, "Package %s not found in release %s at %s: check --include",
                                        run->missing_package, release, mirror);
@@ -1957,7 +2104,7 @@ int bootstrap_tree(const struct bootstrap_options *o)
         if (r == 0)
                 r = prepare_tree(tree.temp, o->name);
         else if (r > 0)
-                r = bootstrap_failed(&run, r, release, mirror, log_path, &keep_log);
+                r = bootstrap_failed(&run, r, o->name, release, mirror, log_path, &keep_log);
         else if (r != -EINTR)
                 r = log_error_errno(r, "Cannot run %s: %m", tool);
         if (r == 0)
@@ -2041,8 +2188,9 @@ int verb_import_tar(int argc, char *argv[])
                                "\n"
                                "Unpacks a tarball (plain, gzip, xz, zstd, bzip2 or lz4, told by its content;\n"
                                "- reads standard input) into " MACHINES_DIR "/NAME, keeping owners, modes,\n"
-                               "times, xattrs, ACLs, file capabilities, device nodes and hard links. An entry\n"
-                               "that would land outside the tree fails the import. NAME appears whole or not at all.\n"
+                               "times, xattrs, ACLs, file capabilities, character devices and hard links (block\n"
+                               "devices are skipped). An entry that would land outside the tree, or a write\n"
+                               "error, fails the import. NAME appears whole or not at all.\n"
                                "\n"
                                "      --force   Replace an existing NAME (not while a machine runs in it)\n"
                                "  -q, --quiet   No progress and no informational messages\n"

@@ -245,7 +245,8 @@ static int make_from_template(struct machine *m)
                 return log_error_errno(errno == ENOENT || !errno ? -ENOENT : -errno,
                                        "Template %s does not exist or is not a directory (give a tree with --template=DIR or NAME)",
                                        template);
-        return copy_tree(template, m->root, log_quiet);
+        /* Its line is told; what is left to say is that a step failed, not the tree. */
+        return copy_tree(template, m->root, log_quiet) < 0 ? -ECANCELED : 0;
 }
 
 static int resolve_root(struct machine *m)

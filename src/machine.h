@@ -157,7 +157,8 @@ struct machine {
 void machine_done(struct machine *m);
 
 /* Checks the tree and completes the struct: the root, the name, the init, the uuid.
- * Logs one line for what is wrong and returns -errno. */
+ * Logs one line for what is wrong and returns -errno: -ECANCELED when making the tree
+ * from its --template failed (a write error, SIGINT: a setup step, not a bad tree). */
 int machine_resolve(struct machine *m);
 
 /* Whether the machine writes to its tree or image: not with --read-only, --ephemeral or

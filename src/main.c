@@ -116,7 +116,7 @@ int main(int argc, char *argv[])
         r = machine_resolve(&m);
         if (r < 0) {
                 machine_done(&m);
-                return r == -ENOMEM ? EXIT_SETUP_FAILED : r == -EBUSY ? EXIT_BUSY : EXIT_BAD_TREE;
+                return r == -ENOMEM || r == -ECANCELED ? EXIT_SETUP_FAILED : r == -EBUSY ? EXIT_BUSY : EXIT_BAD_TREE;
         }
 
         /* The UID range is held (a lock) for as long as we run. */

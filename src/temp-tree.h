@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Temporary trees: the directories DIR/.#NAME.XXXXXX in which import-tar, bootstrap and
+ * --template build a new tree before renaming it to DIR/NAME. Each is locked (flock(2),
+ * LOCK_EX) by its maker from the moment it exists until the maker is gone, so that one
+ * whose maker was killed (SIGKILL, a crash, a power cut) can be told from one still being
+ * built, and removed by the next maker (temp_trees_sweep()). A flock, not an abstract
+ * socket: it lives on the directory's inode, which no guest can reach. */
+
+/* Makes PARENT/.#NAME.XXXXXX (mode 0700) in the directory PARENT_FD, locked: returns its
+ * path in *RET_PATH and an fd on it, which holds the lock until closed, in *RET_FD. The
+ * maker's lock is taken before any sweep can see the directory. -errno. */
+int temp_tree_make(int parent_fd, const char *parent, const char *name, char **ret_path, int *ret_fd);
+
+/* Locks the directory PARENT_FD against sweeps and other makers while a temporary tree's
+ * name is briefly without a locked directory (a btrfs snapshot takes the place of the
+ * mkdtemp()ed one); returns the lock's fd, -errno. Held for moments only. */
+int temp_trees_hold(int parent_fd);
+
+/* Locks the temporary tree FD for its maker: 0, or -EBUSY when another holds it. */
+int temp_tree_lock(int fd);
+
+/* Removes every temporary tree in DIR whose lock nobody holds (its maker is gone), and a
+ * bootstrap's log next to it (.#NAME.XXXXXX.log). Only directories named as ours, never
+ * one that is a mount point, never into another mount. Says how many in one line (an
+ * informational one); failures are told and otherwise ignored: the caller's own work
+ * does not depend on them. */
+void temp_trees_sweep(const char *dir);
+
+/* Whether ERROR (-errno) means the file system could not store what was written: out of
+ * space or quota, an I/O error, a read-only or too small file system. */
+bool is_write_error(int error);
+
+/* What to do about the write error ERROR in the directory DIR, for the end of a message:
+ * "free space in DIR, ..."; in BUF. */
+const char *write_error_hint(int error, const char *dir, char *buf, size_t size);

@@ -166,15 +166,19 @@ static int own_cgroup_path(char **ret)
         return 0;
 }
 
-static int open_guest_cgroup(char *path, struct guest_cgroup *ret)
+/* Takes PATH, the guest's new v2 cgroup; adds its v1 ones on a hybrid host. */
+static int open_guest_cgroup(char *path, const char *machine_name, struct guest_cgroup *ret)
 {
         int r;
 
         if (!path)
                 return -ENOMEM;
         ret->fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        if (ret->fd < 0) {
-                r = log_error_errno(-errno, "Cannot open cgroup %s: %m", path);
+        r = ret->fd < 0 ? log_error_errno(-errno, "Cannot open cgroup %s: %m", path) : cgroup_v1_create(machine_name, &ret->v1);
+        if (r < 0) {
+                if (ret->fd >= 0)
+                        close(ret->fd);
+                ret->fd = -1;
                 (void)rmdir(path);
                 free(path);
                 return r;
@@ -196,7 +200,7 @@ int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret)
         r = make_cgroup(path, machine_name);
         if (r < 0)
                 return r;
-        return open_guest_cgroup(TAKE_PTR(path), ret);
+        return open_guest_cgroup(TAKE_PTR(path), machine_name, ret);
 }
 
 static int write_cgroup_file(const char *dir, const char *file, const char *value)
@@ -265,7 +269,7 @@ int cgroup_create_delegated(const char *machine_name, struct guest_cgroup *ret)
                 return r;
         /* With no process left in the unit's own cgroup, its controllers can go down. */
         enable_controllers(unit);
-        return open_guest_cgroup(TAKE_PTR(payload), ret);
+        return open_guest_cgroup(TAKE_PTR(payload), machine_name, ret);
 }
 
 int cgroup_chown(const struct guest_cgroup *cg, uid_t uid)
@@ -300,6 +304,7 @@ int cgroup_remove(struct guest_cgroup *cg)
                 if (r < 0)
                         r = log_error_errno(r, "Cannot remove cgroup %s: %m", cg->path);
         }
+        cgroup_v1_remove(&cg->v1);
         free(cg->path);
         cg->path = NULL;
         if (cg->fd >= 0)
@@ -359,6 +364,8 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, char *const *leftov
                                 break;
                         (void)usleep(100000);
                 }
+                /* The guest's processes are gone from every hierarchy with it. */
+                cgroup_v1_remove(&cg->v1);
         }
         /* Now that nothing of the guest holds them. */
         for (size_t i = 0; was && i < n; i++) {

@@ -3,11 +3,14 @@
 
 #include <sys/types.h>
 
+#include "cgroup-v1.h"
+
 /* The guest's own cgroup on the cgroup v2 hierarchy: the root of its cgroup namespace. */
 struct guest_cgroup {
         char *path;      /* absolute path under the cgroup2 mount */
         int fd;          /* O_DIRECTORY fd, for clone3 CLONE_INTO_CGROUP */
         int sweeper_fd;  /* write end of the sweeper's pipe; see cgroup_start_sweeper() */
+        struct guest_cgroup_v1 v1;  /* its cgroups on a hybrid host's v1 hierarchies */
 };
 
 #define GUEST_CGROUP_INIT { .fd = -1, .sweeper_fd = -1 }

@@ -24,6 +24,7 @@
 
 #include "caps.h"
 #include "cgroup.h"
+#include "cgroup-v1.h"
 #include "console.h"
 #include "enter.h"
 #include "guest.h"
@@ -644,6 +645,11 @@ _noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
         (void)prctl(PR_SET_DUMPABLE, 0);
         if (sh->join_user_ns)
                 flags |= CLONE_NEWUSER;
+        /* Into PID 1's cgroups on a hybrid host's v1 hierarchies as well (clone3 placed
+         * us in its v2 one): the command is then inside the machine's on each. */
+        r = cgroup_v1_join(sh->proc_fd);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to enter the v1 cgroups of machine %s", name);
         /* CLONE_NEWPID moves only the children to come: the command's process. */
         if (setns(sh->leader_pidfd, flags) < 0)
                 guest_fail(sync_fd, -errno, "Failed to enter the namespaces of machine %s", name);

@@ -244,9 +244,22 @@ static int start_guest(struct supervisor *s)
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return log_error_errno(-errno, "Cannot create the guest's sync socket: %m");
 
+        /* Born in its v1 cgroups (cgroup-v1.h): we step into them for the clone. */
+        r = cgroup_v1_enter(&s->cgroup.v1);
+        if (r < 0) {
+                close(pair[0]);
+                close(pair[1]);
+                (void)cgroup_v1_leave(&s->cgroup.v1);
+                return r;
+        }
         s->pid = clone_guest(s);
+        r = s->pid < 0 ? -errno : 0;
+        if (s->pid != 0 && cgroup_v1_leave(&s->cgroup.v1) < 0 && s->pid > 0) {
+                close(pair[0]);
+                close(pair[1]);
+                return -EIO;
+        }
         if (s->pid < 0) {
-                r = -errno;
                 close(pair[0]);
                 close(pair[1]);
                 if (r == -EINVAL || r == -E2BIG || r == -ENOSYS)

@@ -44,5 +44,49 @@ run -- /bin/true
 check_eq "a stale empty cgroup is taken over" 0 "$?"
 check "and removed afterwards" test ! -e "$GUEST_CG"
 
+# A hybrid host's v1 hierarchies: a guest root that mounts one (-U or not) sees its own
+# empty cgroup there, none of the host's (a marker cgroup of ours stands for them). Its
+# processes, shell's too, are inside it on each hierarchy; it is gone after the machine.
+v1_dirs() { # the machine's cgroups on the v1 hierarchies, as the host sees them
+        local line path
+        for line in $(grep -v '^0::' /proc/self/cgroup); do
+                path=${line#*:}
+                path=/sys/fs/cgroup/$(echo "${path%%:*}" | sed 's/^name=//')${line##*:}
+                echo "${path%/}/machine-$1"
+        done
+}
+if [ "$(stat -f -c %T /sys/fs/cgroup/pids 2>/dev/null)" = cgroupfs ]; then
+        pids_own=$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup)
+        marker=/sys/fs/cgroup/pids${pids_own%/}/ml-test-host-cgroup
+        mkdir -p "$marker"
+        for opts in "" "-U"; do
+                out=$(run $opts -M ml-cg-v1 -- /bin/sh -c 'mkdir -p /run/v1 && mount -t cgroup -o pids cgroup /run/v1 && ls -d /run/v1/*/ 2>/dev/null; echo listed; grep -v ^0:: /proc/self/cgroup | grep -vc ":/$"')
+                check_eq "run ${opts:+$opts }: a guest mounting the v1 pids hierarchy sees no cgroup of the host's, and is at the root of each v1 hierarchy" "listed
+0" "$out"
+        done
+        "$ML" run -q --console=pipe -M ml-cg-v1 -D "$TREE" -- /bin/sleep 3 </dev/null >/dev/null 2>&1 &
+        sup=$!
+        leader=$(guest_leader $sup)
+        sleep 0.3
+        missing=
+        for d in $(v1_dirs ml-cg-v1); do
+                grep -qx "$leader" "$d/cgroup.procs" 2>/dev/null || missing="$missing $d"
+        done
+        check_eq "while it runs, its PID 1 is in machine-NAME on every v1 hierarchy" "" "$missing"
+        out=$("$ML" shell ml-cg-v1 -- /bin/sh -c 'grep -v ^0:: /proc/self/cgroup | grep -vc ":/$"' </dev/null 2>&1)
+        check_eq "a shell in it is at the root of each v1 hierarchy too" "0" "$out"
+        kill -KILL $sup
+        wait $sup 2>/dev/null
+        for _ in $(seq 100); do
+                left=$(for d in $(v1_dirs ml-cg-v1); do [ -e "$d" ] && echo "$d"; done)
+                [ -z "$left" ] && break
+                sleep 0.1
+        done
+        check_eq "after its supervisor is killed, the sweeper removes its v1 cgroups" "" "$left"
+        rmdir "$marker"
+else
+        echo "SKIP (part): not a hybrid host, no cgroup v1 hierarchy at /sys/fs/cgroup/pids"
+fi
+
 host_unchanged "after all runs"
 finish

@@ -39,11 +39,17 @@ int lock_take(const char *name, off_t start, off_t length, bool exclusive)
         return fd;
 }
 
-bool lock_held(const char *name, off_t start, off_t length)
+int lock_held(const char *name, off_t start, off_t length)
 {
         struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = length };
         _cleanup_close_ int fd = lock_open(name, O_RDONLY);
 
+        if (fd == -ENOENT)
+                return 0;
+        if (fd < 0)
+                return fd;
         /* A write lock asked for conflicts with every lock held: F_UNLCK back means none. */
-        return fd >= 0 && fcntl(fd, F_OFD_GETLK, &lock) >= 0 && lock.l_type != F_UNLCK;
+        if (fcntl(fd, F_OFD_GETLK, &lock) < 0)
+                return negative_errno();
+        return lock.l_type != F_UNLCK;
 }

@@ -20,5 +20,7 @@
  * overlap conflict. */
 int lock_take(const char *name, off_t start, off_t length, bool exclusive);
 
-/* Whether anybody holds a lock on any byte of LOCK_DIR/NAME's [START, START+LENGTH). */
-bool lock_held(const char *name, off_t start, off_t length);
+/* Whether anybody holds a lock on any byte of LOCK_DIR/NAME's [START, START+LENGTH):
+ * 1 or 0, or -errno (-EACCES: not root; the locks are root's alone, so that no user can
+ * take one to block a machine from starting). */
+int lock_held(const char *name, off_t start, off_t length);

@@ -62,7 +62,9 @@ kill -KILL $squatter
 wait $squatter 2>/dev/null
 kill -KILL $REUSED; wait $REUSED 2>/dev/null; REUSED=
 
-# Given ranges that overlap: the second is refused while the first runs.
+# Given ranges that overlap: the second is refused while the first runs. (And list, which
+# needs no root, shows a running machine to a user who may not look at the locks; the
+# binary by an fd of ours, as the build directory may be closed to that user.)
 "$ML" run -q --private-users=1000000:65536 --console=pipe -M ml-lock-range1 -D "$TREE" --read-only -- /bin/sleep 3 \
         </dev/null >/dev/null 2>&1 &
 r1=$!
@@ -70,6 +72,8 @@ guest_leader $r1 >/dev/null
 "$ML" run -q --private-users=1032768:65536 --console=pipe -M ml-lock-range2 -D "$TREE" --read-only -- /bin/true \
         </dev/null >/dev/null 2>"$WORK/err"
 check_eq "a UID range overlapping a running machine's: refused, exit 5" 5 "$?"
+check_match "list as an unprivileged user shows the running machine" "^ml-lock-range1 " \
+        "$(setpriv --reuid=65534 --regid=65534 --clear-groups /proc/self/fd/9 list 9<"$ML")"
 check_match "with one line saying so" "^machined-lite: UID range 1032768:65536 is in use by another machine, or overlaps a range in use" "$(cat "$WORK/err")"
 wait $r1
 

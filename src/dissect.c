@@ -47,6 +47,7 @@ static struct {
         blkid_partition (*get_partition)(blkid_partlist, int);
         blkid_parttable (*partition_get_table)(blkid_partition);
         const char *(*parttable_get_id)(blkid_parttable);
+        blkid_loff_t (*parttable_get_offset)(blkid_parttable);
         int (*get_partno)(blkid_partition);
         blkid_loff_t (*get_start)(blkid_partition);
         blkid_loff_t (*get_size)(blkid_partition);
@@ -77,6 +78,7 @@ static int libblkid_load(void)
                 { "blkid_partlist_get_partition", (void **)&libblkid.get_partition },
                 { "blkid_partition_get_table", (void **)&libblkid.partition_get_table },
                 { "blkid_parttable_get_id", (void **)&libblkid.parttable_get_id },
+                { "blkid_parttable_get_offset", (void **)&libblkid.parttable_get_offset },
                 { "blkid_partition_get_partno", (void **)&libblkid.get_partno },
                 { "blkid_partition_get_start", (void **)&libblkid.get_start },
                 { "blkid_partition_get_size", (void **)&libblkid.get_size },
@@ -388,13 +390,18 @@ static int probe_fstype(int fd, uint64_t offset, uint64_t size, char *fstype, si
         return 0;
 }
 
-static uint64_t read_le64(const uint8_t *p)
+static uint64_t read_le(const uint8_t *p, int n_bytes)
 {
         uint64_t v = 0;
 
-        for (int i = 7; i >= 0; i--)
+        for (int i = n_bytes - 1; i >= 0; i--)
                 v = (v << 8) | p[i];
         return v;
+}
+
+static uint64_t read_le64(const uint8_t *p)
+{
+        return read_le(p, 8);
 }
 
 /* Sector 0 with the boot signature and a partition of type 0xee: the protective MBR
@@ -525,6 +532,125 @@ static int read_partitions(int fd, blkid_probe pr, bool gpt, struct dissected_im
                                           "libblkid could not read partition %d of the image: %s", p->number,
                                           strerror(-r));
         }
+        return 0;
+}
+
+/* A GPT entry's type GUID (UEFI 2.10, 5.3.3: the first three fields little endian) as
+ * libblkid spells it, so that classify_gpt_type() can name what the entry claims to be. */
+static void format_gpt_guid(const uint8_t *guid, char *buf, size_t buf_size)
+{
+        snprintf(buf, buf_size, "%08" PRIx64 "-%04" PRIx64 "-%04" PRIx64 "-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                 read_le(guid, 4), read_le(guid + 4, 2), read_le(guid + 6, 2), guid[8], guid[9], guid[10], guid[11],
+                 guid[12], guid[13], guid[14], guid[15]);
+}
+
+/* One entry of the table outside the sectors the header leaves for partitions. */
+static int refuse_outside_entry(unsigned number, const uint8_t *entry, uint64_t first_usable, uint64_t last_usable,
+                                uint64_t n_sectors, char *error, size_t error_size)
+{
+        struct image_partition p = {};
+        uint64_t first = read_le64(entry + 32), last = read_le64(entry + 40);
+        const char *name;
+
+        format_gpt_guid(entry, p.type, sizeof(p.type));
+        classify_gpt_type(&p);
+        name = partition_designator_to_string(p.designator);
+        if (last >= n_sectors)
+                return fail_errno(-EBADMSG, error, error_size,
+                                  "partition %u (%s) runs past the end of the disk (sectors %" PRIu64 "-%" PRIu64
+                                  ", the disk has %" PRIu64
+                                  " sectors): the image is corrupt or hostile, fix its partition table",
+                                  number, name, first, last, n_sectors);
+        if (first > last)
+                return fail_errno(-EBADMSG, error, error_size,
+                                  "partition %u (%s) ends (sector %" PRIu64 ") before it starts (sector %" PRIu64
+                                  "): the image is corrupt or hostile, fix its partition table",
+                                  number, name, last, first);
+        return fail_errno(-EBADMSG, error, error_size,
+                          "partition %u (%s) covers sectors %" PRIu64 "-%" PRIu64 ", outside the sectors %" PRIu64
+                          "-%" PRIu64 " the GPT leaves for partitions: the image is corrupt or hostile, fix its "
+                          "partition table",
+                          number, name, first, last, first_usable, last_usable);
+}
+
+/* libblkid leaves out, without a word, a GPT entry that lies outside the usable sectors
+ * its header declares (libblkid/src/partitions/gpt.c): a root partition running past
+ * the end of the disk would show as no root partition at all, which sends the user
+ * looking at the wrong thing. So the entries of the header libblkid chose (it checked
+ * the header's and the entries' CRCs) are read here once more, every one of them. */
+static int check_gpt_entries(int fd, blkid_probe pr, char *error, size_t error_size)
+{
+        /* UEFI 2.10, 5.3.2: the header's fields; libblkid accepts 128-byte entries only. */
+        enum { ENTRY_SIZE = 128, ENTRIES_PER_READ = 512 };
+        static uint8_t entries[ENTRY_SIZE * ENTRIES_PER_READ];
+        blkid_partlist list = libblkid.get_partitions(pr);
+        blkid_parttable table = list ? libblkid.partlist_get_table(list) : NULL;
+        unsigned sector_size = libblkid.get_sectorsize(pr);
+        uint64_t first_usable, last_usable, entries_lba, n_sectors;
+        uint32_t n_entries;
+        uint8_t header[92];
+        blkid_loff_t size = libblkid.probe_get_size(pr);
+        off_t offset;
+
+        if (!table || sector_size < 512 || size <= 0 || libblkid.parttable_get_offset(table) < 0)
+                return fail_errno(-EBADMSG, error, error_size,
+                                  "libblkid could not read the partition table of the image");
+        offset = (off_t)libblkid.parttable_get_offset(table);
+        if (pread(fd, header, sizeof(header), offset) != (ssize_t)sizeof(header) ||
+            memcmp(header, "EFI PART", 8) != 0 || read_le(header + 84, 4) != ENTRY_SIZE)
+                return fail_errno(-EBADMSG, error, error_size,
+                                  "the GPT header changed while it was read: the image is being written to");
+        first_usable = read_le64(header + 40);
+        last_usable = read_le64(header + 48);
+        entries_lba = read_le64(header + 72);
+        n_entries = (uint32_t)read_le(header + 80, 4);
+        n_sectors = (uint64_t)size / sector_size;
+        if (entries_lba >= n_sectors)
+                return fail_errno(-EBADMSG, error, error_size,
+                                  "the GPT header changed while it was read: the image is being written to");
+
+        for (uint32_t done = 0; done < n_entries;) {
+                uint32_t n = MIN(n_entries - done, (uint32_t)ENTRIES_PER_READ);
+                off_t at = (off_t)(entries_lba * sector_size + (uint64_t)done * ENTRY_SIZE);
+
+                if (pread(fd, entries, (size_t)n * ENTRY_SIZE, at) != (ssize_t)((size_t)n * ENTRY_SIZE))
+                        return fail_errno(-EIO, error, error_size, "cannot read the GPT entries of the image");
+                for (uint32_t i = 0; i < n; i++) {
+                        const uint8_t *e = entries + (size_t)i * ENTRY_SIZE;
+                        uint64_t first = read_le64(e + 32), last = read_le64(e + 40);
+                        static const uint8_t unused[16];
+
+                        if (memcmp(e, unused, sizeof(unused)) == 0)
+                                continue;
+                        if (first < first_usable || first > last || last > last_usable)
+                                return refuse_outside_entry(done + i + 1, e, first_usable, last_usable, n_sectors,
+                                                            error, error_size);
+                }
+                done += n;
+        }
+        return 0;
+}
+
+/* Two partitions on the same sectors would be mounted as two file systems, each
+ * writing over the other's blocks: a table that does that is refused, whichever two
+ * partitions they are (one of them mounted is enough to do harm). A GPT lists no
+ * partition inside another one, as an MBR's extended partition does. */
+static int refuse_overlaps(const struct dissected_image *d, unsigned sector_size, char *error, size_t error_size)
+{
+        for (size_t i = 0; i < d->n_partitions; i++)
+                for (size_t j = i + 1; j < d->n_partitions; j++) {
+                        const struct image_partition *a = &d->partitions[i], *b = &d->partitions[j];
+                        uint64_t start = MAX(a->offset, b->offset), end = MIN(a->offset + a->size, b->offset + b->size);
+
+                        if (start >= end)
+                                continue;
+                        return fail_errno(-EBADMSG, error, error_size,
+                                          "partitions %d (%s) and %d (%s) overlap (sectors %" PRIu64 "-%" PRIu64
+                                          "): the image is corrupt or hostile, fix its partition table",
+                                          a->number, partition_designator_to_string(a->designator), b->number,
+                                          partition_designator_to_string(b->designator), start / sector_size,
+                                          (end - 1) / sector_size);
+                }
         return 0;
 }
 
@@ -670,6 +796,12 @@ static int dissect_gpt(int fd, blkid_probe pr, struct dissected_image *d, char *
 
         snprintf(d->table, sizeof(d->table), "gpt");
         r = read_partitions(fd, pr, true, d, error, error_size);
+        if (r < 0)
+                return r;
+        r = check_gpt_entries(fd, pr, error, error_size);
+        if (r < 0)
+                return r;
+        r = refuse_overlaps(d, libblkid.get_sectorsize(pr), error, error_size);
         if (r < 0)
                 return r;
 

@@ -22,14 +22,14 @@
 /* libinih, dlopen()ed for the moment the file is read (see util/dl.h). */
 static struct {
         void *handle;
-        int (*parse_file)(FILE *, ini_handler, void *);
+        int (*parse_stream)(ini_reader, void *, ini_handler, void *);
         bool *allow_inline_comments;
 } libinih;
 
 static int libinih_load(void)
 {
         const struct dl_symbol symbols[] = {
-                { "ini_parse_file", (void **)&libinih.parse_file },
+                { "ini_parse_stream", (void **)&libinih.parse_stream },
         };
         int r;
 
@@ -46,10 +46,53 @@ static int libinih_load(void)
         return 0;
 }
 
+/* libinih reads each line into a buffer of a size fixed when it was built (200 bytes in
+ * Debian's) and takes what does not fit for the next lines: a long line came out as
+ * several, and an error in it at a line number that is not its own. So the file is read
+ * here, a whole line at a time, and one that does not fit libinih's buffer is refused
+ * with its own number. */
+struct line_reader {
+        FILE *f;
+        char *line;
+        size_t size;
+        int number;          /* of the line handed to libinih last */
+        size_t too_long;     /* its length, when it did not fit; 0 otherwise */
+        int limit;           /* the most characters a line may have, newline not counted */
+};
+
+static char *read_line(char *buf, int buf_size, void *userdata)
+{
+        struct line_reader *reader = userdata;
+        ssize_t n = getline(&reader->line, &reader->size, reader->f);
+        const char *start;
+        size_t length;
+
+        if (n < 0)
+                return NULL;
+        reader->number++;
+        length = (size_t)n - (n > 0 && reader->line[n - 1] == '\n');
+        /* The newline and the NUL need room too. */
+        if (buf_size >= 3 && length <= (size_t)buf_size - 2) {
+                memcpy(buf, reader->line, (size_t)n + 1);
+                return buf;
+        }
+        /* A comment says nothing, whatever its length. */
+        start = reader->line + strspn(reader->line, " \t");
+        if (buf_size >= 3 && (*start == '#' || *start == ';')) {
+                memcpy(buf, "#\n", 3);
+                return buf;
+        }
+        reader->too_long = length;
+        reader->limit = buf_size - 2;
+        return NULL;
+}
+
 struct parse_state {
         struct machine *m;
         bool trusted;
         char error[400];
+        int error_line;      /* the line ERROR is about: the first one with an error */
+        const struct line_reader *reader;
         struct bootstrap_settings *bootstrap;
 };
 
@@ -250,9 +293,27 @@ static int parse_bootstrap(struct parse_state *p, const char *key, const char *v
         return -ENOKEY;
 }
 
+static int parse_key(struct parse_state *p, const char *section, const char *key, const char *value);
+
+/* libinih goes on after an error and reports the first one's line: so is its message kept. */
 static int on_key(void *user, const char *section, const char *key, const char *value)
 {
         struct parse_state *p = user;
+        char first_error[sizeof(p->error)];
+        int r;
+
+        memcpy(first_error, p->error, sizeof(first_error));
+        p->error[0] = '\0';
+        r = parse_key(p, section, key, value);
+        if (first_error[0])
+                memcpy(p->error, first_error, sizeof(first_error));
+        else if (r == 0 && p->error[0])
+                p->error_line = p->reader->number;
+        return r;
+}
+
+static int parse_key(struct parse_state *p, const char *section, const char *key, const char *value)
+{
         int r;
 
         if (!p->trusted && key_grants(section, key, value)) {
@@ -287,17 +348,25 @@ static int on_key(void *user, const char *section, const char *key, const char *
 
 int settings_parse_file(FILE *f, const char *path, bool trusted, struct machine *m, struct bootstrap_settings *bootstrap)
 {
-        struct parse_state p = { .m = m, .trusted = trusted, .bootstrap = bootstrap };
+        struct line_reader reader = { .f = f };
+        struct parse_state p = { .m = m, .trusted = trusted, .reader = &reader, .bootstrap = bootstrap };
         int r = libinih_load(), line;
 
         if (r < 0)
                 return log_error_errno(r, "Cannot load libinih.so.1 to read %s: %m (install libinih1)", path);
-        line = libinih.parse_file(f, on_key, &p);
+        line = libinih.parse_stream(read_line, &reader, on_key, &p);
+        free(reader.line);
+        if (line < 0 || ferror(f))
+                return log_error_errno(-EIO, "Cannot read settings file %s", path);
+        /* An error before the long line is the first one; the long line ended the reading. */
+        if (reader.too_long > 0 && line == 0)
+                return log_error_errno(-EINVAL, "%s:%d: the line is %zu characters long, more than the %d libinih reads: "
+                                       "shorten it (a key such as Bind= may be repeated instead)",
+                                       path, reader.number, reader.too_long, reader.limit);
         if (line == 0)
                 return 0;
-        if (line < 0)
-                return log_error_errno(-EIO, "Cannot read settings file %s", path);
-        if (!p.error[0])
+        /* No message for this line: libinih found no Key=Value or [Section] in it. */
+        if (p.error_line != line)
                 snprintf(p.error, sizeof(p.error), "not a line of INI (a [Section] or a Key=Value)");
         return log_error_errno(-EINVAL, "%s:%d: %s", path, line, p.error);
 }

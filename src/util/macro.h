@@ -7,6 +7,20 @@
 
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
+/* Each argument evaluated once. */
+#define MIN(a, b)                                    \
+        ({                                           \
+                __typeof__(a) _a_ = (a);             \
+                __typeof__(b) _b_ = (b);             \
+                _a_ < _b_ ? _a_ : _b_;               \
+        })
+#define MAX(a, b)                                    \
+        ({                                           \
+                __typeof__(a) _a_ = (a);             \
+                __typeof__(b) _b_ = (b);             \
+                _a_ > _b_ ? _a_ : _b_;               \
+        })
+
 static inline void freep(void *p)
 {
         free(*(void **)p);

@@ -44,24 +44,46 @@ static const struct call calls[] = {
         { "userfaultfd", SYS_userfaultfd, 374 },
         { "acct", SYS_acct, 51 },
         { "ptrace", SYS_ptrace, 26 },
+        { "io_uring_setup", SYS_io_uring_setup, 425 },
+        { "io_uring_enter", SYS_io_uring_enter, 426 },
+        { "io_uring_register", SYS_io_uring_register, 427 },
 };
 
-static long int80(long nr)
+/* io_uring_setup(1, &params) makes a real ring. In the data of this static, non-PIE
+ * program, below 4 GiB, so that the i386 and x32 entries take the same pointer. */
+static unsigned char io_uring_params[120];
+
+static long int80(long nr, long arg1, long arg2)
 {
         long ret;
 
-        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(0), "c"(0), "d"(0), "S"(0), "D"(0) : "memory");
+        __asm__ volatile("int $0x80" : "=a"(ret) : "a"(nr), "b"(arg1), "c"(arg2), "d"(0), "S"(0), "D"(0) : "memory");
         return ret;
 }
 
-/* ptrace(PTRACE_TRACEME) must not attach us to anything: make it a harmless peek. */
-static long call_native(long nr)
+/* io_uring_setup gets a ring to make; enter and register get no ring (fd -1): EBADF
+ * when the call reaches the kernel. */
+static void io_uring_args(const struct call *c, long *arg1, long *arg2)
 {
+        *arg1 = 0, *arg2 = 0;
+        if (strcmp(c->name, "io_uring_setup") == 0) {
+                *arg1 = 1;
+                *arg2 = (long)(unsigned long)io_uring_params;
+        } else if (strncmp(c->name, "io_uring_", 9) == 0)
+                *arg1 = -1;
+}
+
+/* ptrace(PTRACE_TRACEME) must not attach us to anything: make it a harmless peek. */
+static long call_native(long nr, const struct call *c)
+{
+        long arg1, arg2;
+
         if (nr == SYS_ptrace)
                 return syscall(nr, 3 /* PTRACE_PEEKUSER */, getppid(), 0, 0);
         if (nr == SYS_open_by_handle_at || nr == SYS_perf_event_open)
                 return syscall(nr, -1, 0, 0, -1, 0);
-        return syscall(nr, 0, 0, 0, 0, 0);
+        io_uring_args(c, &arg1, &arg2);
+        return syscall(nr, arg1, arg2, 0, 0, 0);
 }
 
 static void report(const char *label, long ret, int error)
@@ -88,10 +110,13 @@ static void probe(const char *label, const struct call *c, char abi)
                                 printf("%s none\n", label);
                                 _exit(0);
                         }
-                        ret = int80(c->i386);
+                        long arg1, arg2;
+
+                        io_uring_args(c, &arg1, &arg2);
+                        ret = int80(c->i386, arg1, arg2);
                         report(label, ret < 0 ? -1 : ret, ret < 0 ? (int)-ret : 0);
                 } else {
-                        ret = call_native(abi == 'x' ? ((c->x32 ?: c->native) | X32_BIT) : c->native);
+                        ret = call_native(abi == 'x' ? ((c->x32 ?: c->native) | X32_BIT) : c->native, c);
                         report(label, ret, errno);
                 }
                 fflush(stdout);

@@ -17,6 +17,11 @@ tree_listing() {
 }
 tree_listing > "$WORK/tree-before"
 
+# not_in_stderr STRING: what the last command printed on stderr lacks STRING.
+not_in_stderr() {
+        ! grep -qF -- "$1" "$WORK/stderr"
+}
+
 # bad DESCRIPTION EXIT-CODE MESSAGE-REGEX COMMAND...: one line, that code, that message.
 bad() {
         local what=$1
@@ -42,6 +47,17 @@ bad "an invalid machine name" 2 "Invalid machine name 'bad/name'" \
         "$ML" run -M bad/name -D "$TREE" -- /bin/true
 bad "a machine name ending in .machine (a settings file's name)" 2 "Invalid machine name 'x.machine': .*nor ending in \.machine" \
         "$ML" run -M x.machine -D "$TREE" -- /bin/true
+# What the user gave is echoed escaped, C-style: a newline or an escape sequence in it
+# neither breaks the one line nor reaches the terminal.
+bad "a machine name with a newline: shown escaped, in one line" 2 "Invalid machine name 'a\\\\nb': use " \
+        "$ML" run -M $'a\nb' -D "$TREE" -- /bin/true
+bad "a machine name with an escape sequence" 2 "Invalid machine name 'a\\\\x1b\\[31mb\\\\x7f'" \
+        "$ML" run -M $'a\e[31mb\x7f' -D "$TREE" -- /bin/true
+check "and no escape character reached stderr" not_in_stderr $'\e'
+bad "status of a machine name with a newline" 6 "No machine a\\\\nb\\\\tc is running" \
+        "$ML" status $'a\nb\tc'
+bad "a tree path with a newline" 4 "Machine tree $WORK/no\\\\nsuch does not exist" \
+        "$ML" run -D "$WORK/no"$'\n'"such" -- /bin/true
 bad "a directory name that is no machine name" 4 "Directory name 'bad name' is not a valid machine name \(give one with -M NAME\)" \
         bash -c "mkdir -p '$WORK/bad name' && '$ML' run -D '$WORK/bad name' -- /bin/true; rc=\$?; rmdir '$WORK/bad name'; exit \$rc"
 bad "an unknown option" 2 "Unknown option '--frobnicate' \\(see machined-lite --help\\)" \

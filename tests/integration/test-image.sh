@@ -300,6 +300,30 @@ bad "a GPT with no root partition" "Image .*/noroot.raw: .*" "$WORK/noroot.raw"
 fs_image zeros "" "$WORK/zeros.img"
 disk_image gpt "$WORK/unknownfs.raw" "$ROOT_X86_64:root:$WORK/zeros.img"
 bad "a root partition with no file system known" "Image .*/unknownfs.raw: .*" "$WORK/unknownfs.raw"
+# Tables sfdisk refuses to write, as a hostile image brings them (tests/gpt-edit.py
+# patches an entry and the CRCs). start_lba/last_lba N: partition N of full.raw.
+start_lba() { sfdisk -d "$WORK/full.raw" | sed -n "s|^$WORK/full.raw$1 : start= *\([0-9]*\),.*|\1|p"; }
+last_lba() { echo $(( $(start_lba "$1") + $(sfdisk -d "$WORK/full.raw" | sed -n "s|^$WORK/full.raw$1 : .*size= *\([0-9]*\),.*|\1|p") - 1 )); }
+# /usr on the very sectors of the root: the same ext4 would be mounted twice, writable.
+cp "$WORK/full.raw" "$WORK/overlap.raw"
+python3 "$TESTS_DIR/gpt-edit.py" "$WORK/overlap.raw" 3 "$(start_lba 2)" "$(last_lba 2)"
+bad "a GPT whose /usr partition covers the root's sectors" \
+        "Image .*/overlap.raw: partitions 2 \(root\) and 3 \(usr\) overlap \(sectors $(start_lba 2)-$(last_lba 2)\): the image is corrupt or hostile, fix its partition table$" \
+        "$WORK/overlap.raw"
+# A one-sector ESP inside /home: /home is mounted, the ESP is not; refused all the same.
+cp "$WORK/full.raw" "$WORK/overlap-esp.raw"
+python3 "$TESTS_DIR/gpt-edit.py" "$WORK/overlap-esp.raw" 1 "$(start_lba 4)" "$(start_lba 4)"
+bad "a GPT with a one-sector ESP inside /home" \
+        "Image .*/overlap-esp.raw: partitions 1 \(esp\) and 4 \(home\) overlap \(sectors $(start_lba 4)-$(start_lba 4)\)" \
+        "$WORK/overlap-esp.raw"
+# The root running past the end of the disk: libblkid leaves such an entry out.
+cp "$WORK/full.raw" "$WORK/past-end.raw"
+sectors=$(( $(stat -c %s "$WORK/past-end.raw") / 512 ))
+python3 "$TESTS_DIR/gpt-edit.py" "$WORK/past-end.raw" 2 "$(start_lba 2)" $((sectors + 2047))
+bad "a GPT whose root partition runs past the end of the disk" \
+        "Image .*/past-end.raw: partition 2 \(root\) runs past the end of the disk \(sectors $(start_lba 2)-$((sectors + 2047)), the disk has $sectors sectors\): the image is corrupt or hostile" \
+        "$WORK/past-end.raw"
+check_eq "inspect refuses it too: exit 4" 4 "$("$ML" inspect -i "$WORK/past-end.raw" >/dev/null 2>&1; echo $?)"
 bad "a missing image" "Image .*/missing.raw does not exist" "$WORK/missing.raw"
 bad "a directory given as image" "Image .* is neither a regular file nor a block device" "$WORK"
 host_unchanged "after the bad images"

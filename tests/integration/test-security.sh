@@ -57,7 +57,8 @@ check_eq "a seccomp filter is in place" 2 "$(status_field Seccomp)"
 # entry. --capability=all, so that EPERM comes from the filter and not from a missing
 # capability.
 DENIED="init_module finit_module delete_module swapoff adjtimex clock_settime kexec_load open_by_handle_at bpf
-        perf_event_open keyctl add_key ioperm iopl syslog quotactl userfaultfd acct"
+        perf_event_open keyctl add_key ioperm iopl syslog quotactl userfaultfd acct
+        io_uring_setup io_uring_enter io_uring_register"
 for call in $DENIED; do
         out=$(run --capability=all -- /probe "$call" "i386:$call" "x32:$call" | tr '\n' ' ')
         expected="$call EPERM i386:$call EPERM x32:$call EPERM "
@@ -71,6 +72,23 @@ check_eq "an allowed call works through every entry (control)" "getpid ok i386:g
 out=$(run --capability=all --system-call-filter='@module @clock' -- /probe init_module x32:init_module clock_settime | tr '\n' ' ')
 check_match "--system-call-filter=@module @clock takes them off the deny list" \
         '^init_module (ENOSYS|EFAULT|ENOEXEC|EINVAL) x32:init_module (ENOSYS|EFAULT|ENOEXEC|EINVAL) clock_settime (EFAULT|EINVAL) $' "$out"
+# io_uring, denied by default (unlike systemd-nspawn), allowed by its group or by name:
+# a ring is made (ok), enter and register reach the kernel (EBADF, EINVAL: no ring).
+# x32: ENOSYS on a kernel built without it.
+IO_URING="io_uring_setup i386:io_uring_setup x32:io_uring_setup io_uring_enter i386:io_uring_enter
+        x32:io_uring_enter io_uring_register i386:io_uring_register x32:io_uring_register"
+IO_URING_ALLOWED='^io_uring_setup ok i386:io_uring_setup ok x32:io_uring_setup (ok|ENOSYS) io_uring_enter EBADF i386:io_uring_enter EBADF x32:io_uring_enter (EBADF|ENOSYS) io_uring_register (EBADF|EINVAL) i386:io_uring_register (EBADF|EINVAL) x32:io_uring_register (EBADF|EINVAL|ENOSYS) $'
+if [ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null || echo 0)" = 2 ]; then
+        echo "SKIP: io_uring allowed by --system-call-filter: this host turns io_uring off (kernel.io_uring_disabled=2)"
+else
+        out=$(run --system-call-filter=@io-uring -- /probe $IO_URING | tr '\n' ' ')
+        check_match "--system-call-filter=@io-uring allows io_uring: a ring is made, through every entry" "$IO_URING_ALLOWED" "$out"
+        out=$(run --system-call-filter='io_uring_setup,io_uring_enter io_uring_register' -- /probe $IO_URING | tr '\n' ' ')
+        check_match "--system-call-filter with the three calls by name allows them too" "$IO_URING_ALLOWED" "$out"
+        out=$(run --system-call-filter=io_uring_setup -- /probe io_uring_setup i386:io_uring_setup io_uring_enter | tr '\n' ' ')
+        check_eq "--system-call-filter=io_uring_setup allows that call only" \
+                "io_uring_setup ok i386:io_uring_setup ok io_uring_enter EPERM " "$out"
+fi
 out=$(run --system-call-filter='~ptrace' -- /probe ptrace i386:ptrace | tr '\n' ' ')
 check_eq "--system-call-filter=~ptrace denies one more" "ptrace EPERM i386:ptrace EPERM " "$out"
 out=$(run --system-call-filter='~@clock' --system-call-filter='+@clock' --capability=all -- /probe adjtimex | tr '\n' ' ')

@@ -120,6 +120,22 @@ check_eq "named" "machined-lite: $TREE.machine:2: bad value for ReadOnly=: 'perh
 printf '[Nonsense]\nA=b\n' > "$TREE.machine"
 run -D "$TREE" -- /bin/true
 check_match "an unknown section: exit 2, named" "^machined-lite: $TREE.machine:2: A= in an unknown section \\[Nonsense\\]" "$(cat "$WORK/stderr")"
+# Two bad lines: the first one's number with the first one's message.
+printf '[Exec]\nBogusKey=1\nOtherKey=2\n' > "$TREE.machine"
+run -D "$TREE" -- /bin/true
+check_eq "two bad keys: the first named, at its line" "2 machined-lite: $TREE.machine:2: unknown key BogusKey= in [Exec]" \
+        "$? $(cat "$WORK/stderr")"
+# A 100 kB line (libinih reads 200 bytes at a time and took the rest for more lines).
+python3 -c 'import sys; print("[Exec]\nHostname=x\nEnvironment=A=" + "x" * 100000 + "\nKillSignal=SIGTERM")' > "$TREE.machine"
+run -D "$TREE" -- /bin/true
+check_match "a 100 kB line: exit 2, one line with its real number, its length and the limit" \
+        "^2 machined-lite: $TREE.machine:3: the line is 100014 characters long, more than the [0-9]+ libinih reads: shorten it" \
+        "$? $(cat "$WORK/stderr")"
+check_eq "one line only" 1 "$(wc -l < "$WORK/stderr")"
+# A long comment says nothing: it is no error.
+python3 -c 'print("[Exec]\n# " + "c" * 1000 + "\nHostname=after-comment")' > "$TREE.machine"
+out=$(run -D "$TREE" -- /bin/hostname)
+check_eq "a 1000-character comment line is skipped, the next line read" "0 after-comment" "$? $out"
 rm -f "$TREE.machine"
 
 # [Bootstrap] is what `bootstrap NAME` takes when its command line says nothing else.

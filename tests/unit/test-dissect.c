@@ -498,6 +498,43 @@ static void test_refusals(void)
         check_refused("corrupt.raw", -EBADMSG, "the GPT is corrupt");
 }
 
+/* A hostile table, as sfdisk would never write it (tests/gpt-edit.py patches the entries
+ * and the CRCs): partitions on the same sectors, mounted twice, would write over each
+ * other; one past the end of the disk is left out by libblkid, without a word. */
+static void test_hostile_table(void)
+{
+        const struct part simple[] = {
+                { 1, 8, TYPE_ESP, "ESP", NULL, "vfat.fs" },
+                { 9, 16, type_root, "root", NULL, "ext4.fs" },
+        };
+        const char *tests_dir = getenv("TESTS_DIR");
+
+        CHECK(tests_dir != NULL);
+        if (!tests_dir) {
+                fprintf(stderr, "TESTS_DIR is not set (meson test sets it): cannot find gpt-edit.py\n");
+                return;
+        }
+        /* The ESP reaching 100 sectors into the root. */
+        CHECK(make_gpt("overlap.raw", 26, simple, ELEMENTSOF(simple)));
+        CHECK(sh("python3 %s/gpt-edit.py %s 1 2048 18531", tests_dir, path_of("overlap.raw")) == 0);
+        check_refused("overlap.raw", -EBADMSG,
+                      "partitions 1 (esp) and 2 (root) overlap (sectors 18432-18531): the image is corrupt or hostile");
+        /* The ESP on the very sectors of the root. */
+        CHECK(make_gpt("same.raw", 26, simple, ELEMENTSOF(simple)));
+        CHECK(sh("python3 %s/gpt-edit.py %s 1 18432 51199", tests_dir, path_of("same.raw")) == 0);
+        check_refused("same.raw", -EBADMSG, "partitions 1 (esp) and 2 (root) overlap (sectors 18432-51199)");
+        /* The root running 100 sectors past the end of the 26 MiB disk. */
+        CHECK(make_gpt("past-end.raw", 26, simple, ELEMENTSOF(simple)));
+        CHECK(sh("python3 %s/gpt-edit.py %s 2 18432 53347", tests_dir, path_of("past-end.raw")) == 0);
+        check_refused("past-end.raw", -EBADMSG,
+                      "partition 2 (root) runs past the end of the disk (sectors 18432-53347, the disk has 53248 "
+                      "sectors)");
+        /* Over the backup table at the end, inside the disk. */
+        CHECK(make_gpt("over-table.raw", 26, simple, ELEMENTSOF(simple)));
+        CHECK(sh("python3 %s/gpt-edit.py %s 2 18432 53247", tests_dir, path_of("over-table.raw")) == 0);
+        check_refused("over-table.raw", -EBADMSG, "partition 2 (root) covers sectors 18432-53247, outside the sectors");
+}
+
 /* A table is untrusted: the number of entries it may bring is bounded. */
 static void test_many_partitions(void)
 {
@@ -589,6 +626,7 @@ int main(void)
         test_mbr();
         test_hostile_label();
         test_refusals();
+        test_hostile_table();
         test_many_partitions();
         sh("rm -rf %s", dir);
         return TEST_DONE();

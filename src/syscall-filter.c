@@ -82,10 +82,9 @@ static const struct syscall_group groups[] = {
         /* 8086 emulation of i386. */
         { "@cpu-emulation", (const char *const[]){ "modify_ldt", "subpage_prot", "switch_endian", "vm86",
                                                   "vm86old", NULL } },
-        /* io_uring: namespaced, but a large kernel surface, the way in of many privilege
-         * escalations (Google's security blog, June 2023: 60% of the kCTF exploits it was
-         * sent in 2022; it turned io_uring off on its servers). Docker's default profile
-         * denies it too. Stricter than systemd-nspawn, on purpose. */
+        /* io_uring: namespaced, but a large kernel surface of its own, the way in of many
+         * kernel privilege escalations (a ring runs I/O that no system call filter sees).
+         * Docker's default profile denies it too. Stricter than systemd-nspawn, on purpose. */
         { "@io-uring", (const char *const[]){ "io_uring_setup", "io_uring_enter", "io_uring_register", NULL } },
 };
 

@@ -34,6 +34,7 @@
 #include "settings.h"
 #include "temp-tree.h"
 #include "util/dl.h"
+#include "util/lock.h"
 #include "util/macro.h"
 #include "util/path.h"
 #include "util/strv.h"
@@ -117,15 +118,16 @@ static int new_tree_begin(struct new_tree *t, const char *name, bool force)
                 /* The lock every machine holds on its tree (see supervisor.c): a tree in
                  * use is not pulled away from under its machine. */
                 if (S_ISDIR(st.st_mode)) {
-                        t->lock_fd = open(t->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-                        if (t->lock_fd < 0)
+                        _cleanup_close_ int dir = open(t->path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+                        if (dir < 0)
                                 return log_error_errno(negative_errno(), "Cannot open %s: %m", t->path);
-                        if (flock(t->lock_fd, LOCK_EX | LOCK_NB) < 0) {
-                                if (errno == EWOULDBLOCK)
-                                        return log_error_errno(-EBUSY, "Machine %s is running in %s: stop it before replacing its tree",
-                                                               name, t->path);
-                                return log_error_errno(negative_errno(), "Cannot lock %s: %m", t->path);
-                        }
+                        t->lock_fd = lock_tree(dir, true);
+                        if (t->lock_fd == -EBUSY)
+                                return log_error_errno(-EBUSY, "Machine %s is running in %s: stop it before replacing its tree",
+                                                       name, t->path);
+                        if (t->lock_fd < 0)
+                                return log_error_errno(t->lock_fd, "Cannot lock %s: %m", t->path);
                 }
         } else if (errno != ENOENT)
                 return log_error_errno(negative_errno(), "Cannot look at %s: %m", t->path);

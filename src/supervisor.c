@@ -30,6 +30,7 @@
 #include "state.h"
 #include "userns.h"
 #include "supervisor.h"
+#include "util/lock.h"
 #include "util/macro.h"
 #include "util/path.h"
 #include "util/strv.h"
@@ -470,24 +471,22 @@ static int place_guest(struct supervisor *s)
         return 0;
 }
 
-/* One tree, one writer: a machine holds a BSD lock on its tree's directory for its
- * whole life, shared with --read-only (several read-only machines may share a tree),
+/* One tree, one writer: a machine holds a lock on its tree for its whole life
+ * (util/lock.h), shared with --read-only (several read-only machines may share a tree),
  * exclusive otherwise. The lock goes with our last fd, however we end. */
-static int lock_tree(const struct machine *m, int *ret_fd)
+static int lock_machine_tree(const struct machine *m, int *ret_fd)
 {
-        int fd = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dir = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int fd;
 
-        if (fd < 0)
+        if (dir < 0)
                 return log_error_errno(-errno, "Cannot open machine tree %s: %m", m->root);
-        if (flock(fd, (machine_writes_tree(m) ? LOCK_EX : LOCK_SH) | LOCK_NB) < 0) {
-                int r = -errno;
-
-                close(fd);
-                if (r == -EWOULDBLOCK)
-                        return log_error_errno(-EBUSY, "Machine tree %s is in use by another machine (several can share a tree only all with --read-only)",
-                                               m->root);
-                return log_error_errno(r, "Cannot lock machine tree %s: %m", m->root);
-        }
+        fd = lock_tree(dir, machine_writes_tree(m));
+        if (fd == -EBUSY)
+                return log_error_errno(-EBUSY, "Machine tree %s is in use by another machine (several can share a tree only all with --read-only)",
+                                       m->root);
+        if (fd < 0)
+                return log_error_errno(fd, "Cannot lock machine tree %s: %m", m->root);
         *ret_fd = fd;
         return 0;
 }
@@ -548,7 +547,7 @@ int supervisor_run(const struct machine *m)
         }
         if (s.name_lock < 0)
                 return log_error_errno(s.name_lock, "Cannot lock the machine name %s: %m", m->name), EXIT_SETUP_FAILED;
-        r = lock_tree(m, &tree_lock);
+        r = lock_machine_tree(m, &tree_lock);
         if (r < 0)
                 return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
         r = block_signals();

@@ -39,6 +39,17 @@ int lock_take(const char *name, off_t start, off_t length, bool exclusive)
         return fd;
 }
 
+int lock_tree(int dir_fd, bool exclusive)
+{
+        char name[LOCK_NAME_MAX];
+        struct stat st;
+
+        if (fstat(dir_fd, &st) < 0)
+                return negative_errno();
+        snprintf(name, sizeof(name), "tree.%llx.%llx", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+        return lock_take(name, 0, 0, exclusive);
+}
+
 int lock_held(const char *name, off_t start, off_t length)
 {
         struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = length };

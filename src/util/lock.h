@@ -20,6 +20,12 @@
  * overlap conflict. */
 int lock_take(const char *name, off_t start, off_t length, bool exclusive);
 
+/* The lock of the machine tree whose directory is DIR_FD (by its device and inode, so
+ * that every path to it is one lock): exclusive for a machine that writes it or a tree
+ * being replaced, shared for --read-only machines. As lock_take(). A lock on the
+ * directory itself (flock) would be one the guest can take too: it is its root. */
+int lock_tree(int dir_fd, bool exclusive);
+
 /* Whether anybody holds a lock on any byte of LOCK_DIR/NAME's [START, START+LENGTH):
  * 1 or 0, or -errno (-EACCES: not root; the locks are root's alone, so that no user can
  * take one to block a machine from starting). */

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A hostile guest's probe (test-locks.sh): binds the abstract unix socket names that
  * machined-lite once used as its locks, the name lock of machine argv[1] and every UID
- * range lock, prints how many it holds and sleeps, holding them. Where machined-lite's
+ * range lock, prints how many it holds and sleeps, holding them. With --flock DIR, it
+ * holds an exclusive flock(2) on DIR instead (once, a tree's lock). Where machined-lite's
  * locks are out of a guest's reach, holding these changes nothing. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -48,6 +51,16 @@ int main(int argc, char *argv[])
 
         if (argc < 2)
                 return 2;
+        if (strcmp(argv[1], "--flock") == 0) {
+                int fd = argc > 2 ? open(argv[2], O_RDONLY | O_DIRECTORY) : -1;
+
+                if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        return 1;
+                printf("locked %s\n", argv[2]);
+                fflush(stdout);
+                for (;;)
+                        pause();
+        }
         snprintf(name, sizeof(name), "machined-lite/machine/%s", argv[1]);
         held += (unsigned)squat(name);
         for (unsigned base = 0x00080000U; base < 0x6FFF0000U; base += 0x10000U) {

@@ -6,6 +6,8 @@
 #   name can be booted again, and -U machines still find a UID range;
 # - the killed supervisor's PID, reused by an unrelated host process (ns_last_pid),
 #   survives `stop NAME`, `reboot NAME` and `kill NAME`;
+# - a guest holding flock(2) on another machine's tree (given by a bind) keeps nobody
+#   from booting it;
 # - two given UID ranges that overlap do not run at once.
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -76,6 +78,20 @@ check_match "list as an unprivileged user shows the running machine" "^ml-lock-r
         "$(setpriv --reuid=65534 --regid=65534 --clear-groups /proc/self/fd/9 list 9<"$ML")"
 check_match "with one line saying so" "^machined-lite: UID range 1032768:65536 is in use by another machine, or overlaps a range in use" "$(cat "$WORK/err")"
 wait $r1
+
+# The tree lock is no lock on the tree's directory (a guest could take that one): a guest
+# given another tree by a bind, holding flock(2) on it, keeps no machine from it.
+OTHER=$WORK/other
+make_busybox_tree "$OTHER"
+"$ML" run -q --console=pipe -M ml-lock-flocker -D "$TREE" --read-only --bind="$OTHER:/other" -- \
+        /squat --flock /other </dev/null >"$WORK/flocker" 2>&1 &
+flocker=$!
+for _ in $(seq 100); do grep -q locked "$WORK/flocker" && break; sleep 0.05; done
+check_match "the guest holds flock(2) on the other tree" "^locked /other" "$(cat "$WORK/flocker")"
+"$ML" run -q --console=pipe -M ml-lock-other -D "$OTHER" -- /bin/true </dev/null >/dev/null 2>"$WORK/err"
+check_eq "a tree a guest holds flock(2) on still boots: exit 0" "0 " "$? $(cat "$WORK/err")"
+kill -TERM $flocker
+wait $flocker 2>/dev/null
 
 host_unchanged "after the squatter, the crash and the reused PID"
 finish

@@ -473,16 +473,19 @@ static const char *bpf_refusal_guess(int error)
  * Without a user namespace its root is the host's, and could open any node it finds. */
 static int place_guest(struct supervisor *s)
 {
+        const struct machine *m = s->machine;
         _cleanup_close_ int policy = devices_load();
         int r;
 
         if (policy < 0 && !devices_bpf_refused(policy))
-                return log_error_errno(policy, "Cannot load the device policy: %m"), EXIT_SETUP_FAILED;
-        if (policy < 0 && s->machine->private_users == PRIVATE_USERS_NO)
+                return log_error_errno(policy, "Cannot load the device policy of machine %s: %m", m->name),
+                       EXIT_SETUP_FAILED;
+        if (policy < 0 && m->private_users == PRIVATE_USERS_NO)
                 return log_error_errno(policy,
-                                       "Cannot confine the devices of machine %s: bpf() is refused here (%m: %s); without a user "
-                                       "namespace its root could open any device node (use -U, or run machined-lite where bpf() is allowed)",
-                                       s->machine->name, bpf_refusal_guess(policy)),
+                                       "Cannot confine the devices of machine %s: bpf() is refused here (%m: %s); "
+                                       "without a user namespace its root could open any device node "
+                                       "(use -U, or run machined-lite where bpf() is allowed)",
+                                       m->name, bpf_refusal_guess(policy)),
                        EXIT_SETUP_FAILED;
         r = place_guest_cgroup(s);
         if (r != 0)
@@ -490,8 +493,9 @@ static int place_guest(struct supervisor *s)
         if (policy < 0) {
                 /* Not an informational message: shown with --quiet too (machine@.service). */
                 (void)log_error_errno(policy,
-                                      "Device policy not attached to cgroup %s: bpf() is refused here (%m: %s); with -U the guest's "
-                                      "root can neither make device nodes nor open any but its /dev's",
+                                      "Device policy not attached to cgroup %s: bpf() is refused here (%m: %s); "
+                                      "with -U the guest's root can neither make device nodes nor open any but "
+                                      "its /dev's",
                                       s->cgroup.path, bpf_refusal_guess(policy));
                 return 0;
         }

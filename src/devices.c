@@ -89,21 +89,36 @@ static size_t build_program(struct bpf_insn *prog, size_t max)
         return n;
 }
 
-int devices_restrict(int cgroup_fd)
+int devices_load(void)
 {
         struct bpf_insn prog[256];
         union bpf_attr attr;
         size_t n = build_program(prog, ELEMENTSOF(prog));
-        int prog_fd, r = 0;
+        int prog_fd;
 
         memset(&attr, 0, sizeof(attr));
         attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
         attr.insns = (uint64_t)(uintptr_t)prog;
         attr.insn_cnt = (uint32_t)n;
         attr.license = (uint64_t)(uintptr_t)"GPL";
+        /* The kernel makes every BPF fd O_CLOEXEC. */
         prog_fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
-        if (prog_fd < 0)
-                return negative_errno();
+        return prog_fd < 0 ? negative_errno() : prog_fd;
+}
+
+bool devices_bpf_refused(int error)
+{
+        /* EPERM: a seccomp filter (systemd-nspawn's default, Docker's: bpf() only with
+         * CAP_SYS_ADMIN, if at all), no CAP_BPF in the initial user namespace (we run in a
+         * container's own), or lockdown. ENOSYS: a kernel without CONFIG_BPF_SYSCALL, or a
+         * filter that answers so (crun's, for what it does not know). Anything else (EINVAL:
+         * no cgroup device programs; EACCES: the verifier rejects ours) is a failure. */
+        return error == -EPERM || error == -ENOSYS;
+}
+
+int devices_attach(int prog_fd, int cgroup_fd)
+{
+        union bpf_attr attr;
 
         memset(&attr, 0, sizeof(attr));
         attr.target_fd = (uint32_t)cgroup_fd;
@@ -111,8 +126,5 @@ int devices_restrict(int cgroup_fd)
         attr.attach_type = BPF_CGROUP_DEVICE;
         /* Others may add programs below ours (a guest systemd does); all must allow. */
         attr.attach_flags = BPF_F_ALLOW_MULTI;
-        if (syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof(attr)) < 0)
-                r = negative_errno();
-        close(prog_fd);
-        return r;
+        return syscall(SYS_bpf, BPF_PROG_ATTACH, &attr, sizeof(attr)) < 0 ? negative_errno() : 0;
 }

@@ -1,9 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
+
 /* The guest's device policy, a cgroup v2 device program (BPF) of our own on its cgroup:
  * it may create and use the character devices a container needs (null, zero, full,
  * random, urandom, tty, ptmx, its ptys, net/tun) and no other, so a guest root that
  * makes a node of a host disk cannot open it. Under systemd the unit's own
- * DevicePolicy applies on top. Returns 0 or -errno. */
-int devices_restrict(int cgroup_fd);
+ * DevicePolicy applies on top.
+ *
+ * devices_load() loads the program: its fd (O_CLOEXEC), or -errno; devices_bpf_refused()
+ * tells whether that error means bpf() is refused where we run (a container's seccomp
+ * filter) rather than a failure. devices_attach() attaches it to a cgroup: 0 or -errno. */
+int devices_load(void);
+bool devices_bpf_refused(int error);
+int devices_attach(int prog_fd, int cgroup_fd);

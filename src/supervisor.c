@@ -458,13 +458,49 @@ static int place_guest_cgroup(struct supervisor *s)
         return 0;
 }
 
+/* Why bpf() may be refused here (devices_bpf_refused()), for the messages. */
+static const char *bpf_refusal_guess(int error)
+{
+        return error == -ENOSYS ? "a kernel without bpf(), or a seccomp filter of the container machined-lite runs in?"
+                                : "a seccomp filter of the container machined-lite runs in?";
+}
+
+/* The device program is loaded before anything is made, so that a refusal leaves the
+ * host as it was. Where bpf() is refused (a container's seccomp filter: systemd-nspawn's,
+ * Docker's), a guest with a user namespace starts without it, as it is safe: its root
+ * has no CAP_MKNOD in the initial user namespace, so the kernel lets it make no device
+ * node; every mount of its tree is nodev (mount.c), a flag locked in its user namespace,
+ * and what it mounts itself is nodev by force; its /dev holds only the allowed nodes.
+ * Without a user namespace its root is the host's, and could open any node it finds. */
 static int place_guest(struct supervisor *s)
 {
-        int r = place_guest_cgroup(s);
+        const struct machine *m = s->machine;
+        _cleanup_close_ int policy = devices_load();
+        int r;
 
+        if (policy < 0 && !devices_bpf_refused(policy))
+                return log_error_errno(policy, "Cannot load the device policy of machine %s: %m", m->name),
+                       EXIT_SETUP_FAILED;
+        if (policy < 0 && m->private_users == PRIVATE_USERS_NO)
+                return log_error_errno(policy,
+                                       "Cannot confine the devices of machine %s: bpf() is refused here (%m: %s); "
+                                       "without a user namespace its root could open any device node "
+                                       "(use -U, or run machined-lite where bpf() is allowed)",
+                                       m->name, bpf_refusal_guess(policy)),
+                       EXIT_SETUP_FAILED;
+        r = place_guest_cgroup(s);
         if (r != 0)
                 return r;
-        r = devices_restrict(s->cgroup.fd);
+        if (policy < 0) {
+                /* Not an informational message: shown with --quiet too (machine@.service). */
+                (void)log_error_errno(policy,
+                                      "Device policy not attached to cgroup %s: bpf() is refused here (%m: %s); "
+                                      "with -U the guest's root can neither make device nodes nor open any but "
+                                      "its /dev's",
+                                      s->cgroup.path, bpf_refusal_guess(policy));
+                return 0;
+        }
+        r = devices_attach(policy, s->cgroup.fd);
         if (r < 0)
                 return log_error_errno(r, "Cannot attach the device policy to cgroup %s: %m", s->cgroup.path),
                        EXIT_SETUP_FAILED;

@@ -19,11 +19,11 @@
 # --volatile=overlay), so every boot starts from the same pristine tree and any
 # number of hostboxes (of this and of concurrent test runs) can share it.
 #
-# Inside the hostbox: all capabilities (the host's bounding set), no seccomp filter,
-# a network namespace of its own with only lo, cgroup v2 only (rooted at its own
-# cgroup, with controllers), its host name is its machine name. $HOSTBOX_DIR (a
-# directory under $WORK) is bound read-write at the same path inside, for guest
-# trees and files shared with the test.
+# Inside the hostbox: all capabilities (the host's bounding set), no seccomp filter
+# (unless HOSTBOX_SECCOMP=1: see hostbox_start), a network namespace of its own with
+# only lo, cgroup v2 only (rooted at its own cgroup, with controllers), its host
+# name is its machine name. $HOSTBOX_DIR (a directory under $WORK) is bound
+# read-write at the same path inside, for guest trees and files shared with the test.
 
 HOSTBOX_PACKAGES=systemd,systemd-sysv,dbus,systemd-container,libmount1,procps,util-linux,libasan8,libubsan1
 HOSTBOX_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -35,6 +35,9 @@ HOSTBOX_CGROUP=
 HOSTBOX_CGROUP_V1=
 HOSTBOX_DIR=
 HOSTBOX_CONSOLE=
+# 1: hostbox_start keeps systemd-nspawn's default seccomp filter (bpf(), among others,
+# fails with EPERM inside, as in a container of a real host); 0: no filter.
+HOSTBOX_SECCOMP=${HOSTBOX_SECCOMP:-0}
 
 # hostbox_tree: prints the path of the cached hostbox tree, made with debootstrap
 # once (about 50 s) in $CACHE_DIR/hostbox. Remade when HOSTBOX_PACKAGES changes
@@ -126,6 +129,10 @@ hostbox_run() {
 # for systemd-nspawn (e.g. --bind-ro="$(debian_tree)":/var/lib/machines/debian),
 # its console in $WORK/hostbox-NAME.console, and waits (at most 60 s) for its
 # systemd to say running or degraded (failed units are printed then). Sets HOSTBOX_PID (its PID 1 on this host), HOSTBOX_DIR.
+# With HOSTBOX_SECCOMP=1 (e.g. `HOSTBOX_SECCOMP=1 hostbox_start NAME`), systemd-nspawn's
+# default seccomp filter stays on: a host that is itself a container (bpf() fails
+# with EPERM in what hostbox_run starts; in_hostbox's nsenter does not enter the
+# filter).
 # systemd-nspawn runs in a cgroup of its own on this host, NAME.hostbox under the
 # caller's (on cgroup2, and on the name=systemd hierarchy of a hybrid host), so
 # its "payload" and "supervisor" cgroups (made even with --keep-unit) are not
@@ -158,11 +165,12 @@ hostbox_start() {
         start=$EPOCHREALTIME
         # SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1: cgroup v2 only inside, even on a hybrid
         # host. SYSTEMD_SECCOMP=0 and --capability=all: the hostbox plays a host, its
-        # root may do what root on a host does. --volatile=overlay: the tree stays
+        # root may do what root on a host does (HOSTBOX_SECCOMP=1: a host that is itself
+        # a container, under systemd-nspawn's filter). --volatile=overlay: the tree stays
         # pristine (and is locked shared, not exclusively, so boots can run side by side).
         (
                 echo "$BASHPID" > "$HOSTBOX_CGROUP/cgroup.procs" || exit 1
-                exec env SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 SYSTEMD_SECCOMP=0 \
+                exec env SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 SYSTEMD_SECCOMP="$HOSTBOX_SECCOMP" \
                         systemd-nspawn --boot --quiet --register=no --keep-unit --machine="$name" \
                         --directory="$tree" --volatile=overlay --capability=all --private-network \
                         --bind="$HOSTBOX_DIR" --console=read-only "$@"
@@ -210,7 +218,10 @@ hostbox_start() {
 # tree is untouched), so that what meson installs is where meson would put it on
 # a real host: machined-lite on PATH (/usr/local/bin), units under
 # /usr/local/lib/systemd/system or /lib/systemd/system (both in systemd's unit
-# path); then systemctl daemon-reload. Returns 1 after a FAIL line when it fails.
+# path); and libinih1, which machined-lite loads to read the NAME.machine files that
+# meson installs (/etc/machined-lite/machines/debian.machine: machine@debian reads
+# it) and the cached tree lacks, copied from this host (the same Debian 12); then
+# systemctl daemon-reload. Returns 1 after a FAIL line when it fails.
 hostbox_install() {
         local build=${MESON_BUILD_ROOT:-$(dirname "$ML")} dest=$WORK/hostbox-install
         [ -n "$HOSTBOX_PID" ] || { fail "hostbox_install: no hostbox running"; return 1; }
@@ -227,6 +238,11 @@ hostbox_install() {
         # --no-overwrite-dir: the hostbox's own directories keep their owner and mode.
         if ! tar -C "$dest" -cf - . | in_hostbox tar -C / -xf - --keep-directory-symlink --no-overwrite-dir; then
                 fail "hostbox_install: copying $dest into the hostbox failed"
+                return 1
+        fi
+        if ! dpkg -L libinih1 2>/dev/null | sed -n 's|^/\(.*\.so.*\)|\1|p' | tar -C / -cf - --files-from=- |
+                in_hostbox tar -C / -xf - --keep-directory-symlink --no-overwrite-dir; then
+                fail "hostbox_install: copying this host's libinih1 into the hostbox failed (apt-get install libinih1)"
                 return 1
         fi
         if ! in_hostbox systemctl daemon-reload; then

@@ -62,7 +62,7 @@ full_disk "--template copy of 40 MB into 20 MB" \
         "^machined-lite: Cannot write usr/lib/x86_64-linux-gnu/lib[0-9]\.so of $MACHINES/$NAME \(a copy of template $BIG\): No space left on device \(free space in /var/lib/machines" \
         "$ML" run -q --console=pipe --template="$BIG" -M $NAME -- /bin/true
 
-# bootstrap: mmdebstrap needs a Debian mirror, and this test sends no packets. It is
+# bootstrap: mmdebstrap needs a Debian mirror; first, with no packets sent, it is
 # stood in for by a script bind-mounted over it (in this namespace only) that does what
 # mmdebstrap does with a package's files, unpacks them with tar, here the 40 MB tree,
 # and fails as it does (tar's line, then its own "E:").
@@ -85,6 +85,22 @@ EOF
                 "^machined-lite: Cannot write usr/lib/x86_64-linux-gnu/lib[0-9]\.so of $NAME: No space left on device \(free space in /var/lib/machines" \
                 "$ML" bootstrap -q $NAME --mirror=file:/nonexistent/debian
         umount "$MMDEBSTRAP"
+fi
+# And the real one, against Debian's mirror as test-import.sh's bootstraps use it (the
+# one place packets go, as there): its downloads fill 20 MB long before a tree is made.
+if [ -n "$MMDEBSTRAP" ] && "$ML" bootstrap --help >/dev/null 2>&1; then
+        fresh_machines 20m
+        "$ML" bootstrap -q $NAME </dev/null >"$WORK/out" 2>"$WORK/err"
+        status=$?
+        if grep -q "Cannot reach" "$WORK/err"; then
+                echo "SKIP (part): real bootstrap on a full disk: $(cat "$WORK/err")"
+        else
+                check_eq "bootstrap with the real mmdebstrap into 20 MB: exit 1" 1 "$status"
+                check_eq "bootstrap with the real mmdebstrap: one line on stderr" 1 "$(wc -l <"$WORK/err")"
+                check_match "bootstrap with the real mmdebstrap: says the disk is full" \
+                        "^machined-lite: Cannot write .* of $NAME: No space left on device" "$(cat "$WORK/err")"
+                check_eq "bootstrap with the real mmdebstrap: nothing left in /var/lib/machines" "" "$(machines)"
+        fi
 fi
 
 # ---- B. Temporary trees of killed imports ----

@@ -44,6 +44,7 @@ int state_write(const struct machine *m, pid_t leader, const char *unit, const c
         _cleanup_free_ char *text = NULL;
         uint64_t leader_start, supervisor_start;
         struct timespec now;
+        ssize_t written;
         int fd, n, r;
 
         /* Who the machine's processes are, beyond their PIDs: the verbs signal them only
@@ -82,8 +83,12 @@ int state_write(const struct machine *m, pid_t leader, const char *unit, const c
         fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
                 return negative_errno();
-        if (write(fd, text, (size_t)n) != n)
-                r = -EIO;
+        /* A full /run says ENOSPC: that, not a made-up EIO, is what the user must read. */
+        written = write(fd, text, (size_t)n);
+        if (written < 0)
+                r = negative_errno();
+        else if (written != n)
+                r = -ENOSPC;
         else if (fchmod(fd, 0644) < 0)
                 r = negative_errno();
         close(fd);

@@ -328,7 +328,8 @@ static bool same_cgroup(int fd, const char *path)
         return fstat(fd, &a) >= 0 && stat(path, &b) >= 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-_noreturn_ static void sweeper_main(struct guest_cgroup *cg, char *const *leftovers, int pipe_fd)
+_noreturn_ static void sweeper_main(struct guest_cgroup *cg, char *const *leftovers, void (*swept)(void *userdata),
+                                    void *userdata, int pipe_fd)
 {
         char byte, title[4096];
         size_t n = 0;
@@ -375,10 +376,12 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, char *const *leftov
                     st.st_ino == was[i].st_ino)
                         (void)remove_tree_at(AT_FDCWD, leftovers[i]);
         }
+        if (swept)
+                swept(userdata);
         _exit(0);
 }
 
-int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers)
+int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers, void (*swept)(void *userdata), void *userdata)
 {
         int pipe_fds[2], status;
         pid_t pid;
@@ -400,7 +403,7 @@ int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers)
                 close(pipe_fds[1]);
                 if (setsid() < 0 || fork() != 0)
                         _exit(0);
-                sweeper_main(cg, leftovers, pipe_fds[0]);
+                sweeper_main(cg, leftovers, swept, userdata, pipe_fds[0]);
         }
         close(pipe_fds[0]);
         (void)waitpid(pid, &status, 0);

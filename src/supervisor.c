@@ -29,6 +29,7 @@
 #include "register.h"
 #include "state.h"
 #include "userns.h"
+#include "util/pidref.h"
 #include "supervisor.h"
 #include "util/macro.h"
 #include "util/path.h"
@@ -50,6 +51,8 @@ struct supervisor {
         int notify_fd;               /* the guest's /run/host/notify */
         struct console_relay console;
         int name_lock;               /* state.h: the machine's name is ours while we run */
+        pid_t self;                  /* we, as the sweeper knows us: PID and start time */
+        uint64_t self_start;
         char *ephemeral_dir;         /* ours under --ephemeral-dir: the overlays' upper layers */
         bool shutting_down;
         bool killed_by_user;
@@ -403,6 +406,15 @@ static int setup_failed(struct supervisor *s, int exit_code)
         return exit_code;
 }
 
+/* In the sweeper, once the machine of a killed supervisor is gone: the state file it
+ * wrote would else stay until a verb finds it stale. */
+static void sweep_state_file(void *userdata)
+{
+        const struct supervisor *s = userdata;
+
+        state_remove_dead(s->machine->name, s->self, s->self_start);
+}
+
 /* The guest's cgroup: inside the unit systemd gave us (our scope, or --keep-unit's
  * service), or, on a host without systemd, next to us with a sweeper to clean up. */
 static int place_guest_cgroup(struct supervisor *s)
@@ -450,7 +462,10 @@ static int place_guest_cgroup(struct supervisor *s)
                                 leftovers[n] = NULL;
                 }
         }
-        r = cgroup_start_sweeper(&s->cgroup, leftovers);
+        s->self = getpid();
+        r = pid_start_time(s->self, &s->self_start);
+        if (r >= 0)
+                r = cgroup_start_sweeper(&s->cgroup, leftovers, sweep_state_file, s);
         strv_free(leftovers);
         if (r < 0)
                 return log_error_errno(r, "Cannot start the cgroup sweeper: %m"), EXIT_SETUP_FAILED;

@@ -37,6 +37,10 @@ int cgroup_create_delegated(const char *machine_name, struct guest_cgroup *ret);
  * nothing: we cleaned up. */
 int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers, void (*swept)(void *userdata), void *userdata);
 
+/* Tells the sweeper (if there is one) of one more directory to remove after the guest,
+ * as it is now: for what is made after the sweeper started. */
+int cgroup_sweeper_add(const struct guest_cgroup *cg, const char *leftover);
+
 /* Hands the cgroup to the guest's root of a user namespace, as systemd's delegation
  * does: the directory and the files a delegate writes. */
 int cgroup_chown(const struct guest_cgroup *cg, uid_t uid);

@@ -439,13 +439,12 @@ static int place_guest_cgroup(struct supervisor *s)
         r = cgroup_create_guest(m->name, &s->cgroup);
         if (r < 0)
                 return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
-        /* What to remove if we are killed: --ephemeral-dir's directory, and the temporary
-         * upper layers and work directories of overlays (custom-mount.h). */
+        /* What to remove if we are killed: the temporary upper layers and work directories
+         * of overlays (custom-mount.h); --ephemeral-dir's directory, made later, is told
+         * to the sweeper then (place_guest()). */
         leftovers = calloc(2 * m->n_mounts + 2, sizeof(*leftovers));
         if (!leftovers)
                 return log_error_errno(-ENOMEM, "Out of memory"), EXIT_SETUP_FAILED;
-        if (s->ephemeral_dir && (leftovers[n] = strdup(s->ephemeral_dir)))
-                n++;
         for (size_t i = 0; i < m->n_mounts; i++) {
                 const struct custom_mount *c = &m->mounts[i];
                 char parent[PATH_MAX], fd_link[FD_PATH_MAX];
@@ -472,12 +471,27 @@ static int place_guest_cgroup(struct supervisor *s)
         return 0;
 }
 
+/* ephemeral_dir_make()'s: the sweeper knows of the directory from its first moment. */
+static void tell_sweeper(const char *path, void *userdata)
+{
+        const struct supervisor *s = userdata;
+
+        (void)cgroup_sweeper_add(&s->cgroup, path);
+}
+
 static int place_guest(struct supervisor *s)
 {
         int r = place_guest_cgroup(s);
 
         if (r != 0)
                 return r;
+        /* Made once the sweeper runs, which is told of it at once, with signals held
+         * back: every way out from here, SIGKILL too, removes it. */
+        if (s->machine->ephemeral_dir) {
+                r = ephemeral_dir_make(s->machine->ephemeral_dir, s->machine->name, tell_sweeper, s, &s->ephemeral_dir);
+                if (r < 0)
+                        return r == -ENOMEM ? EXIT_SETUP_FAILED : EXIT_BAD_TREE;
+        }
         r = devices_restrict(s->cgroup.fd);
         if (r < 0)
                 return log_error_errno(r, "Cannot attach the device policy to cgroup %s: %m", s->cgroup.path),
@@ -569,12 +583,6 @@ int supervisor_run(const struct machine *m)
         r = block_signals();
         if (r < 0)
                 return log_error_errno(r, "Cannot block signals: %m"), EXIT_SETUP_FAILED;
-        /* Made first, with signals held back: every way out from here removes it. */
-        if (m->ephemeral_dir) {
-                r = ephemeral_dir_make(m->ephemeral_dir, m->name, &s.ephemeral_dir);
-                if (r < 0)
-                        return setup_failed(&s, r == -ENOMEM ? EXIT_SETUP_FAILED : EXIT_BAD_TREE);
-        }
         r = place_guest(&s);
         if (r != 0)
                 return setup_failed(&s, r);

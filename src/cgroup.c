@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -328,12 +329,59 @@ static bool same_cgroup(int fd, const char *path)
         return fstat(fd, &a) >= 0 && stat(path, &b) >= 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
 }
 
-_noreturn_ static void sweeper_main(struct guest_cgroup *cg, char *const *leftovers, int pipe_fd)
+/* A directory the sweeper removes after the guest, as it was when it was told of it. */
+struct leftover {
+        char *path;
+        struct stat st;
+};
+
+static void add_leftover(struct leftover **list, size_t *n, char *path)
 {
-        char byte, title[4096];
-        size_t n = 0;
-        struct stat *was;
+        struct leftover *grown = path ? realloc(*list, (*n + 1) * sizeof(**list)) : NULL;
+
+        if (!grown)
+                return;
+        *list = grown;
+        grown[*n].path = path;
+        if (stat(path, &grown[*n].st) >= 0)
+                (*n)++;
+}
+
+/* Reads the supervisor's messages until it is done (1) or gone (0): "c", it cleaned up
+ * itself; "l" and a path ending in NUL, one more leftover (cgroup_sweeper_add()). */
+static int read_messages(int pipe_fd, struct leftover **list, size_t *n)
+{
+        char byte, path[PATH_MAX];
+        size_t length = 0;
+        bool in_path = false;
         ssize_t got;
+
+        for (;;) {
+                got = read(pipe_fd, &byte, 1);
+                if (got < 0 && errno == EINTR)
+                        continue;
+                if (got != 1)
+                        return 0;
+                if (!in_path && byte == 'c')
+                        return 1;
+                if (!in_path) {
+                        in_path = byte == 'l';
+                        length = 0;
+                } else if (byte == '\0' || length == sizeof(path) - 1) {
+                        path[length] = '\0';
+                        add_leftover(list, n, strdup(path));
+                        in_path = false;
+                } else
+                        path[length++] = byte;
+        }
+}
+
+_noreturn_ static void sweeper_main(struct guest_cgroup *cg, char *const *leftovers, void (*swept)(void *userdata),
+                                    void *userdata, int pipe_fd)
+{
+        struct leftover *list = NULL;
+        char title[4096];
+        size_t n = 0;
 
         snprintf(title, sizeof(title), "ml-sweeper %s", cg->path);
         proctitle_set(title);
@@ -341,16 +389,9 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, char *const *leftov
         (void)close_range((unsigned)pipe_fd + 1, ~0U, 0);
         cg->fd = open(cg->path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
         /* Each leftover as it is now: only that very directory is removed later. */
-        while (leftovers && leftovers[n])
-                n++;
-        was = calloc(n ?: 1, sizeof(*was));
-        for (size_t i = 0; was && i < n; i++)
-                if (stat(leftovers[i], &was[i]) < 0)
-                        was[i].st_ino = 0;
-        /* A byte: the supervisor cleaned up itself. EOF: it is gone, however it went. */
-        while ((got = read(pipe_fd, &byte, 1)) < 0 && errno == EINTR)
-                ;
-        if (got == 1)
+        for (size_t i = 0; leftovers && leftovers[i]; i++)
+                add_leftover(&list, &n, strdup(leftovers[i]));
+        if (read_messages(pipe_fd, &list, &n) > 0)
                 _exit(0);
         /* Gone already, or made anew by a newer machine of the same name: nothing of ours
          * to sweep. */
@@ -368,17 +409,33 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, char *const *leftov
                 cgroup_v1_remove(&cg->v1);
         }
         /* Now that nothing of the guest holds them. */
-        for (size_t i = 0; was && i < n; i++) {
+        for (size_t i = 0; i < n; i++) {
                 struct stat st;
 
-                if (was[i].st_ino != 0 && stat(leftovers[i], &st) >= 0 && st.st_dev == was[i].st_dev &&
-                    st.st_ino == was[i].st_ino)
-                        (void)remove_tree_at(AT_FDCWD, leftovers[i]);
+                if (stat(list[i].path, &st) >= 0 && st.st_dev == list[i].st.st_dev && st.st_ino == list[i].st.st_ino)
+                        (void)remove_tree_at(AT_FDCWD, list[i].path);
         }
+        if (swept)
+                swept(userdata);
         _exit(0);
 }
 
-int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers)
+int cgroup_sweeper_add(const struct guest_cgroup *cg, const char *leftover)
+{
+        size_t length = strlen(leftover) + 1;
+        char message[PIPE_BUF];
+
+        if (cg->sweeper_fd < 0)
+                return 0;
+        if (length + 1 > sizeof(message))
+                return -ENAMETOOLONG;
+        /* One write of at most PIPE_BUF bytes: the sweeper reads it whole or not at all. */
+        message[0] = 'l';
+        memcpy(message + 1, leftover, length);
+        return write(cg->sweeper_fd, message, length + 1) == (ssize_t)(length + 1) ? 0 : negative_errno();
+}
+
+int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers, void (*swept)(void *userdata), void *userdata)
 {
         int pipe_fds[2], status;
         pid_t pid;
@@ -400,7 +457,7 @@ int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers)
                 close(pipe_fds[1]);
                 if (setsid() < 0 || fork() != 0)
                         _exit(0);
-                sweeper_main(cg, leftovers, pipe_fds[0]);
+                sweeper_main(cg, leftovers, swept, userdata, pipe_fds[0]);
         }
         close(pipe_fds[0]);
         (void)waitpid(pid, &status, 0);

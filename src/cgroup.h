@@ -32,8 +32,14 @@ int cgroup_create_delegated(const char *machine_name, struct guest_cgroup *ret);
  * cgroup_remove() (SIGKILL), it kills what is left in the guest's cgroup and removes it,
  * so that the host keeps no cgroup of a dead machine; then it removes each directory of
  * LEFTOVERS (NULL-terminated, or NULL: --ephemeral-dir's, temporary overlay layers) that
- * is still the one there now. After cgroup_remove() it does nothing: we cleaned up. */
-int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers);
+ * is still the one there now, and last calls SWEPT(USERDATA) (or NULL) in its own
+ * process, for what else the dead supervisor left. After cgroup_remove() it does
+ * nothing: we cleaned up. */
+int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers, void (*swept)(void *userdata), void *userdata);
+
+/* Tells the sweeper (if there is one) of one more directory to remove after the guest,
+ * as it is now: for what is made after the sweeper started. */
+int cgroup_sweeper_add(const struct guest_cgroup *cg, const char *leftover);
 
 /* Hands the cgroup to the guest's root of a user namespace, as systemd's delegation
  * does: the directory and the files a delegate writes. */

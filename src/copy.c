@@ -874,8 +874,11 @@ int copy_tree(const char *source, const char *target, bool quiet)
         sigaddset(&c.stop_signals, SIGHUP);
         if (sigprocmask(SIG_BLOCK, &c.stop_signals, &saved_mask) < 0)
                 return log_error_errno(-errno, "Cannot block signals: %m");
-        /* What killed copies and imports left (SIGKILL, a crash): nobody else removes it. */
-        temp_trees_sweep(MACHINES_DIR);
+        /* What killed copies and imports left (SIGKILL, a crash): nobody else removes it.
+         * A copy made elsewhere (-D DIR/NAME) leaves its temporary tree in DIR: a killed
+         * copy to the same target is swept there, and nothing else of the user's. */
+        temp_trees_sweep(MACHINES_DIR, NULL);
+        temp_trees_sweep(parent, name);
         r = make_copy(&c, from, &st, parent_fd, parent, name, what, quiet);
         (void)sigprocmask(SIG_SETMASK, &saved_mask, NULL);
 

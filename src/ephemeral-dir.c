@@ -54,7 +54,8 @@ static int probe_upper_layer(int dir_fd, const char **ret_what)
         return 0;
 }
 
-int ephemeral_dir_make(const char *dir, const char *machine_name, char **ret_path)
+int ephemeral_dir_make(const char *dir, const char *machine_name, void (*made)(const char *path, void *userdata),
+                       void *userdata, char **ret_path)
 {
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -66,6 +67,8 @@ int ephemeral_dir_make(const char *dir, const char *machine_name, char **ret_pat
         if (!mkdtemp(path))
                 return log_error_errno(-errno, "Cannot make a directory in --ephemeral-dir %s: %m (give a writable directory, e.g. /var/tmp)",
                                        dir);
+        if (made)
+                made(path, userdata);
         fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         r = fd < 0 ? negative_errno() : probe_upper_layer(fd, &what);
         if (r < 0) {

@@ -12,7 +12,10 @@
  * file system can hold an overlay's upper layer: the kernel takes it, and it has the
  * whiteouts and trusted.* xattrs a guest's deletions need. Returns 0 with the path in
  * *RET_PATH, or logs one line and returns -errno, leaving nothing behind. */
-int ephemeral_dir_make(const char *dir, const char *machine_name, char **ret_path);
+/* MADE(path, USERDATA), if given, is called the moment the directory exists, before it
+ * is tried: for the sweeper to know of it. */
+int ephemeral_dir_make(const char *dir, const char *machine_name, void (*made)(const char *path, void *userdata),
+                       void *userdata, char **ret_path);
 
 /* rm -rf PATH, with remove_tree_at() (util/path.h): what the guest wrote is not
  * trusted. */

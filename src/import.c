@@ -133,7 +133,7 @@ static int new_tree_begin(struct new_tree *t, const char *name, bool force)
                 return log_error_errno(negative_errno(), "Cannot look at %s: %m", t->path);
 
         /* What killed makers left (SIGKILL, a crash) goes first: nobody else removes it. */
-        temp_trees_sweep(MACHINES_DIR);
+        temp_trees_sweep(MACHINES_DIR, NULL);
         machines_fd = open(MACHINES_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         r = machines_fd < 0 ? negative_errno() : temp_tree_make(machines_fd, MACHINES_DIR, name, &t->temp, &t->temp_fd);
         if (r < 0)

@@ -44,6 +44,7 @@ int state_write(const struct machine *m, pid_t leader, const char *unit, const c
         _cleanup_free_ char *text = NULL;
         uint64_t leader_start, supervisor_start;
         struct timespec now;
+        ssize_t written;
         int fd, n, r;
 
         /* Who the machine's processes are, beyond their PIDs: the verbs signal them only
@@ -82,8 +83,12 @@ int state_write(const struct machine *m, pid_t leader, const char *unit, const c
         fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
         if (fd < 0)
                 return negative_errno();
-        if (write(fd, text, (size_t)n) != n)
-                r = -EIO;
+        /* A full /run says ENOSPC: that, not a made-up EIO, is what the user must read. */
+        written = write(fd, text, (size_t)n);
+        if (written < 0)
+                r = negative_errno();
+        else if (written != n)
+                r = -ENOSPC;
         else if (fchmod(fd, 0644) < 0)
                 r = negative_errno();
         close(fd);
@@ -169,28 +174,40 @@ static bool state_held(const struct machine_state *s)
         return pid_start_time(s->supervisor, &start) >= 0 && start == s->supervisor_start;
 }
 
-int state_read(const char *name, struct machine_state *ret)
+/* Parses the state file PATH; RET_ST (if given) gets the file's identity. */
+static int parse_state_file(const char *path, struct machine_state *ret, struct stat *ret_st)
 {
         _cleanup_free_ char *line = NULL;
-        char path[PATH_MAX];
         size_t size = 0;
         FILE *f;
         int r = 0;
 
         *ret = (struct machine_state){};
-        if (!machine_name_is_valid(name))
-                return -ENOENT;
-        snprintf(path, sizeof(path), STATE_DIR "/%s", name);
         f = fopen(path, "re");
         if (!f)
                 return negative_errno();
+        if (ret_st && fstat(fileno(f), ret_st) < 0)
+                r = negative_errno();
         while (r >= 0 && getline(&line, &size, f) > 0)
                 r = parse_line(ret, line);
         fclose(f);
-        if (r < 0) {
+        if (r < 0)
                 machine_state_done(ret);
+        return r;
+}
+
+int state_read(const char *name, struct machine_state *ret)
+{
+        char path[PATH_MAX];
+        int r;
+
+        *ret = (struct machine_state){};
+        if (!machine_name_is_valid(name))
+                return -ENOENT;
+        snprintf(path, sizeof(path), STATE_DIR "/%s", name);
+        r = parse_state_file(path, ret, NULL);
+        if (r < 0)
                 return r;
-        }
         if (!ret->name || strcmp(ret->name, name) != 0 || ret->leader <= 0 || ret->supervisor <= 0 || !ret->cgroup) {
                 machine_state_done(ret);
                 return -EBADMSG;
@@ -203,6 +220,27 @@ int state_read(const char *name, struct machine_state *ret)
                 return -ENOENT;
         }
         return 0;
+}
+
+void state_remove_dead(const char *name, pid_t supervisor, uint64_t supervisor_start)
+{
+        struct machine_state s;
+        char path[PATH_MAX];
+        struct stat read_st, now_st;
+
+        /* state_write()'s temporary, had it been killed while writing. */
+        snprintf(path, sizeof(path), STATE_DIR "/.#%s.%d", name, (int)supervisor);
+        (void)unlink(path);
+        snprintf(path, sizeof(path), STATE_DIR "/%s", name);
+        if (parse_state_file(path, &s, &read_st) < 0)
+                return;
+        /* Only the dead supervisor's own file: once its lock went with it, a new machine
+         * of the name may have started and written one of its own. The file we read must
+         * also still be the one there now. */
+        if (s.supervisor == supervisor && s.supervisor_start == supervisor_start && stat(path, &now_st) >= 0 &&
+            now_st.st_dev == read_st.st_dev && now_st.st_ino == read_st.st_ino)
+                (void)unlink(path);
+        machine_state_done(&s);
 }
 
 static int compare_names(const void *a, const void *b)

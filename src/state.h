@@ -46,6 +46,11 @@ int state_write(const struct machine *m, pid_t leader, const char *unit, const c
 
 void state_remove(const char *name);
 
+/* After the supervisor SUPERVISOR (started at SUPERVISOR_START, util/pidref.h) was killed:
+ * removes NAME's state file if that supervisor wrote it, and the temporary it may have
+ * been writing. For the sweeper: no verb need come by to find the file stale. */
+void state_remove_dead(const char *name, pid_t supervisor, uint64_t supervisor_start);
+
 /* Reads NAME's state file. -ENOENT: no such machine runs; a stale file is removed and
  * reads as -ENOENT too. */
 int state_read(const char *name, struct machine_state *ret);

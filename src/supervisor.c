@@ -29,6 +29,7 @@
 #include "register.h"
 #include "state.h"
 #include "userns.h"
+#include "util/pidref.h"
 #include "supervisor.h"
 #include "util/lock.h"
 #include "util/macro.h"
@@ -51,6 +52,8 @@ struct supervisor {
         int notify_fd;               /* the guest's /run/host/notify */
         struct console_relay console;
         int name_lock;               /* state.h: the machine's name is ours while we run */
+        pid_t self;                  /* we, as the sweeper knows us: PID and start time */
+        uint64_t self_start;
         char *ephemeral_dir;         /* ours under --ephemeral-dir: the overlays' upper layers */
         bool shutting_down;
         bool killed_by_user;
@@ -404,6 +407,15 @@ static int setup_failed(struct supervisor *s, int exit_code)
         return exit_code;
 }
 
+/* In the sweeper, once the machine of a killed supervisor is gone: the state file it
+ * wrote would else stay until a verb finds it stale. */
+static void sweep_state_file(void *userdata)
+{
+        const struct supervisor *s = userdata;
+
+        state_remove_dead(s->machine->name, s->self, s->self_start);
+}
+
 /* The guest's cgroup: inside the unit systemd gave us (our scope, or --keep-unit's
  * service), or, on a host without systemd, next to us with a sweeper to clean up. */
 static int place_guest_cgroup(struct supervisor *s)
@@ -428,13 +440,12 @@ static int place_guest_cgroup(struct supervisor *s)
         r = cgroup_create_guest(m->name, &s->cgroup);
         if (r < 0)
                 return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
-        /* What to remove if we are killed: --ephemeral-dir's directory, and the temporary
-         * upper layers and work directories of overlays (custom-mount.h). */
+        /* What to remove if we are killed: the temporary upper layers and work directories
+         * of overlays (custom-mount.h); --ephemeral-dir's directory, made later, is told
+         * to the sweeper then (place_guest()). */
         leftovers = calloc(2 * m->n_mounts + 2, sizeof(*leftovers));
         if (!leftovers)
                 return log_error_errno(-ENOMEM, "Out of memory"), EXIT_SETUP_FAILED;
-        if (s->ephemeral_dir && (leftovers[n] = strdup(s->ephemeral_dir)))
-                n++;
         for (size_t i = 0; i < m->n_mounts; i++) {
                 const struct custom_mount *c = &m->mounts[i];
                 char parent[PATH_MAX], fd_link[FD_PATH_MAX];
@@ -451,11 +462,22 @@ static int place_guest_cgroup(struct supervisor *s)
                                 leftovers[n] = NULL;
                 }
         }
-        r = cgroup_start_sweeper(&s->cgroup, leftovers);
+        s->self = getpid();
+        r = pid_start_time(s->self, &s->self_start);
+        if (r >= 0)
+                r = cgroup_start_sweeper(&s->cgroup, leftovers, sweep_state_file, s);
         strv_free(leftovers);
         if (r < 0)
                 return log_error_errno(r, "Cannot start the cgroup sweeper: %m"), EXIT_SETUP_FAILED;
         return 0;
+}
+
+/* ephemeral_dir_make()'s: the sweeper knows of the directory from its first moment. */
+static void tell_sweeper(const char *path, void *userdata)
+{
+        const struct supervisor *s = userdata;
+
+        (void)cgroup_sweeper_add(&s->cgroup, path);
 }
 
 /* Why bpf() may be refused here (devices_bpf_refused()), for the messages. */
@@ -491,6 +513,13 @@ static int place_guest(struct supervisor *s)
         r = place_guest_cgroup(s);
         if (r != 0)
                 return r;
+        /* Made once the sweeper runs, which is told of it at once, with signals held
+         * back: every way out from here, SIGKILL too, removes it. */
+        if (s->machine->ephemeral_dir) {
+                r = ephemeral_dir_make(s->machine->ephemeral_dir, s->machine->name, tell_sweeper, s, &s->ephemeral_dir);
+                if (r < 0)
+                        return r == -ENOMEM ? EXIT_SETUP_FAILED : EXIT_BAD_TREE;
+        }
         if (policy < 0) {
                 /* Not an informational message: shown with --quiet too (machine@.service). */
                 (void)log_error_errno(policy,
@@ -589,12 +618,6 @@ int supervisor_run(const struct machine *m)
         r = block_signals();
         if (r < 0)
                 return log_error_errno(r, "Cannot block signals: %m"), EXIT_SETUP_FAILED;
-        /* Made first, with signals held back: every way out from here removes it. */
-        if (m->ephemeral_dir) {
-                r = ephemeral_dir_make(m->ephemeral_dir, m->name, &s.ephemeral_dir);
-                if (r < 0)
-                        return setup_failed(&s, r == -ENOMEM ? EXIT_SETUP_FAILED : EXIT_BAD_TREE);
-        }
         r = place_guest(&s);
         if (r != 0)
                 return setup_failed(&s, r);

@@ -147,7 +147,18 @@ static void remove_abandoned(int dir_fd, const char *dir, struct abandoned *a)
                 (void)unlinkat(dir_fd, log, 0);
 }
 
-void temp_trees_sweep(const char *dir)
+/* Whether NAME, a temporary tree's, is one of ONLY_NAME's (or ONLY_NAME is NULL). */
+static bool is_named(const char *name, const char *only_name)
+{
+        size_t n;
+
+        if (!only_name)
+                return true;
+        n = strlen(only_name);
+        return strncmp(name + 2, only_name, n) == 0 && name[2 + n] == '.' && strlen(name + 2 + n + 1) == TEMP_SUFFIX_LENGTH;
+}
+
+void temp_trees_sweep(const char *dir, const char *only_name)
 {
         _cleanup_close_ int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         _cleanup_close_ int hold = -EBADF;
@@ -169,7 +180,7 @@ void temp_trees_sweep(const char *dir)
                 struct abandoned *grown;
                 int fd;
 
-                if (!is_temp_tree_name(de->d_name))
+                if (!is_temp_tree_name(de->d_name) || !is_named(de->d_name, only_name))
                         continue;
                 fd = claim_abandoned(dir_fd, de->d_name, dir_mount);
                 if (fd < 0)

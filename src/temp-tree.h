@@ -28,8 +28,9 @@ int temp_tree_lock(int fd);
  * bootstrap's log next to it (.#NAME.XXXXXX.log). Only directories named as ours, never
  * one that is a mount point, never into another mount. Says how many in one line (an
  * informational one); failures are told and otherwise ignored: the caller's own work
- * does not depend on them. */
-void temp_trees_sweep(const char *dir);
+ * does not depend on them. With ONLY_NAME, only those of that name (.#ONLY_NAME.XXXXXX):
+ * in a directory of the user's, where nothing else of ours is looked for. */
+void temp_trees_sweep(const char *dir, const char *only_name);
 
 /* Whether ERROR (-errno) means the file system could not store what was written: out of
  * space or quota, an I/O error, a read-only or too small file system. */

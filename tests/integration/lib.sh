@@ -162,23 +162,39 @@ cgroup2_mount() {
 }
 
 # What of the host a machine could leave behind: mounts, our processes, machine
-# cgroups, loop devices. host_unchanged compares with a snapshot taken before.
+# cgroups (v2, and each v1 hierarchy of a hybrid host, under whatever cgroup the test
+# runs in there), loop devices, state files, temporary trees in /var/lib/machines.
+# host_unchanged compares with a snapshot taken before. With HOST_STATE_ONLY (an
+# extended regex) set, only the lines that match it count, processes with their
+# arguments: a test that names its machines alike need not mind other machines on the
+# host.
 host_state() {
         local cg
         cg=$(cgroup2_mount)
-        awk '{ print $5 }' /proc/self/mountinfo | sort
-        echo "--- processes"
-        # Zombies hold nothing; this VM's PID 1 reaps orphans only now and then. Machines
-        # inside a hostbox (a systemd host booted by a system test, maybe someone else's:
-        # its cgroup is NAME.hostbox) are that host's, not this one's.
-        ps -eo pid=,stat=,comm= | awk '$2 !~ /Z/ && ($3 == "machined-lite" || $3 == "ml-sweeper" || $3 == "ml-init")' |
-                while read -r pid stat comm; do
-                        grep -q '^0::.*\.hostbox/' /proc/$pid/cgroup 2>/dev/null || echo "$pid $stat $comm"
-                done
-        echo "--- cgroups"
-        [ -n "$cg" ] && find "$cg" -path '*.hostbox' -prune -o -name 'machine-*' -type d -print | sort
-        echo "--- loop devices"
-        losetup -a 2>/dev/null
+        {
+                awk '{ print $5 }' /proc/self/mountinfo | sort
+                echo "--- processes"
+                # Zombies hold nothing; this VM's PID 1 reaps orphans only now and then.
+                # Machines inside a hostbox (a systemd host booted by a system test, maybe
+                # someone else's: its cgroup is NAME.hostbox) are that host's, not this one's.
+                ps -eo pid=,stat=,comm=,args= | awk '$2 !~ /Z/ && ($3 == "machined-lite" || $3 == "ml-sweeper" || $3 == "ml-init")' |
+                        while read -r pid stat comm args; do
+                                grep -q '^0::.*\.hostbox/' /proc/$pid/cgroup 2>/dev/null ||
+                                        echo "$pid $stat $comm${HOST_STATE_ONLY:+ $args}"
+                        done
+                echo "--- cgroups"
+                [ -n "$cg" ] && find "$cg" -path '*.hostbox' -prune -o -name 'machine-*' -type d -print | sort
+                for h in /sys/fs/cgroup/*/; do
+                        [ "$(stat -f -c %T "$h" 2>/dev/null)" = cgroupfs ] || continue
+                        find "$h" -path '*.hostbox' -prune -o -name 'machine-*' -type d -print
+                done | sort
+                echo "--- loop devices"
+                losetup -a 2>/dev/null
+                echo "--- state files"
+                ls -A /run/machined-lite/machines 2>/dev/null | grep -v '\.machine$'
+                echo "--- temporary trees"
+                ls -A /var/lib/machines 2>/dev/null | grep '^\.#'
+        } | if [ -n "${HOST_STATE_ONLY:-}" ]; then grep -E -- "^--- |$HOST_STATE_ONLY"; else cat; fi
 }
 
 host_snapshot() {

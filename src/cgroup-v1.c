@@ -106,7 +106,8 @@ static int hierarchy_of_line(char *line, char path[static PATH_MAX], const char 
         return 1;
 }
 
-static int add_hierarchy(struct guest_cgroup_v1 *cg, const char *machine_name, char *line)
+static int add_hierarchy(struct guest_cgroup_v1 *cg, const char *machine_name, char *line,
+                         void (*tell)(const char *path, bool made, void *userdata), void *userdata)
 {
         char parent[PATH_MAX], path[PATH_MAX], procs[PATH_MAX];
         const char *controllers;
@@ -118,6 +119,8 @@ static int add_hierarchy(struct guest_cgroup_v1 *cg, const char *machine_name, c
         if ((size_t)snprintf(path, sizeof(path), "%s/machine-%s", parent, machine_name) >= sizeof(path) ||
             (size_t)snprintf(procs, sizeof(procs), "%s/cgroup.procs", parent) >= sizeof(procs))
                 return -ENAMETOOLONG;
+        if (tell)
+                tell(path, false, userdata);
         if (mkdir(path, 0755) < 0) {
                 if (errno != EEXIST)
                         return log_error_errno(-errno, "Cannot create cgroup %s: %m", path);
@@ -125,6 +128,8 @@ static int add_hierarchy(struct guest_cgroup_v1 *cg, const char *machine_name, c
                         return log_error_errno(-EBUSY, "A machine named %s is already running (its cgroup %s is in use)",
                                                machine_name, path);
         }
+        if (tell)
+                tell(path, true, userdata);
         if (strv_extend(&cg->paths, path) < 0 || strv_extend(&cg->ours, procs) < 0) {
                 (void)rmdir(path);
                 return -ENOMEM;
@@ -137,7 +142,8 @@ static int add_hierarchy(struct guest_cgroup_v1 *cg, const char *machine_name, c
         return 0;
 }
 
-int cgroup_v1_create(const char *machine_name, struct guest_cgroup_v1 *ret)
+int cgroup_v1_create(const char *machine_name, struct guest_cgroup_v1 *ret,
+                     void (*tell)(const char *path, bool made, void *userdata), void *userdata)
 {
         char own[8192], *save = NULL;
         int r;
@@ -147,7 +153,7 @@ int cgroup_v1_create(const char *machine_name, struct guest_cgroup_v1 *ret)
         if (r < 0)
                 return log_error_errno(r, "Cannot read /proc/self/cgroup: %m");
         for (char *line = strtok_r(own, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                r = add_hierarchy(ret, machine_name, line);
+                r = add_hierarchy(ret, machine_name, line, tell, userdata);
                 if (r < 0) {
                         cgroup_v1_remove(ret);
                         return r;

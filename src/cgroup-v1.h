@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* A hybrid host's cgroup v1 hierarchies (/sys/fs/cgroup/pids, memory, ..., systemd) as a
@@ -16,8 +17,10 @@ struct guest_cgroup_v1 {
 };
 
 /* Makes machine-NAME under our cgroup on every v1 hierarchy mounted under /sys/fs/cgroup
- * (a stale, empty one is reused; a populated one is -EBUSY). */
-int cgroup_v1_create(const char *machine_name, struct guest_cgroup_v1 *ret);
+ * (a stale, empty one is reused; a populated one is -EBUSY), calling TELL (unless NULL)
+ * with each just before it is made (MADE false) and as soon as it exists (true). */
+int cgroup_v1_create(const char *machine_name, struct guest_cgroup_v1 *ret,
+                     void (*tell)(const char *path, bool made, void *userdata), void *userdata);
 
 /* Moves the calling process into the machine's v1 cgroups, or back into its own: the
  * guest is cloned between the two, so it is born in them. */

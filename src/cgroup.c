@@ -15,10 +15,12 @@
 
 #include "cgroup.h"
 #include "log.h"
+#include "state.h"
 #include "util/macro.h"
 #include "util/mountinfo.h"
 #include "util/path.h"
 #include "util/proctitle.h"
+#include "util/strv.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -167,6 +169,39 @@ static int own_cgroup_path(char **ret)
         return 0;
 }
 
+/* What the supervisor tells the sweeper of as it makes it (sweeper_send()): a kind, then
+ * a path ending in NUL, in one write. */
+enum {
+        SWEEP_CLEANED = 'c',     /* no path: the supervisor cleaned up itself */
+        SWEEP_LEFTOVER = 'l',    /* a directory to remove after the guest */
+        SWEEP_CGROUP = 'g',      /* the guest's cgroup v2 */
+        SWEEP_CGROUP_V1 = 'v',   /* one of its cgroups on a v1 hierarchy */
+        SWEEP_MAKING = 'm',      /* one of them about to be made: if we are killed in
+                                  * mkdir(2), it exists with no word of it after */
+};
+
+/* One write of at most PIPE_BUF bytes: the sweeper reads it whole or not at all. */
+static int sweeper_send(int sweeper_fd, char kind, const char *path)
+{
+        size_t length = strlen(path) + 1;
+        char message[PIPE_BUF];
+
+        if (sweeper_fd < 0)
+                return 0;
+        if (length + 1 > sizeof(message))
+                return -ENAMETOOLONG;
+        message[0] = kind;
+        memcpy(message + 1, path, length);
+        return write(sweeper_fd, message, length + 1) == (ssize_t)(length + 1) ? 0 : negative_errno();
+}
+
+static void tell_sweeper_v1(const char *path, bool made, void *userdata)
+{
+        const struct guest_cgroup *cg = userdata;
+
+        (void)sweeper_send(cg->sweeper_fd, made ? SWEEP_CGROUP_V1 : SWEEP_MAKING, path);
+}
+
 /* Takes PATH, the guest's new v2 cgroup; adds its v1 ones on a hybrid host. */
 static int open_guest_cgroup(char *path, const char *machine_name, struct guest_cgroup *ret)
 {
@@ -175,7 +210,8 @@ static int open_guest_cgroup(char *path, const char *machine_name, struct guest_
         if (!path)
                 return -ENOMEM;
         ret->fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-        r = ret->fd < 0 ? log_error_errno(-errno, "Cannot open cgroup %s: %m", path) : cgroup_v1_create(machine_name, &ret->v1);
+        r = ret->fd < 0 ? log_error_errno(-errno, "Cannot open cgroup %s: %m", path)
+                        : cgroup_v1_create(machine_name, &ret->v1, tell_sweeper_v1, ret);
         if (r < 0) {
                 if (ret->fd >= 0)
                         close(ret->fd);
@@ -198,9 +234,11 @@ int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret)
                 return r;
         if (asprintf(&path, "%s/machine-%s", own, machine_name) < 0)
                 return -ENOMEM;
+        (void)sweeper_send(ret->sweeper_fd, SWEEP_MAKING, path);
         r = make_cgroup(path, machine_name);
         if (r < 0)
                 return r;
+        (void)sweeper_send(ret->sweeper_fd, SWEEP_CGROUP, path);
         return open_guest_cgroup(TAKE_PTR(path), machine_name, ret);
 }
 
@@ -347,13 +385,36 @@ static void add_leftover(struct leftover **list, size_t *n, char *path)
                 (*n)++;
 }
 
-/* Reads the supervisor's messages until it is done (1) or gone (0): "c", it cleaned up
- * itself; "l" and a path ending in NUL, one more leftover (cgroup_sweeper_add()). */
-static int read_messages(int pipe_fd, struct leftover **list, size_t *n)
+struct sweep {
+        struct guest_cgroup *cgroup;
+        struct leftover *leftovers, *v1;
+        size_t n_leftovers, n_v1;
+        char **making;
+};
+
+static void take_message(struct sweep *w, char kind, const char *path)
 {
-        char byte, path[PATH_MAX];
+        char title[PATH_MAX + 16];
+
+        if (kind == SWEEP_LEFTOVER)
+                add_leftover(&w->leftovers, &w->n_leftovers, strdup(path));
+        else if (kind == SWEEP_MAKING)
+                (void)strv_extend(&w->making, path);
+        else if (kind == SWEEP_CGROUP_V1)
+                add_leftover(&w->v1, &w->n_v1, strdup(path));
+        else if (kind == SWEEP_CGROUP && !w->cgroup->path && (w->cgroup->path = strdup(path))) {
+                /* Held by fd: only that very cgroup is swept, not one made anew later. */
+                w->cgroup->fd = open(path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+                snprintf(title, sizeof(title), "ml-sweeper %s", path);
+                proctitle_set(title);
+        }
+}
+
+/* Reads the supervisor's messages until it is done (1) or gone (0). */
+static int read_messages(int pipe_fd, struct sweep *w)
+{
+        char byte, kind = 0, path[PATH_MAX];
         size_t length = 0;
-        bool in_path = false;
         ssize_t got;
 
         for (;;) {
@@ -362,36 +423,99 @@ static int read_messages(int pipe_fd, struct leftover **list, size_t *n)
                         continue;
                 if (got != 1)
                         return 0;
-                if (!in_path && byte == 'c')
+                if (!kind && byte == SWEEP_CLEANED)
                         return 1;
-                if (!in_path) {
-                        in_path = byte == 'l';
+                if (!kind) {
+                        kind = byte;
                         length = 0;
                 } else if (byte == '\0' || length == sizeof(path) - 1) {
                         path[length] = '\0';
-                        add_leftover(list, n, strdup(path));
-                        in_path = false;
+                        take_message(w, kind, path);
+                        kind = 0;
                 } else
                         path[length++] = byte;
         }
 }
 
-_noreturn_ static void sweeper_main(struct guest_cgroup *cg, char *const *leftovers, void (*swept)(void *userdata),
-                                    void *userdata, int pipe_fd)
+/* Removes each directory of LIST that is still the one it was (REMOVE on its path). */
+static void remove_same(const struct leftover *list, size_t n, int (*remove)(const char *path))
 {
-        struct leftover *list = NULL;
-        char title[4096];
-        size_t n = 0;
+        for (size_t i = 0; i < n; i++) {
+                struct stat st;
 
-        snprintf(title, sizeof(title), "ml-sweeper %s", cg->path);
-        proctitle_set(title);
+                if (stat(list[i].path, &st) >= 0 && st.st_dev == list[i].st.st_dev && st.st_ino == list[i].st.st_ino)
+                        (void)remove(list[i].path);
+        }
+}
+
+/* Whether PATH is one of LIST's. */
+static bool listed(const struct leftover *list, size_t n, const char *path)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(list[i].path, path) == 0)
+                        return true;
+        return false;
+}
+
+/* The cgroups we were killed in the middle of making: no word came of them after, so
+ * they are known by name only. Ours while nobody holds the machine's name: with it held,
+ * nobody can make them anew, and an empty one is removed (rmdir takes no other). */
+static void remove_half_made(const struct sweep *w, const char *machine_name)
+{
+        _cleanup_close_ int name_lock = -EBADF;
+
+        for (size_t i = 0; w->making && w->making[i]; i++) {
+                const char *path = w->making[i];
+
+                if ((w->cgroup->path && strcmp(path, w->cgroup->path) == 0) || listed(w->v1, w->n_v1, path))
+                        continue;
+                /* Our supervisor's own lock may go a moment after its pipe did. */
+                for (int try = 0; name_lock < 0 && try < 100; try++) {
+                        name_lock = state_lock(machine_name);
+                        if (name_lock < 0)
+                                (void)usleep(10000);
+                }
+                if (name_lock < 0)
+                        return;  /* a newer machine of that name runs: its own now */
+                (void)rmdir(path);
+        }
+}
+
+static int remove_tree(const char *path)
+{
+        return remove_tree_at(AT_FDCWD, path);
+}
+
+/* A v1 cgroup of the guest's: the supervisor may have died in it (it steps in to clone
+ * the guest), and the kernel may call it busy until that process is wholly gone. */
+static int rmdir_cgroup_v1(const char *path)
+{
+        for (int i = 0; i < 600; i++) {
+                if (rmdir(path) >= 0)
+                        return 0;
+                if (errno != EBUSY)
+                        return errno == ENOENT ? 0 : negative_errno();
+                (void)usleep(100000);
+        }
+        return -EBUSY;
+}
+
+_noreturn_ static void sweeper_main(struct guest_cgroup *cg, const char *machine_name, char *const *leftovers,
+                                    void (*swept)(void *userdata), void *userdata, int pipe_fd)
+{
+        struct sweep w = { .cgroup = cg };
+
+        proctitle_set("ml-sweeper");
         (void)close_range(3, (unsigned)pipe_fd - 1, 0);
         (void)close_range((unsigned)pipe_fd + 1, ~0U, 0);
-        cg->fd = open(cg->path, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        /* Started before the guest's cgroups exist: they are told of as they are made. */
+        free(cg->path);
+        cg->path = NULL;
+        cg->fd = -1;
         /* Each leftover as it is now: only that very directory is removed later. */
         for (size_t i = 0; leftovers && leftovers[i]; i++)
-                add_leftover(&list, &n, strdup(leftovers[i]));
-        if (read_messages(pipe_fd, &list, &n) > 0)
+                add_leftover(&w.leftovers, &w.n_leftovers, strdup(leftovers[i]));
+        if (read_messages(pipe_fd, &w) > 0)
                 _exit(0);
         /* Gone already, or made anew by a newer machine of the same name: nothing of ours
          * to sweep. */
@@ -405,16 +529,13 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, char *const *leftov
                                 break;
                         (void)usleep(100000);
                 }
-                /* The guest's processes are gone from every hierarchy with it. */
-                cgroup_v1_remove(&cg->v1);
         }
+        /* The guest's processes are gone from every hierarchy with its v2 cgroup (or it
+         * never ran: killed before its v2 cgroup was told of). */
+        remove_same(w.v1, w.n_v1, rmdir_cgroup_v1);
+        remove_half_made(&w, machine_name);
         /* Now that nothing of the guest holds them. */
-        for (size_t i = 0; i < n; i++) {
-                struct stat st;
-
-                if (stat(list[i].path, &st) >= 0 && st.st_dev == list[i].st.st_dev && st.st_ino == list[i].st.st_ino)
-                        (void)remove_tree_at(AT_FDCWD, list[i].path);
-        }
+        remove_same(w.leftovers, w.n_leftovers, remove_tree);
         if (swept)
                 swept(userdata);
         _exit(0);
@@ -422,20 +543,11 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, char *const *leftov
 
 int cgroup_sweeper_add(const struct guest_cgroup *cg, const char *leftover)
 {
-        size_t length = strlen(leftover) + 1;
-        char message[PIPE_BUF];
-
-        if (cg->sweeper_fd < 0)
-                return 0;
-        if (length + 1 > sizeof(message))
-                return -ENAMETOOLONG;
-        /* One write of at most PIPE_BUF bytes: the sweeper reads it whole or not at all. */
-        message[0] = 'l';
-        memcpy(message + 1, leftover, length);
-        return write(cg->sweeper_fd, message, length + 1) == (ssize_t)(length + 1) ? 0 : negative_errno();
+        return sweeper_send(cg->sweeper_fd, SWEEP_LEFTOVER, leftover);
 }
 
-int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers, void (*swept)(void *userdata), void *userdata)
+int cgroup_start_sweeper(struct guest_cgroup *cg, const char *machine_name, char *const *leftovers,
+                         void (*swept)(void *userdata), void *userdata)
 {
         int pipe_fds[2], status;
         pid_t pid;
@@ -457,7 +569,7 @@ int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers, void (
                 close(pipe_fds[1]);
                 if (setsid() < 0 || fork() != 0)
                         _exit(0);
-                sweeper_main(cg, leftovers, swept, userdata, pipe_fds[0]);
+                sweeper_main(cg, machine_name, leftovers, swept, userdata, pipe_fds[0]);
         }
         close(pipe_fds[0]);
         (void)waitpid(pid, &status, 0);

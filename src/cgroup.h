@@ -35,7 +35,8 @@ int cgroup_create_delegated(const char *machine_name, struct guest_cgroup *ret);
  * is still the one there now, and last calls SWEPT(USERDATA) (or NULL) in its own
  * process, for what else the dead supervisor left. After cgroup_remove() it does
  * nothing: we cleaned up. */
-int cgroup_start_sweeper(struct guest_cgroup *cg, char *const *leftovers, void (*swept)(void *userdata), void *userdata);
+int cgroup_start_sweeper(struct guest_cgroup *cg, const char *machine_name, char *const *leftovers,
+                         void (*swept)(void *userdata), void *userdata);
 
 /* Tells the sweeper (if there is one) of one more directory to remove after the guest,
  * as it is now: for what is made after the sweeper started. */

@@ -437,12 +437,10 @@ static int place_guest_cgroup(struct supervisor *s)
                 r = cgroup_create_delegated(m->name, &s->cgroup);
                 return r < 0 ? (r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED) : 0;
         }
-        r = cgroup_create_guest(m->name, &s->cgroup);
-        if (r < 0)
-                return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
         /* What to remove if we are killed: the temporary upper layers and work directories
-         * of overlays (custom-mount.h); --ephemeral-dir's directory, made later, is told
-         * to the sweeper then (place_guest()). */
+         * of overlays (custom-mount.h); the guest's cgroups, made next, and --ephemeral-dir's
+         * directory, made later, are told to the sweeper as each is made, so that however
+         * early we are killed, nothing of them stays. */
         leftovers = calloc(2 * m->n_mounts + 2, sizeof(*leftovers));
         if (!leftovers)
                 return log_error_errno(-ENOMEM, "Out of memory"), EXIT_SETUP_FAILED;
@@ -465,10 +463,13 @@ static int place_guest_cgroup(struct supervisor *s)
         s->self = getpid();
         r = pid_start_time(s->self, &s->self_start);
         if (r >= 0)
-                r = cgroup_start_sweeper(&s->cgroup, leftovers, sweep_state_file, s);
+                r = cgroup_start_sweeper(&s->cgroup, m->name, leftovers, sweep_state_file, s);
         strv_free(leftovers);
         if (r < 0)
                 return log_error_errno(r, "Cannot start the cgroup sweeper: %m"), EXIT_SETUP_FAILED;
+        r = cgroup_create_guest(m->name, &s->cgroup);
+        if (r < 0)
+                return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
         return 0;
 }
 

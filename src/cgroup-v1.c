@@ -109,15 +109,14 @@ static int hierarchy_of_line(char *line, char path[static PATH_MAX], const char 
 static int add_hierarchy(struct guest_cgroup_v1 *cg, const char *machine_name, char *line,
                          void (*tell)(const char *path, bool made, void *userdata), void *userdata)
 {
-        char parent[PATH_MAX], path[PATH_MAX], procs[PATH_MAX];
+        char parent[PATH_MAX], path[PATH_MAX];
         const char *controllers;
         int r;
 
         r = hierarchy_of_line(line, parent, &controllers);
         if (r <= 0)
                 return r;
-        if ((size_t)snprintf(path, sizeof(path), "%s/machine-%s", parent, machine_name) >= sizeof(path) ||
-            (size_t)snprintf(procs, sizeof(procs), "%s/cgroup.procs", parent) >= sizeof(procs))
+        if ((size_t)snprintf(path, sizeof(path), "%s/machine-%s", parent, machine_name) >= sizeof(path))
                 return -ENAMETOOLONG;
         if (tell)
                 tell(path, false, userdata);
@@ -130,7 +129,7 @@ static int add_hierarchy(struct guest_cgroup_v1 *cg, const char *machine_name, c
         }
         if (tell)
                 tell(path, true, userdata);
-        if (strv_extend(&cg->paths, path) < 0 || strv_extend(&cg->ours, procs) < 0) {
+        if (strv_extend(&cg->paths, path) < 0) {
                 (void)rmdir(path);
                 return -ENOMEM;
         }
@@ -162,35 +161,21 @@ int cgroup_v1_create(const char *machine_name, struct guest_cgroup_v1 *ret,
         return 0;
 }
 
-static int move_self(char *const *procs_files, bool into_machine)
+int cgroup_v1_move(const struct guest_cgroup_v1 *cg, pid_t pid)
 {
-        char file[PATH_MAX];
+        char file[PATH_MAX], text[16];
 
-        for (size_t i = 0; procs_files && procs_files[i]; i++) {
-                const char *procs = procs_files[i];
+        snprintf(text, sizeof(text), "%d", (int)pid);
+        for (size_t i = 0; cg->paths && cg->paths[i]; i++) {
                 int r;
 
-                if (into_machine) {
-                        if ((size_t)snprintf(file, sizeof(file), "%s/cgroup.procs", procs) >= sizeof(file))
-                                return -ENAMETOOLONG;
-                        procs = file;
-                }
-                /* "0": the writing process. */
-                r = write_small_file(procs, "0");
+                if ((size_t)snprintf(file, sizeof(file), "%s/cgroup.procs", cg->paths[i]) >= sizeof(file))
+                        return -ENAMETOOLONG;
+                r = write_small_file(file, text);
                 if (r < 0)
-                        return log_error_errno(r, "Cannot move into %s: %m", procs);
+                        return log_error_errno(r, "Cannot move the guest into cgroup %s: %m", cg->paths[i]);
         }
         return 0;
-}
-
-int cgroup_v1_enter(const struct guest_cgroup_v1 *cg)
-{
-        return move_self(cg->paths, true);
-}
-
-int cgroup_v1_leave(const struct guest_cgroup_v1 *cg)
-{
-        return move_self(cg->ours, false);
 }
 
 int cgroup_v1_join(int proc_fd)
@@ -218,6 +203,5 @@ void cgroup_v1_remove(struct guest_cgroup_v1 *cg)
         for (size_t i = 0; cg->paths && cg->paths[i]; i++)
                 (void)rmdir(cg->paths[i]);
         strv_free(cg->paths);
-        strv_free(cg->ours);
         *cg = (struct guest_cgroup_v1){};
 }

@@ -98,6 +98,29 @@ static int lock_mounts(pid_t guest_pid, int host_proc)
         return open_mount_ns(host_proc);
 }
 
+/* The guest's cgroup namespace, for its cgroup2 at /sys/fs/cgroup: made with the guest,
+ * or on a hybrid host by the guest once the supervisor has moved it into its v1 cgroups
+ * (cgroup-v1.h), which happens while we build the rest: until the guest's namespace is
+ * another than ours, it is not made yet. */
+static int join_guest_cgroup_ns(int guest_pidfd, pid_t guest_pid, int host_proc)
+{
+        char path[64];
+        struct stat ours, theirs;
+
+        if (stat("/proc/thread-self/ns/cgroup", &ours) < 0)
+                return negative_errno();
+        snprintf(path, sizeof(path), "%d/ns/cgroup", (int)guest_pid);
+        /* 10 s at most: the supervisor tells the guest at once, or fails and kills us. */
+        for (int i = 0; i < 100000; i++) {
+                if (fstatat(host_proc, path, &theirs, 0) < 0)
+                        return negative_errno();
+                if (theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev)
+                        return setns(guest_pidfd, CLONE_NEWCGROUP) < 0 ? negative_errno() : 0;
+                (void)usleep(100);
+        }
+        return -ETIMEDOUT;
+}
+
 /* --private-users-ownership: makes the tree the guest root's, and returns the idmapped
  * mount to use as the guest's root, or -EBADF to use the tree as it is. */
 static int guest_owns_tree(const struct guest_fs_setup *setup)
@@ -146,10 +169,9 @@ _noreturn_ void guest_fs_main(const struct guest_fs_setup *setup)
                 guest_fail(sync_fd, -errno, "Failed to open /proc");
         if (userns)
                 root_mount = guest_owns_tree(setup);
-        /* The guest's namespaces that mounts are tied to: its IPC (mqueue), network
-         * (sysfs) and cgroup (cgroup2) ones. */
-        if (setns(setup->guest_pidfd, CLONE_NEWIPC | CLONE_NEWCGROUP |
-                                              (m->private_network ? CLONE_NEWNET : 0)) < 0)
+        /* The guest's namespaces that mounts are tied to: its IPC (mqueue) and network
+         * (sysfs) ones; its cgroup one (cgroup2) later, join_guest_cgroup_ns(). */
+        if (setns(setup->guest_pidfd, CLONE_NEWIPC | (m->private_network ? CLONE_NEWNET : 0)) < 0)
                 guest_fail(sync_fd, -errno, "Failed to join the guest's namespaces");
         if (unshare(CLONE_NEWNS) < 0)
                 guest_fail(sync_fd, -errno, "Failed to create the guest's mount namespace");
@@ -224,6 +246,9 @@ _noreturn_ void guest_fs_main(const struct guest_fs_setup *setup)
         r = mount_proc_of_guest(root_fd, setup->guest_pidfd, setup->guest_pid, host_proc, m->private_network);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to mount /proc in %s", m->root);
+        r = join_guest_cgroup_ns(setup->guest_pidfd, setup->guest_pid, host_proc);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to join the guest's cgroup namespace");
         r = mount_sys(root_fd);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to mount /sys in %s", m->root);

@@ -102,6 +102,13 @@ static int wait_for_go(int sync_fd, int *ret_mount_ns)
                         *ret_mount_ns = fd;
                         continue;
                 }
+                if (message.type == GUEST_CGROUP_NS) {
+                        if (fd >= 0)
+                                close(fd);
+                        if (unshare(CLONE_NEWCGROUP) < 0)
+                                return negative_errno();
+                        continue;
+                }
                 if (fd >= 0)
                         close(fd);
                 return message.type == GUEST_GO ? 0 : -ECANCELED;

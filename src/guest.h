@@ -14,6 +14,8 @@ enum guest_message_type {
         GUEST_NOTIFY,       /* child → parent, with the guest's notify socket as SCM_RIGHTS */
         GUEST_MOUNT_NS,     /* file system helper → parent → child, before "go": the guest's mount namespace */
         GUEST_FAILED,       /* child → parent: text says which step, error the errno */
+        GUEST_CGROUP_NS,    /* parent → child, before "go", on a hybrid host: in its v1 cgroups now, it
+                             * makes its cgroup namespace (cgroup-v1.h) */
 };
 
 struct guest_message {

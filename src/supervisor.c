@@ -134,8 +134,10 @@ static pid_t clone_guest(struct supervisor *s)
         struct clone_args args = {
                 /* No CLONE_NEWNS: the guest enters the mount namespace that the file
                  * system helper builds (guest-fs.h). */
-                .flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_PIDFD |
-                         CLONE_INTO_CGROUP | (m->private_network ? CLONE_NEWNET : 0) |
+                /* With v1 cgroups to enter first, the guest makes its cgroup namespace
+                 * itself once there (place_guest_v1()). */
+                .flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD | CLONE_INTO_CGROUP |
+                         (s->cgroup.v1.paths ? 0 : CLONE_NEWCGROUP) | (m->private_network ? CLONE_NEWNET : 0) |
                          (m->private_users != PRIVATE_USERS_NO ? CLONE_NEWUSER : 0),
                 .pidfd = (uint64_t)(uintptr_t)&s->pidfd,
                 .exit_signal = SIGCHLD,
@@ -193,7 +195,25 @@ static int map_guest_users(struct supervisor *s)
 
 /* Runs the file system helper (guest-fs.h) to its end; returns the guest's mount
  * namespace or -errno (logged). */
-static int build_guest_fs(struct supervisor *s)
+/* On a hybrid host: the guest into its v1 cgroups (cgroup-v1.h), then told to make its
+ * cgroup namespace, which the file system helper joins once it is there. */
+static int place_guest_v1(struct supervisor *s, int guest_sync_fd)
+{
+        struct guest_message message = { .type = GUEST_CGROUP_NS };
+        int r;
+
+        if (!s->cgroup.v1.paths)
+                return 0;
+        r = cgroup_v1_move(&s->cgroup.v1, s->pid);
+        if (r < 0)
+                return r;
+        r = guest_message_send(guest_sync_fd, &message, -1);
+        if (r < 0)
+                return log_error_errno(r, "Cannot tell the guest to make its cgroup namespace: %m");
+        return 0;
+}
+
+static int build_guest_fs(struct supervisor *s, int guest_sync_fd)
 {
         struct guest_fs_setup setup = {
                 .machine = s->machine,
@@ -221,7 +241,10 @@ static int build_guest_fs(struct supervisor *s)
                 guest_fs_main(&setup);
         }
         close(pair[1]);
-        r = wait_for_setup(s, pair[0], &mount_ns);
+        /* While the helper works: the wait it costs is spent meanwhile. */
+        r = place_guest_v1(s, guest_sync_fd);
+        if (r >= 0)
+                r = wait_for_setup(s, pair[0], &mount_ns);
         close(pair[0]);
         if (r < 0)
                 (void)kill(helper, SIGKILL);
@@ -248,22 +271,9 @@ static int start_guest(struct supervisor *s)
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return log_error_errno(-errno, "Cannot create the guest's sync socket: %m");
 
-        /* Born in its v1 cgroups (cgroup-v1.h): we step into them for the clone. */
-        r = cgroup_v1_enter(&s->cgroup.v1);
-        if (r < 0) {
-                close(pair[0]);
-                close(pair[1]);
-                (void)cgroup_v1_leave(&s->cgroup.v1);
-                return r;
-        }
         s->pid = clone_guest(s);
-        r = s->pid < 0 ? -errno : 0;
-        if (s->pid != 0 && cgroup_v1_leave(&s->cgroup.v1) < 0 && s->pid > 0) {
-                close(pair[0]);
-                close(pair[1]);
-                return -EIO;
-        }
         if (s->pid < 0) {
+                r = -errno;
                 close(pair[0]);
                 close(pair[1]);
                 if (r == -EINVAL || r == -E2BIG || r == -ENOSYS)
@@ -287,7 +297,7 @@ static int start_guest(struct supervisor *s)
          * machinectl knows it from its first moment. */
         r = s->machine->private_users != PRIVATE_USERS_NO ? map_guest_users(s) : 0;
         if (r >= 0) {
-                mount_ns = r = build_guest_fs(s);
+                mount_ns = r = build_guest_fs(s, pair[0]);
                 if (r >= 0) {
                         r = guest_message_send(pair[0], &mount_ns_message, mount_ns);
                         close(mount_ns);

@@ -263,6 +263,18 @@ in_guest() {
         nsenter -t "$leader" -a "$@"
 }
 
+# kill_leaving_state NAME SUPERVISOR-PID: SIGKILL of machine NAME's supervisor as a
+# pkill -9 or the OOM killer would do it, its sweeper with it: the sweeper would remove
+# the state file once the machine is gone, so it is put back afterwards, stale.
+kill_leaving_state() {
+        local state=/run/machined-lite/machines/$1
+        cp "$state" "$WORK/$1.state"
+        kill -KILL "$2"
+        wait "$2" 2>/dev/null
+        for _ in $(seq 100); do [ -e "$state" ] || break; sleep 0.1; done
+        cp "$WORK/$1.state" "$state"
+}
+
 # wait_gone PID TIMEOUT-SECONDS: waits for a process to end.
 wait_gone() {
         local i

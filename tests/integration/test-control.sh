@@ -77,15 +77,10 @@ check_eq "reboot: exit 0" 0 "$?"
 wait $SUP
 check_eq "the machine rebooted: exit 133" 133 "$?"
 
-# A supervisor killed outright, with its sweeper (which would remove the state file once
-# the machine is gone: a pkill -9, the OOM killer), leaves its state file; the next list
+# A supervisor killed outright, with its sweeper, leaves its state file; the next list
 # finds nobody holds the name and removes it.
 start_boot ml-ctl-stale
-cp /run/machined-lite/machines/ml-ctl-stale "$WORK/stale.state"
-kill -KILL $SUP
-wait $SUP 2>/dev/null
-for _ in $(seq 100); do [ -e /run/machined-lite/machines/ml-ctl-stale ] || break; sleep 0.1; done
-cp "$WORK/stale.state" /run/machined-lite/machines/ml-ctl-stale
+kill_leaving_state ml-ctl-stale $SUP
 check "the killed supervisor's state file is there" test -e /run/machined-lite/machines/ml-ctl-stale
 out=$("$ML" list)
 check_eq "list does not show the dead machine" "" "$(grep ml-ctl-stale <<<"$out")"

@@ -25,13 +25,7 @@ host_snapshot
 victim=$!
 guest_leader $victim >/dev/null
 for _ in $(seq 100); do [ -e /run/machined-lite/machines/ml-lock-victim ] && break; sleep 0.05; done
-cp /run/machined-lite/machines/ml-lock-victim "$WORK/victim.state"
-kill -KILL $victim
-wait $victim 2>/dev/null
-# The sweeper removes the dead machine's state file once the machine is gone; one killed
-# with its supervisor (a pkill -9, the OOM killer) would leave it: put it back as such.
-for _ in $(seq 100); do [ -e /run/machined-lite/machines/ml-lock-victim ] || break; sleep 0.1; done
-cp "$WORK/victim.state" /run/machined-lite/machines/ml-lock-victim
+kill_leaving_state ml-lock-victim $victim
 check "the killed machine's state file is there, stale" test -e /run/machined-lite/machines/ml-lock-victim
 
 # The attacker: a -U guest that binds every old lock name, the victim's among them.

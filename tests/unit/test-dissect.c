@@ -491,9 +491,13 @@ static void test_refusals(void)
                 dissected_image_done(&d);
         }
 
-        /* Both headers damaged (a byte each, so their CRCs no longer match). */
-        CHECK(sh("cp %1$s %2$s && printf 'X' | dd of=%2$s bs=1 seek=600 conv=notrunc status=none && "
-                 "printf 'X' | dd of=%2$s bs=1 seek=$((26 * 1024 * 1024 - 512 + 88)) conv=notrunc status=none",
+        /* Both headers damaged (a byte each flipped, so their CRCs no longer match: writing a
+         * fixed byte left the backup intact whenever its entry-array CRC held that byte, one
+         * run in 256). */
+        CHECK(sh("cp %1$s %2$s && python3 -c 'import sys\n"
+                 "with open(sys.argv[1], \"r+b\") as f:\n"
+                 "    for o in (600, 26 * 1024 * 1024 - 512 + 88):\n"
+                 "        f.seek(o); b = f.read(1); f.seek(o); f.write(bytes([b[0] ^ 0xff]))' %2$s",
                  path_of("backup.raw"), path_of("corrupt.raw")) == 0);
         check_refused("corrupt.raw", -EBADMSG, "the GPT is corrupt");
 }

@@ -5,17 +5,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "control.h"
-#include "custom-mount.h"
-#include "enter.h"
-#include "image.h"
-#include "import.h"
-#include "log.h"
-#include "machine.h"
-#include "options.h"
-#include "settings.h"
-#include "supervisor.h"
-#include "userns.h"
+#include "verbs/control.h"
+#include "config/custom-mount.h"
+#include "verbs/shell.h"
+#include "image/image.h"
+#include "tree/import.h"
+#include "util/log.h"
+#include "config/machine.h"
+#include "config/options.h"
+#include "config/settings.h"
+#include "host/supervisor.h"
+#include "host/userns.h"
 #include "util/proctitle.h"
 
 /* Verbs that work on machines rather than boot one parse their own options: the verb

@@ -7,8 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "options.h"
-#include "property.h"
+#include "config/options.h"
+#include "config/property.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libFuzzer target: NAME.machine settings files (src/settings.c, through libinih), fed
+/* libFuzzer target: NAME.machine settings files (src/config/settings.c, through libinih), fed
  * arbitrary bytes, read as a trusted file and as one next to the tree. Nothing may
  * crash, leak or read out of bounds, whatever a file holds. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "log.h"
-#include "settings.h"
+#include "util/log.h"
+#include "config/settings.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "dissect.h"
+#include "image/dissect.h"
 #include "test.h"
 #include "util/macro.h"
 
@@ -144,7 +144,7 @@ static int dissect_path(const char *image, struct dissected_image *d, char *erro
 static void check_refused(const char *image, int expected, const char *words)
 {
         struct dissected_image d = {};
-        char error[256] = ""; /* as src/image.c has it: the whole message must fit */
+        char error[256] = ""; /* as src/image/image.c has it: the whole message must fit */
         int r;
 
         r = dissect_path(image, &d, error, sizeof(error));

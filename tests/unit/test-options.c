@@ -3,7 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "options.h"
+#include "config/options.h"
 #include "test.h"
 #include "util/macro.h"
 

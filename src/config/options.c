@@ -1,0 +1,543 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "guest/caps.h"
+#include "config/custom-mount.h"
+#include "config/options.h"
+#include "guest/syscall-filter.h"
+#include "host/userns.h"
+#include "util/path.h"
+#include "util/strv.h"
+
+static void help(void)
+{
+        printf("machined-lite %s: boot a Linux tree as a lightweight machine\n"
+               "\n"
+               "Usage:\n"
+               "  machined-lite boot [OPTIONS] [NAME] [-- INIT-ARGUMENTS...]\n"
+               "  machined-lite run  [OPTIONS] [NAME] -- COMMAND [ARGUMENTS...]\n"
+               "  machined-lite inspect [--json] -i IMAGE | NAME\n"
+               "  machined-lite list [--json] | status NAME | stop NAME | reboot NAME\n"
+               "  machined-lite kill NAME [--signal=SIG] [--kill-whom=leader|all]\n"
+               "  machined-lite shell NAME [--uid=USER] [--setenv=VAR=VALUE]... [-- COMMAND...]\n"
+               "  machined-lite import-tar FILE|- NAME [--force] [-q]\n"
+               "  machined-lite bootstrap NAME [--distribution=D] [--release=R] [--include=PKG,...] [--force] [-q]\n"
+               "\n"
+               "Verbs:\n"
+               "  boot                     Run the tree's init (systemd, sysvinit, busybox) as PID 1\n"
+               "  run                      Run one command as PID 2 under a small init; pass on its exit status\n"
+               "  inspect                  Show what a raw disk image holds and what would mount where\n"
+               "  list                     The running machines (--json for JSON)\n"
+               "  status NAME              A running machine: root, leader, since, its processes\n"
+               "  stop NAME                Power a machine off cleanly, and wait until it is gone\n"
+               "  reboot NAME              Ask a machine's init to reboot\n"
+               "  kill NAME                Send --signal= (default SIGTERM) to all its processes, or\n"
+               "                           with --kill-whom=leader to its PID 1 only\n"
+               "  shell NAME               A login shell (--uid=USER, default root) or -- COMMAND in a\n"
+               "                           running machine, on a pty of its devpts; passes its status on\n"
+               "  import-tar FILE NAME     Unpack a tarball (plain, gz, xz, zst; - for stdin) as\n"
+               "                           " MACHINES_DIR "/NAME, atomically\n"
+               "  bootstrap NAME           Make " MACHINES_DIR "/NAME with mmdebstrap (or debootstrap)\n"
+               "\n"
+               "NAME stands for -M NAME -D " MACHINES_DIR "/NAME, or -i " MACHINES_DIR "/NAME.raw when\n"
+               "there is no such directory.\n"
+               "\n"
+               "Options:\n"
+               "  -D, --directory=PATH     The machine's root directory\n"
+               "  -i, --image=PATH         A raw disk image (GPT per the Discoverable Partitions\n"
+               "                           Specification, MBR with one Linux partition, or a bare file\n"
+               "                           system) or block device to boot instead\n"
+               "      --json               inspect: print JSON\n"
+               "  -x, --ephemeral          Boot an overlay on a tmpfs over the tree: the tree is never\n"
+               "                           written, and what the guest writes is gone when it ends\n"
+               "      --ephemeral-dir=DIR  With -x or --volatile=overlay: keep what the guest writes in a\n"
+               "                           new directory under DIR (e.g. /var/tmp) instead of memory;\n"
+               "                           it is removed when the machine ends\n"
+               "      --volatile[=MODE]    yes: / a tmpfs with the tree's /usr read-only; state: the tree\n"
+               "                           read-only, /var a tmpfs; overlay: like --ephemeral; no\n"
+               "      --bind=SRC[:DST[:rbind|norbind]]  Bind a host path into the guest (\\: for a colon)\n"
+               "      --bind-ro=SRC[:DST[:OPTS]]  The same, read-only\n"
+               "      --tmpfs=PATH[:OPTIONS]  A tmpfs at PATH in the guest (default mode=0755)\n"
+               "      --overlay=LOWER...:UPPER[:DST]  An overlay of host directories (+PATH: in the tree)\n"
+               "                           at DST in the guest (default: UPPER), written to UPPER (empty:\n"
+               "                           a temporary one, e.g. +/var::/var)\n"
+               "      --overlay-ro=LAYER...:TOP[:DST]  The same, read-only, every layer a lower one\n"
+               "      --settings=MODE      NAME.machine: yes (default: read it, the command line wins),\n"
+               "                           no, trusted (a file next to the tree may grant more), override\n"
+               "                           (the file wins)\n"
+               "      --template=DIR|NAME  When the tree (-D) does not exist, make it a copy of this one\n"
+               "                           (a snapshot or reflinks where the file system can)\n"
+               "  -M, --machine=NAME       Machine name (default: the directory's base name)\n"
+               "      --hostname=NAME      Host name inside the guest (default: the machine name)\n"
+               "      --console=MODE       interactive, read-only, passive, pipe or autopipe\n"
+               "                           (default: interactive on a terminal, else read-only for boot\n"
+               "                           and pipe for run when no standard fd is a terminal)\n"
+               "      --read-only          Mount the tree read-only\n"
+               "      --private-network    A network namespace of its own with only lo, up\n"
+               "  -E, --setenv=VAR=VALUE   Set an environment variable for init or the command\n"
+               "      --kill-signal=SIG    Signal that asks PID 1 to shut down (default: SIGRTMIN+3 for\n"
+               "                           systemd, SIGUSR2 for busybox init, SIGTERM otherwise)\n"
+               "      --init=PATH          The init to boot, a path inside the tree\n"
+               "      --register=MODE      yes, no or auto: run in a scope machine-NAME.scope of systemd's and\n"
+               "                           register with systemd-machined (auto: when the host runs systemd)\n"
+               "      --keep-unit          Stay in the unit we were started in (machine@.service) instead of\n"
+               "                           making a scope; it must have Delegate=yes\n"
+               "      --slice=SLICE        The slice of our scope (default: machine.slice)\n"
+               "      --property=NAME=VALUE  A resource setting for our scope: MemoryMax, MemoryHigh,\n"
+               "                           MemoryLow, MemoryMin, MemorySwapMax, CPUWeight, StartupCPUWeight,\n"
+               "                           IOWeight, StartupIOWeight, TasksMax, CPUQuota, DeviceAllow,\n"
+               "                           DevicePolicy, AllowedCPUs, AllowedMemoryNodes\n"
+               "      --notify-ready=BOOL  yes: tell the service manager we are ready only when the guest's\n"
+               "                           init says READY=1 (default for boot); no: as soon as it runs\n"
+               "      --capability=CAPS    Keep these capabilities too (comma-separated, or all)\n"
+               "      --drop-capability=CAPS  Drop these of the default set\n"
+               "      --no-new-privileges  setuid and file capabilities grant nothing in the guest\n"
+               "      --system-call-filter=LIST  Allow (LIST or +LIST) or deny (~LIST) system calls and\n"
+               "                           @groups, on top of the default deny list (which denies\n"
+               "                           io_uring, unlike systemd-nspawn: allow it with @io-uring)\n"
+               "  -U, --private-users=MODE  A user namespace: the guest's root is an unprivileged host UID.\n"
+               "                           pick (-U): a free 64K range; yes: from the tree's owner;\n"
+               "                           UID[:COUNT]; no (default)\n"
+               "      --private-users-ownership=MODE  How the guest's root owns the tree: map (an\n"
+               "                           idmapped mount), chown (shift the files on disk), off, or\n"
+               "                           auto (default: off if the tree is owned by the range, else\n"
+               "                           map where the file system can, else chown)\n"
+               "  -q, --quiet              No informational messages\n"
+               "  -h, --help               Show this help\n"
+               "      --version            Show the version\n"
+               "\n"
+               "Exit codes: the command's status (run), 0 when the guest powered off and 133 when it\n"
+               "rebooted (boot), 128+N when PID 1 died of signal N; otherwise 1 setup failed, 2 bad\n"
+               "command line, 3 not root, 4 bad tree or image (missing, not a directory, no usable init,\n"
+               "an image that cannot be dissected or mounted),\n"
+               "5 that name, tree or image is in use, 6 no machine of that name is running,\n"
+               "126/127 the command cannot be run / is not found.\n",
+               MACHINED_LITE_VERSION);
+}
+
+int signal_from_string(const char *s)
+{
+        char *end;
+        long n;
+
+        if (strncmp(s, "SIG", 3) == 0)
+                s += 3;
+        if (strncmp(s, "RTMIN", 5) == 0 || strncmp(s, "RTMAX", 5) == 0) {
+                bool min = s[3] == 'I';
+                long offset = 0;
+
+                if (s[5] == '+' || s[5] == '-') {
+                        offset = strtol(s + 5, &end, 10);
+                        if (*end != '\0')
+                                return -EINVAL;
+                } else if (s[5] != '\0')
+                        return -EINVAL;
+                n = min ? SIGRTMIN + offset : SIGRTMAX + offset;
+                return (n >= SIGRTMIN && n <= SIGRTMAX) ? (int)n : -EINVAL;
+        }
+        for (int sig = 1; sig < SIGRTMIN; sig++) {
+                const char *abbrev = sigabbrev_np(sig);
+
+                if (abbrev && strcmp(abbrev, s) == 0)
+                        return sig;
+        }
+        n = strtol(s, &end, 10);
+        if (end != s && *end == '\0' && n > 0 && n < NSIG)
+                return (int)n;
+        return -EINVAL;
+}
+
+static int set_string(char **target, const char *value)
+{
+        char *copy = strdup(value);
+
+        if (!copy)
+                return -ENOMEM;
+        free(*target);
+        *target = copy;
+        return 0;
+}
+
+enum {
+        ARG_VERSION = 0x100,
+        ARG_HOSTNAME,
+        ARG_CONSOLE,
+        ARG_READ_ONLY,
+        ARG_PRIVATE_NETWORK,
+        ARG_KILL_SIGNAL,
+        ARG_INIT,
+        ARG_REGISTER,
+        ARG_KEEP_UNIT,
+        ARG_SLICE,
+        ARG_PROPERTY,
+        ARG_NOTIFY_READY,
+        ARG_CAPABILITY,
+        ARG_DROP_CAPABILITY,
+        ARG_NO_NEW_PRIVILEGES,
+        ARG_SYSTEM_CALL_FILTER,
+        ARG_PRIVATE_USERS,
+        ARG_PRIVATE_USERS_OWNERSHIP,
+        ARG_JSON,
+        ARG_TEMPLATE,
+        ARG_VOLATILE,
+        ARG_EPHEMERAL_DIR,
+        ARG_BIND,
+        ARG_BIND_RO,
+        ARG_TMPFS,
+        ARG_SETTINGS,
+        ARG_OVERLAY,
+        ARG_OVERLAY_RO,
+};
+
+static const struct option options[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, ARG_VERSION },
+        { "directory", required_argument, NULL, 'D' },
+        { "image", required_argument, NULL, 'i' },
+        { "json", no_argument, NULL, ARG_JSON },
+        { "template", required_argument, NULL, ARG_TEMPLATE },
+        { "ephemeral", no_argument, NULL, 'x' },
+        { "volatile", optional_argument, NULL, ARG_VOLATILE },
+        { "ephemeral-dir", required_argument, NULL, ARG_EPHEMERAL_DIR },
+        { "bind", required_argument, NULL, ARG_BIND },
+        { "bind-ro", required_argument, NULL, ARG_BIND_RO },
+        { "tmpfs", required_argument, NULL, ARG_TMPFS },
+        { "overlay", required_argument, NULL, ARG_OVERLAY },
+        { "overlay-ro", required_argument, NULL, ARG_OVERLAY_RO },
+        { "settings", required_argument, NULL, ARG_SETTINGS },
+        { "machine", required_argument, NULL, 'M' },
+        { "hostname", required_argument, NULL, ARG_HOSTNAME },
+        { "console", required_argument, NULL, ARG_CONSOLE },
+        { "read-only", no_argument, NULL, ARG_READ_ONLY },
+        { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
+        { "setenv", required_argument, NULL, 'E' },
+        { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
+        { "init", required_argument, NULL, ARG_INIT },
+        { "register", required_argument, NULL, ARG_REGISTER },
+        { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
+        { "slice", required_argument, NULL, ARG_SLICE },
+        { "property", required_argument, NULL, ARG_PROPERTY },
+        { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
+        { "capability", required_argument, NULL, ARG_CAPABILITY },
+        { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
+        { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
+        { "system-call-filter", required_argument, NULL, ARG_SYSTEM_CALL_FILTER },
+        { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
+        { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
+        { "quiet", no_argument, NULL, 'q' },
+        {}
+};
+
+int usage_error(const char *format, ...)
+{
+        char line[512];
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(line, sizeof(line), format, ap);
+        va_end(ap);
+        log_error("%s (see machined-lite --help)", line);
+        return -EINVAL;
+}
+
+/* One option; returns PARSE_CONTINUE, PARSE_EXIT or -errno. */
+static int parse_option(int c, const char *value, const char *argv_current, struct machine *m)
+{
+        int r;
+
+        switch (c) {
+        case 'h':
+                help();
+                return PARSE_EXIT;
+        case ARG_VERSION:
+                printf("machined-lite %s\n", MACHINED_LITE_VERSION);
+                return PARSE_EXIT;
+        case 'D':
+                if (value[0] == '\0')
+                        return usage_error("--directory needs a path");
+                return set_string(&m->root, value);
+        case 'i':
+                if (value[0] == '\0')
+                        return usage_error("--image needs a path");
+                return set_string(&m->image, value);
+        case ARG_JSON:
+                m->json = true;
+                return 0;
+        case 'x':
+                m->ephemeral = true;
+                return 0;
+        case ARG_VOLATILE:
+                r = volatile_mode_from_string(value);
+                if (r < 0)
+                        return usage_error("--volatile takes yes, state, overlay or no, not '%s'", value);
+                m->volatile_mode = (enum volatile_mode)r;
+                return 0;
+        case ARG_EPHEMERAL_DIR:
+                if (value[0] == '\0')
+                        return usage_error("--ephemeral-dir needs a directory, e.g. --ephemeral-dir=/var/tmp");
+                return set_string(&m->ephemeral_dir, value);
+        case ARG_BIND:
+        case ARG_BIND_RO:
+        case ARG_TMPFS: {
+                char error[512];
+
+                r = c == ARG_TMPFS ? custom_mount_parse_tmpfs(value, m, error, sizeof(error))
+                                   : custom_mount_parse_bind(value, c == ARG_BIND_RO, m, error, sizeof(error));
+                if (r == -EINVAL)
+                        return usage_error("%s", error);
+                return r;
+        }
+        case ARG_OVERLAY:
+        case ARG_OVERLAY_RO: {
+                char error[512];
+
+                r = custom_mount_parse_overlay(value, c == ARG_OVERLAY_RO, m, error, sizeof(error));
+                if (r == -EINVAL)
+                        return usage_error("%s", error);
+                return r;
+        }
+        case ARG_SETTINGS:
+                r = settings_mode_from_string(value);
+                if (r < 0)
+                        return usage_error("--settings takes yes, no, trusted or override, not '%s'", value);
+                m->settings_mode = (enum settings_mode)r;
+                return 0;
+        case ARG_TEMPLATE:
+                if (value[0] == '\0')
+                        return usage_error("--template needs a directory or a machine name");
+                return set_string(&m->template_tree, value);
+        case 'M':
+                if (!machine_name_is_valid(value))
+                        return usage_error("Invalid machine name '%s': use " MACHINE_NAME_RULES,
+                                           value);
+                return set_string(&m->name, value);
+        case ARG_HOSTNAME:
+                if (!host_name_is_valid(value))
+                        return usage_error("Invalid host name '%s': use 1-64 characters of A-Z a-z 0-9 _ . -, not starting with . or -",
+                                           value);
+                return set_string(&m->hostname, value);
+        case ARG_CONSOLE:
+                r = console_mode_from_string(value);
+                if (r < 0)
+                        return usage_error("Unknown console mode '%s': use interactive, read-only, passive, pipe or autopipe",
+                                           value);
+                m->console = r;
+                return 0;
+        case ARG_READ_ONLY:
+                m->read_only = true;
+                return 0;
+        case ARG_PRIVATE_NETWORK:
+                m->private_network = true;
+                return 0;
+        case 'E':
+                if (!strchr(value, '=') || value[0] == '=')
+                        return usage_error("--setenv takes VAR=VALUE, not '%s'", value);
+                return strv_env_set(&m->setenv, value);
+        case ARG_KILL_SIGNAL:
+                r = signal_from_string(value);
+                if (r < 0)
+                        return usage_error("Unknown signal '%s' for --kill-signal (try SIGTERM or SIGRTMIN+3)", value);
+                m->kill_signal = r;
+                return 0;
+        case ARG_INIT:
+                if (value[0] != '/')
+                        return usage_error("--init takes an absolute path inside the tree, not '%s'", value);
+                return set_string(&m->init, value);
+        case ARG_REGISTER:
+                if (strcmp(value, "yes") == 0)
+                        m->register_mode = REGISTER_YES;
+                else if (strcmp(value, "no") == 0)
+                        m->register_mode = REGISTER_NO;
+                else if (strcmp(value, "auto") == 0)
+                        m->register_mode = REGISTER_AUTO;
+                else
+                        return usage_error("--register takes yes, no or auto, not '%s'", value);
+                return 0;
+        case ARG_KEEP_UNIT:
+                m->keep_unit = true;
+                return 0;
+        case ARG_SLICE: {
+                size_t n = strlen(value);
+
+                if (n <= 6 || strcmp(value + n - 6, ".slice") != 0 || strchr(value, '/') ||
+                    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\@") != n)
+                        return usage_error("--slice takes a slice unit name like lab.slice, not '%s'", value);
+                return set_string(&m->slice, value);
+        }
+        case ARG_PROPERTY: {
+                struct property *grown = realloc(m->properties, (m->n_properties + 1) * sizeof(*grown));
+                char error[512];
+
+                if (!grown)
+                        return -ENOMEM;
+                m->properties = grown;
+                if (property_parse(value, &m->properties[m->n_properties], error, sizeof(error)) < 0)
+                        return usage_error("%s", error);
+                m->n_properties++;
+                return 0;
+        }
+        case ARG_NOTIFY_READY:
+                if (strcmp(value, "yes") == 0)
+                        m->notify_ready = 1;
+                else if (strcmp(value, "no") == 0)
+                        m->notify_ready = 0;
+                else
+                        return usage_error("--notify-ready takes yes or no, not '%s'", value);
+                return 0;
+        case ARG_CAPABILITY:
+        case ARG_DROP_CAPABILITY: {
+                const char *bad = NULL;
+                uint64_t mask;
+
+                if (caps_parse(value, &mask, &bad) < 0)
+                        return usage_error("%s: unknown capability '%s' (see capabilities(7); or all)",
+                                           c == ARG_CAPABILITY ? "--capability" : "--drop-capability", bad ?: value);
+                if (c == ARG_CAPABILITY)
+                        m->caps_add |= mask;
+                else
+                        m->caps_drop |= mask;
+                return 0;
+        }
+        case ARG_NO_NEW_PRIVILEGES:
+                if (!value || strcmp(value, "yes") == 0)
+                        m->no_new_privileges = true;
+                else if (strcmp(value, "no") == 0)
+                        m->no_new_privileges = false;
+                else
+                        return usage_error("--no-new-privileges takes yes or no, not '%s'", value);
+                return 0;
+        case ARG_SYSTEM_CALL_FILTER: {
+                char error[512];
+
+                if (syscall_filter_parse(value, &m->syscall_allow, &m->syscall_deny, error, sizeof(error)) < 0)
+                        return usage_error("%s", error);
+                return 0;
+        }
+        case 'U':
+                m->private_users = PRIVATE_USERS_PICK;
+                return 0;
+        case ARG_PRIVATE_USERS:
+                if (userns_parse(value, m) < 0)
+                        return usage_error("--private-users takes no, pick, yes or UID[:COUNT] (UID above 0), not '%s'", value);
+                return 0;
+        case ARG_PRIVATE_USERS_OWNERSHIP:
+                r = ownership_from_string(value);
+                if (r < 0)
+                        return usage_error("--private-users-ownership takes auto, map, chown or off, not '%s'", value);
+                m->ownership = (enum ownership)r;
+                return 0;
+        case 'q':
+                log_quiet = true;
+                return 0;
+        case ':':
+                return usage_error("Option '%s' needs a value", argv_current);
+        default:
+                return usage_error("Unknown option '%s'", argv_current);
+        }
+}
+
+int parse_argv_only(int argc, char *argv[], struct machine *m)
+{
+        int options_end = argc, c, r;
+        const char *verb;
+
+        /* What follows "--" is the guest's, never ours: cut it off before getopt sees it. */
+        for (int i = 1; i < argc; i++)
+                if (strcmp(argv[i], "--") == 0) {
+                        options_end = i;
+                        break;
+                }
+        /* After "--": they replace Parameters= of a settings file. */
+        if (options_end + 1 < argc) {
+                strv_free(m->arguments);
+                m->arguments = NULL;
+        }
+        for (int i = options_end + 1; i < argc; i++) {
+                r = strv_extend(&m->arguments, argv[i]);
+                if (r < 0)
+                        return r;
+        }
+
+        /* We say what is wrong ourselves, in one line. */
+        opterr = 0;
+        optind = 0;
+        while ((c = getopt_long(options_end, argv, ":hD:i:M:E:qUx", options, NULL)) >= 0) {
+                r = parse_option(c, optarg, argv[optind - 1], m);
+                if (r != 0)
+                        return r;
+        }
+
+        if (optind >= options_end)
+                return usage_error("No verb given: use boot, run, inspect, list, status, stop, reboot, kill, ...");
+        verb = argv[optind++];
+        if (strcmp(verb, "boot") == 0)
+                m->verb = VERB_BOOT;
+        else if (strcmp(verb, "run") == 0)
+                m->verb = VERB_RUN;
+        else if (strcmp(verb, "inspect") == 0)
+                m->verb = VERB_INSPECT;
+        else
+                return usage_error("Unknown verb '%s'", verb);
+
+        if (optind < options_end) {
+                const char *name = argv[optind++];
+
+                if (m->root || m->image || m->name)
+                        return usage_error("NAME '%s' given together with -D, -i or -M: give one of them (a command goes after --)",
+                                           name);
+                if (!machine_name_is_valid(name))
+                        return usage_error("Invalid machine name '%s': use " MACHINE_NAME_RULES " (a command goes after --)",
+                                           name);
+                r = set_string(&m->name, name);
+                if (r < 0)
+                        return r;
+        }
+        if (optind < options_end)
+                return usage_error("Unexpected argument '%s' (a command or init arguments go after --)", argv[optind]);
+        return PARSE_CONTINUE;
+}
+
+int parse_check(const struct machine *m)
+{
+        const char *upper;
+
+        if (!m->root && !m->image && !m->name)
+                return usage_error("No machine given: use NAME, -D DIR or -i IMAGE");
+        if (m->root && m->image)
+                return usage_error("-D DIR and -i IMAGE given together: a machine boots from one of them");
+        if (m->ephemeral && m->volatile_mode != VOLATILE_NO)
+                return usage_error("--ephemeral and --volatile both say what happens to what the guest writes: give one of them");
+        if (m->ephemeral_dir && !m->ephemeral && m->volatile_mode != VOLATILE_OVERLAY)
+                return usage_error("--ephemeral-dir=%s is where --ephemeral or --volatile=overlay keep what the guest writes: "
+                                   "give -x or --volatile=overlay with it", m->ephemeral_dir);
+        if (!machine_writes_tree(m) && (upper = custom_mount_upper_in_tree(m)))
+                return usage_error("The overlay upper layer %s is in the tree, which --read-only, --ephemeral and --volatile keep "
+                                   "unwritten: give a host directory, or leave it empty for a temporary one (+/var::/var)", upper);
+        if (m->template_tree && m->image)
+                return usage_error("--template makes a directory tree: give it with -D DIR or NAME, not with -i IMAGE");
+        if (m->verb == VERB_INSPECT && !m->image && (m->root || !m->name))
+                return usage_error("inspect looks at a raw disk image: give -i IMAGE or the NAME of /var/lib/machines/NAME.raw");
+        if (m->json && m->verb != VERB_INSPECT)
+                return usage_error("--json is for inspect");
+        if (m->keep_unit && (m->slice || m->n_properties > 0))
+                return usage_error("--slice and --property configure the scope that --keep-unit does not make: set them in the unit");
+        if (m->register_mode == REGISTER_NO && (m->slice || m->n_properties > 0))
+                return usage_error("--slice and --property need registration with systemd, not --register=no");
+        if (m->verb == VERB_RUN && !m->arguments)
+                return usage_error("run needs a command after --, e.g. machined-lite run -D DIR -- /bin/sh");
+        return PARSE_CONTINUE;
+}
+
+int parse_argv(int argc, char *argv[], struct machine *m)
+{
+        int r = parse_argv_only(argc, argv, m);
+
+        return r != PARSE_CONTINUE ? r : parse_check(m);
+}

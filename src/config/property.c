@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/property.h"
+#include "util/macro.h"
+
+/* What admins set on a machine most, as systemd.resource-control(5) defines them. */
+static const struct {
+        const char *name;
+        const char *bus_name;
+        enum property_type type;
+} property_table[] = {
+        { "MemoryMax", "MemoryMax", PROPERTY_BYTES },
+        { "MemoryHigh", "MemoryHigh", PROPERTY_BYTES },
+        { "MemoryLow", "MemoryLow", PROPERTY_BYTES },
+        { "MemoryMin", "MemoryMin", PROPERTY_BYTES },
+        { "MemorySwapMax", "MemorySwapMax", PROPERTY_BYTES },
+        { "CPUWeight", "CPUWeight", PROPERTY_WEIGHT },
+        { "StartupCPUWeight", "StartupCPUWeight", PROPERTY_WEIGHT },
+        { "IOWeight", "IOWeight", PROPERTY_WEIGHT },
+        { "StartupIOWeight", "StartupIOWeight", PROPERTY_WEIGHT },
+        { "TasksMax", "TasksMax", PROPERTY_COUNT },
+        { "CPUQuota", "CPUQuotaPerSecUSec", PROPERTY_QUOTA },
+        { "DeviceAllow", "DeviceAllow", PROPERTY_DEVICE },
+        { "DevicePolicy", "DevicePolicy", PROPERTY_STRING },
+        { "AllowedCPUs", "AllowedCPUs", PROPERTY_CPU_SET },
+        { "AllowedMemoryNodes", "AllowedMemoryNodes", PROPERTY_CPU_SET },
+};
+
+_printf_(3, 4) static int fail(char *error, size_t size, const char *format, ...)
+{
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(error, size, format, ap);
+        va_end(ap);
+        return -EINVAL;
+}
+
+static int parse_number(const char *s, uint64_t *ret)
+{
+        char *end;
+        unsigned long long n;
+
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
+        errno = 0;
+        n = strtoull(s, &end, 10);
+        if (errno != 0 || *end != '\0')
+                return -EINVAL;
+        *ret = n;
+        return 0;
+}
+
+/* "512M", "1G", "1024", "infinity": base 1024, as systemd reads them. */
+static int parse_bytes(const char *s, uint64_t *ret)
+{
+        static const char suffixes[] = "KMGTPE";
+        char *end;
+        unsigned long long n;
+        const char *unit;
+        uint64_t factor = 1;
+
+        if (strcmp(s, "infinity") == 0) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        if (*s < '0' || *s > '9')
+                return -EINVAL;
+        errno = 0;
+        n = strtoull(s, &end, 10);
+        if (errno != 0)
+                return -EINVAL;
+        if (*end != '\0') {
+                if (end[1] != '\0' || !(unit = strchr(suffixes, *end)))
+                        return -EINVAL;
+                for (const char *u = suffixes; u <= unit; u++)
+                        factor *= 1024;
+        }
+        if (n > UINT64_MAX / factor)
+                return -ERANGE;
+        *ret = n * factor;
+        return 0;
+}
+
+/* "0-3,6" → bit mask, CPU n at byte n/8, bit n%8 (systemd's AllowedCPUs= layout). */
+static int parse_cpu_set(const char *s, struct property *p)
+{
+        _cleanup_free_ char *copy = strdup(s);
+        char *item, *save = NULL;
+
+        if (!copy)
+                return -ENOMEM;
+        for (item = strtok_r(copy, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+                char *dash = strchr(item, '-');
+                uint64_t first, last;
+
+                if (dash)
+                        *dash = '\0';
+                if (parse_number(item, &first) < 0 || parse_number(dash ? dash + 1 : item, &last) < 0 || first > last ||
+                    last >= sizeof(p->cpu_mask) * 8)
+                        return -EINVAL;
+                for (uint64_t cpu = first; cpu <= last; cpu++)
+                        p->cpu_mask[cpu / 8] |= (uint8_t)(1u << (cpu % 8));
+                if (last / 8 + 1 > p->cpu_mask_size)
+                        p->cpu_mask_size = last / 8 + 1;
+        }
+        return p->cpu_mask_size > 0 ? 0 : -EINVAL;
+}
+
+static int parse_value(struct property *p, const char *name, const char *value, char *error, size_t size)
+{
+        char *end;
+        double percent;
+        size_t n;
+
+        switch (p->type) {
+        case PROPERTY_BYTES:
+                if (parse_bytes(value, &p->number) < 0)
+                        return fail(error, size, "--property=%s=%s: give bytes, like 512M, 2G or infinity", name, value);
+                return 0;
+        case PROPERTY_WEIGHT:
+                if (parse_number(value, &p->number) < 0 || p->number < 1 || p->number > 10000)
+                        return fail(error, size, "--property=%s=%s: give a weight from 1 to 10000", name, value);
+                return 0;
+        case PROPERTY_COUNT:
+                if (strcmp(value, "infinity") == 0)
+                        p->number = UINT64_MAX;
+                else if (parse_number(value, &p->number) < 0 || p->number == 0)
+                        return fail(error, size, "--property=%s=%s: give a number or infinity", name, value);
+                return 0;
+        case PROPERTY_QUOTA:
+                n = strlen(value);
+                percent = strtod(value, &end);
+                if (n < 2 || value[n - 1] != '%' || end != value + n - 1 || percent <= 0)
+                        return fail(error, size, "--property=%s=%s: give a percentage of one CPU, like 50%% or 200%%", name,
+                                    value);
+                /* systemd's unit: CPU time in µs that the unit may use per second. */
+                p->number = (uint64_t)(percent * 10000.0);
+                return 0;
+        case PROPERTY_DEVICE: {
+                const char *space = strchr(value, ' ');
+                const char *access = space ? space + 1 : "rwm";
+
+                if (space == value || strspn(access, "rwm") != strlen(access) || !*access ||
+                    !(value[0] == '/' || strncmp(value, "char-", 5) == 0 || strncmp(value, "block-", 6) == 0))
+                        return fail(error, size,
+                                    "--property=%s=%s: give a device path (or char-NAME, block-NAME) and access rwm, like \"/dev/fuse rw\"",
+                                    name, value);
+                p->path = space ? strndup(value, (size_t)(space - value)) : strdup(value);
+                p->access = strdup(access);
+                return p->path && p->access ? 0 : -ENOMEM;
+        }
+        case PROPERTY_STRING:
+                if (strcmp(value, "auto") != 0 && strcmp(value, "closed") != 0 && strcmp(value, "strict") != 0)
+                        return fail(error, size, "--property=%s=%s: give auto, closed or strict", name, value);
+                p->path = strdup(value);
+                return p->path ? 0 : -ENOMEM;
+        case PROPERTY_CPU_SET:
+                if (parse_cpu_set(value, p) < 0)
+                        return fail(error, size, "--property=%s=%s: give a list of numbers and ranges, like 0-3,6", name,
+                                    value);
+                return 0;
+        }
+        return -EINVAL;
+}
+
+int property_parse(const char *assignment, struct property *ret, char *error, size_t size)
+{
+        const char *eq = strchr(assignment, '=');
+        _cleanup_free_ char *name = NULL;
+
+        *ret = (struct property){};
+        if (!eq || eq == assignment)
+                return fail(error, size, "--property takes NAME=VALUE, not '%s'", assignment);
+        name = strndup(assignment, (size_t)(eq - assignment));
+        if (!name)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(property_table); i++)
+                if (strcmp(name, property_table[i].name) == 0) {
+                        int r;
+
+                        ret->name = property_table[i].bus_name;
+                        ret->type = property_table[i].type;
+                        r = parse_value(ret, name, eq + 1, error, size);
+                        if (r < 0)
+                                property_done(ret);
+                        return r;
+                }
+        return fail(error, size,
+                    "--property=%s: machined-lite cannot set %s (it can: MemoryMax, MemoryHigh, MemoryLow, MemoryMin, MemorySwapMax, "
+                    "CPUWeight, StartupCPUWeight, IOWeight, StartupIOWeight, TasksMax, CPUQuota, DeviceAllow, DevicePolicy, "
+                    "AllowedCPUs, AllowedMemoryNodes)",
+                    assignment, name);
+}
+
+void property_done(struct property *p)
+{
+        free(p->path);
+        free(p->access);
+        p->path = p->access = NULL;
+}
+
+int property_append(sd_bus_message *message, const struct property *p)
+{
+        switch (p->type) {
+        case PROPERTY_BYTES:
+        case PROPERTY_WEIGHT:
+        case PROPERTY_COUNT:
+        case PROPERTY_QUOTA:
+                return sd_bus_message_append(message, "(sv)", p->name, "t", p->number);
+        case PROPERTY_DEVICE:
+                return sd_bus_message_append(message, "(sv)", p->name, "a(ss)", 1, p->path, p->access);
+        case PROPERTY_STRING:
+                return sd_bus_message_append(message, "(sv)", p->name, "s", p->path);
+        case PROPERTY_CPU_SET: {
+                int r = sd_bus_message_open_container(message, 'r', "sv");
+
+                if (r >= 0)
+                        r = sd_bus_message_append(message, "s", p->name);
+                if (r >= 0)
+                        r = sd_bus_message_open_container(message, 'v', "ay");
+                if (r >= 0)
+                        r = sd_bus_message_append_array(message, 'y', p->cpu_mask, p->cpu_mask_size);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(message);
+                if (r >= 0)
+                        r = sd_bus_message_close_container(message);
+                return r;
+        }
+        }
+        return -EINVAL;
+}

@@ -1,0 +1,289 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/fsuid.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "guest/dev.h"
+#include "guest/fs-helper.h"
+#include "guest/guest.h"
+#include "guest/mount.h"
+#include "guest/ownership.h"
+#include "host/userns.h"
+#include "util/macro.h"
+
+/* With a user namespace, what we create (the /dev and /run tmpfs and what is in them,
+ * the console pty, files placed in the tree through its idmapped mount) must be the
+ * guest root's: we act with its UID and GID as our file system IDs. That takes the file
+ * capabilities out of the effective set; they are still permitted, so take them back. */
+static int act_as_owner(uid_t owner)
+{
+        struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+        struct __user_cap_data_struct data[2];
+
+        if (owner == 0)
+                return 0;
+        (void)setfsgid(owner);
+        (void)setfsuid(owner);
+        if ((uid_t)setfsuid((uid_t)-1) != owner || (gid_t)setfsgid((gid_t)-1) != owner)
+                return -EPERM;
+        if (syscall(SYS_capget, &header, data) < 0)
+                return negative_errno();
+        data[0].effective = data[0].permitted;
+        data[1].effective = data[1].permitted;
+        return syscall(SYS_capset, &header, data) < 0 ? negative_errno() : 0;
+}
+
+/* The guest's proc: of its PID namespace, mounted from here where the kernel can; else
+ * by a child that we fork into that namespace (a proc shows the PID namespace of the
+ * process that mounts it), which makes the guest's first PID 2 a PID of the past. */
+static int mount_proc_of_guest(int root_fd, int guest_pidfd, pid_t guest_pid, int host_proc, bool private_network)
+{
+        _cleanup_close_ int pidns = -EBADF;
+        char path[64];
+        int status, r;
+        pid_t pid;
+
+        snprintf(path, sizeof(path), "%d/ns/pid", (int)guest_pid);
+        pidns = openat(host_proc, path, O_RDONLY | O_CLOEXEC);
+        if (pidns < 0)
+                return negative_errno();
+        r = mount_proc(root_fd, pidns, private_network);
+        if (r != -ENOTSUP)
+                return r;
+        if (setns(guest_pidfd, CLONE_NEWPID) < 0)
+                return negative_errno();
+        pid = fork();
+        if (pid < 0)
+                return negative_errno();
+        if (pid == 0) {
+                r = mount_proc(root_fd, -1, private_network);
+                _exit(r < 0 ? -r : 0);
+        }
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        return negative_errno();
+        if (!WIFEXITED(status))
+                return -EPROTO;
+        return -WEXITSTATUS(status);
+}
+
+static int open_mount_ns(int host_proc)
+{
+        int fd = openat(host_proc, "thread-self/ns/mnt", O_RDONLY | O_CLOEXEC);
+
+        return fd < 0 ? negative_errno() : fd;
+}
+
+/* Copies our mount namespace into the guest's user namespace, where its mounts are
+ * locked, and returns an fd of it. HOST_PROC: the host's /proc, ours is the guest's now. */
+static int lock_mounts(pid_t guest_pid, int host_proc)
+{
+        _cleanup_close_ int userns = -EBADF;
+        char path[64];
+
+        snprintf(path, sizeof(path), "%d/ns/user", (int)guest_pid);
+        userns = openat(host_proc, path, O_RDONLY | O_CLOEXEC);
+        if (userns < 0)
+                return negative_errno();
+        if (setns(userns, CLONE_NEWUSER) < 0 || unshare(CLONE_NEWNS) < 0)
+                return negative_errno();
+        return open_mount_ns(host_proc);
+}
+
+/* The guest's cgroup namespace, for its cgroup2 at /sys/fs/cgroup: made with the guest,
+ * or on a hybrid host by the guest once the supervisor has moved it into its v1 cgroups
+ * (cgroup-v1.h), which happens while we build the rest: until the guest's namespace is
+ * another than ours, it is not made yet. */
+static int join_guest_cgroup_ns(int guest_pidfd, pid_t guest_pid, int host_proc)
+{
+        char path[64];
+        struct stat ours, theirs;
+
+        if (stat("/proc/thread-self/ns/cgroup", &ours) < 0)
+                return negative_errno();
+        snprintf(path, sizeof(path), "%d/ns/cgroup", (int)guest_pid);
+        /* 10 s at most: the supervisor tells the guest at once, or fails and kills us. */
+        for (int i = 0; i < 100000; i++) {
+                if (fstatat(host_proc, path, &theirs, 0) < 0)
+                        return negative_errno();
+                if (theirs.st_ino != ours.st_ino || theirs.st_dev != ours.st_dev)
+                        return setns(guest_pidfd, CLONE_NEWCGROUP) < 0 ? negative_errno() : 0;
+                (void)usleep(100);
+        }
+        return -ETIMEDOUT;
+}
+
+/* --private-users-ownership: makes the tree the guest root's, and returns the idmapped
+ * mount to use as the guest's root, or -EBADF to use the tree as it is. */
+static int guest_owns_tree(const struct guest_fs_setup *setup)
+{
+        const struct machine *m = setup->machine;
+        enum ownership mode = m->ownership;
+        struct stat st;
+        int r;
+
+        if (stat(m->root, &st) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to look at the tree %s", m->root);
+        /* Shifted on disk already (chown before, or --private-users=yes); or shifted
+         * to another range, which an idmapped mount (from 0) cannot show right. */
+        if (mode == OWNERSHIP_AUTO && st.st_uid == m->uid_base)
+                return -EBADF;
+        if (mode == OWNERSHIP_AUTO && st.st_uid != 0)
+                mode = OWNERSHIP_CHOWN;
+        if (mode == OWNERSHIP_OFF)
+                return -EBADF;
+        if (mode != OWNERSHIP_CHOWN) {
+                r = userns_idmapped_root(m->root, m->image_mounts != NULL, setup->guest_pid);
+                if (r >= 0)
+                        return r;
+                if (mode == OWNERSHIP_MAP || (r != -EINVAL && r != -EOPNOTSUPP && r != -EPERM))
+                        guest_fail(setup->sync_fd, r,
+                                   "Failed to mount %s idmapped for the guest's user namespace (where its "
+                                   "file system cannot, use --private-users-ownership=chown)", m->root);
+        }
+        r = ownership_shift_tree(m->root, m->uid_base);
+        if (r < 0)
+                guest_fail(setup->sync_fd, r, "Failed to shift the owners of %s into UID range %u", m->root, m->uid_base);
+        return -EBADF;
+}
+
+_noreturn_ void guest_fs_main(const struct guest_fs_setup *setup)
+{
+        const struct machine *m = setup->machine;
+        bool userns = m->private_users != PRIVATE_USERS_NO;
+        int sync_fd = setup->sync_fd, root_fd = -EBADF, root_mount = -EBADF, tree_fd, host_proc, r;
+
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != setup->supervisor_pid)
+                _exit(EXIT_SETUP_FAILED);
+        host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (host_proc < 0)
+                guest_fail(sync_fd, -errno, "Failed to open /proc");
+        if (userns)
+                root_mount = guest_owns_tree(setup);
+        /* The guest's namespaces that mounts are tied to: its IPC (mqueue) and network
+         * (sysfs) ones; its cgroup one (cgroup2) later, join_guest_cgroup_ns(). */
+        if (setns(setup->guest_pidfd, CLONE_NEWIPC | (m->private_network ? CLONE_NEWNET : 0)) < 0)
+                guest_fail(sync_fd, -errno, "Failed to join the guest's namespaces");
+        if (unshare(CLONE_NEWNS) < 0)
+                guest_fail(sync_fd, -errno, "Failed to create the guest's mount namespace");
+        /* Opened in that namespace: the mounts we make are on its copy of the tree. */
+        tree_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (tree_fd < 0)
+                guest_fail(sync_fd, -errno, "Failed to open the tree %s", m->root);
+        r = act_as_owner(userns ? m->uid_base : 0);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to act as the guest's root (UID %u)", m->uid_base);
+
+        umask(0);
+        r = mount_cut_propagation();
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to make the guest's mounts private");
+        r = mount_root(tree_fd, root_mount, &root_fd);
+        close(tree_fd);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to bind-mount the tree %s", m->root);
+        /* An overlay's +PATH layers are the tree's as it is on disk, below what --ephemeral
+         * or --volatile stack on the root. */
+        int tree_root_fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
+        if (tree_root_fd < 0)
+                guest_fail(sync_fd, -errno, "Failed to open the tree %s", m->root);
+        if (m->ephemeral || m->volatile_mode == VOLATILE_OVERLAY) {
+                _cleanup_close_ int layers = -EBADF;
+
+                if (setup->ephemeral_dir) {
+                        layers = open(setup->ephemeral_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                        if (layers < 0)
+                                guest_fail(sync_fd, -errno, "Failed to open %s for the overlay's upper layer", setup->ephemeral_dir);
+                }
+                r = mount_overlay_root(&root_fd, layers, m->image_mounts);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to mount an overlay over %s%s%s", m->root,
+                                   setup->ephemeral_dir ? " with its upper layer in " : "", setup->ephemeral_dir ?: "");
+        } else if (m->volatile_mode == VOLATILE_YES) {
+                r = mount_volatile_yes(&root_fd);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to mount a tmpfs root with /usr of %s", m->root);
+        }
+        /* The command line's mount points exist before the tree may become read-only. */
+        for (size_t i = 0; i < m->n_mounts; i++) {
+                r = mount_custom_target(root_fd, &m->mounts[i]);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to make the mount point %s in the guest", m->mounts[i].destination);
+                close(r);
+        }
+        if (m->volatile_mode == VOLATILE_STATE) {
+                r = mount_volatile_state(root_fd);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to mount %s read-only with a tmpfs on /var", m->root);
+        }
+        if (!m->read_only && m->volatile_mode != VOLATILE_STATE) {
+                r = mount_etc_follow_host(root_fd);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to place /etc/resolv.conf or /etc/localtime in %s", m->root);
+        } else if (m->read_only && !m->ephemeral && m->volatile_mode == VOLATILE_NO) {
+                r = mount_root_read_only(root_fd);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to make %s read-only", m->root);
+        }
+        r = dev_setup(root_fd, userns ? m->uid_base : 0, setup->with_console);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to set up /dev in %s", m->root);
+        if (setup->with_console) {
+                r = dev_console_create(root_fd);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to allocate the console pty");
+                guest_send_fd(sync_fd, GUEST_CONSOLE, r);
+        }
+        r = mount_proc_of_guest(root_fd, setup->guest_pidfd, setup->guest_pid, host_proc, m->private_network);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to mount /proc in %s", m->root);
+        r = join_guest_cgroup_ns(setup->guest_pidfd, setup->guest_pid, host_proc);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to join the guest's cgroup namespace");
+        r = mount_sys(root_fd);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to mount /sys in %s", m->root);
+        r = mount_run(root_fd, m->uuid);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to mount /run in %s", m->root);
+        r = mount_notify_socket(root_fd);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to make the notify socket %s in the guest", GUEST_NOTIFY_SOCKET);
+        guest_send_fd(sync_fd, GUEST_NOTIFY, r);
+        for (size_t i = 0; i < m->n_mounts; i++) {
+                const struct custom_mount *c = &m->mounts[i];
+
+                r = mount_custom(root_fd, tree_root_fd, c);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to mount %s%s%s at %s in the guest",
+                                   c->type == CUSTOM_BIND ? "the bind of " : c->type == CUSTOM_TMPFS ? "a tmpfs" : "an overlay",
+                                   c->type == CUSTOM_BIND ? c->source : "",
+                                   c->read_only ? " (read-only)" : "", c->destination);
+        }
+        r = mount_pivot_root(root_fd);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to enter %s with pivot_root", m->root);
+        close(root_fd);
+        close(tree_root_fd);
+
+        if (userns) {
+                r = lock_mounts(setup->guest_pid, host_proc);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to lock the guest's mounts in its user namespace");
+        } else {
+                r = open_mount_ns(host_proc);
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to open the guest's mount namespace");
+        }
+        guest_send_fd(sync_fd, GUEST_MOUNT_NS, r);
+        _exit(EXIT_SUCCESS);
+}

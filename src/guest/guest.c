@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sched.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <grp.h>
+#include <unistd.h>
+
+#include "guest/caps.h"
+#include "guest/dev.h"
+#include "guest/guest.h"
+#include "guest/syscall-filter.h"
+#include "util/macro.h"
+#include "util/strv.h"
+
+int guest_message_send(int fd, const struct guest_message *message, int pass_fd)
+{
+        union {
+                struct cmsghdr header;
+                char buffer[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct iovec iov = { .iov_base = (void *)message, .iov_len = sizeof(*message) };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+        if (pass_fd >= 0) {
+                struct cmsghdr *c;
+
+                msg.msg_control = control.buffer;
+                msg.msg_controllen = sizeof(control.buffer);
+                c = CMSG_FIRSTHDR(&msg);
+                c->cmsg_level = SOL_SOCKET;
+                c->cmsg_type = SCM_RIGHTS;
+                c->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+        }
+        if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int guest_message_receive(int fd, struct guest_message *message, int *ret_fd)
+{
+        union {
+                struct cmsghdr header;
+                char buffer[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct iovec iov = { .iov_base = message, .iov_len = sizeof(*message) };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer,
+                              .msg_controllen = sizeof(control.buffer) };
+        ssize_t n;
+
+        *ret_fd = -1;
+        do
+                n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+        while (n < 0 && errno == EINTR);
+        if (n < 0)
+                return negative_errno();
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
+                if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+                        memcpy(ret_fd, CMSG_DATA(c), sizeof(int));
+        return (int)n;
+}
+
+/* The child cannot log well: it tells the parent what failed, and the parent prints it. */
+_noreturn_ _printf_(3, 4) void guest_fail(int sync_fd, int error, const char *format, ...)
+{
+        struct guest_message message = { .type = GUEST_FAILED, .error = error < 0 ? -error : error };
+
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(message.text, sizeof(message.text), format, ap);
+        va_end(ap);
+        (void)guest_message_send(sync_fd, &message, -1);
+        _exit(EXIT_SETUP_FAILED);
+}
+
+/* Waits for "go"; before it the parent hands over the guest's mount namespace. */
+static int wait_for_go(int sync_fd, int *ret_mount_ns)
+{
+        for (;;) {
+                struct guest_message message;
+                int fd, r;
+
+                r = guest_message_receive(sync_fd, &message, &fd);
+                if (r < 0)
+                        return r;
+                /* EOF: the parent died before letting us go. */
+                if (r == 0)
+                        return -ECANCELED;
+                if (message.type == GUEST_MOUNT_NS && fd >= 0 && *ret_mount_ns < 0) {
+                        *ret_mount_ns = fd;
+                        continue;
+                }
+                if (message.type == GUEST_CGROUP_NS) {
+                        if (fd >= 0)
+                                close(fd);
+                        if (unshare(CLONE_NEWCGROUP) < 0)
+                                return negative_errno();
+                        continue;
+                }
+                if (fd >= 0)
+                        close(fd);
+                return message.type == GUEST_GO ? 0 : -ECANCELED;
+        }
+}
+
+static int loopback_up(void)
+{
+        _cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        struct ifreq ifr = { .ifr_name = "lo" };
+
+        if (fd < 0)
+                return negative_errno();
+        if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+                return negative_errno();
+        ifr.ifr_flags |= IFF_UP;
+        if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* Container Interface: what PID 1 finds in its environment. */
+static char **guest_environment(const struct machine *m)
+{
+        char **env = NULL, uuid[80];
+        const char *term = getenv("TERM");
+
+        (void)strv_extend(&env, "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        (void)strv_extend(&env, "container=machined-lite");
+        snprintf(uuid, sizeof(uuid), "container_uuid=" SD_ID128_UUID_FORMAT_STR, SD_ID128_FORMAT_VAL(m->uuid));
+        (void)strv_extend(&env, uuid);
+        (void)strv_extend(&env, "HOME=/root");
+        (void)strv_extend(&env, "USER=root");
+        (void)strv_extend(&env, "LOGNAME=root");
+        (void)strv_extend(&env, "NOTIFY_SOCKET=" GUEST_NOTIFY_SOCKET);
+        if (term) {
+                char line[256];
+
+                snprintf(line, sizeof(line), "TERM=%s", term);
+                (void)strv_extend(&env, line);
+        } else
+                (void)strv_extend(&env, "TERM=vt220");
+        for (size_t i = 0; m->setenv && m->setenv[i]; i++)
+                (void)strv_env_set(&env, m->setenv[i]);
+        return env;
+}
+
+void guest_send_fd(int sync_fd, enum guest_message_type type, int fd)
+{
+        struct guest_message message = { .type = type };
+
+        if (guest_message_send(sync_fd, &message, fd) < 0)
+                _exit(EXIT_SETUP_FAILED);
+        close(fd);
+}
+
+_noreturn_ static void exec_init(const struct guest_setup *setup, char **env)
+{
+        const struct machine *m = setup->machine;
+        char **argv = NULL;
+        int r = setup->with_console ? dev_console_attach() : 0;
+
+        if (r < 0)
+                guest_fail(setup->sync_fd, r, "Failed to attach /dev/console");
+        (void)strv_extend(&argv, m->init_path);
+        for (size_t i = 0; m->arguments && m->arguments[i]; i++)
+                (void)strv_extend(&argv, m->arguments[i]);
+        execve(m->init_path, argv, env);
+        guest_fail(setup->sync_fd, -errno, "Failed to execute init %s in the guest", m->init_path);
+}
+
+/* `run`: PID 1 is ml-init, from a sealed memfd copy of the one we carry, so that
+ * /proc/1/exe leads the guest to that copy, never to a binary of the host's. */
+_noreturn_ static void exec_ml_init(const struct guest_setup *setup, char **env)
+{
+        const struct machine *m = setup->machine;
+        size_t size = (size_t)(ml_init_binary_end - ml_init_binary);
+        char **argv = NULL;
+        int fd;
+
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+        fd = memfd_create("ml-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+        if (fd < 0 && errno == EINVAL) /* before Linux 6.3: executable by default */
+                fd = memfd_create("ml-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        if (fd < 0 || write(fd, ml_init_binary, size) != (ssize_t)size ||
+            fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to copy ml-init into a memfd");
+        (void)strv_extend(&argv, "ml-init");
+        (void)strv_extend(&argv, setup->with_console ? "--console" : "--no-console");
+        (void)strv_extend(&argv, "--");
+        for (size_t i = 0; m->arguments && m->arguments[i]; i++)
+                (void)strv_extend(&argv, m->arguments[i]);
+        /* From here on the command reports its own failure, on its stderr. */
+        syscall(SYS_execveat, fd, "", argv, env, AT_EMPTY_PATH);
+        guest_fail(setup->sync_fd, -errno, "Failed to execute ml-init in the guest");
+}
+
+_noreturn_ void guest_main(const struct guest_setup *setup)
+{
+        const struct machine *m = setup->machine;
+        int sync_fd = setup->sync_fd, mount_ns = -EBADF, r;
+        sigset_t all;
+
+        /* Die with the supervisor, however it goes; the read below catches the window
+         * before this was set. */
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        /* Nothing of the supervisor's but the std fds and the sync socket comes along. */
+        if (sync_fd > 3)
+                (void)close_range(3, (unsigned)sync_fd - 1, 0);
+        (void)close_range((unsigned)sync_fd + 1, ~0U, 0);
+        /* A session of our own, without a controlling terminal: else /dev/tty in the
+         * guest would open the user's terminal, and TIOCSTI on it type into the host's
+         * shell. Only the guest's own console pty can become its terminal. */
+        if (setsid() < 0)
+                _exit(EXIT_SETUP_FAILED);
+        sigemptyset(&all);
+        (void)sigprocmask(SIG_SETMASK, &all, NULL);
+
+        r = wait_for_go(sync_fd, &mount_ns);
+        if (r < 0 || mount_ns < 0)
+                _exit(EXIT_SETUP_FAILED);
+        /* Loaded here, while the host's libraries are still in reach; the supervisor
+         * never keeps them (see util/dl.h). */
+        if (caps_load() < 0 || syscall_filter_load() < 0)
+                guest_fail(sync_fd, -EOPNOTSUPP, "Failed to load libcap.so.2 and libseccomp.so.2");
+        /* In a user namespace we still carry host root's credentials until we take the
+         * guest root's, now that the parent has written the maps. */
+        if (m->private_users != PRIVATE_USERS_NO &&
+            (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0))
+                guest_fail(sync_fd, -errno, "Failed to become root of the guest's user namespace");
+        /* Our root and working directory become the tree's. */
+        if (setns(mount_ns, CLONE_NEWNS) < 0)
+                guest_fail(sync_fd, -errno, "Failed to enter the guest's mount namespace");
+        close(mount_ns);
+        if (chdir("/") < 0)
+                guest_fail(sync_fd, -errno, "Failed to enter the guest's root directory");
+        if (sethostname(m->hostname, strlen(m->hostname)) < 0)
+                guest_fail(sync_fd, -errno, "Failed to set the host name %s", m->hostname);
+        if (m->private_network) {
+                r = loopback_up();
+                if (r < 0)
+                        guest_fail(sync_fd, r, "Failed to bring up lo in the private network");
+        }
+        umask(0022);
+
+        /* The filter first, while we still may load one; then the capabilities. */
+        r = syscall_filter_apply(m->syscall_allow, m->syscall_deny, m->no_new_privileges);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to install the system call filter");
+        r = caps_apply(caps_for_guest(m));
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to drop capabilities");
+
+        if (m->verb == VERB_RUN)
+                exec_ml_init(setup, guest_environment(m));
+        exec_init(setup, guest_environment(m));
+}

@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* ml-init: PID 1 for `run`. A program of its own, linked statically and carried inside
+ * machined-lite (the generated ml-init-blob.c); the guest execs it from a sealed memfd, so that
+ * /proc/1/exe leads to that copy and never to a binary of the host's, and it needs
+ * nothing of the guest's tree (no dynamic loader there, as in a busybox tree).
+ *   ml-init --console|--no-console -- COMMAND [ARGUMENTS...]   (environment: the guest's) */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define EXIT_SETUP_FAILED 1
+#define EXIT_NOT_EXECUTABLE 126
+#define EXIT_NOT_FOUND 127
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+/* The signals a shell or a service manager sends to ask for something; PID 1 ignores
+ * them by default, so we catch them and hand them on to the command. */
+static const int forwarded_signals[] = {
+        SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM,
+};
+
+__attribute__((noreturn)) static void run_command(char **argv, char **envp, const sigset_t *original_mask, bool with_console)
+{
+        if (with_console) {
+                /* The command gets a session of its own with the console as its
+                 * controlling terminal, so that a shell has job control. */
+                (void)setsid();
+                (void)ioctl(STDIN_FILENO, TIOCSCTTY, 0);
+        }
+        (void)sigprocmask(SIG_SETMASK, original_mask, NULL);
+        /* PATH from the guest environment, as a shell would look it up there. */
+        environ = envp;
+        execvp(argv[0], argv);
+        fprintf(stderr, "machined-lite: cannot run %s in the guest: %s (the command is looked up inside the tree, with PATH=%s)\n",
+                argv[0], strerror(errno), getenv("PATH") ?: "");
+        _exit(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
+}
+
+/* The guest's console as stdin, stdout and stderr, not as our controlling terminal. */
+static int attach_console(void)
+{
+        int fd = open("/dev/console", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+        if (fd < 0)
+                return -1;
+        for (int i = 0; i < 3; i++)
+                if (dup2(fd, i) < 0)
+                        return -1;
+        if (fd > 2)
+                close(fd);
+        return 0;
+}
+
+int main(int argc, char *argv[])
+{
+        sigset_t mask, original_mask;
+        int signal_fd, status = 0;
+        bool with_console;
+        char **command_argv;
+        pid_t command;
+
+        if (argc < 4 || strcmp(argv[2], "--") != 0) {
+                fprintf(stderr, "ml-init: usage: ml-init --console|--no-console -- COMMAND [ARGUMENTS...]\n");
+                return EXIT_SETUP_FAILED;
+        }
+        /* Run from a memfd, we would show as "memfd:ml-init". */
+        (void)prctl(PR_SET_NAME, "ml-init");
+        with_console = strcmp(argv[1], "--console") == 0;
+        command_argv = argv + 3;
+        if (with_console && attach_console() < 0)
+                _exit(EXIT_SETUP_FAILED);
+
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++)
+                sigaddset(&mask, forwarded_signals[i]);
+        sigaddset(&mask, SIGCHLD);
+        (void)sigprocmask(SIG_BLOCK, &mask, &original_mask);
+        signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+        if (signal_fd < 0)
+                _exit(EXIT_SETUP_FAILED);
+
+        command = fork();
+        if (command < 0)
+                _exit(EXIT_SETUP_FAILED);
+        if (command == 0)
+                run_command(command_argv, environ, &original_mask, with_console);
+
+        for (;;) {
+                struct signalfd_siginfo info;
+                pid_t pid;
+
+                if (read(signal_fd, &info, sizeof(info)) != sizeof(info)) {
+                        if (errno == EINTR)
+                                continue;
+                        _exit(EXIT_SETUP_FAILED);
+                }
+                if (info.ssi_signo != SIGCHLD) {
+                        (void)kill(command, (int)info.ssi_signo);
+                        continue;
+                }
+                /* Reap every orphan that was handed to us; the command's end is ours too. */
+                while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+                        if (pid == command) {
+                                if (WIFEXITED(status))
+                                        _exit(WEXITSTATUS(status));
+                                _exit(128 + WTERMSIG(status));
+                        }
+        }
+}

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "host/register.h"
+#include "util/macro.h"
+#include "util/time.h"
+
+#define SYSTEMD_BUS "org.freedesktop.systemd1"
+#define SYSTEMD_PATH "/org/freedesktop/systemd1"
+#define SYSTEMD_MANAGER "org.freedesktop.systemd1.Manager"
+#define MACHINED_BUS "org.freedesktop.machine1"
+#define MACHINED_PATH "/org/freedesktop/machine1"
+#define MACHINED_MANAGER "org.freedesktop.machine1.Manager"
+
+/* How long systemd may take to start our scope. */
+#define JOB_TIMEOUT_USEC (30ULL * 1000000ULL)
+
+int register_connect(const struct machine *m, struct registration *reg)
+{
+        int r;
+
+        if (m->register_mode == REGISTER_NO)
+                return 0;
+        /* auto: only a host that runs systemd has the managers we register with. The
+         * test is sd_booted()'s, made here: on a host without systemd nothing of libsystemd
+         * but sd-event then pages into the supervisor (bench/, section 2). */
+        if (m->register_mode == REGISTER_AUTO) {
+                struct stat st;
+
+                if (lstat("/run/systemd/system/", &st) < 0 || !S_ISDIR(st.st_mode))
+                        return 0;
+        }
+        r = sd_bus_open_system(&reg->bus);
+        if (r < 0) {
+                reg->bus = NULL;
+                if (m->register_mode == REGISTER_AUTO)
+                        return 0;
+                return log_error_errno(r, "--register=yes: cannot connect to the system bus: %m "
+                                          "(is this host running systemd and dbus? use --register=no)");
+        }
+        return 1;
+}
+
+struct job_wait {
+        const char *job;
+        char *result;
+};
+
+static int on_job_removed(sd_bus_message *message, void *userdata, sd_bus_error *error _unused_)
+{
+        struct job_wait *wait = userdata;
+        const char *path, *unit, *result;
+        uint32_t id;
+
+        if (sd_bus_message_read(message, "uoss", &id, &path, &unit, &result) < 0)
+                return 0;
+        if (wait->job && strcmp(path, wait->job) == 0 && !wait->result)
+                wait->result = strdup(result);
+        return 0;
+}
+
+static int append_scope_properties(const struct machine *m, sd_bus_message *message)
+{
+        char description[256];
+        uint32_t pid = (uint32_t)getpid();
+        int r;
+
+        snprintf(description, sizeof(description), "Machine %s (machined-lite)", m->name);
+        r = sd_bus_message_append(message, "(sv)(sv)(sv)(sv)(sv)", "Description", "s", description, "Slice", "s",
+                                  m->slice ?: "machine.slice", "Delegate", "b", 1, "PIDs", "au", 1, pid,
+                                  /* Gone from systemd's memory once it ends, even if it failed. */
+                                  "CollectMode", "s", "inactive-or-failed");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < m->n_properties; i++) {
+                r = property_append(message, &m->properties[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Runs the bus until systemd says our job is gone, with its result. */
+static int wait_for_job(struct registration *reg, struct job_wait *wait)
+{
+        uint64_t deadline = now_usec() + JOB_TIMEOUT_USEC;
+        int r;
+
+        while (!wait->result) {
+                uint64_t now;
+
+                r = sd_bus_process(reg->bus, NULL);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                now = now_usec();
+                if (now >= deadline)
+                        return -ETIMEDOUT;
+                r = sd_bus_wait(reg->bus, deadline - now);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int register_scope(const struct machine *m, struct registration *reg)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *message = NULL, *reply = NULL;
+        sd_bus_slot *slot = NULL;
+        struct job_wait wait = {};
+        char scope[128];
+        const char *job;
+        int r;
+
+        snprintf(scope, sizeof(scope), "machine-%s.scope", m->name);
+        /* Listen before asking: the job may be done before the call returns. */
+        r = sd_bus_match_signal(reg->bus, &slot, SYSTEMD_BUS, SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved", on_job_removed,
+                                &wait);
+        if (r < 0)
+                return log_error_errno(r, "Cannot watch systemd's jobs: %m");
+        r = sd_bus_message_new_method_call(reg->bus, &message, SYSTEMD_BUS, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                           "StartTransientUnit");
+        if (r >= 0)
+                r = sd_bus_message_append(message, "ss", scope, "fail");
+        if (r >= 0)
+                r = sd_bus_message_open_container(message, 'a', "(sv)");
+        if (r >= 0)
+                r = append_scope_properties(m, message);
+        if (r >= 0)
+                r = sd_bus_message_close_container(message);
+        if (r >= 0)
+                r = sd_bus_message_append(message, "a(sa(sv))", 0);
+        if (r < 0) {
+                sd_bus_message_unref(message);
+                sd_bus_slot_unref(slot);
+                return log_error_errno(r, "Cannot build the request for %s: %m", scope);
+        }
+
+        r = sd_bus_call(reg->bus, message, 0, &error, &reply);
+        sd_bus_message_unref(message);
+        if (r < 0) {
+                sd_bus_slot_unref(slot);
+                if (sd_bus_error_has_name(&error, "org.freedesktop.systemd1.UnitExists"))
+                        return log_error_errno(-EEXIST, "A machine named %s is already running (%s exists)", m->name, scope);
+                return log_error_errno(r, "systemd refused to create %s: %s", scope, error.message ?: strerror(-r));
+        }
+        r = sd_bus_message_read(reply, "o", &job);
+        if (r >= 0)
+                wait.job = job;
+        if (r >= 0)
+                r = wait_for_job(reg, &wait);
+        sd_bus_message_unref(reply);
+        sd_bus_slot_unref(slot);
+        if (r < 0) {
+                free(wait.result);
+                return log_error_errno(r, "Waiting for systemd to start %s failed: %m", scope);
+        }
+        if (strcmp(wait.result, "done") != 0) {
+                log_error("systemd could not start %s: its job ended with \"%s\" (see journalctl -u %s)", scope,
+                          wait.result, scope);
+                free(wait.result);
+                return -EIO;
+        }
+        free(wait.result);
+        reg->scope = strdup(scope);
+        return reg->scope ? 0 : -ENOMEM;
+}
+
+int register_machine(const struct machine *m, struct registration *reg, pid_t leader)
+{
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus_message *message = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(reg->bus, &message, MACHINED_BUS, MACHINED_PATH, MACHINED_MANAGER,
+                                           "RegisterMachineWithNetwork");
+        if (r >= 0)
+                r = sd_bus_message_append(message, "s", m->name);
+        if (r >= 0)
+                r = sd_bus_message_append_array(message, 'y', m->uuid.bytes, sizeof(m->uuid.bytes));
+        if (r >= 0)
+                r = sd_bus_message_append(message, "ssusai", "machined-lite", "container", (uint32_t)leader, m->root, 0);
+        if (r < 0) {
+                sd_bus_message_unref(message);
+                return log_error_errno(r, "Cannot build the request to systemd-machined: %m");
+        }
+        r = sd_bus_call(reg->bus, message, 0, &error, NULL);
+        sd_bus_message_unref(message);
+        if (r < 0) {
+                /* Without machined (no systemd-container), all else still works. */
+                if (sd_bus_error_has_names(&error, "org.freedesktop.DBus.Error.ServiceUnknown",
+                                           "org.freedesktop.DBus.Error.NameHasNoOwner"))
+                        return 0;
+                if (sd_bus_error_has_name(&error, "org.freedesktop.machine1.MachineExists"))
+                        return log_error_errno(-EEXIST, "A machine named %s is already registered with systemd-machined",
+                                               m->name);
+                return log_error_errno(r, "systemd-machined refused to register machine %s: %s", m->name,
+                                       error.message ?: strerror(-r));
+        }
+        reg->machined = true;
+        return 0;
+}
+
+void register_done(const struct machine *m, struct registration *reg)
+{
+        if (reg->bus && reg->machined)
+                /* machined would notice the leader's end by itself; say it at once. */
+                (void)sd_bus_call_method(reg->bus, MACHINED_BUS, MACHINED_PATH, MACHINED_MANAGER, "UnregisterMachine",
+                                         NULL, NULL, "s", m->name);
+        reg->machined = false;
+        free(reg->scope);
+        reg->scope = NULL;
+        reg->bus = sd_bus_flush_close_unref(reg->bus);
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+
+#include "config/machine.h"
+
+/* Our standing with the host's systemd: the scope we run in (unless --keep-unit) and
+ * the machine registered with systemd-machined. */
+struct registration {
+        sd_bus *bus;             /* NULL: not registering at all */
+        char *scope;             /* the transient scope we made, or NULL */
+        bool machined;           /* registered with systemd-machined */
+};
+
+/* Connects to the system bus when --register asks for it: for auto, only when the host
+ * runs systemd and has a bus. Returns 1 when connected, 0 when not registering, or
+ * -errno after logging (--register=yes and no bus). */
+int register_connect(const struct machine *m, struct registration *reg);
+
+/* Creates machine-NAME.scope in machine.slice (or --slice) with Delegate=yes, our own
+ * PID in it and every --property, and waits for systemd's job to finish. Returns 0,
+ * -EEXIST when the scope exists (a machine of that name runs), or -errno, logged. */
+int register_scope(const struct machine *m, struct registration *reg);
+
+/* Registers the machine with systemd-machined, for the unit the leader is in, when
+ * machined is there. Returns 0 (also when it is not there), -EEXIST, or -errno, logged. */
+int register_machine(const struct machine *m, struct registration *reg, pid_t leader);
+
+/* Unregisters from machined and lets go of the bus; systemd collects the empty scope. */
+void register_done(const struct machine *m, struct registration *reg);

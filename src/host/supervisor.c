@@ -1,0 +1,658 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
+#include <systemd/sd-login.h>
+#include <unistd.h>
+
+#include "guest/caps.h"
+#include "host/cgroup.h"
+#include "host/console.h"
+#include "host/device-policy.h"
+#include "host/ephemeral-dir.h"
+#include "guest/fs-helper.h"
+#include "guest/guest.h"
+#include "util/log.h"
+#include "host/register.h"
+#include "host/state.h"
+#include "host/userns.h"
+#include "util/pidref.h"
+#include "host/supervisor.h"
+#include "util/lock.h"
+#include "util/macro.h"
+#include "util/path.h"
+#include "util/strv.h"
+
+/* How long PID 1 has to shut down cleanly before all that is left gets SIGKILL. */
+#define SHUTDOWN_TIMEOUT_USEC (15ULL * 1000000ULL)
+
+struct supervisor {
+        const struct machine *machine;
+        enum console_mode console_mode;
+        bool notify_ready;           /* READY=1 waits for the guest's own */
+        sd_event *event;
+        struct registration registration;
+        struct guest_cgroup cgroup;
+        int pidfd;
+        pid_t pid;
+        int master;                  /* the console pty, until the relay takes it */
+        int notify_fd;               /* the guest's /run/host/notify */
+        struct console_relay console;
+        int name_lock;               /* state.h: the machine's name is ours while we run */
+        pid_t self;                  /* we, as the sweeper knows us: PID and start time */
+        uint64_t self_start;
+        char *ephemeral_dir;         /* ours under --ephemeral-dir: the overlays' upper layers */
+        bool shutting_down;
+        bool killed_by_user;
+        sd_event_source *child_source, *signal_sources[3], *kill_timer, *notify_source;
+};
+
+static const int shutdown_signals[] = { SIGTERM, SIGINT, SIGHUP };
+
+static void kill_guest(struct supervisor *s)
+{
+        (void)pidfd_send_signal(s->pidfd, SIGKILL, NULL, 0);
+        (void)cgroup_kill(&s->cgroup);
+}
+
+static int on_kill_timeout(sd_event_source *source _unused_, uint64_t usec _unused_, void *userdata)
+{
+        struct supervisor *s = userdata;
+
+        log_error("Machine %s did not shut down in %llu s: killing it", s->machine->name,
+                  SHUTDOWN_TIMEOUT_USEC / 1000000ULL);
+        kill_guest(s);
+        return 0;
+}
+
+static int on_shutdown_signal(sd_event_source *source _unused_, const struct signalfd_siginfo *si, void *userdata)
+{
+        struct supervisor *s = userdata;
+        int sig = machine_kill_signal(s->machine);
+
+        if (s->shutting_down) {
+                /* Asked twice: no more waiting. */
+                kill_guest(s);
+                return 0;
+        }
+        s->shutting_down = true;
+        (void)sd_notify(false, "STOPPING=1");
+        log_info("Got %s: asking machine %s to shut down with %s", sigabbrev_np((int)si->ssi_signo), s->machine->name,
+                 sig >= SIGRTMIN ? "SIGRTMIN+3" : sigabbrev_np(sig));
+        if (pidfd_send_signal(s->pidfd, sig, NULL, 0) < 0)
+                kill_guest(s);
+        return sd_event_add_time_relative(s->event, &s->kill_timer, CLOCK_MONOTONIC, SHUTDOWN_TIMEOUT_USEC, 0,
+                                          on_kill_timeout, s);
+}
+
+static void on_escape(void *userdata)
+{
+        struct supervisor *s = userdata;
+
+        s->killed_by_user = true;
+        kill_guest(s);
+}
+
+/* What PID 1's end means for our exit code. Container Interface: a PID 1 that calls
+ * reboot() in a PID namespace dies of SIGHUP for a reboot and SIGINT for poweroff/halt. */
+static int guest_exit_code(const struct supervisor *s, const siginfo_t *si)
+{
+        if (si->si_code == CLD_EXITED)
+                return si->si_status;
+        if (s->machine->verb == VERB_BOOT) {
+                if (si->si_status == SIGHUP)
+                        return EXIT_REBOOT;
+                if (si->si_status == SIGINT)
+                        return 0;
+        }
+        return 128 + si->si_status;
+}
+
+static int on_guest_exit(sd_event_source *source _unused_, const siginfo_t *si, void *userdata)
+{
+        struct supervisor *s = userdata;
+
+        return sd_event_exit(s->event, guest_exit_code(s, si));
+}
+
+static pid_t clone_guest(struct supervisor *s)
+{
+        const struct machine *m = s->machine;
+        struct clone_args args = {
+                /* No CLONE_NEWNS: the guest enters the mount namespace that the file
+                 * system helper builds (guest/fs-helper.h). */
+                /* With v1 cgroups to enter first, the guest makes its cgroup namespace
+                 * itself once there (place_guest_v1()). */
+                .flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD | CLONE_INTO_CGROUP |
+                         (s->cgroup.v1.paths ? 0 : CLONE_NEWCGROUP) | (m->private_network ? CLONE_NEWNET : 0) |
+                         (m->private_users != PRIVATE_USERS_NO ? CLONE_NEWUSER : 0),
+                .pidfd = (uint64_t)(uintptr_t)&s->pidfd,
+                .exit_signal = SIGCHLD,
+                /* Entered at once: the guest runs nothing outside its cgroup, and its
+                 * cgroup namespace is rooted there. */
+                .cgroup = (uint64_t)s->cgroup.fd,
+        };
+
+        return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+}
+
+/* Reads a child's setup messages until it is done: EOF means that init (or the stub
+ * init) runs, or that the file system helper has sent the mount namespace and exited. */
+static int wait_for_setup(struct supervisor *s, int sync_fd, int *mount_ns)
+{
+        struct guest_message message;
+        int fd, r;
+
+        for (;;) {
+                r = guest_message_receive(sync_fd, &message, &fd);
+                if (r < 0)
+                        return log_error_errno(r, "Lost contact with the guest during setup: %m");
+                if (r == 0)
+                        return 0;
+                if (message.type == GUEST_CONSOLE && fd >= 0 && s->master < 0)
+                        s->master = fd;
+                else if (message.type == GUEST_NOTIFY && fd >= 0 && s->notify_fd < 0)
+                        s->notify_fd = fd;
+                else if (message.type == GUEST_MOUNT_NS && fd >= 0 && mount_ns && *mount_ns < 0)
+                        *mount_ns = fd;
+                else if (message.type == GUEST_FAILED) {
+                        message.text[sizeof(message.text) - 1] = '\0';
+                        if (fd >= 0)
+                                close(fd);
+                        return log_error_errno(-message.error, "%s: %m", message.text);
+                } else if (fd >= 0)
+                        close(fd);
+        }
+}
+
+/* A user namespace: the maps, and the guest's cgroup handed to its root. */
+static int map_guest_users(struct supervisor *s)
+{
+        const struct machine *m = s->machine;
+        int r;
+
+        r = userns_write_maps(s->pid, m->uid_base, m->uid_count);
+        if (r < 0)
+                return log_error_errno(r, "Cannot write the guest's UID/GID maps (%u:%u): %m", m->uid_base, m->uid_count);
+        r = cgroup_chown(&s->cgroup, m->uid_base);
+        if (r < 0)
+                return log_error_errno(r, "Cannot hand cgroup %s to the guest's root: %m", s->cgroup.path);
+        return 0;
+}
+
+/* Runs the file system helper (guest/fs-helper.h) to its end; returns the guest's mount
+ * namespace or -errno (logged). */
+/* On a hybrid host: the guest into its v1 cgroups (cgroup-v1.h), then told to make its
+ * cgroup namespace, which the file system helper joins once it is there. */
+static int place_guest_v1(struct supervisor *s, int guest_sync_fd)
+{
+        struct guest_message message = { .type = GUEST_CGROUP_NS };
+        int r;
+
+        if (!s->cgroup.v1.paths)
+                return 0;
+        r = cgroup_v1_move(&s->cgroup.v1, s->pid);
+        if (r < 0)
+                return r;
+        r = guest_message_send(guest_sync_fd, &message, -1);
+        if (r < 0)
+                return log_error_errno(r, "Cannot tell the guest to make its cgroup namespace: %m");
+        return 0;
+}
+
+static int build_guest_fs(struct supervisor *s, int guest_sync_fd)
+{
+        struct guest_fs_setup setup = {
+                .machine = s->machine,
+                .with_console = s->console_mode != CONSOLE_PIPE,
+                .supervisor_pid = getpid(),
+                .guest_pid = s->pid,
+                .guest_pidfd = s->pidfd,
+                .ephemeral_dir = s->ephemeral_dir,
+        };
+        int pair[2], mount_ns = -EBADF, status, r;
+        pid_t helper;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return log_error_errno(-errno, "Cannot create the file system helper's socket: %m");
+        helper = fork();
+        if (helper < 0) {
+                r = -errno;
+                close(pair[0]);
+                close(pair[1]);
+                return log_error_errno(r, "Cannot start the file system helper: %m");
+        }
+        if (helper == 0) {
+                close(pair[0]);
+                setup.sync_fd = pair[1];
+                guest_fs_main(&setup);
+        }
+        close(pair[1]);
+        /* While the helper works: the wait it costs is spent meanwhile. */
+        r = place_guest_v1(s, guest_sync_fd);
+        if (r >= 0)
+                r = wait_for_setup(s, pair[0], &mount_ns);
+        close(pair[0]);
+        if (r < 0)
+                (void)kill(helper, SIGKILL);
+        while (waitpid(helper, &status, 0) < 0)
+                if (errno != EINTR) {
+                        r = r < 0 ? r : -errno;
+                        break;
+                }
+        if (r >= 0 && mount_ns < 0)
+                r = log_error_errno(-EPROTO, "The file system helper ended without the guest's mount namespace");
+        if (r < 0) {
+                if (mount_ns >= 0)
+                        close(mount_ns);
+                return r;
+        }
+        return mount_ns;
+}
+
+static int start_guest(struct supervisor *s)
+{
+        struct guest_message go = { .type = GUEST_GO }, mount_ns_message = { .type = GUEST_MOUNT_NS };
+        int pair[2], mount_ns, r;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return log_error_errno(-errno, "Cannot create the guest's sync socket: %m");
+
+        s->pid = clone_guest(s);
+        if (s->pid < 0) {
+                r = -errno;
+                close(pair[0]);
+                close(pair[1]);
+                if (r == -EINVAL || r == -E2BIG || r == -ENOSYS)
+                        return log_error_errno(r, "clone3 with CLONE_INTO_CGROUP failed: %m (Linux 5.12 or newer is needed)");
+                return log_error_errno(r, "Cannot create the guest's namespaces: %m");
+        }
+        if (s->pid == 0) {
+                struct guest_setup setup = {
+                        .machine = s->machine,
+                        .with_console = s->console_mode != CONSOLE_PIPE,
+                        .sync_fd = pair[1],
+                };
+
+                close(pair[0]);
+                guest_main(&setup);
+        }
+        close(pair[1]);
+
+        /* The child waits while we place it: its user namespace mapped, its file system
+         * built, and registered with machined before it runs anything, so that
+         * machinectl knows it from its first moment. */
+        r = s->machine->private_users != PRIVATE_USERS_NO ? map_guest_users(s) : 0;
+        if (r >= 0) {
+                mount_ns = r = build_guest_fs(s, pair[0]);
+                if (r >= 0) {
+                        r = guest_message_send(pair[0], &mount_ns_message, mount_ns);
+                        close(mount_ns);
+                }
+        }
+        if (r >= 0 && s->registration.bus)
+                r = register_machine(s->machine, &s->registration, s->pid);
+        if (r >= 0)
+                r = guest_message_send(pair[0], &go, -1);
+        if (r >= 0)
+                r = wait_for_setup(s, pair[0], NULL);
+        close(pair[0]);
+        return r;
+}
+
+/* The guest's init speaks sd_notify() to /run/host/notify: its READY=1 is our READY=1,
+ * and its STATUS= is shown by the service manager that runs us. */
+static int on_notify(sd_event_source *source _unused_, int fd, uint32_t revents _unused_, void *userdata)
+{
+        struct supervisor *s = userdata;
+        char buffer[4096], *line, *save = NULL;
+        ssize_t n = recv(fd, buffer, sizeof(buffer) - 1, MSG_DONTWAIT);
+
+        if (n < 0)
+                return 0;
+        buffer[n] = '\0';
+        for (line = strtok_r(buffer, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+                if (strcmp(line, "READY=1") == 0 && s->notify_ready)
+                        (void)sd_notify(false, "READY=1");
+                else if (strncmp(line, "STATUS=", 7) == 0)
+                        (void)sd_notify(false, line);
+        }
+        return 0;
+}
+
+static int setup_event_loop(struct supervisor *s)
+{
+        int r;
+
+        r = sd_event_default(&s->event);
+        if (r < 0)
+                return r;
+        /* By PID: our own child, not reaped before this source sees it exit, so the PID
+         * cannot be reused. (sd-event opens a pidfd of its own; given ours, it would read
+         * /proc/self/fdinfo to learn the PID, paging in more of libc.) */
+        r = sd_event_add_child(s->event, &s->child_source, s->pid, WEXITED, on_guest_exit, s);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(shutdown_signals); i++) {
+                r = sd_event_add_signal(s->event, &s->signal_sources[i], shutdown_signals[i], on_shutdown_signal, s);
+                if (r < 0)
+                        return r;
+        }
+        if (s->notify_fd >= 0) {
+                r = sd_event_add_io(s->event, &s->notify_source, s->notify_fd, EPOLLIN, on_notify, s);
+                if (r < 0)
+                        return r;
+        }
+        if (s->master >= 0) {
+                s->console.on_escape = on_escape;
+                s->console.userdata = s;
+                r = console_relay_start(&s->console, s->event, TAKE_FD(s->master), s->console_mode);
+                if (r < 0)
+                        return r;
+        }
+        /* A guest whose init does not speak sd_notify() is ready as soon as it runs. */
+        if (!s->notify_ready)
+                (void)sd_notify(false, "READY=1");
+        return 0;
+}
+
+static void supervisor_done(struct supervisor *s)
+{
+        console_relay_stop(&s->console);
+        s->notify_source = sd_event_source_disable_unref(s->notify_source);
+        s->child_source = sd_event_source_disable_unref(s->child_source);
+        for (size_t i = 0; i < ELEMENTSOF(s->signal_sources); i++)
+                s->signal_sources[i] = sd_event_source_disable_unref(s->signal_sources[i]);
+        s->kill_timer = sd_event_source_disable_unref(s->kill_timer);
+        s->event = sd_event_unref(s->event);
+        if (s->ephemeral_dir) {
+                int r;
+
+                /* Once the guest is gone (its mounts with it): its overlays write there
+                 * until then. Before the sweeper is let go, which would remove it too. */
+                if (s->pidfd >= 0)
+                        (void)waitid(P_PIDFD, (id_t)s->pidfd, NULL, WEXITED);
+                r = ephemeral_dir_remove(s->ephemeral_dir);
+                if (r < 0)
+                        log_error_errno(r, "Cannot remove %s, where machine %s wrote: %m (remove it by hand)",
+                                        s->ephemeral_dir, s->machine->name);
+                free(s->ephemeral_dir);
+                s->ephemeral_dir = NULL;
+        }
+        if (s->pidfd >= 0)
+                close(s->pidfd);
+        if (s->master >= 0)
+                close(s->master);
+        if (s->notify_fd >= 0)
+                close(s->notify_fd);
+        register_done(s->machine, &s->registration);
+        (void)cgroup_remove(&s->cgroup);
+        if (s->name_lock >= 0) {
+                state_remove(s->machine->name);
+                close(s->name_lock);
+        }
+}
+
+/* Setting up failed half-way: the guest, if it exists, goes first, then all else. */
+static int setup_failed(struct supervisor *s, int exit_code)
+{
+        if (s->pid > 0) {
+                kill_guest(s);
+                (void)waitid(P_PIDFD, (id_t)s->pidfd, NULL, WEXITED);
+        }
+        supervisor_done(s);
+        return exit_code;
+}
+
+/* In the sweeper, once the machine of a killed supervisor is gone: the state file it
+ * wrote would else stay until a verb finds it stale. */
+static void sweep_state_file(void *userdata)
+{
+        const struct supervisor *s = userdata;
+
+        state_remove_dead(s->machine->name, s->self, s->self_start);
+}
+
+/* The guest's cgroup: inside the unit systemd gave us (our scope, or --keep-unit's
+ * service), or, on a host without systemd, next to us with a sweeper to clean up. */
+static int place_guest_cgroup(struct supervisor *s)
+{
+        const struct machine *m = s->machine;
+        char **leftovers = NULL;
+        size_t n = 0;
+        int r;
+
+        r = register_connect(m, &s->registration);
+        if (r < 0)
+                return EXIT_SETUP_FAILED;
+        if (r > 0 && !m->keep_unit) {
+                r = register_scope(m, &s->registration);
+                if (r < 0)
+                        return r == -EEXIST ? EXIT_BUSY : EXIT_SETUP_FAILED;
+        }
+        if (s->registration.bus || m->keep_unit) {
+                r = cgroup_create_delegated(m->name, &s->cgroup);
+                return r < 0 ? (r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED) : 0;
+        }
+        /* What to remove if we are killed: the temporary upper layers and work directories
+         * of overlays (custom-mount.h); the guest's cgroups, made next, and --ephemeral-dir's
+         * directory, made later, are told to the sweeper as each is made, so that however
+         * early we are killed, nothing of them stays. */
+        leftovers = calloc(2 * m->n_mounts + 2, sizeof(*leftovers));
+        if (!leftovers)
+                return log_error_errno(-ENOMEM, "Out of memory"), EXIT_SETUP_FAILED;
+        for (size_t i = 0; i < m->n_mounts; i++) {
+                const struct custom_mount *c = &m->mounts[i];
+                char parent[PATH_MAX], fd_link[FD_PATH_MAX];
+                ssize_t k;
+
+                if (c->temp_dir) {
+                        if ((leftovers[n] = strdup(c->temp_dir)))
+                                n++;
+                } else if (c->work_dir && (k = readlink(fd_path(c->work_parent_fd, fd_link), parent, sizeof(parent) - 1)) > 0) {
+                        parent[k] = '\0';
+                        if (asprintf(&leftovers[n], "%s/%s", parent, c->work_dir) >= 0)
+                                n++;
+                        else
+                                leftovers[n] = NULL;
+                }
+        }
+        s->self = getpid();
+        r = pid_start_time(s->self, &s->self_start);
+        if (r >= 0)
+                r = cgroup_start_sweeper(&s->cgroup, m->name, leftovers, sweep_state_file, s);
+        strv_free(leftovers);
+        if (r < 0)
+                return log_error_errno(r, "Cannot start the cgroup sweeper: %m"), EXIT_SETUP_FAILED;
+        r = cgroup_create_guest(m->name, &s->cgroup);
+        if (r < 0)
+                return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
+        return 0;
+}
+
+/* ephemeral_dir_make()'s: the sweeper knows of the directory from its first moment. */
+static void tell_sweeper(const char *path, void *userdata)
+{
+        const struct supervisor *s = userdata;
+
+        (void)cgroup_sweeper_add(&s->cgroup, path);
+}
+
+/* Why bpf() may be refused here (devices_bpf_refused()), for the messages. */
+static const char *bpf_refusal_guess(int error)
+{
+        return error == -ENOSYS ? "a kernel without bpf(), or a seccomp filter of the container machined-lite runs in?"
+                                : "a seccomp filter of the container machined-lite runs in?";
+}
+
+/* The device program is loaded before anything is made, so that a refusal leaves the
+ * host as it was. Where bpf() is refused (a container's seccomp filter: systemd-nspawn's,
+ * Docker's), a guest with a user namespace starts without it, as it is safe: its root
+ * has no CAP_MKNOD in the initial user namespace, so the kernel lets it make no device
+ * node; every mount of its tree is nodev (mount.c), a flag locked in its user namespace,
+ * and what it mounts itself is nodev by force; its /dev holds only the allowed nodes.
+ * Without a user namespace its root is the host's, and could open any node it finds. */
+static int place_guest(struct supervisor *s)
+{
+        const struct machine *m = s->machine;
+        _cleanup_close_ int policy = devices_load();
+        int r;
+
+        if (policy < 0 && !devices_bpf_refused(policy))
+                return log_error_errno(policy, "Cannot load the device policy of machine %s: %m", m->name),
+                       EXIT_SETUP_FAILED;
+        if (policy < 0 && m->private_users == PRIVATE_USERS_NO)
+                return log_error_errno(policy,
+                                       "Cannot confine the devices of machine %s: bpf() is refused here (%m: %s); "
+                                       "without a user namespace its root could open any device node "
+                                       "(use -U, or run machined-lite where bpf() is allowed)",
+                                       m->name, bpf_refusal_guess(policy)),
+                       EXIT_SETUP_FAILED;
+        r = place_guest_cgroup(s);
+        if (r != 0)
+                return r;
+        /* Made once the sweeper runs, which is told of it at once, with signals held
+         * back: every way out from here, SIGKILL too, removes it. */
+        if (s->machine->ephemeral_dir) {
+                r = ephemeral_dir_make(s->machine->ephemeral_dir, s->machine->name, tell_sweeper, s, &s->ephemeral_dir);
+                if (r < 0)
+                        return r == -ENOMEM ? EXIT_SETUP_FAILED : EXIT_BAD_TREE;
+        }
+        if (policy < 0) {
+                /* Not an informational message: shown with --quiet too (machine@.service). */
+                (void)log_error_errno(policy,
+                                      "Device policy not attached to cgroup %s: bpf() is refused here (%m: %s); "
+                                      "with -U the guest's root can neither make device nodes nor open any but "
+                                      "its /dev's",
+                                      s->cgroup.path, bpf_refusal_guess(policy));
+                return 0;
+        }
+        r = devices_attach(policy, s->cgroup.fd);
+        if (r < 0)
+                return log_error_errno(r, "Cannot attach the device policy to cgroup %s: %m", s->cgroup.path),
+                       EXIT_SETUP_FAILED;
+        return 0;
+}
+
+/* One tree, one writer: a machine holds a lock on its tree for its whole life
+ * (util/lock.h), shared with --read-only (several read-only machines may share a tree),
+ * exclusive otherwise. The lock goes with our last fd, however we end. */
+static int lock_machine_tree(const struct machine *m, int *ret_fd)
+{
+        _cleanup_close_ int dir = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int fd;
+
+        if (dir < 0)
+                return log_error_errno(-errno, "Cannot open machine tree %s: %m", m->root);
+        fd = lock_tree(dir, machine_writes_tree(m));
+        if (fd == -EBUSY)
+                return log_error_errno(-EBUSY, "Machine tree %s is in use by another machine (several can share a tree only all with --read-only)",
+                                       m->root);
+        if (fd < 0)
+                return log_error_errno(fd, "Cannot lock machine tree %s: %m", m->root);
+        *ret_fd = fd;
+        return 0;
+}
+
+/* For the verbs that work on running machines (list, status, stop, shell, ...). */
+static int write_state(struct supervisor *s)
+{
+        _cleanup_free_ char *unit = NULL;
+        int r;
+
+        if (s->registration.bus || s->machine->keep_unit)
+                (void)sd_pid_get_unit(0, &unit);
+        r = state_write(s->machine, s->pid, unit, s->cgroup.path, caps_for_guest(s->machine));
+        if (r < 0)
+                return log_error_errno(r, "Cannot write the state file %s/%s: %m", STATE_DIR, s->machine->name);
+        return 0;
+}
+
+static int block_signals(void)
+{
+        sigset_t mask;
+
+        /* sd-event receives these through a signalfd; the guest unblocks them. */
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ELEMENTSOF(shutdown_signals); i++)
+                sigaddset(&mask, shutdown_signals[i]);
+        sigaddset(&mask, SIGCHLD);
+        sigaddset(&mask, SIGWINCH);
+        return sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ? negative_errno() : 0;
+}
+
+int supervisor_run(const struct machine *m)
+{
+        struct supervisor s = {
+                .machine = m,
+                .notify_ready = m->notify_ready >= 0 ? m->notify_ready : m->verb == VERB_BOOT,
+                .cgroup = GUEST_CGROUP_INIT,
+                .pidfd = -1,
+                .master = -1,
+                .notify_fd = -1,
+                .console = { .master = -1 },
+                .name_lock = -1,
+        };
+        _cleanup_close_ int tree_lock = -EBADF;
+        int r, exit_code;
+
+        s.console_mode = console_mode_pick(m->console, m->verb);
+        if (s.console_mode == CONSOLE_PIPE && (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO))) {
+                log_error("--console=pipe would hand the guest this terminal, and with it a way to type into the host's shell "
+                          "(TIOCSTI): use --console=interactive, or redirect stdin, stdout and stderr away from the terminal");
+                return EXIT_USAGE;
+        }
+
+        s.name_lock = state_lock(m->name);
+        if (s.name_lock == -EBUSY) {
+                log_error("Machine %s is already running (machined-lite list shows it; give another name with -M NAME)", m->name);
+                return EXIT_BUSY;
+        }
+        if (s.name_lock < 0)
+                return log_error_errno(s.name_lock, "Cannot lock the machine name %s: %m", m->name), EXIT_SETUP_FAILED;
+        r = lock_machine_tree(m, &tree_lock);
+        if (r < 0)
+                return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
+        r = block_signals();
+        if (r < 0)
+                return log_error_errno(r, "Cannot block signals: %m"), EXIT_SETUP_FAILED;
+        r = place_guest(&s);
+        if (r != 0)
+                return setup_failed(&s, r);
+        r = start_guest(&s);
+        if (r < 0)
+                return setup_failed(&s, r == -EEXIST ? EXIT_BUSY : EXIT_SETUP_FAILED);
+        r = write_state(&s);
+        if (r < 0)
+                return setup_failed(&s, EXIT_SETUP_FAILED);
+        r = setup_event_loop(&s);
+        if (r < 0) {
+                log_error_errno(r, "Cannot set up the supervisor's event loop: %m");
+                return setup_failed(&s, EXIT_SETUP_FAILED);
+        }
+
+        exit_code = sd_event_loop(s.event);
+        if (exit_code < 0) {
+                log_error_errno(exit_code, "Event loop failed: %m");
+                kill_guest(&s);
+                exit_code = EXIT_SETUP_FAILED;
+        }
+        console_relay_stop(&s.console);
+        if (s.killed_by_user)
+                log_error("Machine %s killed: Ctrl-] was pressed three times", m->name);
+        supervisor_done(&s);
+        return exit_code;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "host/userns.h"
+#include "util/lock.h"
+#include "util/macro.h"
+
+int userns_parse(const char *value, struct machine *m)
+{
+        char *end;
+        unsigned long base, count = USERNS_RANGE_SIZE;
+
+        if (strcmp(value, "no") == 0) {
+                m->private_users = PRIVATE_USERS_NO;
+                return 0;
+        }
+        if (strcmp(value, "pick") == 0) {
+                m->private_users = PRIVATE_USERS_PICK;
+                return 0;
+        }
+        if (strcmp(value, "yes") == 0) {
+                m->private_users = PRIVATE_USERS_TREE_OWNER;
+                return 0;
+        }
+        errno = 0;
+        base = strtoul(value, &end, 10);
+        if (errno != 0 || end == value || (*end != '\0' && *end != ':'))
+                return -EINVAL;
+        if (*end == ':') {
+                const char *count_text = end + 1;
+
+                count = strtoul(count_text, &end, 10);
+                if (errno != 0 || end == count_text || *end != '\0')
+                        return -EINVAL;
+        }
+        /* Root of the host may not be the guest's: that is no user namespace at all. */
+        if (base == 0 || count == 0 || base > UINT32_MAX - count || count > UINT32_MAX)
+                return -EINVAL;
+        m->private_users = PRIVATE_USERS_FIXED;
+        m->uid_base = (uid_t)base;
+        m->uid_count = (uint32_t)count;
+        return 0;
+}
+
+/* One machine per range: the range's span of UIDs in one lock file (util/lock.h), so
+ * that ranges which overlap, picked or given, conflict. */
+static int lock_range(uid_t base, uint32_t count)
+{
+        return lock_take("userns", (off_t)base, (off_t)count, true);
+}
+
+/* FNV-1a of the name: the same machine gets the same range each time it boots. */
+static uint32_t name_hash(const char *name)
+{
+        uint32_t h = 2166136261U;
+
+        for (const char *c = name; *c; c++)
+                h = (h ^ (uint8_t)*c) * 16777619U;
+        return h;
+}
+
+int userns_choose(struct machine *m, int *ret_lock_fd)
+{
+        uint32_t slots = (USERNS_PICK_LAST - USERNS_PICK_FIRST) / USERNS_RANGE_SIZE;
+        int fd;
+
+        if (m->private_users == PRIVATE_USERS_TREE_OWNER) {
+                struct stat st;
+
+                if (stat(m->root, &st) < 0)
+                        return log_error_errno(-errno, "Cannot stat %s: %m", m->root);
+                if (st.st_uid == 0)
+                        return log_error_errno(-EINVAL, "--private-users=yes takes the range from the tree's owner, and %s "
+                                                        "is owned by root (use -U to pick a range, or give UID:COUNT)",
+                                               m->root);
+                m->uid_base = st.st_uid;
+                m->uid_count = USERNS_RANGE_SIZE;
+        }
+        if (m->private_users != PRIVATE_USERS_PICK) {
+                fd = lock_range(m->uid_base, m->uid_count);
+                if (fd == -EBUSY)
+                        return log_error_errno(fd, "UID range %u:%u is in use by another machine, or overlaps a range in use", m->uid_base, m->uid_count);
+                if (fd < 0)
+                        return log_error_errno(fd, "Cannot lock UID range %u: %m", m->uid_base);
+                *ret_lock_fd = fd;
+                return 0;
+        }
+        m->uid_count = USERNS_RANGE_SIZE;
+        for (uint32_t i = 0, slot = name_hash(m->name) % slots; i < slots; i++, slot = (slot + 1) % slots) {
+                m->uid_base = USERNS_PICK_FIRST + slot * USERNS_RANGE_SIZE;
+                fd = lock_range(m->uid_base, m->uid_count);
+                if (fd >= 0) {
+                        *ret_lock_fd = fd;
+                        return 0;
+                }
+                if (fd != -EBUSY)
+                        return log_error_errno(fd, "Cannot lock UID range %u: %m", m->uid_base);
+        }
+        return log_error_errno(-EBUSY, "No free UID range left for machine %s", m->name);
+}
+
+static int write_map(pid_t child, const char *file, uid_t base, uint32_t count)
+{
+        char path[64], map[64];
+        _cleanup_close_ int fd = -EBADF;
+        int n;
+
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int)child, file);
+        n = snprintf(map, sizeof(map), "0 %u %u\n", base, count);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        return write(fd, map, (size_t)n) == n ? 0 : negative_errno();
+}
+
+int userns_write_maps(pid_t child, uid_t base, uint32_t count)
+{
+        int r = write_map(child, "uid_map", base, count);
+
+        return r < 0 ? r : write_map(child, "gid_map", base, count);
+}
+
+int userns_idmapped_root(const char *root, bool recursive, pid_t child)
+{
+        _cleanup_close_ int userns = -EBADF, tree = -EBADF;
+        /* Private: a copy of a shared mount (a systemd host's are) would stay in its
+         * peer group, and pivot_root refuses shared mounts. */
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .propagation = MS_PRIVATE };
+        char path[64];
+
+        snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)child);
+        userns = open(path, O_RDONLY | O_CLOEXEC);
+        if (userns < 0)
+                return negative_errno();
+        tree = open_tree(AT_FDCWD, root, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (recursive ? AT_RECURSIVE : 0));
+        if (tree < 0)
+                return negative_errno();
+        attr.userns_fd = (uint64_t)userns;
+        if (mount_setattr(tree, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
+                return negative_errno();
+        return TAKE_FD(tree);
+}

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/log.h"
+
+bool log_quiet = false;
+bool log_terminal_raw = false;
+
+/* Every message is one line, whatever the user gave us to echo in it: a machine name,
+ * a path or an option's value with a newline would break it in two, and an escape
+ * sequence would reach the terminal. Control characters are written as C escapes
+ * (\n, \t, \x1b, as systemd's cescape() does), the C1 controls (U+0080-U+009F) too,
+ * byte by byte. Backslashes are left alone: messages quote values as they were typed
+ * ("\:" for a colon), and our format strings hold no control characters. */
+static void escape_controls(const char *s, char *buf, size_t size)
+{
+        static const char named[] = { ['\a'] = 'a', ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n',
+                                      ['\v'] = 'v', ['\f'] = 'f', ['\r'] = 'r' };
+        const unsigned char *u = (const unsigned char *)s;
+        size_t n = 0;
+
+        /* Room for the longest escape ("\xc2\x9b") and the NUL, checked before each. */
+        for (; *u && n + 9 < size; u++) {
+                unsigned char c = *u;
+
+                if (c < sizeof(named) && named[c])
+                        n += (size_t)snprintf(buf + n, size - n, "\\%c", named[c]);
+                else if (c < ' ' || c == 0x7f)
+                        n += (size_t)snprintf(buf + n, size - n, "\\x%02x", c);
+                else if (c == 0xc2 && u[1] >= 0x80 && u[1] <= 0x9f) {
+                        n += (size_t)snprintf(buf + n, size - n, "\\xc2\\x%02x", u[1]);
+                        u++;
+                } else
+                        buf[n++] = (char)c;
+        }
+        buf[n] = '\0';
+}
+
+static void log_write(int error, const char *format, va_list ap)
+{
+        char line[1024], escaped[4 * sizeof(line)];
+
+        /* %m in the format expands to the error we were given, not to whatever errno holds now. */
+        errno = error < 0 ? -error : error;
+        vsnprintf(line, sizeof(line), format, ap);
+        escape_controls(line, escaped, sizeof(escaped));
+        if (log_terminal_raw)
+                fprintf(stderr, "\r\nmachined-lite: %s\r\n", escaped);
+        else
+                fprintf(stderr, "machined-lite: %s\n", escaped);
+}
+
+int log_error_errno(int error, const char *format, ...)
+{
+        va_list ap;
+
+        va_start(ap, format);
+        log_write(error, format, ap);
+        va_end(ap);
+        return error < 0 ? error : -error;
+}
+
+void log_error(const char *format, ...)
+{
+        va_list ap;
+
+        va_start(ap, format);
+        log_write(0, format, ap);
+        va_end(ap);
+}
+
+void log_info(const char *format, ...)
+{
+        va_list ap;
+
+        if (log_quiet)
+                return;
+        va_start(ap, format);
+        log_write(0, format, ap);
+        va_end(ap);
+}

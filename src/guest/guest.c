@@ -21,6 +21,7 @@
 #include "guest/guest.h"
 #include "guest/syscall-filter.h"
 #include "util/macro.h"
+#include "util/missing.h"
 #include "util/strv.h"
 
 int guest_message_send(int fd, const struct guest_message *message, int pass_fd)
@@ -189,9 +190,6 @@ _noreturn_ static void exec_ml_init(const struct guest_setup *setup, char **env)
         char **argv = NULL;
         int fd;
 
-#ifndef MFD_EXEC
-#define MFD_EXEC 0x0010U
-#endif
         fd = memfd_create("ml-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
         if (fd < 0 && errno == EINVAL) /* before Linux 6.3: executable by default */
                 fd = memfd_create("ml-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);

@@ -13,11 +13,9 @@
 #include "host/cgroup-v1.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/missing.h"
 #include "util/strv.h"
 
-#ifndef CGROUP_SUPER_MAGIC
-#define CGROUP_SUPER_MAGIC 0x27e0eb
-#endif
 
 /* Reads a small file whole (/proc/self/cgroup, cpuset.cpus), without stdio: this runs in
  * the supervisor, whose resident memory bench/ measures. */

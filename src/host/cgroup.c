@@ -17,14 +17,12 @@
 #include "util/log.h"
 #include "host/state.h"
 #include "util/macro.h"
+#include "util/missing.h"
 #include "util/mountinfo.h"
 #include "util/path.h"
 #include "util/proctitle.h"
 #include "util/strv.h"
 
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
 
 /* Where the cgroup v2 hierarchy is mounted: /sys/fs/cgroup on a unified host,
  * /sys/fs/cgroup/unified on a hybrid one (v1 controllers beside it). statfs() of these

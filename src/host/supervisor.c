@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 #include "host/supervisor.h"
 #include "util/lock.h"
 #include "util/macro.h"
+#include "util/missing.h"
 #include "util/path.h"
 #include "util/strv.h"
 
@@ -131,7 +131,7 @@ static int on_guest_exit(sd_event_source *source _unused_, const siginfo_t *si, 
 static pid_t clone_guest(struct supervisor *s)
 {
         const struct machine *m = s->machine;
-        struct clone_args args = {
+        struct clone3_args args = {
                 /* No CLONE_NEWNS: the guest enters the mount namespace that the file
                  * system helper builds (guest/fs-helper.h). */
                 /* With v1 cgroups to enter first, the guest makes its cgroup namespace
@@ -146,7 +146,7 @@ static pid_t clone_guest(struct supervisor *s)
                 .cgroup = (uint64_t)s->cgroup.fd,
         };
 
-        return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+        return clone3(&args);
 }
 
 /* Reads a child's setup messages until it is done: EOF means that init (or the stub

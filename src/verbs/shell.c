@@ -34,31 +34,10 @@
 #include "host/state.h"
 #include "guest/syscall-filter.h"
 #include "util/macro.h"
+#include "util/missing.h"
 #include "util/pidref.h"
 #include "util/path.h"
 #include "util/strv.h"
-
-#ifndef CLONE_INTO_CGROUP
-#define CLONE_INTO_CGROUP 0x200000000ULL
-#endif
-#ifndef CGROUP2_SUPER_MAGIC
-#define CGROUP2_SUPER_MAGIC 0x63677270
-#endif
-
-/* clone3()'s arguments, as in <linux/sched.h>, which does not go with <sched.h>. */
-struct shell_clone_args {
-        uint64_t flags;
-        uint64_t pidfd;
-        uint64_t child_tid;
-        uint64_t parent_tid;
-        uint64_t exit_signal;
-        uint64_t stack;
-        uint64_t stack_size;
-        uint64_t tls;
-        uint64_t set_tid;
-        uint64_t set_tid_size;
-        uint64_t cgroup;
-};
 
 /* /etc/passwd and /etc/group of a guest are read whole; no real one comes near this. */
 #define GUEST_FILE_MAX (16U * 1024U * 1024U)
@@ -773,7 +752,7 @@ static int block_signals(void)
 
 static int start_shell(struct shell *sh)
 {
-        struct shell_clone_args args = {
+        struct clone3_args args = {
                 .flags = CLONE_PIDFD | CLONE_INTO_CGROUP,
                 .pidfd = (uint64_t)(uintptr_t)&sh->pidfd,
                 .exit_signal = SIGCHLD,
@@ -784,7 +763,7 @@ static int start_shell(struct shell *sh)
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return log_error_errno(-errno, "Cannot create the shell's sync socket: %m");
-        pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+        pid = clone3(&args);
         if (pid == 0) {
                 close(pair[0]);
                 shell_child(sh, pair[1]);

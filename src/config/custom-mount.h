@@ -33,15 +33,6 @@ int custom_mount_open_layer(int tree_fd, const char *layer);
  * the first that is not, and returns -errno. TREE_FD: the tree, for +PATH. */
 int custom_mounts_check_overlays(const struct machine *m, int tree_fd);
 
-/* What the writable overlays need on disk, made before the guest starts: a work
- * directory next to each upper layer, and for an empty upper layer a directory under
- * /var/tmp with upper/ and work/, owned by the guest's root. Logs one line and returns
- * -errno after removing what it made. */
-int custom_mounts_prepare(struct machine *m);
-
-/* Removes what custom_mounts_prepare() made, once the guest is gone; logs what it
- * cannot remove. */
-void custom_mounts_cleanup(struct machine *m);
 
 /* --volatile[=yes|state|overlay|no]: NULL is yes. Returns the mode or -EINVAL. */
 int volatile_mode_from_string(const char *s);

@@ -1,4 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* struct machine completed and checked: the tree or image named by the options, the
+ * machine's name and host name, the template to make a missing tree from, then, on the
+ * prepared root, its init and uuid. Nothing here changes the host: verbs/boot.c orders
+ * the steps that do. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -11,9 +15,7 @@
 #include <unistd.h>
 
 #include "util/log.h"
-#include "tree/copy.h"
 #include "config/custom-mount.h"
-#include "image/image.h"
 #include "config/machine.h"
 #include "util/path.h"
 #include "util/strv.h"
@@ -66,6 +68,7 @@ void machine_done(struct machine *m)
         free(m->image);
         strv_free(m->image_mounts);
         free(m->template_tree);
+        free(m->template_path);
         free(m->ephemeral_dir);
         for (size_t i = 0; i < m->n_mounts; i++) {
                 free(m->mounts[i].source);
@@ -226,11 +229,12 @@ static int resolve_image(struct machine *m)
                 if (!machine_name_is_valid(m->name))
                         return log_error_errno(-EINVAL, "Image name '%s' is not a valid machine name (give one with -M NAME)", m->name);
         }
-        return image_mount(m);
+        return 0;
 }
 
-/* --template=DIR|NAME: the tree is made from the template when it does not exist yet. */
-static int make_from_template(struct machine *m)
+/* --template=DIR|NAME, when the tree does not exist yet: the template it is to be made
+ * from, checked and kept in m->template_path (the boot's prepare-root step copies it). */
+static int resolve_template(struct machine *m)
 {
         _cleanup_free_ char *template = NULL;
         struct stat st;
@@ -245,21 +249,15 @@ static int make_from_template(struct machine *m)
                 return log_error_errno(errno == ENOENT || !errno ? -ENOENT : -errno,
                                        "Template %s does not exist or is not a directory (give a tree with --template=DIR or NAME)",
                                        template);
-        /* Its line is told; what is left to say is that a step failed, not the tree. */
-        return copy_tree(template, m->root, log_quiet) < 0 ? -ECANCELED : 0;
+        m->template_path = TAKE_PTR(template);
+        return 0;
 }
 
-static int resolve_root(struct machine *m)
+int machine_resolve_root(struct machine *m)
 {
         _cleanup_free_ char *absolute = NULL;
         struct stat st;
 
-        if (m->template_tree && access(m->root, F_OK) < 0 && errno == ENOENT) {
-                int r = make_from_template(m);
-
-                if (r < 0)
-                        return r;
-        }
         if (stat(m->root, &st) < 0) {
                 if (errno == ENOENT)
                         return log_error_errno(-ENOENT, "Machine tree %s does not exist (create it, or give another with -D DIR)",
@@ -278,6 +276,14 @@ static int resolve_root(struct machine *m)
         free(m->root);
         m->root = TAKE_PTR(absolute);
         return 0;
+}
+
+/* The tree: made absolute now, or, when it is to be made from its template, once made. */
+static int resolve_root(struct machine *m)
+{
+        if (m->template_tree && access(m->root, F_OK) < 0 && errno == ENOENT)
+                return resolve_template(m);
+        return machine_resolve_root(m);
 }
 
 /* Bind sources are the host's: a missing one is said before anything is set up. */
@@ -316,7 +322,6 @@ static int resolve_ephemeral_dir(struct machine *m)
 
 int machine_resolve(struct machine *m)
 {
-        _cleanup_close_ int root_fd = -EBADF;
         int r;
 
         r = check_bind_sources(m);
@@ -347,6 +352,13 @@ int machine_resolve(struct machine *m)
                 if (!m->hostname)
                         return -ENOMEM;
         }
+        return 0;
+}
+
+int machine_check_root(struct machine *m)
+{
+        _cleanup_close_ int root_fd = -EBADF;
+        int r;
 
         root_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)

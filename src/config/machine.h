@@ -103,8 +103,8 @@ enum settings_mode {
 
 #define MACHINES_DIR "/var/lib/machines"
 
-/* The one description of a machine: options fill it, machine_resolve() completes it,
- * and everything after only reads it. */
+/* The one description of a machine: options fill it, machine_resolve() and
+ * machine_check_root() complete it, and everything after only reads it. */
 struct machine {
         enum verb verb;
         char *name;              /* -M, or the tree's base name */
@@ -115,6 +115,7 @@ struct machine {
         int image_fd;            /* the image, open and locked for the machine's life */
         bool json;               /* --json, for inspect */
         char *template_tree;     /* --template: the tree to copy to root when root does not exist */
+        char *template_path;     /* that tree, found, when root is to be made from it (machine_resolve()) */
         bool ephemeral;          /* -x: an overlay on a tmpfs over the tree, gone with the machine */
         char *ephemeral_dir;     /* --ephemeral-dir: the overlays' upper layers go in a new directory here,
                                   * not on a tmpfs; absolute once resolved */
@@ -146,7 +147,7 @@ struct machine {
         uint32_t uid_count;
         enum ownership ownership;
 
-        /* Filled by machine_resolve(). */
+        /* Filled by machine_check_root(). */
         enum init_kind init_kind;
         char *init_path;         /* the init to exec, a path inside the guest */
         sd_id128_t uuid;         /* $container_uuid */
@@ -156,10 +157,19 @@ struct machine {
 
 void machine_done(struct machine *m);
 
-/* Checks the tree and completes the struct: the root, the name, the init, the uuid.
- * Logs one line for what is wrong and returns -errno: -ECANCELED when making the tree
- * from its --template failed (a write error, SIGINT: a setup step, not a bad tree). */
+/* Checks what the options name and completes the struct from it, changing nothing: the
+ * binds' sources, --ephemeral-dir, the tree or image (absolute), the template to make a
+ * missing tree from (template_path), the name and the hostname. Logs one line for what
+ * is wrong and returns -errno. */
 int machine_resolve(struct machine *m);
+
+/* The tree at m->root, checked and made absolute: for a tree just made from its template. */
+int machine_resolve_root(struct machine *m);
+
+/* Checks the prepared root (a tree, or the image mounted at m->root) and completes the
+ * struct from it: the overlays' layers, /usr for --volatile=yes, the init, the uuid.
+ * Logs one line and returns -errno. */
+int machine_check_root(struct machine *m);
 
 /* Whether the machine writes to its tree or image: not with --read-only, --ephemeral or
  * --volatile. */

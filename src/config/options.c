@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The command line of boot, run and inspect (getopt_long), and its --help: each option
+ * fills struct machine; checks across options are parse_check()'s. Values with a syntax
+ * of their own are parsed in custom-mount.c, property.c, caps.c and syscall-filter.c. */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,110 +20,151 @@
 #include "util/path.h"
 #include "util/strv.h"
 
+/* --help, after its first line. */
+static const char help_text[] =
+        "\n"
+        "Usage:\n"
+        "  machined-lite boot [OPTIONS] [NAME] [-- INIT-ARGUMENTS...]\n"
+        "  machined-lite run  [OPTIONS] [NAME] -- COMMAND [ARGUMENTS...]\n"
+        "  machined-lite inspect [--json] -i IMAGE | NAME\n"
+        "  machined-lite list [--json] | status NAME | stop NAME | reboot NAME\n"
+        "  machined-lite kill NAME [--signal=SIG] [--kill-whom=leader|all]\n"
+        "  machined-lite shell NAME [--uid=USER] [--setenv=VAR=VALUE]... [-- COMMAND...]\n"
+        "  machined-lite import-tar FILE|- NAME [--force] [-q]\n"
+        "  machined-lite bootstrap NAME [--distribution=D] [--release=R] [--include=PKG,...] [--force] [-q]\n"
+        "\n"
+        "Verbs:\n"
+        "  boot                     Run the tree's init (systemd, sysvinit, busybox) as PID 1\n"
+        "  run                      Run one command as PID 2 under a small init; pass on its exit status\n"
+        "  inspect                  Show what a raw disk image holds and what would mount where\n"
+        "  list                     The running machines (--json for JSON)\n"
+        "  status NAME              A running machine: root, leader, since, its processes\n"
+        "  stop NAME                Power a machine off cleanly, and wait until it is gone\n"
+        "  reboot NAME              Ask a machine's init to reboot\n"
+        "  kill NAME                Send --signal= (default SIGTERM) to all its processes, or\n"
+        "                           with --kill-whom=leader to its PID 1 only\n"
+        "  shell NAME               A login shell (--uid=USER, default root) or -- COMMAND in a\n"
+        "                           running machine, on a pty of its devpts; passes its status on\n"
+        "  import-tar FILE NAME     Unpack a tarball (plain, gz, xz, zst; - for stdin) as\n"
+        "                           " MACHINES_DIR "/NAME, atomically\n"
+        "  bootstrap NAME           Make " MACHINES_DIR "/NAME with mmdebstrap (or debootstrap)\n"
+        "\n"
+        "NAME stands for -M NAME -D " MACHINES_DIR "/NAME, or -i " MACHINES_DIR "/NAME.raw when\n"
+        "there is no such directory.\n"
+        "\n"
+        "Options:\n"
+        "  -D, --directory=PATH     The machine's root directory\n"
+        "  -i, --image=PATH         A raw disk image (GPT per the Discoverable Partitions\n"
+        "                           Specification, MBR with one Linux partition, or a bare file\n"
+        "                           system) or block device to boot instead\n"
+        "      --json               inspect: print JSON\n"
+        "  -x, --ephemeral          Boot an overlay on a tmpfs over the tree: the tree is never\n"
+        "                           written, and what the guest writes is gone when it ends\n"
+        "      --ephemeral-dir=DIR  With -x or --volatile=overlay: keep what the guest writes in a\n"
+        "                           new directory under DIR (e.g. /var/tmp) instead of memory;\n"
+        "                           it is removed when the machine ends\n"
+        "      --volatile[=MODE]    yes: / a tmpfs with the tree's /usr read-only; state: the tree\n"
+        "                           read-only, /var a tmpfs; overlay: like --ephemeral; no\n"
+        "      --bind=SRC[:DST[:rbind|norbind]]  Bind a host path into the guest (\\: for a colon)\n"
+        "      --bind-ro=SRC[:DST[:OPTS]]  The same, read-only\n"
+        "      --tmpfs=PATH[:OPTIONS]  A tmpfs at PATH in the guest (default mode=0755)\n"
+        "      --overlay=LOWER...:UPPER[:DST]  An overlay of host directories (+PATH: in the tree)\n"
+        "                           at DST in the guest (default: UPPER), written to UPPER (empty:\n"
+        "                           a temporary one, e.g. +/var::/var)\n"
+        "      --overlay-ro=LAYER...:TOP[:DST]  The same, read-only, every layer a lower one\n"
+        "      --settings=MODE      NAME.machine: yes (default: read it, the command line wins),\n"
+        "                           no, trusted (a file next to the tree may grant more), override\n"
+        "                           (the file wins)\n"
+        "      --template=DIR|NAME  When the tree (-D) does not exist, make it a copy of this one\n"
+        "                           (a snapshot or reflinks where the file system can)\n"
+        "  -M, --machine=NAME       Machine name (default: the directory's base name)\n"
+        "      --hostname=NAME      Host name inside the guest (default: the machine name)\n"
+        "      --console=MODE       interactive, read-only, passive, pipe or autopipe\n"
+        "                           (default: interactive on a terminal, else read-only for boot\n"
+        "                           and pipe for run when no standard fd is a terminal)\n"
+        "      --read-only          Mount the tree read-only\n"
+        "      --private-network    A network namespace of its own with only lo, up\n"
+        "  -E, --setenv=VAR=VALUE   Set an environment variable for init or the command\n"
+        "      --kill-signal=SIG    Signal that asks PID 1 to shut down (default: SIGRTMIN+3 for\n"
+        "                           systemd, SIGUSR2 for busybox init, SIGTERM otherwise)\n"
+        "      --init=PATH          The init to boot, a path inside the tree\n"
+        "      --register=MODE      yes, no or auto: run in a scope machine-NAME.scope of systemd's and\n"
+        "                           register with systemd-machined (auto: when the host runs systemd)\n"
+        "      --keep-unit          Stay in the unit we were started in (machine@.service) instead of\n"
+        "                           making a scope; it must have Delegate=yes\n"
+        "      --slice=SLICE        The slice of our scope (default: machine.slice)\n"
+        "      --property=NAME=VALUE  A resource setting for our scope: MemoryMax, MemoryHigh,\n"
+        "                           MemoryLow, MemoryMin, MemorySwapMax, CPUWeight, StartupCPUWeight,\n"
+        "                           IOWeight, StartupIOWeight, TasksMax, CPUQuota, DeviceAllow,\n"
+        "                           DevicePolicy, AllowedCPUs, AllowedMemoryNodes\n"
+        "      --notify-ready=BOOL  yes: tell the service manager we are ready only when the guest's\n"
+        "                           init says READY=1 (default for boot); no: as soon as it runs\n"
+        "      --capability=CAPS    Keep these capabilities too (comma-separated, or all)\n"
+        "      --drop-capability=CAPS  Drop these of the default set\n"
+        "      --no-new-privileges  setuid and file capabilities grant nothing in the guest\n"
+        "      --system-call-filter=LIST  Allow (LIST or +LIST) or deny (~LIST) system calls and\n"
+        "                           @groups, on top of the default deny list (which denies\n"
+        "                           io_uring, unlike systemd-nspawn: allow it with @io-uring)\n"
+        "  -U, --private-users=MODE  A user namespace: the guest's root is an unprivileged host UID.\n"
+        "                           pick (-U): a free 64K range; yes: from the tree's owner;\n"
+        "                           UID[:COUNT]; no (default)\n"
+        "      --private-users-ownership=MODE  How the guest's root owns the tree: map (an\n"
+        "                           idmapped mount), chown (shift the files on disk), off, or\n"
+        "                           auto (default: off if the tree is owned by the range, else\n"
+        "                           map where the file system can, else chown)\n"
+        "  -q, --quiet              No informational messages\n"
+        "  -h, --help               Show this help\n"
+        "      --version            Show the version\n"
+        "\n"
+        "Exit codes: the command's status (run), 0 when the guest powered off and 133 when it\n"
+        "rebooted (boot), 128+N when PID 1 died of signal N; otherwise 1 setup failed, 2 bad\n"
+        "command line, 3 not root, 4 bad tree or image (missing, not a directory, no usable init,\n"
+        "an image that cannot be dissected or mounted),\n"
+        "5 that name, tree or image is in use, 6 no machine of that name is running,\n"
+        "126/127 the command cannot be run / is not found.\n";
+
 static void help(void)
 {
-        printf("machined-lite %s: boot a Linux tree as a lightweight machine\n"
-               "\n"
-               "Usage:\n"
-               "  machined-lite boot [OPTIONS] [NAME] [-- INIT-ARGUMENTS...]\n"
-               "  machined-lite run  [OPTIONS] [NAME] -- COMMAND [ARGUMENTS...]\n"
-               "  machined-lite inspect [--json] -i IMAGE | NAME\n"
-               "  machined-lite list [--json] | status NAME | stop NAME | reboot NAME\n"
-               "  machined-lite kill NAME [--signal=SIG] [--kill-whom=leader|all]\n"
-               "  machined-lite shell NAME [--uid=USER] [--setenv=VAR=VALUE]... [-- COMMAND...]\n"
-               "  machined-lite import-tar FILE|- NAME [--force] [-q]\n"
-               "  machined-lite bootstrap NAME [--distribution=D] [--release=R] [--include=PKG,...] [--force] [-q]\n"
-               "\n"
-               "Verbs:\n"
-               "  boot                     Run the tree's init (systemd, sysvinit, busybox) as PID 1\n"
-               "  run                      Run one command as PID 2 under a small init; pass on its exit status\n"
-               "  inspect                  Show what a raw disk image holds and what would mount where\n"
-               "  list                     The running machines (--json for JSON)\n"
-               "  status NAME              A running machine: root, leader, since, its processes\n"
-               "  stop NAME                Power a machine off cleanly, and wait until it is gone\n"
-               "  reboot NAME              Ask a machine's init to reboot\n"
-               "  kill NAME                Send --signal= (default SIGTERM) to all its processes, or\n"
-               "                           with --kill-whom=leader to its PID 1 only\n"
-               "  shell NAME               A login shell (--uid=USER, default root) or -- COMMAND in a\n"
-               "                           running machine, on a pty of its devpts; passes its status on\n"
-               "  import-tar FILE NAME     Unpack a tarball (plain, gz, xz, zst; - for stdin) as\n"
-               "                           " MACHINES_DIR "/NAME, atomically\n"
-               "  bootstrap NAME           Make " MACHINES_DIR "/NAME with mmdebstrap (or debootstrap)\n"
-               "\n"
-               "NAME stands for -M NAME -D " MACHINES_DIR "/NAME, or -i " MACHINES_DIR "/NAME.raw when\n"
-               "there is no such directory.\n"
-               "\n"
-               "Options:\n"
-               "  -D, --directory=PATH     The machine's root directory\n"
-               "  -i, --image=PATH         A raw disk image (GPT per the Discoverable Partitions\n"
-               "                           Specification, MBR with one Linux partition, or a bare file\n"
-               "                           system) or block device to boot instead\n"
-               "      --json               inspect: print JSON\n"
-               "  -x, --ephemeral          Boot an overlay on a tmpfs over the tree: the tree is never\n"
-               "                           written, and what the guest writes is gone when it ends\n"
-               "      --ephemeral-dir=DIR  With -x or --volatile=overlay: keep what the guest writes in a\n"
-               "                           new directory under DIR (e.g. /var/tmp) instead of memory;\n"
-               "                           it is removed when the machine ends\n"
-               "      --volatile[=MODE]    yes: / a tmpfs with the tree's /usr read-only; state: the tree\n"
-               "                           read-only, /var a tmpfs; overlay: like --ephemeral; no\n"
-               "      --bind=SRC[:DST[:rbind|norbind]]  Bind a host path into the guest (\\: for a colon)\n"
-               "      --bind-ro=SRC[:DST[:OPTS]]  The same, read-only\n"
-               "      --tmpfs=PATH[:OPTIONS]  A tmpfs at PATH in the guest (default mode=0755)\n"
-               "      --overlay=LOWER...:UPPER[:DST]  An overlay of host directories (+PATH: in the tree)\n"
-               "                           at DST in the guest (default: UPPER), written to UPPER (empty:\n"
-               "                           a temporary one, e.g. +/var::/var)\n"
-               "      --overlay-ro=LAYER...:TOP[:DST]  The same, read-only, every layer a lower one\n"
-               "      --settings=MODE      NAME.machine: yes (default: read it, the command line wins),\n"
-               "                           no, trusted (a file next to the tree may grant more), override\n"
-               "                           (the file wins)\n"
-               "      --template=DIR|NAME  When the tree (-D) does not exist, make it a copy of this one\n"
-               "                           (a snapshot or reflinks where the file system can)\n"
-               "  -M, --machine=NAME       Machine name (default: the directory's base name)\n"
-               "      --hostname=NAME      Host name inside the guest (default: the machine name)\n"
-               "      --console=MODE       interactive, read-only, passive, pipe or autopipe\n"
-               "                           (default: interactive on a terminal, else read-only for boot\n"
-               "                           and pipe for run when no standard fd is a terminal)\n"
-               "      --read-only          Mount the tree read-only\n"
-               "      --private-network    A network namespace of its own with only lo, up\n"
-               "  -E, --setenv=VAR=VALUE   Set an environment variable for init or the command\n"
-               "      --kill-signal=SIG    Signal that asks PID 1 to shut down (default: SIGRTMIN+3 for\n"
-               "                           systemd, SIGUSR2 for busybox init, SIGTERM otherwise)\n"
-               "      --init=PATH          The init to boot, a path inside the tree\n"
-               "      --register=MODE      yes, no or auto: run in a scope machine-NAME.scope of systemd's and\n"
-               "                           register with systemd-machined (auto: when the host runs systemd)\n"
-               "      --keep-unit          Stay in the unit we were started in (machine@.service) instead of\n"
-               "                           making a scope; it must have Delegate=yes\n"
-               "      --slice=SLICE        The slice of our scope (default: machine.slice)\n"
-               "      --property=NAME=VALUE  A resource setting for our scope: MemoryMax, MemoryHigh,\n"
-               "                           MemoryLow, MemoryMin, MemorySwapMax, CPUWeight, StartupCPUWeight,\n"
-               "                           IOWeight, StartupIOWeight, TasksMax, CPUQuota, DeviceAllow,\n"
-               "                           DevicePolicy, AllowedCPUs, AllowedMemoryNodes\n"
-               "      --notify-ready=BOOL  yes: tell the service manager we are ready only when the guest's\n"
-               "                           init says READY=1 (default for boot); no: as soon as it runs\n"
-               "      --capability=CAPS    Keep these capabilities too (comma-separated, or all)\n"
-               "      --drop-capability=CAPS  Drop these of the default set\n"
-               "      --no-new-privileges  setuid and file capabilities grant nothing in the guest\n"
-               "      --system-call-filter=LIST  Allow (LIST or +LIST) or deny (~LIST) system calls and\n"
-               "                           @groups, on top of the default deny list (which denies\n"
-               "                           io_uring, unlike systemd-nspawn: allow it with @io-uring)\n"
-               "  -U, --private-users=MODE  A user namespace: the guest's root is an unprivileged host UID.\n"
-               "                           pick (-U): a free 64K range; yes: from the tree's owner;\n"
-               "                           UID[:COUNT]; no (default)\n"
-               "      --private-users-ownership=MODE  How the guest's root owns the tree: map (an\n"
-               "                           idmapped mount), chown (shift the files on disk), off, or\n"
-               "                           auto (default: off if the tree is owned by the range, else\n"
-               "                           map where the file system can, else chown)\n"
-               "  -q, --quiet              No informational messages\n"
-               "  -h, --help               Show this help\n"
-               "      --version            Show the version\n"
-               "\n"
-               "Exit codes: the command's status (run), 0 when the guest powered off and 133 when it\n"
-               "rebooted (boot), 128+N when PID 1 died of signal N; otherwise 1 setup failed, 2 bad\n"
-               "command line, 3 not root, 4 bad tree or image (missing, not a directory, no usable init,\n"
-               "an image that cannot be dissected or mounted),\n"
-               "5 that name, tree or image is in use, 6 no machine of that name is running,\n"
-               "126/127 the command cannot be run / is not found.\n",
-               MACHINED_LITE_VERSION);
+        printf("machined-lite %s: boot a Linux tree as a lightweight machine\n", MACHINED_LITE_VERSION);
+        fputs(help_text, stdout);
+}
+
+/* --private-users= and PrivateUsers=: no, pick, yes, or BASE[:COUNT]; -EINVAL for others. */
+int userns_parse(const char *value, struct machine *m)
+{
+        char *end;
+        unsigned long base, count = USERNS_RANGE_SIZE;
+
+        if (strcmp(value, "no") == 0) {
+                m->private_users = PRIVATE_USERS_NO;
+                return 0;
+        }
+        if (strcmp(value, "pick") == 0) {
+                m->private_users = PRIVATE_USERS_PICK;
+                return 0;
+        }
+        if (strcmp(value, "yes") == 0) {
+                m->private_users = PRIVATE_USERS_TREE_OWNER;
+                return 0;
+        }
+        errno = 0;
+        base = strtoul(value, &end, 10);
+        if (errno != 0 || end == value || (*end != '\0' && *end != ':'))
+                return -EINVAL;
+        if (*end == ':') {
+                const char *count_text = end + 1;
+
+                count = strtoul(count_text, &end, 10);
+                if (errno != 0 || end == count_text || *end != '\0')
+                        return -EINVAL;
+        }
+        /* Root of the host may not be the guest's: that is no user namespace at all. */
+        if (base == 0 || count == 0 || base > UINT32_MAX - count || count > UINT32_MAX)
+                return -EINVAL;
+        m->private_users = PRIVATE_USERS_FIXED;
+        m->uid_base = (uid_t)base;
+        m->uid_count = (uint32_t)count;
+        return 0;
 }
 
 int signal_from_string(const char *s)
@@ -248,17 +293,15 @@ int usage_error(const char *format, ...)
 }
 
 /* One option; returns PARSE_CONTINUE, PARSE_EXIT or -errno. */
-static int parse_option(int c, const char *value, const char *argv_current, struct machine *m)
+/* What an option group's parser returns for an option that is not one of its own. */
+#define OPTION_OTHER INT_MIN
+
+/* The tree, image and file system options (systemd-nspawn(1)'s "Image" and "Mount" ones). */
+static int parse_files_option(int c, const char *value, struct machine *m)
 {
         int r;
 
         switch (c) {
-        case 'h':
-                help();
-                return PARSE_EXIT;
-        case ARG_VERSION:
-                printf("machined-lite %s\n", MACHINED_LITE_VERSION);
-                return PARSE_EXIT;
         case 'D':
                 if (value[0] == '\0')
                         return usage_error("--directory needs a path");
@@ -313,6 +356,17 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
                 if (value[0] == '\0')
                         return usage_error("--template needs a directory or a machine name");
                 return set_string(&m->template_tree, value);
+        default:
+                return OPTION_OTHER;
+        }
+}
+
+/* How the machine runs: its name, console, environment, init, and its unit. */
+static int parse_exec_option(int c, const char *value, struct machine *m)
+{
+        int r;
+
+        switch (c) {
         case 'M':
                 if (!machine_name_is_valid(value))
                         return usage_error("Invalid machine name '%s': use " MACHINE_NAME_RULES,
@@ -391,6 +445,17 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
                 else
                         return usage_error("--notify-ready takes yes or no, not '%s'", value);
                 return 0;
+        default:
+                return OPTION_OTHER;
+        }
+}
+
+/* What the guest may do: capabilities, system calls, user namespace. */
+static int parse_security_option(int c, const char *value, struct machine *m)
+{
+        int r;
+
+        switch (c) {
         case ARG_CAPABILITY:
         case ARG_DROP_CAPABILITY: {
                 const char *bad = NULL;
@@ -433,14 +498,37 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
                         return usage_error("--private-users-ownership takes auto, map, chown or off, not '%s'", value);
                 m->ownership = (enum ownership)r;
                 return 0;
+        default:
+                return OPTION_OTHER;
+        }
+}
+
+static int parse_option(int c, const char *value, const char *argv_current, struct machine *m)
+{
+        int (*const groups[])(int c, const char *value, struct machine *m) = {
+                parse_files_option, parse_exec_option, parse_security_option,
+        };
+
+        switch (c) {
+        case 'h':
+                help();
+                return PARSE_EXIT;
+        case ARG_VERSION:
+                printf("machined-lite %s\n", MACHINED_LITE_VERSION);
+                return PARSE_EXIT;
         case 'q':
                 log_quiet = true;
                 return 0;
         case ':':
                 return usage_error("Option '%s' needs a value", argv_current);
-        default:
-                return usage_error("Unknown option '%s'", argv_current);
         }
+        for (size_t i = 0; i < ELEMENTSOF(groups); i++) {
+                int r = groups[i](c, value, m);
+
+                if (r != OPTION_OTHER)
+                        return r;
+        }
+        return usage_error("Unknown option '%s'", argv_current);
 }
 
 int parse_argv_only(int argc, char *argv[], struct machine *m)

@@ -24,3 +24,6 @@ _printf_(1, 2) int usage_error(const char *format, ...);
 
 /* Parses "SIGTERM", "TERM", "RTMIN+3", "SIGRTMIN+3" or a number; -EINVAL if none. */
 int signal_from_string(const char *s);
+
+/* Parses --private-users's value into M. Returns 0 or -EINVAL. */
+int userns_parse(const char *value, struct machine *m);

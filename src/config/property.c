@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* --property=NAME=VALUE for our scope: each known property's value parsed into the D-Bus
+ * type StartTransientUnit takes. Sending them is host/register.c's. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* NAME.machine files (libinih, dlopen()ed): where they are looked for, which keys an
+ * untrusted location may set, and each key into struct machine as its option would. The
+ * [Bootstrap] section is read here too, for the bootstrap verb. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <ini.h>
@@ -13,7 +16,6 @@
 #include "config/options.h"
 #include "config/settings.h"
 #include "guest/syscall-filter.h"
-#include "host/userns.h"
 #include "util/dl.h"
 #include "util/macro.h"
 #include "util/path.h"

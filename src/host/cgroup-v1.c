@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A hybrid host's cgroup v1 hierarchies: the guest's machine-NAME on each, so that a
+ * guest mounting one sees no cgroup of the host's; moving a process there and joining a
+ * machine's (shell). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

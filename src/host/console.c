@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The host end of the guest's /dev/console: the pty master relayed to our stdout and our
+ * stdin to it, the terminal in raw mode for interactive (Ctrl-] three times within a
+ * second kills the machine). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The guest's device policy: a cgroup v2 BPF device program of ours (the character
+ * devices a container needs and no other), loaded before anything is made and attached
+ * to the guest's cgroup. */
 #include <errno.h>
 #include <linux/bpf.h>
 #include <stdbool.h>

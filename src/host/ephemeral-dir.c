@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* --ephemeral-dir: the machine's own directory for its overlays' upper layers, checked
+ * able to hold one (whiteouts, trusted.* xattrs), and removed at the end. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Our standing with the host's systemd over D-Bus: the transient scope
+ * (StartTransientUnit, Delegate=yes) and the machine registered with systemd-machined,
+ * and their removal. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

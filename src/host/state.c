@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* State files of running machines (/run/machined-lite/machines/NAME) and the machine's
+ * name lock: written once the guest runs, read by list, status, stop, kill and shell,
+ * judged stale by lock and process start time. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

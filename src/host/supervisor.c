@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The supervisor: clones the guest, has the file system helper build its mounts, places
+ * it in its cgroups, registers it, and watches it in one sd-event loop (exit, signals,
+ * console, notify socket) until it is gone; then tears everything down. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -27,6 +30,7 @@
 #include "util/log.h"
 #include "host/register.h"
 #include "host/state.h"
+#include "host/sweeper.h"
 #include "host/userns.h"
 #include "util/pidref.h"
 #include "host/supervisor.h"
@@ -473,7 +477,7 @@ static int place_guest_cgroup(struct supervisor *s)
         s->self = getpid();
         r = pid_start_time(s->self, &s->self_start);
         if (r >= 0)
-                r = cgroup_start_sweeper(&s->cgroup, m->name, leftovers, sweep_state_file, s);
+                r = sweeper_start(&s->cgroup, m->name, leftovers, sweep_state_file, s);
         strv_free(leftovers);
         if (r < 0)
                 return log_error_errno(r, "Cannot start the cgroup sweeper: %m"), EXIT_SETUP_FAILED;
@@ -488,7 +492,7 @@ static void tell_sweeper(const char *path, void *userdata)
 {
         const struct supervisor *s = userdata;
 
-        (void)cgroup_sweeper_add(&s->cgroup, path);
+        (void)sweeper_add(&s->cgroup, path);
 }
 
 /* Why bpf() may be refused here (devices_bpf_refused()), for the messages. */

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* -U: the guest's UID range chosen (pick, the tree's owner, or given) and locked for the
+ * machine's life, the guest's uid_map and gid_map written, and an idmapped mount of the
+ * root. Parsing --private-users is config/options.c's. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,43 +15,6 @@
 #include "host/userns.h"
 #include "util/lock.h"
 #include "util/macro.h"
-
-int userns_parse(const char *value, struct machine *m)
-{
-        char *end;
-        unsigned long base, count = USERNS_RANGE_SIZE;
-
-        if (strcmp(value, "no") == 0) {
-                m->private_users = PRIVATE_USERS_NO;
-                return 0;
-        }
-        if (strcmp(value, "pick") == 0) {
-                m->private_users = PRIVATE_USERS_PICK;
-                return 0;
-        }
-        if (strcmp(value, "yes") == 0) {
-                m->private_users = PRIVATE_USERS_TREE_OWNER;
-                return 0;
-        }
-        errno = 0;
-        base = strtoul(value, &end, 10);
-        if (errno != 0 || end == value || (*end != '\0' && *end != ':'))
-                return -EINVAL;
-        if (*end == ':') {
-                const char *count_text = end + 1;
-
-                count = strtoul(count_text, &end, 10);
-                if (errno != 0 || end == count_text || *end != '\0')
-                        return -EINVAL;
-        }
-        /* Root of the host may not be the guest's: that is no user namespace at all. */
-        if (base == 0 || count == 0 || base > UINT32_MAX - count || count > UINT32_MAX)
-                return -EINVAL;
-        m->private_users = PRIVATE_USERS_FIXED;
-        m->uid_base = (uid_t)base;
-        m->uid_count = (uint32_t)count;
-        return 0;
-}
 
 /* One machine per range: the range's span of UIDs in one lock file (util/lock.h), so
  * that ranges which overlap, picked or given, conflict. */

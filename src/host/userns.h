@@ -14,9 +14,6 @@
 #define USERNS_PICK_FIRST 0x00080000U
 #define USERNS_PICK_LAST 0x6FFF0000U
 
-/* Parses --private-users's value into M. Returns 0 or -EINVAL. */
-int userns_parse(const char *value, struct machine *m);
-
 /* Chooses the range for M (pick: from its name, skipping ranges another machine of ours
  * holds; yes: the tree's owner) and takes a lock on it, held through *ret_lock_fd for
  * the machine's life. Logs and returns -errno on failure. */

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* dlopen() of a library's symbols for as long as they are needed, so that it does not
+ * stay resident in the supervisor. */
 #include <dlfcn.h>
 #include <errno.h>
 

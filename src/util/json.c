@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* JSON output helpers: strings quoted and escaped, broken UTF-8 shown as U+FFFD, for
+ * list, status and inspect's --json. */
 #include "util/json.h"
 
 /* The length of the valid UTF-8 sequence at S, with its code point, or 0. */

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* machined-lite's locks: OFD locks on files in /run/machined-lite/locks (machine names,
+ * UID ranges, trees), out of every guest's reach. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

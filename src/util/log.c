@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Our messages on stderr: "machined-lite: " and one line, %m for the error given,
+ * control characters escaped, -q for informational ones. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Where a file system type is mounted, from /proc/self/mountinfo as libmount
+ * (dlopen()ed) parses it. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <libmount.h>

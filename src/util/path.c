@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Paths and names: valid machine and host names, paths opened inside a root without
+ * leaving it (openat2 RESOLVE_IN_ROOT), trees removed without crossing into mounts. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A process named by PID and start time, and a pidfd of exactly that process: signals
+ * never reach a process that reused the PID. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>

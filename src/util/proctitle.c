@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Renaming our helper processes (command line and comm) so that ps shows what they are,
+ * not the supervisor's command line. */
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* NULL-terminated string arrays, as execve() takes them: length, append, free,
+ * environment assignments. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,0 +1,6 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+/* boot, run and inspect (the verbs whose options parse into a struct machine): ARGV is
+ * the whole command line. Returns our exit code (config/machine.h). */
+int verb_boot(int argc, char *argv[]);

@@ -14,7 +14,7 @@
 #include "guest/dev.h"
 #include "guest/fs-helper.h"
 #include "guest/guest.h"
-#include "guest/mount.h"
+#include "guest/api-fs.h"
 #include "guest/ownership.h"
 #include "host/userns.h"
 #include "util/macro.h"

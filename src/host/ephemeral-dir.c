@@ -12,7 +12,7 @@
 
 #include "host/ephemeral-dir.h"
 #include "util/log.h"
-#include "guest/mount.h"
+#include "guest/api-fs.h"
 #include "util/macro.h"
 #include "util/path.h"
 

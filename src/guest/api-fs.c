@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "config/custom-mount.h"
-#include "guest/mount.h"
+#include "guest/api-fs.h"
 #include "util/macro.h"
 #include "util/path.h"
 #include "util/strv.h"

@@ -11,11 +11,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "guest/api-fs.h"
+#include "guest/custom-mounts.h"
 #include "guest/dev.h"
 #include "guest/fs-helper.h"
 #include "guest/guest.h"
-#include "guest/api-fs.h"
 #include "guest/ownership.h"
+#include "guest/root.h"
 #include "host/userns.h"
 #include "util/macro.h"
 

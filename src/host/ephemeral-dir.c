@@ -12,7 +12,7 @@
 
 #include "host/ephemeral-dir.h"
 #include "util/log.h"
-#include "guest/api-fs.h"
+#include "guest/root.h"
 #include "util/macro.h"
 #include "util/path.h"
 

@@ -134,7 +134,7 @@ static int mount_partitions(struct machine *m, int fd, const struct dissected_im
                 r = mount_partition(m, fd, p, target);
                 if (r < 0)
                         return r;
-                /* --ephemeral gives each of these an overlay of its own (mount.h). */
+                /* --ephemeral gives each of these an overlay of its own (guest/root.h). */
                 r = strv_extend(&m->image_mounts, p->mount_point);
                 if (r < 0)
                         return log_error_errno(r, "Out of memory");

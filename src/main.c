@@ -7,8 +7,8 @@
 
 #include "verbs/control.h"
 #include "config/custom-mount.h"
+#include "verbs/inspect.h"
 #include "verbs/shell.h"
-#include "image/image.h"
 #include "tree/import.h"
 #include "util/log.h"
 #include "config/machine.h"
@@ -104,7 +104,7 @@ int main(int argc, char *argv[])
                         }
                         strcat(path, ".raw");
                 }
-                r = image_inspect(m.image ?: path, m.json);
+                r = inspect_image(m.image ?: path, m.json);
                 machine_done(&m);
                 return r < 0 ? EXIT_BAD_TREE : 0;
         }

@@ -3,7 +3,6 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 /* Raw disk images, dissected in user space with libblkid (dlopen()ed, see util/dl.h):
  * a GPT read per the Discoverable Partitions Specification, an MBR with one Linux
@@ -78,6 +77,3 @@ const char *dissect_native_arch(void);
 int dissect_image(int fd, struct dissected_image *ret, char *error, size_t error_size);
 
 void dissected_image_done(struct dissected_image *d);
-
-/* `inspect`: the dissection as a table for people, or as JSON. */
-void dissect_print(const struct dissected_image *d, const char *path, bool json, FILE *f);

@@ -170,20 +170,3 @@ int image_mount(struct machine *m)
         m->root = strdup(IMAGE_ROOT_DIR);
         return m->root ? 0 : -ENOMEM;
 }
-
-int image_inspect(const char *path, bool json)
-{
-        struct dissected_image d = {};
-        char error[256];
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        int r;
-
-        if (fd < 0)
-                return log_error_errno(-errno, "Cannot open image %s: %m", path);
-        r = dissect_image(fd, &d, error, sizeof(error));
-        if (r < 0)
-                return log_error_errno(r, "Image %s: %s", path, error);
-        dissect_print(&d, path, json, stdout);
-        dissected_image_done(&d);
-        return 0;
-}

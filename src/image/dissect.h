@@ -4,28 +4,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "image/gpt.h"
+
 /* Raw disk images, dissected in user space with libblkid (dlopen()ed, see util/dl.h):
  * a GPT read per the Discoverable Partitions Specification, an MBR with one Linux
  * partition, or a bare file system. No kernel partition parser and no udev needed. */
-
-enum partition_designator {
-        DESIGNATOR_ROOT,
-        DESIGNATOR_USR,
-        DESIGNATOR_HOME,
-        DESIGNATOR_SRV,
-        DESIGNATOR_VAR,
-        DESIGNATOR_TMP,
-        DESIGNATOR_ESP,
-        DESIGNATOR_XBOOTLDR,
-        DESIGNATOR_SWAP,
-        DESIGNATOR_ROOT_VERITY,
-        DESIGNATOR_USR_VERITY,
-        DESIGNATOR_ROOT_VERITY_SIG,
-        DESIGNATOR_USR_VERITY_SIG,
-        DESIGNATOR_LINUX_GENERIC,  /* GPT "Linux filesystem", MBR 0x83 */
-        DESIGNATOR_OTHER,
-        _DESIGNATOR_MAX,
-};
 
 struct image_partition {
         int number;                          /* in the table, from 1; 0 for a bare file system */
@@ -48,9 +31,6 @@ struct dissected_image {
         struct image_partition *partitions;  /* in table order */
         struct image_partition *root;        /* the one that is mounted at /: points into partitions */
 };
-
-/* "root", "usr", ..., "linux-generic", "other"; NULL for a value out of range. */
-const char *partition_designator_to_string(enum partition_designator designator);
 
 /* The GPT root partition type of the architecture we run on (x86-64 here): its name
  * as in struct image_partition's arch, or NULL on an architecture DPS has no types for. */

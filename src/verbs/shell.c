@@ -38,6 +38,7 @@
 #include "util/path.h"
 #include "util/strv.h"
 #include "verbs/guest-user.h"
+#include "verbs/running.h"
 #include "verbs/shell.h"
 
 #define SHELL_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -151,17 +152,6 @@ static int parse_shell_arguments(int argc, char *argv[], struct shell_arguments 
         return 0;
 }
 
-
-static int read_running(const char *name, struct machine_state *s)
-{
-        int r = state_read(name, s);
-
-        if (r == -ENOENT)
-                return log_error_errno(r, "No machine %s is running (machined-lite list shows the running ones)", name), EXIT_NO_MACHINE;
-        if (r < 0)
-                return log_error_errno(r, "Cannot read the state of machine %s: %m", name), EXIT_SETUP_FAILED;
-        return 0;
-}
 
 /* Holds the machine's PID 1 by a pidfd, checked to be the very process the state names
  * (a PID reused since is not entered), and opens its /proc directory: once the pidfd is

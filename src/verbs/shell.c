@@ -412,21 +412,12 @@ _noreturn_ static void relay_command(pid_t command)
         }
 }
 
-/* The child, in the machine's cgroup (clone3) but in our PID namespace, where the guest
- * cannot see it: the machine's namespaces, its root, the pty, the user, and only then
- * the command's process, in the machine's PID namespace with nothing of ours. */
-_noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
+/* The machine's cgroups and namespaces, and its root directory as ours. */
+static void enter_machine(const struct shell *sh, int sync_fd)
 {
-        const struct guest_user *u = &sh->user;
         const char *name = sh->state.name;
         int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID, r;
-        _cleanup_free_ char *login = NULL;
-        char path[PATH_MAX], **env, **argv, *login_argv[2] = {};
-        const char *command;
-        pid_t pid;
 
-        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-        (void)prctl(PR_SET_DUMPABLE, 0);
         if (sh->join_user_ns)
                 flags |= CLONE_NEWUSER;
         /* Into PID 1's cgroups on a hybrid host's v1 hierarchies as well (clone3 placed
@@ -441,11 +432,17 @@ _noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
          * which a pivot_root() may have moved elsewhere. */
         if (fchdir(sh->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
                 guest_fail(sync_fd, -errno, "Failed to enter the root directory of machine %s", name);
+}
+
+/* The pty on the std fds that get it, and no other fd of ours but the sync socket, moved
+ * to 3. Returns the sync socket's fd. */
+static int keep_only_stdio(const struct shell *sh, int sync_fd)
+{
         if (sh->peer >= 0) {
                 /* As login does: the user's own terminal. It was made the guest root's
                  * (open_guest_pty()), so this works in a user namespace too. */
-                if (u->uid != 0)
-                        (void)fchown(sh->peer, u->uid, (gid_t)-1);
+                if (sh->user.uid != 0)
+                        (void)fchown(sh->peer, sh->user.uid, (gid_t)-1);
                 for (int i = 0; i < 3; i++)
                         if (sh->on_pty[i] && dup2(sh->peer, i) < 0)
                                 guest_fail(sync_fd, -errno, "Failed to attach the pty");
@@ -458,11 +455,17 @@ _noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
                 sync_fd = 3;
         }
         (void)close_range(4, ~0U, 0);
-        umask(0022);
+        return sync_fd;
+}
 
-        /* The filter while we may still load one (CAP_SYS_ADMIN), the groups, then the
-         * capabilities while we may still drop from the bounding set (CAP_SETPCAP), and
-         * the user last: what init got, and no more. */
+/* The filter while we may still load one (CAP_SYS_ADMIN), the groups, then the
+ * capabilities while we may still drop from the bounding set (CAP_SETPCAP), and the
+ * user last: what init got, and no more. */
+static void become_user(const struct shell *sh, int sync_fd)
+{
+        const struct guest_user *u = &sh->user;
+        int r;
+
         r = syscall_filter_apply(sh->syscall_allow, sh->syscall_deny, sh->state.no_new_privileges);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to install the system call filter");
@@ -475,36 +478,59 @@ _noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
                 guest_fail(sync_fd, -errno, "Failed to become user %s (UID %u)", u->name, (unsigned)u->uid);
         /* As the user, so that a home it may not enter is not entered. */
         if (chdir(u->home) < 0 && chdir("/") < 0)
-                guest_fail(sync_fd, -errno, "Failed to change to / in machine %s", name);
+                guest_fail(sync_fd, -errno, "Failed to change to / in machine %s", sh->state.name);
+}
+
+/* What the command's process runs: its argv, and into PATH (SIZE bytes) the file. The
+ * command given, or the user's login shell, with LOGIN_ARGV for its argv. A command that
+ * cannot run is reported as `run` does. */
+static char **find_what_to_run(const struct shell *sh, int sync_fd, char **env, char *path, size_t size,
+                               char *login_argv[static 2])
+{
+        const struct guest_user *u = &sh->user;
+        const char *name = sh->state.name, *base;
+        int r;
+
+        if (sh->arguments->command) {
+                /* Looked up with the guest's PATH, as its shell would. */
+                const char *command = sh->arguments->command[0], *search;
+
+                environ = env;
+                search = getenv("PATH") ?: "";
+                r = find_command(command, search, path, size);
+                if (r != 0)
+                        exec_failed(sync_fd, r, command, name, search);
+                return sh->arguments->command;
+        }
+        /* A login shell: argv[0] is its name with a leading "-". */
+        base = strrchr(u->shell, '/');
+        if (asprintf(&login_argv[0], "-%s", base ? base + 1 : u->shell) < 0)
+                guest_fail(sync_fd, -ENOMEM, "Failed to make the shell's name");
+        r = find_command(u->shell, "", path, size);
+        if (r != 0)
+                exec_failed(sync_fd, r, u->shell, name, "");
+        return login_argv;
+}
+
+/* The child, in the machine's cgroup (clone3) but in our PID namespace, where the guest
+ * cannot see it: the machine's namespaces, its root, the pty, the user, and only then
+ * the command's process, in the machine's PID namespace with nothing of ours. */
+_noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
+{
+        char path[PATH_MAX], **env, **argv, *login_argv[2] = {};
+        pid_t pid;
+
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        (void)prctl(PR_SET_DUMPABLE, 0);
+        enter_machine(sh, sync_fd);
+        sync_fd = keep_only_stdio(sh, sync_fd);
+        umask(0022);
+        become_user(sh, sync_fd);
 
         env = shell_environment(sh);
         if (!env)
                 guest_fail(sync_fd, -ENOMEM, "Failed to make the environment");
-        if (sh->arguments->command) {
-                /* Looked up with the guest's PATH, as its shell would. */
-                const char *search;
-
-                environ = env;
-                search = getenv("PATH") ?: "";
-
-                command = sh->arguments->command[0];
-                argv = sh->arguments->command;
-                r = find_command(command, search, path, sizeof(path));
-                if (r != 0)
-                        exec_failed(sync_fd, r, command, name, search);
-        } else {
-                /* A login shell: argv[0] is its name with a leading "-". */
-                const char *base = strrchr(u->shell, '/');
-
-                command = u->shell;
-                if (asprintf(&login, "-%s", base ? base + 1 : u->shell) < 0)
-                        guest_fail(sync_fd, -ENOMEM, "Failed to make the shell's name");
-                login_argv[0] = login;
-                argv = login_argv;
-                r = find_command(command, "", path, sizeof(path));
-                if (r != 0)
-                        exec_failed(sync_fd, r, command, name, "");
-        }
+        argv = find_what_to_run(sh, sync_fd, env, path, sizeof(path), login_argv);
         close(sync_fd);
         pid = fork();
         if (pid < 0)

@@ -11,11 +11,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "guest/api-fs.h"
+#include "guest/custom-mounts.h"
 #include "guest/dev.h"
 #include "guest/fs-helper.h"
 #include "guest/guest.h"
-#include "guest/mount.h"
 #include "guest/ownership.h"
+#include "guest/root.h"
 #include "host/userns.h"
 #include "util/macro.h"
 
@@ -155,135 +157,233 @@ static int guest_owns_tree(const struct guest_fs_setup *setup)
         return -EBADF;
 }
 
-_noreturn_ void guest_fs_main(const struct guest_fs_setup *setup)
-{
-        const struct machine *m = setup->machine;
-        bool userns = m->private_users != PRIVATE_USERS_NO;
-        int sync_fd = setup->sync_fd, root_fd = -EBADF, root_mount = -EBADF, tree_fd, host_proc, r;
+/* What the steps below build, in the order they fill it. */
+struct guest_fs {
+        const struct guest_fs_setup *setup;
+        const struct machine *machine;
+        bool userns;
+        int sync_fd;
+        int host_proc;    /* the host's /proc: ours becomes the guest's */
+        int root_mount;   /* the tree idmapped for the guest's user namespace, or -EBADF */
+        int tree_fd;      /* the tree, opened in our mount namespace */
+        int root_fd;      /* the guest's root, as its layers are stacked */
+        int tree_root_fd; /* the tree as it is on disk, below what --ephemeral or --volatile stack */
+};
 
-        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != setup->supervisor_pid)
-                _exit(EXIT_SETUP_FAILED);
-        host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (host_proc < 0)
-                guest_fail(sync_fd, -errno, "Failed to open /proc");
-        if (userns)
-                root_mount = guest_owns_tree(setup);
-        /* The guest's namespaces that mounts are tied to: its IPC (mqueue) and network
-         * (sysfs) ones; its cgroup one (cgroup2) later, join_guest_cgroup_ns(). */
-        if (setns(setup->guest_pidfd, CLONE_NEWIPC | (m->private_network ? CLONE_NEWNET : 0)) < 0)
-                guest_fail(sync_fd, -errno, "Failed to join the guest's namespaces");
+/* The guest's namespaces that mounts are tied to, and a mount namespace of our own in
+ * which to build its file system, acting as the guest's root. */
+static void enter_namespaces(struct guest_fs *fs)
+{
+        const struct machine *m = fs->machine;
+        int r;
+
+        fs->host_proc = open("/proc", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fs->host_proc < 0)
+                guest_fail(fs->sync_fd, -errno, "Failed to open /proc");
+        if (fs->userns)
+                fs->root_mount = guest_owns_tree(fs->setup);
+        /* Its IPC (mqueue) and network (sysfs) ones; its cgroup one (cgroup2) later,
+         * join_guest_cgroup_ns(). */
+        if (setns(fs->setup->guest_pidfd, CLONE_NEWIPC | (m->private_network ? CLONE_NEWNET : 0)) < 0)
+                guest_fail(fs->sync_fd, -errno, "Failed to join the guest's namespaces");
         if (unshare(CLONE_NEWNS) < 0)
-                guest_fail(sync_fd, -errno, "Failed to create the guest's mount namespace");
+                guest_fail(fs->sync_fd, -errno, "Failed to create the guest's mount namespace");
         /* Opened in that namespace: the mounts we make are on its copy of the tree. */
-        tree_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (tree_fd < 0)
-                guest_fail(sync_fd, -errno, "Failed to open the tree %s", m->root);
-        r = act_as_owner(userns ? m->uid_base : 0);
+        fs->tree_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (fs->tree_fd < 0)
+                guest_fail(fs->sync_fd, -errno, "Failed to open the tree %s", m->root);
+        r = act_as_owner(fs->userns ? m->uid_base : 0);
         if (r < 0)
-                guest_fail(sync_fd, r, "Failed to act as the guest's root (UID %u)", m->uid_base);
+                guest_fail(fs->sync_fd, r, "Failed to act as the guest's root (UID %u)", m->uid_base);
+}
+
+/* The tree as the guest's root, and what --ephemeral or --volatile stack on it. */
+static void mount_root_layers(struct guest_fs *fs)
+{
+        const struct machine *m = fs->machine;
+        const char *ephemeral_dir = fs->setup->ephemeral_dir;
+        int r;
 
         umask(0);
         r = mount_cut_propagation();
         if (r < 0)
-                guest_fail(sync_fd, r, "Failed to make the guest's mounts private");
-        r = mount_root(tree_fd, root_mount, &root_fd);
-        close(tree_fd);
+                guest_fail(fs->sync_fd, r, "Failed to make the guest's mounts private");
+        r = mount_root(fs->tree_fd, fs->root_mount, &fs->root_fd);
+        close(fs->tree_fd);
+        fs->tree_fd = -EBADF;
         if (r < 0)
-                guest_fail(sync_fd, r, "Failed to bind-mount the tree %s", m->root);
+                guest_fail(fs->sync_fd, r, "Failed to bind-mount the tree %s", m->root);
         /* An overlay's +PATH layers are the tree's as it is on disk, below what --ephemeral
          * or --volatile stack on the root. */
-        int tree_root_fd = fcntl(root_fd, F_DUPFD_CLOEXEC, 3);
-        if (tree_root_fd < 0)
-                guest_fail(sync_fd, -errno, "Failed to open the tree %s", m->root);
+        fs->tree_root_fd = fcntl(fs->root_fd, F_DUPFD_CLOEXEC, 3);
+        if (fs->tree_root_fd < 0)
+                guest_fail(fs->sync_fd, -errno, "Failed to open the tree %s", m->root);
         if (m->ephemeral || m->volatile_mode == VOLATILE_OVERLAY) {
                 _cleanup_close_ int layers = -EBADF;
 
-                if (setup->ephemeral_dir) {
-                        layers = open(setup->ephemeral_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (ephemeral_dir) {
+                        layers = open(ephemeral_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
                         if (layers < 0)
-                                guest_fail(sync_fd, -errno, "Failed to open %s for the overlay's upper layer", setup->ephemeral_dir);
+                                guest_fail(fs->sync_fd, -errno, "Failed to open %s for the overlay's upper layer",
+                                           ephemeral_dir);
                 }
-                r = mount_overlay_root(&root_fd, layers, m->image_mounts);
+                r = mount_overlay_root(&fs->root_fd, layers, m->image_mounts);
                 if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to mount an overlay over %s%s%s", m->root,
-                                   setup->ephemeral_dir ? " with its upper layer in " : "", setup->ephemeral_dir ?: "");
+                        guest_fail(fs->sync_fd, r, "Failed to mount an overlay over %s%s%s", m->root,
+                                   ephemeral_dir ? " with its upper layer in " : "", ephemeral_dir ?: "");
         } else if (m->volatile_mode == VOLATILE_YES) {
-                r = mount_volatile_yes(&root_fd);
+                r = mount_volatile_yes(&fs->root_fd);
                 if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to mount a tmpfs root with /usr of %s", m->root);
+                        guest_fail(fs->sync_fd, r, "Failed to mount a tmpfs root with /usr of %s", m->root);
         }
-        /* The command line's mount points exist before the tree may become read-only. */
+}
+
+/* The command line's mount points exist before the tree may become read-only. */
+static void make_mount_points(const struct guest_fs *fs)
+{
+        const struct machine *m = fs->machine;
+
         for (size_t i = 0; i < m->n_mounts; i++) {
-                r = mount_custom_target(root_fd, &m->mounts[i]);
+                int r = mount_custom_target(fs->root_fd, &m->mounts[i]);
+
                 if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to make the mount point %s in the guest", m->mounts[i].destination);
+                        guest_fail(fs->sync_fd, r, "Failed to make the mount point %s in the guest",
+                                   m->mounts[i].destination);
                 close(r);
         }
+}
+
+/* --volatile=state's read-only tree with a tmpfs on /var, or --read-only; a root the
+ * guest writes gets /etc/resolv.conf and /etc/localtime from the host. */
+static void finish_root(const struct guest_fs *fs)
+{
+        const struct machine *m = fs->machine;
+        int r;
+
         if (m->volatile_mode == VOLATILE_STATE) {
-                r = mount_volatile_state(root_fd);
+                r = mount_volatile_state(fs->root_fd);
                 if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to mount %s read-only with a tmpfs on /var", m->root);
+                        guest_fail(fs->sync_fd, r, "Failed to mount %s read-only with a tmpfs on /var", m->root);
         }
         if (!m->read_only && m->volatile_mode != VOLATILE_STATE) {
-                r = mount_etc_follow_host(root_fd);
+                r = mount_etc_follow_host(fs->root_fd);
                 if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to place /etc/resolv.conf or /etc/localtime in %s", m->root);
+                        guest_fail(fs->sync_fd, r, "Failed to place /etc/resolv.conf or /etc/localtime in %s", m->root);
         } else if (m->read_only && !m->ephemeral && m->volatile_mode == VOLATILE_NO) {
-                r = mount_root_read_only(root_fd);
+                r = mount_root_read_only(fs->root_fd);
                 if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to make %s read-only", m->root);
+                        guest_fail(fs->sync_fd, r, "Failed to make %s read-only", m->root);
         }
-        r = dev_setup(root_fd, userns ? m->uid_base : 0, setup->with_console);
+}
+
+/* /dev, and the console's pty for the supervisor. */
+static void make_dev(const struct guest_fs *fs)
+{
+        const struct machine *m = fs->machine;
+        int r;
+
+        r = dev_setup(fs->root_fd, fs->userns ? m->uid_base : 0, fs->setup->with_console);
         if (r < 0)
-                guest_fail(sync_fd, r, "Failed to set up /dev in %s", m->root);
-        if (setup->with_console) {
-                r = dev_console_create(root_fd);
+                guest_fail(fs->sync_fd, r, "Failed to set up /dev in %s", m->root);
+        if (fs->setup->with_console) {
+                r = dev_console_create(fs->root_fd);
                 if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to allocate the console pty");
-                guest_send_fd(sync_fd, GUEST_CONSOLE, r);
+                        guest_fail(fs->sync_fd, r, "Failed to allocate the console pty");
+                guest_send_fd(fs->sync_fd, GUEST_CONSOLE, r);
         }
-        r = mount_proc_of_guest(root_fd, setup->guest_pidfd, setup->guest_pid, host_proc, m->private_network);
+}
+
+/* /proc (after /dev: its masks bind /dev/null), /sys, /run, and the notify socket for
+ * the supervisor. */
+static void mount_api_filesystems(const struct guest_fs *fs)
+{
+        const struct guest_fs_setup *setup = fs->setup;
+        const struct machine *m = fs->machine;
+        int r;
+
+        r = mount_proc_of_guest(fs->root_fd, setup->guest_pidfd, setup->guest_pid, fs->host_proc, m->private_network);
         if (r < 0)
-                guest_fail(sync_fd, r, "Failed to mount /proc in %s", m->root);
-        r = join_guest_cgroup_ns(setup->guest_pidfd, setup->guest_pid, host_proc);
+                guest_fail(fs->sync_fd, r, "Failed to mount /proc in %s", m->root);
+        r = join_guest_cgroup_ns(setup->guest_pidfd, setup->guest_pid, fs->host_proc);
         if (r < 0)
-                guest_fail(sync_fd, r, "Failed to join the guest's cgroup namespace");
-        r = mount_sys(root_fd);
+                guest_fail(fs->sync_fd, r, "Failed to join the guest's cgroup namespace");
+        r = mount_sys(fs->root_fd);
         if (r < 0)
-                guest_fail(sync_fd, r, "Failed to mount /sys in %s", m->root);
-        r = mount_run(root_fd, m->uuid);
+                guest_fail(fs->sync_fd, r, "Failed to mount /sys in %s", m->root);
+        r = mount_run(fs->root_fd, m->uuid);
         if (r < 0)
-                guest_fail(sync_fd, r, "Failed to mount /run in %s", m->root);
-        r = mount_notify_socket(root_fd);
+                guest_fail(fs->sync_fd, r, "Failed to mount /run in %s", m->root);
+        r = mount_notify_socket(fs->root_fd);
         if (r < 0)
-                guest_fail(sync_fd, r, "Failed to make the notify socket %s in the guest", GUEST_NOTIFY_SOCKET);
-        guest_send_fd(sync_fd, GUEST_NOTIFY, r);
+                guest_fail(fs->sync_fd, r, "Failed to make the notify socket %s in the guest", GUEST_NOTIFY_SOCKET);
+        guest_send_fd(fs->sync_fd, GUEST_NOTIFY, r);
+}
+
+/* --bind, --bind-ro, --tmpfs, --overlay, --overlay-ro, on top of all the rest. */
+static void mount_custom_mounts(const struct guest_fs *fs)
+{
+        const struct machine *m = fs->machine;
+
         for (size_t i = 0; i < m->n_mounts; i++) {
                 const struct custom_mount *c = &m->mounts[i];
+                int r = mount_custom(fs->root_fd, fs->tree_root_fd, c);
 
-                r = mount_custom(root_fd, tree_root_fd, c);
                 if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to mount %s%s%s at %s in the guest",
+                        guest_fail(fs->sync_fd, r, "Failed to mount %s%s%s at %s in the guest",
                                    c->type == CUSTOM_BIND ? "the bind of " : c->type == CUSTOM_TMPFS ? "a tmpfs" : "an overlay",
                                    c->type == CUSTOM_BIND ? c->source : "",
                                    c->read_only ? " (read-only)" : "", c->destination);
         }
-        r = mount_pivot_root(root_fd);
-        if (r < 0)
-                guest_fail(sync_fd, r, "Failed to enter %s with pivot_root", m->root);
-        close(root_fd);
-        close(tree_root_fd);
+}
 
-        if (userns) {
-                r = lock_mounts(setup->guest_pid, host_proc);
+/* Enters the tree, and hands the supervisor the mount namespace for the guest: with a
+ * user namespace, a copy in it, where the guest cannot undo our mounts. */
+_noreturn_ static void hand_over(struct guest_fs *fs)
+{
+        int r;
+
+        r = mount_pivot_root(fs->root_fd);
+        if (r < 0)
+                guest_fail(fs->sync_fd, r, "Failed to enter %s with pivot_root", fs->machine->root);
+        close(fs->root_fd);
+        close(fs->tree_root_fd);
+
+        if (fs->userns) {
+                r = lock_mounts(fs->setup->guest_pid, fs->host_proc);
                 if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to lock the guest's mounts in its user namespace");
+                        guest_fail(fs->sync_fd, r, "Failed to lock the guest's mounts in its user namespace");
         } else {
-                r = open_mount_ns(host_proc);
+                r = open_mount_ns(fs->host_proc);
                 if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to open the guest's mount namespace");
+                        guest_fail(fs->sync_fd, r, "Failed to open the guest's mount namespace");
         }
-        guest_send_fd(sync_fd, GUEST_MOUNT_NS, r);
+        guest_send_fd(fs->sync_fd, GUEST_MOUNT_NS, r);
         _exit(EXIT_SUCCESS);
+}
+
+_noreturn_ void guest_fs_main(const struct guest_fs_setup *setup)
+{
+        struct guest_fs fs = {
+                .setup = setup,
+                .machine = setup->machine,
+                .userns = setup->machine->private_users != PRIVATE_USERS_NO,
+                .sync_fd = setup->sync_fd,
+                .host_proc = -EBADF,
+                .root_mount = -EBADF,
+                .tree_fd = -EBADF,
+                .root_fd = -EBADF,
+                .tree_root_fd = -EBADF,
+        };
+
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != setup->supervisor_pid)
+                _exit(EXIT_SETUP_FAILED);
+        enter_namespaces(&fs);
+        mount_root_layers(&fs);
+        make_mount_points(&fs);
+        finish_root(&fs);
+        make_dev(&fs);
+        mount_api_filesystems(&fs);
+        mount_custom_mounts(&fs);
+        hand_over(&fs);
 }

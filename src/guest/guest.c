@@ -206,16 +206,14 @@ _noreturn_ static void exec_ml_init(const struct guest_setup *setup, char **env)
         guest_fail(setup->sync_fd, -errno, "Failed to execute ml-init in the guest");
 }
 
-_noreturn_ void guest_main(const struct guest_setup *setup)
+/* Nothing of the supervisor's but the std fds and the sync socket comes along, and no
+ * terminal: the guest is on its own, and dies with the supervisor, however it goes. */
+static void leave_supervisor(int sync_fd)
 {
-        const struct machine *m = setup->machine;
-        int sync_fd = setup->sync_fd, mount_ns = -EBADF, r;
         sigset_t all;
 
-        /* Die with the supervisor, however it goes; the read below catches the window
-         * before this was set. */
+        /* wait_for_go()'s read catches the window before this was set. */
         (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-        /* Nothing of the supervisor's but the std fds and the sync socket comes along. */
         if (sync_fd > 3)
                 (void)close_range(3, (unsigned)sync_fd - 1, 0);
         (void)close_range((unsigned)sync_fd + 1, ~0U, 0);
@@ -226,7 +224,61 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
                 _exit(EXIT_SETUP_FAILED);
         sigemptyset(&all);
         (void)sigprocmask(SIG_SETMASK, &all, NULL);
+}
 
+/* The guest root's credentials, and its mount namespace MOUNT_NS, whose root and
+ * working directory become ours. */
+static void enter_guest_root(const struct guest_setup *setup, int mount_ns)
+{
+        int sync_fd = setup->sync_fd;
+
+        /* In a user namespace we still carry host root's credentials until we take the
+         * guest root's, now that the parent has written the maps. */
+        if (setup->machine->private_users != PRIVATE_USERS_NO &&
+            (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0))
+                guest_fail(sync_fd, -errno, "Failed to become root of the guest's user namespace");
+        if (setns(mount_ns, CLONE_NEWNS) < 0)
+                guest_fail(sync_fd, -errno, "Failed to enter the guest's mount namespace");
+        close(mount_ns);
+        if (chdir("/") < 0)
+                guest_fail(sync_fd, -errno, "Failed to enter the guest's root directory");
+}
+
+/* Its host name, and with a network of its own, lo up. */
+static void set_up_uts_and_network(const struct guest_setup *setup)
+{
+        const struct machine *m = setup->machine;
+        int r;
+
+        if (sethostname(m->hostname, strlen(m->hostname)) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to set the host name %s", m->hostname);
+        if (m->private_network) {
+                r = loopback_up();
+                if (r < 0)
+                        guest_fail(setup->sync_fd, r, "Failed to bring up lo in the private network");
+        }
+}
+
+/* The filter first, while we still may load one; then the capabilities. */
+static void lock_down(const struct guest_setup *setup)
+{
+        const struct machine *m = setup->machine;
+        int r;
+
+        r = syscall_filter_apply(m->syscall_allow, m->syscall_deny, m->no_new_privileges);
+        if (r < 0)
+                guest_fail(setup->sync_fd, r, "Failed to install the system call filter");
+        r = caps_apply(caps_for_guest(m));
+        if (r < 0)
+                guest_fail(setup->sync_fd, r, "Failed to drop capabilities");
+}
+
+_noreturn_ void guest_main(const struct guest_setup *setup)
+{
+        const struct machine *m = setup->machine;
+        int sync_fd = setup->sync_fd, mount_ns = -EBADF, r;
+
+        leave_supervisor(sync_fd);
         r = wait_for_go(sync_fd, &mount_ns);
         if (r < 0 || mount_ns < 0)
                 _exit(EXIT_SETUP_FAILED);
@@ -234,33 +286,10 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
          * never keeps them (see util/dl.h). */
         if (caps_load() < 0 || syscall_filter_load() < 0)
                 guest_fail(sync_fd, -EOPNOTSUPP, "Failed to load libcap.so.2 and libseccomp.so.2");
-        /* In a user namespace we still carry host root's credentials until we take the
-         * guest root's, now that the parent has written the maps. */
-        if (m->private_users != PRIVATE_USERS_NO &&
-            (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0))
-                guest_fail(sync_fd, -errno, "Failed to become root of the guest's user namespace");
-        /* Our root and working directory become the tree's. */
-        if (setns(mount_ns, CLONE_NEWNS) < 0)
-                guest_fail(sync_fd, -errno, "Failed to enter the guest's mount namespace");
-        close(mount_ns);
-        if (chdir("/") < 0)
-                guest_fail(sync_fd, -errno, "Failed to enter the guest's root directory");
-        if (sethostname(m->hostname, strlen(m->hostname)) < 0)
-                guest_fail(sync_fd, -errno, "Failed to set the host name %s", m->hostname);
-        if (m->private_network) {
-                r = loopback_up();
-                if (r < 0)
-                        guest_fail(sync_fd, r, "Failed to bring up lo in the private network");
-        }
+        enter_guest_root(setup, mount_ns);
+        set_up_uts_and_network(setup);
         umask(0022);
-
-        /* The filter first, while we still may load one; then the capabilities. */
-        r = syscall_filter_apply(m->syscall_allow, m->syscall_deny, m->no_new_privileges);
-        if (r < 0)
-                guest_fail(sync_fd, r, "Failed to install the system call filter");
-        r = caps_apply(caps_for_guest(m));
-        if (r < 0)
-                guest_fail(sync_fd, r, "Failed to drop capabilities");
+        lock_down(setup);
 
         if (m->verb == VERB_RUN)
                 exec_ml_init(setup, guest_environment(m));

@@ -14,7 +14,7 @@
 
 #include "host/ephemeral-dir.h"
 #include "util/log.h"
-#include "guest/mount.h"
+#include "guest/root.h"
 #include "util/macro.h"
 #include "util/path.h"
 

@@ -506,7 +506,7 @@ static const char *bpf_refusal_guess(int error)
  * host as it was. Where bpf() is refused (a container's seccomp filter: systemd-nspawn's,
  * Docker's), a guest with a user namespace starts without it, as it is safe: its root
  * has no CAP_MKNOD in the initial user namespace, so the kernel lets it make no device
- * node; every mount of its tree is nodev (mount.c), a flag locked in its user namespace,
+ * node; every mount of its tree is nodev (guest/root.c), a flag locked in its user namespace,
  * and what it mounts itself is nodev by force; its /dev holds only the allowed nodes.
  * Without a user namespace its root is the host's, and could open any node it finds. */
 static int place_guest(struct supervisor *s)

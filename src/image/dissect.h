@@ -3,30 +3,12 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
+
+#include "image/gpt.h"
 
 /* Raw disk images, dissected in user space with libblkid (dlopen()ed, see util/dl.h):
  * a GPT read per the Discoverable Partitions Specification, an MBR with one Linux
  * partition, or a bare file system. No kernel partition parser and no udev needed. */
-
-enum partition_designator {
-        DESIGNATOR_ROOT,
-        DESIGNATOR_USR,
-        DESIGNATOR_HOME,
-        DESIGNATOR_SRV,
-        DESIGNATOR_VAR,
-        DESIGNATOR_TMP,
-        DESIGNATOR_ESP,
-        DESIGNATOR_XBOOTLDR,
-        DESIGNATOR_SWAP,
-        DESIGNATOR_ROOT_VERITY,
-        DESIGNATOR_USR_VERITY,
-        DESIGNATOR_ROOT_VERITY_SIG,
-        DESIGNATOR_USR_VERITY_SIG,
-        DESIGNATOR_LINUX_GENERIC,  /* GPT "Linux filesystem", MBR 0x83 */
-        DESIGNATOR_OTHER,
-        _DESIGNATOR_MAX,
-};
 
 struct image_partition {
         int number;                          /* in the table, from 1; 0 for a bare file system */
@@ -49,9 +31,6 @@ struct dissected_image {
         struct image_partition *partitions;  /* in table order */
         struct image_partition *root;        /* the one that is mounted at /: points into partitions */
 };
-
-/* "root", "usr", ..., "linux-generic", "other"; NULL for a value out of range. */
-const char *partition_designator_to_string(enum partition_designator designator);
 
 /* The GPT root partition type of the architecture we run on (x86-64 here): its name
  * as in struct image_partition's arch, or NULL on an architecture DPS has no types for. */
@@ -78,6 +57,3 @@ const char *dissect_native_arch(void);
 int dissect_image(int fd, struct dissected_image *ret, char *error, size_t error_size);
 
 void dissected_image_done(struct dissected_image *d);
-
-/* `inspect`: the dissection as a table for people, or as JSON. */
-void dissect_print(const struct dissected_image *d, const char *path, bool json, FILE *f);

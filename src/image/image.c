@@ -134,7 +134,7 @@ static int mount_partitions(struct machine *m, int fd, const struct dissected_im
                 r = mount_partition(m, fd, p, target);
                 if (r < 0)
                         return r;
-                /* --ephemeral gives each of these an overlay of its own (mount.h). */
+                /* --ephemeral gives each of these an overlay of its own (guest/root.h). */
                 r = strv_extend(&m->image_mounts, p->mount_point);
                 if (r < 0)
                         return log_error_errno(r, "Out of memory");
@@ -169,21 +169,4 @@ int image_mount(struct machine *m)
         free(m->root);
         m->root = strdup(IMAGE_ROOT_DIR);
         return m->root ? 0 : -ENOMEM;
-}
-
-int image_inspect(const char *path, bool json)
-{
-        struct dissected_image d = {};
-        char error[256];
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-        int r;
-
-        if (fd < 0)
-                return log_error_errno(-errno, "Cannot open image %s: %m", path);
-        r = dissect_image(fd, &d, error, sizeof(error));
-        if (r < 0)
-                return log_error_errno(r, "Image %s: %s", path, error);
-        dissect_print(&d, path, json, stdout);
-        dissected_image_done(&d);
-        return 0;
 }

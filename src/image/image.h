@@ -16,7 +16,3 @@
  * from a directory. A read-only image or root file system makes the machine read-only.
  * Logs one line and returns -errno on failure. */
 int image_mount(struct machine *m);
-
-/* `inspect`: prints the image's dissection, as a table or JSON. Logs and returns -errno
- * on failure. */
-int image_inspect(const char *path, bool json);

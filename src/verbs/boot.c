@@ -4,9 +4,6 @@
  * step does lives in config/, tree/, image/, host/; this file only orders them. */
 #include <errno.h>
 #include <stdbool.h>
-#include <stdio.h>
-#include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/custom-mount.h"
@@ -20,6 +17,7 @@
 #include "tree/copy.h"
 #include "util/log.h"
 #include "util/proctitle.h"
+#include "verbs/inspect.h"
 #include "verbs/boot.h"
 
 static void machine_donep(struct machine *m)
@@ -71,28 +69,6 @@ static bool parse_machine(struct machine *m, int argc, char *argv[], int *exit_c
                 r = parse_check(m);
         *exit_code = r == PARSE_CONTINUE || r == PARSE_EXIT ? 0 : EXIT_USAGE;
         return r == PARSE_CONTINUE;
-}
-
-/* inspect -i IMAGE | NAME: NAME is /var/lib/machines/NAME.raw. */
-static int inspect(const struct machine *m)
-{
-        _cleanup_free_ char *path = NULL;
-
-        if (!m->image && asprintf(&path, "%s/%s.raw", MACHINES_DIR, m->name) < 0)
-                return EXIT_SETUP_FAILED;
-        if (!m->image && access(path, F_OK) < 0 && errno == ENOENT) {
-                /* NAME of a directory machine: say so rather than that NAME.raw is missing. */
-                struct stat st;
-
-                path[strlen(path) - strlen(".raw")] = '\0';
-                if (stat(path, &st) >= 0 && S_ISDIR(st.st_mode)) {
-                        log_error("Machine %s is a directory tree (%s): inspect reads raw disk images only "
-                                  "(give -i IMAGE, or the NAME of %s/NAME.raw)", m->name, path, MACHINES_DIR);
-                        return EXIT_BAD_TREE;
-                }
-                strcat(path, ".raw");
-        }
-        return image_inspect(m->image ?: path, m->json) < 0 ? EXIT_BAD_TREE : 0;
 }
 
 /* Step 1: what the options name, checked, and the struct completed; nothing changed yet. */
@@ -167,7 +143,7 @@ int verb_boot(int argc, char *argv[])
         if (!parse_machine(&m, argc, argv, &r))
                 return r;
         if (m.verb == VERB_INSPECT)
-                return inspect(&m);
+                return verb_inspect(&m);
 
         r = resolve(&m);
         if (r == 0)

@@ -21,6 +21,7 @@
 #include "util/json.h"
 #include "util/macro.h"
 #include "util/pidref.h"
+#include "verbs/running.h"
 
 /* How long stop waits for the machine to power off: the supervisor's own limit (15 s)
  * and some. */
@@ -101,17 +102,6 @@ static int parse_verb_arguments(int argc, char *argv[], bool takes_name, struct 
         }
         if (optind < argc)
                 return usage_error("Unexpected argument '%s' for %s", argv[optind], argv[0]);
-        return 0;
-}
-
-static int read_running(const char *name, struct machine_state *s)
-{
-        int r = state_read(name, s);
-
-        if (r == -ENOENT)
-                return log_error_errno(r, "No machine %s is running (machined-lite list shows the running ones)", name), EXIT_NO_MACHINE;
-        if (r < 0)
-                return log_error_errno(r, "Cannot read the state of machine %s: %m", name), EXIT_SETUP_FAILED;
         return 0;
 }
 

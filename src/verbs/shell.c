@@ -26,7 +26,6 @@
 #include "host/cgroup.h"
 #include "host/cgroup-v1.h"
 #include "host/console.h"
-#include "verbs/shell.h"
 #include "guest/guest.h"
 #include "util/log.h"
 #include "config/options.h"
@@ -38,9 +37,9 @@
 #include "util/pidref.h"
 #include "util/path.h"
 #include "util/strv.h"
-
-/* /etc/passwd and /etc/group of a guest are read whole; no real one comes near this. */
-#define GUEST_FILE_MAX (16U * 1024U * 1024U)
+#include "verbs/guest-user.h"
+#include "verbs/running.h"
+#include "verbs/shell.h"
 
 #define SHELL_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -49,17 +48,6 @@ struct shell_arguments {
         const char *user;        /* --uid=, a name or a number; root by default */
         char **setenv;           /* --setenv= assignments, in order */
         char **command;          /* after NAME (and "--"): what to run instead of a login shell */
-};
-
-/* A user of the guest, from its own /etc/passwd and /etc/group. */
-struct guest_user {
-        char *name;
-        uid_t uid;
-        gid_t gid;
-        char *home;
-        char *shell;
-        gid_t *groups;           /* the primary group first, then those listing the user */
-        size_t n_groups;
 };
 
 struct shell {
@@ -164,189 +152,6 @@ static int parse_shell_arguments(int argc, char *argv[], struct shell_arguments 
         return 0;
 }
 
-static void guest_user_done(struct guest_user *u)
-{
-        free(u->name);
-        free(u->home);
-        free(u->shell);
-        free(u->groups);
-        *u = (struct guest_user){};
-}
-
-/* A file of the guest's, read from the host through its root with the guest's symlinks
- * resolved inside it (open_in_root()), so that a hostile guest cannot make us read a
- * host file, nor block us on a FIFO or a device. */
-static int read_guest_file(int root_fd, const char *path, char **ret)
-{
-        _cleanup_close_ int fd = open_in_root(root_fd, path, O_RDONLY | O_NOCTTY | O_NONBLOCK, 0);
-        _cleanup_free_ char *content = NULL;
-        struct stat st;
-        size_t size = 0;
-
-        if (fd < 0)
-                return fd;
-        if (fstat(fd, &st) < 0)
-                return negative_errno();
-        if (!S_ISREG(st.st_mode))
-                return -EBADFD;
-        if ((uint64_t)st.st_size > GUEST_FILE_MAX)
-                return -EFBIG;
-        content = malloc((size_t)st.st_size + 1);
-        if (!content)
-                return -ENOMEM;
-        while (size < (size_t)st.st_size) {
-                ssize_t n = read(fd, content + size, (size_t)st.st_size - size);
-
-                if (n < 0 && errno == EINTR)
-                        continue;
-                if (n < 0)
-                        return negative_errno();
-                if (n == 0)
-                        break;
-                size += (size_t)n;
-        }
-        content[size] = '\0';
-        *ret = TAKE_PTR(content);
-        return 0;
-}
-
-/* Splits a line of /etc/passwd or /etc/group at its colons, in place. */
-static size_t split_fields(char *line, char **fields, size_t max)
-{
-        size_t n = 0;
-
-        while (line && n < max) {
-                fields[n++] = line;
-                line = strchr(line, ':');
-                if (line)
-                        *line++ = '\0';
-        }
-        return n;
-}
-
-static int parse_id(const char *s, uint32_t *ret)
-{
-        char *end;
-        unsigned long v;
-
-        if (!s[0] || s[strspn(s, "0123456789")] != '\0')
-                return -EINVAL;
-        errno = 0;
-        v = strtoul(s, &end, 10);
-        /* (uid_t) -1 means "unchanged" to setresuid(): never a user. */
-        if (errno != 0 || v >= UINT32_MAX)
-                return -EINVAL;
-        *ret = (uint32_t)v;
-        return 0;
-}
-
-/* The entry of SPEC (a name, or a number for a UID) in the text of /etc/passwd. Parsed
- * here, never with getpwnam(): that would load the guest's NSS modules, code of the
- * guest's, into this root process of the host. */
-static int find_guest_user(char *passwd, const char *spec, struct guest_user *ret)
-{
-        uint32_t wanted;
-        bool numeric = parse_id(spec, &wanted) >= 0;
-
-        for (char *line = passwd, *next; line; line = next) {
-                char *f[7];
-                uint32_t uid, gid;
-
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = '\0';
-                /* "+" and "-" lines are NIS compat entries, not users. */
-                if (line[0] == '#' || line[0] == '+' || line[0] == '-')
-                        continue;
-                if (split_fields(line, f, ELEMENTSOF(f)) < ELEMENTSOF(f) || parse_id(f[2], &uid) < 0 ||
-                    parse_id(f[3], &gid) < 0)
-                        continue;
-                if (numeric ? uid != wanted : strcmp(f[0], spec) != 0)
-                        continue;
-                ret->uid = uid;
-                ret->gid = gid;
-                ret->name = strdup(f[0]);
-                ret->home = strdup(f[5][0] ? f[5] : "/");
-                ret->shell = strdup(f[6][0] ? f[6] : "/bin/sh");
-                return ret->name && ret->home && ret->shell ? 0 : -ENOMEM;
-        }
-        return -ESRCH;
-}
-
-static int add_group(struct guest_user *u, gid_t gid)
-{
-        gid_t *grown;
-
-        for (size_t i = 0; i < u->n_groups; i++)
-                if (u->groups[i] == gid)
-                        return 0;
-        if (u->n_groups >= (size_t)sysconf(_SC_NGROUPS_MAX))
-                return 0;
-        grown = realloc(u->groups, (u->n_groups + 1) * sizeof(*grown));
-        if (!grown)
-                return -ENOMEM;
-        u->groups = grown;
-        u->groups[u->n_groups++] = gid;
-        return 0;
-}
-
-/* The user's groups: the primary one, and each /etc/group entry listing the user. */
-static int find_guest_groups(char *group, struct guest_user *u)
-{
-        int r = add_group(u, u->gid);
-
-        for (char *line = group, *next; r >= 0 && line; line = next) {
-                char *f[4], *member, *save = NULL;
-                uint32_t gid;
-
-                next = strchr(line, '\n');
-                if (next)
-                        *next++ = '\0';
-                if (line[0] == '#' || split_fields(line, f, ELEMENTSOF(f)) < ELEMENTSOF(f) || parse_id(f[2], &gid) < 0)
-                        continue;
-                for (member = strtok_r(f[3], ",", &save); member; member = strtok_r(NULL, ",", &save))
-                        if (strcmp(member, u->name) == 0) {
-                                r = add_group(u, gid);
-                                break;
-                        }
-        }
-        return r;
-}
-
-static int load_guest_user(struct shell *sh)
-{
-        const char *spec = sh->arguments->user ?: "root";
-        _cleanup_free_ char *passwd = NULL, *group = NULL;
-        int r;
-
-        r = read_guest_file(sh->root_fd, "/etc/passwd", &passwd);
-        if (r < 0)
-                return log_error_errno(r, "Cannot read /etc/passwd of machine %s: %m", sh->state.name);
-        r = find_guest_user(passwd, spec, &sh->user);
-        if (r == -ESRCH)
-                return log_error_errno(r, "No user %s in machine %s's /etc/passwd", spec, sh->state.name);
-        if (r < 0)
-                return log_error_errno(r, "Cannot read /etc/passwd of machine %s: %m", sh->state.name);
-        /* No /etc/group (a minimal tree): the primary group alone. */
-        r = read_guest_file(sh->root_fd, "/etc/group", &group);
-        if (r < 0 && r != -ENOENT)
-                return log_error_errno(r, "Cannot read /etc/group of machine %s: %m", sh->state.name);
-        r = group ? find_guest_groups(group, &sh->user) : add_group(&sh->user, sh->user.gid);
-        if (r < 0)
-                return log_error_errno(r, "Cannot list the groups of user %s: %m", sh->user.name);
-        return 0;
-}
-
-static int read_running(const char *name, struct machine_state *s)
-{
-        int r = state_read(name, s);
-
-        if (r == -ENOENT)
-                return log_error_errno(r, "No machine %s is running (machined-lite list shows the running ones)", name), EXIT_NO_MACHINE;
-        if (r < 0)
-                return log_error_errno(r, "Cannot read the state of machine %s: %m", name), EXIT_SETUP_FAILED;
-        return 0;
-}
 
 /* Holds the machine's PID 1 by a pidfd, checked to be the very process the state names
  * (a PID reused since is not entered), and opens its /proc directory: once the pidfd is
@@ -607,21 +412,12 @@ _noreturn_ static void relay_command(pid_t command)
         }
 }
 
-/* The child, in the machine's cgroup (clone3) but in our PID namespace, where the guest
- * cannot see it: the machine's namespaces, its root, the pty, the user, and only then
- * the command's process, in the machine's PID namespace with nothing of ours. */
-_noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
+/* The machine's cgroups and namespaces, and its root directory as ours. */
+static void enter_machine(const struct shell *sh, int sync_fd)
 {
-        const struct guest_user *u = &sh->user;
         const char *name = sh->state.name;
         int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID, r;
-        _cleanup_free_ char *login = NULL;
-        char path[PATH_MAX], **env, **argv, *login_argv[2] = {};
-        const char *command;
-        pid_t pid;
 
-        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-        (void)prctl(PR_SET_DUMPABLE, 0);
         if (sh->join_user_ns)
                 flags |= CLONE_NEWUSER;
         /* Into PID 1's cgroups on a hybrid host's v1 hierarchies as well (clone3 placed
@@ -636,11 +432,17 @@ _noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
          * which a pivot_root() may have moved elsewhere. */
         if (fchdir(sh->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
                 guest_fail(sync_fd, -errno, "Failed to enter the root directory of machine %s", name);
+}
+
+/* The pty on the std fds that get it, and no other fd of ours but the sync socket, moved
+ * to 3. Returns the sync socket's fd. */
+static int keep_only_stdio(const struct shell *sh, int sync_fd)
+{
         if (sh->peer >= 0) {
                 /* As login does: the user's own terminal. It was made the guest root's
                  * (open_guest_pty()), so this works in a user namespace too. */
-                if (u->uid != 0)
-                        (void)fchown(sh->peer, u->uid, (gid_t)-1);
+                if (sh->user.uid != 0)
+                        (void)fchown(sh->peer, sh->user.uid, (gid_t)-1);
                 for (int i = 0; i < 3; i++)
                         if (sh->on_pty[i] && dup2(sh->peer, i) < 0)
                                 guest_fail(sync_fd, -errno, "Failed to attach the pty");
@@ -653,11 +455,17 @@ _noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
                 sync_fd = 3;
         }
         (void)close_range(4, ~0U, 0);
-        umask(0022);
+        return sync_fd;
+}
 
-        /* The filter while we may still load one (CAP_SYS_ADMIN), the groups, then the
-         * capabilities while we may still drop from the bounding set (CAP_SETPCAP), and
-         * the user last: what init got, and no more. */
+/* The filter while we may still load one (CAP_SYS_ADMIN), the groups, then the
+ * capabilities while we may still drop from the bounding set (CAP_SETPCAP), and the
+ * user last: what init got, and no more. */
+static void become_user(const struct shell *sh, int sync_fd)
+{
+        const struct guest_user *u = &sh->user;
+        int r;
+
         r = syscall_filter_apply(sh->syscall_allow, sh->syscall_deny, sh->state.no_new_privileges);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to install the system call filter");
@@ -670,36 +478,59 @@ _noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
                 guest_fail(sync_fd, -errno, "Failed to become user %s (UID %u)", u->name, (unsigned)u->uid);
         /* As the user, so that a home it may not enter is not entered. */
         if (chdir(u->home) < 0 && chdir("/") < 0)
-                guest_fail(sync_fd, -errno, "Failed to change to / in machine %s", name);
+                guest_fail(sync_fd, -errno, "Failed to change to / in machine %s", sh->state.name);
+}
+
+/* What the command's process runs: its argv, and into PATH (SIZE bytes) the file. The
+ * command given, or the user's login shell, with LOGIN_ARGV for its argv. A command that
+ * cannot run is reported as `run` does. */
+static char **find_what_to_run(const struct shell *sh, int sync_fd, char **env, char *path, size_t size,
+                               char *login_argv[static 2])
+{
+        const struct guest_user *u = &sh->user;
+        const char *name = sh->state.name, *base;
+        int r;
+
+        if (sh->arguments->command) {
+                /* Looked up with the guest's PATH, as its shell would. */
+                const char *command = sh->arguments->command[0], *search;
+
+                environ = env;
+                search = getenv("PATH") ?: "";
+                r = find_command(command, search, path, size);
+                if (r != 0)
+                        exec_failed(sync_fd, r, command, name, search);
+                return sh->arguments->command;
+        }
+        /* A login shell: argv[0] is its name with a leading "-". */
+        base = strrchr(u->shell, '/');
+        if (asprintf(&login_argv[0], "-%s", base ? base + 1 : u->shell) < 0)
+                guest_fail(sync_fd, -ENOMEM, "Failed to make the shell's name");
+        r = find_command(u->shell, "", path, size);
+        if (r != 0)
+                exec_failed(sync_fd, r, u->shell, name, "");
+        return login_argv;
+}
+
+/* The child, in the machine's cgroup (clone3) but in our PID namespace, where the guest
+ * cannot see it: the machine's namespaces, its root, the pty, the user, and only then
+ * the command's process, in the machine's PID namespace with nothing of ours. */
+_noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
+{
+        char path[PATH_MAX], **env, **argv, *login_argv[2] = {};
+        pid_t pid;
+
+        (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        (void)prctl(PR_SET_DUMPABLE, 0);
+        enter_machine(sh, sync_fd);
+        sync_fd = keep_only_stdio(sh, sync_fd);
+        umask(0022);
+        become_user(sh, sync_fd);
 
         env = shell_environment(sh);
         if (!env)
                 guest_fail(sync_fd, -ENOMEM, "Failed to make the environment");
-        if (sh->arguments->command) {
-                /* Looked up with the guest's PATH, as its shell would. */
-                const char *search;
-
-                environ = env;
-                search = getenv("PATH") ?: "";
-
-                command = sh->arguments->command[0];
-                argv = sh->arguments->command;
-                r = find_command(command, search, path, sizeof(path));
-                if (r != 0)
-                        exec_failed(sync_fd, r, command, name, search);
-        } else {
-                /* A login shell: argv[0] is its name with a leading "-". */
-                const char *base = strrchr(u->shell, '/');
-
-                command = u->shell;
-                if (asprintf(&login, "-%s", base ? base + 1 : u->shell) < 0)
-                        guest_fail(sync_fd, -ENOMEM, "Failed to make the shell's name");
-                login_argv[0] = login;
-                argv = login_argv;
-                r = find_command(command, "", path, sizeof(path));
-                if (r != 0)
-                        exec_failed(sync_fd, r, command, name, "");
-        }
+        argv = find_what_to_run(sh, sync_fd, env, path, sizeof(path), login_argv);
         close(sync_fd);
         pid = fork();
         if (pid < 0)
@@ -871,7 +702,7 @@ static int prepare_shell(struct shell *sh)
         r = open_leader(sh);
         if (r < 0)
                 return r;
-        r = load_guest_user(sh);
+        r = guest_user_load(sh->root_fd, sh->state.name, sh->arguments->user ?: "root", &sh->user);
         if (r < 0)
                 return r;
         r = open_leader_cgroup(sh);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "image/dissect.h"
+#include "verbs/inspect.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -44,8 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 done += (size_t)n;
         }
         if (dissect_image(fd, &d, error, sizeof(error)) == 0) {
-                dissect_print(&d, "fuzz.raw", true, null_output);
-                dissect_print(&d, "fuzz.raw", false, null_output);
+                inspect_print(&d, "fuzz.raw", true, null_output);
+                inspect_print(&d, "fuzz.raw", false, null_output);
                 dissected_image_done(&d);
         }
         close(fd);

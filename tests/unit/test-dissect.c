@@ -15,6 +15,7 @@
 #include "image/dissect.h"
 #include "test.h"
 #include "util/macro.h"
+#include "verbs/inspect.h"
 
 #define MIB (1024ULL * 1024ULL)
 
@@ -166,7 +167,7 @@ static bool json_parses(const struct dissected_image *d, const char *path)
 
         if (!python)
                 return false;
-        dissect_print(d, path, true, python);
+        inspect_print(d, path, true, python);
         return pclose(python) == 0;
 }
 
@@ -178,7 +179,7 @@ static char *print_to_string(const struct dissected_image *d, const char *path, 
 
         if (!f)
                 return NULL;
-        dissect_print(d, path, json, f);
+        inspect_print(d, path, json, f);
         fclose(f);
         return text;
 }

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <systemd/sd-id128.h>
+
+/* The file systems of the kernel and of the Container Interface in the guest's tree,
+ * mounted by the helper of guest/fs-helper.c once the root is built (root.h), and the
+ * pivot_root into it. Every target is resolved inside the tree (see open_in_root()), and
+ * every function returns 0 or -errno. */
+
+/* A fresh proc, of the PID namespace PIDNS_FD or (-1) of the one we are in, with the
+ * kernel's knobs read-only and the files that leak host secrets masked. /dev must be set
+ * up already (masks bind /dev/null). -ENOTSUP, with nothing mounted: the kernel cannot
+ * mount a proc of another PID namespace than the caller's (before Linux 6.17). */
+int mount_proc(int root_fd, int pidns_fd, bool private_network);
+
+/* sysfs read-only (of the network namespace we are in), and at /sys/fs/cgroup a
+ * writable cgroup2 of the cgroup namespace we are in. */
+int mount_sys(int root_fd);
+
+/* /run as a tmpfs, with /run/host/ of the Container Interface. */
+int mount_run(int root_fd, sd_id128_t uuid);
+
+/* Binds a datagram socket at /run/host/notify in the guest (after mount_run()) and
+ * returns it, for the supervisor to read the guest init's READY=1 from. */
+int mount_notify_socket(int root_fd);
+
+/* /etc/resolv.conf and /etc/localtime follow the host's where the guest has none. */
+int mount_etc_follow_host(int root_fd);
+
+/* Enters the tree with pivot_root and detaches the host's root. */
+int mount_pivot_root(int root_fd);

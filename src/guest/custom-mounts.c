@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The command line's mounts in the guest's tree: --bind, --bind-ro, --tmpfs, --overlay,
+ * --overlay-ro. Not their parsing nor the work directories made on the host
+ * (config/custom-mount.c). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/custom-mount.h"
+#include "guest/custom-mounts.h"
+#include "guest/root.h"
+#include "util/macro.h"
+#include "util/path.h"
+#include "util/strv.h"
+
+int mount_custom_target(int root_fd, const struct custom_mount *c)
+{
+        _cleanup_free_ char *parent = NULL;
+        _cleanup_close_ int parent_fd = -EBADF;
+        struct stat st;
+        char *slash;
+        int fd;
+
+        /* Resolved inside the tree and made like the source: a directory, or an empty file
+         * for a bind of anything else. */
+        if (c->type != CUSTOM_BIND || stat(c->source, &st) < 0 || S_ISDIR(st.st_mode))
+                return mount_point_in_root(root_fd, c->destination, 0755);
+        parent = strdup(c->destination);
+        slash = parent ? strrchr(parent, '/') : NULL;
+        if (!slash)
+                return -ENOMEM;
+        *slash = '\0';
+        parent_fd = mkdir_p_in_root(root_fd, parent[0] ? parent : "/", 0755);
+        if (parent_fd < 0)
+                return parent_fd;
+        fd = openat(parent_fd, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT) {
+                fd = openat(parent_fd, slash + 1, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
+                if (fd < 0)
+                        return negative_errno();
+                close(fd);
+                fd = openat(parent_fd, slash + 1, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        }
+        return fd < 0 ? negative_errno() : fd;
+}
+
+static int mount_bind(int root_fd, const struct custom_mount *c)
+{
+        _cleanup_close_ int source = open(c->source, O_PATH | O_CLOEXEC), tree = -EBADF, target = -EBADF;
+        int r;
+
+        if (source < 0)
+                return negative_errno();
+        target = mount_custom_target(root_fd, c);
+        if (target < 0)
+                return target;
+        tree = open_tree(source, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (c->recursive ? AT_RECURSIVE : 0));
+        if (tree < 0)
+                return negative_errno();
+        r = mount_set_attributes(tree, MOUNT_ATTR_NODEV | (c->read_only ? MOUNT_ATTR_RDONLY : 0), AT_RECURSIVE);
+        if (r < 0)
+                return r;
+        if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* fsconfig() copies at most 255 bytes of a string: the lower layers go in one "lowerdir"
+ * when they fit (every kernel), else one "lowerdir+" each (Linux 6.8 and later).
+ * overlayfs wants the uppermost first; LOWER has the lowest first. */
+static int overlay_set_lower(int fs, const int *lower, size_t n)
+{
+        char list[256], path[FD_PATH_MAX];
+        size_t length = 0;
+        bool fits = true;
+
+        list[0] = '\0';
+        for (size_t i = n; i-- > 0 && fits;) {
+                int k = snprintf(list + length, sizeof(list) - length, "%s%s", length ? ":" : "", fd_path(lower[i], path));
+
+                fits = k >= 0 && (size_t)k < sizeof(list) - length;
+                length += fits ? (size_t)k : 0;
+        }
+        if (fits)
+                return fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", list, 0) < 0 ? negative_errno() : 0;
+        for (size_t i = n; i-- > 0;)
+                if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir+", fd_path(lower[i], path), 0) < 0)
+                        return negative_errno();
+        return 0;
+}
+
+/* The overlay of the open layers LOWER (and C's upper layer, with the work directory
+ * next to it), attached at C's destination. */
+static int overlay_attach(int root_fd, int tree_fd, const struct custom_mount *c, const int *lower, size_t n)
+{
+        _cleanup_close_ int fs = -EBADF, upper = -EBADF, parent = -EBADF, work = -EBADF, mnt = -EBADF, target = -EBADF;
+        char path[FD_PATH_MAX];
+        struct stat st, root;
+        int r;
+
+        fs = fsopen("overlay", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return negative_errno();
+        r = overlay_set_lower(fs, lower, n);
+        if (r < 0)
+                return r;
+        if (!c->read_only) {
+                upper = custom_mount_open_layer(tree_fd, c->source);
+                if (upper < 0)
+                        return upper;
+                /* ".." of the tree's root is outside the tree. */
+                if (fstat(upper, &st) < 0 || fstat(tree_fd, &root) < 0)
+                        return negative_errno();
+                if (c->source[0] == '+' && st.st_dev == root.st_dev && st.st_ino == root.st_ino)
+                        return -ELOOP;
+                /* The work directory that custom_mounts_prepare() made next to it. */
+                parent = openat(upper, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                if (parent < 0)
+                        return negative_errno();
+                work = openat(parent, c->work_dir, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (work < 0)
+                        return negative_errno();
+                if (fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", fd_path(upper, path), 0) < 0 ||
+                    fsconfig(fs, FSCONFIG_SET_STRING, "workdir", fd_path(work, path), 0) < 0)
+                        return negative_errno();
+        }
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return negative_errno();
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
+        if (mnt < 0)
+                return negative_errno();
+        target = mount_custom_target(root_fd, c);
+        if (target < 0)
+                return target;
+        if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return negative_errno();
+        return 0;
+}
+
+static int mount_overlay_custom(int root_fd, int tree_fd, const struct custom_mount *c)
+{
+        size_t n = strv_length(c->lower);
+        int *lower = calloc(n, sizeof(*lower)), r = 0;
+
+        if (!lower)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                lower[i] = -EBADF;
+        for (size_t i = 0; i < n && r >= 0; i++)
+                r = lower[i] = custom_mount_open_layer(tree_fd, c->lower[i]);
+        if (r >= 0)
+                r = overlay_attach(root_fd, tree_fd, c, lower, n);
+        for (size_t i = 0; i < n; i++)
+                if (lower[i] >= 0)
+                        close(lower[i]);
+        free(lower);
+        return r;
+}
+
+int mount_custom(int root_fd, int tree_fd, const struct custom_mount *c)
+{
+        if (c->type == CUSTOM_BIND)
+                return mount_bind(root_fd, c);
+        if (c->type == CUSTOM_OVERLAY)
+                return mount_overlay_custom(root_fd, tree_fd, c);
+        return mount_fs_in_root(root_fd, c->destination, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, c->options);
+}

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Capabilities (libcap, dlopen()ed): the names --capability takes, the set a guest keeps
+ * (systemd-nspawn's, plus and minus the options), and dropping to it in the guest's
+ * first process before exec. */
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The guest's /dev, made by the file system helper: a tmpfs with the few nodes a
+ * container needs, its own devpts, and /dev/console, a pty of that devpts; and the
+ * console's attachment in the guest. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The file system helper: a child of the supervisor that builds the guest's whole file
+ * system in a mount namespace of its own, step by step, and hands it to the waiting
+ * guest. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/capability.h>

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The guest's first process, from clone3 to exec: it waits for its mount namespace and
+ * "go", enters its root, names itself, drops to the guest's filter and capabilities, and
+ * execs init, or ml-init for run. */
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>

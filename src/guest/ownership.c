@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* --private-users-ownership=chown: the tree's owners, groups and ACL entries shifted on
+ * disk to the guest's UID range, once. */
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>

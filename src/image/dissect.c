@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Reading a raw disk image without mounting it: libblkid's view of its partitions (or
+ * one bare file system), checked against the GPT itself, and which partition is mounted
+ * where, as the Discoverable Partitions Specification says. */
 #include <blkid/blkid.h>
 #include <dlfcn.h>
 #include <errno.h>

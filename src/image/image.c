@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* -i IMAGE for a boot: the image opened and locked, dissected, and its file systems
+ * mounted through loop devices of their own under a directory of the supervisor's mount
+ * namespace. */
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>

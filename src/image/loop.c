@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Loop devices over a partition's bytes of an image file (LOOP_CONFIGURE), direct I/O
+ * where it can, autoclear, read-only when asked. */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/loop.h>

@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* list, status, stop, reboot and kill: the running machines found through their state
+ * files, acted on only through pidfds of the exact processes. shell is verbs/shell.c's. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* shell NAME [COMMAND]: a command or login shell in a running machine, entered through
+ * pidfds and setns, with a pty relayed to the caller's terminal, and its status passed
+ * on. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

@@ -40,7 +40,10 @@ static void escape_controls(const char *s, char *buf, size_t size)
         buf[n] = '\0';
 }
 
-static void log_write(int error, const char *format, va_list ap)
+/* FORMAT is a caller's printf format, its arguments in AP (format(printf, 2, 0)): the
+ * compiler checks each caller's format against its arguments (log.h), and knows that the
+ * one vsnprintf() gets here is such a format, not text made at run time. */
+_printf_(2, 0) static void log_write(int error, const char *format, va_list ap)
 {
         char line[1024], escaped[4 * sizeof(line)];
 

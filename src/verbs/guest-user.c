@@ -98,7 +98,7 @@ static int parse_id(const char *s, uint32_t *ret)
  * guest's, into this root process of the host. */
 static int find_guest_user(char *passwd, const char *spec, struct guest_user *ret)
 {
-        uint32_t wanted;
+        uint32_t wanted = 0;
         bool numeric = parse_id(spec, &wanted) >= 0;
 
         for (char *line = passwd, *next; line; line = next) {

@@ -99,9 +99,10 @@ def die(text):
     sys.exit(1)
 
 
-def usage_error():
-    print(__doc__, file=sys.stderr)
-    sys.exit(2)
+def usage(status):
+    """The usage (this file's docstring): on stdout for -h, on stderr for a wrong option."""
+    print(__doc__, end="\n\n", file=sys.stderr if status else sys.stdout)
+    sys.exit(status)
 
 
 def parse_options(argv):
@@ -120,8 +121,7 @@ def parse_options(argv):
         arg = argv[i]
         option, eq, value = arg.partition("=")
         if arg in ("-h", "--help"):
-            print(__doc__, end="\n\n")
-            sys.exit(0)
+            usage(0)
         elif arg in names:
             if i + 1 >= len(argv):
                 die(f"{arg} needs {'a list of sections' if names[arg] == 'only' else 'a number'}")
@@ -131,7 +131,7 @@ def parse_options(argv):
             values[names[option]] = value
             i += 1
         else:
-            usage_error()
+            usage(2)
     for key, label in (("runs", "runs"), ("boot_runs", "boot runs"), ("service_runs", "service runs")):
         if not re.fullmatch(r"[1-9][0-9]*", values[key]):
             die(f"{label} must be a positive number, not '{values[key]}'")

@@ -58,8 +58,8 @@ class Hostbox:
 
     def start(self, *options):
         """hostbox_start NAME OPTIONS...; whether it came up."""
-        self.keeper = subprocess.Popen(["bash", "-c", KEEPER, "hostbox-keeper", self.name, *options],
-                                       stdin=PIPE, stdout=PIPE, text=True, env=tests_env(self.s, BENCH_WORK=self.s.work))
+        self.keeper = subprocess.Popen(["bash", "-c", KEEPER, "hostbox-keeper", self.name, *options], stdin=PIPE,
+                                       stdout=PIPE, text=True, env=tests_env(self.s, BENCH_WORK=self.s.work))
         words = self.keeper.stdout.readline().split()
         self.up = words[3:] == ["up"]
         if len(words) < 3 or words[:2] != ["start", "0"] or not words[2].isdigit():
@@ -525,10 +525,11 @@ def measure_shell(s, box):
     times = {command: [] for command, _ in usable}
     for i in range(s.runs + 1):
         for command, argv in usable:
-            rc, text, err, ns = box.run(argv, timeout=30.0)
+            rc, _, err, ns = box.run(argv, timeout=30.0)
             if rc != 0:
-                lines.append(f"  {command}: run {i} failed ({'no exit within 30 s' if rc is None else f'exit status {rc}'}"
-                             f"{': ' + err.splitlines()[-1] if err else ''}): not measured further")
+                what = "no exit within 30 s" if rc is None else f"exit status {rc}"
+                lines.append(f"  {command}: run {i} failed ({what}{': ' + err.splitlines()[-1] if err else ''}): "
+                             "not measured further")
                 usable = [u for u in usable if u[0] != command]
                 times.pop(command)
                 break

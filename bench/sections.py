@@ -137,6 +137,9 @@ def section_2(s):
 
 # ---- 3. boot ---------------------------------------------------------------
 
+POWER_OFF_MARKERS = ("Powering off.", "Halting system.", "System Power Off", "Reached target System Power Off")
+
+
 def boot_once(s, name, argv, log_path, timeout=120.0):
     """Boots the Debian tree until its systemd says running or degraded, then SIGTERM
     to the supervisor: (ns to running, ns from SIGTERM to exit 0, the state, polls,
@@ -176,7 +179,7 @@ def boot_once(s, name, argv, log_path, timeout=120.0):
     if procfs.alive(leader):
         warn(f"{name}: guest PID 1 ({leader}) still alive after the supervisor ended")
     log = procfs.read(log_path) or ""
-    clean = any(m in log for m in ("Powering off.", "Halting system.", "System Power Off", "Reached target System Power Off"))
+    clean = any(m in log for m in POWER_OFF_MARKERS)
     settle(s.debian, timeout=20.0)
     return t1 - t0, t3 - t2, state, polls, clean
 

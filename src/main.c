@@ -7,9 +7,9 @@
 
 #include "verbs/control.h"
 #include "config/custom-mount.h"
+#include "verbs/import.h"
 #include "verbs/shell.h"
 #include "image/image.h"
-#include "tree/import.h"
 #include "util/log.h"
 #include "config/machine.h"
 #include "config/options.h"

@@ -20,6 +20,7 @@
 #include "tree/copy.h"
 #include "util/log.h"
 #include "config/machine.h"
+#include "tree/messages.h"
 #include "tree/progress.h"
 #include "tree/temp-tree.h"
 #include "util/macro.h"

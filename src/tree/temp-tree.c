@@ -212,32 +212,3 @@ void temp_trees_sweep(const char *dir, const char *only_name)
                 log_info("Removed %zu partial tree%s left in %s by an interrupted import, bootstrap or copy", n_found,
                          n_found == 1 ? "" : "s", dir);
 }
-
-bool is_write_error(int error)
-{
-        return error == -ENOSPC || error == -EDQUOT || error == -EIO || error == -EROFS || error == -EFBIG;
-}
-
-const char *write_error_hint(int error, const char *dir, char *buf, size_t size)
-{
-        switch (error) {
-        case -ENOSPC:
-                snprintf(buf, size, "free space in %s, or make room on its file system, and try again", dir);
-                break;
-        case -EDQUOT:
-                snprintf(buf, size, "the disk quota on %s is used up: free some, or raise it", dir);
-                break;
-        case -EIO:
-                snprintf(buf, size, "the disk under %s failed a write: see the kernel log (dmesg)", dir);
-                break;
-        case -EROFS:
-                snprintf(buf, size, "%s is on a read-only file system: remount it read-write", dir);
-                break;
-        case -EFBIG:
-                snprintf(buf, size, "a file too large for the file system of %s", dir);
-                break;
-        default:
-                snprintf(buf, size, "nothing was made in %s", dir);
-        }
-        return buf;
-}

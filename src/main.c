@@ -2,10 +2,10 @@
 /* The verb table: which function runs which verb. Nothing else happens here. */
 #include <string.h>
 
-#include "tree/import.h"
 #include "util/macro.h"
 #include "verbs/boot.h"
 #include "verbs/control.h"
+#include "verbs/import.h"
 #include "verbs/shell.h"
 
 /* Verbs that work on machines rather than boot one parse their own options: the verb

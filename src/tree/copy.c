@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* --template's copy of a tree (copy.h): a btrfs snapshot, or a walk that copies each
+ * file's data (reflinks where it can) under a locked temporary name. The attributes of
+ * each file are copy-attributes.c's; the removal of a failed copy is util/path.c's. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -14,12 +17,13 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "tree/copy.h"
+#include "tree/copy-attributes.h"
 #include "util/log.h"
 #include "config/machine.h"
+#include "tree/messages.h"
 #include "tree/progress.h"
 #include "tree/temp-tree.h"
 #include "util/macro.h"
@@ -32,8 +36,6 @@
 #define BUFFER_SIZE (1024 * 1024)
 /* The inode of a btrfs subvolume's root directory (BTRFS_FIRST_FREE_OBJECTID). */
 #define BTRFS_SUBVOLUME_ROOT_INO 256
-/* "/proc/self/fd/N/NAME": the xattr calls have no *at() form in our libc. */
-#define ENTRY_PATH_MAX (sizeof("/proc/self/fd/") + 12 + NAME_MAX + 1)
 
 struct copy {
         const char *source, *target; /* as given, for messages */
@@ -60,14 +62,6 @@ struct hard_link {
         dev_t dev;
         ino_t ino;
         char *path; /* relative to the tree's root */
-};
-
-/* What is being copied: a name in a directory, and an fd when one is open on it (regular
- * files and directories); symlinks, devices, FIFOs and sockets are never opened. */
-struct tree_entry {
-        int dir_fd;
-        const char *name;
-        int fd;
 };
 
 static inline void closedirp(DIR **d)
@@ -159,111 +153,21 @@ static void progress_add(struct copy *c, uint64_t bytes)
         progress_update(c->progress, c->done);
 }
 
-static const char *entry_path(const struct tree_entry *e, char buf[static ENTRY_PATH_MAX])
-{
-        snprintf(buf, ENTRY_PATH_MAX, "/proc/self/fd/%d/%s", e->dir_fd, e->name);
-        return buf;
-}
-
-static ssize_t entry_listxattr(const struct tree_entry *e, char *list, size_t size)
-{
-        char path[ENTRY_PATH_MAX];
-
-        return e->fd >= 0 ? flistxattr(e->fd, list, size) : llistxattr(entry_path(e, path), list, size);
-}
-
-static ssize_t entry_getxattr(const struct tree_entry *e, const char *name, void *value, size_t size)
-{
-        char path[ENTRY_PATH_MAX];
-
-        return e->fd >= 0 ? fgetxattr(e->fd, name, value, size) : lgetxattr(entry_path(e, path), name, value, size);
-}
-
-static int entry_setxattr(const struct tree_entry *e, const char *name, const void *value, size_t size)
-{
-        char path[ENTRY_PATH_MAX];
-
-        return e->fd >= 0 ? fsetxattr(e->fd, name, value, size, 0)
-                          : lsetxattr(entry_path(e, path), name, value, size, 0);
-}
-
-/* Every xattr: user.*, trusted.*, security.* (file capabilities among them) and the
- * POSIX ACLs, which the kernel shows as system.posix_acl_access and _default. */
-static int copy_xattrs(struct copy *c, const struct tree_entry *from, const struct tree_entry *to, const char *dir)
-{
-        char small[1024];
-        _cleanup_free_ char *large = NULL;
-        char *names = small;
-        ssize_t n = entry_listxattr(from, small, sizeof(small));
-
-        while (n < 0 && errno == ERANGE) {
-                n = entry_listxattr(from, NULL, 0);
-                if (n < 0)
-                        break;
-                free(large);
-                large = malloc((size_t)n + 1);
-                if (!large)
-                        return copy_failed(c, -ENOMEM, "listing the xattrs of", dir, from->name);
-                names = large;
-                n = entry_listxattr(from, large, (size_t)n);
-        }
-        if (n < 0)
-                return errno == EOPNOTSUPP ? 0 : copy_failed(c, -errno, "listing the xattrs of", dir, from->name);
-
-        for (ssize_t at = 0; at < n; at += (ssize_t)strlen(names + at) + 1) {
-                const char *name = names + at;
-                _cleanup_free_ char *value = NULL;
-                ssize_t size;
-
-                do {
-                        size = entry_getxattr(from, name, NULL, 0);
-                        if (size < 0)
-                                break;
-                        free(value);
-                        value = malloc((size_t)size + 1);
-                        if (!value)
-                                return copy_failed(c, -ENOMEM, "reading the xattrs of", dir, from->name);
-                        size = entry_getxattr(from, name, value, (size_t)size);
-                } while (size < 0 && errno == ERANGE);
-                if (size < 0) {
-                        /* Gone since it was listed. */
-                        if (errno == ENODATA)
-                                continue;
-                        return copy_failed(c, -errno, "reading the xattrs of", dir, from->name);
-                }
-                if (entry_setxattr(to, name, value, (size_t)size) < 0)
-                        return copy_failed(c, -errno, "setting the xattrs of", dir, to->name);
-        }
-        return 0;
-}
-
-/* Owner, then mode (chown takes setuid and setgid away), then xattrs (chown takes
- * security.capability away too, and an ACL must come after the mode it refines). */
+/* The attributes and times of copy-attributes.h, a failure noted. */
 static int copy_attributes(struct copy *c, const struct tree_entry *from, const struct tree_entry *to,
                            const struct stat *st, const char *dir)
 {
-        int r;
+        const char *step = NULL;
+        int r = entry_copy_attributes(from, to, st, &step);
 
-        r = to->fd >= 0 ? fchown(to->fd, st->st_uid, st->st_gid)
-                        : fchownat(to->dir_fd, to->name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW);
-        if (r < 0)
-                return copy_failed(c, -errno, "changing the owner of", dir, to->name);
-        if (!S_ISLNK(st->st_mode)) {
-                r = to->fd >= 0 ? fchmod(to->fd, st->st_mode & 07777)
-                                : fchmodat(to->dir_fd, to->name, st->st_mode & 07777, 0);
-                if (r < 0)
-                        return copy_failed(c, -errno, "changing the mode of", dir, to->name);
-        }
-        return copy_xattrs(c, from, to, dir);
+        return r < 0 ? copy_failed(c, r, step, dir, to->name) : 0;
 }
 
-/* Last, for a directory after its contents: each change inside moves its mtime. */
 static int copy_times(struct copy *c, const struct tree_entry *to, const struct stat *st, const char *dir)
 {
-        const struct timespec times[2] = { st->st_atim, st->st_mtim };
-        int r = to->fd >= 0 ? futimens(to->fd, times) : utimensat(to->dir_fd, to->name, times, AT_SYMLINK_NOFOLLOW);
+        int r = entry_copy_times(to, st);
 
-        return r < 0 ? copy_failed(c, -errno, "setting the times of", dir, to->name) : 0;
+        return r < 0 ? copy_failed(c, r, "setting the times of", dir, to->name) : 0;
 }
 
 /* Bytes START to END of FROM to the same place in TO: copy_file_range() first (the
@@ -434,32 +338,18 @@ static int copy_node(struct copy *c, int from_dir, int to_dir, const char *dir, 
         return r < 0 ? r : copy_times(c, &to, st, dir);
 }
 
-/* The mount ID of directory FD, or -1 when its file system gives none. */
-static int mount_id_of(int fd)
-{
-        union {
-                struct file_handle handle;
-                char space[sizeof(struct file_handle) + MAX_HANDLE_SZ];
-        } buf = { .handle.handle_bytes = MAX_HANDLE_SZ };
-        int mount_id;
-
-        if (name_to_handle_at(fd, "", &buf.handle, &mount_id, AT_EMPTY_PATH) < 0)
-                return -1;
-        return mount_id;
-}
-
 /* Is directory FD, on device DEV, in the same mount as its parent PARENT_FD on
  * PARENT_DEV? Another device is either another file system mounted there, whose files
  * are not the template's (cp -x leaves an empty directory too), or a btrfs subvolume
  * nested in the tree, which is part of it: the mount IDs tell which. */
 static bool same_mount(int parent_fd, int fd, dev_t parent_dev, dev_t dev)
 {
-        int mount_id;
+        uint64_t mount_id, parent_mount_id;
 
         if (dev == parent_dev)
                 return true;
-        mount_id = mount_id_of(fd);
-        return mount_id >= 0 && mount_id == mount_id_of(parent_fd);
+        return mount_id_of(fd, &mount_id) >= 0 && mount_id_of(parent_fd, &parent_mount_id) >= 0 &&
+               mount_id == parent_mount_id;
 }
 
 static int open_directory(int dir_fd, const char *name)

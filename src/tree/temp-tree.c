@@ -86,17 +86,6 @@ static bool is_temp_tree_name(const char *name)
         return true;
 }
 
-static int mount_id_at(int dir_fd, const char *name, uint64_t *ret)
-{
-        struct statx sx;
-
-        if (statx(dir_fd, name, AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | (name[0] ? 0 : AT_EMPTY_PATH), STATX_MNT_ID,
-                  &sx) < 0)
-                return negative_errno();
-        *ret = sx.stx_mnt_id;
-        return 0;
-}
-
 /* A temporary tree in DIR_FD whose maker is gone: an fd on it, holding its lock now, or
  * -EBUSY (being built), or another -errno (not one to touch). */
 static int claim_abandoned(int dir_fd, const char *name, uint64_t dir_mount)
@@ -110,7 +99,7 @@ static int claim_abandoned(int dir_fd, const char *name, uint64_t dir_mount)
         fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
-        r = mount_id_at(fd, "", &mount_id);
+        r = mount_id_of(fd, &mount_id);
         if (r < 0)
                 return r;
         if (mount_id != dir_mount)
@@ -168,7 +157,7 @@ void temp_trees_sweep(const char *dir, const char *only_name)
         struct dirent *de;
         DIR *d;
 
-        if (dir_fd < 0 || mount_id_at(dir_fd, "", &dir_mount) < 0)
+        if (dir_fd < 0 || mount_id_of(dir_fd, &dir_mount) < 0)
                 return;
         /* Held while the trees are picked, not while they are removed: a maker waits
          * for a moment, not for the removal of gigabytes. */
@@ -211,33 +200,4 @@ void temp_trees_sweep(const char *dir, const char *only_name)
         if (n_found > 0)
                 log_info("Removed %zu partial tree%s left in %s by an interrupted import, bootstrap or copy", n_found,
                          n_found == 1 ? "" : "s", dir);
-}
-
-bool is_write_error(int error)
-{
-        return error == -ENOSPC || error == -EDQUOT || error == -EIO || error == -EROFS || error == -EFBIG;
-}
-
-const char *write_error_hint(int error, const char *dir, char *buf, size_t size)
-{
-        switch (error) {
-        case -ENOSPC:
-                snprintf(buf, size, "free space in %s, or make room on its file system, and try again", dir);
-                break;
-        case -EDQUOT:
-                snprintf(buf, size, "the disk quota on %s is used up: free some, or raise it", dir);
-                break;
-        case -EIO:
-                snprintf(buf, size, "the disk under %s failed a write: see the kernel log (dmesg)", dir);
-                break;
-        case -EROFS:
-                snprintf(buf, size, "%s is on a read-only file system: remount it read-write", dir);
-                break;
-        case -EFBIG:
-                snprintf(buf, size, "a file too large for the file system of %s", dir);
-                break;
-        default:
-                snprintf(buf, size, "nothing was made in %s", dir);
-        }
-        return buf;
 }

@@ -1,9 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <stdbool.h>
-#include <stddef.h>
-
 /* Temporary trees: the directories DIR/.#NAME.XXXXXX in which import-tar, bootstrap and
  * --template build a new tree before renaming it to DIR/NAME. Each is locked (flock(2),
  * LOCK_EX) by its maker from the moment it exists until the maker is gone, so that one
@@ -31,11 +28,3 @@ int temp_tree_lock(int fd);
  * does not depend on them. With ONLY_NAME, only those of that name (.#ONLY_NAME.XXXXXX):
  * in a directory of the user's, where nothing else of ours is looked for. */
 void temp_trees_sweep(const char *dir, const char *only_name);
-
-/* Whether ERROR (-errno) means the file system could not store what was written: out of
- * space or quota, an I/O error, a read-only or too small file system. */
-bool is_write_error(int error);
-
-/* What to do about the write error ERROR in the directory DIR, for the end of a message:
- * "free space in DIR, ..."; in BUF. */
-const char *write_error_hint(int error, const char *dir, char *buf, size_t size);

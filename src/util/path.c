@@ -192,7 +192,7 @@ static int unlink_all_but_subdirs(int fd, char **ret_subdir, int *first_error)
         return 0;
 }
 
-static int mount_id_of(int fd, uint64_t *ret)
+int mount_id_of(int fd, uint64_t *ret)
 {
         struct statx sx;
 

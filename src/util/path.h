@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* A host name for the guest: 1-64 characters of [A-Za-z0-9_.-], not starting with '.'
@@ -29,6 +30,11 @@ int mkdir_p_in_root(int root_fd, const char *path, mode_t mode);
 /* Like mkdir_p_in_root(), for a mount point: a path that leads back to the root itself
  * (a tree with /run -> /) is refused with -ELOOP, as a mount there would cover the tree. */
 int mount_point_in_root(int root_fd, const char *path, mode_t mode);
+
+/* The ID of the mount the file FD is on (statx()'s STATX_MNT_ID, as mountinfo numbers
+ * them) in *RET: two directories are in the same mount when their IDs are equal, though
+ * their st_dev may differ (btrfs subvolumes). 0 or -errno. */
+int mount_id_of(int fd, uint64_t *ret);
 
 /* rm -rf of NAME in DIR_FD: symlinks are removed, never followed, no other mount is
  * entered (-EBUSY), and however deep the tree is, it holds two fds. A missing NAME is

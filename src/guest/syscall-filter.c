@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The guest's seccomp filter (libseccomp, dlopen()ed): its deny list, the --system-call-
- * filter syntax (names and @groups), and its loading in the guest's first process. */
+/* The guest's seccomp filter (libseccomp, dlopen()ed): its deny list, the
+ * --system-call-filter syntax (names and @groups), and its loading in the guest's first
+ * process. */
 #include <dlfcn.h>
 #include <errno.h>
 #include <seccomp.h>

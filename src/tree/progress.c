@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Progress of long work on stderr (import-tar, bootstrap, template copies): a line
+ * redrawn in place on a terminal, a plain line now and then otherwise. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

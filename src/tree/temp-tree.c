@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The temporary trees new trees are built in (.#NAME.XXXXXX next to the target), locked
+ * while they are built, and the sweep of those whose builder died. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -82,11 +82,12 @@ int custom_mount_parse_bind(const char *value, bool read_only, struct machine *m
                 snprintf(error, error_size, "--bind%s=%s: the source must be an absolute path on the host",
                          read_only ? "-ro" : "", value);
         else if (n >= 2 && !guest_path_is_valid(fields[1]))
-                snprintf(error, error_size, "--bind%s=%s: the destination must be an absolute path in the guest, without ..",
+                snprintf(error, error_size,
+                         "--bind%s=%s: the destination must be an absolute path in the guest, without ..",
                          read_only ? "-ro" : "", value);
         else if (n == 3 && strcmp(fields[2], "rbind") != 0 && strcmp(fields[2], "norbind") != 0)
-                snprintf(error, error_size, "--bind%s=%s: unknown option '%s' (rbind or norbind)", read_only ? "-ro" : "", value,
-                         fields[2]);
+                snprintf(error, error_size, "--bind%s=%s: unknown option '%s' (rbind or norbind)",
+                         read_only ? "-ro" : "", value, fields[2]);
         else if (n == 1 && !guest_path_is_valid(fields[0]))
                 snprintf(error, error_size, "--bind%s=%s: give a destination (SOURCE:DESTINATION) for this source",
                          read_only ? "-ro" : "", value);
@@ -205,14 +206,17 @@ int custom_mount_parse_overlay(const char *value, bool read_only, struct machine
                                 problem = "the same layer twice: give each directory once";
         }
         if (n < 2)
-                snprintf(error, error_size, "%s=%s: give at least two paths, LOWER:UPPER or LOWER...:UPPER:DESTINATION "
-                         "(\\: for a colon in a path)", option, value);
+                snprintf(error, error_size,
+                         "%s=%s: give at least two paths, LOWER:UPPER or LOWER...:UPPER:DESTINATION "
+                         "(\\: for a colon in a path)",
+                         option, value);
         else if (problem)
                 snprintf(error, error_size, "%s=%s: %s%s%s%s", option, value, bad_layer[0] ? "'" : "", bad_layer,
                          bad_layer[0] ? "': " : "", problem);
         else if (!guest_path_is_valid(destination))
-                snprintf(error, error_size, "%s=%s: the destination must be an absolute path in the guest, without .., not /",
-                         option, value);
+                snprintf(error, error_size,
+                         "%s=%s: the destination must be an absolute path in the guest, without .., not /", option,
+                         value);
         else if (!(c = add(m)))
                 r = -ENOMEM;
         else {
@@ -266,9 +270,11 @@ int custom_mounts_check_overlays(const struct machine *m, int tree_fd)
                                 continue;
                         fd = custom_mount_open_layer(tree_fd, layer);
                         if (fd < 0)
-                                return log_error_errno(fd, "Overlay layer %s cannot be used: %m (give an existing directory %s to --overlay%s)",
-                                                       layer, layer[0] == '+' ? "in the tree after +" : "on the host",
-                                                       c->read_only ? "-ro" : "");
+                                return log_error_errno(
+                                        fd,
+                                        "Overlay layer %s cannot be used: %m (give an existing directory %s to --overlay%s)",
+                                        layer, layer[0] == '+' ? "in the tree after +" : "on the host",
+                                        c->read_only ? "-ro" : "");
                         close(fd);
                 }
         }

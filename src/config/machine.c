@@ -14,19 +14,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/log.h"
 #include "config/custom-mount.h"
 #include "config/machine.h"
+#include "util/log.h"
 #include "util/path.h"
 #include "util/strv.h"
 
 static const char *const console_modes[] = {
-        [CONSOLE_DEFAULT] = "default",
-        [CONSOLE_INTERACTIVE] = "interactive",
-        [CONSOLE_READ_ONLY] = "read-only",
-        [CONSOLE_PASSIVE] = "passive",
-        [CONSOLE_PIPE] = "pipe",
-        [CONSOLE_AUTOPIPE] = "autopipe",
+        [CONSOLE_DEFAULT] = "default",     [CONSOLE_INTERACTIVE] = "interactive",
+        [CONSOLE_READ_ONLY] = "read-only", [CONSOLE_PASSIVE] = "passive",
+        [CONSOLE_PIPE] = "pipe",           [CONSOLE_AUTOPIPE] = "autopipe",
 };
 
 /* The index of S in NAMES (from FIRST on), or -EINVAL. */
@@ -46,7 +43,10 @@ int console_mode_from_string(const char *s)
 int ownership_from_string(const char *s)
 {
         static const char *const names[] = {
-                [OWNERSHIP_AUTO] = "auto", [OWNERSHIP_MAP] = "map", [OWNERSHIP_CHOWN] = "chown", [OWNERSHIP_OFF] = "off",
+                [OWNERSHIP_AUTO] = "auto",
+                [OWNERSHIP_MAP] = "map",
+                [OWNERSHIP_CHOWN] = "chown",
+                [OWNERSHIP_OFF] = "off",
         };
 
         return lookup_name(s, names, ELEMENTSOF(names), 0);
@@ -55,7 +55,10 @@ int ownership_from_string(const char *s)
 int settings_mode_from_string(const char *s)
 {
         static const char *const names[] = {
-                [SETTINGS_YES] = "yes", [SETTINGS_NO] = "no", [SETTINGS_TRUSTED] = "trusted", [SETTINGS_OVERRIDE] = "override",
+                [SETTINGS_YES] = "yes",
+                [SETTINGS_NO] = "no",
+                [SETTINGS_TRUSTED] = "trusted",
+                [SETTINGS_OVERRIDE] = "override",
         };
 
         return lookup_name(s, names, ELEMENTSOF(names), 0);
@@ -137,7 +140,8 @@ static int check_init(struct machine *m, int root_fd, const char *path)
         if (fstat(fd, &st) < 0)
                 return log_error_errno(-errno, "Cannot stat init %s in %s: %m", path, m->root);
         if (!S_ISREG(st.st_mode) || !(st.st_mode & 0111))
-                return log_error_errno(-EACCES, "Init %s in %s is not an executable file (fix its mode, or use --init=PATH)",
+                return log_error_errno(-EACCES,
+                                       "Init %s in %s is not an executable file (fix its mode, or use --init=PATH)",
                                        path, m->root);
         m->init_path = strdup(path);
         if (!m->init_path)
@@ -157,7 +161,9 @@ static int resolve_init(struct machine *m, int root_fd)
         if (m->init) {
                 r = check_init(m, root_fd, m->init);
                 if (r == -ENOENT)
-                        return log_error_errno(r, "Init %s given with --init does not exist in %s (give a path inside the tree)", m->init, m->root);
+                        return log_error_errno(r,
+                                               "Init %s given with --init does not exist in %s (give a path inside the tree)",
+                                               m->init, m->root);
                 return r;
         }
         for (size_t i = 0; i < ELEMENTSOF(init_candidates); i++) {
@@ -195,7 +201,8 @@ static int resolve_name(struct machine *m)
 {
         _cleanup_free_ char *raw = NULL;
 
-        if (asprintf(&m->root, "%s/%s", MACHINES_DIR, m->name) < 0 || asprintf(&raw, "%s/%s.raw", MACHINES_DIR, m->name) < 0)
+        if (asprintf(&m->root, "%s/%s", MACHINES_DIR, m->name) < 0 ||
+            asprintf(&raw, "%s/%s.raw", MACHINES_DIR, m->name) < 0)
                 return -ENOMEM;
         if (access(m->root, F_OK) < 0 && errno == ENOENT && access(raw, F_OK) >= 0) {
                 free(m->root);
@@ -211,7 +218,8 @@ static int resolve_image(struct machine *m)
 
         if (!absolute) {
                 if (errno == ENOENT)
-                        return log_error_errno(-ENOENT, "Image %s does not exist (give an image file or block device with -i IMAGE)",
+                        return log_error_errno(-ENOENT,
+                                               "Image %s does not exist (give an image file or block device with -i IMAGE)",
                                                m->image);
                 return log_error_errno(-errno, "Cannot resolve image %s: %m", m->image);
         }
@@ -227,7 +235,9 @@ static int resolve_image(struct machine *m)
                 if (suffix && suffix != m->name && strcmp(suffix, ".raw") == 0)
                         *suffix = '\0';
                 if (!machine_name_is_valid(m->name))
-                        return log_error_errno(-EINVAL, "Image name '%s' is not a valid machine name (give one with -M NAME)", m->name);
+                        return log_error_errno(-EINVAL,
+                                               "Image name '%s' is not a valid machine name (give one with -M NAME)",
+                                               m->name);
         }
         return 0;
 }
@@ -260,19 +270,23 @@ int machine_resolve_root(struct machine *m)
 
         if (stat(m->root, &st) < 0) {
                 if (errno == ENOENT)
-                        return log_error_errno(-ENOENT, "Machine tree %s does not exist (create it, or give another with -D DIR)",
+                        return log_error_errno(-ENOENT,
+                                               "Machine tree %s does not exist (create it, or give another with -D DIR)",
                                                m->root);
                 return log_error_errno(-errno, "Cannot access machine tree %s: %m", m->root);
         }
         if (!S_ISDIR(st.st_mode))
-                return log_error_errno(-ENOTDIR, "Machine tree %s is not a directory (give a directory with -D DIR, or an image with -i IMAGE)",
-                                       m->root);
+                return log_error_errno(
+                        -ENOTDIR,
+                        "Machine tree %s is not a directory (give a directory with -D DIR, or an image with -i IMAGE)",
+                        m->root);
 
         absolute = realpath(m->root, NULL);
         if (!absolute)
                 return log_error_errno(-errno, "Cannot resolve machine tree %s: %m", m->root);
         if (strcmp(absolute, "/") == 0)
-                return log_error_errno(-EINVAL, "Refusing to boot the host's own root directory as a machine (give a tree with -D DIR)");
+                return log_error_errno(-EINVAL,
+                                       "Refusing to boot the host's own root directory as a machine (give a tree with -D DIR)");
         free(m->root);
         m->root = TAKE_PTR(absolute);
         return 0;
@@ -291,7 +305,8 @@ static int check_bind_sources(const struct machine *m)
 {
         for (size_t i = 0; i < m->n_mounts; i++)
                 if (m->mounts[i].type == CUSTOM_BIND && access(m->mounts[i].source, F_OK) < 0)
-                        return log_error_errno(-errno, "Bind source %s cannot be used: %m (give an existing host path to --bind%s)",
+                        return log_error_errno(-errno,
+                                               "Bind source %s cannot be used: %m (give an existing host path to --bind%s)",
                                                m->mounts[i].source, m->mounts[i].read_only ? "-ro" : "");
         return 0;
 }
@@ -307,10 +322,12 @@ static int resolve_ephemeral_dir(struct machine *m)
         if (!m->ephemeral_dir)
                 return 0;
         if (stat(m->ephemeral_dir, &st) < 0)
-                return log_error_errno(-errno, "--ephemeral-dir %s cannot be used: %m (give an existing directory, e.g. /var/tmp)",
+                return log_error_errno(-errno,
+                                       "--ephemeral-dir %s cannot be used: %m (give an existing directory, e.g. /var/tmp)",
                                        m->ephemeral_dir);
         if (!S_ISDIR(st.st_mode))
-                return log_error_errno(-ENOTDIR, "--ephemeral-dir %s is not a directory (give a directory, e.g. /var/tmp)",
+                return log_error_errno(-ENOTDIR,
+                                       "--ephemeral-dir %s is not a directory (give a directory, e.g. /var/tmp)",
                                        m->ephemeral_dir);
         absolute = realpath(m->ephemeral_dir, NULL);
         if (!absolute)
@@ -344,7 +361,8 @@ int machine_resolve(struct machine *m)
                 if (!m->name)
                         return -ENOMEM;
                 if (!machine_name_is_valid(m->name))
-                        return log_error_errno(-EINVAL, "Directory name '%s' is not a valid machine name (give one with -M NAME)",
+                        return log_error_errno(-EINVAL,
+                                               "Directory name '%s' is not a valid machine name (give one with -M NAME)",
                                                m->name);
         }
         if (!m->hostname) {
@@ -370,8 +388,10 @@ int machine_check_root(struct machine *m)
                 _cleanup_close_ int usr = open_in_root(root_fd, "/usr", O_PATH | O_DIRECTORY, 0);
 
                 if (usr < 0)
-                        return log_error_errno(usr, "%s has no /usr directory: --volatile=yes boots the tree's /usr alone: %m "
-                                                    "(give a merged-/usr tree, or use --volatile=state)", m->root);
+                        return log_error_errno(usr,
+                                               "%s has no /usr directory: --volatile=yes boots the tree's /usr alone: %m "
+                                               "(give a merged-/usr tree, or use --volatile=state)",
+                                               m->root);
         }
         r = resolve_init(m, root_fd);
         if (r < 0)
@@ -393,7 +413,7 @@ int machine_kill_signal(const struct machine *m)
         case INIT_SYSTEMD:
                 return SIGRTMIN + 3; /* Container Interface: systemd powers off on SIGRTMIN+3 */
         case INIT_BUSYBOX:
-                return SIGUSR2;      /* busybox init: SIGUSR2 is poweroff */
+                return SIGUSR2; /* busybox init: SIGUSR2 is poweroff */
         case INIT_STUB:
         case INIT_OTHER:
         default:

@@ -12,15 +12,15 @@
 /* Exit codes of machined-lite itself (README "Exit codes"). A guest's own status is
  * passed on as it is, so these can only be told apart from it by the message on stderr. */
 enum {
-        EXIT_SETUP_FAILED = 1,   /* a step of setting the machine up failed */
-        EXIT_USAGE = 2,          /* unknown option, bad value, invalid machine name */
-        EXIT_NOT_ROOT = 3,       /* not run as root */
-        EXIT_BAD_TREE = 4,       /* missing tree, not a directory, no init, init not executable */
-        EXIT_BUSY = 5,           /* a machine of that name is already running */
-        EXIT_NO_MACHINE = 6,     /* no machine of that name is running (status, stop, kill, shell) */
+        EXIT_SETUP_FAILED = 1, /* a step of setting the machine up failed */
+        EXIT_USAGE = 2,        /* unknown option, bad value, invalid machine name */
+        EXIT_NOT_ROOT = 3,     /* not run as root */
+        EXIT_BAD_TREE = 4,     /* missing tree, not a directory, no init, init not executable */
+        EXIT_BUSY = 5,         /* a machine of that name is already running */
+        EXIT_NO_MACHINE = 6,   /* no machine of that name is running (status, stop, kill, shell) */
         EXIT_NOT_EXECUTABLE = 126,
-        EXIT_NOT_FOUND = 127,    /* the command does not exist in the guest */
-        EXIT_REBOOT = 133,       /* the guest rebooted: a unit restarts us on this */
+        EXIT_NOT_FOUND = 127, /* the command does not exist in the guest */
+        EXIT_REBOOT = 133,    /* the guest rebooted: a unit restarts us on this */
 };
 
 enum verb {
@@ -30,7 +30,7 @@ enum verb {
 };
 
 enum console_mode {
-        CONSOLE_DEFAULT,   /* picked at start-up from what stdin/stdout are */
+        CONSOLE_DEFAULT, /* picked at start-up from what stdin/stdout are */
         CONSOLE_INTERACTIVE,
         CONSOLE_READ_ONLY,
         CONSOLE_PASSIVE,
@@ -48,57 +48,57 @@ enum init_kind {
         INIT_OTHER,
         INIT_SYSTEMD,
         INIT_BUSYBOX,
-        INIT_STUB,         /* our own, for `run` */
+        INIT_STUB, /* our own, for `run` */
 };
 
 enum private_users {
         PRIVATE_USERS_NO,
-        PRIVATE_USERS_PICK,        /* -U: a free 64K range, chosen from the name */
-        PRIVATE_USERS_TREE_OWNER,  /* yes: the range starts at the tree's owner */
-        PRIVATE_USERS_FIXED,       /* UID[:COUNT] */
+        PRIVATE_USERS_PICK,       /* -U: a free 64K range, chosen from the name */
+        PRIVATE_USERS_TREE_OWNER, /* yes: the range starts at the tree's owner */
+        PRIVATE_USERS_FIXED,      /* UID[:COUNT] */
 };
 
 /* --private-users-ownership: how the guest's root comes to own the tree. */
 enum ownership {
-        OWNERSHIP_AUTO,            /* off when the tree is owned by the range, else map, else chown */
-        OWNERSHIP_MAP,             /* an idmapped mount: the tree stays root-owned on disk */
-        OWNERSHIP_CHOWN,           /* every file shifted into the range on disk, once */
-        OWNERSHIP_OFF,             /* as it is on disk */
+        OWNERSHIP_AUTO,  /* off when the tree is owned by the range, else map, else chown */
+        OWNERSHIP_MAP,   /* an idmapped mount: the tree stays root-owned on disk */
+        OWNERSHIP_CHOWN, /* every file shifted into the range on disk, once */
+        OWNERSHIP_OFF,   /* as it is on disk */
 };
 
 /* --volatile, as systemd-nspawn(1) defines it. */
 enum volatile_mode {
         VOLATILE_NO,
-        VOLATILE_YES,              /* / is a tmpfs, only /usr comes from the tree, read-only */
-        VOLATILE_STATE,            /* the tree read-only, /var a tmpfs */
-        VOLATILE_OVERLAY,          /* the tree read-only under an overlay whose upper layer is a tmpfs */
+        VOLATILE_YES,     /* / is a tmpfs, only /usr comes from the tree, read-only */
+        VOLATILE_STATE,   /* the tree read-only, /var a tmpfs */
+        VOLATILE_OVERLAY, /* the tree read-only under an overlay whose upper layer is a tmpfs */
 };
 
 /* --bind, --bind-ro, --tmpfs, --overlay, --overlay-ro: mounts from the command line, in
  * the guest's namespace. */
 struct custom_mount {
         enum { CUSTOM_BIND, CUSTOM_TMPFS, CUSTOM_OVERLAY } type;
-        char *source;              /* bind: the host path, absolute; overlay: the upper layer, a host
-                                    * path or +PATH in the tree, NULL for a temporary one (read-only:
-                                    * always NULL) */
-        char *destination;         /* absolute, inside the guest */
-        char *options;             /* tmpfs: mount options */
-        char **lower;              /* overlay: the lower layers, lowest first (host paths or +PATH) */
-        char *work_dir;            /* overlay: the name of the work directory that
-                                    * custom_mounts_prepare() made next to the upper layer */
-        int work_parent_fd;        /* ... the directory it is in (valid while work_dir is set) */
-        char *temp_dir;            /* overlay with an empty upper: /var/tmp/machined-lite-overlay.XXXXXX
-                                    * holding upper/ and work/, removed when the machine ends */
+        char *source;       /* bind: the host path, absolute; overlay: the upper layer, a host
+                             * path or +PATH in the tree, NULL for a temporary one (read-only:
+                             * always NULL) */
+        char *destination;  /* absolute, inside the guest */
+        char *options;      /* tmpfs: mount options */
+        char **lower;       /* overlay: the lower layers, lowest first (host paths or +PATH) */
+        char *work_dir;     /* overlay: the name of the work directory that
+                             * custom_mounts_prepare() made next to the upper layer */
+        int work_parent_fd; /* ... the directory it is in (valid while work_dir is set) */
+        char *temp_dir;     /* overlay with an empty upper: /var/tmp/machined-lite-overlay.XXXXXX
+                             * holding upper/ and work/, removed when the machine ends */
         bool read_only;
-        bool recursive;            /* bind: rbind (default) or norbind */
+        bool recursive; /* bind: rbind (default) or norbind */
 };
 
 /* --settings, as systemd-nspawn(1) defines it. */
 enum settings_mode {
-        SETTINGS_YES,              /* read NAME.machine; the command line wins over it */
+        SETTINGS_YES, /* read NAME.machine; the command line wins over it */
         SETTINGS_NO,
-        SETTINGS_TRUSTED,          /* also a file next to the tree may grant more */
-        SETTINGS_OVERRIDE,         /* the file wins over the command line */
+        SETTINGS_TRUSTED,  /* also a file next to the tree may grant more */
+        SETTINGS_OVERRIDE, /* the file wins over the command line */
 };
 
 #define MACHINES_DIR "/var/lib/machines"
@@ -107,53 +107,56 @@ enum settings_mode {
  * machine_check_root() complete it, and everything after only reads it. */
 struct machine {
         enum verb verb;
-        char *name;              /* -M, or the tree's base name */
-        char *root;              /* absolute path of the tree (for an image: where it is mounted) */
-        char *image;             /* -i: the raw disk image or block device, absolute */
-        char **image_mounts;     /* -i: where the image's file systems other than / are mounted under
-                                  * root ("/usr", "/home", ...), in the order they were mounted */
-        int image_fd;            /* the image, open and locked for the machine's life */
-        bool json;               /* --json, for inspect */
-        char *template_tree;     /* --template: the tree to copy to root when root does not exist */
-        char *template_path;     /* that tree, found, when root is to be made from it (machine_resolve()) */
-        bool ephemeral;          /* -x: an overlay on a tmpfs over the tree, gone with the machine */
-        char *ephemeral_dir;     /* --ephemeral-dir: the overlays' upper layers go in a new directory here,
-                                  * not on a tmpfs; absolute once resolved */
+        char *name;          /* -M, or the tree's base name */
+        char *root;          /* absolute path of the tree (for an image: where it is mounted) */
+        char *image;         /* -i: the raw disk image or block device, absolute */
+        char **image_mounts; /* -i: where the image's file systems other than / are mounted under
+                              * root ("/usr", "/home", ...), in the order they were mounted */
+        int image_fd;        /* the image, open and locked for the machine's life */
+        bool json;           /* --json, for inspect */
+        char *template_tree; /* --template: the tree to copy to root when root does not exist */
+        char *template_path; /* that tree, found, when root is to be made from it (machine_resolve()) */
+        bool ephemeral;      /* -x: an overlay on a tmpfs over the tree, gone with the machine */
+        char *ephemeral_dir; /* --ephemeral-dir: the overlays' upper layers go in a new directory here,
+                              * not on a tmpfs; absolute once resolved */
         enum volatile_mode volatile_mode;
         struct custom_mount *mounts;
         size_t n_mounts;
         enum settings_mode settings_mode;
-        char *hostname;          /* --hostname, else the name */
+        char *hostname; /* --hostname, else the name */
         enum console_mode console;
         bool read_only;
         bool private_network;
         enum register_mode register_mode;
-        int kill_signal;         /* 0: chosen from the init */
-        char *init;              /* --init, a path inside the guest */
-        char **setenv;           /* --setenv assignments, in order */
-        char **arguments;        /* after "--": the command (run) or init's arguments (boot) */
-        bool keep_unit;          /* --keep-unit: stay in the unit we were started in */
-        char *slice;             /* --slice, for our scope */
-        struct property *properties;   /* --property, for our scope */
+        int kill_signal;             /* 0: chosen from the init */
+        char *init;                  /* --init, a path inside the guest */
+        char **setenv;               /* --setenv assignments, in order */
+        char **arguments;            /* after "--": the command (run) or init's arguments (boot) */
+        bool keep_unit;              /* --keep-unit: stay in the unit we were started in */
+        char *slice;                 /* --slice, for our scope */
+        struct property *properties; /* --property, for our scope */
         size_t n_properties;
-        int notify_ready;        /* --notify-ready: 1 wait for the guest's READY=1, 0 not, -1 default */
-        uint64_t caps_add;       /* --capability= */
-        uint64_t caps_drop;      /* --drop-capability= */
-        bool no_new_privileges;  /* --no-new-privileges */
-        char **syscall_allow;    /* --system-call-filter= names taken off the deny list */
-        char **syscall_deny;     /* --system-call-filter=~ names added to it */
+        int notify_ready;       /* --notify-ready: 1 wait for the guest's READY=1, 0 not, -1 default */
+        uint64_t caps_add;      /* --capability= */
+        uint64_t caps_drop;     /* --drop-capability= */
+        bool no_new_privileges; /* --no-new-privileges */
+        char **syscall_allow;   /* --system-call-filter= names taken off the deny list */
+        char **syscall_deny;    /* --system-call-filter=~ names added to it */
         enum private_users private_users;
-        uid_t uid_base;          /* the host UID (and GID) of the guest's root */
+        uid_t uid_base; /* the host UID (and GID) of the guest's root */
         uint32_t uid_count;
         enum ownership ownership;
 
         /* Filled by machine_check_root(). */
         enum init_kind init_kind;
-        char *init_path;         /* the init to exec, a path inside the guest */
-        sd_id128_t uuid;         /* $container_uuid */
+        char *init_path; /* the init to exec, a path inside the guest */
+        sd_id128_t uuid; /* $container_uuid */
 };
 
-#define MACHINE_INIT { .console = CONSOLE_DEFAULT, .notify_ready = -1, .image_fd = -1 }
+#define MACHINE_INIT                                                           \
+        {                                                                      \
+                .console = CONSOLE_DEFAULT, .notify_ready = -1, .image_fd = -1 \
+        }
 
 void machine_done(struct machine *m);
 

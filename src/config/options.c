@@ -11,12 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/log.h"
-#include "guest/caps.h"
 #include "config/custom-mount.h"
 #include "config/options.h"
+#include "guest/caps.h"
 #include "guest/syscall-filter.h"
 #include "host/userns.h"
+#include "util/log.h"
 #include "util/path.h"
 #include "util/strv.h"
 
@@ -241,44 +241,43 @@ enum {
         ARG_OVERLAY_RO,
 };
 
-static const struct option options[] = {
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, ARG_VERSION },
-        { "directory", required_argument, NULL, 'D' },
-        { "image", required_argument, NULL, 'i' },
-        { "json", no_argument, NULL, ARG_JSON },
-        { "template", required_argument, NULL, ARG_TEMPLATE },
-        { "ephemeral", no_argument, NULL, 'x' },
-        { "volatile", optional_argument, NULL, ARG_VOLATILE },
-        { "ephemeral-dir", required_argument, NULL, ARG_EPHEMERAL_DIR },
-        { "bind", required_argument, NULL, ARG_BIND },
-        { "bind-ro", required_argument, NULL, ARG_BIND_RO },
-        { "tmpfs", required_argument, NULL, ARG_TMPFS },
-        { "overlay", required_argument, NULL, ARG_OVERLAY },
-        { "overlay-ro", required_argument, NULL, ARG_OVERLAY_RO },
-        { "settings", required_argument, NULL, ARG_SETTINGS },
-        { "machine", required_argument, NULL, 'M' },
-        { "hostname", required_argument, NULL, ARG_HOSTNAME },
-        { "console", required_argument, NULL, ARG_CONSOLE },
-        { "read-only", no_argument, NULL, ARG_READ_ONLY },
-        { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
-        { "setenv", required_argument, NULL, 'E' },
-        { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
-        { "init", required_argument, NULL, ARG_INIT },
-        { "register", required_argument, NULL, ARG_REGISTER },
-        { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
-        { "slice", required_argument, NULL, ARG_SLICE },
-        { "property", required_argument, NULL, ARG_PROPERTY },
-        { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
-        { "capability", required_argument, NULL, ARG_CAPABILITY },
-        { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
-        { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
-        { "system-call-filter", required_argument, NULL, ARG_SYSTEM_CALL_FILTER },
-        { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
-        { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
-        { "quiet", no_argument, NULL, 'q' },
-        {}
-};
+static const struct option options[] = { { "help", no_argument, NULL, 'h' },
+                                         { "version", no_argument, NULL, ARG_VERSION },
+                                         { "directory", required_argument, NULL, 'D' },
+                                         { "image", required_argument, NULL, 'i' },
+                                         { "json", no_argument, NULL, ARG_JSON },
+                                         { "template", required_argument, NULL, ARG_TEMPLATE },
+                                         { "ephemeral", no_argument, NULL, 'x' },
+                                         { "volatile", optional_argument, NULL, ARG_VOLATILE },
+                                         { "ephemeral-dir", required_argument, NULL, ARG_EPHEMERAL_DIR },
+                                         { "bind", required_argument, NULL, ARG_BIND },
+                                         { "bind-ro", required_argument, NULL, ARG_BIND_RO },
+                                         { "tmpfs", required_argument, NULL, ARG_TMPFS },
+                                         { "overlay", required_argument, NULL, ARG_OVERLAY },
+                                         { "overlay-ro", required_argument, NULL, ARG_OVERLAY_RO },
+                                         { "settings", required_argument, NULL, ARG_SETTINGS },
+                                         { "machine", required_argument, NULL, 'M' },
+                                         { "hostname", required_argument, NULL, ARG_HOSTNAME },
+                                         { "console", required_argument, NULL, ARG_CONSOLE },
+                                         { "read-only", no_argument, NULL, ARG_READ_ONLY },
+                                         { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
+                                         { "setenv", required_argument, NULL, 'E' },
+                                         { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
+                                         { "init", required_argument, NULL, ARG_INIT },
+                                         { "register", required_argument, NULL, ARG_REGISTER },
+                                         { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
+                                         { "slice", required_argument, NULL, ARG_SLICE },
+                                         { "property", required_argument, NULL, ARG_PROPERTY },
+                                         { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
+                                         { "capability", required_argument, NULL, ARG_CAPABILITY },
+                                         { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
+                                         { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
+                                         { "system-call-filter", required_argument, NULL, ARG_SYSTEM_CALL_FILTER },
+                                         { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
+                                         { "private-users-ownership", required_argument, NULL,
+                                           ARG_PRIVATE_USERS_OWNERSHIP },
+                                         { "quiet", no_argument, NULL, 'q' },
+                                         {} };
 
 int usage_error(const char *format, ...)
 {
@@ -369,8 +368,7 @@ static int parse_exec_option(int c, const char *value, struct machine *m)
         switch (c) {
         case 'M':
                 if (!machine_name_is_valid(value))
-                        return usage_error("Invalid machine name '%s': use " MACHINE_NAME_RULES,
-                                           value);
+                        return usage_error("Invalid machine name '%s': use " MACHINE_NAME_RULES, value);
                 return set_string(&m->name, value);
         case ARG_HOSTNAME:
                 if (!host_name_is_valid(value))
@@ -490,7 +488,8 @@ static int parse_security_option(int c, const char *value, struct machine *m)
                 return 0;
         case ARG_PRIVATE_USERS:
                 if (userns_parse(value, m) < 0)
-                        return usage_error("--private-users takes no, pick, yes or UID[:COUNT] (UID above 0), not '%s'", value);
+                        return usage_error("--private-users takes no, pick, yes or UID[:COUNT] (UID above 0), not '%s'",
+                                           value);
                 return 0;
         case ARG_PRIVATE_USERS_OWNERSHIP:
                 r = ownership_from_string(value);
@@ -506,7 +505,9 @@ static int parse_security_option(int c, const char *value, struct machine *m)
 static int parse_option(int c, const char *value, const char *argv_current, struct machine *m)
 {
         int (*const groups[])(int c, const char *value, struct machine *m) = {
-                parse_files_option, parse_exec_option, parse_security_option,
+                parse_files_option,
+                parse_exec_option,
+                parse_security_option,
         };
 
         switch (c) {
@@ -581,7 +582,8 @@ int parse_argv_only(int argc, char *argv[], struct machine *m)
                         return usage_error("NAME '%s' given together with -D, -i or -M: give one of them (a command goes after --)",
                                            name);
                 if (!machine_name_is_valid(name))
-                        return usage_error("Invalid machine name '%s': use " MACHINE_NAME_RULES " (a command goes after --)",
+                        return usage_error("Invalid machine name '%s': use " MACHINE_NAME_RULES
+                                           " (a command goes after --)",
                                            name);
                 r = set_string(&m->name, name);
                 if (r < 0)
@@ -601,21 +603,26 @@ int parse_check(const struct machine *m)
         if (m->root && m->image)
                 return usage_error("-D DIR and -i IMAGE given together: a machine boots from one of them");
         if (m->ephemeral && m->volatile_mode != VOLATILE_NO)
-                return usage_error("--ephemeral and --volatile both say what happens to what the guest writes: give one of them");
+                return usage_error(
+                        "--ephemeral and --volatile both say what happens to what the guest writes: give one of them");
         if (m->ephemeral_dir && !m->ephemeral && m->volatile_mode != VOLATILE_OVERLAY)
                 return usage_error("--ephemeral-dir=%s is where --ephemeral or --volatile=overlay keep what the guest writes: "
-                                   "give -x or --volatile=overlay with it", m->ephemeral_dir);
+                                   "give -x or --volatile=overlay with it",
+                                   m->ephemeral_dir);
         if (!machine_writes_tree(m) && (upper = custom_mount_upper_in_tree(m)))
                 return usage_error("The overlay upper layer %s is in the tree, which --read-only, --ephemeral and --volatile keep "
-                                   "unwritten: give a host directory, or leave it empty for a temporary one (+/var::/var)", upper);
+                                   "unwritten: give a host directory, or leave it empty for a temporary one (+/var::/var)",
+                                   upper);
         if (m->template_tree && m->image)
                 return usage_error("--template makes a directory tree: give it with -D DIR or NAME, not with -i IMAGE");
         if (m->verb == VERB_INSPECT && !m->image && (m->root || !m->name))
-                return usage_error("inspect looks at a raw disk image: give -i IMAGE or the NAME of /var/lib/machines/NAME.raw");
+                return usage_error(
+                        "inspect looks at a raw disk image: give -i IMAGE or the NAME of /var/lib/machines/NAME.raw");
         if (m->json && m->verb != VERB_INSPECT)
                 return usage_error("--json is for inspect");
         if (m->keep_unit && (m->slice || m->n_properties > 0))
-                return usage_error("--slice and --property configure the scope that --keep-unit does not make: set them in the unit");
+                return usage_error(
+                        "--slice and --property configure the scope that --keep-unit does not make: set them in the unit");
         if (m->register_mode == REGISTER_NO && (m->slice || m->n_properties > 0))
                 return usage_error("--slice and --property need registration with systemd, not --register=no");
         if (m->verb == VERB_RUN && !m->arguments)

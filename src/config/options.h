@@ -5,8 +5,8 @@
 #include "util/macro.h"
 
 enum parse_result {
-        PARSE_CONTINUE = 0,      /* the machine is described: go on */
-        PARSE_EXIT = 1,          /* --help or --version was printed: exit 0 */
+        PARSE_CONTINUE = 0, /* the machine is described: go on */
+        PARSE_EXIT = 1,     /* --help or --version was printed: exit 0 */
 };
 
 /* Fills M from the command line. Returns a parse_result, or -EINVAL after printing one

@@ -138,8 +138,8 @@ static int parse_value(struct property *p, const char *name, const char *value, 
                 n = strlen(value);
                 percent = strtod(value, &end);
                 if (n < 2 || value[n - 1] != '%' || end != value + n - 1 || percent <= 0)
-                        return fail(error, size, "--property=%s=%s: give a percentage of one CPU, like 50%% or 200%%", name,
-                                    value);
+                        return fail(error, size, "--property=%s=%s: give a percentage of one CPU, like 50%% or 200%%",
+                                    name, value);
                 /* systemd's unit: CPU time in µs that the unit may use per second. */
                 p->number = (uint64_t)(percent * 10000.0);
                 return 0;
@@ -163,8 +163,8 @@ static int parse_value(struct property *p, const char *name, const char *value, 
                 return p->path ? 0 : -ENOMEM;
         case PROPERTY_CPU_SET:
                 if (parse_cpu_set(value, p) < 0)
-                        return fail(error, size, "--property=%s=%s: give a list of numbers and ranges, like 0-3,6", name,
-                                    value);
+                        return fail(error, size, "--property=%s=%s: give a list of numbers and ranges, like 0-3,6",
+                                    name, value);
                 return 0;
         }
         return -EINVAL;

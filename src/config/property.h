@@ -7,21 +7,21 @@
 /* A unit property given with --property=NAME=VALUE, parsed into the D-Bus type that
  * org.freedesktop.systemd1.Manager.StartTransientUnit takes for it. */
 enum property_type {
-        PROPERTY_BYTES,       /* t: 512M, 1G, infinity */
-        PROPERTY_WEIGHT,      /* t: 1..10000 */
-        PROPERTY_COUNT,       /* t: a number or infinity */
-        PROPERTY_QUOTA,       /* t: "50%" → CPUQuotaPerSecUSec */
-        PROPERTY_DEVICE,      /* a(ss): "PATH [rwm]" */
-        PROPERTY_STRING,      /* s: one of a few words */
-        PROPERTY_CPU_SET,     /* ay: "0-3,6" as a bit mask */
+        PROPERTY_BYTES,   /* t: 512M, 1G, infinity */
+        PROPERTY_WEIGHT,  /* t: 1..10000 */
+        PROPERTY_COUNT,   /* t: a number or infinity */
+        PROPERTY_QUOTA,   /* t: "50%" → CPUQuotaPerSecUSec */
+        PROPERTY_DEVICE,  /* a(ss): "PATH [rwm]" */
+        PROPERTY_STRING,  /* s: one of a few words */
+        PROPERTY_CPU_SET, /* ay: "0-3,6" as a bit mask */
 };
 
 struct property {
-        const char *name;          /* the D-Bus property name */
+        const char *name; /* the D-Bus property name */
         enum property_type type;
         uint64_t number;
-        char *path, *access;       /* PROPERTY_DEVICE; path also holds PROPERTY_STRING */
-        uint8_t cpu_mask[128];     /* PROPERTY_CPU_SET: CPUs 0..1023 */
+        char *path, *access;   /* PROPERTY_DEVICE; path also holds PROPERTY_STRING */
+        uint8_t cpu_mask[128]; /* PROPERTY_CPU_SET: CPUs 0..1023 */
         size_t cpu_mask_size;
 };
 

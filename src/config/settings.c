@@ -10,13 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "guest/caps.h"
 #include "config/custom-mount.h"
-#include "util/log.h"
 #include "config/options.h"
 #include "config/settings.h"
+#include "guest/caps.h"
 #include "guest/syscall-filter.h"
 #include "util/dl.h"
+#include "util/log.h"
 #include "util/macro.h"
 #include "util/path.h"
 #include "util/strv.h"
@@ -57,9 +57,9 @@ struct line_reader {
         FILE *f;
         char *line;
         size_t size;
-        int number;          /* of the line handed to libinih last */
-        size_t too_long;     /* its length, when it did not fit; 0 otherwise */
-        int limit;           /* the most characters a line may have, newline not counted */
+        int number;      /* of the line handed to libinih last */
+        size_t too_long; /* its length, when it did not fit; 0 otherwise */
+        int limit;       /* the most characters a line may have, newline not counted */
 };
 
 static char *read_line(char *buf, int buf_size, void *userdata)
@@ -93,7 +93,7 @@ struct parse_state {
         struct machine *m;
         bool trusted;
         char error[400];
-        int error_line;      /* the line ERROR is about: the first one with an error */
+        int error_line; /* the line ERROR is about: the first one with an error */
         const struct line_reader *reader;
         struct bootstrap_settings *bootstrap;
 };
@@ -320,7 +320,8 @@ static int parse_key(struct parse_state *p, const char *section, const char *key
 
         if (!p->trusted && key_grants(section, key, value)) {
                 log_info("Ignoring %s= in [%s]: a settings file next to the tree may not grant it (use --settings=trusted, or "
-                         "put the file in /etc/machined-lite/machines/)", key, section);
+                         "put the file in /etc/machined-lite/machines/)",
+                         key, section);
                 return 1;
         }
         if (!strcmp(section, "Exec"))
@@ -337,7 +338,8 @@ static int parse_key(struct parse_state *p, const char *section, const char *key
         } else if (!strcmp(section, "Bootstrap"))
                 r = parse_bootstrap(p, key, value);
         else {
-                snprintf(p->error, sizeof(p->error), "%s= in an unknown section [%s] (machined-lite knows [Exec], [Files], [Network] and [Bootstrap])",
+                snprintf(p->error, sizeof(p->error),
+                         "%s= in an unknown section [%s] (machined-lite knows [Exec], [Files], [Network] and [Bootstrap])",
                          key, section);
                 return 0;
         }
@@ -362,7 +364,8 @@ int settings_parse_file(FILE *f, const char *path, bool trusted, struct machine 
                 return log_error_errno(-EIO, "Cannot read settings file %s", path);
         /* An error before the long line is the first one; the long line ended the reading. */
         if (reader.too_long > 0 && line == 0)
-                return log_error_errno(-EINVAL, "%s:%d: the line is %zu characters long, more than the %d libinih reads: "
+                return log_error_errno(-EINVAL,
+                                       "%s:%d: the line is %zu characters long, more than the %d libinih reads: "
                                        "shorten it (a key such as Bind= may be repeated instead)",
                                        path, reader.number, reader.too_long, reader.limit);
         if (line == 0)

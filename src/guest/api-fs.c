@@ -58,14 +58,14 @@ static int bind_read_only_in_root(int root_fd, const char *source, const char *t
 
 /* Container Interface: /proc/sys and the other kernel knobs are read-only in a container. */
 static const char *const proc_read_only[] = {
-        "/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus", "/proc/fs", "/proc/acpi", "/proc/asound",
-        "/proc/scsi",
+        "/proc/sys", "/proc/sysrq-trigger", "/proc/irq",    "/proc/bus",
+        "/proc/fs",  "/proc/acpi",          "/proc/asound", "/proc/scsi",
 };
 
 /* Files that show the host's kernel memory, keys, timers and log: the guest sees
  * /dev/null instead (the list runc and systemd-nspawn mask). */
 static const char *const proc_masked[] = {
-        "/proc/kcore", "/proc/kallsyms", "/proc/keys", "/proc/key-users", "/proc/timer_list",
+        "/proc/kcore",       "/proc/kallsyms",      "/proc/keys",        "/proc/key-users", "/proc/timer_list",
         "/proc/sched_debug", "/proc/latency_stats", "/proc/timer_stats", "/proc/kmsg",
 };
 

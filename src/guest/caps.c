@@ -23,14 +23,15 @@
 /* systemd-nspawn(1), --capability=: what every container keeps. Not there, among
  * others: CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_SYS_TIME, CAP_SYSLOG, CAP_MAC_*,
  * CAP_NET_ADMIN (unless the network is private), CAP_BPF, CAP_PERFMON. */
-static const uint64_t default_caps =
-        CAP_BIT(CAP_AUDIT_CONTROL) | CAP_BIT(CAP_AUDIT_WRITE) | CAP_BIT(CAP_CHOWN) | CAP_BIT(CAP_DAC_OVERRIDE) |
-        CAP_BIT(CAP_DAC_READ_SEARCH) | CAP_BIT(CAP_FOWNER) | CAP_BIT(CAP_FSETID) | CAP_BIT(CAP_IPC_OWNER) |
-        CAP_BIT(CAP_KILL) | CAP_BIT(CAP_LEASE) | CAP_BIT(CAP_LINUX_IMMUTABLE) | CAP_BIT(CAP_MKNOD) |
-        CAP_BIT(CAP_NET_BIND_SERVICE) | CAP_BIT(CAP_NET_BROADCAST) | CAP_BIT(CAP_NET_RAW) | CAP_BIT(CAP_SETFCAP) |
-        CAP_BIT(CAP_SETGID) | CAP_BIT(CAP_SETPCAP) | CAP_BIT(CAP_SETUID) | CAP_BIT(CAP_SYS_ADMIN) |
-        CAP_BIT(CAP_SYS_BOOT) | CAP_BIT(CAP_SYS_CHROOT) | CAP_BIT(CAP_SYS_NICE) | CAP_BIT(CAP_SYS_PTRACE) |
-        CAP_BIT(CAP_SYS_RESOURCE) | CAP_BIT(CAP_SYS_TTY_CONFIG);
+static const uint64_t default_caps = CAP_BIT(CAP_AUDIT_CONTROL) | CAP_BIT(CAP_AUDIT_WRITE) | CAP_BIT(CAP_CHOWN) |
+                                     CAP_BIT(CAP_DAC_OVERRIDE) | CAP_BIT(CAP_DAC_READ_SEARCH) | CAP_BIT(CAP_FOWNER) |
+                                     CAP_BIT(CAP_FSETID) | CAP_BIT(CAP_IPC_OWNER) | CAP_BIT(CAP_KILL) |
+                                     CAP_BIT(CAP_LEASE) | CAP_BIT(CAP_LINUX_IMMUTABLE) | CAP_BIT(CAP_MKNOD) |
+                                     CAP_BIT(CAP_NET_BIND_SERVICE) | CAP_BIT(CAP_NET_BROADCAST) | CAP_BIT(CAP_NET_RAW) |
+                                     CAP_BIT(CAP_SETFCAP) | CAP_BIT(CAP_SETGID) | CAP_BIT(CAP_SETPCAP) |
+                                     CAP_BIT(CAP_SETUID) | CAP_BIT(CAP_SYS_ADMIN) | CAP_BIT(CAP_SYS_BOOT) |
+                                     CAP_BIT(CAP_SYS_CHROOT) | CAP_BIT(CAP_SYS_NICE) | CAP_BIT(CAP_SYS_PTRACE) |
+                                     CAP_BIT(CAP_SYS_RESOURCE) | CAP_BIT(CAP_SYS_TTY_CONFIG);
 
 /* libcap, dlopen()ed where it is used (see util/dl.h). */
 static struct {

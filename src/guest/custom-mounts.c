@@ -59,7 +59,8 @@ static int mount_bind(int root_fd, const struct custom_mount *c)
         target = mount_custom_target(root_fd, c);
         if (target < 0)
                 return target;
-        tree = open_tree(source, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (c->recursive ? AT_RECURSIVE : 0));
+        tree = open_tree(source, "",
+                         OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (c->recursive ? AT_RECURSIVE : 0));
         if (tree < 0)
                 return negative_errno();
         r = mount_set_attributes(tree, MOUNT_ATTR_NODEV | (c->read_only ? MOUNT_ATTR_RDONLY : 0), AT_RECURSIVE);
@@ -81,7 +82,8 @@ static int overlay_set_lower(int fs, const int *lower, size_t n)
 
         list[0] = '\0';
         for (size_t i = n; i-- > 0 && fits;) {
-                int k = snprintf(list + length, sizeof(list) - length, "%s%s", length ? ":" : "", fd_path(lower[i], path));
+                int k = snprintf(list + length, sizeof(list) - length, "%s%s", length ? ":" : "",
+                                 fd_path(lower[i], path));
 
                 fits = k >= 0 && (size_t)k < sizeof(list) - length;
                 length += fits ? (size_t)k : 0;

@@ -24,22 +24,14 @@ struct device_node {
 /* The character devices every container gets (systemd-nspawn's list, minus what
  * needs the host's hardware). */
 static const struct device_node device_nodes[] = {
-        { "null", 1, 3 },
-        { "zero", 1, 5 },
-        { "full", 1, 7 },
-        { "random", 1, 8 },
-        { "urandom", 1, 9 },
-        { "tty", 5, 0 },
+        { "null", 1, 3 }, { "zero", 1, 5 }, { "full", 1, 7 }, { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 },
 };
 
 static const struct {
         const char *name, *target;
 } device_links[] = {
-        { "fd", "/proc/self/fd" },
-        { "stdin", "/proc/self/fd/0" },
-        { "stdout", "/proc/self/fd/1" },
-        { "stderr", "/proc/self/fd/2" },
-        { "ptmx", "pts/ptmx" },
+        { "fd", "/proc/self/fd" },       { "stdin", "/proc/self/fd/0" }, { "stdout", "/proc/self/fd/1" },
+        { "stderr", "/proc/self/fd/2" }, { "ptmx", "pts/ptmx" },
 };
 
 /* Mounts SOURCE at DIR_FD/NAME, its root owned by OWNER (devpts and mqueue give theirs
@@ -122,7 +114,8 @@ int dev_setup(int root_fd, uid_t owner, bool with_console)
         mount_point = mount_point_in_root(root_fd, "/dev", 0755);
         if (mount_point < 0)
                 return mount_point;
-        if (mount("tmpfs", fd_path(mount_point, path), "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=0755,size=4m,nr_inodes=64k") < 0)
+        if (mount("tmpfs", fd_path(mount_point, path), "tmpfs", MS_NOSUID | MS_STRICTATIME,
+                  "mode=0755,size=4m,nr_inodes=64k") < 0)
                 return negative_errno();
         /* Reopen: the fd from before the mount still shows the directory underneath. */
         dev_fd = open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY, 0);
@@ -160,7 +153,8 @@ int dev_setup(int root_fd, uid_t owner, bool with_console)
 
         if (with_console) {
                 /* A plain file to bind the console pty onto. */
-                _cleanup_close_ int console = openat(dev_fd, "console", O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+                _cleanup_close_ int console = openat(dev_fd, "console",
+                                                     O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
 
                 if (console < 0)
                         return negative_errno();

@@ -152,7 +152,8 @@ static int guest_owns_tree(const struct guest_fs_setup *setup)
                 if (mode == OWNERSHIP_MAP || (r != -EINVAL && r != -EOPNOTSUPP && r != -EPERM))
                         guest_fail(setup->sync_fd, r,
                                    "Failed to mount %s idmapped for the guest's user namespace (where its "
-                                   "file system cannot, use --private-users-ownership=chown)", m->root);
+                                   "file system cannot, use --private-users-ownership=chown)",
+                                   m->root);
         }
         r = ownership_shift_tree(m->root, m->uid_base);
         if (r < 0)
@@ -333,9 +334,11 @@ static void mount_custom_mounts(const struct guest_fs *fs)
 
                 if (r < 0)
                         guest_fail(fs->sync_fd, r, "Failed to mount %s%s%s at %s in the guest",
-                                   c->type == CUSTOM_BIND ? "the bind of " : c->type == CUSTOM_TMPFS ? "a tmpfs" : "an overlay",
-                                   c->type == CUSTOM_BIND ? c->source : "",
-                                   c->read_only ? " (read-only)" : "", c->destination);
+                                   c->type == CUSTOM_BIND    ? "the bind of "
+                                   : c->type == CUSTOM_TMPFS ? "a tmpfs"
+                                                             : "an overlay",
+                                   c->type == CUSTOM_BIND ? c->source : "", c->read_only ? " (read-only)" : "",
+                                   c->destination);
         }
 }
 

@@ -24,7 +24,7 @@ struct guest_fs_setup {
         pid_t supervisor_pid;
         pid_t guest_pid;
         int guest_pidfd;
-        const char *ephemeral_dir;     /* the supervisor's under --ephemeral-dir, or NULL */
+        const char *ephemeral_dir; /* the supervisor's under --ephemeral-dir, or NULL */
 };
 
 /* Runs in a child forked from the supervisor. Never returns. */

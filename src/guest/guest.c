@@ -4,19 +4,19 @@
  * execs init, or ml-init for run. */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <net/if.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sched.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <grp.h>
 #include <unistd.h>
 
 #include "guest/caps.h"
@@ -59,8 +59,9 @@ int guest_message_receive(int fd, struct guest_message *message, int *ret_fd)
                 char buffer[CMSG_SPACE(sizeof(int))];
         } control = {};
         struct iovec iov = { .iov_base = message, .iov_len = sizeof(*message) };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer,
-                              .msg_controllen = sizeof(control.buffer) };
+        struct msghdr msg = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer, .msg_controllen = sizeof(control.buffer)
+        };
         ssize_t n;
 
         *ret_fd = -1;

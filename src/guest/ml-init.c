@@ -6,14 +6,14 @@
  *   ml-init --console|--no-console -- COMMAND [ARGUMENTS...]   (environment: the guest's) */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdbool.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,7 +28,8 @@ static const int forwarded_signals[] = {
         SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM,
 };
 
-__attribute__((noreturn)) static void run_command(char **argv, char **envp, const sigset_t *original_mask, bool with_console)
+__attribute__((noreturn)) static void run_command(char **argv, char **envp, const sigset_t *original_mask,
+                                                  bool with_console)
 {
         if (with_console) {
                 /* The command gets a session of its own with the console as its
@@ -40,7 +41,8 @@ __attribute__((noreturn)) static void run_command(char **argv, char **envp, cons
         /* PATH from the guest environment, as a shell would look it up there. */
         environ = envp;
         execvp(argv[0], argv);
-        fprintf(stderr, "machined-lite: cannot run %s in the guest: %s (the command is looked up inside the tree, with PATH=%s)\n",
+        fprintf(stderr,
+                "machined-lite: cannot run %s in the guest: %s (the command is looked up inside the tree, with PATH=%s)\n",
                 argv[0], strerror(errno), getenv("PATH") ?: "");
         _exit(errno == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
 }

@@ -10,9 +10,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "util/log.h"
 #include "guest/ownership.h"
 #include "host/userns.h"
+#include "util/log.h"
 #include "util/macro.h"
 
 /* nftw() passes no user data: the shift in progress. */

@@ -234,12 +234,14 @@ static int make_base_filesystem(int dir_fd, int usr_fd)
         static const struct {
                 const char *name;
                 mode_t mode;
-        } dirs[] = { { "etc", 0755 }, { "var", 0755 }, { "tmp", 01777 }, { "root", 0700 }, { "home", 0755 }, { "srv", 0755 } };
+        } dirs[] = { { "etc", 0755 },  { "var", 0755 },  { "tmp", 01777 },
+                     { "root", 0700 }, { "home", 0755 }, { "srv", 0755 } };
         struct stat st;
         char target[16];
 
         for (size_t i = 0; i < ELEMENTSOF(links); i++) {
-                if (fstatat(usr_fd, links[i], &st, AT_SYMLINK_NOFOLLOW) < 0 || !(S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
+                if (fstatat(usr_fd, links[i], &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    !(S_ISDIR(st.st_mode) || S_ISLNK(st.st_mode)))
                         continue;
                 snprintf(target, sizeof(target), "usr/%s", links[i]);
                 if (symlinkat(target, dir_fd, links[i]) < 0)
@@ -262,7 +264,8 @@ int mount_volatile_yes(int *root_fd)
         if (usr < 0)
                 return usr;
         {
-                _cleanup_close_ int tree = open_tree(usr, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
+                _cleanup_close_ int tree = open_tree(usr, "",
+                                                     OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH);
 
                 if (tree < 0)
                         return negative_errno();

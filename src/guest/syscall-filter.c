@@ -68,23 +68,25 @@ static const struct syscall_group groups[] = {
         { "@swap", (const char *const[]){ "swapon", "swapoff", NULL } },
         /* The host's clock (there is no time namespace for CLOCK_REALTIME). */
         { "@clock", (const char *const[]){ "adjtimex", "clock_adjtime", "clock_adjtime64", "clock_settime",
-                                          "clock_settime64", "settimeofday", "stime", NULL } },
+                                           "clock_settime64", "settimeofday", "stime", NULL } },
         /* Raw I/O ports and PCI configuration: the host's hardware. */
-        { "@raw-io", (const char *const[]){ "ioperm", "iopl", "pciconfig_iobase", "pciconfig_read",
-                                           "pciconfig_write", NULL } },
+        { "@raw-io",
+          (const char *const[]){ "ioperm", "iopl", "pciconfig_iobase", "pciconfig_read", "pciconfig_write", NULL } },
         /* Replacing the host's kernel. */
         { "@kexec", (const char *const[]){ "kexec_load", "kexec_file_load", NULL } },
         /* The kernel keyring is not namespaced: keys of the host's users are reachable. */
         { "@keyring", (const char *const[]){ "add_key", "keyctl", "request_key", NULL } },
         /* Old calls no container needs, some with a history of holes. */
-        { "@obsolete", (const char *const[]){ "_sysctl", "afs_syscall", "bdflush", "break", "create_module",
-                                             "ftime", "get_kernel_syms", "getpmsg", "gtty", "idle", "lock",
-                                             "mpx", "prof", "profil", "putpmsg", "query_module", "security",
-                                             "sgetmask", "ssetmask", "stty", "sysfs", "tuxcall", "ulimit",
-                                             "uselib", "ustat", "vserver", "nfsservctl", "lookup_dcookie", NULL } },
+        { "@obsolete",
+          (const char *const[]){
+                  "_sysctl", "afs_syscall",  "bdflush",  "break",    "create_module", "ftime",      "get_kernel_syms",
+                  "getpmsg", "gtty",         "idle",     "lock",     "mpx",           "prof",       "profil",
+                  "putpmsg", "query_module", "security", "sgetmask", "ssetmask",      "stty",       "sysfs",
+                  "tuxcall", "ulimit",       "uselib",   "ustat",    "vserver",       "nfsservctl", "lookup_dcookie",
+                  NULL } },
         /* 8086 emulation of i386. */
-        { "@cpu-emulation", (const char *const[]){ "modify_ldt", "subpage_prot", "switch_endian", "vm86",
-                                                  "vm86old", NULL } },
+        { "@cpu-emulation",
+          (const char *const[]){ "modify_ldt", "subpage_prot", "switch_endian", "vm86", "vm86old", NULL } },
         /* io_uring: namespaced, but a large kernel surface of its own, the way in of many
          * kernel privilege escalations (a ring runs I/O that no system call filter sees).
          * Docker's default profile denies it too. Stricter than systemd-nspawn, on purpose. */
@@ -93,13 +95,13 @@ static const struct syscall_group groups[] = {
 
 /* Single calls denied beside the groups. */
 static const char *const single_calls[] = {
-        "open_by_handle_at",    /* opens any file of a file system by handle: the host's too */
-        "bpf",                  /* eBPF programs run in the host's kernel; CAP_SYS_ADMIN allows them */
-        "perf_event_open",      /* observes the host's kernel and other processes */
-        "acct",                 /* process accounting is host-wide */
-        "quotactl",             /* quotas of the host's file systems */
-        "syslog",               /* the host's kernel log */
-        "userfaultfd",          /* a classic helper of kernel exploits */
+        "open_by_handle_at", /* opens any file of a file system by handle: the host's too */
+        "bpf",               /* eBPF programs run in the host's kernel; CAP_SYS_ADMIN allows them */
+        "perf_event_open",   /* observes the host's kernel and other processes */
+        "acct",              /* process accounting is host-wide */
+        "quotactl",          /* quotas of the host's file systems */
+        "syslog",            /* the host's kernel log */
+        "userfaultfd",       /* a classic helper of kernel exploits */
         NULL,
 };
 
@@ -107,9 +109,9 @@ static const char *const single_calls[] = {
 static const struct syscall_group extra_groups[] = {
         { "@reboot", (const char *const[]){ "reboot", "kexec_load", "kexec_file_load", NULL } },
         { "@debug", (const char *const[]){ "ptrace", "process_vm_readv", "process_vm_writev", "lookup_dcookie",
-                                          "perf_event_open", "pidfd_getfd", NULL } },
+                                           "perf_event_open", "pidfd_getfd", NULL } },
         { "@mount", (const char *const[]){ "mount", "umount", "umount2", "pivot_root", "chroot", "fsconfig", "fsmount",
-                                          "fsopen", "fspick", "mount_setattr", "move_mount", "open_tree", NULL } },
+                                           "fsopen", "fspick", "mount_setattr", "move_mount", "open_tree", NULL } },
 };
 
 static const struct syscall_group *find_group(const char *name)

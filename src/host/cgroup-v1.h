@@ -13,7 +13,7 @@
  * of its own on each of them, machine-NAME under ours, when it makes its namespace. A pure cgroup v2 host has
  * none of this: every call is a no-op there. */
 struct guest_cgroup_v1 {
-        char **paths;    /* the machine's cgroups, absolute paths, NULL-terminated (or NULL) */
+        char **paths; /* the machine's cgroups, absolute paths, NULL-terminated (or NULL) */
 };
 
 /* Makes machine-NAME under our cgroup on every v1 hierarchy mounted under /sys/fs/cgroup

@@ -152,8 +152,9 @@ static int own_cgroup_path(char **ret)
 
         r = find_cgroup2_mount(&mount_point);
         if (r == -ENOMEDIUM)
-                return log_error_errno(r, "cgroup v2 is needed: no cgroup2 hierarchy is mounted "
-                                          "(mount one at /sys/fs/cgroup/unified, or boot with systemd.unified_cgroup_hierarchy=1)");
+                return log_error_errno(
+                        r, "cgroup v2 is needed: no cgroup2 hierarchy is mounted "
+                           "(mount one at /sys/fs/cgroup/unified, or boot with systemd.unified_cgroup_hierarchy=1)");
         if (r < 0)
                 return log_error_errno(r, "Cannot read /proc/self/mountinfo: %m");
         r = own_cgroup(&own);
@@ -256,8 +257,9 @@ int cgroup_create_delegated(const char *machine_name, struct guest_cgroup *ret)
 
         r = own_cgroup(&own);
         if (r >= 0 && strcmp(own, "/") == 0)
-                return log_error_errno(-EINVAL, "--keep-unit: we run in the root cgroup, not in a unit's "
-                                                "(start machined-lite from a unit with Delegate=yes, or drop --keep-unit)");
+                return log_error_errno(-EINVAL,
+                                       "--keep-unit: we run in the root cgroup, not in a unit's "
+                                       "(start machined-lite from a unit with Delegate=yes, or drop --keep-unit)");
         r = own_cgroup_path(&unit);
         if (r < 0)
                 return r;
@@ -268,7 +270,8 @@ int cgroup_create_delegated(const char *machine_name, struct guest_cgroup *ret)
         if (asprintf(&supervisor, "%s/supervisor", unit) < 0 || asprintf(&payload, "%s/payload", unit) < 0)
                 return -ENOMEM;
         if (mkdir(supervisor, 0755) < 0 && errno != EEXIST)
-                return log_error_errno(-errno, "Cannot create cgroup %s (does the unit have Delegate=yes?): %m", supervisor);
+                return log_error_errno(-errno, "Cannot create cgroup %s (does the unit have Delegate=yes?): %m",
+                                       supervisor);
         r = write_cgroup_file(supervisor, "cgroup.procs", "0");
         if (r < 0)
                 return log_error_errno(r, "Cannot move into cgroup %s: %m", supervisor);

@@ -7,13 +7,16 @@
 
 /* The guest's own cgroup on the cgroup v2 hierarchy: the root of its cgroup namespace. */
 struct guest_cgroup {
-        char *path;      /* absolute path under the cgroup2 mount */
-        int fd;          /* O_DIRECTORY fd, for clone3 CLONE_INTO_CGROUP */
-        int sweeper_fd;  /* write end of the sweeper's pipe; see host/sweeper.h */
-        struct guest_cgroup_v1 v1;  /* its cgroups on a hybrid host's v1 hierarchies */
+        char *path;                /* absolute path under the cgroup2 mount */
+        int fd;                    /* O_DIRECTORY fd, for clone3 CLONE_INTO_CGROUP */
+        int sweeper_fd;            /* write end of the sweeper's pipe; see host/sweeper.h */
+        struct guest_cgroup_v1 v1; /* its cgroups on a hybrid host's v1 hierarchies */
 };
 
-#define GUEST_CGROUP_INIT { .fd = -1, .sweeper_fd = -1 }
+#define GUEST_CGROUP_INIT                  \
+        {                                  \
+                .fd = -1, .sweeper_fd = -1 \
+        }
 
 /* The "0::" line of a /proc/PID/cgroup file (FILE at DIR_FD): the process's cgroup on
  * the v2 hierarchy, relative to the root of the reader's cgroup namespace. */

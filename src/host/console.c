@@ -17,7 +17,7 @@
 #include "util/macro.h"
 #include "util/time.h"
 
-#define ESCAPE_CHAR 0x1d              /* Ctrl-] */
+#define ESCAPE_CHAR 0x1d /* Ctrl-] */
 #define ESCAPE_WINDOW_USEC 1000000ULL
 
 enum console_mode console_mode_pick(enum console_mode requested, enum verb verb)
@@ -120,7 +120,8 @@ static void update_events(struct console_relay *relay)
                 (void)sd_event_source_set_io_events(relay->master_source,
                                                     EPOLLIN | (relay->input_size > 0 ? EPOLLOUT : 0));
         if (relay->stdin_source)
-                (void)sd_event_source_set_enabled(relay->stdin_source, relay->input_size > 0 ? SD_EVENT_OFF : SD_EVENT_ON);
+                (void)sd_event_source_set_enabled(relay->stdin_source,
+                                                  relay->input_size > 0 ? SD_EVENT_OFF : SD_EVENT_ON);
 }
 
 static int on_retry(sd_event_source *s _unused_, uint64_t usec _unused_, void *userdata)

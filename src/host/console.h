@@ -11,16 +11,16 @@
  * (interactive) our stdin to it, with the user's terminal in raw mode. */
 struct console_relay {
         int master;
-        bool forward_input;          /* interactive: the user's keys go to the guest */
-        bool discard_output;         /* passive: the pty is there, but shown nowhere */
-        bool terminal_raw;           /* we changed stdin's termios and must restore it */
+        bool forward_input;  /* interactive: the user's keys go to the guest */
+        bool discard_output; /* passive: the pty is there, but shown nowhere */
+        bool terminal_raw;   /* we changed stdin's termios and must restore it */
         struct termios saved_termios;
-        char input[4096];            /* stdin → master, not yet written */
+        char input[4096]; /* stdin → master, not yet written */
         size_t input_size;
-        unsigned escape_count;       /* Ctrl-] presses in a row */
+        unsigned escape_count; /* Ctrl-] presses in a row */
         uint64_t escape_first_usec;
         sd_event_source *master_source, *stdin_source, *winch_source, *retry_source;
-        void (*on_escape)(void *userdata);  /* three Ctrl-] within a second */
+        void (*on_escape)(void *userdata); /* three Ctrl-] within a second */
         void *userdata;
 };
 

@@ -35,12 +35,8 @@ static const struct device_rule rules[] = {
         { 5, 2, ACCESS_RW },           /* ptmx of the guest's devpts */
         { 10, 200, ACCESS_RWM },       /* net/tun */
         { 136, ANY_MINOR, ACCESS_RW }, /* ptys: the console and the guest's own (Unix98 majors 136-143) */
-        { 137, ANY_MINOR, ACCESS_RW },
-        { 138, ANY_MINOR, ACCESS_RW },
-        { 139, ANY_MINOR, ACCESS_RW },
-        { 140, ANY_MINOR, ACCESS_RW },
-        { 141, ANY_MINOR, ACCESS_RW },
-        { 142, ANY_MINOR, ACCESS_RW },
+        { 137, ANY_MINOR, ACCESS_RW }, { 138, ANY_MINOR, ACCESS_RW }, { 139, ANY_MINOR, ACCESS_RW },
+        { 140, ANY_MINOR, ACCESS_RW }, { 141, ANY_MINOR, ACCESS_RW }, { 142, ANY_MINOR, ACCESS_RW },
         { 143, ANY_MINOR, ACCESS_RW },
 };
 
@@ -49,7 +45,8 @@ static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off,
 {
         return (struct bpf_insn){ .code = code, .dst_reg = dst, .src_reg = src, .off = off, .imm = imm };
 }
-#define LOAD_CTX_U32(dst, field) insn(BPF_LDX | BPF_W | BPF_MEM, dst, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, field), 0)
+#define LOAD_CTX_U32(dst, field) \
+        insn(BPF_LDX | BPF_W | BPF_MEM, dst, BPF_REG_1, offsetof(struct bpf_cgroup_dev_ctx, field), 0)
 #define MOV_REG(dst, src) insn(BPF_ALU64 | BPF_MOV | BPF_X, dst, src, 0, 0)
 #define MOV_IMM(dst, imm) insn(BPF_ALU64 | BPF_MOV | BPF_K, dst, 0, 0, imm)
 #define AND_IMM(dst, imm) insn(BPF_ALU | BPF_AND | BPF_K, dst, 0, 0, imm)
@@ -103,7 +100,7 @@ int devices_load(void)
         attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
         attr.insns = (uint64_t)(uintptr_t)prog;
         attr.insn_cnt = (uint32_t)n;
-        attr.license = (uint64_t)(uintptr_t)"GPL";
+        attr.license = (uint64_t)(uintptr_t) "GPL";
         /* The kernel makes every BPF fd O_CLOEXEC. */
         prog_fd = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
         return prog_fd < 0 ? negative_errno() : prog_fd;

@@ -12,9 +12,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include "guest/root.h"
 #include "host/ephemeral-dir.h"
 #include "util/log.h"
-#include "guest/root.h"
 #include "util/macro.h"
 #include "util/path.h"
 
@@ -67,16 +67,19 @@ int ephemeral_dir_make(const char *dir, const char *machine_name, void (*made)(c
         if (asprintf(&path, "%s/machined-lite-%s.XXXXXX", dir, machine_name) < 0)
                 return log_error_errno(-ENOMEM, "Out of memory");
         if (!mkdtemp(path))
-                return log_error_errno(-errno, "Cannot make a directory in --ephemeral-dir %s: %m (give a writable directory, e.g. /var/tmp)",
-                                       dir);
+                return log_error_errno(
+                        -errno,
+                        "Cannot make a directory in --ephemeral-dir %s: %m (give a writable directory, e.g. /var/tmp)",
+                        dir);
         if (made)
                 made(path, userdata);
         fd = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         r = fd < 0 ? negative_errno() : probe_upper_layer(fd, &what);
         if (r < 0) {
                 (void)ephemeral_dir_remove(path);
-                return log_error_errno(r, "--ephemeral-dir %s is on a file system that cannot hold an overlay's upper layer "
-                                          "(%s: %m): give a directory on ext4, xfs, btrfs or tmpfs, e.g. /var/tmp",
+                return log_error_errno(r,
+                                       "--ephemeral-dir %s is on a file system that cannot hold an overlay's upper layer "
+                                       "(%s: %m): give a directory on ext4, xfs, btrfs or tmpfs, e.g. /var/tmp",
                                        dir, fd < 0 ? "opening it" : what);
         }
         {

@@ -25,7 +25,8 @@ static int make_temporary_upper(struct custom_mount *c, uid_t owner)
         _cleanup_close_ int fd = -EBADF;
 
         if (!mkdtemp(template))
-                return log_error_errno(-errno, "Cannot make a temporary upper layer in /var/tmp for the overlay at %s: %m",
+                return log_error_errno(-errno,
+                                       "Cannot make a temporary upper layer in /var/tmp for the overlay at %s: %m",
                                        c->destination);
         c->temp_dir = strdup(template);
         if (!c->temp_dir) {
@@ -33,11 +34,11 @@ static int make_temporary_upper(struct custom_mount *c, uid_t owner)
                 return -ENOMEM;
         }
         fd = open(template, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0 || mkdirat(fd, "upper", 0755) < 0 || fchmodat(fd, "upper", 0755, 0) < 0 || mkdirat(fd, "work", 0700) < 0 ||
-            fchownat(fd, "upper", owner, owner, AT_SYMLINK_NOFOLLOW) < 0 ||
+        if (fd < 0 || mkdirat(fd, "upper", 0755) < 0 || fchmodat(fd, "upper", 0755, 0) < 0 ||
+            mkdirat(fd, "work", 0700) < 0 || fchownat(fd, "upper", owner, owner, AT_SYMLINK_NOFOLLOW) < 0 ||
             fchownat(fd, "work", owner, owner, AT_SYMLINK_NOFOLLOW) < 0)
-                return log_error_errno(-errno, "Cannot make the temporary upper layer %s for the overlay at %s: %m", template,
-                                       c->destination);
+                return log_error_errno(-errno, "Cannot make the temporary upper layer %s for the overlay at %s: %m",
+                                       template, c->destination);
         if (asprintf(&c->source, "%s/upper", template) < 0) {
                 c->source = NULL;
                 return -ENOMEM;
@@ -63,10 +64,12 @@ static int make_work_dir(struct custom_mount *c, int tree_fd)
         /* ".." of the tree's root would be outside it (an upper +/link with link -> /). */
         if (c->source[0] == '+' && (fstat(upper, &st) < 0 || fstat(tree_fd, &root) < 0 ||
                                     (st.st_dev == root.st_dev && st.st_ino == root.st_ino)))
-                return log_error_errno(-ELOOP, "Overlay upper layer %s is the tree's root: give a directory in it", c->source);
+                return log_error_errno(-ELOOP, "Overlay upper layer %s is the tree's root: give a directory in it",
+                                       c->source);
         parent = openat(upper, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (parent < 0)
-                return log_error_errno(-errno, "Cannot open the directory above the overlay's upper layer %s: %m", c->source);
+                return log_error_errno(-errno, "Cannot open the directory above the overlay's upper layer %s: %m",
+                                       c->source);
         for (;;) {
                 uint64_t bits;
 
@@ -76,7 +79,8 @@ static int make_work_dir(struct custom_mount *c, int tree_fd)
                 if (mkdirat(parent, name, 0700) >= 0)
                         break;
                 if (errno != EEXIST)
-                        return log_error_errno(-errno, "Cannot make a work directory next to the overlay's upper layer %s: %m",
+                        return log_error_errno(-errno,
+                                               "Cannot make a work directory next to the overlay's upper layer %s: %m",
                                                c->source);
         }
         c->work_dir = strdup(name);
@@ -126,8 +130,8 @@ void custom_mounts_cleanup(struct machine *m)
                 if (c->work_dir) {
                         r = remove_tree_at(c->work_parent_fd, c->work_dir);
                         if (r < 0)
-                                log_error_errno(r, "Cannot remove the overlay's work directory %s next to %s: %m", c->work_dir,
-                                                c->source);
+                                log_error_errno(r, "Cannot remove the overlay's work directory %s next to %s: %m",
+                                                c->work_dir, c->source);
                         close(c->work_parent_fd);
                         c->work_parent_fd = -EBADF;
                         free(c->work_dir);
@@ -136,7 +140,8 @@ void custom_mounts_cleanup(struct machine *m)
                 if (c->temp_dir) {
                         r = remove_tree_at(AT_FDCWD, c->temp_dir);
                         if (r < 0)
-                                log_error_errno(r, "Cannot remove the overlay's temporary upper layer %s: %m", c->temp_dir);
+                                log_error_errno(r, "Cannot remove the overlay's temporary upper layer %s: %m",
+                                                c->temp_dir);
                         free(c->temp_dir);
                         c->temp_dir = NULL;
                 }

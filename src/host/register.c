@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/log.h"
 #include "host/register.h"
+#include "util/log.h"
 #include "util/macro.h"
 #include "util/time.h"
 
@@ -125,8 +125,8 @@ int register_scope(const struct machine *m, struct registration *reg)
 
         snprintf(scope, sizeof(scope), "machine-%s.scope", m->name);
         /* Listen before asking: the job may be done before the call returns. */
-        r = sd_bus_match_signal(reg->bus, &slot, SYSTEMD_BUS, SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved", on_job_removed,
-                                &wait);
+        r = sd_bus_match_signal(reg->bus, &slot, SYSTEMD_BUS, SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved",
+                                on_job_removed, &wait);
         if (r < 0)
                 return log_error_errno(r, "Cannot watch systemd's jobs: %m");
         r = sd_bus_message_new_method_call(reg->bus, &message, SYSTEMD_BUS, SYSTEMD_PATH, SYSTEMD_MANAGER,
@@ -152,7 +152,8 @@ int register_scope(const struct machine *m, struct registration *reg)
         if (r < 0) {
                 sd_bus_slot_unref(slot);
                 if (sd_bus_error_has_name(&error, "org.freedesktop.systemd1.UnitExists"))
-                        return log_error_errno(-EEXIST, "A machine named %s is already running (%s exists)", m->name, scope);
+                        return log_error_errno(-EEXIST, "A machine named %s is already running (%s exists)", m->name,
+                                               scope);
                 return log_error_errno(r, "systemd refused to create %s: %s", scope, error.message ?: strerror(-r));
         }
         r = sd_bus_message_read(reply, "o", &job);

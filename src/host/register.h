@@ -10,9 +10,9 @@
 /* Our standing with the host's systemd: the scope we run in (unless --keep-unit) and
  * the machine registered with systemd-machined. */
 struct registration {
-        sd_bus *bus;             /* NULL: not registering at all */
-        char *scope;             /* the transient scope we made, or NULL */
-        bool machined;           /* registered with systemd-machined */
+        sd_bus *bus;   /* NULL: not registering at all */
+        char *scope;   /* the transient scope we made, or NULL */
+        bool machined; /* registered with systemd-machined */
 };
 
 /* Connects to the system bus when --register asks for it: for auto, only when the host

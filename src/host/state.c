@@ -15,8 +15,8 @@
 #include "host/state.h"
 #include "util/lock.h"
 #include "util/macro.h"
-#include "util/pidref.h"
 #include "util/path.h"
+#include "util/pidref.h"
 
 /* The lock file of machine NAME (util/lock.h). */
 static const char *lock_name(const char *name, char buf[static LOCK_NAME_MAX])
@@ -73,10 +73,14 @@ int state_write(const struct machine *m, pid_t leader, const char *unit, const c
                      "LEADER_START=%llu\nSUPERVISOR_START=%llu\n",
                      m->name, (int)leader, (int)getpid(), m->root, m->image ?: "", unit ?: "", cgroup,
                      (unsigned long long)now.tv_sec * 1000000ULL + (unsigned long long)now.tv_nsec / 1000ULL,
-                     m->verb == VERB_RUN ? "ml-init" : m->init_kind == INIT_SYSTEMD ? "systemd" : m->init_kind == INIT_BUSYBOX ? "busybox" : "other",
+                     m->verb == VERB_RUN            ? "ml-init"
+                     : m->init_kind == INIT_SYSTEMD ? "systemd"
+                     : m->init_kind == INIT_BUSYBOX ? "busybox"
+                                                    : "other",
                      (unsigned long long)capabilities, m->no_new_privileges, allow, deny,
-                     m->private_users != PRIVATE_USERS_NO ? m->uid_base : 0, m->private_users != PRIVATE_USERS_NO ? m->uid_count : 0,
-                     (unsigned long long)leader_start, (unsigned long long)supervisor_start);
+                     m->private_users != PRIVATE_USERS_NO ? m->uid_base : 0,
+                     m->private_users != PRIVATE_USERS_NO ? m->uid_count : 0, (unsigned long long)leader_start,
+                     (unsigned long long)supervisor_start);
         if (n < 0)
                 return -ENOMEM;
         /* The name lock is ours, so no one else writes this machine's file: the PID makes
@@ -268,7 +272,8 @@ int state_list(struct machine_state **ret, size_t *ret_n)
                 size_t length = strlen(e->d_name);
 
                 /* Settings files (NAME.machine, settings.h) live here too. */
-                if (e->d_name[0] == '.' || (length > 8 && strcmp(e->d_name + length - 8, ".machine") == 0) || state_read(e->d_name, &s) < 0)
+                if (e->d_name[0] == '.' || (length > 8 && strcmp(e->d_name + length - 8, ".machine") == 0) ||
+                    state_read(e->d_name, &s) < 0)
                         continue;
                 grown = realloc(list, (n + 1) * sizeof(*list));
                 if (!grown) {

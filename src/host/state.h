@@ -18,22 +18,22 @@
 
 struct machine_state {
         char *name;
-        pid_t leader;             /* the guest's PID 1, on the host */
-        pid_t supervisor;         /* machined-lite */
-        char *root;               /* the tree (for an image, where it is mounted for the machine) */
-        char *image;              /* the image, or NULL */
-        char *unit;               /* the systemd unit it runs in, or NULL */
-        char *cgroup;             /* the guest's cgroup, absolute path on the host */
-        uint64_t since;           /* CLOCK_REALTIME µs when it started */
-        char *class;              /* "container" */
-        char *init;               /* systemd, busybox, sysvinit-or-other, ml-init */
-        uint64_t capabilities;    /* the bounding set of its init */
+        pid_t leader;          /* the guest's PID 1, on the host */
+        pid_t supervisor;      /* machined-lite */
+        char *root;            /* the tree (for an image, where it is mounted for the machine) */
+        char *image;           /* the image, or NULL */
+        char *unit;            /* the systemd unit it runs in, or NULL */
+        char *cgroup;          /* the guest's cgroup, absolute path on the host */
+        uint64_t since;        /* CLOCK_REALTIME µs when it started */
+        char *class;           /* "container" */
+        char *init;            /* systemd, busybox, sysvinit-or-other, ml-init */
+        uint64_t capabilities; /* the bounding set of its init */
         bool no_new_privileges;
-        char *syscall_allow;      /* --system-call-filter, as given, space-separated */
+        char *syscall_allow; /* --system-call-filter, as given, space-separated */
         char *syscall_deny;
-        uid_t uid_base;           /* 0: no user namespace */
+        uid_t uid_base; /* 0: no user namespace */
         uint32_t uid_count;
-        uint64_t leader_start;     /* their start times (util/pidref.h) */
+        uint64_t leader_start; /* their start times (util/pidref.h) */
         uint64_t supervisor_start;
 };
 

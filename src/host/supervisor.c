@@ -21,23 +21,23 @@
 #include <unistd.h>
 
 #include "guest/caps.h"
+#include "guest/fs-helper.h"
+#include "guest/guest.h"
 #include "host/cgroup.h"
 #include "host/console.h"
 #include "host/device-policy.h"
 #include "host/ephemeral-dir.h"
-#include "guest/fs-helper.h"
-#include "guest/guest.h"
-#include "util/log.h"
 #include "host/register.h"
 #include "host/state.h"
+#include "host/supervisor.h"
 #include "host/sweeper.h"
 #include "host/userns.h"
-#include "util/pidref.h"
-#include "host/supervisor.h"
 #include "util/lock.h"
+#include "util/log.h"
 #include "util/macro.h"
 #include "util/missing.h"
 #include "util/path.h"
+#include "util/pidref.h"
 #include "util/strv.h"
 
 /* How long PID 1 has to shut down cleanly before all that is left gets SIGKILL. */
@@ -46,19 +46,19 @@
 struct supervisor {
         const struct machine *machine;
         enum console_mode console_mode;
-        bool notify_ready;           /* READY=1 waits for the guest's own */
+        bool notify_ready; /* READY=1 waits for the guest's own */
         sd_event *event;
         struct registration registration;
         struct guest_cgroup cgroup;
         int pidfd;
         pid_t pid;
-        int master;                  /* the console pty, until the relay takes it */
-        int notify_fd;               /* the guest's /run/host/notify */
+        int master;    /* the console pty, until the relay takes it */
+        int notify_fd; /* the guest's /run/host/notify */
         struct console_relay console;
-        int name_lock;               /* state.h: the machine's name is ours while we run */
-        pid_t self;                  /* we, as the sweeper knows us: PID and start time */
+        int name_lock; /* state.h: the machine's name is ours while we run */
+        pid_t self;    /* we, as the sweeper knows us: PID and start time */
         uint64_t self_start;
-        char *ephemeral_dir;         /* ours under --ephemeral-dir: the overlays' upper layers */
+        char *ephemeral_dir; /* ours under --ephemeral-dir: the overlays' upper layers */
         bool shutting_down;
         bool killed_by_user;
         sd_event_source *child_source, *signal_sources[3], *kill_timer, *notify_source;
@@ -281,7 +281,8 @@ static int start_guest(struct supervisor *s)
                 close(pair[0]);
                 close(pair[1]);
                 if (r == -EINVAL || r == -E2BIG || r == -ENOSYS)
-                        return log_error_errno(r, "clone3 with CLONE_INTO_CGROUP failed: %m (Linux 5.12 or newer is needed)");
+                        return log_error_errno(r,
+                                               "clone3 with CLONE_INTO_CGROUP failed: %m (Linux 5.12 or newer is needed)");
                 return log_error_errno(r, "Cannot create the guest's namespaces: %m");
         }
         if (s->pid == 0) {
@@ -466,7 +467,8 @@ static int place_guest_cgroup(struct supervisor *s)
                 if (c->temp_dir) {
                         if ((leftovers[n] = strdup(c->temp_dir)))
                                 n++;
-                } else if (c->work_dir && (k = readlink(fd_path(c->work_parent_fd, fd_link), parent, sizeof(parent) - 1)) > 0) {
+                } else if (c->work_dir &&
+                           (k = readlink(fd_path(c->work_parent_fd, fd_link), parent, sizeof(parent) - 1)) > 0) {
                         parent[k] = '\0';
                         if (asprintf(&leftovers[n], "%s/%s", parent, c->work_dir) >= 0)
                                 n++;
@@ -563,8 +565,10 @@ static int lock_machine_tree(const struct machine *m, int *ret_fd)
                 return log_error_errno(-errno, "Cannot open machine tree %s: %m", m->root);
         fd = lock_tree(dir, machine_writes_tree(m));
         if (fd == -EBUSY)
-                return log_error_errno(-EBUSY, "Machine tree %s is in use by another machine (several can share a tree only all with --read-only)",
-                                       m->root);
+                return log_error_errno(
+                        -EBUSY,
+                        "Machine tree %s is in use by another machine (several can share a tree only all with --read-only)",
+                        m->root);
         if (fd < 0)
                 return log_error_errno(fd, "Cannot lock machine tree %s: %m", m->root);
         *ret_fd = fd;
@@ -615,14 +619,16 @@ int supervisor_run(const struct machine *m)
 
         s.console_mode = console_mode_pick(m->console, m->verb);
         if (s.console_mode == CONSOLE_PIPE && (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO))) {
-                log_error("--console=pipe would hand the guest this terminal, and with it a way to type into the host's shell "
-                          "(TIOCSTI): use --console=interactive, or redirect stdin, stdout and stderr away from the terminal");
+                log_error(
+                        "--console=pipe would hand the guest this terminal, and with it a way to type into the host's shell "
+                        "(TIOCSTI): use --console=interactive, or redirect stdin, stdout and stderr away from the terminal");
                 return EXIT_USAGE;
         }
 
         s.name_lock = state_lock(m->name);
         if (s.name_lock == -EBUSY) {
-                log_error("Machine %s is already running (machined-lite list shows it; give another name with -M NAME)", m->name);
+                log_error("Machine %s is already running (machined-lite list shows it; give another name with -M NAME)",
+                          m->name);
                 return EXIT_BUSY;
         }
         if (s.name_lock < 0)

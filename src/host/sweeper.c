@@ -163,7 +163,7 @@ static void remove_half_made(const struct sweep *w, const char *machine_name)
                                 (void)usleep(10000);
                 }
                 if (name_lock < 0)
-                        return;  /* a newer machine of that name runs: its own now */
+                        return; /* a newer machine of that name runs: its own now */
                 (void)rmdir(path);
         }
 }

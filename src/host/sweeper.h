@@ -8,12 +8,12 @@
 /* What the supervisor tells the sweeper of as it makes it (sweeper_send()): a kind, then
  * a path ending in NUL, in one write. */
 enum {
-        SWEEP_CLEANED = 'c',     /* no path: the supervisor cleaned up itself */
-        SWEEP_LEFTOVER = 'l',    /* a directory to remove after the guest */
-        SWEEP_CGROUP = 'g',      /* the guest's cgroup v2 */
-        SWEEP_CGROUP_V1 = 'v',   /* one of its cgroups on a v1 hierarchy */
-        SWEEP_MAKING = 'm',      /* one of them about to be made: if we are killed in
-                                  * mkdir(2), it exists with no word of it after */
+        SWEEP_CLEANED = 'c',   /* no path: the supervisor cleaned up itself */
+        SWEEP_LEFTOVER = 'l',  /* a directory to remove after the guest */
+        SWEEP_CGROUP = 'g',    /* the guest's cgroup v2 */
+        SWEEP_CGROUP_V1 = 'v', /* one of its cgroups on a v1 hierarchy */
+        SWEEP_MAKING = 'm',    /* one of them about to be made: if we are killed in
+                                * mkdir(2), it exists with no word of it after */
 };
 
 /* Starts a small process outside the guest that outlives us: when we are gone without

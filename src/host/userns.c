@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/log.h"
 #include "host/userns.h"
 #include "util/lock.h"
+#include "util/log.h"
 #include "util/macro.h"
 
 /* One machine per range: the range's span of UIDs in one lock file (util/lock.h), so
@@ -44,8 +44,9 @@ int userns_choose(struct machine *m, int *ret_lock_fd)
                 if (stat(m->root, &st) < 0)
                         return log_error_errno(-errno, "Cannot stat %s: %m", m->root);
                 if (st.st_uid == 0)
-                        return log_error_errno(-EINVAL, "--private-users=yes takes the range from the tree's owner, and %s "
-                                                        "is owned by root (use -U to pick a range, or give UID:COUNT)",
+                        return log_error_errno(-EINVAL,
+                                               "--private-users=yes takes the range from the tree's owner, and %s "
+                                               "is owned by root (use -U to pick a range, or give UID:COUNT)",
                                                m->root);
                 m->uid_base = st.st_uid;
                 m->uid_count = USERNS_RANGE_SIZE;
@@ -53,7 +54,9 @@ int userns_choose(struct machine *m, int *ret_lock_fd)
         if (m->private_users != PRIVATE_USERS_PICK) {
                 fd = lock_range(m->uid_base, m->uid_count);
                 if (fd == -EBUSY)
-                        return log_error_errno(fd, "UID range %u:%u is in use by another machine, or overlaps a range in use", m->uid_base, m->uid_count);
+                        return log_error_errno(fd,
+                                               "UID range %u:%u is in use by another machine, or overlaps a range in use",
+                                               m->uid_base, m->uid_count);
                 if (fd < 0)
                         return log_error_errno(fd, "Cannot lock UID range %u: %m", m->uid_base);
                 *ret_lock_fd = fd;

@@ -263,8 +263,7 @@ static int refuse_broken_gpt(int fd, unsigned sector_size, uint64_t image_size, 
         claimed = gpt_claimed_disk_size(fd, sector_size);
         if (claimed > image_size)
                 return fail_errno(-EBADMSG, error, error_size,
-                                  "the GPT describes a disk of %" PRIu64
-                                  " bytes, past the image's end (%" PRIu64
+                                  "the GPT describes a disk of %" PRIu64 " bytes, past the image's end (%" PRIu64
                                   " bytes): the image is truncated (copy it again in full)",
                                   claimed, image_size);
         return fail_errno(-EBADMSG, error, error_size,
@@ -275,8 +274,7 @@ static int refuse_broken_gpt(int fd, unsigned sector_size, uint64_t image_size, 
 /* Reads the entries of the table libblkid found into D->partitions, with each
  * partition's file system. Refuses an entry outside the image: whatever lies
  * behind the end of a truncated copy is lost, and mounting it would fail late. */
-static int read_partitions(int fd, blkid_probe pr, bool gpt, struct dissected_image *d, char *error,
-                           size_t error_size)
+static int read_partitions(int fd, blkid_probe pr, bool gpt, struct dissected_image *d, char *error, size_t error_size)
 {
         blkid_partlist list;
         blkid_parttable table;
@@ -293,8 +291,8 @@ static int read_partitions(int fd, blkid_probe pr, bool gpt, struct dissected_im
                                   "libblkid could not read the partition table of the image");
         if (n > PARTITIONS_MAX)
                 return fail_errno(-EBADMSG, error, error_size,
-                                  "the partition table of the image lists %d partitions; at most %d are supported",
-                                  n, PARTITIONS_MAX);
+                                  "the partition table of the image lists %d partitions; at most %d are supported", n,
+                                  PARTITIONS_MAX);
         table = libblkid.partlist_get_table(list);
         if (gpt && table)
                 copy_field(d->disk_uuid, sizeof(d->disk_uuid), libblkid.parttable_get_id(table));
@@ -326,8 +324,7 @@ static int read_partitions(int fd, blkid_probe pr, bool gpt, struct dissected_im
                 p->size = (uint64_t)size * BLKID_SECTOR;
                 if (__builtin_add_overflow(p->offset, p->size, &end) || end > d->size)
                         return fail_errno(-EBADMSG, error, error_size,
-                                          "partition %d ends at byte %" PRIu64
-                                          ", past the image's end (%" PRIu64
+                                          "partition %d ends at byte %" PRIu64 ", past the image's end (%" PRIu64
                                           " bytes): the image is truncated (copy it again in full)",
                                           p->number, p->offset + p->size, d->size);
 
@@ -356,9 +353,8 @@ static int read_partitions(int fd, blkid_probe pr, bool gpt, struct dissected_im
 
                 r = probe_fstype(fd, p->offset, p->size, p->fstype, sizeof(p->fstype));
                 if (r < 0)
-                        return fail_errno(r, error, error_size,
-                                          "libblkid could not read partition %d of the image: %s", p->number,
-                                          strerror(-r));
+                        return fail_errno(r, error, error_size, "libblkid could not read partition %d of the image: %s",
+                                          p->number, strerror(-r));
         }
         return 0;
 }
@@ -488,8 +484,7 @@ static int refuse_no_root(const struct dissected_image *d, char *error, size_t e
                         if (native && strcmp(p->arch, native) == 0)
                                 native_no_auto = true;
                         else
-                                snprintf(others + used, sizeof(others) - used, "%s%s", used > 0 ? ", " : "",
-                                         p->arch);
+                                snprintf(others + used, sizeof(others) - used, "%s%s", used > 0 ? ", " : "", p->arch);
                         break;
                 }
 
@@ -557,8 +552,7 @@ static int check_mountable(const struct dissected_image *d, char *error, size_t 
                                           p->number, name);
                 if (!fstype_is_mountable(p->fstype))
                         return fail_errno(-EMEDIUMTYPE, error, error_size,
-                                          "partition %d (%s) holds %s, which cannot be mounted at %s; it needs "
-                                          MOUNTABLE_FSTYPES_TEXT,
+                                          "partition %d (%s) holds %s, which cannot be mounted at %s; it needs " MOUNTABLE_FSTYPES_TEXT,
                                           p->number, name, p->fstype, p->mount_point);
         }
         return 0;

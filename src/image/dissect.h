@@ -11,25 +11,25 @@
  * partition, or a bare file system. No kernel partition parser and no udev needed. */
 
 struct image_partition {
-        int number;                          /* in the table, from 1; 0 for a bare file system */
+        int number; /* in the table, from 1; 0 for a bare file system */
         enum partition_designator designator;
-        char type[40];                       /* the GPT type GUID (lower case), or the MBR type as "0x83" */
-        char arch[16];                       /* root/usr/verity types: "x86-64", "arm64", ...; else "" */
-        char uuid[40];                       /* the partition's own UUID (GPT), or "" */
-        char label[80];                      /* the GPT partition name, or "" */
-        char fstype[32];                     /* what libblkid finds in it ("ext4", "crypto_LUKS", ...), or "" */
-        uint64_t offset, size;               /* in bytes, from the start of the image */
-        bool read_only, no_auto, growfs;     /* GPT attribute bits 60, 63, 59 */
-        const char *mount_point;             /* where it is mounted in the guest ("/", "/usr", ...), or NULL */
+        char type[40];                   /* the GPT type GUID (lower case), or the MBR type as "0x83" */
+        char arch[16];                   /* root/usr/verity types: "x86-64", "arm64", ...; else "" */
+        char uuid[40];                   /* the partition's own UUID (GPT), or "" */
+        char label[80];                  /* the GPT partition name, or "" */
+        char fstype[32];                 /* what libblkid finds in it ("ext4", "crypto_LUKS", ...), or "" */
+        uint64_t offset, size;           /* in bytes, from the start of the image */
+        bool read_only, no_auto, growfs; /* GPT attribute bits 60, 63, 59 */
+        const char *mount_point;         /* where it is mounted in the guest ("/", "/usr", ...), or NULL */
 };
 
 struct dissected_image {
-        char table[8];                       /* "gpt", "dos", or "" for a bare file system */
-        char disk_uuid[40];                  /* the GPT's disk GUID, or "" */
-        uint64_t size;                       /* of the image, in bytes */
+        char table[8];      /* "gpt", "dos", or "" for a bare file system */
+        char disk_uuid[40]; /* the GPT's disk GUID, or "" */
+        uint64_t size;      /* of the image, in bytes */
         size_t n_partitions;
-        struct image_partition *partitions;  /* in table order */
-        struct image_partition *root;        /* the one that is mounted at /: points into partitions */
+        struct image_partition *partitions; /* in table order */
+        struct image_partition *root;       /* the one that is mounted at /: points into partitions */
 };
 
 /* The GPT root partition type of the architecture we run on (x86-64 here): its name

@@ -14,9 +14,12 @@
 /* The Discoverable Partitions Specification: one GPT type per architecture for each
  * of these six roles. Names of the architectures as the specification spells them. */
 static const enum partition_designator arch_designators[6] = {
-        DESIGNATOR_ROOT, DESIGNATOR_USR,
-        DESIGNATOR_ROOT_VERITY, DESIGNATOR_USR_VERITY,
-        DESIGNATOR_ROOT_VERITY_SIG, DESIGNATOR_USR_VERITY_SIG,
+        DESIGNATOR_ROOT,
+        DESIGNATOR_USR,
+        DESIGNATOR_ROOT_VERITY,
+        DESIGNATOR_USR_VERITY,
+        DESIGNATOR_ROOT_VERITY_SIG,
+        DESIGNATOR_USR_VERITY_SIG,
 };
 
 static const struct {

@@ -24,7 +24,7 @@ enum partition_designator {
         DESIGNATOR_USR_VERITY,
         DESIGNATOR_ROOT_VERITY_SIG,
         DESIGNATOR_USR_VERITY_SIG,
-        DESIGNATOR_LINUX_GENERIC,  /* GPT "Linux filesystem", MBR 0x83 */
+        DESIGNATOR_LINUX_GENERIC, /* GPT "Linux filesystem", MBR 0x83 */
         DESIGNATOR_OTHER,
         _DESIGNATOR_MAX,
 };
@@ -56,10 +56,10 @@ uint64_t gpt_claimed_disk_size(int fd, unsigned sector_size);
 
 /* A used entry of the GPT outside the sectors its header leaves for partitions. */
 struct gpt_stray_entry {
-        unsigned number;                     /* in the table, from 1 */
-        char type[40];                       /* its type GUID, as libblkid spells it */
-        uint64_t first, last;                /* the sectors it claims */
-        uint64_t first_usable, last_usable;  /* the sectors the header leaves for partitions */
+        unsigned number;                    /* in the table, from 1 */
+        char type[40];                      /* its type GUID, as libblkid spells it */
+        uint64_t first, last;               /* the sectors it claims */
+        uint64_t first_usable, last_usable; /* the sectors the header leaves for partitions */
 };
 
 /* libblkid passes over an entry outside the usable sectors in silence: reads the header

@@ -4,19 +4,19 @@
  * namespace. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <sched.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
-#include <linux/fs.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "image/dissect.h"
 #include "image/image.h"
-#include "util/log.h"
 #include "image/loop.h"
+#include "util/log.h"
 #include "util/macro.h"
 #include "util/path.h"
 #include "util/strv.h"
@@ -42,17 +42,22 @@ static int open_image(struct machine *m)
         }
         if (fd < 0) {
                 if (errno == EISDIR)
-                        return log_error_errno(-EMEDIUMTYPE, "Image %s is neither a regular file nor a block device (give a raw disk image with -i IMAGE, or a directory with -D DIR)",
-                                               m->image);
+                        return log_error_errno(
+                                -EMEDIUMTYPE,
+                                "Image %s is neither a regular file nor a block device (give a raw disk image with -i IMAGE, or a directory with -D DIR)",
+                                m->image);
                 if (errno == ENOENT)
-                        return log_error_errno(-ENOENT, "Image %s does not exist (give an image file or block device with -i IMAGE)",
+                        return log_error_errno(-ENOENT,
+                                               "Image %s does not exist (give an image file or block device with -i IMAGE)",
                                                m->image);
                 return log_error_errno(-errno, "Cannot open image %s: %m", m->image);
         }
         if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode))) {
                 close(fd);
-                return log_error_errno(-EMEDIUMTYPE, "Image %s is neither a regular file nor a block device (give a raw disk image with -i IMAGE, or a directory with -D DIR)",
-                                       m->image);
+                return log_error_errno(
+                        -EMEDIUMTYPE,
+                        "Image %s is neither a regular file nor a block device (give a raw disk image with -i IMAGE, or a directory with -D DIR)",
+                        m->image);
         }
         /* A read-only block device opens for writing all the same. */
         if (S_ISBLK(st.st_mode) && machine_writes_tree(m)) {
@@ -79,8 +84,10 @@ static int lock_image(const struct machine *m, int fd)
                 (void)usleep(10000);
         }
         if (errno == EWOULDBLOCK)
-                return log_error_errno(-EBUSY, "Image %s is in use by another machine (several can share an image only all with --read-only)",
-                                       m->image);
+                return log_error_errno(
+                        -EBUSY,
+                        "Image %s is in use by another machine (several can share an image only all with --read-only)",
+                        m->image);
         return log_error_errno(-errno, "Cannot lock image %s: %m", m->image);
 }
 
@@ -93,11 +100,12 @@ static int mount_partition(const struct machine *m, int fd, const struct image_p
         _cleanup_close_ int loop = loop_attach(fd, p->offset, p->size, read_only, loop_path);
 
         if (loop < 0)
-                return log_error_errno(loop, "Cannot attach a loop device for partition %d of %s: %m", p->number, m->image);
+                return log_error_errno(loop, "Cannot attach a loop device for partition %d of %s: %m", p->number,
+                                       m->image);
         /* nodev: a device node planted in the image opens nothing. */
         if (mount(loop_path, fd_path(target_fd, target), p->fstype, MS_NODEV | (read_only ? MS_RDONLY : 0), NULL) < 0)
-                return log_error_errno(-errno, "Cannot mount partition %d of %s (%s) at %s: %m", p->number, m->image, p->fstype,
-                                       p->mount_point);
+                return log_error_errno(-errno, "Cannot mount partition %d of %s (%s) at %s: %m", p->number, m->image,
+                                       p->fstype, p->mount_point);
         return 0;
 }
 
@@ -110,7 +118,8 @@ static int mount_partitions(struct machine *m, int fd, const struct dissected_im
          * goes with the last process in it. */
         if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
                 return log_error_errno(-errno, "Cannot make a mount namespace for image %s: %m", m->image);
-        if ((mkdir(IMAGE_ROOT_DIR_PARENT, 0755) < 0 && errno != EEXIST) || (mkdir(IMAGE_ROOT_DIR, 0755) < 0 && errno != EEXIST))
+        if ((mkdir(IMAGE_ROOT_DIR_PARENT, 0755) < 0 && errno != EEXIST) ||
+            (mkdir(IMAGE_ROOT_DIR, 0755) < 0 && errno != EEXIST))
                 return log_error_errno(-errno, "Cannot create %s: %m", IMAGE_ROOT_DIR);
         mount_point = open(IMAGE_ROOT_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (mount_point < 0)
@@ -132,7 +141,8 @@ static int mount_partitions(struct machine *m, int fd, const struct dissected_im
                 target = machine_writes_tree(m) ? mount_point_in_root(root_fd, p->mount_point, 0755)
                                                 : open_in_root(root_fd, p->mount_point, O_PATH | O_DIRECTORY, 0);
                 if (target < 0)
-                        return log_error_errno(target, "Image %s has a %s partition, but no directory %s in its root file system: %m",
+                        return log_error_errno(target,
+                                               "Image %s has a %s partition, but no directory %s in its root file system: %m",
                                                m->image, p->mount_point + 1, p->mount_point);
                 r = mount_partition(m, fd, p, target);
                 if (r < 0)

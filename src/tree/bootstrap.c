@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tree/bootstrap.h"
 #include "config/machine.h"
+#include "tree/bootstrap.h"
 #include "tree/messages.h"
 #include "tree/mirror.h"
 #include "tree/new-tree.h"
@@ -30,13 +30,13 @@ static const struct distribution {
         const char *pretty_name;
         const char *default_release;
         const char *default_mirror;
-        const char *keyring;       /* what apt checks the archive's signature with */
+        const char *keyring; /* what apt checks the archive's signature with */
         const char *keyring_package;
 } distributions[] = {
-        { "debian", "Debian", "bookworm", "http://deb.debian.org/debian", "/usr/share/keyrings/debian-archive-keyring.gpg",
-          "debian-archive-keyring" },
-        { "ubuntu", "Ubuntu", "noble", "http://archive.ubuntu.com/ubuntu", "/usr/share/keyrings/ubuntu-archive-keyring.gpg",
-          "ubuntu-keyring" },
+        { "debian", "Debian", "bookworm", "http://deb.debian.org/debian",
+          "/usr/share/keyrings/debian-archive-keyring.gpg", "debian-archive-keyring" },
+        { "ubuntu", "Ubuntu", "noble", "http://archive.ubuntu.com/ubuntu",
+          "/usr/share/keyrings/ubuntu-archive-keyring.gpg", "ubuntu-keyring" },
 };
 
 /* What systemd needs to boot and be talked to: on top of minbase. */
@@ -70,23 +70,25 @@ static bool word_is_valid(const char *s, const char *extra, size_t max)
 int bootstrap_options_check(const struct bootstrap_options *o)
 {
         if (!machine_name_is_valid(o->name))
-                return log_error_errno(-EINVAL, "Invalid machine name '%s': use " MACHINE_NAME_RULES,
-                                       o->name ?: "");
+                return log_error_errno(-EINVAL, "Invalid machine name '%s': use " MACHINE_NAME_RULES, o->name ?: "");
         if (o->distribution && !distribution_find(o->distribution))
                 return log_error_errno(-EINVAL, "Unknown distribution '%s': use debian or ubuntu", o->distribution);
         if (o->release && !word_is_valid(o->release, "-._", 64))
                 return log_error_errno(-EINVAL, "Invalid release '%s': a code name such as bookworm", o->release);
         for (char **p = o->include; p && *p; p++)
                 if (!word_is_valid(*p, "+-.", 128))
-                        return log_error_errno(-EINVAL, "Invalid package name '%s' in --include: lower case letters, digits, + - .",
+                        return log_error_errno(-EINVAL,
+                                               "Invalid package name '%s' in --include: lower case letters, digits, + - .",
                                                *p);
         if (o->mirror) {
                 if (strncmp(o->mirror, "http://", 7) != 0 && strncmp(o->mirror, "https://", 8) != 0 &&
                     strncmp(o->mirror, "file:/", 6) != 0)
-                        return log_error_errno(-EINVAL, "Invalid mirror '%s': an http://, https:// or file:/ URL", o->mirror);
+                        return log_error_errno(-EINVAL, "Invalid mirror '%s': an http://, https:// or file:/ URL",
+                                               o->mirror);
                 for (const char *c = o->mirror; *c; c++)
                         if ((unsigned char)*c <= ' ' || *c == 0x7f)
-                                return log_error_errno(-EINVAL, "Invalid mirror '%s': a URL has no spaces or control characters",
+                                return log_error_errno(-EINVAL,
+                                                       "Invalid mirror '%s': a URL has no spaces or control characters",
                                                        o->mirror);
         }
         return 0;
@@ -103,8 +105,8 @@ struct tool_findings {
         bool unreachable;
         char missing_package[130];
         char network_error[256];
-        int write_error;             /* -errno the tool could not write the tree for */
-        char write_error_path[256];  /* where in the tree, when its line says */
+        int write_error;            /* -errno the tool could not write the tree for */
+        char write_error_path[256]; /* where in the tree, when its line says */
 };
 
 /* The errors of a file system that cannot store the tree (is_write_error()), as the
@@ -159,8 +161,9 @@ static void tool_line(const char *line, void *userdata)
         if (strstr(line, "does not have a Release file") || strstr(line, "Failed getting release file"))
                 findings->release_missing = true;
         if (strstr(line, "Could not resolve") || strstr(line, "Temporary failure resolving") ||
-            strstr(line, "Could not connect") || strstr(line, "Unable to connect") || strstr(line, "Connection timed out") ||
-            strstr(line, "Network is unreachable") || strstr(line, "Connection failed")) {
+            strstr(line, "Could not connect") || strstr(line, "Unable to connect") ||
+            strstr(line, "Connection timed out") || strstr(line, "Network is unreachable") ||
+            strstr(line, "Connection failed")) {
                 if (!findings->unreachable)
                         printable(line, findings->network_error, sizeof(findings->network_error));
                 findings->unreachable = true;
@@ -362,7 +365,8 @@ static int bootstrap_failed(const struct tool_findings *findings, int status, co
 
         /* First: a full disk makes the tool's later steps fail in other ways too. */
         if (findings->write_error && findings->write_error_path[0])
-                return log_error_errno(findings->write_error, "Cannot write %s of %s: %m (%s)", findings->write_error_path, name,
+                return log_error_errno(findings->write_error, "Cannot write %s of %s: %m (%s)",
+                                       findings->write_error_path, name,
                                        write_error_hint(findings->write_error, MACHINES_DIR, hint, sizeof(hint)));
         if (findings->write_error)
                 return log_error_errno(findings->write_error, "Cannot write the tree of %s: %m (%s)", name,
@@ -376,11 +380,12 @@ static int bootstrap_failed(const struct tool_findings *findings, int status, co
                 return log_error_errno(-EHOSTUNREACH, "Cannot reach %s (%s): is there a network?", mirror,
                                        findings->network_error);
         /* Nothing we know: its last lines, and the whole log kept. */
-        for (size_t i = findings->tail_count > TAIL_LINES ? findings->tail_count - TAIL_LINES : 0; i < findings->tail_count; i++)
+        for (size_t i = findings->tail_count > TAIL_LINES ? findings->tail_count - TAIL_LINES : 0;
+             i < findings->tail_count; i++)
                 fprintf(stderr, "  %s\n", findings->tail[i % TAIL_LINES]);
         *keep_log = true;
-        return log_error_errno(-EPROTO, "%s failed (exit status %d): its last lines are above, all of them in %s", findings->tool,
-                               status, log_path);
+        return log_error_errno(-EPROTO, "%s failed (exit status %d): its last lines are above, all of them in %s",
+                               findings->tool, status, log_path);
 }
 
 int bootstrap_tree(const struct bootstrap_options *o)
@@ -409,7 +414,8 @@ int bootstrap_tree(const struct bootstrap_options *o)
         if (!tool)
                 tool = find_program("debootstrap");
         if (!tool)
-                return log_error_errno(-ENOENT, "Neither mmdebstrap nor debootstrap is installed: apt-get install mmdebstrap");
+                return log_error_errno(-ENOENT,
+                                       "Neither mmdebstrap nor debootstrap is installed: apt-get install mmdebstrap");
         r = new_tree_begin(&tree, o->name, o->force);
         if (r < 0)
                 return r;
@@ -419,7 +425,8 @@ int bootstrap_tree(const struct bootstrap_options *o)
         if (r < 0)
                 return r;
         if (access(d->keyring, R_OK) < 0)
-                return log_error_errno(-ENOKEY, "%s's archive key %s is missing, without which its packages cannot be trusted: install %s",
+                return log_error_errno(-ENOKEY,
+                                       "%s's archive key %s is missing, without which its packages cannot be trusted: install %s",
                                        d->pretty_name, d->keyring, d->keyring_package);
         log_info("Bootstrapping %s: %s %s from %s with %s", o->name, d->name, release, mirror, strrchr(tool, '/') + 1);
 

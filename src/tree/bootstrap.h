@@ -7,11 +7,11 @@
  * later, by a settings file. NULL members take the defaults. */
 struct bootstrap_options {
         const char *name;
-        const char *distribution;   /* "debian" (default) or "ubuntu" */
-        const char *release;        /* default: bookworm for debian, noble for ubuntu */
-        char **include;             /* packages besides systemd, systemd-sysv and dbus */
-        const char *mirror;         /* default: the host's own mirror of that distribution,
-                                     * else its main archive */
+        const char *distribution; /* "debian" (default) or "ubuntu" */
+        const char *release;      /* default: bookworm for debian, noble for ubuntu */
+        char **include;           /* packages besides systemd, systemd-sysv and dbus */
+        const char *mirror;       /* default: the host's own mirror of that distribution,
+                                   * else its main archive */
         bool force;
         bool quiet;
 };

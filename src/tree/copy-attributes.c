@@ -48,8 +48,7 @@ static int entry_setxattr(const struct tree_entry *e, const char *name, const vo
 {
         char path[ENTRY_PATH_MAX];
 
-        return e->fd >= 0 ? fsetxattr(e->fd, name, value, size, 0)
-                          : lsetxattr(entry_path(e, path), name, value, size, 0);
+        return e->fd >= 0 ? fsetxattr(e->fd, name, value, size, 0) : lsetxattr(entry_path(e, path), name, value, size, 0);
 }
 
 /* Every xattr: user.*, trusted.*, security.* (file capabilities among them) and the

@@ -19,13 +19,13 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
-#include "tree/copy.h"
-#include "tree/copy-attributes.h"
-#include "util/log.h"
 #include "config/machine.h"
+#include "tree/copy-attributes.h"
+#include "tree/copy.h"
 #include "tree/messages.h"
 #include "tree/progress.h"
 #include "tree/temp-tree.h"
+#include "util/log.h"
 #include "util/macro.h"
 #include "util/path.h"
 
@@ -42,10 +42,10 @@ struct copy {
         int target_fd;               /* the temporary tree's root, for hard links */
         struct stat target_st;       /* the same, never to be copied into itself */
         sigset_t stop_signals;
-        int stop_signal;             /* the one that interrupted us, or 0 */
+        int stop_signal; /* the one that interrupted us, or 0 */
         /* One refusal of the file system is enough: the tree is on one, and so is TARGET. */
         bool try_clone, try_copy_range;
-        void *hard_links;            /* tsearch() tree of struct hard_link */
+        void *hard_links; /* tsearch() tree of struct hard_link */
         char *buffer;
         struct progress *progress;
         uint64_t done;
@@ -117,8 +117,17 @@ static int copy_failed(struct copy *c, int error, const char *step, const char *
 static bool step_writes(const char *step)
 {
         static const char *const writes[] = {
-                "creating", "creating the directory", "creating the symlink", "creating the node", "writing", "copying",
-                "linking", "changing the owner of", "changing the mode of", "setting the xattrs of", "setting the times of",
+                "creating",
+                "creating the directory",
+                "creating the symlink",
+                "creating the node",
+                "writing",
+                "copying",
+                "linking",
+                "changing the owner of",
+                "changing the mode of",
+                "setting the xattrs of",
+                "setting the times of",
         };
 
         for (size_t i = 0; step && i < ELEMENTSOF(writes); i++)
@@ -271,8 +280,7 @@ static int copy_data(struct copy *c, int from, int to, const struct stat *st, co
         return 0;
 }
 
-static int copy_regular(struct copy *c, int from_dir, int to_dir, const char *dir, const char *name,
-                        const struct stat *st)
+static int copy_regular(struct copy *c, int from_dir, int to_dir, const char *dir, const char *name, const struct stat *st)
 {
         _cleanup_close_ int from = -EBADF, to = -EBADF;
         uint64_t done = c->done;
@@ -307,8 +315,7 @@ static int copy_regular(struct copy *c, int from_dir, int to_dir, const char *di
         return 0;
 }
 
-static int copy_symlink(struct copy *c, int from_dir, int to_dir, const char *dir, const char *name,
-                        const struct stat *st)
+static int copy_symlink(struct copy *c, int from_dir, int to_dir, const char *dir, const char *name, const struct stat *st)
 {
         char target[PATH_MAX];
         ssize_t n = readlinkat(from_dir, name, target, sizeof(target));
@@ -459,8 +466,8 @@ static int copy_directory(struct copy *c, int from_dir, const struct target_dir 
                 if (r < 0)
                         return copy_failed(c, r, "reading the directory", dir, name);
         }
-        r = copy_attributes(c, &(struct tree_entry){ from_dir, name, from }, &(struct tree_entry){ parent->fd, name, to },
-                            st, dir);
+        r = copy_attributes(c, &(struct tree_entry){ from_dir, name, from },
+                            &(struct tree_entry){ parent->fd, name, to }, st, dir);
         if (r < 0)
                 return r;
         return copy_times(c, &(struct tree_entry){ parent->fd, name, to }, st, dir);
@@ -636,8 +643,8 @@ static int make_temporary(struct copy *c, int from, const struct stat *st, int p
         *ret_snapshotted = false;
         r = temp_tree_make(parent_fd, parent, name, &path, &c->target_fd);
         if (r < 0)
-                return log_error_errno(r, "Cannot copy template %s to %s: cannot create a directory in %s: %m", c->source,
-                                       c->target, parent);
+                return log_error_errno(r, "Cannot copy template %s to %s: cannot create a directory in %s: %m",
+                                       c->source, c->target, parent);
         temporary_name = strrchr(path, '/') + 1;
 
         /* A snapshot needs the name free: mkdtemp() only picked it. While the name has no
@@ -653,14 +660,15 @@ static int make_temporary(struct copy *c, int from, const struct stat *st, int p
                 r = c->target_fd < 0 ? c->target_fd : temp_tree_lock(c->target_fd);
                 if (r < 0) {
                         (void)remove_tree_at(parent_fd, temporary_name);
-                        return log_error_errno(r, "Cannot copy template %s to %s: cannot lock %s: %m", c->source, c->target,
-                                               path);
+                        return log_error_errno(r, "Cannot copy template %s to %s: cannot lock %s: %m", c->source,
+                                               c->target, path);
                 }
         }
         if (fstat(c->target_fd, &c->target_st) < 0) {
                 r = -errno;
                 (void)remove_tree_at(parent_fd, temporary_name);
-                return log_error_errno(r, "Cannot copy template %s to %s: cannot stat %s: %m", c->source, c->target, path);
+                return log_error_errno(r, "Cannot copy template %s to %s: cannot stat %s: %m", c->source, c->target,
+                                       path);
         }
         *ret_path = TAKE_PTR(path);
         return 0;
@@ -720,7 +728,8 @@ static int make_copy(struct copy *c, int from, const struct stat *st, int parent
         }
 
         if (c->stop_signal)
-                r = log_error_errno(-EINTR, "Copying template %s to %s was interrupted by SIG%s: the partial copy is removed",
+                r = log_error_errno(-EINTR,
+                                    "Copying template %s to %s was interrupted by SIG%s: the partial copy is removed",
                                     c->source, c->target, sigabbrev_np(c->stop_signal));
         else
                 copy_report_failure(c, r, parent);
@@ -754,8 +763,8 @@ int copy_tree(const char *source, const char *target, bool quiet)
                 return log_error_errno(-errno, "Cannot open template %s: %m", source);
         parent_fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (parent_fd < 0)
-                return log_error_errno(-errno, "Cannot copy template %s to %s: cannot open %s: %m (create it first)", source,
-                                       target, parent);
+                return log_error_errno(-errno, "Cannot copy template %s to %s: cannot open %s: %m (create it first)",
+                                       source, target, parent);
 
         /* SIGINT and friends wait until the partial copy is removed: see check_interrupted(). */
         sigemptyset(&c.stop_signals);

@@ -21,8 +21,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tree/import-tar.h"
 #include "config/machine.h"
+#include "tree/import-tar.h"
 #include "tree/libarchive.h"
 #include "tree/messages.h"
 #include "tree/new-tree.h"
@@ -45,9 +45,9 @@
  * tree (import_child()), where no path, symlink or ".." leads out of it, and an entry
  * that would be written through a symlink the archive planted is refused by name
  * (planted_symlink_check()), before libarchive sees it. */
-#define EXTRACT_FLAGS                                                                               \
+#define EXTRACT_FLAGS                                                                                  \
         (ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_XATTR | \
-         ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |            \
+         ARCHIVE_EXTRACT_ACL | ARCHIVE_EXTRACT_FFLAGS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |              \
          ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS)
 
 /* Warnings past this many are counted, not shown. */
@@ -114,9 +114,9 @@ static size_t planted_symlink_on_path(const struct path_set *s, const char *path
 
 /* What the child tells its parent, one message a report (SOCK_SEQPACKET). */
 enum {
-        REPORT_PROGRESS,   /* how far: INPUT_BYTES of the file, STREAM_BYTES of tar */
-        REPORT_WARNING,    /* a line to show */
-        REPORT_DONE,       /* the end: ERROR 0, or -errno and the line that says why */
+        REPORT_PROGRESS, /* how far: INPUT_BYTES of the file, STREAM_BYTES of tar */
+        REPORT_WARNING,  /* a line to show */
+        REPORT_DONE,     /* the end: ERROR 0, or -errno and the line that says why */
 };
 
 struct import_report {
@@ -128,23 +128,23 @@ struct import_report {
 };
 
 struct import {
-        const char *input;           /* as the user said it, for messages */
-        const char *name;            /* the machine's */
+        const char *input; /* as the user said it, for messages */
+        const char *name;  /* the machine's */
         int input_fd;
         bool input_owned;
-        int report_fd;               /* the child's end of the socket to its parent */
+        int report_fd; /* the child's end of the socket to its parent */
         struct archive *reader;
         struct archive *writer;
-        bool reader_open;                /* its byte counts mean something */
+        bool reader_open; /* its byte counts mean something */
         struct path_set symlinks;
-        struct path_set skipped_nodes;   /* block device nodes not made, hard links to them neither */
+        struct path_set skipped_nodes; /* block device nodes not made, hard links to them neither */
         unsigned n_skipped_nodes;
-        char skipped_examples[256];      /* the first few, for the line that says so */
+        char skipped_examples[256]; /* the first few, for the line that says so */
         unsigned warnings;
         uint64_t reported_usec;
         bool root_times_set;
-        struct timespec root_times[2];   /* the tree root's own entry ("./"): atime, mtime */
-        int error;                       /* the first failure, and what it says */
+        struct timespec root_times[2]; /* the tree root's own entry ("./"): atime, mtime */
+        int error;                     /* the first failure, and what it says */
         char failure[1024];
         uint8_t buffer[256 * 1024];
 };
@@ -268,11 +268,13 @@ static int write_failed(struct import *imp, const char *entry, bool header)
         if (e > 0 && is_write_error(-e)) {
                 if (entry_path_normalize(entry, &normal) < 0)
                         return import_fail(imp, -ENOMEM, "Out of memory");
-                return import_fail(imp, -e, "Cannot write %s of %s: %m (%s)", printable(normal ?: entry, name, sizeof(name)),
-                                   imp->name, write_error_hint(-e, MACHINES_DIR, hint, sizeof(hint)));
+                return import_fail(imp, -e, "Cannot write %s of %s: %m (%s)",
+                                   printable(normal ?: entry, name, sizeof(name)), imp->name,
+                                   write_error_hint(-e, MACHINES_DIR, hint, sizeof(hint)));
         }
-        return import_fail(imp, e > 0 ? -e : -EIO, "Cannot import %s: cannot write its entry '%s': %s; nothing was imported",
-                           imp->input, printable(entry, name, sizeof(name)), message);
+        return import_fail(imp, e > 0 ? -e : -EIO,
+                           "Cannot import %s: cannot write its entry '%s': %s; nothing was imported", imp->input,
+                           printable(entry, name, sizeof(name)), message);
 }
 
 /* libarchive says ARCHIVE_WARN for a write() that failed (ENOSPC, EIO: the file is cut
@@ -358,11 +360,13 @@ static int planted_symlink_check(struct import *imp, struct archive_entry *entry
         char why[PATH_MAX + 64];
         size_t n;
         if (normal && (n = planted_symlink_on_path(&imp->symlinks, normal)) > 0) {
-                snprintf(why, sizeof(why), "Cannot extract through symlink %.*s", (int)(n < PATH_MAX ? n : PATH_MAX), normal);
+                snprintf(why, sizeof(why), "Cannot extract through symlink %.*s", (int)(n < PATH_MAX ? n : PATH_MAX),
+                         normal);
                 return refuse_entry(imp, path, why);
         }
         if (target && (n = planted_symlink_on_path(&imp->symlinks, target)) > 0) {
-                snprintf(why, sizeof(why), "Cannot hard link through symlink %.*s", (int)(n < PATH_MAX ? n : PATH_MAX), target);
+                snprintf(why, sizeof(why), "Cannot hard link through symlink %.*s", (int)(n < PATH_MAX ? n : PATH_MAX),
+                         target);
                 return refuse_entry(imp, path, why);
         }
         if (!normal)
@@ -393,7 +397,8 @@ static void remember_root_times(struct import *imp, struct archive_entry *entry)
         imp->root_times_set = libarchive.entry_mtime_is_set(entry);
         imp->root_times[0] = (struct timespec){ .tv_nsec = UTIME_OMIT };
         if (libarchive.entry_atime_is_set(entry))
-                imp->root_times[0] = (struct timespec){ libarchive.entry_atime(entry), libarchive.entry_atime_nsec(entry) };
+                imp->root_times[0] = (struct timespec){ libarchive.entry_atime(entry),
+                                                        libarchive.entry_atime_nsec(entry) };
         imp->root_times[1] = (struct timespec){ libarchive.entry_mtime(entry), libarchive.entry_mtime_nsec(entry) };
 }
 
@@ -423,7 +428,8 @@ static int extract_entries(struct import *imp)
         int r;
 
         for (;;) {
-                _cleanup_free_ char *normal = NULL, *target = NULL;   /* the entry's path and hard link target, normalized */
+                _cleanup_free_ char *normal = NULL,
+                                    *target = NULL; /* the entry's path and hard link target, normalized */
                 struct archive_entry *entry;
                 const char *path;
 
@@ -451,7 +457,7 @@ static int extract_entries(struct import *imp)
                         return r;
                 entries++;
                 if (r > 0)
-                        continue;   /* its data, if any, is skipped by the next header */
+                        continue; /* its data, if any, is skipped by the next header */
                 r = write_checked(imp, path, libarchive.write_header(imp->writer, entry), true);
                 if (r < 0)
                         return r;
@@ -583,7 +589,7 @@ static int import_follow(const char *input, pid_t pid, int report_fd, int signal
                 if (n < 0 && (errno == EINTR || errno == EAGAIN))
                         continue;
                 if (n < (ssize_t)offsetof(struct import_report, message))
-                        break;   /* the child is gone without a word */
+                        break; /* the child is gone without a word */
                 ((char *)&report)[n] = '\0';
                 progress_update(*progress, report.input_bytes);
                 if (report.stream_bytes >= kicked_bytes + WRITEBACK_BYTES) {
@@ -614,10 +620,12 @@ static int import_follow(const char *input, pid_t pid, int report_fd, int signal
         if (!done || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
                 progress_done(TAKE_PTR(*progress), false);
                 if (WIFSIGNALED(status))
-                        return log_error_errno(-EPROTO, "Cannot import %s: the process unpacking it was killed by SIG%s; nothing was imported",
-                                               input, sigabbrev_np(WTERMSIG(status)) ?: "?");
-                return log_error_errno(-EPROTO, "Cannot import %s: the process unpacking it failed; nothing was imported",
-                                       input);
+                        return log_error_errno(
+                                -EPROTO,
+                                "Cannot import %s: the process unpacking it was killed by SIG%s; nothing was imported",
+                                input, sigabbrev_np(WTERMSIG(status)) ?: "?");
+                return log_error_errno(-EPROTO,
+                                       "Cannot import %s: the process unpacking it failed; nothing was imported", input);
         }
         return 0;
 }
@@ -628,7 +636,9 @@ static int import_open_input(struct import *imp, const char *input, uint64_t *re
 
         if (strcmp(input, "-") == 0) {
                 if (isatty(STDIN_FILENO))
-                        return log_error_errno(-EINVAL, "Standard input is a terminal: pipe a tarball into import-tar -, or give its file name");
+                        return log_error_errno(
+                                -EINVAL,
+                                "Standard input is a terminal: pipe a tarball into import-tar -, or give its file name");
                 imp->input = "standard input";
                 imp->input_fd = STDIN_FILENO;
         } else {
@@ -651,7 +661,7 @@ static int import_open_input(struct import *imp, const char *input, uint64_t *re
 static int import_setup_archives(struct import *imp)
 {
         __typeof__(archive_read_support_filter_gzip) *const filters[] = {
-                libarchive.support_filter_gzip, libarchive.support_filter_xz, libarchive.support_filter_zstd,
+                libarchive.support_filter_gzip,  libarchive.support_filter_xz,  libarchive.support_filter_zstd,
                 libarchive.support_filter_bzip2, libarchive.support_filter_lz4,
         };
 
@@ -718,7 +728,9 @@ int import_tar(const char *input, const char *name, bool force, bool quiet)
                 return log_error_errno(-EINVAL, "Invalid machine name '%s'", name);
         r = libarchive_load();
         if (r < 0)
-                return log_error_errno(r, "libarchive (libarchive.so.13) is missing: install it (apt-get install libarchive13) to import tarballs");
+                return log_error_errno(
+                        r,
+                        "libarchive (libarchive.so.13) is missing: install it (apt-get install libarchive13) to import tarballs");
         imp = calloc(1, sizeof(*imp));
         if (!imp)
                 return log_error_errno(-ENOMEM, "Out of memory");

@@ -91,7 +91,8 @@ char *host_mirror(const char *distribution)
  * through it: our direct probe would say no for nothing. */
 static bool proxy_configured(void)
 {
-        static const char *const variables[] = { "http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY" };
+        static const char *const variables[] = { "http_proxy",  "HTTP_PROXY", "https_proxy",
+                                                 "HTTPS_PROXY", "all_proxy",  "ALL_PROXY" };
         struct dirent **entries = NULL;
         bool found = false;
         int n;
@@ -175,7 +176,8 @@ static int http_head(int fd, const char *host, const char *path, int signal_fd)
         int n, status;
 
         n = snprintf(request, sizeof(request),
-                     "HEAD %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: machined-lite/" MACHINED_LITE_VERSION "\r\nConnection: close\r\n\r\n",
+                     "HEAD %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: machined-lite/" MACHINED_LITE_VERSION
+                     "\r\nConnection: close\r\n\r\n",
                      path, host);
         if (n < 0 || (size_t)n >= sizeof(request) || send(fd, request, (size_t)n, MSG_NOSIGNAL) != n)
                 return 0;
@@ -236,11 +238,12 @@ int probe_mirror(const char *mirror, const char *release, int signal_fd)
         if (fd == -EINTR)
                 return -EINTR;
         if (fd == -EHOSTUNREACH && gai_error)
-                return log_error_errno(-EHOSTUNREACH, "Cannot reach %s: host %s does not resolve (%s); is there a network?",
-                                       mirror, host, gai_strerror(gai_error));
+                return log_error_errno(-EHOSTUNREACH,
+                                       "Cannot reach %s: host %s does not resolve (%s); is there a network?", mirror,
+                                       host, gai_strerror(gai_error));
         if (fd < 0)
-                return log_error_errno(fd, "Cannot reach %s: no connection to %s port %s: %m; is there a network?", mirror,
-                                       host, port);
+                return log_error_errno(fd, "Cannot reach %s: no connection to %s port %s: %m; is there a network?",
+                                       mirror, host, port);
         if (https)
                 return 0;
 
@@ -263,6 +266,7 @@ int probe_mirror(const char *mirror, const char *release, int signal_fd)
                 if (r != 404)
                         return 0;
         }
-        return log_error_errno(-ENOENT, "Release %s not found at %s (it has no dists/%s/InRelease nor Release): check --release",
+        return log_error_errno(-ENOENT,
+                               "Release %s not found at %s (it has no dists/%s/InRelease nor Release): check --release",
                                release, mirror, release);
 }

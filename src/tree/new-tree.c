@@ -15,9 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tree/new-tree.h"
 #include "config/machine.h"
 #include "tree/messages.h"
+#include "tree/new-tree.h"
 #include "tree/temp-tree.h"
 #include "util/lock.h"
 #include "util/log.h"
@@ -108,7 +108,8 @@ int new_tree_begin(struct new_tree *t, const char *name, bool force)
                 return log_error_errno(negative_errno(), "Cannot create %s: %m", MACHINES_DIR);
         if (lstat(t->path, &st) >= 0) {
                 if (!force)
-                        return log_error_errno(-EEXIST, "Machine %s exists already (%s): use --force to replace it, or another name",
+                        return log_error_errno(-EEXIST,
+                                               "Machine %s exists already (%s): use --force to replace it, or another name",
                                                name, t->path);
                 t->replace = true;
                 /* The lock every machine holds on its tree (see supervisor.c): a tree in
@@ -120,7 +121,8 @@ int new_tree_begin(struct new_tree *t, const char *name, bool force)
                                 return log_error_errno(negative_errno(), "Cannot open %s: %m", t->path);
                         t->lock_fd = lock_tree(dir, true);
                         if (t->lock_fd == -EBUSY)
-                                return log_error_errno(-EBUSY, "Machine %s is running in %s: stop it before replacing its tree",
+                                return log_error_errno(-EBUSY,
+                                                       "Machine %s is running in %s: stop it before replacing its tree",
                                                        name, t->path);
                         if (t->lock_fd < 0)
                                 return log_error_errno(t->lock_fd, "Cannot lock %s: %m", t->path);
@@ -198,8 +200,8 @@ int new_tree_commit(struct new_tree *t)
                         /* The old tree is now where the new one was built. */
                         r = remove_tree_at(AT_FDCWD, t->temp);
                         if (r < 0)
-                                log_error_errno(r, "Replaced %s, but cannot remove its old tree, left in %s: %m", t->path,
-                                                t->temp);
+                                log_error_errno(r, "Replaced %s, but cannot remove its old tree, left in %s: %m",
+                                                t->path, t->temp);
                         free(t->temp);
                         t->temp = NULL;
                         t->committed = true;
@@ -220,7 +222,8 @@ int new_tree_commit(struct new_tree *t)
         }
         if (r < 0) {
                 if (errno == EEXIST)
-                        return log_error_errno(-EEXIST, "Machine %s appeared in %s while this one was made: use --force to replace it",
+                        return log_error_errno(-EEXIST,
+                                               "Machine %s appeared in %s while this one was made: use --force to replace it",
                                                t->name, t->path);
                 return log_error_errno(negative_errno(), "Cannot rename %s to %s: %m", t->temp, t->path);
         }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <signal.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdbool.h>
 
 /* New machine trees in /var/lib/machines, made whole or not at all: each is built in a
@@ -17,18 +17,21 @@
  * new_tree_interrupt_signal() says which). */
 struct new_tree {
         char *name;
-        char *path;          /* /var/lib/machines/NAME */
-        char *temp;          /* where it is built; NULL once renamed to PATH */
-        int temp_fd;         /* on TEMP's tree, locked while it is built (temp-tree.h) */
-        bool replace;        /* --force, and PATH exists */
-        bool committed;      /* the new tree is PATH now */
-        int lock_fd;         /* the tree PATH had, locked against machines */
-        int signal_fd;       /* the interrupts, blocked meanwhile */
+        char *path;     /* /var/lib/machines/NAME */
+        char *temp;     /* where it is built; NULL once renamed to PATH */
+        int temp_fd;    /* on TEMP's tree, locked while it is built (temp-tree.h) */
+        bool replace;   /* --force, and PATH exists */
+        bool committed; /* the new tree is PATH now */
+        int lock_fd;    /* the tree PATH had, locked against machines */
+        int signal_fd;  /* the interrupts, blocked meanwhile */
         sigset_t saved_mask;
         bool signals_blocked;
 };
 
-#define NEW_TREE_INIT { .temp_fd = -EBADF, .lock_fd = -EBADF, .signal_fd = -EBADF }
+#define NEW_TREE_INIT                                                     \
+        {                                                                 \
+                .temp_fd = -EBADF, .lock_fd = -EBADF, .signal_fd = -EBADF \
+        }
 
 /* Blocks the interrupts (watched on T->signal_fd from then on) and makes T->temp, where
  * the tree NAME is to be built. */

@@ -7,9 +7,9 @@
  * was empty, so these are all the symlinks it holds), the block device nodes it did not
  * get. An open-addressing hash set; zero-initialized, it is empty. */
 struct path_set {
-        char **slots;   /* NULL: never used; path_set.c's SLOT_REMOVED: used once */
-        size_t size;    /* a power of two, or 0 */
-        size_t used;    /* slots that are not NULL */
+        char **slots; /* NULL: never used; path_set.c's SLOT_REMOVED: used once */
+        size_t size;  /* a power of two, or 0 */
+        size_t used;  /* slots that are not NULL */
 };
 
 /* The slot that holds PATH (LENGTH bytes of it: a leading part of a longer path will

@@ -23,9 +23,9 @@ struct progress {
         uint64_t done;
         bool quiet;
         bool terminal;
-        bool drawn;          /* a terminal line is on screen, not ended yet */
+        bool drawn; /* a terminal line is on screen, not ended yet */
         uint64_t start_usec;
-        uint64_t last_usec;  /* when we last wrote a line */
+        uint64_t last_usec; /* when we last wrote a line */
 };
 
 static bool unit_is_bytes(const struct progress *p)

@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "tree/run-tool.h"
 #include "tree/new-tree.h"
+#include "tree/run-tool.h"
 #include "util/macro.h"
 #include "util/strv.h"
 
@@ -174,8 +174,7 @@ static int tool_follow(pid_t pid, int output_fd, int signal_fd, struct tool_outp
         return 128 + WTERMSIG(status);
 }
 
-int tool_run(char *const argv[], int signal_fd, int log_fd, void (*line)(const char *line, void *userdata),
-             void *userdata)
+int tool_run(char *const argv[], int signal_fd, int log_fd, void (*line)(const char *line, void *userdata), void *userdata)
 {
         struct tool_output out = { .log_fd = log_fd, .line = line, .userdata = userdata };
         char **env = tool_environment();

@@ -12,8 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "util/log.h"
 #include "tree/temp-tree.h"
+#include "util/log.h"
 #include "util/macro.h"
 #include "util/path.h"
 
@@ -131,7 +131,8 @@ static void remove_abandoned(int dir_fd, const char *dir, struct abandoned *a)
                 return;
         r = remove_tree_at(dir_fd, a->name);
         if (r < 0)
-                log_error_errno(r, "Cannot remove %s/%s, a partial tree left by an interrupted import, bootstrap or copy: %m",
+                log_error_errno(r,
+                                "Cannot remove %s/%s, a partial tree left by an interrupted import, bootstrap or copy: %m",
                                 dir, a->name);
         if (asprintf(&log, "%s.log", a->name) >= 0 && fstatat(dir_fd, log, &now, AT_SYMLINK_NOFOLLOW) >= 0 &&
             S_ISREG(now.st_mode))
@@ -146,7 +147,8 @@ static bool is_named(const char *name, const char *only_name)
         if (!only_name)
                 return true;
         n = strlen(only_name);
-        return strncmp(name + 2, only_name, n) == 0 && name[2 + n] == '.' && strlen(name + 2 + n + 1) == TEMP_SUFFIX_LENGTH;
+        return strncmp(name + 2, only_name, n) == 0 && name[2 + n] == '.' &&
+               strlen(name + 2 + n + 1) == TEMP_SUFFIX_LENGTH;
 }
 
 void temp_trees_sweep(const char *dir, const char *only_name)

@@ -11,7 +11,7 @@
  * checks; without the thread, that sync does it all: slower, as safe. */
 struct writeback {
         int tree_fd;
-        int kick_fd;            /* an eventfd */
+        int kick_fd; /* an eventfd */
         bool stopping;
         bool started;
         pthread_t thread;

@@ -16,8 +16,8 @@ static int lock_open(const char *name, int flags)
         char path[PATH_MAX];
         int fd;
 
-        if ((flags & O_CREAT) &&
-            ((mkdir("/run/machined-lite", 0755) < 0 && errno != EEXIST) || (mkdir(LOCK_DIR, 0700) < 0 && errno != EEXIST)))
+        if ((flags & O_CREAT) && ((mkdir("/run/machined-lite", 0755) < 0 && errno != EEXIST) ||
+                                  (mkdir(LOCK_DIR, 0700) < 0 && errno != EEXIST)))
                 return negative_errno();
         if ((size_t)snprintf(path, sizeof(path), LOCK_DIR "/%s", name) >= sizeof(path))
                 return -ENAMETOOLONG;
@@ -27,7 +27,9 @@ static int lock_open(const char *name, int flags)
 
 int lock_take(const char *name, off_t start, off_t length, bool exclusive)
 {
-        struct flock lock = { .l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = length };
+        struct flock lock = {
+                .l_type = exclusive ? F_WRLCK : F_RDLCK, .l_whence = SEEK_SET, .l_start = start, .l_len = length
+        };
         int fd = lock_open(name, O_RDWR | O_CREAT);
 
         if (fd < 0)

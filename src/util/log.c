@@ -18,8 +18,9 @@ bool log_terminal_raw = false;
  * ("\:" for a colon), and our format strings hold no control characters. */
 static void escape_controls(const char *s, char *buf, size_t size)
 {
-        static const char named[] = { ['\a'] = 'a', ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n',
-                                      ['\v'] = 'v', ['\f'] = 'f', ['\r'] = 'r' };
+        static const char named[] = {
+                ['\a'] = 'a', ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', ['\v'] = 'v', ['\f'] = 'f', ['\r'] = 'r'
+        };
         const unsigned char *u = (const unsigned char *)s;
         size_t n = 0;
 

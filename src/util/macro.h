@@ -8,17 +8,17 @@
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
 /* Each argument evaluated once. */
-#define MIN(a, b)                                    \
-        ({                                           \
-                __typeof__(a) _a_ = (a);             \
-                __typeof__(b) _b_ = (b);             \
-                _a_ < _b_ ? _a_ : _b_;               \
+#define MIN(a, b)                        \
+        ({                               \
+                __typeof__(a) _a_ = (a); \
+                __typeof__(b) _b_ = (b); \
+                _a_ < _b_ ? _a_ : _b_;   \
         })
-#define MAX(a, b)                                    \
-        ({                                           \
-                __typeof__(a) _a_ = (a);             \
-                __typeof__(b) _b_ = (b);             \
-                _a_ > _b_ ? _a_ : _b_;               \
+#define MAX(a, b)                        \
+        ({                               \
+                __typeof__(a) _a_ = (a); \
+                __typeof__(b) _b_ = (b); \
+                _a_ > _b_ ? _a_ : _b_;   \
         })
 
 static inline void freep(void *p)
@@ -43,17 +43,17 @@ static inline void closep(int *fd)
 #define _printf_(a, b) __attribute__((format(printf, a, b)))
 
 /* Hand ownership on: returns the value and leaves the variable empty. */
-#define TAKE_FD(fd)                     \
-        ({                              \
-                int _fd_ = (fd);        \
-                (fd) = -EBADF;          \
-                _fd_;                   \
+#define TAKE_FD(fd)              \
+        ({                       \
+                int _fd_ = (fd); \
+                (fd) = -EBADF;   \
+                _fd_;            \
         })
-#define TAKE_PTR(p)                            \
-        ({                                     \
-                __typeof__(p) _p_ = (p);       \
-                (p) = NULL;                    \
-                _p_;                           \
+#define TAKE_PTR(p)                      \
+        ({                               \
+                __typeof__(p) _p_ = (p); \
+                (p) = NULL;              \
+                _p_;                     \
         })
 
 static inline int negative_errno(void)

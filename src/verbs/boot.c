@@ -7,18 +7,18 @@
 #include <unistd.h>
 
 #include "config/custom-mount.h"
-#include "host/overlay-dirs.h"
 #include "config/machine.h"
 #include "config/options.h"
 #include "config/settings.h"
+#include "host/overlay-dirs.h"
 #include "host/supervisor.h"
 #include "host/userns.h"
 #include "image/image.h"
 #include "tree/copy.h"
 #include "util/log.h"
 #include "util/proctitle.h"
-#include "verbs/inspect.h"
 #include "verbs/boot.h"
+#include "verbs/inspect.h"
 
 static void machine_donep(struct machine *m)
 {

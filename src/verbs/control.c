@@ -15,14 +15,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "verbs/control.h"
-#include "util/log.h"
 #include "config/machine.h"
 #include "config/options.h"
 #include "host/state.h"
 #include "util/json.h"
+#include "util/log.h"
 #include "util/macro.h"
 #include "util/pidref.h"
+#include "verbs/control.h"
 #include "verbs/running.h"
 
 /* How long stop waits for the machine to power off: the supervisor's own limit (15 s)
@@ -49,14 +49,12 @@ static int parse_verb(int argc, char *argv[], bool takes_name, struct verb_argum
 
 static int parse_verb_arguments(int argc, char *argv[], bool takes_name, struct verb_arguments *a)
 {
-        static const struct option options[] = {
-                { "json", no_argument, NULL, 'j' },
-                { "signal", required_argument, NULL, 's' },
-                { "kill-whom", required_argument, NULL, 'w' },
-                { "quiet", no_argument, NULL, 'q' },
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
+        static const struct option options[] = { { "json", no_argument, NULL, 'j' },
+                                                 { "signal", required_argument, NULL, 's' },
+                                                 { "kill-whom", required_argument, NULL, 'w' },
+                                                 { "quiet", no_argument, NULL, 'q' },
+                                                 { "help", no_argument, NULL, 'h' },
+                                                 {} };
         int c;
 
         *a = (struct verb_arguments){ .signal = SIGTERM };
@@ -74,7 +72,8 @@ static int parse_verb_arguments(int argc, char *argv[], bool takes_name, struct 
                                 return usage_error("--signal is for kill");
                         a->signal = signal_from_string(optarg);
                         if (a->signal <= 0)
-                                return usage_error("Unknown signal '%s' (give a name such as SIGUSR1, or a number)", optarg);
+                                return usage_error("Unknown signal '%s' (give a name such as SIGUSR1, or a number)",
+                                                   optarg);
                         break;
                 case 'w':
                         if (strcmp(argv[0], "kill") != 0)
@@ -88,9 +87,11 @@ static int parse_verb_arguments(int argc, char *argv[], bool takes_name, struct 
                         break;
                 case 'h':
                         printf("Usage: machined-lite %s\n", !strcmp(argv[0], "list") ? "list [--json]"
-                                                        : !strcmp(argv[0], "kill") ? "kill NAME [--signal=SIG] [--kill-whom=leader|all]"
-                                                        : !strcmp(argv[0], "status") ? "status NAME"
-                                                        : !strcmp(argv[0], "stop") ? "stop NAME" : "reboot NAME");
+                                                            : !strcmp(argv[0], "kill")
+                                                                    ? "kill NAME [--signal=SIG] [--kill-whom=leader|all]"
+                                                            : !strcmp(argv[0], "status") ? "status NAME"
+                                                            : !strcmp(argv[0], "stop")   ? "stop NAME"
+                                                                                         : "reboot NAME");
                         return 1;
                 case ':':
                         return usage_error("Option '%s' needs a value", argv[optind - 1]);
@@ -99,7 +100,8 @@ static int parse_verb_arguments(int argc, char *argv[], bool takes_name, struct 
                 }
         if (takes_name) {
                 if (optind >= argc)
-                        return usage_error("%s needs the NAME of a running machine (machined-lite list shows them)", argv[0]);
+                        return usage_error("%s needs the NAME of a running machine (machined-lite list shows them)",
+                                           argv[0]);
                 a->name = argv[optind++];
         }
         if (optind < argc)
@@ -168,7 +170,8 @@ int verb_list(int argc, char *argv[])
                 }
                 fputs("]\n", stdout);
         } else {
-                printf("%-16s %-10s %-8s %-8s %8s  %-32s %s\n", "NAME", "CLASS", "STATE", "INIT", "LEADER", "ROOT", "SINCE");
+                printf("%-16s %-10s %-8s %-8s %8s  %-32s %s\n", "NAME", "CLASS", "STATE", "INIT", "LEADER", "ROOT",
+                       "SINCE");
                 for (size_t i = 0; i < n; i++) {
                         const struct machine_state *s = &list[i];
                         char since[96];
@@ -375,7 +378,7 @@ int verb_stop(int argc, char *argv[])
                 r = wait_gone(pidfd, STOP_TIMEOUT_MS);
                 close(pidfd);
         } else if (r == -ESRCH)
-                r = 0;  /* gone meanwhile: stopped */
+                r = 0; /* gone meanwhile: stopped */
         if (r < 0)
                 log_error_errno(r, "Cannot stop machine %s (supervisor %d): %m", s.name, (int)s.supervisor);
         machine_state_done(&s);
@@ -398,7 +401,8 @@ int verb_reboot(int argc, char *argv[])
                 machine_state_done(&s);
                 return EXIT_USAGE;
         }
-        r = close_pidfd(signal_exact(s.leader, s.leader_start, s.init && strcmp(s.init, "busybox") == 0 ? SIGTERM : SIGINT));
+        r = close_pidfd(
+                signal_exact(s.leader, s.leader_start, s.init && strcmp(s.init, "busybox") == 0 ? SIGTERM : SIGINT));
         if (r < 0)
                 log_error_errno(r, "Cannot reboot machine %s (PID %d): %m", s.name, (int)s.leader);
         machine_state_done(&s);
@@ -462,7 +466,8 @@ int verb_kill(int argc, char *argv[])
 
         if (r != 0)
                 return r < 0 ? 0 : r;
-        r = a.leader_only ? close_pidfd(signal_exact(s.leader, s.leader_start, a.signal)) : kill_cgroup(s.cgroup, a.signal, s.supervisor);
+        r = a.leader_only ? close_pidfd(signal_exact(s.leader, s.leader_start, a.signal))
+                          : kill_cgroup(s.cgroup, a.signal, s.supervisor);
         if (r < 0)
                 log_error_errno(r, "Cannot signal machine %s: %m", s.name);
         machine_state_done(&s);

@@ -11,7 +11,7 @@ struct guest_user {
         gid_t gid;
         char *home;
         char *shell;
-        gid_t *groups;           /* the primary group first, then those listing the user */
+        gid_t *groups; /* the primary group first, then those listing the user */
         size_t n_groups;
 };
 

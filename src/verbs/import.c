@@ -10,7 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "verbs/import.h"
 #include "config/machine.h"
 #include "config/settings.h"
 #include "tree/bootstrap.h"
@@ -20,6 +19,7 @@
 #include "util/macro.h"
 #include "util/path.h"
 #include "util/strv.h"
+#include "verbs/import.h"
 
 enum {
         ARG_FORCE = 0x100,
@@ -30,9 +30,9 @@ enum {
 };
 
 /* The end of both verbs' --help: what exit_status() returns. */
-#define EXIT_CODES_HELP                                                                  \
-        "\n"                                                                             \
-        "Exit codes: 0 done, 1 failed (nothing is left behind), 2 bad command line,\n"   \
+#define EXIT_CODES_HELP                                                                 \
+        "\n"                                                                            \
+        "Exit codes: 0 done, 1 failed (nothing is left behind), 2 bad command line,\n"  \
         "3 not root, 5 NAME exists (without --force) or is running, 128+N stopped by\n" \
         "signal N (nothing is left behind).\n"
 
@@ -77,12 +77,10 @@ static int require_root(const char *verb)
 
 int verb_import_tar(int argc, char *argv[])
 {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "force", no_argument, NULL, ARG_FORCE },
-                { "quiet", no_argument, NULL, 'q' },
-                {}
-        };
+        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
+                                                 { "force", no_argument, NULL, ARG_FORCE },
+                                                 { "quiet", no_argument, NULL, 'q' },
+                                                 {} };
         bool force = false, quiet = false;
         int c, r;
 
@@ -100,8 +98,7 @@ int verb_import_tar(int argc, char *argv[])
                                "error, fails the import. NAME appears whole or not at all.\n"
                                "\n"
                                "      --force   Replace an existing NAME (not while a machine runs in it)\n"
-                               "  -q, --quiet   No progress and no informational messages\n"
-                               EXIT_CODES_HELP);
+                               "  -q, --quiet   No progress and no informational messages\n" EXIT_CODES_HELP);
                         return 0;
                 case ARG_FORCE:
                         force = true;
@@ -113,11 +110,10 @@ int verb_import_tar(int argc, char *argv[])
                         return unknown_option(argv[0], c, argv[optind - 1]);
                 }
         if (argc - optind != 2)
-                return verb_usage_error(argv[0], "import-tar needs a tarball (or - for standard input) and a machine name");
-        if (!machine_name_is_valid(argv[optind + 1]))
                 return verb_usage_error(argv[0],
-                                        "Invalid machine name '%s': use " MACHINE_NAME_RULES,
-                                        argv[optind + 1]);
+                                        "import-tar needs a tarball (or - for standard input) and a machine name");
+        if (!machine_name_is_valid(argv[optind + 1]))
+                return verb_usage_error(argv[0], "Invalid machine name '%s': use " MACHINE_NAME_RULES, argv[optind + 1]);
         r = require_root(argv[0]);
         if (r != 0)
                 return r;
@@ -138,24 +134,21 @@ static void bootstrap_help(void)
                "      --include=PKG,...    More packages, besides systemd, systemd-sysv, dbus\n"
                "      --mirror=URL         Default: the host's apt mirror of DIST, else its archive\n"
                "      --force              Replace an existing NAME (not while a machine runs in it)\n"
-               "  -q, --quiet              No progress and no informational messages\n"
-               EXIT_CODES_HELP);
+               "  -q, --quiet              No progress and no informational messages\n" EXIT_CODES_HELP);
 }
 
 /* bootstrap's command line into O, its --include into *INCLUDE: -1 to go on, or the exit
  * status to return (0 after --help; else the line that says why is told). */
 static int bootstrap_parse_argv(int argc, char *argv[], struct bootstrap_options *o, char ***include)
 {
-        static const struct option options[] = {
-                { "help", no_argument, NULL, 'h' },
-                { "distribution", required_argument, NULL, ARG_DISTRIBUTION },
-                { "release", required_argument, NULL, ARG_RELEASE },
-                { "include", required_argument, NULL, ARG_INCLUDE },
-                { "mirror", required_argument, NULL, ARG_MIRROR },
-                { "force", no_argument, NULL, ARG_FORCE },
-                { "quiet", no_argument, NULL, 'q' },
-                {}
-        };
+        static const struct option options[] = { { "help", no_argument, NULL, 'h' },
+                                                 { "distribution", required_argument, NULL, ARG_DISTRIBUTION },
+                                                 { "release", required_argument, NULL, ARG_RELEASE },
+                                                 { "include", required_argument, NULL, ARG_INCLUDE },
+                                                 { "mirror", required_argument, NULL, ARG_MIRROR },
+                                                 { "force", no_argument, NULL, ARG_FORCE },
+                                                 { "quiet", no_argument, NULL, 'q' },
+                                                 {} };
         int c, r = 0;
 
         opterr = 0;
@@ -177,7 +170,8 @@ static int bootstrap_parse_argv(int argc, char *argv[], struct bootstrap_options
 
                         if (!list)
                                 r = -ENOMEM;
-                        for (char *p = list ? strtok_r(list, ",", &save) : NULL; p && r == 0; p = strtok_r(NULL, ",", &save))
+                        for (char *p = list ? strtok_r(list, ",", &save) : NULL; p && r == 0;
+                             p = strtok_r(NULL, ",", &save))
                                 r = strv_extend(include, p);
                         break;
                 }

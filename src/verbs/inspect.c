@@ -198,7 +198,8 @@ int verb_inspect(const struct machine *m)
                 path[strlen(path) - strlen(".raw")] = '\0';
                 if (stat(path, &st) >= 0 && S_ISDIR(st.st_mode)) {
                         log_error("Machine %s is a directory tree (%s): inspect reads raw disk images only "
-                                  "(give -i IMAGE, or the NAME of %s/NAME.raw)", m->name, path, MACHINES_DIR);
+                                  "(give -i IMAGE, or the NAME of %s/NAME.raw)",
+                                  m->name, path, MACHINES_DIR);
                         return EXIT_BAD_TREE;
                 }
                 strcat(path, ".raw");

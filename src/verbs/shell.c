@@ -25,20 +25,20 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
-#include "guest/caps.h"
-#include "host/cgroup.h"
-#include "host/cgroup-v1.h"
-#include "host/console.h"
-#include "guest/guest.h"
-#include "util/log.h"
-#include "config/options.h"
 #include "config/machine.h"
-#include "host/state.h"
+#include "config/options.h"
+#include "guest/caps.h"
+#include "guest/guest.h"
 #include "guest/syscall-filter.h"
+#include "host/cgroup-v1.h"
+#include "host/cgroup.h"
+#include "host/console.h"
+#include "host/state.h"
+#include "util/log.h"
 #include "util/macro.h"
 #include "util/missing.h"
-#include "util/pidref.h"
 #include "util/path.h"
+#include "util/pidref.h"
 #include "util/strv.h"
 #include "verbs/guest-user.h"
 #include "verbs/running.h"
@@ -48,9 +48,9 @@
 
 struct shell_arguments {
         const char *name;
-        const char *user;        /* --uid=, a name or a number; root by default */
-        char **setenv;           /* --setenv= assignments, in order */
-        char **command;          /* after NAME (and "--"): what to run instead of a login shell */
+        const char *user; /* --uid=, a name or a number; root by default */
+        char **setenv;    /* --setenv= assignments, in order */
+        char **command;   /* after NAME (and "--"): what to run instead of a login shell */
 };
 
 struct shell {
@@ -58,16 +58,16 @@ struct shell {
         const struct shell_arguments *arguments;
         struct guest_user user;
         char **syscall_allow, **syscall_deny;
-        int leader_pidfd;        /* the machine's PID 1 */
-        int proc_fd;             /* its /proc/PID */
-        int root_fd;             /* its root directory */
-        bool join_user_ns;       /* its user namespace is not ours */
-        int cgroup_fd;           /* where the shell starts (see open_leader_cgroup()) */
-        int master, peer;        /* the pty, or -1 for none */
-        bool on_pty[3];          /* which of stdin, stdout, stderr the command gets as the pty */
+        int leader_pidfd;  /* the machine's PID 1 */
+        int proc_fd;       /* its /proc/PID */
+        int root_fd;       /* its root directory */
+        bool join_user_ns; /* its user namespace is not ours */
+        int cgroup_fd;     /* where the shell starts (see open_leader_cgroup()) */
+        int master, peer;  /* the pty, or -1 for none */
+        bool on_pty[3];    /* which of stdin, stdout, stderr the command gets as the pty */
         pid_t pid;
-        int pidfd;               /* the shell's */
-        int sync_fd;             /* our end of the socket the shell reports failures on */
+        int pidfd;   /* the shell's */
+        int sync_fd; /* our end of the socket the shell reports failures on */
         sd_event *event;
         struct console_relay relay;
         sd_event_source *child_source, *signal_sources[3];
@@ -75,8 +75,12 @@ struct shell {
 };
 
 #define SHELL_INIT                                                                                           \
-        { .leader_pidfd = -1, .proc_fd = -1, .root_fd = -1, .cgroup_fd = -1, .master = -1, .peer = -1,       \
-          .pidfd = -1, .sync_fd = -1, .relay = { .master = -1 } }
+        {                                                                                                    \
+                .leader_pidfd = -1, .proc_fd = -1, .root_fd = -1, .cgroup_fd = -1, .master = -1, .peer = -1, \
+                .pidfd = -1, .sync_fd = -1, .relay = {                                                       \
+                        .master = -1                                                                         \
+                }                                                                                            \
+        }
 
 /* What we are asked to end with, handed on to the shell: it decides (an interactive
  * shell ignores SIGTERM and SIGINT, as it would on any terminal). */
@@ -108,13 +112,11 @@ static bool name_before_dashes(int argc, char *argv[])
 
 static int parse_shell_arguments(int argc, char *argv[], struct shell_arguments *a)
 {
-        static const struct option options[] = {
-                { "uid", required_argument, NULL, 'u' },
-                { "setenv", required_argument, NULL, 'E' },
-                { "quiet", no_argument, NULL, 'q' },
-                { "help", no_argument, NULL, 'h' },
-                {}
-        };
+        static const struct option options[] = { { "uid", required_argument, NULL, 'u' },
+                                                 { "setenv", required_argument, NULL, 'E' },
+                                                 { "quiet", no_argument, NULL, 'q' },
+                                                 { "help", no_argument, NULL, 'h' },
+                                                 {} };
         bool has_name = name_before_dashes(argc, argv); /* before getopt reorders ARGV */
         int c;
 
@@ -144,10 +146,11 @@ static int parse_shell_arguments(int argc, char *argv[], struct shell_arguments 
                         return usage_error("Option '%s' needs a value", argv[optind - 1]);
                 default:
                         return usage_error("Unknown option '%s' for %s (a command for the machine goes after --)",
-                                     argv[optind - 1], argv[0]);
+                                           argv[optind - 1], argv[0]);
                 }
         if (optind >= argc || !has_name)
-                return usage_error("%s needs the NAME of a running machine before -- (machined-lite list shows them)", argv[0]);
+                return usage_error("%s needs the NAME of a running machine before -- (machined-lite list shows them)",
+                                   argv[0]);
         a->name = argv[optind++];
         /* getopt has moved NAME before what followed "--": the rest is the command. */
         if (optind < argc)
@@ -166,7 +169,8 @@ static int open_leader(struct shell *sh)
 
         sh->leader_pidfd = pidfd_open_exact(sh->state.leader, sh->state.leader_start);
         if (sh->leader_pidfd == -ESRCH)
-                return log_error_errno(-ESRCH, "PID 1 of machine %s (PID %d) is gone", sh->state.name, (int)sh->state.leader);
+                return log_error_errno(-ESRCH, "PID 1 of machine %s (PID %d) is gone", sh->state.name,
+                                       (int)sh->state.leader);
         if (sh->leader_pidfd < 0)
                 return log_error_errno(sh->leader_pidfd, "Cannot open PID 1 of machine %s (PID %d): %m", sh->state.name,
                                        (int)sh->state.leader);
@@ -739,7 +743,8 @@ int verb_shell(int argc, char *argv[])
         sh.arguments = &a;
         if (geteuid() != 0) {
                 shell_arguments_done(&a);
-                return log_error("Must be run as root to enter a machine (try sudo machined-lite shell ...)"), EXIT_NOT_ROOT;
+                return log_error("Must be run as root to enter a machine (try sudo machined-lite shell ...)"),
+                       EXIT_NOT_ROOT;
         }
         r = read_running(a.name, &sh.state);
         if (r != 0) {
@@ -769,7 +774,7 @@ int verb_shell(int argc, char *argv[])
                 log_error_errno(exit_code, "Event loop failed: %m");
                 exit_code = EXIT_SETUP_FAILED;
         } else
-                sh.pid = 0;  /* reaped: nothing to kill */
+                sh.pid = 0; /* reaped: nothing to kill */
         /* The terminal back as it was before anything is printed on it. */
         console_relay_stop(&sh.relay);
         if (sh.escaped)

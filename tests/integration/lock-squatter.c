@@ -6,10 +6,10 @@
  * locks are out of a guest's reach, holding these changes nothing. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -41,7 +41,7 @@ static int squat(const char *name)
                 close(fd);
                 return 0;
         }
-        return 1;  /* the fd stays open: the name stays bound */
+        return 1; /* the fd stays open: the name stays bound */
 }
 
 int main(int argc, char *argv[])

@@ -18,9 +18,9 @@
 
 struct call {
         const char *name;
-        long native;   /* x86-64 number, also the x32 one with X32_BIT */
-        long i386;     /* i386 number, -1: none */
-        long x32;      /* x32 number where it is not the x86-64 one, else 0 */
+        long native; /* x86-64 number, also the x32 one with X32_BIT */
+        long i386;   /* i386 number, -1: none */
+        long x32;    /* x32 number where it is not the x86-64 one, else 0 */
 };
 
 static const struct call calls[] = {

@@ -112,9 +112,8 @@ static bool make_gpt(const char *image, unsigned size_mib, const struct part *pa
 
         o = (size_t)snprintf(script, sizeof(script), "label: gpt\n");
         for (size_t i = 0; i < n; i++)
-                o += (size_t)snprintf(script + o, sizeof(script) - o,
-                                      "start=%u, size=%u, type=%s, name=\"%s\"%s%s%s\n", parts[i].start_mib * 2048,
-                                      parts[i].size_mib * 2048, parts[i].type, parts[i].name,
+                o += (size_t)snprintf(script + o, sizeof(script) - o, "start=%u, size=%u, type=%s, name=\"%s\"%s%s%s\n",
+                                      parts[i].start_mib * 2048, parts[i].size_mib * 2048, parts[i].type, parts[i].name,
                                       parts[i].attrs ? ", attrs=\"" : "", parts[i].attrs ? parts[i].attrs : "",
                                       parts[i].attrs ? "\"" : "");
         f = fopen(path_of("script"), "we");
@@ -218,14 +217,10 @@ static void check_partition(const struct dissected_image *d, int number, enum pa
 static void test_full_gpt(void)
 {
         const struct part parts[] = {
-                { 1, 8, TYPE_ESP, "ESP", NULL, "vfat.fs" },
-                { 9, 16, type_root, "root-2", "GUID:60", "ext4.fs" },
-                { 25, 8, type_usr, "usr-2", NULL, "squashfs.fs" },
-                { 33, 32, TYPE_HOME, "home", NULL, "btrfs.fs" },
-                { 65, 32, TYPE_SRV, "srv", NULL, "xfs.fs" },
-                { 97, 8, TYPE_VAR, "var", NULL, "erofs.fs" },
-                { 105, 8, TYPE_TMP, "tmp", "GUID:59", "ext2.fs" },
-                { 113, 8, TYPE_SWAP, "swap", NULL, "swap.fs" },
+                { 1, 8, TYPE_ESP, "ESP", NULL, "vfat.fs" },        { 9, 16, type_root, "root-2", "GUID:60", "ext4.fs" },
+                { 25, 8, type_usr, "usr-2", NULL, "squashfs.fs" }, { 33, 32, TYPE_HOME, "home", NULL, "btrfs.fs" },
+                { 65, 32, TYPE_SRV, "srv", NULL, "xfs.fs" },       { 97, 8, TYPE_VAR, "var", NULL, "erofs.fs" },
+                { 105, 8, TYPE_TMP, "tmp", "GUID:59", "ext2.fs" }, { 113, 8, TYPE_SWAP, "swap", NULL, "swap.fs" },
         };
         struct dissected_image d = {};
         char error[512] = "";
@@ -560,12 +555,12 @@ static void test_many_partitions(void)
 static int setup(void)
 {
         static const char *const tools[] = {
-                "sfdisk", "mkfs.ext4", "mkfs.ext2", "mksquashfs", "mkfs.erofs", "mkfs.btrfs",
-                "mkfs.xfs", "mkfs.vfat", "mkswap", "truncate", "dd", "python3",
+                "sfdisk",   "mkfs.ext4", "mkfs.ext2", "mksquashfs", "mkfs.erofs", "mkfs.btrfs",
+                "mkfs.xfs", "mkfs.vfat", "mkswap",    "truncate",   "dd",         "python3",
         };
         static const char *const kinds[][2] = {
-                { "ext4", "16" }, { "ext2", "8" }, { "squashfs", "" }, { "erofs", "" },
-                { "btrfs", "32" }, { "xfs", "32" }, { "vfat", "8" }, { "swap", "8" },
+                { "ext4", "16" },  { "ext2", "8" }, { "squashfs", "" }, { "erofs", "" },
+                { "btrfs", "32" }, { "xfs", "32" }, { "vfat", "8" },    { "swap", "8" },
         };
         const char *path = getenv("PATH");
         char new_path[4096];

@@ -51,8 +51,8 @@ static void test_run(void)
 {
         struct machine m;
 
-        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "-M", "try1", "--", "/bin/sh", "-c", "exit 42", NULL }) ==
-              PARSE_CONTINUE);
+        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "-M", "try1", "--", "/bin/sh", "-c", "exit 42",
+                                               NULL }) == PARSE_CONTINUE);
         CHECK(m.verb == VERB_RUN && strcmp(m.name, "try1") == 0 && strcmp(m.arguments[2], "exit 42") == 0);
         machine_done(&m);
 
@@ -111,7 +111,8 @@ static void test_properties(void)
         CHECK(strcmp(m.properties[0].name, "MemoryMax") == 0 && m.properties[0].number == 1024ULL * 1024 * 1024);
         CHECK(strcmp(m.properties[1].name, "CPUWeight") == 0 && m.properties[1].number == 50);
         CHECK(strcmp(m.properties[2].path, "/dev/fuse") == 0 && strcmp(m.properties[2].access, "rw") == 0);
-        CHECK(m.properties[3].cpu_mask_size == 2 && m.properties[3].cpu_mask[0] == 0x07 && m.properties[3].cpu_mask[1] == 0x02);
+        CHECK(m.properties[3].cpu_mask_size == 2 && m.properties[3].cpu_mask[0] == 0x07 &&
+              m.properties[3].cpu_mask[1] == 0x02);
         CHECK(strcmp(m.properties[4].name, "CPUQuotaPerSecUSec") == 0 && m.properties[4].number == 500000);
         CHECK(m.properties[5].number == UINT64_MAX);
         machine_done(&m);
@@ -146,9 +147,9 @@ static void test_overlay(void)
         struct machine m;
         const struct custom_mount *c;
 
-        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "--overlay=/a:/b\\:c:/up:/dst", "--overlay=/l:+/srv/up",
-                                               "--overlay=+/var::/var", "--overlay-ro=/a:+/b", "--", "/bin/sh", NULL }) ==
-              PARSE_CONTINUE);
+        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "--overlay=/a:/b\\:c:/up:/dst",
+                                               "--overlay=/l:+/srv/up", "--overlay=+/var::/var", "--overlay-ro=/a:+/b",
+                                               "--", "/bin/sh", NULL }) == PARSE_CONTINUE);
         CHECK(m.n_mounts == 4);
         c = &m.mounts[0];
         CHECK(c->type == CUSTOM_OVERLAY && !c->read_only && strcmp(c->lower[0], "/a") == 0 &&
@@ -165,20 +166,20 @@ static void test_overlay(void)
         machine_done(&m);
 
         static const char *const bad[] = {
-                "--overlay=/a", "--overlay=", "--overlay=a:/b:/c", "--overlay=:/b:/c", "--overlay=/a:",
-                "--overlay-ro=/a::/c", "--overlay=/a:/b:/../c", "--overlay=/a:/b:/", "--overlay=/a:+:/c",
-                "--overlay=/a:+/:/c", "--overlay=/a:/:/c", "--overlay=/a:+/x/../y:/c",
+                "--overlay=/a",      "--overlay=",          "--overlay=a:/b:/c",     "--overlay=:/b:/c",
+                "--overlay=/a:",     "--overlay-ro=/a::/c", "--overlay=/a:/b:/../c", "--overlay=/a:/b:/",
+                "--overlay=/a:+:/c", "--overlay=/a:+/:/c",  "--overlay=/a:/:/c",     "--overlay=/a:+/x/../y:/c",
         };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
                 CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", bad[i], "--", "/bin/sh", NULL }) == -EINVAL);
                 machine_done(&m);
         }
         /* An upper layer in the tree, which nothing may write. */
-        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "--read-only", "--overlay=/a:+/b:/c", "--", "/bin/sh", NULL }) ==
-              -EINVAL);
+        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "--read-only", "--overlay=/a:+/b:/c", "--", "/bin/sh",
+                                               NULL }) == -EINVAL);
         machine_done(&m);
-        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "--read-only", "--overlay=+/a::/c", "--", "/bin/sh", NULL }) ==
-              PARSE_CONTINUE);
+        CHECK(parse(&m, (const char *const[]){ "run", "-D", "/t", "--read-only", "--overlay=+/a::/c", "--", "/bin/sh",
+                                               NULL }) == PARSE_CONTINUE);
         machine_done(&m);
 }
 

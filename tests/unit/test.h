@@ -7,12 +7,13 @@
 /* A failed check prints where and what, and the test goes on so one run shows them all. */
 static int test_failures;
 
-#define CHECK(expr)                                                                   \
-        do {                                                                          \
-                if (!(expr)) {                                                        \
+#define CHECK(expr)                                                                              \
+        do {                                                                                     \
+                if (!(expr)) {                                                                   \
                         fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #expr); \
-                        test_failures++;                                              \
-                }                                                                     \
+                        test_failures++;                                                         \
+                }                                                                                \
         } while (0)
 
-#define TEST_DONE() (test_failures ? (fprintf(stderr, "%d check(s) failed\n", test_failures), EXIT_FAILURE) : EXIT_SUCCESS)
+#define TEST_DONE() \
+        (test_failures ? (fprintf(stderr, "%d check(s) failed\n", test_failures), EXIT_FAILURE) : EXIT_SUCCESS)

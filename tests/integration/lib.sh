@@ -1,8 +1,10 @@
+# shellcheck shell=bash
 # Shared helpers for the integration tests (sourced, POSIX sh + bash features).
 # Each test prints one line per check and exits 0 (all passed), 1 (a check failed)
 # or 77 (SKIP: the reason is printed).
 
 set -u
+# shellcheck disable=SC2034 # read by the scripts that source this file
 ML=${MACHINED_LITE:?MACHINED_LITE must point to the machined-lite binary}
 TESTS_DIR=${TESTS_DIR:-$(cd "$(dirname "$0")/.." && pwd)}
 CACHE_DIR=${MACHINED_LITE_TEST_CACHE:-/var/cache/machined-lite-test}
@@ -91,6 +93,7 @@ drive() {
         local name=$1
         shift
         OUT=$(timeout 40 python3 "$HARNESS" --timeout 25 --log "$WORK/$name.log" "$@")
+        # shellcheck disable=SC2034 # read by the caller
         RC=$?
         if printf '%s\n' "$OUT" | grep -q '^harness-fail:'; then
                 printf '%s\n' "$OUT" | grep '^harness-fail:' | sed "s/^/# $name: /"
@@ -179,7 +182,7 @@ host_state() {
                 # someone else's: its cgroup is NAME.hostbox) are that host's, not this one's.
                 ps -eo pid=,stat=,comm=,args= | awk '$2 !~ /Z/ && ($3 == "machined-lite" || $3 == "ml-sweeper" || $3 == "ml-init")' |
                         while read -r pid stat comm args; do
-                                grep -q '^0::.*\.hostbox/' /proc/$pid/cgroup 2>/dev/null ||
+                                grep -q '^0::.*\.hostbox/' "/proc/$pid/cgroup" 2>/dev/null ||
                                         echo "$pid $stat $comm${HOST_STATE_ONLY:+ $args}"
                         done
                 echo "--- cgroups"
@@ -191,8 +194,10 @@ host_state() {
                 echo "--- loop devices"
                 losetup -a 2>/dev/null
                 echo "--- state files"
+                # shellcheck disable=SC2010 # names machined-lite makes, in ls -A's order, dot names included
                 ls -A /run/machined-lite/machines 2>/dev/null | grep -v '\.machine$'
                 echo "--- temporary trees"
+                # shellcheck disable=SC2010 # likewise
                 ls -A /var/lib/machines 2>/dev/null | grep '^\.#'
         } | if [ -n "${HOST_STATE_ONLY:-}" ]; then grep -E -- "^--- |$HOST_STATE_ONLY"; else cat; fi
 }
@@ -205,8 +210,7 @@ host_snapshot() {
 # SIGKILL of machined-lite it waits for the host's init to reap the guest's PID 1,
 # which this VM's init does only every few seconds).
 host_unchanged() {
-        local i
-        for i in $(seq 300); do
+        for _ in $(seq 300); do
                 host_state > "$WORK/host-after"
                 cmp -s "$WORK/host-before" "$WORK/host-after" && break
                 sleep 0.1
@@ -222,12 +226,12 @@ host_unchanged() {
 # the supervisor that lives in another PID namespace (a short-lived fork of the
 # supervisor's own, before the guest exists, does not count).
 guest_leader() {
-        local i pid own
+        local pid own
         own=$(readlink /proc/self/ns/pid)
-        for i in $(seq 200); do
+        for _ in $(seq 200); do
                 for pid in $(pgrep -P "$1"); do
-                        if [ "$(readlink /proc/$pid/ns/pid 2>/dev/null)" != "$own" ] &&
-                                [ -e /proc/$pid/ns/pid ]; then
+                        if [ "$(readlink "/proc/$pid/ns/pid" 2>/dev/null)" != "$own" ] &&
+                                [ -e "/proc/$pid/ns/pid" ]; then
                                 echo "$pid"
                                 return 0
                         fi
@@ -241,8 +245,8 @@ guest_leader() {
 # it says running or degraded (printed), for at most 60 s. Until the guest's systemd
 # has made /run/systemd/system, systemctl says "offline"; that is not an answer yet.
 wait_running() {
-        local i state
-        for i in $(seq 600); do
+        local state
+        for _ in $(seq 600); do
                 state=$(in_guest "$1" /bin/systemctl is-system-running 2>/dev/null)
                 case $state in
                 running | degraded | maintenance | stopping)
@@ -277,8 +281,7 @@ kill_leaving_state() {
 
 # wait_gone PID TIMEOUT-SECONDS: waits for a process to end.
 wait_gone() {
-        local i
-        for i in $(seq $(($2 * 10))); do
+        for _ in $(seq $(($2 * 10))); do
                 kill -0 "$1" 2>/dev/null || return 0
                 sleep 0.1
         done

@@ -18,6 +18,7 @@ tree_listing() {
 tree_listing > "$WORK/tree-before"
 
 # not_in_stderr STRING: what the last command printed on stderr lacks STRING.
+# shellcheck disable=SC2317 # called through check
 not_in_stderr() {
         ! grep -qF -- "$1" "$WORK/stderr"
 }

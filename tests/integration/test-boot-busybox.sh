@@ -9,7 +9,7 @@ make_busybox_tree "$TREE"
 host_snapshot
 
 start_boot() {
-        "$ML" boot -q --console=read-only -D "$TREE" "$@" </dev/null >"$WORK/console" 2>&1 &
+        "$ML" boot -q --console=read-only -D "$TREE" </dev/null >"$WORK/console" 2>&1 &
         SUP=$!
         LEADER=$(guest_leader $SUP)
         for _ in $(seq 100); do grep -q busybox-init-booted "$WORK/console" && break; sleep 0.05; done
@@ -35,6 +35,7 @@ wait $SUP
 check_eq "poweroff inside the guest gives exit 0" 0 "$?"
 
 # --init and init's arguments after --.
+# shellcheck disable=SC2016 # expanded by the guest's init, /bin/sh
 out=$("$ML" boot -q --console=pipe -D "$TREE" --init=/bin/sh -- -c 'echo pid=$$ args=$0; exit 5' </dev/null 2>&1)
 check_eq "--init runs that program as PID 1, with the arguments after --" "5 pid=1 args=/bin/sh" "$? $out"
 

@@ -31,9 +31,9 @@ check "the guest's cgroup and its children are removed after exit" test ! -e "$G
 sup=$!
 leader=$(guest_leader $sup)
 check "the guest's cgroup exists while it runs" test -d "$GUEST_CG"
-check_eq "the guest's PID 1 is in it" "0::$OWN/machine-cgbox" "$(grep ^0:: /proc/$leader/cgroup)"
+check_eq "the guest's PID 1 is in it" "0::$OWN/machine-cgbox" "$(grep ^0:: "/proc/$leader/cgroup")"
 procs=$(sort -n "$GUEST_CG/cgroup.procs" | tr '\n' ' ')
-check_eq "it holds the guest's init and command, nothing else" "$leader $(pgrep -P $leader) " "$procs"
+check_eq "it holds the guest's init and command, nothing else" "$leader $(pgrep -P "$leader") " "$procs"
 check "the supervisor stays outside it" test "$(grep ^0:: /proc/$sup/cgroup)" != "0::$OWN/machine-cgbox"
 wait $sup
 check "after the guest exits, its cgroup is gone" test ! -e "$GUEST_CG"
@@ -49,11 +49,12 @@ check "and removed afterwards" test ! -e "$GUEST_CG"
 # processes, shell's too, are inside it on each hierarchy; it is gone after the machine.
 v1_dirs() { # the machine's cgroups on the v1 hierarchies, as the host sees them
         local line path
-        for line in $(grep -v '^0::' /proc/self/cgroup); do
+        while read -r line; do
                 path=${line#*:}
-                path=/sys/fs/cgroup/$(echo "${path%%:*}" | sed 's/^name=//')${line##*:}
+                path=${path%%:*}
+                path=/sys/fs/cgroup/${path#name=}${line##*:}
                 echo "${path%/}/machine-$1"
-        done
+        done < <(grep -v '^0::' /proc/self/cgroup)
 }
 if [ "$(stat -f -c %T /sys/fs/cgroup/pids 2>/dev/null)" = cgroupfs ]; then
         pids_own=$(sed -n 's/^[0-9]*:pids://p' /proc/self/cgroup)

@@ -4,6 +4,7 @@
 # three times, read-only, pipe refused on a terminal (TIOCSTI), boot of busybox init.
 # pty-harness.py starts machined-lite on a fresh pty and plays a script against it.
 
+# shellcheck source=SCRIPTDIR/lib.sh
 . "${TESTS_DIR:?}/integration/lib.sh"
 
 require_root
@@ -107,6 +108,7 @@ check_eq "terminal restored after the Ctrl-] exit (termios as before)" "same" "$
 
 # --- 5: read-only: output reaches the terminal, typed input does not reach the guest
 next_machine
+# shellcheck disable=SC2016 # expanded by the inner sh, in the guest
 drive read-only -- "$ML" run --console=read-only -M "$MACHINE" -D "$TREE" -- \
         /bin/sh -c 'echo guest-says-ready; timeout 2 sh -c "read x; echo got:\$x"; echo read-ended; exit 5' <<'EOF'
 expect (guest-says-ready)
@@ -129,7 +131,7 @@ check_eq "read-only: terminal as before" "same" "$(field termios)"
 
 # --- 6: --console=pipe with a terminal among the std fds: refused (TIOCSTI)
 # Sweepers of the machines above must be gone before the snapshot.
-for i in $(seq 50); do
+for _ in $(seq 50); do
         pgrep -x ml-sweeper -r R,S,D >/dev/null || break
         sleep 0.1
 done
@@ -143,12 +145,14 @@ check "pipe on a terminal: the message mentions TIOCSTI" log_has pipe "TIOCSTI"
 check_eq "pipe on a terminal: the message is one line" "1" "$(grep -c . "$WORK/pipe.log")"
 check "pipe on a terminal: the guest did not run" eval '! log_has pipe guest-ran'
 # Only one of the three a terminal is enough to refuse.
+# shellcheck disable=SC2016 # $0 and $@ of that sh -c
 drive pipe-stdin -- sh -c 'exec "$@" >"$0" 2>&1' "$WORK/pipe-stdin.out" \
         "$ML" run --console=pipe -M "$MACHINE" -D "$TREE" -- /bin/echo guest-ran <<'EOF'
 wait 5
 EOF
 check_eq "pipe with only stdin a terminal: refused with exit code 2" "2" "$RC"
 check "pipe with only stdin a terminal: TIOCSTI named" grep -q TIOCSTI "$WORK/pipe-stdin.out"
+# shellcheck disable=SC2016 # $0 and $@ of that sh -c
 drive pipe-stderr -- sh -c 'exec "$@" </dev/null >"$0"' "$WORK/pipe-stderr.out" \
         "$ML" run --console=pipe -M "$MACHINE" -D "$TREE" -- /bin/echo guest-ran <<'EOF'
 wait 5

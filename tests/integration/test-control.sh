@@ -56,8 +56,8 @@ leader_k=$(guest_leader $sup_k)
 sleep 0.3
 "$ML" kill ml-ctl-kill --signal=SIGUSR1
 check_eq "kill --signal=SIGUSR1: exit 0" 0 "$?"
-for _ in $(seq 50); do [ -e /proc/$leader_k/root/run/got ] && break; sleep 0.05; done
-check "the machine's shell got SIGUSR1" test -e /proc/$leader_k/root/run/got
+for _ in $(seq 50); do [ -e "/proc/$leader_k/root/run/got" ] && break; sleep 0.05; done
+check "the machine's shell got SIGUSR1" test -e "/proc/$leader_k/root/run/got"
 "$ML" kill ml-ctl-kill --kill-whom=leader --signal=KILL
 wait $sup_k
 check_eq "kill --kill-whom=leader --signal=KILL: PID 1 died of SIGKILL, exit 137" 137 "$?"
@@ -101,6 +101,7 @@ check_match "naming the signal" "Unknown signal 'SIGBOGUS'" "$(cat "$WORK/err")"
 check_eq "status without NAME: exit 2" 2 "$?"
 "$ML" list extra 2>/dev/null
 check_eq "list with an argument: exit 2" 2 "$?"
+# shellcheck disable=SC2010 # ls -A: dot names too (.#NAME.PID, a state file being written)
 check_eq "no state file of ours is left" "" "$(ls -A /run/machined-lite/machines 2>/dev/null | grep ml-ctl)"
 host_unchanged "after the verbs"
 finish

@@ -75,7 +75,7 @@ root-rw
 usr/bin
 1777
 700" "$out"
-rm -rf "$TREE/usr"
+rm -rf "${TREE:?}/usr"
 one_line_error "--volatile=yes of a tree without /usr" 4 "has no /usr directory: --volatile=yes boots the tree's /usr alone" \
         "$ML" run -q -D "$TREE" --volatile=yes -- /bin/true
 before=$(tree_sum)
@@ -128,8 +128,8 @@ EDIR=$WORK/ephemeral-dir
 mkdir -p "$EDIR"
 # upper_file NAME: the guest's /NAME as the host sees it under $EDIR, waited for.
 upper_file() {
-        local i f
-        for i in $(seq 100); do
+        local f
+        for _ in $(seq 100); do
                 f=$(find "$EDIR" -path "*/root/upper/$1" 2>/dev/null | head -1)
                 [ -n "$f" ] && { echo "$f"; return 0; }
                 sleep 0.1
@@ -173,7 +173,7 @@ ephemeral_dir_run -x --register=no --ephemeral-dir="$EDIR" -M ml-eph-dir -- /bin
 check "before SIGKILL, the writes are under DIR" test -n "$(upper_file a/b/c/k)"
 kill -KILL $sup
 wait $sup 2>/dev/null
-for i in $(seq 100); do [ -z "$(ls -A "$EDIR")" ] && break; sleep 0.1; done
+for _ in $(seq 100); do [ -z "$(ls -A "$EDIR")" ] && break; sleep 0.1; done
 check_eq "SIGKILL of machined-lite: the sweeper removes its directory in DIR" "" "$(ls -A "$EDIR")"
 
 # A guest that fails, and a setup that fails after the directory was made.

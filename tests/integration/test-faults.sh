@@ -52,7 +52,7 @@ host_snapshot
 # The guest's command, marked so that any process of it that outlives the machine is found.
 MARK=ml-fault-guest
 GUEST=(/bin/sh -c "sleep 1000; : $MARK")
-KINDS="dir img userns eph ephdir"
+KINDS=(dir img userns eph ephdir)
 # machine_args KIND: ARGS, the options of machine ml-fault-KIND.
 machine_args() {
         case $1 in
@@ -62,7 +62,7 @@ machine_args() {
         eph) ARGS=(-x -D "$TREE") ;;
         ephdir) ARGS=(-x --ephemeral-dir="$WORK/ephemeral" -D "$TREE") ;;
         esac
-        ARGS=(run -q --console=pipe -M ml-fault-$1 "${ARGS[@]}")
+        ARGS=(run -q --console=pipe -M "ml-fault-$1" "${ARGS[@]}")
 }
 # machine KIND COMMAND...: runs machine ml-fault-KIND.
 machine() {
@@ -76,7 +76,7 @@ sleep_ms() {
 }
 # gone PID: no such process, or a zombie (this VM's init reaps only now and then).
 gone() {
-        [ ! -e /proc/$1 ] || grep -q '^State:[[:space:]]*Z' /proc/$1/status 2>/dev/null
+        [ ! -e "/proc/$1" ] || grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
 # now_ms: a monotonic-enough clock in milliseconds.
@@ -87,14 +87,14 @@ now_ms() {
 # The start-up time of each kind: the longest of 3 whole runs of /bin/true (start-up and
 # teardown).
 declare -A STARTUP
-for kind in $KINDS; do
+for kind in "${KINDS[@]}"; do
         STARTUP[$kind]=0
         for _ in 1 2 3; do
                 start=$(now_ms)
-                machine $kind -- /bin/true </dev/null >>"$WORK/$kind.out" 2>&1
+                machine "$kind" -- /bin/true </dev/null >>"$WORK/$kind.out" 2>&1
                 rc=$?
                 took=$(($(now_ms) - start))
-                [ $took -gt ${STARTUP[$kind]} ] && STARTUP[$kind]=$took
+                [ "$took" -gt "${STARTUP[$kind]}" ] && STARTUP[$kind]=$took
         done
         check_eq "ml-fault-$kind: /bin/true runs (at most ${STARTUP[$kind]} ms)" 0 "$rc"
 done
@@ -118,16 +118,16 @@ KILLED_RUNNING=0
 for round in $(seq $ROUNDS); do
         declare -A DELAY=()
         line=
-        for kind in $KINDS; do
+        for kind in "${KINDS[@]}"; do
                 # Uniformly over the start-up time and a quarter more: some kills land
                 # while the guest runs.
                 DELAY[$kind]=$((RANDOM % (STARTUP[$kind] * 5 / 4 + 1)))
                 line+=" $kind=${DELAY[$kind]}ms"
         done
         echo "# round $round: SIGKILL after$line"
-        for kind in $KINDS; do
+        for kind in "${KINDS[@]}"; do
                 (
-                        machine_args $kind
+                        machine_args "$kind"
                         "$ML" "${ARGS[@]}" -- "${GUEST[@]}" </dev/null >>"$WORK/$kind.out" 2>&1 &
                         pid=$!
                         sleep_ms "${DELAY[$kind]}"
@@ -135,7 +135,7 @@ for round in $(seq $ROUNDS); do
                         own=$(readlink /proc/self/ns/pid)
                         leaders=
                         for child in $(pgrep -P $pid); do
-                                ns=$(readlink /proc/$child/ns/pid 2>/dev/null)
+                                ns=$(readlink "/proc/$child/ns/pid" 2>/dev/null)
                                 [ -n "$ns" ] && [ "$ns" != "$own" ] && leaders+=" $child"
                         done
                         kill -KILL $pid
@@ -145,17 +145,17 @@ for round in $(seq $ROUNDS); do
         done
         wait
         leaders=
-        for kind in $KINDS; do leaders+=" $(cat "$WORK/$kind.leaders")"; done
+        for kind in "${KINDS[@]}"; do leaders+=" $(cat "$WORK/$kind.leaders")"; done
         running=$(for l in $leaders; do echo "$l"; done | wc -l)
         KILLED_RUNNING=$((KILLED_RUNNING + running))
         for l in $leaders; do
                 for _ in $(seq 100); do gone "$l" && break; sleep 0.05; done
                 gone "$l" || fail "round $round: the guest's PID 1 ($l) outlives machined-lite"
         done
-        nothing_left "round $round (guests born: $running)" $KINDS
+        nothing_left "round $round (guests born: $running)" "${KINDS[@]}"
         # The name is free again: the same machine runs to its end.
-        for kind in $KINDS; do
-                machine $kind -- /bin/true </dev/null >>"$WORK/$kind.out" 2>&1
+        for kind in "${KINDS[@]}"; do
+                machine "$kind" -- /bin/true </dev/null >>"$WORK/$kind.out" 2>&1
                 rc=$?
                 [ $rc = 0 ] || fail "round $round: ml-fault-$kind after the kill: exit $rc: $(tail -1 "$WORK/$kind.out")"
         done
@@ -204,14 +204,14 @@ for i in 1 2 3; do
                 sleep 0.005
         done
         for _ in $(seq 2000); do
-                [ "$(ls "$temporary/usr/share/ml-fault" 2>/dev/null | wc -l)" -ge $files ] && break
+                [ "$(compgen -G "$temporary/usr/share/ml-fault/*" | wc -l)" -ge $files ] && break
                 [ -e "$COPY" ] && break
                 sleep 0.002
         done
         echo "# copy $i: SIGKILL once $files of its 10000 files were copied"
         kill -KILL $pid
         wait $pid 2>/dev/null
-        check "copy $i: its temporary tree was there before the kill (${temporary#$WORK/copies/})" test -n "$temporary"
+        check "copy $i: its temporary tree was there before the kill (${temporary#"$WORK"/copies/})" test -n "$temporary"
         check "copy $i: killed in the middle: no $COPY" test ! -e "$COPY"
         rm -rf "$COPY"
         if [ -n "$previous" ]; then
@@ -222,7 +222,7 @@ done
 "${COPY_RUN[@]}" </dev/null >>"$WORK/copy.out" 2>&1
 check_eq "a copy after the kills: exit 0" 0 "$?"
 check_eq "... it removed the last killed copy's temporary tree: none left" "" "$(temporaries)"
-check_eq "... the copy is whole" 10000 "$(ls "$COPY/usr/share/ml-fault" 2>/dev/null | wc -l)"
+check_eq "... the copy is whole" 10000 "$(compgen -G "$COPY/usr/share/ml-fault/*" | wc -l)"
 rm -rf "$COPY"
 nothing_left "after the killed copies" copy
 
@@ -269,8 +269,8 @@ finish
 EOF
 cp "$WORK/host-before" "$WORK/host-before.main"
 unshare -m --propagation private bash -c \
-        ". \"$(dirname "$0")/lib.sh\"; $(declare -f machine_args machine); TREE=$TREE IMAGE=$IMAGE WORK=$WORK; . $WORK/enospc.sh"
-[ $? = 0 ] || FAILURES=$((FAILURES + 1))
+        ". \"$(dirname "$0")/lib.sh\"; $(declare -f machine_args machine); TREE=$TREE IMAGE=$IMAGE WORK=$WORK; . $WORK/enospc.sh" ||
+        FAILURES=$((FAILURES + 1))
 mv "$WORK/host-before.main" "$WORK/host-before"
 nothing_left "after the full file systems" dir img enospc
 finish

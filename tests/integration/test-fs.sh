@@ -44,6 +44,7 @@ container-manager
 container-uuid
 notify
 os-release" "$out"
+# shellcheck disable=SC2016 # expanded by the guest's shell
 out=$(run -- /bin/sh -c 'test -S /run/host/notify && echo "$NOTIFY_SOCKET"')
 check_eq "the guest's init gets a notify socket: NOTIFY_SOCKET=/run/host/notify" /run/host/notify "$out"
 check_eq "/run/host/os-release is the host's" "$(cat /etc/os-release)" "$(run -- /bin/cat /run/host/os-release)"

@@ -41,6 +41,7 @@ disk_image() {
         script="label: $label"$'\n'
         for part in "$@"; do
                 IFS=: read -r type name file attrs <<<"$part"
+                # shellcheck disable=SC2017 # rounded up to whole MiB first, on purpose
                 size=$(( ($(stat -c %s "$file") + 1048575) / 1048576 * 2048 ))
                 script+="start=$start, size=$size, type=$type"
                 [ "$label" = gpt ] && script+=", name=$name"
@@ -54,6 +55,7 @@ disk_image() {
         for part in "$@"; do
                 IFS=: read -r type name file attrs <<<"$part"
                 dd if="$file" of="$disk" bs=512 seek=$start conv=notrunc status=none
+                # shellcheck disable=SC2017 # likewise
                 start=$((start + ($(stat -c %s "$file") + 1048575) / 1048576 * 2048))
         done
 }
@@ -85,6 +87,7 @@ run() {
 }
 # What the guest sees mounted at each of its mount points: type, rw/ro, and whether
 # the device is another than /'s.
+# shellcheck disable=SC2016 # for the guest's awk
 MOUNTS='awk "{ for (i = 7; \$i != \"-\"; i++); t[\$5] = \$(i + 1); o[\$5] = substr(\$6, 1, 2); d[\$5] = \$3 }
         END { for (m in t) if (m == \"/\" || m == \"/usr\" || m == \"/home\" || m == \"/srv\" || m == \"/var\")
                 print m, t[m], o[m], (m == \"/\" || d[m] != d[\"/\"]) ? \"own\" : \"same\" }" /proc/self/mountinfo | sort'
@@ -205,7 +208,7 @@ mkdir -p "$WORK/edir"
         'echo h > /home/h; echo s > /srv/s; echo r > /r; sleep 2' </dev/null >/dev/null 2>"$WORK/stderr" &
 sup=$!
 guest_leader $sup >/dev/null
-for i in $(seq 50); do [ -e "$(echo "$WORK"/edir/*/srv/upper/s)" ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ -e "$(echo "$WORK"/edir/*/srv/upper/s)" ] && break; sleep 0.1; done
 check_eq "-x --ephemeral-dir: each file system's writes in an upper layer of its own under DIR" "r h s" \
         "$(cat "$WORK"/edir/*/root/upper/r "$WORK"/edir/*/home/upper/h "$WORK"/edir/*/srv/upper/s 2>&1 | tr '\n' ' ' | sed 's/ $//')"
 wait $sup
@@ -253,9 +256,9 @@ b=$!
 c=$!
 "$ML" run -q --console=pipe --read-only -i "$WORK/bare.ext4" -M ml-img-d -- /bin/sleep 3 </dev/null >/dev/null 2>&1 &
 d=$!
-for sup in $a $b $c $d; do guest_leader $sup >/dev/null; done
+for sup in $a $b $c $d; do guest_leader "$sup" >/dev/null; done
 check_eq "two images and one read-only image twice run at once" "4" \
-        "$(for sup in $a $b $c $d; do kill -0 $sup 2>/dev/null && echo up; done | wc -l)"
+        "$(for sup in $a $b $c $d; do kill -0 "$sup" 2>/dev/null && echo up; done | wc -l)"
 run -i "$WORK/full.raw" -M ml-img-e -- /bin/true
 check_eq "an image another machine holds writable: exit 5" 5 "$?"
 check_match "saying so" "^machined-lite: Image .*/full.raw is in use by another machine" "$(cat "$WORK/stderr")"
@@ -331,6 +334,7 @@ host_unchanged "after the bad images"
 # The Debian tree as a GPT image, booted to systemd running.
 DEBIAN=$(debian_tree) || exit $?
 kb=$(du -sk "$DEBIAN" | cut -f1)
+# shellcheck disable=SC2017 # whole MiB first, on purpose
 fs_image ext4 "$DEBIAN" "$WORK/debian.ext4" $((kb / 1024 * 3 / 2 + 64))
 disk_image gpt "$WORK/debian.raw" "$ROOT_X86_64:root-debian:$WORK/debian.ext4"
 rm -f "$WORK/debian.ext4"

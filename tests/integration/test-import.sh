@@ -16,10 +16,11 @@ PATH=$PATH:/sbin:/usr/sbin
 MACHINES=/var/lib/machines
 NAME=ml-import-test
 BNAME=ml-bootstrap-test
+# shellcheck disable=SC2317 # the EXIT trap
 cleanup() {
         pkill -KILL -f -- "-M $BNAME " 2>/dev/null
         pkill -KILL -f -- "bootstrap $BNAME" 2>/dev/null
-        rm -rf "$MACHINES/$NAME"* "$MACHINES/$BNAME"* "$MACHINES"/.#$NAME* "$MACHINES"/.#$BNAME*
+        rm -rf "$MACHINES/${NAME:?}"* "$MACHINES/${BNAME:?}"* "$MACHINES/.#$NAME"* "$MACHINES/.#$BNAME"*
         cleanup_work
 }
 trap cleanup EXIT
@@ -29,6 +30,7 @@ mkdir -p "$MACHINES"
 # meanwhile, so only names that ours can make are compared (a temporary .#NAME.XXXXXX,
 # its .log, NAME itself).
 machines_state() {
+        # shellcheck disable=SC2010 # ls -A: dot names too, in ls's order
         ls -A "$MACHINES" | grep -E "^(\.#)?($NAME|$BNAME)" | tr '\n' ' '
 }
 
@@ -126,7 +128,7 @@ check_eq "the old tree is untouched" "$before" "$(tree_listing "$T" | md5sum)"
 check_eq "--force: exit 0" 0 "$?"
 check "--force: the old tree is replaced" test ! -e "$T/marker"
 check_eq "--force: the new tree is the tarball's" "$(cat "$WORK/src.listing")" "$(tree_listing "$T")"
-check_eq "--force: no temporary or old tree left" "" "$(ls -A "$MACHINES" | grep "^\.#$NAME")"
+check_eq "--force: no temporary or old tree left" "" "$(cd "$MACHINES" && compgen -G ".#$NAME*")"
 "$ML" run -q --console=pipe -D "$T" -- /bin/sleep 3 </dev/null >/dev/null 2>&1 &
 sleep 1
 refused "--force on a tree a running machine uses" 5 "is running .*stop it" \
@@ -330,7 +332,7 @@ if [ "$status" = 0 ]; then
         check "no /var/lib/dbus/machine-id" test ! -e "$B/var/lib/dbus/machine-id" -a ! -L "$B/var/lib/dbus/machine-id"
         check_match "root's password is locked in /etc/shadow" '^root:[*!]' "$(grep '^root:' "$B/etc/shadow")"
         check_eq "/etc/hostname is the name" $BNAME "$(cat "$B/etc/hostname")"
-        check "no log or temporary directory left" test -z "$(ls -A "$MACHINES" | grep "^\.#$BNAME")"
+        check "no log or temporary directory left" test -z "$(cd "$MACHINES" && compgen -G ".#$BNAME*")"
         refused "bootstrap of an existing machine" 5 "Machine $BNAME exists already" "$ML" bootstrap $BNAME
 
         "$ML" boot -q -M $BNAME --console=read-only -D "$B" </dev/null >"$WORK/console" 2>&1 &

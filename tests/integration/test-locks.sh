@@ -52,7 +52,7 @@ for verb in stop reboot kill; do
         check_eq "$verb of the crashed machine: not running, exit 6" 6 "$?"
 done
 check_match "with one line saying so" "^machined-lite: No machine ml-lock-victim is running" "$(cat "$WORK/err")"
-check "the process that took its supervisor's PID lives on" kill -0 $REUSED
+check "the process that took its supervisor's PID lives on" kill -0 "$REUSED"
 
 "$ML" run -q --console=pipe -M ml-lock-victim -D "$TREE" --read-only -- /bin/true </dev/null >/dev/null 2>"$WORK/err"
 check_eq "the crashed machine's name boots again: exit 0" 0 "$?"
@@ -61,7 +61,7 @@ check_eq "a -U machine still finds a UID range: exit 0" "0 " "$? $(cat "$WORK/er
 
 kill -KILL $squatter
 wait $squatter 2>/dev/null
-kill -KILL $REUSED; wait $REUSED 2>/dev/null; REUSED=
+kill -KILL "$REUSED"; wait "$REUSED" 2>/dev/null; REUSED=
 
 # Given ranges that overlap: the second is refused while the first runs. (And list, which
 # needs no root, shows a running machine to a user who may not look at the locks; the

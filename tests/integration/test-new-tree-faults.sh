@@ -28,6 +28,7 @@ fresh_machines() {
 }
 # What is in /var/lib/machines, hidden entries too.
 machines() {
+        # shellcheck disable=SC2012 # ls -A: dot names too, in ls's order
         ls -A "$MACHINES" | tr '\n' ' '
 }
 
@@ -109,7 +110,7 @@ fresh_machines 400m
 slow_feed() {
         local piece=$(( ($(stat -c %s "$1") + $2 - 1) / $2 )) i
         for i in $(seq 0 $(($2 - 1))); do
-                dd if="$1" bs=$piece skip=$i count=1 status=none
+                dd if="$1" bs="$piece" skip="$i" count=1 status=none
                 sleep "$3"
         done
 }
@@ -131,13 +132,13 @@ done
 killed=0
 for i in 1 2 3 4 5; do
         if wait_temporary $NAME-kill$i >/dev/null; then
-                kill -KILL $(pgrep -f "import-tar -q - $NAME-kill$i\$" | head -1)
+                kill -KILL "$(pgrep -f "import-tar -q - $NAME-kill$i\$" | head -1)"
                 killed=$((killed + 1))
         fi
 done
 wait
 check_eq "5 imports SIGKILLed in the middle, each with its .#$NAME-kill*.* there before" 5 "$killed"
-check_eq "... their 5 temporary trees are left" 5 "$(ls -A "$MACHINES" | grep -c "^\.#$NAME-kill")"
+check_eq "... their 5 temporary trees are left" 5 "$(compgen -G "$MACHINES/.#$NAME-kill*" | wc -l)"
 check "... which machined-lite list does not show" sh -c "! \"$ML\" list 2>&1 | grep -q '\.#'"
 # What a sweep must never take: a mount point named like a temporary tree, and an
 # overlay's work directory (custom-mount.c) next to its upper layer.
@@ -149,7 +150,7 @@ check_eq "the next import-tar: exit 0" 0 "$?"
 check_match "... says it removed the 5 partial trees" \
         "^machined-lite: Removed 5 partial trees left in /var/lib/machines by an interrupted import, bootstrap or copy$" \
         "$(cat "$WORK/err")"
-check_eq "... and they are gone" 0 "$(ls -A "$MACHINES" | grep -c "^\.#$NAME-kill")"
+check_eq "... and they are gone" 0 "$(compgen -G "$MACHINES/.#$NAME-kill*" | wc -l)"
 check_eq "... a mount point named .#NAME.XXXXXX is left alone" keep "$(cat "$MACHINES/.#ml-faults-mnt.abcdef/file" 2>&1)"
 check "... an overlay work directory is left alone" test -d "$MACHINES/.#machined-lite-work.0123456789abcdef"
 umount "$MACHINES/.#ml-faults-mnt.abcdef"
@@ -173,9 +174,9 @@ rm -rf "${MACHINES:?}/$NAME-other" "${MACHINES:?}/$NAME-slow"
 
 # A --template copy sweeps too.
 slow_feed "$WORK/big.tar" 4 0.3 | "$ML" import-tar -q - $NAME-kill1 2>/dev/null &
-wait_temporary $NAME-kill1 >/dev/null && kill -KILL $(pgrep -f "import-tar -q - $NAME-kill1\$" | head -1)
+wait_temporary $NAME-kill1 >/dev/null && kill -KILL "$(pgrep -f "import-tar -q - $NAME-kill1\$" | head -1)"
 wait
-check_eq "another import SIGKILLed: its temporary tree is left" 1 "$(ls -A "$MACHINES" | grep -c "^\.#$NAME-kill1")"
+check_eq "another import SIGKILLed: its temporary tree is left" 1 "$(compgen -G "$MACHINES/.#$NAME-kill1*" | wc -l)"
 "$ML" run -q --console=pipe --template="$BIG" -M $NAME-copy -- /bin/true </dev/null >/dev/null 2>"$WORK/err"
 check_eq "a --template copy: exit 0" "0 " "$? $(cat "$WORK/err")"
 check_eq "... and it removed that temporary tree" "$NAME-copy " "$(machines)"

@@ -126,7 +126,7 @@ for i in $(seq 50); do
         [ -n "$temp" ] && [ -e "$temp/upper/x" ] && break
         sleep 0.1
 done
-base=$(awk '{ print $2 }' /proc/$leader/uid_map 2>/dev/null)
+base=$(awk '{ print $2 }' "/proc/$leader/uid_map" 2>/dev/null)
 check_eq "with -U, the temporary upper and work directories and what the guest writes are its root's (UID $base)" \
         "$base:$base $base:$base $base" "$(stat -c %u:%g "$temp/upper" "$temp/work" 2>&1 | tr '\n' ' ')$(stat -c %u "$temp/upper/x" 2>&1)"
 wait $sup

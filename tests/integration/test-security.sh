@@ -38,14 +38,14 @@ within_host() {
 # AUDIT_CONTROL 30, SETFCAP 31. (This host may lack some: the guest cannot get more
 # than its supervisor has.)
 DEFAULT=$(mask 0 1 2 3 4 5 6 7 8 9 10 11 13 15 18 19 21 22 23 24 26 27 28 29 30 31)
-check_eq "bounding set: systemd-nspawn's default list" "$(within_host $DEFAULT)" "$(status_field CapBnd)"
-check_eq "effective set: the same" "$(within_host $DEFAULT)" "$(status_field CapEff)"
+check_eq "bounding set: systemd-nspawn's default list" "$(within_host "$DEFAULT")" "$(status_field CapBnd)"
+check_eq "effective set: the same" "$(within_host "$DEFAULT")" "$(status_field CapEff)"
 check_eq "inheritable set empty" 0000000000000000 "$(status_field CapInh)"
 check_eq "ambient set empty" 0000000000000000 "$(status_field CapAmb)"
 check_eq "CAP_NET_ADMIN (12) only with a private network" \
-        "$(within_host $(printf '%x' $((16#$DEFAULT | 1 << 12))))" "$(status_field CapBnd --private-network)"
+        "$(within_host "$(printf '%x' $((16#$DEFAULT | 1 << 12)))")" "$(status_field CapBnd --private-network)"
 check_eq "--capability=CAP_SYS_TIME adds it (25), --drop-capability=mknod drops CAP_MKNOD (27)" \
-        "$(within_host $(printf '%x' $(((16#$DEFAULT | 1 << 25) & ~(1 << 27)))))" \
+        "$(within_host "$(printf '%x' $(((16#$DEFAULT | 1 << 25) & ~(1 << 27))))")" \
         "$(status_field CapBnd --capability=CAP_SYS_TIME --drop-capability=mknod)"
 check_eq "--capability=all keeps everything this host has" "$(printf '%016x' $HOST_BND)" "$(status_field CapBnd --capability=all)"
 check_eq "--drop-capability=all leaves nothing" 0000000000000000 "$(status_field CapBnd --drop-capability=all)"
@@ -75,15 +75,15 @@ check_match "--system-call-filter=@module @clock takes them off the deny list" \
 # io_uring, denied by default (unlike systemd-nspawn), allowed by its group or by name:
 # a ring is made (ok), enter and register reach the kernel (EBADF, EINVAL: no ring).
 # x32: ENOSYS on a kernel built without it.
-IO_URING="io_uring_setup i386:io_uring_setup x32:io_uring_setup io_uring_enter i386:io_uring_enter
-        x32:io_uring_enter io_uring_register i386:io_uring_register x32:io_uring_register"
+IO_URING=(io_uring_setup i386:io_uring_setup x32:io_uring_setup io_uring_enter i386:io_uring_enter
+        x32:io_uring_enter io_uring_register i386:io_uring_register x32:io_uring_register)
 IO_URING_ALLOWED='^io_uring_setup ok i386:io_uring_setup ok x32:io_uring_setup (ok|ENOSYS) io_uring_enter EBADF i386:io_uring_enter EBADF x32:io_uring_enter (EBADF|ENOSYS) io_uring_register (EBADF|EINVAL) i386:io_uring_register (EBADF|EINVAL) x32:io_uring_register (EBADF|EINVAL|ENOSYS) $'
 if [ "$(cat /proc/sys/kernel/io_uring_disabled 2>/dev/null || echo 0)" = 2 ]; then
         echo "SKIP: io_uring allowed by --system-call-filter: this host turns io_uring off (kernel.io_uring_disabled=2)"
 else
-        out=$(run --system-call-filter=@io-uring -- /probe $IO_URING | tr '\n' ' ')
+        out=$(run --system-call-filter=@io-uring -- /probe "${IO_URING[@]}" | tr '\n' ' ')
         check_match "--system-call-filter=@io-uring allows io_uring: a ring is made, through every entry" "$IO_URING_ALLOWED" "$out"
-        out=$(run --system-call-filter='io_uring_setup,io_uring_enter io_uring_register' -- /probe $IO_URING | tr '\n' ' ')
+        out=$(run --system-call-filter='io_uring_setup,io_uring_enter io_uring_register' -- /probe "${IO_URING[@]}" | tr '\n' ' ')
         check_match "--system-call-filter with the three calls by name allows them too" "$IO_URING_ALLOWED" "$out"
         out=$(run --system-call-filter=io_uring_setup -- /probe io_uring_setup i386:io_uring_setup io_uring_enter | tr '\n' ' ')
         check_eq "--system-call-filter=io_uring_setup allows that call only" \
@@ -106,6 +106,7 @@ out=$(run -- /bin/sh -c 'readlink /proc/1/root; ls /proc/1/root/ | grep -c probe
 check_eq "/proc/1/root is the guest's own root" "/
 1" "$out"
 # With a console (no stdio of ours passed on), every fd of every guest process.
+# shellcheck disable=SC2016 # expanded by the guest's shell
 out=$(run --console=read-only -- /bin/sh -c 'for p in /proc/[0-9]*; do for f in $p/fd/*; do readlink $f; done; done 2>/dev/null | sort -u | tr "\n" " "' | tr -d '\r')
 check_match "no process of the guest holds an fd to anything of the host's (only its console, pipes, anon inodes, /proc)" \
         '^((anon_inode:[^ ]*|pipe:\[[0-9]+\]|socket:\[[0-9]+\]|/dev/console|/dev/pts/[0-9]+|/dev/null|/proc/[^ ]*) )*$' "$out"

@@ -43,6 +43,7 @@ TemporaryFileSystem=/scratch:mode=1777
 [Network]
 Private=yes
 EOF
+# shellcheck disable=SC2016 # expanded by the guest's shell
 out=$(run -M ml-set-a -D "$TREE" -- /bin/sh -c '
         echo "$FOO $BAR"; hostname; grep NoNewPrivs /proc/self/status | tr -d "\t"
         grep -q "^CapBnd:.*" /proc/self/status && (grep CapBnd /proc/self/status | cut -f2)
@@ -63,6 +64,7 @@ out=$(run -M ml-set-a -D "$TREE")
 check_eq "Parameters= is the command when none is given after --" from-parameters "$out"
 
 # The command line wins.
+# shellcheck disable=SC2016 # expanded by the guest's shell
 out=$(run -M ml-set-a -D "$TREE" --hostname=cli -E FOO=cli -- /bin/sh -c 'echo "$FOO"; hostname')
 check_eq "--hostname and --setenv win over Hostname= and Environment=" "cli
 cli" "$out"
@@ -160,6 +162,7 @@ wait $sup
 check_eq "and powers off: exit 0" 0 "$?"
 cp "$EXAMPLES/build.machine" "$RUNDIR/ml-set-build.machine"
 before=$(cd "$DEBIAN" && find . -printf '%p %U %m %s %T@\n' | sort | md5sum)
+# shellcheck disable=SC2016 # expanded by the guest's shell
 out=$(run -M ml-set-build -D "$DEBIAN" -- /bin/sh -c 'echo $DEBIAN_FRONTEND; touch /etc/made-by-build; stat -c %a /var/tmp')
 check_eq "machines/build.machine: its environment and /var/tmp" "noninteractive
 1777" "$out"

@@ -50,12 +50,14 @@ check_eq "it runs as root by default" 0 "$(printf '%s\n' "$out" | sed -n 4p)"
 "$ML" shell ml-shell-bb -- /bin/sh -c 'exit 7' </dev/null
 check_eq "the command's exit status is ours (exit 7)" 7 "$?"
 
+# shellcheck disable=SC2016 # expanded by the guest's shell
 out=$("$ML" shell ml-shell-bb --uid=builder -- /bin/sh -c 'id -u; id -G; pwd; echo $HOME $USER $LOGNAME $SHELL' </dev/null 2>&1)
 check_eq "--uid=builder: UID 1000, its groups, in its home, its environment" \
         "1000|1000 10|/home/builder|/home/builder builder builder /bin/sh" "$(printf '%s\n' "$out" | tr '\n' '|' | sed 's/|$//')"
 out=$("$ML" shell ml-shell-bb --uid=1000 -- /bin/id -un </dev/null 2>&1)
 check_eq "--uid=1000 (a number) is the same user" builder "$out"
 
+# shellcheck disable=SC2016 # expanded by the guest's shell
 out=$("$ML" shell ml-shell-bb --setenv=FOO=bar -E BAZ=1 -- /bin/sh -c 'echo $FOO $BAZ $container $PATH; env | grep -c ^MACHINED_LITE' </dev/null 2>&1)
 check_eq "--setenv= and -E are seen, with container= and the standard PATH; nothing of our environment" \
         "bar 1 machined-lite /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin|0" \
@@ -63,6 +65,7 @@ check_eq "--setenv= and -E are seen, with container= and the standard PATH; noth
 
 # --- The security settings of the machine's init
 status_line() {
+        # shellcheck disable=SC2016 # expanded by the guest's shell
         printf 'for f in %s; do grep -E "^(CapBnd|Seccomp|NoNewPrivs):" $f | tr -s "\\t" " " | tr "\\n" " "; echo; done' "$*"
 }
 out=$("$ML" shell ml-shell-bb -- /bin/sh -c "$(status_line /proc/self/status /proc/1/status)" </dev/null 2>&1)
@@ -82,11 +85,11 @@ shell_sup=$!
 # The command is the grandchild: our child relays its status from outside the guest.
 for _ in $(seq 100); do cmd_pid=$(pgrep -P "$(pgrep -P $shell_sup)") && break; sleep 0.05; done
 machine_cg=$("$ML" status ml-shell-bb | sed -n 's/^ *CGroup: //p')
-cmd_cg=$(cgroup2_mount)$(sed -n 's/^0:://p' /proc/$cmd_pid/cgroup)
+cmd_cg=$(cgroup2_mount)$(sed -n 's/^0:://p' "/proc/$cmd_pid/cgroup")
 check_eq "the command is in the machine's cgroup (its init's: a leaf)" "$machine_cg" "$cmd_cg"
-check_eq "and in the machine's PID namespace" "$(readlink /proc/$bb_leader/ns/pid)" "$(readlink /proc/$cmd_pid/ns/pid)"
+check_eq "and in the machine's PID namespace" "$(readlink "/proc/$bb_leader/ns/pid")" "$(readlink "/proc/$cmd_pid/ns/pid")"
 check_match "status shows it among the machine's processes" "[├└]─$cmd_pid /bin/sleep 30" "$("$ML" status ml-shell-bb)"
-kill -TERM $cmd_pid
+kill -TERM "$cmd_pid"
 wait $shell_sup
 check_eq "the command killed by SIGTERM: exit 143" 143 "$?"
 check_eq "the machine's cgroup has no cgroup of ours inside" "" "$(find "$machine_cg" -mindepth 1 -type d)"
@@ -146,7 +149,7 @@ start_boot ml-shell-userns "$WORK/shell-userns" -U
 userns_leader=$LEADER userns_sup=$SUP
 out=$("$ML" shell ml-shell-userns -- /bin/sh -c 'id -u; cat /proc/self/uid_map | tr -s " "' </dev/null 2>&1)
 check_eq "-U machine: root of its user namespace, the same map as init's" \
-        "0|$(tr -s ' ' </proc/$userns_leader/uid_map)" "$(printf '%s\n' "$out" | tr '\n' '|' | sed 's/|$//')"
+        "0|$(tr -s ' ' <"/proc/$userns_leader/uid_map")" "$(printf '%s\n' "$out" | tr '\n' '|' | sed 's/|$//')"
 drive userns -- "$ML" shell ml-shell-userns --uid=builder <<'EOF'
 prompt ([#$] )
 command ls -ln $(tty) | cut -c1-10; id -u
@@ -192,8 +195,8 @@ check_eq "after them the machine runs what it ran before, and has no cgroup of o
 
 # --- How long entering takes, beside nsenter (information, not a check)
 median_ms() {
-        local i start end
-        for i in $(seq 10); do
+        local start end
+        for _ in $(seq 10); do
                 start=$(date +%s%N)
                 "$@" </dev/null >/dev/null 2>&1
                 end=$(date +%s%N)
@@ -249,7 +252,7 @@ if cc -static -O2 -o "$race_tree/racer" "$TESTS_DIR/integration/entry-racer.c" 2
         guest_leader $race_sup >/dev/null
         sleep 0.3
         entered=0
-        for i in $(seq 50); do
+        for _ in $(seq 50); do
                 (cd "$WORK/admin" && "$ML" shell ml-shell-race -- /bin/true </dev/null >/dev/null 2>&1) && entered=$((entered + 1))
         done
         kill -TERM $race_sup

@@ -51,6 +51,7 @@ xattrs() {
 acls() {
         (cd "$1" && find . -xdev ! -type l -print0 | sort -z | xargs -0 getfacl -p 2>/dev/null)
 }
+# shellcheck disable=SC2317 # called through check
 no_temporary() {
         test -z "$(find "$1" -maxdepth 1 -name '.#*')"
 }
@@ -118,12 +119,12 @@ dd if=/dev/zero of="$BIG/large" bs=1M count=300 status=none
 # not ignored, as it is for background jobs of a script), stopped (SIGSTOP) as soon as the
 # first file is in the temporary directory; sets SUP. Fails when the copy ended first.
 start_copy() {
-        local target=$1 i
+        local target=$1
         shift
         env --default-signal=INT,TERM "$ML" run --console=pipe --template="$BIG" -D "$target" "$@" -- /bin/true \
                 </dev/null >/dev/null 2>"$WORK/stderr" &
         SUP=$!
-        for i in $(seq 1000); do
+        for _ in $(seq 1000); do
                 if [ -n "$(find "$WORK" -mindepth 2 -maxdepth 2 -path "*/.#${target##*/}.*/*" -print -quit)" ]; then
                         kill -STOP $SUP
                         find "$WORK" -maxdepth 1 -name ".#${target##*/}.*" | grep -q . && return 0

@@ -33,7 +33,7 @@ sup=$!
 leader=$(guest_leader $sup)
 sleep 0.5
 check_eq "on the host, the guest's PID 1 runs as UID $base" "$base" "$(ps -o uid= -p "$leader" | tr -d ' ')"
-check_eq "a file the guest made in its /run belongs to UID $base on the host" "$base" "$(stat -c %u /proc/$leader/root/run/made-in-run)"
+check_eq "a file the guest made in its /run belongs to UID $base on the host" "$base" "$(stat -c %u "/proc/$leader/root/run/made-in-run")"
 wait $sup
 check_eq "a file the guest made in the tree is root's on disk (idmapped mount)" "0 0" "$(stat -c '%u %g' "$TREE/made-in-tree")"
 rm -f "$TREE/made-in-tree"
@@ -43,6 +43,7 @@ check "the tree itself stays root-owned, unchanged" cmp -s "$WORK/tree-before" "
 # The guest's root is nobody on the host: the host's kernel settings stay out of its
 # reach and it makes no device nodes, even with every capability.
 before=$(cat /proc/sys/kernel/panic)
+# shellcheck disable=SC2016 # expanded by the guest's shell
 out=$(run -U --capability=all -- /bin/sh -c '
         (v=$(cat /proc/sys/kernel/panic); echo "$v" > /proc/sys/kernel/panic) 2>/dev/null && echo panic-written
         (echo 1 > /proc/sys/vm/drop_caches) 2>/dev/null && echo caches-dropped
@@ -54,6 +55,7 @@ check_eq "the host's kernel.panic is unchanged" "$before" "$(cat /proc/sys/kerne
 # What we mounted for the guest is locked (built in the host's user namespace, copied
 # into the guest's): its root, with every capability, can neither make it writable nor
 # take it away. Looked at in /proc/self/mountinfo after each try.
+# shellcheck disable=SC2016 # expanded by the guest's shell
 out=$(run -U --capability=all --read-only -- /bin/sh -c '
         mount -o remount,rw /proc/sys 2>/dev/null; mount -o remount,rw / 2>/dev/null
         mount -o remount,rw /sys 2>/dev/null
@@ -76,8 +78,8 @@ a=$!
 make_busybox_tree "$WORK/usbox2"
 guest_leader $a >/dev/null
 out=$("$ML" run -q -U -M us-a-clash --console=pipe -D "$WORK/usbox2" -- /bin/sh -c 'tr -s " " < /proc/self/uid_map | cut -d" " -f3' </dev/null 2>&1)
-check "two machines running at once get two ranges" test "$out" != "$(tr -s ' ' < /proc/$(guest_leader $a)/uid_map | cut -d' ' -f3)"
-fixed=$(tr -s ' ' < /proc/$(guest_leader $a)/uid_map | cut -d' ' -f3)
+check "two machines running at once get two ranges" test "$out" != "$(tr -s ' ' < "/proc/$(guest_leader "$a")/uid_map" | cut -d' ' -f3)"
+fixed=$(tr -s ' ' < "/proc/$(guest_leader "$a")/uid_map" | cut -d' ' -f3)
 "$ML" run -q --private-users="$fixed:65536" -M us-b --console=pipe -D "$WORK/usbox2" -- /bin/true </dev/null >/dev/null 2>"$WORK/stderr"
 check_eq "a range given by hand that another machine holds: exit 5" 5 "$?"
 check_match "and says so" "UID range $fixed:65536 is in use by another machine" "$(cat "$WORK/stderr")"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # The "hostbox": a Debian bookworm machine with systemd as PID 1, a system bus and
 # systemd-machined, booted with systemd-nspawn, for the system tests: those that
 # need a real systemd host (registration with systemd and systemd-machined,
@@ -179,6 +180,7 @@ hostbox_start() {
         # setsid without a fork (a background subshell is no process group leader):
         # $! is the watcher.
         (
+                # shellcheck disable=SC2016 # the watcher's own script, with its arguments
                 exec setsid /bin/sh -c '
                         while :; do
                                 case $(ps -o stat= -p "$1" 2>/dev/null) in "" | Z*) break ;; esac
@@ -256,11 +258,11 @@ hostbox_install() {
 # and removes it (and its name=systemd twin on a hybrid host), deepest first.
 # Returns 1 when something could not be removed.
 hostbox_remove_cgroups() {
-        local cg i left=
+        local cg left=
         for cg in "$HOSTBOX_CGROUP" "$HOSTBOX_CGROUP_V1"; do
-                [ -n "$cg" ] && [ -d "$cg" ] || continue
+                { [ -n "$cg" ] && [ -d "$cg" ]; } || continue
                 [ "$cg" = "$HOSTBOX_CGROUP" ] && [ -e "$cg/cgroup.kill" ] && echo 1 > "$cg/cgroup.kill"
-                for i in $(seq 50); do
+                for _ in $(seq 50); do
                         find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
                         [ -d "$cg" ] || break
                         sleep 0.1
@@ -278,8 +280,7 @@ hostbox_console_tail() {
 
 # hostbox_gone PID SECONDS: waits for a child of ours to end (a zombie counts).
 hostbox_gone() {
-        local i
-        for i in $(seq $(($2 * 10))); do
+        for _ in $(seq $(($2 * 10))); do
                 case $(ps -o stat= -p "$1" 2>/dev/null) in
                 "" | Z*) return 0 ;;
                 esac
@@ -310,7 +311,7 @@ hostbox_stop() {
                 fail "hostbox $HOSTBOX_NAME: systemd-nspawn exited $status, not 0: $(hostbox_console_tail 5)"
                 ok=1
         fi
-        procs=$(cat $(find "$HOSTBOX_CGROUP" -name cgroup.procs 2>/dev/null) /dev/null 2>/dev/null | tr '\n' ' ')
+        procs=$(find "$HOSTBOX_CGROUP" -name cgroup.procs -exec cat {} + 2>/dev/null | tr '\n' ' ')
         if [ -n "$procs" ]; then
                 fail "hostbox $HOSTBOX_NAME: processes left in its cgroup after the shutdown: $procs"
                 ok=1
@@ -323,7 +324,7 @@ hostbox_stop() {
                 fail "hostbox $HOSTBOX_NAME: /run/systemd/nspawn/propagate/$HOSTBOX_NAME left"
                 ok=1
         fi
-        HOSTBOX_NSPAWN= HOSTBOX_PID=
+        HOSTBOX_NSPAWN='' HOSTBOX_PID=''
         return $ok
 }
 
@@ -346,5 +347,5 @@ hostbox_cleanup() {
         wait "$HOSTBOX_NSPAWN" 2>/dev/null
         hostbox_remove_cgroups 2>/dev/null
         rmdir "/run/systemd/nspawn/propagate/$HOSTBOX_NAME" 2>/dev/null
-        HOSTBOX_NSPAWN= HOSTBOX_PID=
+        HOSTBOX_NSPAWN='' HOSTBOX_PID=''
 }

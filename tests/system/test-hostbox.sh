@@ -38,17 +38,21 @@ check_eq "machinectl list works and lists no machine" "" "$(in_hostbox machinect
 hostbox_install || finish
 check_eq "machined-lite is on PATH in the hostbox" /usr/local/bin/machined-lite "$(in_hostbox sh -c 'command -v machined-lite')"
 check_eq "machined-lite --version works inside" "$("$ML" --version)" "$(in_hostbox machined-lite --version 2>&1)"
-for unit in $(find "$WORK/hostbox-install" -path '*/systemd/system/*' -type f -printf '%f\n'); do
+mapfile -t units < <(find "$WORK/hostbox-install" -path '*/systemd/system/*' -type f -printf '%f\n')
+for unit in "${units[@]}"; do
         check_match "the installed $unit is in the hostbox's unit path" "^$unit " \
                 "$(in_hostbox systemctl list-unit-files --no-legend --plain "$unit")"
 done
 
 # hostbox_run: a service of the hostbox's systemd, exit status and output passed on.
+# shellcheck disable=SC2016 # expanded by the hostbox's shell
 out=$(hostbox_run /bin/sh -c 'grep "^0::" /proc/self/cgroup; echo "ppid=$PPID"' </dev/null)
 check_match "hostbox_run runs a transient service, a child of the hostbox's systemd" \
         '^0::/system\.slice/run-u[0-9]+\.service
 ppid=1$' "$out"
+# shellcheck disable=SC2016 # literally: what hostbox_run must not expand
 out=$(hostbox_run /bin/echo '$HOME ${HOME} $$ %n' </dev/null)
+# shellcheck disable=SC2016 # likewise
 check_eq "hostbox_run passes arguments literally" '$HOME ${HOME} $$ %n' "$out"
 out=$(hostbox_run /bin/sh -c 'echo out; echo err >&2; exit 3' </dev/null 2>"$WORK/err")
 check_eq "hostbox_run passes stdout, stderr and the exit status on" "3 out err" "$? $out $(cat "$WORK/err")"

@@ -22,8 +22,8 @@ hostbox_leftovers() {
         in_hostbox find /sys/fs/cgroup/machine.slice /sys/fs/cgroup/lab.slice -mindepth 1 -type d 2>/dev/null
 }
 nothing_left() {
-        local i left
-        for i in $(seq 50); do
+        local left
+        for _ in $(seq 50); do
                 left=$(hostbox_leftovers)
                 [ -z "$left" ] && break
                 sleep 0.1
@@ -34,8 +34,8 @@ nothing_left() {
 # guest_state LEADER: systemctl is-system-running in a guest of the hostbox, polled
 # until it answers running or degraded (60 s at most).
 guest_state() {
-        local i state
-        for i in $(seq 600); do
+        local state
+        for _ in $(seq 600); do
                 state=$(in_hostbox nsenter -t "$1" -a /bin/systemctl is-system-running 2>/dev/null)
                 case $state in running | degraded) break ;; esac
                 sleep 0.1
@@ -46,13 +46,13 @@ guest_state() {
 # start_machine UNIT ARGS...: machined-lite as a service of the hostbox's systemd, in
 # the background; waits until machinectl lists the machine (-M must be in ARGS).
 start_machine() {
-        local unit=$1 machine i
+        local unit=$1 machine
         shift
         machine=$(printf '%s\n' "$@" | sed -n 's/^-M//p; s/^--machine=//p' | head -1)
         [ -n "$machine" ] || machine=$(printf '%s\n' "$@" | grep -A1 -x -- -M | tail -1)
         hostbox_run --unit="$unit" -- machined-lite "$@" >"$WORK/$unit.out" 2>&1 &
         JOB=$!
-        for i in $(seq 100); do
+        for _ in $(seq 100); do
                 in_hostbox machinectl show "$machine" >/dev/null 2>&1 && return 0
                 sleep 0.1
         done
@@ -69,7 +69,7 @@ Delegate=yes
 Slice=machine.slice" "$(printf '%s\n' "$show" | sort)"
 sup=$(in_hostbox cat /sys/fs/cgroup/machine.slice/machine-a1.scope/supervisor/cgroup.procs)
 payload=$(in_hostbox cat /sys/fs/cgroup/machine.slice/machine-a1.scope/payload/cgroup.procs | tr '\n' ' ')
-check_eq "the supervisor is alone in supervisor/" machined-lite "$(in_hostbox cat /proc/$sup/comm)"
+check_eq "the supervisor is alone in supervisor/" machined-lite "$(in_hostbox cat "/proc/$sup/comm")"
 check_match "the guest (init and command) is in payload/" '^[0-9]+ [0-9]+ $' "$payload"
 check "the scope's own cgroup holds no process" test -z "$(in_hostbox cat /sys/fs/cgroup/machine.slice/machine-a1.scope/cgroup.procs)"
 status=$(for p in Class Service RootDirectory Unit State; do in_hostbox machinectl show a1 -p $p; done)
@@ -79,7 +79,7 @@ RootDirectory=$BB
 Unit=machine-a1.scope
 State=running" "$status"
 leader=$(in_hostbox machinectl show a1 -p Leader --value)
-check_eq "machined's leader is the guest's PID 1 (ml-init)" ml-init "$(in_hostbox cat /proc/$leader/comm)"
+check_eq "machined's leader is the guest's PID 1 (ml-init)" ml-init "$(in_hostbox cat "/proc/$leader/comm")"
 in_hostbox machinectl terminate a1
 wait $JOB
 check_eq "machinectl terminate ends it (the supervisor asks the guest to stop)" "" "$(in_hostbox machinectl list --no-legend)"
@@ -137,6 +137,7 @@ nothing_left "after the properties"
 
 # SIGKILL of the supervisor: systemd collects the scope, machined forgets the machine.
 start_machine ml-d run -M killed --console=pipe -D "$BB" -- /bin/sleep 30
+# shellcheck disable=SC2016 # expanded by the hostbox's shell
 in_hostbox systemctl kill --signal=SIGKILL --kill-who=all machine-killed.scope 2>/dev/null ||
         in_hostbox sh -c 'kill -KILL $(cat /sys/fs/cgroup/machine.slice/machine-killed.scope/supervisor/cgroup.procs)'
 wait $JOB
@@ -169,6 +170,7 @@ check_match "when systemctl start returns, the guest's systemd is already up (RE
         '^(running|degraded)$' "$state"
 check_eq "the unit is active and registered with machined under its own name" "active machine@deb.service" \
         "$(in_hostbox systemctl is-active machine@deb) $(in_hostbox machinectl show deb -p Unit --value)"
+# shellcheck disable=SC2016 # expanded by the hostbox's shell
 check_eq "--keep-unit: supervisor/ and payload/ inside the unit's cgroup" "machined-lite systemd" \
         "$(in_hostbox sh -c 'cat /proc/$(cat /sys/fs/cgroup/machine.slice/machine@deb.service/supervisor/cgroup.procs)/comm; \
                 cat /proc/$(head -1 /sys/fs/cgroup/machine.slice/machine@deb.service/payload/init.scope/cgroup.procs)/comm' | tr '\n' ' ' | sed 's/ $//')"
@@ -179,6 +181,7 @@ in_hostbox systemctl status machine@deb --no-pager --lines=0 | sed 's/^/    /'
 echo "--- machinectl list, as printed:"
 in_hostbox machinectl list --no-pager | sed 's/^/    /'
 
+# shellcheck disable=SC2016 # expanded by the guest's shell
 out=$(in_hostbox machinectl shell deb /bin/sh -c 'echo hello from $(hostname)' 2>&1 | tr -d '\r')
 check_match "machinectl shell runs a command in our machine" 'hello from ' "$out"
 
@@ -186,7 +189,7 @@ out=$(in_hostbox sh -c 'printf "\n" | timeout 10 script -qfec "machinectl login 
 check_match "machinectl login reaches a getty in our machine" 'login: ' "$out"
 
 in_hostbox machinectl reboot deb
-for i in $(seq 300); do
+for _ in $(seq 300); do
         restarts=$(in_hostbox systemctl show machine@deb -p NRestarts --value)
         [ "$restarts" = 1 ] && [ "$(in_hostbox systemctl is-active machine@deb)" = active ] && break
         sleep 0.1
@@ -204,7 +207,7 @@ nothing_left "after systemctl stop"
 
 in_hostbox systemctl start machine@deb
 in_hostbox machinectl kill deb --kill-whom=leader --signal=SIGKILL
-for i in $(seq 50); do [ "$(in_hostbox systemctl is-active machine@deb)" = failed ] && break; sleep 0.1; done
+for _ in $(seq 50); do [ "$(in_hostbox systemctl is-active machine@deb)" = failed ] && break; sleep 0.1; done
 check_eq "machinectl kill --signal=SIGKILL of the leader: machined-lite exits 128+9, the unit fails" "failed 137" \
         "$(in_hostbox systemctl is-active machine@deb) $(in_hostbox systemctl show machine@deb -p ExecMainStatus --value)"
 in_hostbox systemctl reset-failed machine@deb

@@ -36,12 +36,13 @@ hostbox_leftovers() {
         in_hostbox machinectl list --no-legend
         in_hostbox find /sys/fs/cgroup/machine.slice -mindepth 1 -type d 2>/dev/null
         in_hostbox find /run/machined-lite/machines -mindepth 1 2>/dev/null
+        # shellcheck disable=SC2016 # awk's field
         in_hostbox awk '{ print $5 }' /proc/1/mountinfo | sort
 }
 before=$(hostbox_leftovers)
 nothing_left() {
-        local i left
-        for i in $(seq 50); do
+        local left
+        for _ in $(seq 50); do
                 left=$(hostbox_leftovers)
                 [ "$left" = "$before" ] && break
                 sleep 0.1

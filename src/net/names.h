@@ -12,10 +12,15 @@
 /* SipHash-2-4 of IN[0..LEN) under the 16-byte KEY, as systemd's siphash24() returns it. */
 uint64_t siphash24(const void *in, size_t len, const uint8_t key[16]);
 
-/* PREFIX followed by NAME ("ve-" "web" -> "ve-web"), shortened as systemd-nspawn shortens
- * it when longer than IFNAMSIZ - 1 bytes. *RET_SHORTENED (may be NULL) tells whether it
- * was, in which case the unshortened name is the link's alternative name. Returns 0, or
- * -EINVAL for a name no link can have. */
+/* PREFIX followed by NAME ("ve-" "web" -> "ve-web"), shortened as systemd-nspawn (v247 and
+ * later naming schemes) shortens it when longer than IFNAMSIZ - 1 bytes: its first 11 bytes
+ * and 4 characters of a hash ("ve-webserver-production" -> "ve-webservex-3w").
+ * *RET_SHORTENED (may be NULL) tells whether it was, in which case nspawn gives the link the
+ * unshortened name as its alternative name (if under ALTIFNAMSIZ). nspawn shortens ve-, vb-
+ * and mv- names but refuses a vz- zone or a --network-veth-extra= name that is too long:
+ * a caller doing the same checks *RET_SHORTENED. Returns 0, -EINVAL for a name no link can
+ * have (the kernel's dev_valid_name(): empty, ".", "..", '/', ':' or white space), or
+ * -ENOMEM. */
 int network_ifname(const char *prefix, const char *name, char ret[IFNAMSIZ], bool *ret_shortened);
 
 /* Which link a MAC address is for; each has systemd-nspawn's own hash key. */
@@ -28,6 +33,7 @@ enum network_mac_kind {
 };
 
 /* The MAC address systemd-nspawn gives link KIND of machine MACHINE_NAME (IDX: the
- * link's index among those of its kind, 0 for the first), from the host's machine ID.
- * Returns 0 or -errno (no machine ID). */
+ * link's index among those of its kind, 0 for the first), from the host's machine ID
+ * (/etc/machine-id, as is: not made app-specific). Returns 0, or -errno: no machine ID,
+ * -EINVAL for an unknown KIND, -ENOMEM. */
 int network_mac(enum network_mac_kind kind, const char *machine_name, uint64_t idx, uint8_t ret[6]);

@@ -34,15 +34,23 @@ struct nft_machine {
         size_t n_ports;
 };
 
-/* Creates the table; returns the netfilter socket that owns it (close-on-exec), or
- * -errno (logged, one line). */
+/* Creates the table in one atomic batch: its chains prerouting and output (the ports'
+ * DNAT, to the host's own addresses only, 127.0.0.1 included), postrouting (masquerade
+ * of the subnets leaving by other links; of forwards from 127.0.0.0/8 and from the
+ * machine's own subnet, which the guest could not answer otherwise) and forward.
+ * The caller sets net.ipv4.conf.IFNAME.route_localnet=1 for forwards from 127.0.0.1;
+ * [::1]:PORT is not forwarded (IPv6 has no route_localnet): refused at once.
+ * Returns the netfilter socket that owns it (close-on-exec; a fork()ed child that keeps
+ * it keeps the table), or -errno (logged, one line). */
 int nft_machine_table(const struct nft_machine *machine);
 
-/* Whether another firewall's forward hook drops by policy (Docker's does): 1, 0, or
- * -errno. The caller says so in one line; our own chain accepts the machine's traffic
- * regardless only when that chain runs first. */
+/* Whether another firewall's base chain on the forward hook (ip, ip6 or inet; tables
+ * other than ours) drops by policy, as Docker's does: 1, 0, or -errno (logged). The
+ * caller says so in one line: our forward chain cannot override it, since an accept
+ * ends only its own base chain and the packet still traverses the others. */
 int nft_forward_drops(void);
 
 /* A host port forwarded by a running machine is locked (util/lock.h) for its life:
- * returns the lock's fd, or -EBUSY when another machine forwards it, or -errno. */
+ * returns the lock's fd, or -EBUSY when another machine forwards it, or -errno (-EINVAL:
+ * neither TCP nor UDP). Not logged: the caller knows which option named the port. */
 int nft_port_lock(uint8_t protocol, uint16_t host_port);

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Links, addresses and routes over rtnetlink (libmnl, net/mnl.h: callers hold mnl_load()
+ * around these). Each call acts in the network namespace its socket was opened in. */
+
+struct mnl_socket;
+
+/* A NETLINK_ROUTE socket in the calling thread's network namespace, or in the one of
+ * NS_FD (>= 0: a network namespace's fd or a process's pidfd) when given: it stays bound
+ * to that namespace after we leave it.
+ * Returns 0 or -errno. */
+int rtnl_open(int ns_fd, struct mnl_socket **ret);
+void rtnl_close(struct mnl_socket *nl);
+
+/* A veth pair: HOST_NAME here, with HOST_MAC (NULL: the kernel's choice) and, when ALTNAME is set, that alternative
+ * name; its peer PEER_NAME with PEER_MAC, made directly in the network namespace of
+ * process PEER_PID (it never exists in ours). -EEXIST when a link of that name exists. */
+int link_add_veth(struct mnl_socket *nl, const char *host_name, const char *altname, const uint8_t host_mac[6],
+                  const char *peer_name, const uint8_t peer_mac[6], pid_t peer_pid);
+
+/* A bridge NAME (up, no address), or -EEXIST. */
+int link_add_bridge(struct mnl_socket *nl, const char *name);
+
+/* Link IFINDEX up, and, when MASTER_IFINDEX > 0, enslaved to that bridge first. */
+int link_set_up(struct mnl_socket *nl, int ifindex, int master_ifindex);
+
+/* Deletes link NAME; 0 when it is already gone. */
+int link_delete(struct mnl_socket *nl, const char *name);
+
+/* The index of link NAME in the socket's namespace, or -ENODEV. */
+int link_index(struct mnl_socket *nl, const char *name);
+
+/* ADDRESS/PREFIX (struct in_addr or in6_addr for FAMILY) on link IFINDEX; IPv6 ones with no
+ * duplicate address detection (both ends are ours). */
+int address_add(struct mnl_socket *nl, int family, int ifindex, const void *address, uint8_t prefix);
+
+/* A default route through GATEWAY (FAMILY's address) on IFINDEX. */
+int route_add_default(struct mnl_socket *nl, int family, int ifindex, const void *gateway);
+
+/* Calls FN for every IPv4 prefix the namespace uses: each address's subnet, and each route's
+ * destination but default routes. Stops at FN's first non-zero return, which it returns. */
+typedef int (*prefix_fn)(struct in_addr prefix, uint8_t length, void *userdata);
+int prefixes4_foreach(struct mnl_socket *nl, prefix_fn fn, void *userdata);

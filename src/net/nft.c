@@ -1,0 +1,834 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A machine's nftables table (masquerade, port forwards, forward accepts), made in one
+ * atomic batch over the socket that owns it; the host's forward chains read for a drop
+ * policy; host port locks. Not the links, addresses or sysctls: the caller's. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netinet/ip.h>
+#include <netinet/ip6.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "net/mnl.h"
+#include "net/nft.h"
+#include "net/nftnl.h"
+#include "util/lock.h"
+#include "util/log.h"
+#include "util/macro.h"
+
+#define TABLE_PREFIX "machined-lite-"
+#define WHAT_MAX 128
+
+/* The messages of one batch, and what each makes, by sequence number, so that the
+ * kernel's refusal of one (its ACK carries the sequence number) names the rule. */
+struct batch {
+        struct nftnl_batch *nftnl;
+        uint32_t first_seq, seq;
+        char (*what)[WHAT_MAX]; /* what[seq - first_seq] */
+        size_t n_what, allocated;
+        struct nlmsghdr *last; /* the last message before the batch's end: it alone asks for an ACK */
+        int error;             /* the first failure while building, sticky */
+};
+
+/* One rule being built: the first failed allocation sticks, checked once at the end. */
+struct rule_builder {
+        struct nftnl_rule *rule;
+        int error;
+};
+
+static int netfilter_socket(uint32_t *ret_portid)
+{
+        struct sockaddr_nl address = { .nl_family = AF_NETLINK };
+        socklen_t length = sizeof(address);
+        int one = 1;
+        _cleanup_close_ int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER);
+
+        if (fd < 0)
+                return negative_errno();
+        /* An error quotes only the header of the message it answers, not the whole rule
+         * (NETLINK_CAP_ACK): its sequence number is all we read. */
+        if (setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one)) < 0 ||
+            bind(fd, (struct sockaddr *)&address, sizeof(address)) < 0 ||
+            getsockname(fd, (struct sockaddr *)&address, &length) < 0)
+                return negative_errno();
+        *ret_portid = address.nl_pid;
+        return TAKE_FD(fd);
+}
+
+/* --- The batch: messages, each with what it makes --- */
+
+static int batch_init(struct batch *batch)
+{
+        long page = sysconf(_SC_PAGESIZE);
+
+        /* nftables' own sizes (src/mnl.c): pages of 32 system pages, room past a page's end
+         * for the largest message. */
+        *batch = (struct batch){ .first_seq = 2, .seq = 2 }; /* 1: the batch's begin */
+        batch->nftnl = sym_nftnl_batch_alloc((uint32_t)page * 32, UINT16_MAX + (uint32_t)page);
+        return batch->nftnl ? 0 : -ENOMEM;
+}
+
+static void batch_done(struct batch *batch)
+{
+        if (batch->nftnl)
+                sym_nftnl_batch_free(batch->nftnl);
+        free(batch->what);
+}
+
+_printf_(4, 5) static struct nlmsghdr *batch_put(struct batch *batch, uint16_t type, uint16_t flags, const char *format,
+                                                 ...)
+{
+        char(*what)[WHAT_MAX];
+        va_list ap;
+
+        if (batch->error < 0)
+                return NULL;
+        if (batch->n_what == batch->allocated) {
+                size_t allocated = MAX(batch->allocated * 2, (size_t)16);
+
+                what = realloc(batch->what, allocated * sizeof(*what));
+                if (!what) {
+                        batch->error = -ENOMEM;
+                        return NULL;
+                }
+                batch->what = what;
+                batch->allocated = allocated;
+        }
+        va_start(ap, format);
+        vsnprintf(batch->what[batch->n_what++], WHAT_MAX, format, ap);
+        va_end(ap);
+        batch->last = sym_nftnl_nlmsg_build_hdr(sym_nftnl_batch_buffer(batch->nftnl), type, NFPROTO_INET, flags,
+                                                batch->seq++);
+        return batch->last;
+}
+
+static void batch_next(struct batch *batch)
+{
+        if (batch->error == 0 && sym_nftnl_batch_update(batch->nftnl) < 0)
+                batch->error = -ENOMEM;
+}
+
+static const char *batch_what(const struct batch *batch, uint32_t seq)
+{
+        if (seq == batch->first_seq - 1)
+                return "the batch's commit";
+        if (seq < batch->first_seq || seq - batch->first_seq >= batch->n_what)
+                return "a message we did not send";
+        return batch->what[seq - batch->first_seq];
+}
+
+static void nftnl_table_freep(struct nftnl_table **table)
+{
+        if (*table)
+                sym_nftnl_table_free(*table);
+}
+
+static void nftnl_chain_freep(struct nftnl_chain **chain)
+{
+        if (*chain)
+                sym_nftnl_chain_free(*chain);
+}
+
+static void batch_table(struct batch *batch, const char *table_name)
+{
+        _cleanup_(nftnl_table_freep) struct nftnl_table *table = sym_nftnl_table_alloc();
+        struct nlmsghdr *nlh;
+
+        if (!table) {
+                batch->error = -ENOMEM;
+                return;
+        }
+        sym_nftnl_table_set_u32(table, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+        sym_nftnl_table_set_str(table, NFTNL_TABLE_NAME, table_name);
+        /* NFT_TABLE_F_OWNER (Linux 5.12): the table belongs to this netlink socket; the
+         * kernel removes it when the socket closes and refuses every other socket's
+         * change (nf_tables_api.c: nft_table_lookup() by nlpid; `nft flush ruleset`
+         * skips it). NLM_F_EXCL: a table of that name left by someone else is an error. */
+        sym_nftnl_table_set_u32(table, NFTNL_TABLE_FLAGS, NFT_TABLE_F_OWNER);
+        nlh = batch_put(batch, NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, "table inet %s", table_name);
+        if (!nlh)
+                return;
+        sym_nftnl_table_nlmsg_build_payload(nlh, table);
+        batch_next(batch);
+}
+
+struct chain_spec {
+        const char *name;
+        const char *type;
+        uint32_t hook;
+        int32_t priority;
+};
+
+/* The priorities nft names dstnat (-100), srcnat (100) and filter (0); an inet table's
+ * chains use the IPv4 numbers for both families. */
+static const struct chain_spec chain_specs[] = {
+        { "prerouting", "nat", NF_INET_PRE_ROUTING, NF_IP_PRI_NAT_DST },
+        { "output", "nat", NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST },
+        { "postrouting", "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC },
+        { "forward", "filter", NF_INET_FORWARD, NF_IP_PRI_FILTER },
+};
+
+static void batch_chain(struct batch *batch, const char *table_name, const struct chain_spec *spec)
+{
+        _cleanup_(nftnl_chain_freep) struct nftnl_chain *chain = sym_nftnl_chain_alloc();
+        struct nlmsghdr *nlh;
+
+        if (!chain) {
+                batch->error = -ENOMEM;
+                return;
+        }
+        sym_nftnl_chain_set_u32(chain, NFTNL_CHAIN_FAMILY, NFPROTO_INET);
+        sym_nftnl_chain_set_str(chain, NFTNL_CHAIN_TABLE, table_name);
+        sym_nftnl_chain_set_str(chain, NFTNL_CHAIN_NAME, spec->name);
+        sym_nftnl_chain_set_str(chain, NFTNL_CHAIN_TYPE, spec->type);
+        sym_nftnl_chain_set_u32(chain, NFTNL_CHAIN_HOOKNUM, spec->hook);
+        sym_nftnl_chain_set_s32(chain, NFTNL_CHAIN_PRIO, spec->priority);
+        sym_nftnl_chain_set_u32(chain, NFTNL_CHAIN_POLICY, NF_ACCEPT);
+        nlh = batch_put(batch, NFT_MSG_NEWCHAIN, NLM_F_CREATE | NLM_F_EXCL, "chain %s", spec->name);
+        if (!nlh)
+                return;
+        sym_nftnl_chain_nlmsg_build_payload(nlh, chain);
+        batch_next(batch);
+}
+
+/* --- Rules: the expressions `nft --debug=netlink add rule ...` shows for each --- */
+
+static struct rule_builder rule_start(const char *table_name, const char *chain_name)
+{
+        struct rule_builder builder = { .rule = sym_nftnl_rule_alloc() };
+
+        if (!builder.rule) {
+                builder.error = -ENOMEM;
+                return builder;
+        }
+        sym_nftnl_rule_set_u32(builder.rule, NFTNL_RULE_FAMILY, NFPROTO_INET);
+        sym_nftnl_rule_set_str(builder.rule, NFTNL_RULE_TABLE, table_name);
+        sym_nftnl_rule_set_str(builder.rule, NFTNL_RULE_CHAIN, chain_name);
+        return builder;
+}
+
+/* A new expression of kind NAME, or NULL when the rule has failed already or now. */
+static struct nftnl_expr *rule_expr(struct rule_builder *builder, const char *name)
+{
+        struct nftnl_expr *expr;
+
+        if (builder->error < 0)
+                return NULL;
+        expr = sym_nftnl_expr_alloc(name);
+        if (!expr)
+                builder->error = -ENOMEM;
+        return expr;
+}
+
+/* The rule's first register (NFT_REG_1, 16 bytes) holds what each match loads. */
+static void load_meta(struct rule_builder *builder, uint32_t key)
+{
+        struct nftnl_expr *expr = rule_expr(builder, "meta");
+
+        if (!expr)
+                return;
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_META_KEY, key);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_META_DREG, NFT_REG_1);
+        sym_nftnl_rule_add_expr(builder->rule, expr);
+}
+
+static void load_payload(struct rule_builder *builder, uint32_t base, uint32_t offset, uint32_t length)
+{
+        struct nftnl_expr *expr = rule_expr(builder, "payload");
+
+        if (!expr)
+                return;
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_PAYLOAD_BASE, base);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_PAYLOAD_LEN, length);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+        sym_nftnl_rule_add_expr(builder->rule, expr);
+}
+
+/* fib's address type (RTN_*, host order) of the packet's source or destination (FLAGS). */
+static void load_fib_type(struct rule_builder *builder, uint32_t flags)
+{
+        struct nftnl_expr *expr = rule_expr(builder, "fib");
+
+        if (!expr)
+                return;
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_FIB_FLAGS, flags);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+        sym_nftnl_rule_add_expr(builder->rule, expr);
+}
+
+static void load_ct(struct rule_builder *builder, uint32_t key)
+{
+        struct nftnl_expr *expr = rule_expr(builder, "ct");
+
+        if (!expr)
+                return;
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_CT_KEY, key);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+        sym_nftnl_rule_add_expr(builder->rule, expr);
+}
+
+/* reg1 = reg1 & MASK (LENGTH bytes): a prefix or a flag, before compare(). */
+static void and_mask(struct rule_builder *builder, const void *mask, uint32_t length)
+{
+        static const uint8_t zero[16];
+        struct nftnl_expr *expr = rule_expr(builder, "bitwise");
+
+        if (!expr)
+                return;
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_BITWISE_LEN, length);
+        sym_nftnl_expr_set(expr, NFTNL_EXPR_BITWISE_MASK, mask, length);
+        sym_nftnl_expr_set(expr, NFTNL_EXPR_BITWISE_XOR, zero, length);
+        sym_nftnl_rule_add_expr(builder->rule, expr);
+}
+
+static void compare(struct rule_builder *builder, uint32_t op, const void *value, uint32_t length)
+{
+        struct nftnl_expr *expr = rule_expr(builder, "cmp");
+
+        if (!expr)
+                return;
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_CMP_OP, op);
+        sym_nftnl_expr_set(expr, NFTNL_EXPR_CMP_DATA, value, length);
+        sym_nftnl_rule_add_expr(builder->rule, expr);
+}
+
+static void set_register(struct rule_builder *builder, uint32_t reg, const void *value, uint32_t length)
+{
+        struct nftnl_expr *expr = rule_expr(builder, "immediate");
+
+        if (!expr)
+                return;
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_IMM_DREG, reg);
+        sym_nftnl_expr_set(expr, NFTNL_EXPR_IMM_DATA, value, length);
+        sym_nftnl_rule_add_expr(builder->rule, expr);
+}
+
+static void verdict_accept(struct rule_builder *builder)
+{
+        struct nftnl_expr *expr = rule_expr(builder, "immediate");
+
+        if (!expr)
+                return;
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_IMM_VERDICT, NF_ACCEPT);
+        sym_nftnl_rule_add_expr(builder->rule, expr);
+}
+
+/* dnat to the address in reg1 and the port in reg2, as `dnat ip to A:P` does. */
+static void dnat(struct rule_builder *builder, uint32_t family)
+{
+        struct nftnl_expr *expr = rule_expr(builder, "nat");
+
+        if (!expr)
+                return;
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_NAT_FAMILY, family);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+        sym_nftnl_expr_set_u32(expr, NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
+        sym_nftnl_rule_add_expr(builder->rule, expr);
+}
+
+static void masquerade(struct rule_builder *builder)
+{
+        struct nftnl_expr *expr = rule_expr(builder, "masq");
+
+        if (expr)
+                sym_nftnl_rule_add_expr(builder->rule, expr);
+}
+
+/* Hands the rule to the batch, which then says what it is if the kernel refuses it. */
+_printf_(3, 4) static void batch_rule(struct batch *batch, struct rule_builder *builder, const char *format, ...)
+{
+        char what[WHAT_MAX];
+        struct nlmsghdr *nlh;
+        va_list ap;
+
+        if (builder->error < 0 && batch->error == 0)
+                batch->error = builder->error;
+        if (builder->error == 0) {
+                va_start(ap, format);
+                vsnprintf(what, sizeof(what), format, ap);
+                va_end(ap);
+                nlh = batch_put(batch, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, "rule %s", what);
+                if (nlh) {
+                        sym_nftnl_rule_nlmsg_build_payload(nlh, builder->rule);
+                        batch_next(batch);
+                }
+        }
+        if (builder->rule)
+                sym_nftnl_rule_free(builder->rule);
+        builder->rule = NULL;
+}
+
+/* --- Matches: a load into reg1, then a compare --- */
+
+static void match_nfproto(struct rule_builder *builder, uint8_t nfproto)
+{
+        load_meta(builder, NFT_META_NFPROTO);
+        compare(builder, NFT_CMP_EQ, &nfproto, sizeof(nfproto));
+}
+
+static void match_ifname(struct rule_builder *builder, uint32_t key, uint32_t op, const char *ifname)
+{
+        char name[IFNAMSIZ] = {};
+
+        /* nft compares all IFNAMSIZ bytes, the NULs after the name too: an exact match,
+         * not a prefix ("ve-a" would otherwise match "ve-ab"). */
+        strncpy(name, ifname, sizeof(name) - 1);
+        load_meta(builder, key);
+        compare(builder, op, name, sizeof(name));
+}
+
+static uint32_t address_length(uint8_t nfproto)
+{
+        return nfproto == NFPROTO_IPV4 ? sizeof(struct in_addr) : sizeof(struct in6_addr);
+}
+
+/* `ip saddr ADDRESS/PREFIX` or `ip6 saddr ...`: in an inet table the network header is
+ * either, so the family is matched first (nft adds the same `meta nfproto`). */
+static void match_source(struct rule_builder *builder, uint8_t nfproto, const void *address, uint8_t prefix)
+{
+        uint32_t length = address_length(nfproto);
+        uint8_t mask[16] = {}, masked[16] = {};
+
+        for (uint32_t i = 0; i < length; i++) {
+                unsigned bits = prefix > i * 8 ? MIN(prefix - i * 8, 8u) : 0;
+
+                mask[i] = (uint8_t)(0xff00 >> bits);
+                masked[i] = ((const uint8_t *)address)[i] & mask[i];
+        }
+        match_nfproto(builder, nfproto);
+        load_payload(builder, NFT_PAYLOAD_NETWORK_HEADER,
+                     nfproto == NFPROTO_IPV4 ? offsetof(struct iphdr, saddr) : offsetof(struct ip6_hdr, ip6_src), length);
+        and_mask(builder, mask, length);
+        compare(builder, NFT_CMP_EQ, masked, length);
+}
+
+/* `fib daddr type local`: to any of the host's own addresses, 127.0.0.1 and ::1 too. */
+static void match_local_destination(struct rule_builder *builder)
+{
+        uint32_t local = RTN_LOCAL;
+
+        load_fib_type(builder, NFTA_FIB_F_DADDR);
+        compare(builder, NFT_CMP_EQ, &local, sizeof(local));
+}
+
+/* `meta l4proto P th dport PORT` */
+static void match_port(struct rule_builder *builder, uint8_t protocol, uint16_t port)
+{
+        uint16_t port_be = htons(port);
+
+        load_meta(builder, NFT_META_L4PROTO);
+        compare(builder, NFT_CMP_EQ, &protocol, sizeof(protocol));
+        /* The destination port: bytes 2-3 of the TCP and of the UDP header. */
+        load_payload(builder, NFT_PAYLOAD_TRANSPORT_HEADER, 2, sizeof(port_be));
+        compare(builder, NFT_CMP_EQ, &port_be, sizeof(port_be));
+}
+
+/* `ct status dnat`: the connection is one of our port forwards (or another DNAT). */
+static void match_dnat_connection(struct rule_builder *builder)
+{
+        uint32_t flag = IPS_DST_NAT, zero = 0;
+
+        load_ct(builder, NFT_CT_STATUS);
+        and_mask(builder, &flag, sizeof(flag));
+        compare(builder, NFT_CMP_NEQ, &zero, sizeof(zero));
+}
+
+/* --- The machine's rules --- */
+
+static const char *protocol_name(uint8_t protocol)
+{
+        return protocol == IPPROTO_TCP ? "tcp" : "udp";
+}
+
+/* CHAIN: `fib daddr type local meta l4proto P th dport H meta nfproto F dnat F to GUEST:G` */
+static void rule_forward_port(struct batch *batch, const char *table_name, const char *chain,
+                              const struct nft_port *port, uint8_t nfproto, const void *guest)
+{
+        struct rule_builder builder = rule_start(table_name, chain);
+        uint16_t guest_port = htons(port->guest_port);
+        char address[INET6_ADDRSTRLEN];
+
+        match_local_destination(&builder);
+        match_port(&builder, port->protocol, port->host_port);
+        /* A dnat in an inet table must say which family it rewrites (the kernel refuses
+         * an address of the wrong size otherwise): the family is matched first. */
+        match_nfproto(&builder, nfproto);
+        /* IPv6 has no route_localnet: the guest's answer to a forward from ::1, de-NATed
+         * back to ::1 on arrival by IFNAME, has no route (tested: Ip6InNoRoutes), even
+         * with the request masqueraded. Left alone, a connection to [::1]:PORT is
+         * refused at once instead of hanging. */
+        if (nfproto == NFPROTO_IPV6 && strcmp(chain, "output") == 0) {
+                load_payload(&builder, NFT_PAYLOAD_NETWORK_HEADER, offsetof(struct ip6_hdr, ip6_dst),
+                             sizeof(struct in6_addr));
+                compare(&builder, NFT_CMP_NEQ, &in6addr_loopback, sizeof(struct in6_addr));
+        }
+        set_register(&builder, NFT_REG_1, guest, address_length(nfproto));
+        set_register(&builder, NFT_REG_2, &guest_port, sizeof(guest_port));
+        dnat(&builder, nfproto);
+        inet_ntop(nfproto == NFPROTO_IPV4 ? AF_INET : AF_INET6, guest, address, sizeof(address));
+        batch_rule(batch, &builder, "in %s: %s port %u to %s port %u", chain, protocol_name(port->protocol),
+                   port->host_port, address, port->guest_port);
+}
+
+/* postrouting: `ip saddr SUBNET oifname != IFNAME masquerade`: the machine's own
+ * connections leave with the host's address on whichever link they leave by. */
+static void rule_masquerade_egress(struct batch *batch, const char *table_name, const char *ifname, uint8_t nfproto,
+                                   const void *subnet, uint8_t prefix)
+{
+        struct rule_builder builder = rule_start(table_name, "postrouting");
+        char address[INET6_ADDRSTRLEN];
+
+        match_source(&builder, nfproto, subnet, prefix);
+        match_ifname(&builder, NFT_META_OIFNAME, NFT_CMP_NEQ, ifname);
+        masquerade(&builder);
+        inet_ntop(nfproto == NFPROTO_IPV4 ? AF_INET : AF_INET6, subnet, address, sizeof(address));
+        batch_rule(batch, &builder, "in postrouting: masquerade of %s/%u", address, prefix);
+}
+
+/* postrouting: `oifname IFNAME ct status dnat ip saddr SOURCE masquerade`: a forward
+ * whose client's address the guest cannot answer gets the host's address on IFNAME. */
+static void rule_masquerade_forward(struct batch *batch, const char *table_name, const char *ifname, uint8_t nfproto,
+                                    const void *source, uint8_t prefix)
+{
+        struct rule_builder builder = rule_start(table_name, "postrouting");
+        char address[INET6_ADDRSTRLEN];
+
+        match_ifname(&builder, NFT_META_OIFNAME, NFT_CMP_EQ, ifname);
+        match_dnat_connection(&builder);
+        match_source(&builder, nfproto, source, prefix);
+        masquerade(&builder);
+        inet_ntop(nfproto == NFPROTO_IPV4 ? AF_INET : AF_INET6, source, address, sizeof(address));
+        batch_rule(batch, &builder, "in postrouting: masquerade of forwards from %s/%u", address, prefix);
+}
+
+static void rule_accept(struct batch *batch, const char *table_name, uint32_t key, const char *ifname)
+{
+        struct rule_builder builder = rule_start(table_name, "forward");
+
+        match_ifname(&builder, key, NFT_CMP_EQ, ifname);
+        verdict_accept(&builder);
+        batch_rule(batch, &builder, "in forward: accept %s %s", key == NFT_META_IIFNAME ? "from" : "to", ifname);
+}
+
+/* --- The table, in one batch --- */
+
+static void batch_machine(struct batch *batch, const struct nft_machine *machine, const char *table_name)
+{
+        const struct in_addr loopback4 = { htonl(INADDR_LOOPBACK) };
+
+        /* nfnetlink runs the messages between begin and end as one transaction
+         * (nfnetlink_rcv_batch): the table appears whole or not at all. */
+        sym_nftnl_batch_begin(sym_nftnl_batch_buffer(batch->nftnl), batch->first_seq - 1);
+        batch_next(batch);
+        batch_table(batch, table_name);
+        for (size_t i = 0; i < ELEMENTSOF(chain_specs); i++)
+                batch_chain(batch, table_name, &chain_specs[i]);
+
+        /* prerouting for connections from elsewhere (the guest's own included), output
+         * for those the host makes to its own addresses (nat's output hook). */
+        for (size_t i = 0; i < machine->n_ports; i++)
+                for (size_t c = 0; c < 2; c++) {
+                        const char *chain = chain_specs[c].name;
+
+                        rule_forward_port(batch, table_name, chain, &machine->ports[i], NFPROTO_IPV4, &machine->guest4);
+                        if (machine->ipv6)
+                                rule_forward_port(batch, table_name, chain, &machine->ports[i], NFPROTO_IPV6,
+                                                  &machine->guest6);
+                }
+
+        rule_masquerade_egress(batch, table_name, machine->ifname, NFPROTO_IPV4, &machine->subnet4, machine->prefix4);
+        /* A forward from 127.0.0.1 leaves by IFNAME with that source (the caller's
+         * route_localnet=1 lets it out), which the guest would answer to itself; one from
+         * the guest to a host address:port comes back to the guest with its own source
+         * address, which its kernel drops as a martian. Both get the host's address. */
+        rule_masquerade_forward(batch, table_name, machine->ifname, NFPROTO_IPV4, &loopback4, 8);
+        rule_masquerade_forward(batch, table_name, machine->ifname, NFPROTO_IPV4, &machine->subnet4, machine->prefix4);
+        if (machine->ipv6) {
+                rule_masquerade_egress(batch, table_name, machine->ifname, NFPROTO_IPV6, &machine->subnet6,
+                                       machine->prefix6);
+                rule_masquerade_forward(batch, table_name, machine->ifname, NFPROTO_IPV6, &machine->subnet6,
+                                        machine->prefix6);
+        }
+
+        /* With this table alone, forwarding is allowed anyway (policy accept). These
+         * accepts show the machine's traffic in `nft list ruleset` and count for nothing
+         * else: an accept ends only its own base chain, and the next base chain on the
+         * hook (another firewall's) still sees the packet and may drop it
+         * (nf_hook_slow(); nft_forward_drops() tells). */
+        rule_accept(batch, table_name, NFT_META_IIFNAME, machine->ifname);
+        rule_accept(batch, table_name, NFT_META_OIFNAME, machine->ifname);
+
+        /* Only the last message asks for an ACK (errors are answered regardless): one ACK
+         * per message would be one skb each, and a few hundred overrun the receive buffer. */
+        if (batch->error == 0)
+                batch->last->nlmsg_flags |= NLM_F_ACK;
+        sym_nftnl_batch_end(sym_nftnl_batch_buffer(batch->nftnl), batch->seq);
+        batch_next(batch);
+}
+
+static int batch_send(int fd, struct batch *batch)
+{
+        int n = sym_nftnl_batch_iovec_len(batch->nftnl), buffer_size = 0;
+        struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+        socklen_t length = sizeof(buffer_size);
+        _cleanup_free_ struct iovec *iov = calloc((size_t)n, sizeof(*iov));
+        struct msghdr message = { .msg_name = &kernel, .msg_namelen = sizeof(kernel), .msg_iovlen = (size_t)n };
+        size_t total = 0;
+
+        if (!iov)
+                return -ENOMEM;
+        sym_nftnl_batch_iovec(batch->nftnl, iov, (uint32_t)n);
+        message.msg_iov = iov;
+        for (int i = 0; i < n; i++)
+                total += iov[i].iov_len;
+        /* The batch must reach the kernel in one message (nfnetlink handles a batch within
+         * one skb), and netlink refuses one larger than the send buffer: EMSGSIZE. */
+        if (getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buffer_size, &length) < 0)
+                return negative_errno();
+        if (total + 32 > (size_t)buffer_size) {
+                buffer_size = (int)MIN(total + 4096, (size_t)INT32_MAX / 2);
+                if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buffer_size, sizeof(buffer_size)) < 0)
+                        return negative_errno();
+        }
+        if (sendmsg(fd, &message, 0) < 0)
+                return negative_errno();
+        return 0;
+}
+
+/* One line: which message the kernel refused, and what to do about it. */
+static int log_refusal(const struct batch *batch, const char *table_name, uint32_t seq, int error)
+{
+        if (seq == batch->first_seq && error == -EEXIST)
+                return log_error_errno(error,
+                                       "Cannot make nftables table inet %s: it exists, made by something else "
+                                       "(remove it: nft delete table inet %s)",
+                                       table_name, table_name);
+        /* nft_table_lookup(): an owned table answers every other socket with EPERM. */
+        if (seq == batch->first_seq && error == -EPERM)
+                return log_error_errno(error,
+                                       "Cannot make nftables table inet %s: another running process owns it "
+                                       "(is a machine of that name running on another manager?)",
+                                       table_name);
+        if (seq == batch->first_seq && error == -EOPNOTSUPP)
+                return log_error_errno(error,
+                                       "Cannot make nftables table inet %s: the kernel has no owned tables "
+                                       "(NFT_TABLE_F_OWNER needs Linux 5.12 or later)",
+                                       table_name);
+        return log_error_errno(error,
+                               "Cannot make nftables table inet %s: the kernel refused %s: %m (it needs "
+                               "nf_tables with nft_nat, nft_masq, nft_fib_inet and nft_ct, as modules or built in)",
+                               table_name, batch_what(batch, seq));
+}
+
+/* Reads the kernel's answers until the last message's ACK or the first refusal. */
+static int batch_answers(int fd, const struct batch *batch, const char *table_name)
+{
+        uint32_t last_seq = batch->first_seq + (uint32_t)batch->n_what - 1;
+        char buffer[MNL_SOCKET_BUFFER_SIZE] __attribute__((aligned(NLMSG_ALIGNTO)));
+
+        for (;;) {
+                ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+                int left = (int)n;
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return log_error_errno(negative_errno(), "Cannot read the kernel's answer to table inet %s: %m",
+                                               table_name);
+                for (const struct nlmsghdr *nlh = (const struct nlmsghdr *)buffer; sym_mnl_nlmsg_ok(nlh, left);
+                     nlh = sym_mnl_nlmsg_next(nlh, &left)) {
+                        const struct nlmsgerr *answer = sym_mnl_nlmsg_get_payload(nlh);
+
+                        if (nlh->nlmsg_type != NLMSG_ERROR || nlh->nlmsg_len < NLMSG_LENGTH(sizeof(*answer)))
+                                continue;
+                        if (answer->error < 0)
+                                return log_refusal(batch, table_name, nlh->nlmsg_seq, answer->error);
+                        if (nlh->nlmsg_seq == last_seq)
+                                return 0;
+                }
+        }
+}
+
+static int machine_table(const struct nft_machine *machine, const char *table_name)
+{
+        _cleanup_close_ int fd = -EBADF;
+        struct batch batch;
+        uint32_t portid;
+        int r;
+
+        fd = netfilter_socket(&portid);
+        if (fd < 0)
+                return log_error_errno(fd, "Cannot open a netfilter socket for table inet %s: %m", table_name);
+        r = batch_init(&batch);
+        if (r == 0) {
+                batch_machine(&batch, machine, table_name);
+                r = batch.error;
+        }
+        if (r < 0) {
+                batch_done(&batch);
+                return log_error_errno(r, "Cannot make nftables table inet %s: %m", table_name);
+        }
+        r = batch_send(fd, &batch);
+        if (r < 0)
+                log_error_errno(r, "Cannot send nftables table inet %s to the kernel: %m", table_name);
+        else
+                r = batch_answers(fd, &batch, table_name);
+        batch_done(&batch);
+        return r < 0 ? r : TAKE_FD(fd);
+}
+
+static int machine_check(const struct nft_machine *machine, char table_name[static NFT_TABLE_MAXNAMELEN])
+{
+        if (!machine->name || machine->name[0] == '\0')
+                return log_error_errno(-EINVAL, "Cannot make an nftables table for a machine without a name");
+        if (!machine->ifname || machine->ifname[0] == '\0' || strlen(machine->ifname) >= IFNAMSIZ)
+                return log_error_errno(-EINVAL, "Cannot make the nftables table of machine %s: bad link name '%s'",
+                                       machine->name, machine->ifname ? machine->ifname : "");
+        if (machine->prefix4 > 32 || (machine->ipv6 && machine->prefix6 > 128))
+                return log_error_errno(-EINVAL, "Cannot make the nftables table of machine %s: bad prefix length",
+                                       machine->name);
+        for (size_t i = 0; i < machine->n_ports; i++)
+                if (machine->ports[i].protocol != IPPROTO_TCP && machine->ports[i].protocol != IPPROTO_UDP)
+                        return log_error_errno(-EINVAL,
+                                               "Cannot forward port %u of machine %s: protocol %u is neither TCP nor UDP",
+                                               machine->ports[i].host_port, machine->name, machine->ports[i].protocol);
+        if ((size_t)snprintf(table_name, NFT_TABLE_MAXNAMELEN, TABLE_PREFIX "%s", machine->name) >= NFT_TABLE_MAXNAMELEN)
+                return log_error_errno(-ENAMETOOLONG, "Cannot make the nftables table of machine %s: name too long",
+                                       machine->name);
+        return 0;
+}
+
+int nft_machine_table(const struct nft_machine *machine)
+{
+        char table_name[NFT_TABLE_MAXNAMELEN];
+        int r;
+
+        r = machine_check(machine, table_name);
+        if (r < 0)
+                return r;
+        r = mnl_load();
+        if (r < 0)
+                return r;
+        r = nftnl_load();
+        if (r == 0) {
+                r = machine_table(machine, table_name);
+                nftnl_unload();
+        }
+        mnl_unload();
+        return r;
+}
+
+/* --- Other firewalls' forward chains --- */
+
+struct forward_scan {
+        int drops; /* 1, 0, or -ENOMEM */
+};
+
+static int chain_scan(const struct nlmsghdr *nlh, void *userdata)
+{
+        struct forward_scan *scan = userdata;
+        _cleanup_(nftnl_chain_freep) struct nftnl_chain *chain = sym_nftnl_chain_alloc();
+        uint32_t family;
+
+        if (!chain) {
+                scan->drops = -ENOMEM;
+                return MNL_CB_ERROR;
+        }
+        if (sym_nftnl_chain_nlmsg_parse(nlh, chain) < 0)
+                return MNL_CB_OK;
+        family = sym_nftnl_chain_get_u32(chain, NFTNL_CHAIN_FAMILY);
+        /* Only base chains carry a hook and a policy; the bridge and netdev families'
+         * hooks are others, of the same numbers. */
+        if ((family != NFPROTO_IPV4 && family != NFPROTO_IPV6 && family != NFPROTO_INET) ||
+            !sym_nftnl_chain_is_set(chain, NFTNL_CHAIN_HOOKNUM) || !sym_nftnl_chain_is_set(chain, NFTNL_CHAIN_POLICY))
+                return MNL_CB_OK;
+        if (sym_nftnl_chain_get_u32(chain, NFTNL_CHAIN_HOOKNUM) == NF_INET_FORWARD &&
+            sym_nftnl_chain_get_u32(chain, NFTNL_CHAIN_POLICY) == NF_DROP &&
+            strncmp(sym_nftnl_chain_get_str(chain, NFTNL_CHAIN_TABLE), TABLE_PREFIX, strlen(TABLE_PREFIX)) != 0)
+                scan->drops = 1;
+        return MNL_CB_OK;
+}
+
+static int forward_scan(void)
+{
+        /* 32 KiB, libmnl's MNL_SOCKET_DUMP_SIZE (1.0.5): the largest part of a dump the kernel
+         * sends at once; a smaller buffer would cut one off (MSG_TRUNC). */
+        char buffer[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+        struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+        struct forward_scan scan = {};
+        const uint32_t seq = 1;
+        _cleanup_close_ int fd = -EBADF;
+        struct nlmsghdr *nlh;
+        uint32_t portid;
+        int r;
+
+        fd = netfilter_socket(&portid);
+        if (fd < 0)
+                return fd;
+        nlh = sym_nftnl_nlmsg_build_hdr(buffer, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, seq);
+        if (sendto(fd, nlh, nlh->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
+                return negative_errno();
+        do {
+                ssize_t n = recv(fd, buffer, sizeof(buffer), 0);
+
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0)
+                        return negative_errno();
+                errno = 0;
+                r = sym_mnl_cb_run(buffer, (size_t)n, seq, portid, chain_scan, &scan);
+                if (r == MNL_CB_ERROR)
+                        return scan.drops < 0 ? scan.drops : negative_errno();
+        } while (r > MNL_CB_STOP);
+        return scan.drops;
+}
+
+int nft_forward_drops(void)
+{
+        int r;
+
+        r = mnl_load();
+        if (r < 0)
+                return r;
+        r = nftnl_load();
+        if (r == 0) {
+                r = forward_scan();
+                nftnl_unload();
+                if (r < 0)
+                        log_error_errno(r, "Cannot read the host's nftables chains: %m");
+        }
+        mnl_unload();
+        return r;
+}
+
+/* --- Host port locks --- */
+
+int nft_port_lock(uint8_t protocol, uint16_t host_port)
+{
+        if (protocol != IPPROTO_TCP && protocol != IPPROTO_UDP)
+                return -EINVAL;
+        /* One file a protocol, one byte a port: tcp:8080 and udp:8080 are two ports. */
+        return lock_take(protocol == IPPROTO_TCP ? "ports-tcp" : "ports-udp", host_port, 1, true);
+}

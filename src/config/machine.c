@@ -97,6 +97,7 @@ void machine_done(struct machine *m)
         for (size_t i = 0; i < m->n_properties; i++)
                 property_done(&m->properties[i]);
         free(m->properties);
+        free(m->ports);
         *m = (struct machine){};
 }
 

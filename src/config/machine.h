@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <systemd/sd-id128.h>
 
+#include "config/port.h"
 #include "config/property.h"
 
 /* Exit codes of machined-lite itself (README "Exit codes"). A guest's own status is
@@ -126,7 +127,10 @@ struct machine {
         char *hostname; /* --hostname, else the name */
         enum console_mode console;
         bool read_only;
-        bool private_network;
+        bool private_network;       /* implied by every option of a network of its own */
+        bool network_veth;          /* -n: a veth pair ve-NAME/host0, addressed by us */
+        struct port_forward *ports; /* -p */
+        size_t n_ports;
         enum register_mode register_mode;
         int kill_signal;             /* 0: chosen from the init */
         char *init;                  /* --init, a path inside the guest */

@@ -13,6 +13,7 @@
 
 #include "config/custom-mount.h"
 #include "config/options.h"
+#include "config/port.h"
 #include "guest/caps.h"
 #include "guest/syscall-filter.h"
 #include "host/userns.h"
@@ -84,6 +85,10 @@ static const char help_text[] =
         "                           and pipe for run when no standard fd is a terminal)\n"
         "      --read-only          Mount the tree read-only\n"
         "      --private-network    A network namespace of its own with only lo, up\n"
+        "  -n, --network-veth       A network of its own: a veth pair ve-NAME (host, .1) and host0\n"
+        "                           (guest, .2) on a /28 of its own, NAT to the world, DHCP\n"
+        "  -p, --port=[PROTO:]HOSTPORT[:GUESTPORT]  Forward a host port (tcp or udp) to the guest\n"
+        "                           (needs -n)\n"
         "  -E, --setenv=VAR=VALUE   Set an environment variable for init or the command\n"
         "      --kill-signal=SIG    Signal that asks PID 1 to shut down (default: SIGRTMIN+3 for\n"
         "                           systemd, SIGUSR2 for busybox init, SIGTERM otherwise)\n"
@@ -261,6 +266,8 @@ static const struct option options[] = { { "help", no_argument, NULL, 'h' },
                                          { "console", required_argument, NULL, ARG_CONSOLE },
                                          { "read-only", no_argument, NULL, ARG_READ_ONLY },
                                          { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
+                                         { "network-veth", no_argument, NULL, 'n' },
+                                         { "port", required_argument, NULL, 'p' },
                                          { "setenv", required_argument, NULL, 'E' },
                                          { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
                                          { "init", required_argument, NULL, ARG_INIT },
@@ -388,6 +395,25 @@ static int parse_exec_option(int c, const char *value, struct machine *m)
         case ARG_PRIVATE_NETWORK:
                 m->private_network = true;
                 return 0;
+        case 'n':
+                m->network_veth = m->private_network = true;
+                return 0;
+        case 'p': {
+                struct port_forward *grown = realloc(m->ports, (m->n_ports + 1) * sizeof(*grown));
+                char error[512];
+
+                if (!grown)
+                        return -ENOMEM;
+                m->ports = grown;
+                if (port_forward_parse(value, &m->ports[m->n_ports], error, sizeof(error)) < 0)
+                        return usage_error("%s", error);
+                for (size_t i = 0; i < m->n_ports; i++)
+                        if (m->ports[i].protocol == grown[m->n_ports].protocol &&
+                            m->ports[i].host_port == grown[m->n_ports].host_port)
+                                return usage_error("Host port %s is forwarded twice", value);
+                m->n_ports++;
+                return 0;
+        }
         case 'E':
                 if (!strchr(value, '=') || value[0] == '=')
                         return usage_error("--setenv takes VAR=VALUE, not '%s'", value);
@@ -557,7 +583,7 @@ int parse_argv_only(int argc, char *argv[], struct machine *m)
         /* We say what is wrong ourselves, in one line. */
         opterr = 0;
         optind = 0;
-        while ((c = getopt_long(options_end, argv, ":hD:i:M:E:qUx", options, NULL)) >= 0) {
+        while ((c = getopt_long(options_end, argv, ":hD:i:M:E:qUxnp:", options, NULL)) >= 0) {
                 r = parse_option(c, optarg, argv[optind - 1], m);
                 if (r != 0)
                         return r;
@@ -625,6 +651,8 @@ int parse_check(const struct machine *m)
                         "--slice and --property configure the scope that --keep-unit does not make: set them in the unit");
         if (m->register_mode == REGISTER_NO && (m->slice || m->n_properties > 0))
                 return usage_error("--slice and --property need registration with systemd, not --register=no");
+        if (m->n_ports > 0 && !m->network_veth)
+                return usage_error("-p forwards ports to a machine's own address: give -n (--network-veth) with it");
         if (m->verb == VERB_RUN && !m->arguments)
                 return usage_error("run needs a command after --, e.g. machined-lite run -D DIR -- /bin/sh");
         return PARSE_CONTINUE;

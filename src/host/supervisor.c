@@ -32,6 +32,7 @@
 #include "host/supervisor.h"
 #include "host/sweeper.h"
 #include "host/userns.h"
+#include "net/network.h"
 #include "util/lock.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -59,6 +60,7 @@ struct supervisor {
         pid_t self;    /* we, as the sweeper knows us: PID and start time */
         uint64_t self_start;
         char *ephemeral_dir; /* ours under --ephemeral-dir: the overlays' upper layers */
+        struct machine_network network;
         bool shutting_down;
         bool killed_by_user;
         sd_event_source *child_source, *signal_sources[3], *kill_timer, *notify_source;
@@ -308,6 +310,10 @@ static int start_guest(struct supervisor *s)
                         close(mount_ns);
                 }
         }
+        /* Before init runs, so that a guest with no network manager of its own finds
+         * host0 addressed, up and routed. */
+        if (r >= 0)
+                r = network_setup(s->machine, &s->network, s->pid, s->pidfd);
         if (r >= 0 && s->registration.bus)
                 r = register_machine(s->machine, &s->registration, s->pid);
         if (r >= 0)
@@ -368,6 +374,9 @@ static int setup_event_loop(struct supervisor *s)
                 if (r < 0)
                         return r;
         }
+        r = network_start_dhcp(&s->network, s->event);
+        if (r < 0)
+                return r;
         /* A guest whose init does not speak sd_notify() is ready as soon as it runs. */
         if (!s->notify_ready)
                 (void)sd_notify(false, "READY=1");
@@ -397,6 +406,7 @@ static void supervisor_done(struct supervisor *s)
                 free(s->ephemeral_dir);
                 s->ephemeral_dir = NULL;
         }
+        network_done(&s->network);
         if (s->pidfd >= 0)
                 close(s->pidfd);
         if (s->master >= 0)
@@ -613,6 +623,7 @@ int supervisor_run(const struct machine *m)
                 .notify_fd = -1,
                 .console = { .master = -1 },
                 .name_lock = -1,
+                .network = MACHINE_NETWORK_INIT,
         };
         _cleanup_close_ int tree_lock = -EBADF;
         int r, exit_code;
@@ -639,6 +650,9 @@ int supervisor_run(const struct machine *m)
         r = block_signals();
         if (r < 0)
                 return log_error_errno(r, "Cannot block signals: %m"), EXIT_SETUP_FAILED;
+        r = network_prepare(m, &s.network);
+        if (r != 0)
+                return setup_failed(&s, r);
         r = place_guest(&s);
         if (r != 0)
                 return setup_failed(&s, r);

@@ -98,6 +98,13 @@ void machine_done(struct machine *m)
                 property_done(&m->properties[i]);
         free(m->properties);
         free(m->ports);
+        strv_free(m->network_veth_extra);
+        free(m->network_bridge);
+        free(m->network_zone);
+        strv_free(m->network_interfaces);
+        strv_free(m->network_macvlan);
+        strv_free(m->network_ipvlan);
+        free(m->network_namespace_path);
         *m = (struct machine){};
 }
 

@@ -7,7 +7,7 @@
 #include <sys/types.h>
 #include <systemd/sd-id128.h>
 
-#include "config/port.h"
+#include "config/network.h"
 #include "config/property.h"
 
 /* Exit codes of machined-lite itself (README "Exit codes"). A guest's own status is
@@ -65,6 +65,13 @@ enum ownership {
         OWNERSHIP_MAP,   /* an idmapped mount: the tree stays root-owned on disk */
         OWNERSHIP_CHOWN, /* every file shifted into the range on disk, once */
         OWNERSHIP_OFF,   /* as it is on disk */
+};
+
+/* --network-configure: who addresses a machine's veth, when it has one. */
+enum network_configure {
+        NETWORK_CONFIGURE_AUTO, /* we do, unless systemd-networkd runs on the host */
+        NETWORK_CONFIGURE_YES,  /* we do: addresses, routes, NAT, DHCP */
+        NETWORK_CONFIGURE_NO,   /* we make the links only, as systemd-nspawn: networkd's job */
 };
 
 /* --volatile, as systemd-nspawn(1) defines it. */
@@ -127,8 +134,16 @@ struct machine {
         char *hostname; /* --hostname, else the name */
         enum console_mode console;
         bool read_only;
-        bool private_network;       /* implied by every option of a network of its own */
-        bool network_veth;          /* -n: a veth pair ve-NAME/host0, addressed by us */
+        bool private_network;         /* implied by every option of a network of its own */
+        bool network_veth;            /* -n: a veth pair ve-NAME/host0 */
+        char **network_veth_extra;    /* --network-veth-extra=HOSTIF[:GUESTIF], as given */
+        char *network_bridge;         /* --network-bridge=: host0's peer vb-NAME joins this bridge */
+        char *network_zone;           /* --network-zone=: ... the zone's bridge vz-ZONE, made as needed */
+        char **network_interfaces;    /* --network-interface=IF[:GUESTIF]: moved in, moved back after */
+        char **network_macvlan;       /* --network-macvlan=IF[:GUESTIF] */
+        char **network_ipvlan;        /* --network-ipvlan=IF[:GUESTIF] */
+        char *network_namespace_path; /* --network-namespace-path=: join this one instead */
+        enum network_configure network_configure;
         struct port_forward *ports; /* -p */
         size_t n_ports;
         enum register_mode register_mode;

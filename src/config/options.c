@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "config/custom-mount.h"
+#include "config/network.h"
 #include "config/options.h"
-#include "config/port.h"
 #include "guest/caps.h"
 #include "guest/syscall-filter.h"
 #include "host/userns.h"
@@ -87,8 +87,19 @@ static const char help_text[] =
         "      --private-network    A network namespace of its own with only lo, up\n"
         "  -n, --network-veth       A network of its own: a veth pair ve-NAME (host, .1) and host0\n"
         "                           (guest, .2) on a /28 of its own, NAT to the world, DHCP\n"
+        "      --network-zone=ZONE  host0's peer vb-NAME on the bridge vz-ZONE, which the zone's\n"
+        "                           machines share (a /24 of its own), made and removed as needed\n"
+        "      --network-bridge=BRIDGE  host0's peer vb-NAME on an existing bridge of the host's\n"
+        "      --network-veth-extra=HOSTIF[:GUESTIF]  One more veth pair (not addressed)\n"
+        "      --network-interface=IF[:GUESTIF]  Move a host link into the guest (back after)\n"
+        "      --network-macvlan=IF[:GUESTIF]  A macvlan link on IF, mv-IF in the guest\n"
+        "      --network-ipvlan=IF[:GUESTIF]  An ipvlan link on IF, iv-IF in the guest\n"
+        "      --network-namespace-path=PATH  Join this network namespace (/run/netns/NAME)\n"
+        "      --network-configure=MODE  Who addresses the veth: yes (machined-lite: addresses,\n"
+        "                           routes, NAT, DHCP), no (systemd-networkd, as with nspawn), or\n"
+        "                           auto (default: no when systemd-networkd runs on the host)\n"
         "  -p, --port=[PROTO:]HOSTPORT[:GUESTPORT]  Forward a host port (tcp or udp) to the guest\n"
-        "                           (needs -n)\n"
+        "                           (needs a veth: -n, --network-zone or --network-bridge)\n"
         "  -E, --setenv=VAR=VALUE   Set an environment variable for init or the command\n"
         "      --kill-signal=SIG    Signal that asks PID 1 to shut down (default: SIGRTMIN+3 for\n"
         "                           systemd, SIGUSR2 for busybox init, SIGTERM otherwise)\n"
@@ -221,6 +232,14 @@ enum {
         ARG_CONSOLE,
         ARG_READ_ONLY,
         ARG_PRIVATE_NETWORK,
+        ARG_NETWORK_VETH_EXTRA,
+        ARG_NETWORK_BRIDGE,
+        ARG_NETWORK_ZONE,
+        ARG_NETWORK_INTERFACE,
+        ARG_NETWORK_MACVLAN,
+        ARG_NETWORK_IPVLAN,
+        ARG_NETWORK_NAMESPACE_PATH,
+        ARG_NETWORK_CONFIGURE,
         ARG_KILL_SIGNAL,
         ARG_INIT,
         ARG_REGISTER,
@@ -246,45 +265,54 @@ enum {
         ARG_OVERLAY_RO,
 };
 
-static const struct option options[] = { { "help", no_argument, NULL, 'h' },
-                                         { "version", no_argument, NULL, ARG_VERSION },
-                                         { "directory", required_argument, NULL, 'D' },
-                                         { "image", required_argument, NULL, 'i' },
-                                         { "json", no_argument, NULL, ARG_JSON },
-                                         { "template", required_argument, NULL, ARG_TEMPLATE },
-                                         { "ephemeral", no_argument, NULL, 'x' },
-                                         { "volatile", optional_argument, NULL, ARG_VOLATILE },
-                                         { "ephemeral-dir", required_argument, NULL, ARG_EPHEMERAL_DIR },
-                                         { "bind", required_argument, NULL, ARG_BIND },
-                                         { "bind-ro", required_argument, NULL, ARG_BIND_RO },
-                                         { "tmpfs", required_argument, NULL, ARG_TMPFS },
-                                         { "overlay", required_argument, NULL, ARG_OVERLAY },
-                                         { "overlay-ro", required_argument, NULL, ARG_OVERLAY_RO },
-                                         { "settings", required_argument, NULL, ARG_SETTINGS },
-                                         { "machine", required_argument, NULL, 'M' },
-                                         { "hostname", required_argument, NULL, ARG_HOSTNAME },
-                                         { "console", required_argument, NULL, ARG_CONSOLE },
-                                         { "read-only", no_argument, NULL, ARG_READ_ONLY },
-                                         { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
-                                         { "network-veth", no_argument, NULL, 'n' },
-                                         { "port", required_argument, NULL, 'p' },
-                                         { "setenv", required_argument, NULL, 'E' },
-                                         { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
-                                         { "init", required_argument, NULL, ARG_INIT },
-                                         { "register", required_argument, NULL, ARG_REGISTER },
-                                         { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
-                                         { "slice", required_argument, NULL, ARG_SLICE },
-                                         { "property", required_argument, NULL, ARG_PROPERTY },
-                                         { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
-                                         { "capability", required_argument, NULL, ARG_CAPABILITY },
-                                         { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
-                                         { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
-                                         { "system-call-filter", required_argument, NULL, ARG_SYSTEM_CALL_FILTER },
-                                         { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
-                                         { "private-users-ownership", required_argument, NULL,
-                                           ARG_PRIVATE_USERS_OWNERSHIP },
-                                         { "quiet", no_argument, NULL, 'q' },
-                                         {} };
+static const struct option options[] = {
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, ARG_VERSION },
+        { "directory", required_argument, NULL, 'D' },
+        { "image", required_argument, NULL, 'i' },
+        { "json", no_argument, NULL, ARG_JSON },
+        { "template", required_argument, NULL, ARG_TEMPLATE },
+        { "ephemeral", no_argument, NULL, 'x' },
+        { "volatile", optional_argument, NULL, ARG_VOLATILE },
+        { "ephemeral-dir", required_argument, NULL, ARG_EPHEMERAL_DIR },
+        { "bind", required_argument, NULL, ARG_BIND },
+        { "bind-ro", required_argument, NULL, ARG_BIND_RO },
+        { "tmpfs", required_argument, NULL, ARG_TMPFS },
+        { "overlay", required_argument, NULL, ARG_OVERLAY },
+        { "overlay-ro", required_argument, NULL, ARG_OVERLAY_RO },
+        { "settings", required_argument, NULL, ARG_SETTINGS },
+        { "machine", required_argument, NULL, 'M' },
+        { "hostname", required_argument, NULL, ARG_HOSTNAME },
+        { "console", required_argument, NULL, ARG_CONSOLE },
+        { "read-only", no_argument, NULL, ARG_READ_ONLY },
+        { "private-network", no_argument, NULL, ARG_PRIVATE_NETWORK },
+        { "network-veth", no_argument, NULL, 'n' },
+        { "port", required_argument, NULL, 'p' },
+        { "network-veth-extra", required_argument, NULL, ARG_NETWORK_VETH_EXTRA },
+        { "network-bridge", required_argument, NULL, ARG_NETWORK_BRIDGE },
+        { "network-zone", required_argument, NULL, ARG_NETWORK_ZONE },
+        { "network-interface", required_argument, NULL, ARG_NETWORK_INTERFACE },
+        { "network-macvlan", required_argument, NULL, ARG_NETWORK_MACVLAN },
+        { "network-ipvlan", required_argument, NULL, ARG_NETWORK_IPVLAN },
+        { "network-namespace-path", required_argument, NULL, ARG_NETWORK_NAMESPACE_PATH },
+        { "network-configure", required_argument, NULL, ARG_NETWORK_CONFIGURE },
+        { "setenv", required_argument, NULL, 'E' },
+        { "kill-signal", required_argument, NULL, ARG_KILL_SIGNAL },
+        { "init", required_argument, NULL, ARG_INIT },
+        { "register", required_argument, NULL, ARG_REGISTER },
+        { "keep-unit", no_argument, NULL, ARG_KEEP_UNIT },
+        { "slice", required_argument, NULL, ARG_SLICE },
+        { "property", required_argument, NULL, ARG_PROPERTY },
+        { "notify-ready", required_argument, NULL, ARG_NOTIFY_READY },
+        { "capability", required_argument, NULL, ARG_CAPABILITY },
+        { "drop-capability", required_argument, NULL, ARG_DROP_CAPABILITY },
+        { "no-new-privileges", optional_argument, NULL, ARG_NO_NEW_PRIVILEGES },
+        { "system-call-filter", required_argument, NULL, ARG_SYSTEM_CALL_FILTER },
+        { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
+        { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
+        { "quiet", no_argument, NULL, 'q' },
+        {}
+};
 
 int usage_error(const char *format, ...)
 {
@@ -395,25 +423,6 @@ static int parse_exec_option(int c, const char *value, struct machine *m)
         case ARG_PRIVATE_NETWORK:
                 m->private_network = true;
                 return 0;
-        case 'n':
-                m->network_veth = m->private_network = true;
-                return 0;
-        case 'p': {
-                struct port_forward *grown = realloc(m->ports, (m->n_ports + 1) * sizeof(*grown));
-                char error[512];
-
-                if (!grown)
-                        return -ENOMEM;
-                m->ports = grown;
-                if (port_forward_parse(value, &m->ports[m->n_ports], error, sizeof(error)) < 0)
-                        return usage_error("%s", error);
-                for (size_t i = 0; i < m->n_ports; i++)
-                        if (m->ports[i].protocol == grown[m->n_ports].protocol &&
-                            m->ports[i].host_port == grown[m->n_ports].host_port)
-                                return usage_error("Host port %s is forwarded twice", value);
-                m->n_ports++;
-                return 0;
-        }
         case 'E':
                 if (!strchr(value, '=') || value[0] == '=')
                         return usage_error("--setenv takes VAR=VALUE, not '%s'", value);
@@ -469,6 +478,72 @@ static int parse_exec_option(int c, const char *value, struct machine *m)
                 else
                         return usage_error("--notify-ready takes yes or no, not '%s'", value);
                 return 0;
+        default:
+                return OPTION_OTHER;
+        }
+}
+
+/* A network of its own (systemd-nspawn(1)'s "Networking Options"). */
+static int parse_network_option(int c, const char *value, struct machine *m)
+{
+        switch (c) {
+        case 'n':
+                m->network_veth = m->private_network = true;
+                return 0;
+        case ARG_NETWORK_BRIDGE:
+        case ARG_NETWORK_ZONE: {
+                char error[256];
+
+                if (network_link_name_check(c == ARG_NETWORK_ZONE ? "vz-" : "", value, error, sizeof(error)) < 0)
+                        return usage_error("%s", error);
+                m->private_network = true;
+                return set_string(c == ARG_NETWORK_ZONE ? &m->network_zone : &m->network_bridge, value);
+        }
+        case ARG_NETWORK_VETH_EXTRA:
+        case ARG_NETWORK_INTERFACE:
+        case ARG_NETWORK_MACVLAN:
+        case ARG_NETWORK_IPVLAN: {
+                char error[256];
+
+                if (network_link_pair_check(value, error, sizeof(error)) < 0)
+                        return usage_error("%s", error);
+                m->private_network = true;
+                return strv_extend(c == ARG_NETWORK_VETH_EXTRA  ? &m->network_veth_extra
+                                   : c == ARG_NETWORK_INTERFACE ? &m->network_interfaces
+                                   : c == ARG_NETWORK_MACVLAN   ? &m->network_macvlan
+                                                                : &m->network_ipvlan,
+                                   value);
+        }
+        case ARG_NETWORK_NAMESPACE_PATH:
+                if (value[0] != '/')
+                        return usage_error("--network-namespace-path takes an absolute path, not '%s'", value);
+                return set_string(&m->network_namespace_path, value);
+        case ARG_NETWORK_CONFIGURE:
+                if (strcmp(value, "yes") == 0)
+                        m->network_configure = NETWORK_CONFIGURE_YES;
+                else if (strcmp(value, "no") == 0)
+                        m->network_configure = NETWORK_CONFIGURE_NO;
+                else if (strcmp(value, "auto") == 0)
+                        m->network_configure = NETWORK_CONFIGURE_AUTO;
+                else
+                        return usage_error("--network-configure takes yes, no or auto, not '%s'", value);
+                return 0;
+        case 'p': {
+                struct port_forward *grown = realloc(m->ports, (m->n_ports + 1) * sizeof(*grown));
+                char error[512];
+
+                if (!grown)
+                        return -ENOMEM;
+                m->ports = grown;
+                if (port_forward_parse(value, &m->ports[m->n_ports], error, sizeof(error)) < 0)
+                        return usage_error("%s", error);
+                for (size_t i = 0; i < m->n_ports; i++)
+                        if (m->ports[i].protocol == grown[m->n_ports].protocol &&
+                            m->ports[i].host_port == grown[m->n_ports].host_port)
+                                return usage_error("Host port %s is forwarded twice", value);
+                m->n_ports++;
+                return 0;
+        }
         default:
                 return OPTION_OTHER;
         }
@@ -533,6 +608,7 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
         int (*const groups[])(int c, const char *value, struct machine *m) = {
                 parse_files_option,
                 parse_exec_option,
+                parse_network_option,
                 parse_security_option,
         };
 
@@ -651,8 +727,15 @@ int parse_check(const struct machine *m)
                         "--slice and --property configure the scope that --keep-unit does not make: set them in the unit");
         if (m->register_mode == REGISTER_NO && (m->slice || m->n_properties > 0))
                 return usage_error("--slice and --property need registration with systemd, not --register=no");
-        if (m->n_ports > 0 && !m->network_veth)
-                return usage_error("-p forwards ports to a machine's own address: give -n (--network-veth) with it");
+        if (m->n_ports > 0 && !m->network_veth && !m->network_zone && !m->network_bridge)
+                return usage_error("-p forwards ports to a machine's own address: give -n (--network-veth), "
+                                   "--network-zone or --network-bridge with it");
+        if (m->network_zone && m->network_bridge)
+                return usage_error(
+                        "--network-zone and --network-bridge each name the bridge host0's peer joins: give one");
+        if (m->network_namespace_path && (m->private_network || m->network_veth_extra || m->n_ports > 0))
+                return usage_error("--network-namespace-path joins a network namespace that exists: "
+                                   "it goes with no other network option");
         if (m->verb == VERB_RUN && !m->arguments)
                 return usage_error("run needs a command after --, e.g. machined-lite run -D DIR -- /bin/sh");
         return PARSE_CONTINUE;

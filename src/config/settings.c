@@ -5,12 +5,14 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <ini.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "config/custom-mount.h"
+#include "config/network.h"
 #include "config/options.h"
 #include "config/settings.h"
 #include "guest/caps.h"
@@ -89,6 +91,21 @@ static char *read_line(char *buf, int buf_size, void *userdata)
         return NULL;
 }
 
+/* [Network], held apart until the whole file is read: which network the machine is on
+ * is one choice, made either by the command line's network options or by the file's keys,
+ * never a mix of the two (systemd-nspawn's rule: its --network-veth and a file's Zone=
+ * would make a third network that nobody asked for). Port= merges with -p port by port,
+ * as Bind= does with --bind. */
+struct network_settings {
+        bool given;          /* a key that says which network the machine is on */
+        int private_network; /* Private=; -1 when not given */
+        int veth;            /* VirtualEthernet=; -1 when not given */
+        char *bridge, *zone;
+        char **veth_extra, **interfaces, **macvlan, **ipvlan;
+        struct port_forward *ports;
+        size_t n_ports;
+};
+
 struct parse_state {
         struct machine *m;
         bool trusted;
@@ -96,6 +113,7 @@ struct parse_state {
         int error_line; /* the line ERROR is about: the first one with an error */
         const struct line_reader *reader;
         struct bootstrap_settings *bootstrap;
+        struct network_settings network;
 };
 
 static int parse_boolean(const char *v)
@@ -168,6 +186,14 @@ static bool key_grants(const char *section, const char *key, const char *value)
         if (!strcmp(section, "Files"))
                 return !strcmp(key, "Bind") || !strcmp(key, "BindReadOnly") || !strcmp(key, "Overlay") ||
                        !strcmp(key, "OverlayReadOnly") || !strcmp(key, "PrivateUsersOwnership");
+        /* Each makes links or firewall rules on the host, or takes the host's links away
+         * (systemd.nspawn(5) calls them privileged); Private=yes only takes from the guest,
+         * but Private=no under --settings=override would hand it the host's network. */
+        if (!strcmp(section, "Network"))
+                return (!strcmp(key, "Private") && parse_boolean(value) == 0) || !strcmp(key, "VirtualEthernet") ||
+                       !strcmp(key, "VirtualEthernetExtra") || !strcmp(key, "Bridge") || !strcmp(key, "Zone") ||
+                       !strcmp(key, "Interface") || !strcmp(key, "MACVLAN") || !strcmp(key, "IPVLAN") ||
+                       !strcmp(key, "Port") || !strcmp(key, "Configure");
         return false;
 }
 
@@ -280,6 +306,200 @@ static int parse_files(struct parse_state *p, const char *key, const char *value
         return -ENOKEY;
 }
 
+/* A [Network] value's own message (network.c's), after the key it is about. */
+static int network_value_error(struct parse_state *p, const char *key, const char *message)
+{
+        snprintf(p->error, sizeof(p->error), "%s= in [Network]: %s", key, message);
+        return -EINVAL;
+}
+
+/* IF[:GUESTIF], as --network-interface= and the others check it, onto LIST. */
+static int extend_link_pair(struct parse_state *p, const char *key, char ***list, const char *pair)
+{
+        char error[256];
+
+        if (network_link_pair_check(pair, error, sizeof(error)) < 0)
+                return network_value_error(p, key, error);
+        return strv_extend(list, pair);
+}
+
+/* Interface=, MACVLAN=, IPVLAN=: a space-separated list, added to what earlier lines
+ * gave; an empty value empties it (systemd.nspawn(5)). */
+static int extend_link_list(struct parse_state *p, const char *key, char ***list, const char *value)
+{
+        _cleanup_free_ char *words = strdup(value);
+        char *save = NULL;
+        int r;
+
+        if (!words)
+                return -ENOMEM;
+        if (value[strspn(value, " \t")] == '\0') {
+                strv_free(*list);
+                *list = NULL;
+                return 0;
+        }
+        for (char *w = strtok_r(words, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+                r = extend_link_pair(p, key, list, w);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* Where PORTS forwards PORT's host port (same protocol), or -1. */
+static ssize_t port_index(const struct port_forward *ports, size_t n_ports, const struct port_forward *port)
+{
+        for (size_t i = 0; i < n_ports; i++)
+                if (ports[i].protocol == port->protocol && ports[i].host_port == port->host_port)
+                        return (ssize_t)i;
+        return -1;
+}
+
+static int append_port(struct port_forward **ports, size_t *n_ports, const struct port_forward *port)
+{
+        struct port_forward *grown = realloc(*ports, (*n_ports + 1) * sizeof(*grown));
+
+        if (!grown)
+                return -ENOMEM;
+        grown[(*n_ports)++] = *port;
+        *ports = grown;
+        return 0;
+}
+
+static int add_port(struct parse_state *p, const char *value)
+{
+        struct network_settings *n = &p->network;
+        struct port_forward port;
+        char error[256];
+
+        if (port_forward_parse(value, &port, error, sizeof(error)) < 0)
+                return network_value_error(p, "Port", error);
+        if (port_index(n->ports, n->n_ports, &port) >= 0) {
+                snprintf(p->error, sizeof(p->error), "Port= in [Network]: host port %s:%u is forwarded twice",
+                         port.protocol == IPPROTO_UDP ? "udp" : "tcp", port.host_port);
+                return -EINVAL;
+        }
+        return append_port(&n->ports, &n->n_ports, &port);
+}
+
+/* The keys of systemd.nspawn(5)'s [Network], each as its option in options.c, and our
+ * Configure= (--network-configure=). */
+static int parse_network(struct parse_state *p, const char *key, const char *value)
+{
+        struct network_settings *n = &p->network;
+        int r;
+
+        if (!strcmp(key, "Private") || !strcmp(key, "VirtualEthernet")) {
+                r = parse_boolean(value);
+                if (r < 0)
+                        return r;
+                *(!strcmp(key, "Private") ? &n->private_network : &n->veth) = r;
+                n->given = true;
+                return 0;
+        }
+        if (!strcmp(key, "Bridge") || !strcmp(key, "Zone")) {
+                bool zone = !strcmp(key, "Zone");
+                char error[256];
+
+                n->given = true;
+                if (value[0] == '\0') {
+                        free(zone ? n->zone : n->bridge);
+                        *(zone ? &n->zone : &n->bridge) = NULL;
+                        return 0;
+                }
+                if (network_link_name_check(zone ? "vz-" : "", value, error, sizeof(error)) < 0)
+                        return network_value_error(p, key, error);
+                return set_string(zone ? &n->zone : &n->bridge, value);
+        }
+        if (!strcmp(key, "VirtualEthernetExtra")) {
+                n->given = true;
+                return extend_link_pair(p, key, &n->veth_extra, value);
+        }
+        if (!strcmp(key, "Interface") || !strcmp(key, "MACVLAN") || !strcmp(key, "IPVLAN")) {
+                n->given = true;
+                return extend_link_list(p, key,
+                                        !strcmp(key, "Interface") ? &n->interfaces
+                                        : !strcmp(key, "MACVLAN") ? &n->macvlan
+                                                                  : &n->ipvlan,
+                                        value);
+        }
+        if (!strcmp(key, "Port"))
+                return add_port(p, value);
+        if (!strcmp(key, "Configure")) {
+                r = parse_boolean(value);
+                if (r < 0 && strcmp(value, "auto") != 0)
+                        return -EINVAL;
+                p->m->network_configure = r == 1   ? NETWORK_CONFIGURE_YES
+                                          : r == 0 ? NETWORK_CONFIGURE_NO
+                                                   : NETWORK_CONFIGURE_AUTO;
+                return 0;
+        }
+        return -ENOKEY;
+}
+
+static void network_settings_done(struct network_settings *n)
+{
+        free(n->bridge);
+        free(n->zone);
+        strv_free(n->veth_extra);
+        strv_free(n->interfaces);
+        strv_free(n->macvlan);
+        strv_free(n->ipvlan);
+        free(n->ports);
+        *n = (struct network_settings){};
+}
+
+static void replace_string(char **field, char **value)
+{
+        free(*field);
+        *field = TAKE_PTR(*value);
+}
+
+static void replace_strv(char ***field, char ***value)
+{
+        strv_free(*field);
+        *field = TAKE_PTR(*value);
+}
+
+/* The file's [Network] into INTO, under the options of COMMAND_LINE where they win (NULL:
+ * the file wins, --settings=override). The file's network replaces INTO's as a whole,
+ * unless the command line names one itself (each of its network options sets
+ * private_network, but --network-namespace-path): so VirtualEthernet=no turns off the
+ * --network-veth of machine@.service, as in systemd-nspawn. The file's ports go with
+ * INTO's, but those the command line forwards itself. */
+static int network_settings_apply(struct network_settings *n, const struct machine *command_line, struct machine *into)
+{
+        int r;
+
+        if (n->given && !(command_line && (command_line->private_network || command_line->network_namespace_path))) {
+                into->private_network = n->private_network > 0 || n->veth > 0 || n->bridge || n->zone ||
+                                        n->veth_extra || n->interfaces || n->macvlan || n->ipvlan;
+                into->network_veth = n->veth > 0;
+                replace_string(&into->network_bridge, &n->bridge);
+                replace_string(&into->network_zone, &n->zone);
+                free(into->network_namespace_path);
+                into->network_namespace_path = NULL;
+                replace_strv(&into->network_veth_extra, &n->veth_extra);
+                replace_strv(&into->network_interfaces, &n->interfaces);
+                replace_strv(&into->network_macvlan, &n->macvlan);
+                replace_strv(&into->network_ipvlan, &n->ipvlan);
+        }
+        for (size_t i = 0; i < n->n_ports; i++) {
+                ssize_t k = port_index(into->ports, into->n_ports, &n->ports[i]);
+
+                if (command_line && port_index(command_line->ports, command_line->n_ports, &n->ports[i]) >= 0)
+                        continue;
+                if (k >= 0) {
+                        into->ports[k] = n->ports[i];
+                        continue;
+                }
+                r = append_port(&into->ports, &into->n_ports, &n->ports[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int parse_bootstrap(struct parse_state *p, const char *key, const char *value)
 {
         struct bootstrap_settings *b = p->bootstrap;
@@ -328,14 +548,9 @@ static int parse_key(struct parse_state *p, const char *section, const char *key
                 r = parse_exec(p, key, value);
         else if (!strcmp(section, "Files"))
                 r = parse_files(p, key, value);
-        else if (!strcmp(section, "Network")) {
-                if (strcmp(key, "Private") != 0)
-                        r = -ENOKEY;
-                else if ((r = parse_boolean(value)) >= 0) {
-                        p->m->private_network = r;
-                        r = 0;
-                }
-        } else if (!strcmp(section, "Bootstrap"))
+        else if (!strcmp(section, "Network"))
+                r = parse_network(p, key, value);
+        else if (!strcmp(section, "Bootstrap"))
                 r = parse_bootstrap(p, key, value);
         else {
                 snprintf(p->error, sizeof(p->error),
@@ -350,10 +565,23 @@ static int parse_key(struct parse_state *p, const char *section, const char *key
         return r >= 0;
 }
 
-int settings_parse_file(FILE *f, const char *path, bool trusted, struct machine *m, struct bootstrap_settings *bootstrap)
+static void parse_state_done(struct parse_state *p)
+{
+        network_settings_done(&p->network);
+}
+
+/* F into M, under the options of COMMAND_LINE where they win (NULL: the file wins). */
+static int parse_settings(FILE *f, const char *path, bool trusted, const struct machine *command_line,
+                          struct machine *m, struct bootstrap_settings *bootstrap)
 {
         struct line_reader reader = { .f = f };
-        struct parse_state p = { .m = m, .trusted = trusted, .reader = &reader, .bootstrap = bootstrap };
+        _cleanup_(parse_state_done) struct parse_state p = {
+                .m = m,
+                .trusted = trusted,
+                .reader = &reader,
+                .bootstrap = bootstrap,
+                .network = { .private_network = -1, .veth = -1 },
+        };
         int r = libinih_load(), line;
 
         if (r < 0)
@@ -368,12 +596,19 @@ int settings_parse_file(FILE *f, const char *path, bool trusted, struct machine 
                                        "%s:%d: the line is %zu characters long, more than the %d libinih reads: "
                                        "shorten it (a key such as Bind= may be repeated instead)",
                                        path, reader.number, reader.too_long, reader.limit);
-        if (line == 0)
-                return 0;
+        if (line == 0) {
+                r = network_settings_apply(&p.network, command_line, m);
+                return r < 0 ? log_error_errno(r, "Cannot take in the [Network] of %s: %m", path) : 0;
+        }
         /* No message for this line: libinih found no Key=Value or [Section] in it. */
         if (p.error_line != line)
                 snprintf(p.error, sizeof(p.error), "not a line of INI (a [Section] or a Key=Value)");
         return log_error_errno(-EINVAL, "%s:%d: %s", path, line, p.error);
+}
+
+int settings_parse_file(FILE *f, const char *path, bool trusted, struct machine *m, struct bootstrap_settings *bootstrap)
+{
+        return parse_settings(f, path, trusted, NULL, m, bootstrap);
 }
 
 int settings_find(const struct machine *m, char **ret_path, bool *ret_trusted)
@@ -446,7 +681,8 @@ int settings_load(const struct machine *m, struct machine *ret)
         f = fopen(path, "re");
         if (!f)
                 return log_error_errno(-errno, "Cannot open settings file %s: %m", path);
-        r = settings_parse_file(f, path, trusted || m->settings_mode == SETTINGS_TRUSTED, ret, NULL);
+        r = parse_settings(f, path, trusted || m->settings_mode == SETTINGS_TRUSTED,
+                           m->settings_mode == SETTINGS_OVERRIDE ? NULL : m, ret, NULL);
         fclose(f);
         return r < 0 ? r : 1;
 }

@@ -188,7 +188,8 @@ static void enter_namespaces(struct guest_fs *fs)
                 fs->root_mount = guest_owns_tree(fs->setup);
         /* Its IPC (mqueue) and network (sysfs) ones; its cgroup one (cgroup2) later,
          * join_guest_cgroup_ns(). */
-        if (setns(fs->setup->guest_pidfd, CLONE_NEWIPC | (m->private_network ? CLONE_NEWNET : 0)) < 0)
+        if (setns(fs->setup->guest_pidfd,
+                  CLONE_NEWIPC | (m->private_network || m->network_namespace_path ? CLONE_NEWNET : 0)) < 0)
                 guest_fail(fs->sync_fd, -errno, "Failed to join the guest's namespaces");
         if (unshare(CLONE_NEWNS) < 0)
                 guest_fail(fs->sync_fd, -errno, "Failed to create the guest's mount namespace");

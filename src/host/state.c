@@ -41,7 +41,8 @@ static void join(char *buf, size_t size, char *const *l)
                 used += (size_t)snprintf(buf + used, size - used, "%s%s", i ? " " : "", l[i]);
 }
 
-int state_write(const struct machine *m, pid_t leader, const char *unit, const char *cgroup, uint64_t capabilities)
+int state_write(const struct machine *m, pid_t leader, const char *unit, const char *cgroup, uint64_t capabilities,
+                const char *addresses)
 {
         char path[PATH_MAX], temporary[PATH_MAX], allow[1024], deny[1024];
         _cleanup_free_ char *text = NULL;
@@ -70,7 +71,7 @@ int state_write(const struct machine *m, pid_t leader, const char *unit, const c
                      "# machined-lite: the state of a running machine (see machined-lite list)\n"
                      "NAME=%s\nLEADER=%d\nSUPERVISOR=%d\nROOT=%s\nIMAGE=%s\nUNIT=%s\nCGROUP=%s\nSINCE=%llu\nCLASS=container\n"
                      "INIT=%s\nCAPABILITIES=%llx\nNO_NEW_PRIVILEGES=%d\nSYSCALL_ALLOW=%s\nSYSCALL_DENY=%s\nUID_BASE=%u\nUID_COUNT=%u\n"
-                     "LEADER_START=%llu\nSUPERVISOR_START=%llu\n",
+                     "LEADER_START=%llu\nSUPERVISOR_START=%llu\nADDRESSES=%s\n",
                      m->name, (int)leader, (int)getpid(), m->root, m->image ?: "", unit ?: "", cgroup,
                      (unsigned long long)now.tv_sec * 1000000ULL + (unsigned long long)now.tv_nsec / 1000ULL,
                      m->verb == VERB_RUN            ? "ml-init"
@@ -80,7 +81,7 @@ int state_write(const struct machine *m, pid_t leader, const char *unit, const c
                      (unsigned long long)capabilities, m->no_new_privileges, allow, deny,
                      m->private_users != PRIVATE_USERS_NO ? m->uid_base : 0,
                      m->private_users != PRIVATE_USERS_NO ? m->uid_count : 0, (unsigned long long)leader_start,
-                     (unsigned long long)supervisor_start);
+                     (unsigned long long)supervisor_start, addresses ?: "");
         if (n < 0)
                 return -ENOMEM;
         /* The name lock is ours, so no one else writes this machine's file: the PID makes
@@ -165,6 +166,8 @@ static int parse_line(struct machine_state *s, char *line)
                 s->leader_start = strtoull(value, NULL, 10);
         else if (strcmp(line, "SUPERVISOR_START") == 0)
                 s->supervisor_start = strtoull(value, NULL, 10);
+        else if (strcmp(line, "ADDRESSES") == 0)
+                return set_field(&s->addresses, value);
         return 0;
 }
 
@@ -302,5 +305,6 @@ void machine_state_done(struct machine_state *s)
         free(s->init);
         free(s->syscall_allow);
         free(s->syscall_deny);
+        free(s->addresses);
         *s = (struct machine_state){};
 }

@@ -33,6 +33,8 @@ struct machine_state {
         char *syscall_deny;
         uid_t uid_base; /* 0: no user namespace */
         uint32_t uid_count;
+        char *addresses;       /* the guest's addresses on a network of its own, space-separated
+                                * ("192.168.4.2/28 fd42::2/64"), or NULL */
         uint64_t leader_start; /* their start times (util/pidref.h) */
         uint64_t supervisor_start;
 };
@@ -41,8 +43,10 @@ struct machine_state {
  * machine of that name runs) or -errno. */
 int state_lock(const char *name);
 
-/* Writes the state file of M, whose PID 1 is LEADER. */
-int state_write(const struct machine *m, pid_t leader, const char *unit, const char *cgroup, uint64_t capabilities);
+/* Writes the state file of M, whose PID 1 is LEADER. ADDRESSES: the guest's addresses as
+ * struct machine_state has them, or NULL or "" without a network of its own. */
+int state_write(const struct machine *m, pid_t leader, const char *unit, const char *cgroup, uint64_t capabilities,
+                const char *addresses);
 
 void state_remove(const char *name);
 

@@ -61,6 +61,7 @@ struct supervisor {
         uint64_t self_start;
         char *ephemeral_dir; /* ours under --ephemeral-dir: the overlays' upper layers */
         struct machine_network network;
+        int netns_fd; /* --network-namespace-path's, until the guest is in it */
         bool shutting_down;
         bool killed_by_user;
         sd_event_source *child_source, *signal_sources[3], *kill_timer, *notify_source;
@@ -152,7 +153,7 @@ static pid_t clone_guest(struct supervisor *s)
                 .cgroup = (uint64_t)s->cgroup.fd,
         };
 
-        return clone3(&args);
+        return network_clone_into(s->netns_fd, &args);
 }
 
 /* Reads a child's setup messages until it is done: EOF means that init (or the stub
@@ -407,6 +408,9 @@ static void supervisor_done(struct supervisor *s)
                 s->ephemeral_dir = NULL;
         }
         network_done(&s->network);
+        if (s->netns_fd >= 0)
+                close(s->netns_fd);
+        s->netns_fd = -1;
         if (s->pidfd >= 0)
                 close(s->pidfd);
         if (s->master >= 0)
@@ -589,11 +593,17 @@ static int lock_machine_tree(const struct machine *m, int *ret_fd)
 static int write_state(struct supervisor *s)
 {
         _cleanup_free_ char *unit = NULL;
+        char addresses[128] = "";
         int r;
 
         if (s->registration.bus || s->machine->keep_unit)
                 (void)sd_pid_get_unit(0, &unit);
-        r = state_write(s->machine, s->pid, unit, s->cgroup.path, caps_for_guest(s->machine));
+        /* The addresses we gave the guest, for list and status. systemd-machined needs none
+         * from us: machinectl's GetAddresses() has machined enter the leader's network
+         * namespace and read them there (src/machine/machined.c, machine_get_addresses():
+         * a forked child in the container's netns, local_addresses()). */
+        (void)network_guest_addresses(&s->network, addresses, sizeof(addresses));
+        r = state_write(s->machine, s->pid, unit, s->cgroup.path, caps_for_guest(s->machine), addresses);
         if (r < 0)
                 return log_error_errno(r, "Cannot write the state file %s/%s: %m", STATE_DIR, s->machine->name);
         return 0;
@@ -624,6 +634,7 @@ int supervisor_run(const struct machine *m)
                 .console = { .master = -1 },
                 .name_lock = -1,
                 .network = MACHINE_NETWORK_INIT,
+                .netns_fd = -1,
         };
         _cleanup_close_ int tree_lock = -EBADF;
         int r, exit_code;
@@ -653,6 +664,11 @@ int supervisor_run(const struct machine *m)
         r = network_prepare(m, &s.network);
         if (r != 0)
                 return setup_failed(&s, r);
+        if (m->network_namespace_path) {
+                s.netns_fd = network_namespace_open(m->network_namespace_path);
+                if (s.netns_fd < 0)
+                        return setup_failed(&s, -s.netns_fd);
+        }
         r = place_guest(&s);
         if (r != 0)
                 return setup_failed(&s, r);

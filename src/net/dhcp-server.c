@@ -420,6 +420,9 @@ static int on_dhcp_readable(sd_event_source *source, int fd, uint32_t revents, v
 
         if (parse_request(&datagram.message, (size_t)n, &request) < 0)
                 return 0;
+        /* hlen is 6 (parse_request() checked): chaddr's first six bytes are the address. */
+        if (server->lease.match_client && memcmp(datagram.message.chaddr, server->lease.client_mac, 6) != 0)
+                return 0;
         answer(server, &request);
         return 0;
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <systemd/sd-event.h>
@@ -19,6 +20,9 @@ struct dhcp_lease {
         size_t n_dns;
         uint32_t lease_seconds;
         const char *domain; /* NULL: none */
+        bool match_client;  /* answer only the client whose hardware address is CLIENT_MAC: on a
+                             * bridge that several machines' servers share */
+        uint8_t client_mac[6];
 };
 
 struct dhcp_server;

@@ -145,6 +145,70 @@ int link_add_veth(struct mnl_socket *nl, const char *host_name, const char *altn
         return r == -EOPNOTSUPP || r == -EINVAL ? 0 : r;
 }
 
+/* A macvlan (bridge mode, as systemd-nspawn makes them) or ipvlan (L2) link on PARENT,
+ * made directly in PEER_PID's network namespace as NAME. */
+static int add_vlan_link(struct mnl_socket *nl, const char *kind, int parent_ifindex, const char *name,
+                         const uint8_t *mac, pid_t peer_pid)
+{
+        char buffer[512];
+        struct nlmsghdr *nlh = message_start(buffer, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+        struct nlattr *info, *data;
+
+        put_ifinfo(nlh);
+        if (name)
+                sym_mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        if (mac)
+                sym_mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+        if (parent_ifindex > 0)
+                sym_mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)parent_ifindex);
+        if (peer_pid > 0)
+                sym_mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t)peer_pid);
+        info = sym_mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+        sym_mnl_attr_put_strz(nlh, IFLA_INFO_KIND, kind);
+        data = sym_mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+        if (strcmp(kind, "macvlan") == 0)
+                sym_mnl_attr_put_u32(nlh, IFLA_MACVLAN_MODE, MACVLAN_MODE_BRIDGE);
+        else
+                sym_mnl_attr_put_u16(nlh, IFLA_IPVLAN_MODE, IPVLAN_MODE_L2);
+        sym_mnl_attr_nest_end(nlh, data);
+        sym_mnl_attr_nest_end(nlh, info);
+        return transact(nl, nlh, NULL, NULL);
+}
+
+int link_add_macvlan(struct mnl_socket *nl, int parent_ifindex, const char *name, const uint8_t mac[6], pid_t peer_pid)
+{
+        return add_vlan_link(nl, "macvlan", parent_ifindex, name, mac, peer_pid);
+}
+
+int link_add_ipvlan(struct mnl_socket *nl, int parent_ifindex, const char *name, pid_t peer_pid)
+{
+        return add_vlan_link(nl, "ipvlan", parent_ifindex, name, NULL, peer_pid);
+}
+
+int link_kind_supported(struct mnl_socket *nl, const char *kind)
+{
+        /* No parent: a kernel that knows the kind refuses the link (EINVAL) without making
+         * anything; one that does not answers EOPNOTSUPP ("Unknown device type"). */
+        int r = add_vlan_link(nl, kind, 0, NULL, NULL, 0);
+
+        return r == -EOPNOTSUPP ? 0 : 1;
+}
+
+int link_move(struct mnl_socket *nl, int ifindex, const char *new_name, pid_t to_pid, int to_netns_fd)
+{
+        char buffer[256];
+        struct nlmsghdr *nlh = message_start(buffer, RTM_NEWLINK, 0);
+
+        put_ifinfo(nlh)->ifi_index = ifindex;
+        if (new_name)
+                sym_mnl_attr_put_strz(nlh, IFLA_IFNAME, new_name);
+        if (to_netns_fd >= 0)
+                sym_mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)to_netns_fd);
+        else
+                sym_mnl_attr_put_u32(nlh, IFLA_NET_NS_PID, (uint32_t)to_pid);
+        return transact(nl, nlh, NULL, NULL);
+}
+
 int link_add_bridge(struct mnl_socket *nl, const char *name)
 {
         char buffer[512];
@@ -247,6 +311,7 @@ struct prefix_walk {
         void *userdata;
         int result;
         uint16_t wanted; /* IFA_ADDRESS or RTA_DST */
+        int ifindex;     /* an address's link; 0 for a route */
         const struct nlattr *found;
 };
 
@@ -272,11 +337,13 @@ static int on_prefix(const struct nlmsghdr *nlh, void *userdata)
 
                 header = sizeof(*ifa);
                 length = ifa->ifa_prefixlen;
+                w->ifindex = (int)ifa->ifa_index;
         } else if (nlh->nlmsg_type == RTM_NEWROUTE) {
                 const struct rtmsg *rtm = sym_mnl_nlmsg_get_payload(nlh);
 
                 header = sizeof(*rtm);
                 length = rtm->rtm_dst_len;
+                w->ifindex = 0;
                 if (length == 0) /* a default route overlaps all: not a prefix in use */
                         return MNL_CB_OK;
         } else
@@ -290,7 +357,7 @@ static int on_prefix(const struct nlmsghdr *nlh, void *userdata)
         /* Not MNL_CB_STOP once FN has its answer: the rest of the dump is read all the
          * same, or it would be the answer to the socket's next request. */
         if (w->result == 0)
-                w->result = w->fn(prefix, length, w->userdata);
+                w->result = w->fn(prefix, length, w->ifindex, w->userdata);
         return MNL_CB_OK;
 }
 
@@ -305,14 +372,23 @@ static int dump_prefixes(struct mnl_socket *nl, uint16_t type, struct prefix_wal
         return transact(nl, nlh, on_prefix, w);
 }
 
-int prefixes4_foreach(struct mnl_socket *nl, prefix_fn fn, void *userdata)
+int addresses4_foreach(struct mnl_socket *nl, prefix_fn fn, void *userdata)
 {
         struct prefix_walk w = { .fn = fn, .userdata = userdata, .wanted = IFA_ADDRESS };
         int r;
 
         r = dump_prefixes(nl, RTM_GETADDR, &w);
-        if (r < 0 || w.result != 0)
-                return r < 0 ? r : w.result;
+        return r < 0 ? r : w.result;
+}
+
+int prefixes4_foreach(struct mnl_socket *nl, prefix_fn fn, void *userdata)
+{
+        struct prefix_walk w = { .fn = fn, .userdata = userdata, .wanted = IFA_ADDRESS };
+        int r;
+
+        r = addresses4_foreach(nl, fn, userdata);
+        if (r != 0)
+                return r;
         w.wanted = RTA_DST;
         r = dump_prefixes(nl, RTM_GETROUTE, &w);
         return r < 0 ? r : w.result;

@@ -45,6 +45,21 @@ int address_add(struct mnl_socket *nl, int family, int ifindex, const void *addr
 int route_add_default(struct mnl_socket *nl, int family, int ifindex, const void *gateway);
 
 /* Calls FN for every IPv4 prefix the namespace uses: each address's subnet, and each route's
- * destination but default routes. Stops at FN's first non-zero return, which it returns. */
-typedef int (*prefix_fn)(struct in_addr prefix, uint8_t length, void *userdata);
+ * destination but default routes (IFINDEX: the address's link, 0 for a route). Stops
+ * calling FN at its first non-zero return, which it returns. */
+typedef int (*prefix_fn)(struct in_addr prefix, uint8_t length, int ifindex, void *userdata);
 int prefixes4_foreach(struct mnl_socket *nl, prefix_fn fn, void *userdata);
+/* The same for the addresses only (PREFIX: the address itself, LENGTH its prefix). */
+int addresses4_foreach(struct mnl_socket *nl, prefix_fn fn, void *userdata);
+
+/* A macvlan link (bridge mode) on link PARENT_IFINDEX, with MAC (NULL: the kernel's), made
+ * directly in the network namespace of PEER_PID as NAME. */
+int link_add_macvlan(struct mnl_socket *nl, int parent_ifindex, const char *name, const uint8_t mac[6], pid_t peer_pid);
+/* An ipvlan link (L2) on PARENT_IFINDEX, likewise. */
+int link_add_ipvlan(struct mnl_socket *nl, int parent_ifindex, const char *name, pid_t peer_pid);
+/* Whether the kernel can make links of KIND ("ipvlan"), asked without making one: 1 or 0. */
+int link_kind_supported(struct mnl_socket *nl, const char *kind);
+
+/* Link IFINDEX renamed to NEW_NAME (NULL: kept) and moved to the network namespace of
+ * TO_NETNS_FD, or when that is negative, of process TO_PID. */
+int link_move(struct mnl_socket *nl, int ifindex, const char *new_name, pid_t to_pid, int to_netns_fd);

@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* A machine's network of its own, as the supervisor runs it: which links, which subnet and
  * addresses, forwarding, the nftables table and the DHCP server, in that order, and their
- * end. The netlink requests are net/link.c's, the table net/nft.c's. */
+ * end. The netlink requests are net/link.c's, the subnets net/subnet.c's, the table
+ * net/nft.c's, the links besides host0 net/extra-links.c's. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <linux/nsfs.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/statfs.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "net/dhcp-server.h"
@@ -16,96 +24,23 @@
 #include "net/names.h"
 #include "net/network.h"
 #include "net/nft.h"
+#include "net/subnet.h"
 #include "util/lock.h"
 #include "util/log.h"
 #include "util/macro.h"
-
-/* systemd-networkd's pools for containers' subnets, in its order of preference
- * (systemd.network(5), "Address=0.0.0.0/28" in 80-container-ve.network). */
-static const struct {
-        const char *base;
-        uint8_t prefix;
-} pools4[] = {
-        { "192.168.0.0", 16 },
-        { "172.16.0.0", 12 },
-        { "10.0.0.0", 8 },
-};
+#include "util/proctitle.h"
 
 #define MACHINE_PREFIX4 28
-/* How many places in each pool a name hashes to before the next pool is tried. */
-#define SUBNET_TRIES 64
-/* The key of our hashes of names to subnets: any fixed value, so that a machine gets the
- * same subnet on every boot and every host. */
-static const uint8_t subnet_key[16] = "machined-lite-ip";
+#define ZONE_PREFIX4 24
+/* systemd-networkd's varlink socket: someone listens on it only while networkd runs. */
+#define NETWORKD_SOCKET "/run/systemd/netif/io.systemd.Network"
 
-struct overlap_check {
-        uint32_t first, last; /* the candidate, host order */
-};
-
-static int on_host_prefix(struct in_addr prefix, uint8_t length, void *userdata)
+static bool networkd_running(void)
 {
-        const struct overlap_check *c = userdata;
-        uint32_t mask = length == 0 ? 0 : ~0U << (32 - length);
-        uint32_t first = ntohl(prefix.s_addr) & mask, last = first | ~mask;
+        struct sockaddr_un address = { .sun_family = AF_UNIX, .sun_path = NETWORKD_SOCKET };
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-        return first <= c->last && c->first <= last;
-}
-
-/* A subnet of the pools that no address or route of the host's overlaps and no running
- * machine holds (its lock), from a hash of NAME: the same one every boot, when free. */
-static int pick_subnet(struct mnl_socket *nl, const char *name, struct machine_network *n)
-{
-        char key[128];
-
-        for (size_t p = 0; p < ELEMENTSOF(pools4); p++) {
-                struct in_addr base;
-                uint32_t slots = 1U << (MACHINE_PREFIX4 - pools4[p].prefix);
-
-                (void)inet_pton(AF_INET, pools4[p].base, &base);
-                for (unsigned try = 0; try < SUBNET_TRIES; try++) {
-                        int k = snprintf(key, sizeof(key), "%s/%u", name, try);
-                        uint32_t slot = (uint32_t)(siphash24(key, (size_t)k, subnet_key) % slots);
-                        struct overlap_check c = { .first = ntohl(base.s_addr) + (slot << (32 - MACHINE_PREFIX4)) };
-                        int r;
-
-                        c.last = c.first + (1U << (32 - MACHINE_PREFIX4)) - 1;
-                        r = prefixes4_foreach(nl, on_host_prefix, &c);
-                        if (r < 0)
-                                return log_error_errno(r, "Cannot read the host's addresses and routes: %m");
-                        if (r > 0)
-                                continue;
-                        r = lock_take("subnets4", c.first, c.last - c.first + 1, true);
-                        if (r == -EBUSY)
-                                continue;
-                        if (r < 0)
-                                return log_error_errno(r, "Cannot lock a subnet for machine %s: %m", name);
-                        n->subnet_lock = r;
-                        n->prefix4 = MACHINE_PREFIX4;
-                        n->subnet4.s_addr = htonl(c.first);
-                        n->host4.s_addr = htonl(c.first + 1);
-                        n->guest4.s_addr = htonl(c.first + 2);
-                        return 0;
-                }
-        }
-        return log_error_errno(-EADDRNOTAVAIL,
-                               "No free subnet for machine %s: every /28 tried in 192.168.0.0/16, 172.16.0.0/12 and "
-                               "10.0.0.0/8 is in use on the host or by a running machine",
-                               name);
-}
-
-/* A stable unique local /64 (RFC 4193) from the name: host ::1, guest ::2. */
-static void pick_subnet6(const char *name, struct machine_network *n)
-{
-        uint64_t h = siphash24(name, strlen(name), subnet_key);
-
-        memset(&n->subnet6, 0, sizeof(n->subnet6));
-        n->subnet6.s6_addr[0] = 0xfd;
-        for (int i = 1; i < 8; i++)
-                n->subnet6.s6_addr[i] = (uint8_t)(h >> (8 * (i - 1)));
-        n->host6 = n->guest6 = n->subnet6;
-        n->host6.s6_addr[15] = 1;
-        n->guest6.s6_addr[15] = 2;
-        n->ipv6 = access("/proc/sys/net/ipv6", F_OK) == 0;
+        return fd >= 0 && connect(fd, (struct sockaddr *)&address, sizeof(address)) >= 0;
 }
 
 /* The host's nameservers the guest can reach: those of /etc/resolv.conf not on loopback. */
@@ -154,17 +89,175 @@ static int lock_ports(const struct machine *m, struct machine_network *n)
         return 0;
 }
 
+/* The machine's network is its name's for its life and until its teardown is over
+ * (network_done()): a new start of it waits for that (a reboot of machine@NAME, say), so
+ * as to find the name of its link, its table and its ports free. */
+static int lock_network_name(const struct machine *m, struct machine_network *n)
+{
+        char name[LOCK_NAME_MAX];
+
+        snprintf(name, sizeof(name), "network-%s", m->name);
+        for (int try = 0; try < 500 && (n->name_lock = lock_take(name, 0, 1, true)) == -EBUSY; try++)
+                (void)usleep(10000);
+        if (n->name_lock == -EBUSY)
+                return log_error("The network of machine %s is still being taken down: try again", m->name), EXIT_BUSY;
+        if (n->name_lock < 0)
+                return log_error_errno(n->name_lock, "Cannot lock the network of machine %s: %m", m->name),
+                       EXIT_SETUP_FAILED;
+        return 0;
+}
+
+/* Which links and who addresses them, from the options alone. */
+static int network_plan(const struct machine *m, struct machine_network *n)
+{
+        bool networkd;
+        int r;
+
+        n->veth = m->network_veth || m->network_zone || m->network_bridge;
+        n->enabled = n->veth || m->network_veth_extra || m->network_interfaces || m->network_macvlan || m->network_ipvlan;
+        if (!n->enabled)
+                return 0;
+        networkd = m->network_configure == NETWORK_CONFIGURE_NO ||
+                   (m->network_configure == NETWORK_CONFIGURE_AUTO && networkd_running());
+        /* A bridge of the host's own is the host's network: its DHCP server, its routes. */
+        n->configured = n->veth && !m->network_bridge && !networkd;
+        if (m->n_ports > 0 && !n->configured) {
+                log_error("-p forwards to the address machined-lite gives the machine, and it gives none here (%s): "
+                          "use -n or --network-zone with --network-configure=yes",
+                          m->network_bridge ? "--network-bridge" : "systemd-networkd addresses it");
+                return EXIT_USAGE;
+        }
+        if (!n->veth)
+                return 0;
+        r = network_ifname(m->network_veth && !m->network_zone && !m->network_bridge ? "ve-" : "vb-", m->name,
+                           n->ifname, &n->ifname_shortened);
+        if (r < 0)
+                return log_error_errno(r, "Machine name %s makes no link name: %m", m->name), EXIT_USAGE;
+        if (m->network_zone) {
+                snprintf(n->bridge, sizeof(n->bridge), "vz-%s", m->network_zone);
+                n->zone = true;
+        } else if (m->network_bridge)
+                snprintf(n->bridge, sizeof(n->bridge), "%s", m->network_bridge);
+        return 0;
+}
+
+struct bridge_address {
+        int ifindex;
+        struct in_addr address;
+        uint8_t prefix;
+        bool found;
+};
+
+static int on_bridge_address(struct in_addr address, uint8_t length, int ifindex, void *userdata)
+{
+        struct bridge_address *b = userdata;
+
+        if (ifindex != b->ifindex || b->found)
+                return 0;
+        b->address = address;
+        b->prefix = length;
+        b->found = true;
+        return 0;
+}
+
+/* A zone: its members hold its lock shared, the bridge's subnet is the zone's (its own
+ * when the bridge is there already, else one chosen from the zone's name), and the guest
+ * gets an address of it that no other member has. */
+static int prepare_zone(struct mnl_socket *nl, const struct machine *m, struct machine_network *n)
+{
+        struct bridge_address b = { .ifindex = link_index(nl, n->bridge) };
+        char lock_name[LOCK_NAME_MAX], zone_key[64];
+        int r;
+
+        snprintf(lock_name, sizeof(lock_name), "zone-%s", m->network_zone);
+        /* Exclusive only for a moment, while the zone's last machine removes the bridge. */
+        for (int try = 0; try < 500 && (n->zone_lock = lock_take(lock_name, 0, 1, false)) == -EBUSY; try++)
+                (void)usleep(10000);
+        if (n->zone_lock < 0)
+                return log_error_errno(n->zone_lock, "Cannot lock zone %s: %m", m->network_zone), EXIT_SETUP_FAILED;
+        n->bridge_exists = b.ifindex > 0;
+        if (!n->configured)
+                return 0;
+        if (n->bridge_exists && (r = addresses4_foreach(nl, on_bridge_address, &b)) < 0)
+                return log_error_errno(r, "Cannot read the addresses of %s: %m", n->bridge), EXIT_SETUP_FAILED;
+        if (b.found && b.prefix == ZONE_PREFIX4) {
+                n->subnet4.s_addr = b.address.s_addr & htonl(~0U << (32 - ZONE_PREFIX4));
+                r = subnet_lock(n->subnet4, ZONE_PREFIX4, false);
+        } else {
+                snprintf(zone_key, sizeof(zone_key), "zone/%s", m->network_zone);
+                r = subnet_pick(nl, zone_key, ZONE_PREFIX4, false, &n->subnet4);
+        }
+        if (r < 0)
+                return r == -EBUSY
+                       ? log_error("The subnet of zone %s's bridge %s is another machine's", m->network_zone, n->bridge),
+                       EXIT_BUSY : EXIT_SETUP_FAILED;
+        n->subnet_lock = r;
+        n->prefix4 = ZONE_PREFIX4;
+        n->host4.s_addr = htonl(ntohl(n->subnet4.s_addr) + 1);
+        r = subnet_zone_address(n->subnet4, m->name, &n->guest4);
+        if (r < 0)
+                return log_error_errno(r, "No address left in zone %s for machine %s: %m", m->network_zone, m->name),
+                       EXIT_BUSY;
+        n->address_lock = r;
+        return 0;
+}
+
+static int prepare_veth(struct mnl_socket *nl, const struct machine *m, struct machine_network *n)
+{
+        int r;
+
+        if (link_index(nl, n->ifname) >= 0) {
+                log_error("A link named %s exists on the host already: machine %s's would have that name "
+                          "(remove it, or give the machine another name with -M)",
+                          n->ifname, m->name);
+                return EXIT_BUSY;
+        }
+        if (m->network_bridge && link_index(nl, n->bridge) < 0) {
+                log_error("--network-bridge=%s: the host has no such bridge (ip link add %s type bridge makes one)",
+                          n->bridge, n->bridge);
+                return EXIT_USAGE;
+        }
+        if (n->zone)
+                return prepare_zone(nl, m, n);
+        if (!n->configured)
+                return 0;
+        r = subnet_pick(nl, m->name, MACHINE_PREFIX4, true, &n->subnet4);
+        if (r < 0)
+                return EXIT_SETUP_FAILED;
+        n->subnet_lock = r;
+        n->prefix4 = MACHINE_PREFIX4;
+        n->host4.s_addr = htonl(ntohl(n->subnet4.s_addr) + 1);
+        n->guest4.s_addr = htonl(ntohl(n->subnet4.s_addr) + 2);
+        return 0;
+}
+
+/* IPv6: a stable ULA /64, the machine's (or its zone's); the host end ::1, the guest the
+ * same host number as in IPv4. */
+static void prepare_ipv6(const struct machine *m, struct machine_network *n)
+{
+        char key[64];
+
+        n->ipv6 = n->configured && access("/proc/sys/net/ipv6", F_OK) == 0;
+        if (!n->ipv6)
+                return;
+        snprintf(key, sizeof(key), "%s%s", n->zone ? "zone/" : "", n->zone ? m->network_zone : m->name);
+        subnet_ula(key, &n->subnet6);
+        n->host6 = n->guest6 = n->subnet6;
+        n->host6.s6_addr[15] = 1;
+        n->guest6.s6_addr[15] = (uint8_t)ntohl(n->guest4.s_addr);
+}
+
 int network_prepare(const struct machine *m, struct machine_network *n)
 {
         struct mnl_socket *nl = NULL;
         int r;
 
-        if (!m->network_veth)
-                return 0;
-        n->enabled = true;
-        r = network_ifname("ve-", m->name, n->ifname, &n->ifname_shortened);
-        if (r < 0)
-                return log_error_errno(r, "Machine name %s makes no link name: %m", m->name), EXIT_USAGE;
+        r = network_plan(m, n);
+        if (r != 0 || !n->enabled)
+                return r;
+        r = lock_network_name(m, n);
+        if (r != 0)
+                return r;
         r = lock_ports(m, n);
         if (r != 0)
                 return r;
@@ -175,19 +268,16 @@ int network_prepare(const struct machine *m, struct machine_network *n)
                 mnl_unload();
                 return log_error_errno(r, "Cannot open a netlink socket: %m"), EXIT_SETUP_FAILED;
         }
-        if (link_index(nl, n->ifname) >= 0) {
-                log_error("A link named %s exists on the host already: machine %s's would have that name "
-                          "(remove it, or give the machine another name with -M)",
-                          n->ifname, m->name);
-                r = EXIT_BUSY;
-        } else
-                r = pick_subnet(nl, m->name, n) < 0 ? EXIT_SETUP_FAILED : 0;
+        r = n->veth ? prepare_veth(nl, m, n) : 0;
+        if (r == 0)
+                r = extra_links_check(nl, m);
         rtnl_close(nl);
         mnl_unload();
         if (r != 0)
                 return r;
-        pick_subnet6(m->name, n);
-        read_host_dns(n);
+        prepare_ipv6(m, n);
+        if (n->configured)
+                read_host_dns(n);
         return 0;
 }
 
@@ -213,6 +303,12 @@ static int sysctl_write(const char *path, const char *value, char *old, size_t o
         return 0;
 }
 
+/* The link the machine's traffic leaves the host side by: its bridge, or ve-NAME. */
+static const char *outer_link(const struct machine_network *n)
+{
+        return n->bridge[0] ? n->bridge : n->ifname;
+}
+
 /* Forwarding for the machine's traffic: IPv4's is one switch for the whole namespace
  * (networkd, LXC and Docker turn it on the same way, and say so); IPv6's global one is
  * never touched (a host that forwards drops its own IPv6 default route learned from router
@@ -230,13 +326,13 @@ static int enable_forwarding(const struct machine_network *n, bool local_ports)
         /* Forwards reached from 127.0.0.1: the kernel routes loopback sources out of this
          * link only with route_localnet (on this link only). */
         if (local_ports) {
-                snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", n->ifname);
+                snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", outer_link(n));
                 r = sysctl_write(path, "1", NULL, 0);
                 if (r < 0)
                         return log_error_errno(r, "Cannot set %s: %m", path);
         }
         if (n->ipv6) {
-                snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/force_forwarding", n->ifname);
+                snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/force_forwarding", outer_link(n));
                 r = sysctl_write(path, "1", NULL, 0);
                 if (r == -ENOENT)
                         log_info("This kernel has no per-link IPv6 forwarding (force_forwarding, Linux 6.17): "
@@ -254,8 +350,6 @@ static int address_link(struct mnl_socket *nl, const struct machine_network *n, 
         r = address_add(nl, AF_INET, ifindex, guest_end ? &n->guest4 : &n->host4, n->prefix4);
         if (r >= 0 && n->ipv6)
                 r = address_add(nl, AF_INET6, ifindex, guest_end ? &n->guest6 : &n->host6, 64);
-        if (r >= 0)
-                r = link_set_up(nl, ifindex, 0);
         return r;
 }
 
@@ -273,6 +367,8 @@ static int set_up_guest_end(const struct machine_network *n, int guest_pidfd)
         if (r >= 0)
                 r = address_link(nl, n, ifindex, true);
         if (r >= 0)
+                r = link_set_up(nl, ifindex, 0);
+        if (r >= 0)
                 r = route_add_default(nl, AF_INET, ifindex, &n->host4);
         if (r >= 0 && n->ipv6)
                 r = route_add_default(nl, AF_INET6, ifindex, &n->host6);
@@ -282,39 +378,64 @@ static int set_up_guest_end(const struct machine_network *n, int guest_pidfd)
         return 0;
 }
 
-static int set_up_links(const struct machine *m, struct machine_network *n, pid_t guest_pid, int guest_pidfd)
+/* A zone's bridge, made by its first machine (or by two at once: the second finds it),
+ * addressed .1 and up; the host's own bridge as it is. Returns its index. */
+static int set_up_bridge(struct mnl_socket *nl, struct machine_network *n)
 {
-        _cleanup_free_ char *full_name = NULL;
-        uint8_t host_mac[6], guest_mac[6];
-        bool macs;
-        struct mnl_socket *nl = NULL;
         int ifindex, r;
 
-        macs = network_mac(NETWORK_MAC_VETH_HOST, m->name, 0, host_mac) >= 0 &&
-               network_mac(NETWORK_MAC_VETH_CONTAINER, m->name, 0, guest_mac) >= 0;
-        if (n->ifname_shortened && asprintf(&full_name, "ve-%s", m->name) < 0)
-                return -ENOMEM;
-        r = rtnl_open(-1, &nl);
-        if (r < 0)
-                return log_error_errno(r, "Cannot open a netlink socket: %m");
-        r = link_add_veth(nl, n->ifname, full_name, macs ? host_mac : NULL, "host0", macs ? guest_mac : NULL, guest_pid);
-        if (r == -EEXIST)
-                log_error("A link named %s appeared on the host while machine %s started (remove it, or use -M)",
-                          n->ifname, m->name);
-        else if (r < 0)
-                log_error_errno(r, "Cannot make the veth pair %s/host0 of machine %s: %m", n->ifname, m->name);
-        else {
-                n->link_made = true;
-                ifindex = r = link_index(nl, n->ifname);
-                if (r >= 0)
-                        r = address_link(nl, n, ifindex, false);
-                if (r < 0)
-                        log_error_errno(r, "Cannot address %s: %m", n->ifname);
+        if (n->zone && !n->bridge_exists) {
+                r = link_add_bridge(nl, n->bridge);
+                if (r < 0 && r != -EEXIST)
+                        return log_error_errno(r, "Cannot make the zone's bridge %s: %m", n->bridge);
         }
-        rtnl_close(nl);
+        ifindex = link_index(nl, n->bridge);
+        if (ifindex < 0)
+                return log_error_errno(ifindex, "Bridge %s is gone: %m", n->bridge);
+        /* Its first machine addresses it; the others find the addresses there (EEXIST). */
+        if (n->zone && n->configured) {
+                r = address_add(nl, AF_INET, ifindex, &n->host4, n->prefix4);
+                if ((r >= 0 || r == -EEXIST) && n->ipv6)
+                        r = address_add(nl, AF_INET6, ifindex, &n->host6, 64);
+                if (r < 0 && r != -EEXIST)
+                        return log_error_errno(r, "Cannot address the zone's bridge %s: %m", n->bridge);
+        }
+        r = n->zone ? link_set_up(nl, ifindex, 0) : 0;
+        return r < 0 ? log_error_errno(r, "Cannot bring %s up: %m", n->bridge) : ifindex;
+}
+
+static int set_up_host_end(struct mnl_socket *nl, const struct machine *m, struct machine_network *n, pid_t guest_pid)
+{
+        _cleanup_free_ char *full_name = NULL;
+        uint8_t host_mac[6];
+        bool macs;
+        int ifindex, bridge = 0, r;
+
+        macs = network_mac(NETWORK_MAC_VETH_HOST, m->name, 0, host_mac) >= 0 &&
+               network_mac(NETWORK_MAC_VETH_CONTAINER, m->name, 0, n->guest_mac) >= 0;
+        n->guest_mac_known = macs;
+        if (n->ifname_shortened && asprintf(&full_name, "%s%s", n->bridge[0] ? "vb-" : "ve-", m->name) < 0)
+                return -ENOMEM;
+        if (n->bridge[0] && (bridge = set_up_bridge(nl, n)) < 0)
+                return bridge;
+        r = link_add_veth(nl, n->ifname, full_name, macs ? host_mac : NULL, "host0", macs ? n->guest_mac : NULL,
+                          guest_pid);
+        if (r == -EEXIST)
+                return log_error_errno(r,
+                                       "A link named %s appeared on the host while machine %s started (remove it, "
+                                       "or use -M)",
+                                       n->ifname, m->name);
         if (r < 0)
-                return r;
-        return set_up_guest_end(n, guest_pidfd);
+                return log_error_errno(r, "Cannot make the veth pair %s/host0 of machine %s: %m", n->ifname, m->name);
+        n->link_made = true;
+        ifindex = r = link_index(nl, n->ifname);
+        if (r >= 0 && n->configured && !n->bridge[0])
+                r = address_link(nl, n, ifindex, false);
+        if (r >= 0)
+                r = link_set_up(nl, ifindex, bridge);
+        if (r < 0)
+                return log_error_errno(r, "Cannot set up %s: %m", n->ifname);
+        return 0;
 }
 
 static int make_table(const struct machine *m, struct machine_network *n)
@@ -322,7 +443,7 @@ static int make_table(const struct machine *m, struct machine_network *n)
         _cleanup_free_ struct nft_port *ports = calloc(MAX(m->n_ports, (size_t)1), sizeof(*ports));
         struct nft_machine table = {
                 .name = m->name,
-                .ifname = n->ifname,
+                .ifname = outer_link(n),
                 .subnet4 = n->subnet4,
                 .prefix4 = n->prefix4,
                 .guest4 = n->guest4,
@@ -330,6 +451,7 @@ static int make_table(const struct machine *m, struct machine_network *n)
                 .subnet6 = n->subnet6,
                 .prefix6 = 64,
                 .guest6 = n->guest6,
+                .isolate = n->zone,
                 .ports = ports,
                 .n_ports = m->n_ports,
         };
@@ -344,10 +466,27 @@ static int make_table(const struct machine *m, struct machine_network *n)
                 return fd;
         n->nft_fd = fd;
         if (nft_forward_drops() > 0)
-                log_info("Another firewall's forward chain drops by policy (Docker's does): it may drop machine %s's "
-                         "traffic to and from the world that ours accepts",
+                log_info("Another firewall's forward chain drops by policy (Docker's does): machine %s's traffic "
+                         "to and from the world passes only where that firewall lets it",
                          m->name);
         return 0;
+}
+
+static int set_up_links(const struct machine *m, struct machine_network *n, pid_t guest_pid, int guest_pidfd)
+{
+        struct mnl_socket *nl = NULL;
+        int r;
+
+        r = rtnl_open(-1, &nl);
+        if (r < 0)
+                return log_error_errno(r, "Cannot open a netlink socket: %m");
+        r = n->veth ? set_up_host_end(nl, m, n, guest_pid) : 0;
+        if (r >= 0)
+                r = extra_links_add(nl, m, guest_pid, &n->extra);
+        rtnl_close(nl);
+        if (r >= 0 && n->configured)
+                r = set_up_guest_end(n, guest_pidfd);
+        return r;
 }
 
 int network_setup(const struct machine *m, struct machine_network *n, pid_t guest_pid, int guest_pidfd)
@@ -360,9 +499,9 @@ int network_setup(const struct machine *m, struct machine_network *n, pid_t gues
         if (r < 0)
                 return r;
         r = set_up_links(m, n, guest_pid, guest_pidfd);
-        if (r >= 0)
+        if (r >= 0 && n->configured)
                 r = enable_forwarding(n, m->n_ports > 0);
-        if (r >= 0)
+        if (r >= 0 && n->configured)
                 r = make_table(m, n);
         mnl_unload();
         return r;
@@ -376,52 +515,138 @@ int network_start_dhcp(struct machine_network *n, sd_event *event)
                 .prefix = n->prefix4,
                 .n_dns = n->n_dns,
                 .lease_seconds = 3600,
+                /* On a zone's bridge every member's server hears every client: each
+                 * answers its own guest only. */
+                .match_client = n->guest_mac_known,
         };
         int ifindex;
 
-        if (!n->enabled)
+        if (!n->configured)
                 return 0;
         memcpy(lease.dns, n->dns, sizeof(lease.dns));
-        ifindex = (int)if_nametoindex(n->ifname);
+        memcpy(lease.client_mac, n->guest_mac, sizeof(lease.client_mac));
+        ifindex = (int)if_nametoindex(outer_link(n));
         if (ifindex <= 0)
-                return log_error_errno(-ENODEV, "Link %s is gone: %m", n->ifname);
+                return log_error_errno(-ENODEV, "Link %s is gone: %m", outer_link(n));
         return dhcp_server_start(event, ifindex, &lease, &n->dhcp);
 }
 
-void network_done(struct machine_network *n)
+/* After a zone's machine: when no other holds the zone, its bridge goes too. */
+static void leave_zone(struct mnl_socket *nl, struct machine_network *n)
 {
-        dhcp_server_free(n->dhcp);
-        n->dhcp = NULL;
-        /* Most often gone already, with the guest's namespace and so its peer. */
-        if (n->link_made && mnl_load() >= 0) {
-                struct mnl_socket *nl = NULL;
+        char lock_name[LOCK_NAME_MAX];
+        int last;
 
-                if (rtnl_open(-1, &nl) >= 0) {
-                        (void)link_delete(nl, n->ifname);
-                        rtnl_close(nl);
-                }
-                mnl_unload();
-                n->link_made = false;
-        }
-        if (n->nft_fd >= 0)
-                close(n->nft_fd);
-        n->nft_fd = -1;
+        if (n->zone_lock < 0)
+                return;
+        close(n->zone_lock);
+        n->zone_lock = -1;
+        snprintf(lock_name, sizeof(lock_name), "zone-%s", n->bridge + strlen("vz-"));
+        last = lock_take(lock_name, 0, 1, true);
+        if (last < 0)
+                return;
+        if (nl)
+                (void)link_delete(nl, n->bridge);
+        close(last);
+}
+
+static void close_fd(int *fd)
+{
+        if (*fd >= 0)
+                close(*fd);
+        *fd = -1;
+}
+
+static void close_locks(struct machine_network *n)
+{
         for (size_t i = 0; i < n->n_port_locks; i++)
                 if (n->port_locks[i] >= 0)
                         close(n->port_locks[i]);
         free(n->port_locks);
         n->port_locks = NULL;
         n->n_port_locks = 0;
-        if (n->subnet_lock >= 0)
-                close(n->subnet_lock);
-        n->subnet_lock = -1;
+        close_fd(&n->address_lock);
+        close_fd(&n->subnet_lock);
+}
+
+static void tear_down(struct machine_network *n)
+{
+        struct mnl_socket *nl = NULL;
+        bool loaded;
+
+        extra_links_done(&n->extra);
+        loaded = (n->link_made || n->zone_lock >= 0) && mnl_load() >= 0;
+        if (loaded && rtnl_open(-1, &nl) < 0)
+                nl = NULL;
+        /* Most often gone already, with the guest's namespace and so its peer. */
+        if (n->link_made && nl)
+                (void)link_delete(nl, n->ifname);
+        n->link_made = false;
+        close_fd(&n->nft_fd);
+        close_locks(n);
+        leave_zone(nl, n);
+        rtnl_close(nl);
+        if (loaded)
+                mnl_unload();
+}
+
+static bool fd_is_ours(const struct machine_network *n, int fd)
+{
+        if (fd == n->nft_fd || fd == n->subnet_lock || fd == n->address_lock || fd == n->zone_lock ||
+            fd == n->name_lock || fd == n->extra.guest_netns)
+                return true;
+        for (size_t i = 0; i < n->n_port_locks; i++)
+                if (fd == n->port_locks[i])
+                        return true;
+        return false;
+}
+
+/* Deleting links and the table waits for RCU grace periods in the kernel (some 30 ms
+ * here, more than the rest of a `run`): a child of ours does it while we report the
+ * guest's end. It holds the network lock of the name until done, so that the machine's
+ * next start waits for it (network_prepare()), and nothing else of ours: no terminal, no
+ * pipe a caller waits on. Without a child (fork failed) we do it ourselves. */
+void network_done(struct machine_network *n)
+{
+        pid_t pid;
+
+        dhcp_server_free(n->dhcp);
+        n->dhcp = NULL;
+        if (!n->enabled)
+                return;
+        pid = fork();
+        if (pid == 0) {
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+                for (int fd = 0; fd < 1024; fd++)
+                        if (fd != null && !fd_is_ours(n, fd))
+                                (void)close(fd);
+                proctitle_set("ml-netdown");
+                tear_down(n);
+                _exit(0);
+        }
+        if (pid < 0) {
+                tear_down(n);
+                close_fd(&n->name_lock);
+                return;
+        }
+        /* Our copies only: the child's keep the table, the links' fate and the locks. */
+        n->link_made = false;
+        if (n->extra.guest_netns >= 0)
+                close(n->extra.guest_netns);
+        free(n->extra.moved);
+        n->extra = (struct extra_links)EXTRA_LINKS_INIT;
+        close_fd(&n->nft_fd);
+        close_locks(n);
+        close_fd(&n->zone_lock);
+        close_fd(&n->name_lock);
 }
 
 int network_guest_addresses(const struct machine_network *n, char *buffer, size_t size)
 {
         char a4[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN];
 
-        if (!n->enabled)
+        if (!n->configured)
                 return 0;
         inet_ntop(AF_INET, &n->guest4, a4, sizeof(a4));
         inet_ntop(AF_INET6, &n->guest6, a6, sizeof(a6));
@@ -430,4 +655,39 @@ int network_guest_addresses(const struct machine_network *n, char *buffer, size_
         else
                 snprintf(buffer, size, "%s/%u", a4, n->prefix4);
         return 1;
+}
+
+int network_namespace_open(const char *path)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct statfs st;
+
+        if (fd < 0) {
+                log_error_errno(-errno, "--network-namespace-path=%s: %m", path);
+                return -EXIT_USAGE;
+        }
+        if (fstatfs(fd, &st) < 0 || st.f_type != NSFS_MAGIC || ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
+                log_error("--network-namespace-path=%s is not a network namespace (ip netns add NAME makes one in "
+                          "/run/netns/NAME)",
+                          path);
+                return -EXIT_USAGE;
+        }
+        return TAKE_FD(fd);
+}
+
+pid_t network_clone_into(int netns_fd, struct clone3_args *args)
+{
+        _cleanup_close_ int own = -EBADF;
+        pid_t pid;
+
+        if (netns_fd < 0)
+                return clone3(args);
+        own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (own < 0 || setns(netns_fd, CLONE_NEWNET) < 0)
+                return -1;
+        pid = clone3(args);
+        /* The child stays there; we never go on anywhere but in our own namespace. */
+        if (pid != 0 && setns(own, CLONE_NEWNET) < 0)
+                abort();
+        return pid;
 }

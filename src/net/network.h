@@ -8,51 +8,76 @@
 #include <systemd/sd-event.h>
 
 #include "config/machine.h"
+#include "net/extra-links.h"
+#include "util/missing.h"
 
-/* A machine's network of its own (-n, --network-zone=, -p): its links, their addresses, its
- * nftables table and its DHCP server, from start to end. */
+/* A machine's network of its own (-n, --network-zone=, --network-bridge=, the extra links,
+ * -p): its links, their addresses, its nftables table and its DHCP server, from start to
+ * end. */
 
 struct dhcp_server;
 
 struct machine_network {
-        bool enabled;
-        char ifname[IFNAMSIZ];      /* the host end: ve-NAME, or vb-NAME on a zone */
-        bool ifname_shortened;      /* then the full name is its alternative name */
-        char zone_ifname[IFNAMSIZ]; /* the zone's bridge vz-ZONE, "" without a zone */
+        bool enabled;          /* links to make: any network option but --private-network */
+        bool veth;             /* host0 and its peer */
+        bool configured;       /* which we address, route, NAT and serve DHCP on */
+        char ifname[IFNAMSIZ]; /* host0's peer: ve-NAME, or vb-NAME on a bridge */
+        bool ifname_shortened; /* then the full name is its alternative name */
+        char bridge[IFNAMSIZ]; /* the bridge vb-NAME joins: vz-ZONE or --network-bridge's */
+        bool zone;             /* that bridge is a zone's: ours to make and remove */
+        bool bridge_exists;    /* found on the host at start */
         struct in_addr subnet4, host4, guest4;
         uint8_t prefix4;
         bool ipv6;
         struct in6_addr subnet6, host6, guest6;
         struct in_addr dns[3];
         size_t n_dns;
-        int subnet_lock; /* the subnet is ours (or, on a zone, our address in it) */
-        int zone_lock;   /* a zone's members hold it shared: the last one removes the bridge */
-        int *port_locks; /* one a forwarded port */
+        uint8_t guest_mac[6];
+        bool guest_mac_known;
+        int subnet_lock;  /* the machine's subnet, or its zone's (shared) */
+        int address_lock; /* in a zone: the guest's address */
+        int zone_lock;    /* a zone's members hold it shared: the last one removes the bridge */
+        int name_lock;    /* the machine's network, until it is taken down */
+        int *port_locks;  /* one a forwarded port */
         size_t n_port_locks;
         int nft_fd;     /* owns the table: the kernel removes it when this closes */
-        bool link_made; /* ve-NAME is ours to delete */
+        bool link_made; /* host0's peer is ours to delete */
+        struct extra_links extra;
         struct dhcp_server *dhcp;
 };
 
-#define MACHINE_NETWORK_INIT                                     \
-        {                                                        \
-                .subnet_lock = -1, .zone_lock = -1, .nft_fd = -1 \
+#define MACHINE_NETWORK_INIT                                                                           \
+        {                                                                                              \
+                .subnet_lock = -1, .address_lock = -1, .zone_lock = -1, .name_lock = -1, .nft_fd = -1, \
+                .extra = EXTRA_LINKS_INIT                                                              \
         }
 
-/* Before anything is made: the links' names checked free, the forwarded ports and a subnet
- * chosen and locked. Logs one line and returns an exit code (EXIT_*), 0 when all is well. */
+/* Before anything is made: the links' names checked free, the links named checked there,
+ * the forwarded ports and a subnet chosen and locked. Logs one line and returns an exit
+ * code (EXIT_*), 0 when all is well. */
 int network_prepare(const struct machine *m, struct machine_network *n);
 
 /* Once the guest exists (PID and pidfd) and before its init runs: the veth pair (the
  * guest's end made in its namespace), both ends addressed and up, the guest's default
- * route, forwarding on, the nftables table. Logs one line and returns -errno. */
+ * route, forwarding on, the nftables table, the extra links. Logs one line and returns
+ * -errno. */
 int network_setup(const struct machine *m, struct machine_network *n, pid_t guest_pid, int guest_pidfd);
 
 /* The DHCP server for the guest's end, in EVENT's loop. */
 int network_start_dhcp(struct machine_network *n, sd_event *event);
 
-/* Everything undone that the kernel does not undo by itself; safe on a half-made one. */
+/* Everything undone that the kernel does not undo by itself, in a child of ours that
+ * outlives us by some milliseconds; safe on a half-made one. */
 void network_done(struct machine_network *n);
 
-/* "192.168.4.2/28" style text of the guest's addresses for list and status. */
+/* "192.168.4.2/28 fd12:3456:789a:bcde::2/64": the guest's addresses, for list and
+ * status; 0 (BUFFER untouched) when we gave it none. */
 int network_guest_addresses(const struct machine_network *n, char *buffer, size_t size);
+
+/* --network-namespace-path=PATH opened, checked to be a network namespace: its fd, or an
+ * exit code's negative (logged, one line). */
+int network_namespace_open(const char *path);
+
+/* clone3() of a guest that is to start in NETNS_FD's network namespace (>= 0; else as
+ * clone3()): we step into it around the call, and back. */
+pid_t network_clone_into(int netns_fd, struct clone3_args *args);

@@ -30,6 +30,7 @@ struct nft_machine {
         struct in6_addr subnet6; /* its ULA /64, NAT66 */
         uint8_t prefix6;
         struct in6_addr guest6;
+        bool isolate; /* a zone's: no traffic to or from other machines' links (ve-*, vz-*) */
         const struct nft_port *ports;
         size_t n_ports;
 };

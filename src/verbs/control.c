@@ -131,6 +131,90 @@ static void format_since(uint64_t since, char *buf, size_t size)
                 snprintf(buf + n, size - n, "; %ldh %ldmin ago", ago / 3600, ago / 60 % 60);
 }
 
+/* The next of a state file's space-separated addresses at *CURSOR: its start in *RET,
+ * its length, or 0 after the last. */
+static size_t next_address(const char **cursor, const char **ret)
+{
+        const char *p = *cursor + strspn(*cursor, " ");
+        size_t length = strcspn(p, " ");
+
+        *ret = p;
+        *cursor = p + length;
+        return length;
+}
+
+static void print_list_json(const struct machine_state *list, size_t n)
+{
+        fputc('[', stdout);
+        for (size_t i = 0; i < n; i++) {
+                const struct machine_state *s = &list[i];
+
+                fputs(i ? ", {\"name\": " : "{\"name\": ", stdout);
+                json_print_string(s->name, stdout);
+                fputs(", \"class\": ", stdout);
+                json_print_string(s->class, stdout);
+                fputs(", \"state\": \"running\", \"init\": ", stdout);
+                json_print_string(s->init, stdout);
+                printf(", \"leader\": %d, \"supervisor\": %d, \"root\": ", (int)s->leader, (int)s->supervisor);
+                json_print_string(s->root, stdout);
+                fputs(", \"image\": ", stdout);
+                if (s->image)
+                        json_print_string(s->image, stdout);
+                else
+                        fputs("null", stdout);
+                fputs(", \"unit\": ", stdout);
+                if (s->unit)
+                        json_print_string(s->unit, stdout);
+                else
+                        fputs("null", stdout);
+                /* Only a machine on a network of its own has the key: the others' objects
+                 * stay as they were. */
+                if (s->addresses) {
+                        const char *cursor = s->addresses, *start;
+                        char address[64];
+                        size_t length;
+
+                        fputs(", \"addresses\": [", stdout);
+                        for (bool first = true; (length = next_address(&cursor, &start)) > 0; first = false) {
+                                snprintf(address, sizeof(address), "%.*s", (int)length, start);
+                                fputs(first ? "" : ", ", stdout);
+                                json_print_string(address, stdout);
+                        }
+                        fputc(']', stdout);
+                }
+                printf(", \"since\": %llu}", (unsigned long long)s->since);
+        }
+        fputs("]\n", stdout);
+}
+
+static void print_list_table(const struct machine_state *list, size_t n)
+{
+        bool addresses = false;
+
+        /* The ADDRESS column (the first address, as machinectl's list shows) only when a
+         * machine listed has one: without, the table stays as it was. */
+        for (size_t i = 0; i < n; i++)
+                addresses = addresses || list[i].addresses;
+        printf("%-16s %-10s %-8s %-8s %8s  ", "NAME", "CLASS", "STATE", "INIT", "LEADER");
+        if (addresses)
+                printf("%-18s ", "ADDRESS");
+        printf("%-32s %s\n", "ROOT", "SINCE");
+        for (size_t i = 0; i < n; i++) {
+                const struct machine_state *s = &list[i];
+                const char *cursor = s->addresses ?: "", *first;
+                size_t length = next_address(&cursor, &first);
+                char since[96];
+
+                format_since(s->since, since, sizeof(since));
+                printf("%-16s %-10s %-8s %-8s %8d  ", s->name, s->class ?: "container", "running", s->init ?: "-",
+                       (int)s->leader);
+                if (addresses)
+                        printf("%-18.*s ", length > 0 ? (int)length : 1, length > 0 ? first : "-");
+                printf("%-32s %s\n", s->image ?: s->root, since);
+        }
+        printf("\n%zu machine%s listed.\n", n, n == 1 ? "" : "s");
+}
+
 int verb_list(int argc, char *argv[])
 {
         struct verb_arguments a;
@@ -143,45 +227,10 @@ int verb_list(int argc, char *argv[])
         r = state_list(&list, &n);
         if (r < 0)
                 return log_error_errno(r, "Cannot read %s: %m", STATE_DIR), EXIT_SETUP_FAILED;
-        if (a.json) {
-                fputc('[', stdout);
-                for (size_t i = 0; i < n; i++) {
-                        const struct machine_state *s = &list[i];
-
-                        fputs(i ? ", {\"name\": " : "{\"name\": ", stdout);
-                        json_print_string(s->name, stdout);
-                        fputs(", \"class\": ", stdout);
-                        json_print_string(s->class, stdout);
-                        fputs(", \"state\": \"running\", \"init\": ", stdout);
-                        json_print_string(s->init, stdout);
-                        printf(", \"leader\": %d, \"supervisor\": %d, \"root\": ", (int)s->leader, (int)s->supervisor);
-                        json_print_string(s->root, stdout);
-                        fputs(", \"image\": ", stdout);
-                        if (s->image)
-                                json_print_string(s->image, stdout);
-                        else
-                                fputs("null", stdout);
-                        fputs(", \"unit\": ", stdout);
-                        if (s->unit)
-                                json_print_string(s->unit, stdout);
-                        else
-                                fputs("null", stdout);
-                        printf(", \"since\": %llu}", (unsigned long long)s->since);
-                }
-                fputs("]\n", stdout);
-        } else {
-                printf("%-16s %-10s %-8s %-8s %8s  %-32s %s\n", "NAME", "CLASS", "STATE", "INIT", "LEADER", "ROOT",
-                       "SINCE");
-                for (size_t i = 0; i < n; i++) {
-                        const struct machine_state *s = &list[i];
-                        char since[96];
-
-                        format_since(s->since, since, sizeof(since));
-                        printf("%-16s %-10s %-8s %-8s %8d  %-32s %s\n", s->name, s->class ?: "container", "running",
-                               s->init ?: "-", (int)s->leader, s->image ?: s->root, since);
-                }
-                printf("\n%zu machine%s listed.\n", n, n == 1 ? "" : "s");
-        }
+        if (a.json)
+                print_list_json(list, n);
+        else
+                print_list_table(list, n);
         for (size_t i = 0; i < n; i++)
                 machine_state_done(&list[i]);
         free(list);
@@ -284,6 +333,7 @@ int verb_status(int argc, char *argv[])
         struct verb_arguments a;
         struct machine_state s;
         char since[96];
+        size_t length;
         int r = parse_verb(argc, argv, true, &a);
 
         if (r != 0)
@@ -300,6 +350,9 @@ int verb_status(int argc, char *argv[])
         printf("       Root: %s\n", s.root);
         if (s.image)
                 printf("      Image: %s\n", s.image);
+        /* One line an address, as machinectl status shows them (each with its prefix here). */
+        for (const char *cursor = s.addresses ?: "", *address; (length = next_address(&cursor, &address)) > 0;)
+                printf("    Address: %.*s\n", (int)length, address);
         if (s.unit)
                 printf("       Unit: %s\n", s.unit);
         if (s.uid_base)

@@ -72,6 +72,11 @@ else:
 }
 
 ml() { in_host "$ML" "$@"; }
+# What of ours is on the host: the machines' links, their tables.
+# shellcheck disable=SC2317 # called through check_settles
+machine_links() { ip -n "$HOST_NS" -br link show type veth | grep -v '^up0'; }
+# shellcheck disable=SC2317 # called through check_settles
+machine_tables() { in_host nft list tables | grep machined-lite; }
 
 # 1. Addressing: host0 up with .2 of a /28 and a default route through .1, before the
 # command runs, and the host's end ve-NAME with .1.
@@ -89,8 +94,8 @@ check_eq "host0 is up" up "$(printf '%s\n' "$out" | sed -n 3p)"
 # shellcheck disable=SC2016 # expanded by the guest's shell
 out=$(ml run -q --console=pipe -n -D "$TREE" -- /bin/sh -c 'ip -4 -o addr show dev host0 | awk "{print \$4}"' </dev/null 2>&1)
 check_eq "the same subnet on the next boot (a hash of the name)" "$addr" "$out"
-check_eq "the link is gone with the machine" "" "$(ip -n "$HOST_NS" -br link show type veth | grep -v '^up0')"
-check_eq "so is its nftables table" "" "$(in_host nft list tables | grep machined-lite)"
+check_settles "the link is gone with the machine" "" machine_links
+check_settles "so is its nftables table" "" machine_tables
 
 # 2. A long-running machine: the host sees its end, the world sees the host's address.
 # shellcheck disable=SC2317 # called through check
@@ -126,6 +131,16 @@ check_match "the guest can reach its host" '1 packets received' \
         "$(guest_sh web "ping -c 1 -W 2 ${host_addr%/28}")"
 check_eq "egress is masqueraded: the world sees the host's uplink address" "peer 198.51.100.1" \
         "$(guest_sh web 'nc 198.51.100.254 8000 </dev/null' | head -n 1)"
+
+# list and status show the addresses host0 has, as machinectl does.
+guest_ip_re=${guest_ip//./\\.}
+check_match "list shows web's address" "^web +.* $guest_ip_re/28 " "$(ml list)"
+check_eq "list --json: web's first address" "$guest_ip/28" \
+        "$(ml list --json | python3 -c 'import json, sys; print([m for m in json.load(sys.stdin) if m["name"] == "web"][0]["addresses"][0])')"
+check_match "status web shows its address" "^ +Address: $guest_ip_re/28$" "$(ml status web)"
+check_eq "status web: an Address line for each global address of host0" \
+        "$(guest_sh web 'ip -o addr show dev host0 scope global' | awk '{print $4}')" \
+        "$(ml status web | sed -n 's/^ *Address: //p')"
 
 guest_sh web 'while true; do nc -l -p 80 < /index.html; done' >/dev/null &
 guest_sh web '/udp-echo 53' >/dev/null &
@@ -170,8 +185,8 @@ check_eq "a DHCP client in the guest is given the address it has" "ip=$guest_ip 
         "$(printf '%s\n' "$out" | grep '^ip=')"
 
 stop_machine web
-check_eq "after stop: no ve- link left" "" "$(ip -n "$HOST_NS" -br link show type veth | grep -v '^up0')"
-check_eq "after stop: no table left" "" "$(in_host nft list tables | grep machined-lite)"
+check_settles "after stop: no ve- link left" "" machine_links
+check_settles "after stop: no table left" "" machine_tables
 
 # A supervisor killed with SIGKILL: the kernel removes the table (the socket that owns it
 # closed), and the link goes with the guest's namespace.
@@ -181,8 +196,8 @@ for _ in $(seq 50); do
         ip -n "$HOST_NS" link show dev ve-crash >/dev/null 2>&1 || break
         sleep 0.2
 done
-check_eq "after SIGKILL of the supervisor: no table left" "" "$(in_host nft list tables | grep machined-lite)"
-check_eq "after SIGKILL of the supervisor: no link left" "" "$(ip -n "$HOST_NS" -br link show type veth | grep -v '^up0')"
+check_settles "after SIGKILL of the supervisor: no table left" "" machine_tables
+check_settles "after SIGKILL of the supervisor: no link left" "" machine_links
 
 kill "$UPSTREAM_PID"
 UPSTREAM_PID=

@@ -1,8 +1,9 @@
 #!/bin/bash
 # NAME.machine settings files: each key in use has its effect inside the guest, the
-# command line wins over them, a file next to the tree cannot grant a bind (unless
-# --settings=trusted), a bad key is one line naming file, line and key; and each example
-# in machines/ boots.
+# command line wins over them, a file next to the tree cannot grant a bind or a network
+# (unless --settings=trusted), a bad key is one line naming file, line and key; and each
+# example in machines/ boots. The [Network] keys run in a network namespace the test
+# makes: no link, rule or packet of theirs reaches the host's.
 . "$(dirname "$0")/lib.sh"
 require_root
 make_work
@@ -12,7 +13,8 @@ cp /etc/resolv.conf "$TREE/etc/resolv.conf"
 touch "$TREE/etc/localtime"
 RUNDIR=/run/machined-lite/machines
 mkdir -p "$RUNDIR"
-trap 'pkill -KILL -f -- "-M ml-set" 2>/dev/null; rm -f $RUNDIR/ml-set-*.machine "$TREE.machine"; cleanup_work' EXIT
+NET_NS=ml-set-$$
+trap 'pkill -KILL -f -- "-M ml-set" 2>/dev/null; ip netns del "$NET_NS" 2>/dev/null; rm -f $RUNDIR/ml-set-*.machine "$TREE.machine"; cleanup_work' EXIT
 host_snapshot
 mkdir -p "$WORK/share"
 echo shared > "$WORK/share/file"
@@ -110,6 +112,75 @@ check_match "and says what it ignored" "Ignoring Bind= in \\[Files\\]" "$("$ML" 
 out=$(run --settings=trusted -D "$TREE" -- /bin/cat /srv/share/file)
 check_eq "... unless --settings=trusted" shared "$out"
 
+# [Network], in the test's own network namespace (nsenter, so that machined-lite itself
+# runs there: its veths and port rules are made in it).
+if ! command -v nsenter >/dev/null; then
+        echo "SKIP: the [Network] keys: nsenter (util-linux) is not installed"
+elif ! ip netns add "$NET_NS" 2>/dev/null; then
+        echo "SKIP: the [Network] keys: cannot make a network namespace"
+else
+        ip -n "$NET_NS" link set lo up
+        in_ns() { nsenter --net="/run/netns/$NET_NS" "$@"; }
+        # forwarded GUEST-PORT OPTIONS...: a guest that prints host0's IPv4 address, then
+        # answers one TCP connection on GUEST-PORT; prints that address and what a client
+        # in the namespace gets from 127.0.0.1:8080.
+        forwarded() {
+                local port=$1 sup answer
+                shift
+                : > "$WORK/guest.out"
+                # shellcheck disable=SC2016 # expanded by the guest's shell
+                in_ns timeout 30 "$ML" run -q --console=pipe "$@" -- /bin/sh -c \
+                        'ip -4 -o addr show dev host0 | awk "{print \$4}"; echo from-guest | nc -l -p '"$port" \
+                        </dev/null >"$WORK/guest.out" 2>"$WORK/stderr" &
+                sup=$!
+                for _ in $(seq 100); do
+                        [ -s "$WORK/guest.out" ] && break
+                        sleep 0.1
+                done
+                answer=$(in_ns python3 -c 'import socket, time
+for _ in range(50):
+    try:
+        print(socket.create_connection(("127.0.0.1", 8080), timeout=2).recv(100).decode().strip())
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    print("no-answer")')
+                [ "$answer" = no-answer ] && kill "$sup" 2>/dev/null
+                wait "$sup"
+                echo "$(head -n 1 "$WORK/guest.out") $answer"
+        }
+
+        cat > "$RUNDIR/ml-set-net.machine" <<EOF
+[Network]
+VirtualEthernet=yes
+Port=tcp:8080:80
+Configure=yes
+EOF
+        check_match "VirtualEthernet=yes, Configure=yes and Port=tcp:8080:80 from a trusted file: host0 addressed, 8080 reaches the guest's 80" \
+                "^[0-9.]+/28 from-guest$" "$(forwarded 80 -M ml-set-net -D "$TREE")"
+        check_match "and -p 8080:81 on the command line wins over Port= for that host port" \
+                "^[0-9.]+/28 from-guest$" "$(forwarded 81 -M ml-set-net -D "$TREE" -p 8080:81)"
+
+        printf '[Network]\nVirtualEthernet=no\nConfigure=no\n' > "$RUNDIR/ml-set-net.machine"
+        out=$(in_ns "$ML" run -q --console=pipe -M ml-set-net -D "$TREE" -n -- /bin/sh -c \
+                'ls /sys/class/net | tr "\n" " "; ip -4 -o addr show dev host0 | wc -l' </dev/null 2>&1)
+        check_eq "-n on the command line wins over VirtualEthernet=no; Configure=no: host0 without an address" \
+                "host0 lo 0" "$out"
+        out=$(in_ns "$ML" run -q --console=pipe --settings=override -M ml-set-net -D "$TREE" -n -- /bin/sh -c \
+                'test -e /sys/class/net/host0 && echo host0 || echo no-host0' </dev/null 2>&1)
+        check_eq "--settings=override (as machine@.service): VirtualEthernet=no turns -n off" no-host0 "$out"
+
+        printf '[Network]\nVirtualEthernet=yes\nPort=8080:80\n' > "$TREE.machine"
+        out=$(in_ns "$ML" run --console=pipe -D "$TREE" -- /bin/sh -c \
+                'test -e /sys/class/net/host0 && echo host0 || echo no-host0' </dev/null 2>"$WORK/stderr")
+        check_eq "VirtualEthernet= from a file next to the tree is ignored: no host0" no-host0 "$out"
+        check_eq "and says so, for it and for Port=" "2 2" \
+                "$(grep -c '^machined-lite: Ignoring \(VirtualEthernet\|Port\)= in \[Network\]: a settings file next to the tree may not grant it' "$WORK/stderr") $(wc -l < "$WORK/stderr")"
+        rm -f "$TREE.machine" "$RUNDIR/ml-set-net.machine"
+        ip netns del "$NET_NS"
+fi
+
 # Bad files: one line naming file, line and key; exit 2; nothing started.
 printf '[Exec]\nHostname=x\nBogusKey=1\n' > "$TREE.machine"
 run -D "$TREE" -- /bin/true
@@ -122,6 +193,18 @@ check_eq "named" "machined-lite: $TREE.machine:2: bad value for ReadOnly=: 'perh
 printf '[Nonsense]\nA=b\n' > "$TREE.machine"
 run -D "$TREE" -- /bin/true
 check_match "an unknown section: exit 2, named" "^machined-lite: $TREE.machine:2: A= in an unknown section \\[Nonsense\\]" "$(cat "$WORK/stderr")"
+printf '[Network]\nPrivate=yes\nPort=tcp:http\n' > "$RUNDIR/ml-set-bad.machine"
+one_line_error "a bad Port=" 2 "^machined-lite: $RUNDIR/ml-set-bad.machine:3: Port= in \[Network\]: Invalid port forward 'tcp:http': use \[tcp:\|udp:\]HOSTPORT\[:GUESTPORT\]" \
+        "$ML" run -q --console=pipe -M ml-set-bad -D "$TREE" -- /bin/true
+printf '[Network]\nPort=8080\nPort=8080:81\n' > "$RUNDIR/ml-set-bad.machine"
+one_line_error "a host port twice" 2 "^machined-lite: $RUNDIR/ml-set-bad.machine:3: Port= in \[Network\]: host port tcp:8080 is forwarded twice$" \
+        "$ML" run -q --console=pipe -M ml-set-bad -D "$TREE" -- /bin/true
+printf '[Network]\nZone=a-name-too-long\n' > "$RUNDIR/ml-set-bad.machine"
+one_line_error "a zone whose bridge name is too long" 2 "^machined-lite: $RUNDIR/ml-set-bad.machine:2: Zone= in \[Network\]: Invalid link name 'vz-a-name-too-long'" \
+        "$ML" run -q --console=pipe -M ml-set-bad -D "$TREE" -- /bin/true
+printf '[Network]\nConfigure=sometimes\n' > "$RUNDIR/ml-set-bad.machine"
+one_line_error "a bad Configure=" 2 "^machined-lite: $RUNDIR/ml-set-bad.machine:2: bad value for Configure=: 'sometimes'$" \
+        "$ML" run -q --console=pipe -M ml-set-bad -D "$TREE" -- /bin/true
 # Two bad lines: the first one's number with the first one's message.
 printf '[Exec]\nBogusKey=1\nOtherKey=2\n' > "$TREE.machine"
 run -D "$TREE" -- /bin/true

@@ -225,7 +225,7 @@ hostbox_start() {
 # it) and the cached tree lacks, copied from this host (the same Debian 12); then
 # systemctl daemon-reload. Returns 1 after a FAIL line when it fails.
 hostbox_install() {
-        local build=${MESON_BUILD_ROOT:-$(dirname "$ML")} dest=$WORK/hostbox-install
+        local build=${MESON_BUILD_ROOT:-$(dirname "$ML")} dest=$WORK/hostbox-install package
         [ -n "$HOSTBOX_PID" ] || { fail "hostbox_install: no hostbox running"; return 1; }
         [ -f "$build/meson-private/install.dat" ] || { fail "hostbox_install: $build is not a meson build directory"; return 1; }
         rm -rf "$dest"
@@ -242,11 +242,14 @@ hostbox_install() {
                 fail "hostbox_install: copying $dest into the hostbox failed"
                 return 1
         fi
-        if ! dpkg -L libinih1 2>/dev/null | sed -n 's|^/\(.*\.so.*\)|\1|p' | tar -C / -cf - --files-from=- |
-                in_hostbox tar -C / -xf - --keep-directory-symlink --no-overwrite-dir; then
-                fail "hostbox_install: copying this host's libinih1 into the hostbox failed (apt-get install libinih1)"
-                return 1
-        fi
+        # The libraries we dlopen() that a minbase tree lacks, from this host (the same Debian 12).
+        for package in libinih1 libmnl0 libnftnl11; do
+                if ! dpkg -L "$package" 2>/dev/null | sed -n 's|^/\(.*\.so.*\)|\1|p' | tar -C / -cf - --files-from=- |
+                        in_hostbox tar -C / -xf - --keep-directory-symlink --no-overwrite-dir; then
+                        fail "hostbox_install: copying this host's $package into the hostbox failed (apt-get install $package)"
+                        return 1
+                fi
+        done
         if ! in_hostbox systemctl daemon-reload; then
                 fail "hostbox_install: systemctl daemon-reload in the hostbox failed"
                 return 1

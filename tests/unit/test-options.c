@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -183,6 +184,59 @@ static void test_overlay(void)
         machine_done(&m);
 }
 
+/* The network options: what each fills, that each implies a network namespace of its own,
+ * and what parse_check() refuses. */
+static void test_network(void)
+{
+        struct machine m;
+
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "-n", "-p", "8080:80", "--port=udp:53", "-ptcp:443",
+                                               "--network-configure=no", NULL }) == PARSE_CONTINUE);
+        CHECK(m.network_veth && m.private_network && m.network_configure == NETWORK_CONFIGURE_NO && m.n_ports == 3);
+        CHECK(m.ports[0].protocol == IPPROTO_TCP && m.ports[0].host_port == 8080 && m.ports[0].guest_port == 80);
+        CHECK(m.ports[1].protocol == IPPROTO_UDP && m.ports[1].host_port == 53 && m.ports[1].guest_port == 53);
+        CHECK(m.ports[2].protocol == IPPROTO_TCP && m.ports[2].host_port == 443);
+        machine_done(&m);
+
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "--network-zone=lab", "-p", "80",
+                                               "--network-interface=eth1:lan0", "--network-macvlan=eth2", NULL }) ==
+              PARSE_CONTINUE);
+        CHECK(!m.network_veth && m.private_network && strcmp(m.network_zone, "lab") == 0 && !m.network_bridge);
+        CHECK(strcmp(m.network_interfaces[0], "eth1:lan0") == 0 && strcmp(m.network_macvlan[0], "eth2") == 0);
+        machine_done(&m);
+
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "--network-veth-extra=ex0", NULL }) == PARSE_CONTINUE);
+        CHECK(m.private_network && !m.network_veth && strcmp(m.network_veth_extra[0], "ex0") == 0);
+        machine_done(&m);
+
+        /* Each with -n. */
+        static const char *const bad[] = {
+                "-p70000",                        /* out of range */
+                "-ptcp:x",                        /* no port */
+                "-psctp:80",                      /* no such protocol */
+                "--network-zone=a-name-too-long", /* vz- and it: more than 15 bytes */
+                "--network-bridge=br/0",          /* no '/' in a link name */
+                "--network-interface=eth0:",      /* an empty guest name */
+                "--network-configure=maybe",
+                "--network-namespace-path=run/netns/x",
+        };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                CHECK(parse(&m, (const char *const[]){ "boot", "web", "-n", bad[i], NULL }) == -EINVAL);
+                machine_done(&m);
+        }
+        /* -p with no veth to forward to; a host port twice; two bridges for host0's peer. */
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "-p8080", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "-n", "-p8080", "-p8080:81", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "--network-zone=a", "--network-bridge=br0", NULL }) ==
+              -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "-n", "--network-namespace-path=/run/netns/x", NULL }) ==
+              -EINVAL);
+        machine_done(&m);
+}
+
 static void test_signals(void)
 {
         CHECK(signal_from_string("SIGTERM") == SIGTERM);
@@ -205,5 +259,6 @@ int main(void)
         test_signals();
         test_properties();
         test_overlay();
+        test_network();
         return TEST_DONE();
 }

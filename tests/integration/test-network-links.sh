@@ -1,0 +1,127 @@
+#!/bin/bash
+# The network options besides -n: --network-zone (machines of a zone see each other, other
+# zones do not see them, the bridge goes with the zone's last machine), --network-bridge,
+# --network-veth-extra, --network-interface (moved in and back), --network-macvlan,
+# --network-ipvlan (refused: this kernel has none), --network-namespace-path, seen from
+# inside the guest. Every packet stays in network namespaces this test makes.
+. "$(dirname "$0")/lib.sh"
+require_root
+command -v nsenter >/dev/null || skip "nsenter (util-linux) is not installed"
+make_work
+TREE=$WORK/linkbox
+make_busybox_tree "$TREE"
+host_snapshot
+
+HOST_NS=mlt-links-$$
+OTHER_NS=mlt-other-$$
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup_net() {
+        ip netns del "$HOST_NS" 2>/dev/null
+        ip netns del "$OTHER_NS" 2>/dev/null
+        cleanup_work
+}
+trap cleanup_net EXIT
+if ! ip netns add "$HOST_NS" || ! ip netns add "$OTHER_NS"; then
+        skip "cannot make network namespaces"
+fi
+ip -n "$HOST_NS" link set lo up
+
+# The guest's links, one name a line (busybox's ip has no -brief).
+LINKS='ip link | sed -n "s/^[0-9]*: \([^:@]*\).*/\1/p" | tr "\n" " "; echo'
+# The host's links but lo, sorted, on one line.
+# shellcheck disable=SC2317 # called through check_settles
+host_links() {
+        ip -n "$HOST_NS" -o link show | sed -n 's/^[0-9]*: \([^:@]*\).*/\1/p' | grep -v '^lo$' | sort | tr '\n' ' '
+}
+# shellcheck disable=SC2317 # called through check
+has_link() { ip -n "$HOST_NS" link show dev "$1" >/dev/null 2>&1; }
+
+# shellcheck disable=SC2317 # called through check
+# machine NAME ZONE: boots a copy of the tree on zone ZONE, waits until its address is up.
+machine() {
+        local name=$1 zone=$2
+        [ -d "$WORK/$name" ] || cp -a "$TREE" "$WORK/$name"
+        nsenter --net="/run/netns/$HOST_NS" "$ML" boot -q --console=passive --network-zone="$zone" -M "$name" \
+                -D "$WORK/$name" </dev/null >"$WORK/$name.out" 2>&1 &
+        for _ in $(seq 100); do
+                [ -n "$(address_of "$name")" ] && return 0
+                sleep 0.1
+        done
+        cat "$WORK/$name.out"
+        return 1
+}
+address_of() {
+        "$ML" shell -q "$1" -- /bin/sh -c 'ip -4 -o addr show dev host0' 2>/dev/null | awk '{ sub("/.*", "", $4); print $4 }'
+}
+# shellcheck disable=SC2317 # called through check
+reaches() { # FROM-MACHINE ADDRESS: one ping answered
+        "$ML" shell -q "$1" -- ping -c 1 -W 1 "$2" 2>/dev/null | grep -q '1 packets received'
+}
+# shellcheck disable=SC2317 # called through check
+unreachable() { ! reaches "$@"; }
+
+# Zones: a and b on lab, c on other.
+check "machine a starts on zone lab" machine a lab
+check "machine b starts on zone lab" machine b lab
+check "machine c starts on zone other" machine c other
+a=$(address_of a) b=$(address_of b) c=$(address_of c)
+check_match "a has an address of a /24" '^192\.168\.[0-9]+\.[0-9]+$' "$a"
+check_eq "a and b share the zone's /24" "${a%.*}" "${b%.*}"
+check "a and b differ" test "$a" != "$b"
+check "the zone's bridge vz-lab is on the host with .1" \
+        sh -c "ip -n $HOST_NS -4 -o addr show dev vz-lab | grep -q ' ${a%.*}.1/24'"
+check "a reaches b on the zone" reaches a "$b"
+check "b reaches a" reaches b "$a"
+check "a does not reach c on another zone" unreachable a "$c"
+check "c does not reach a" unreachable c "$a"
+"$ML" stop a >/dev/null 2>&1
+check "vz-lab stays while b is on it" has_link vz-lab
+"$ML" stop b >/dev/null 2>&1
+"$ML" stop c >/dev/null 2>&1
+wait
+check_settles "the zones' bridges go with their last machines" "" ip -n "$HOST_NS" -o link show type bridge
+
+# The extra links, each as nspawn makes them, in one machine on a host bridge.
+ip -n "$HOST_NS" link add br0 type bridge
+ip -n "$HOST_NS" link set br0 up
+ip -n "$HOST_NS" link add uplink0 type veth peer name phys0
+ip -n "$HOST_NS" link set uplink0 up
+out=$(nsenter --net="/run/netns/$HOST_NS" "$ML" run -q --console=pipe -M extra -D "$TREE" --network-bridge=br0 \
+        --network-veth-extra=xh0:xc0 --network-interface=phys0:eth7 --network-macvlan=uplink0 -- \
+        /bin/sh -c "$LINKS; cat /sys/class/net/host0/address" </dev/null 2>&1)
+check_eq "host0, the extra pair's end, the moved link renamed and the macvlan are in the guest" \
+        "lo host0 xc0 mv-uplink0 eth7 " "$(printf '%s\n' "$out" | sed -n 1p)"
+check_match "host0 has a locally administered MAC, as nspawn derives it" '^[0-9a-f][26ae]:' "$(printf '%s\n' "$out" | sed -n 2p)"
+check_settles "the moved link is back on the host under its name, vb-extra and xh0 are gone" "br0 phys0 uplink0 " \
+        host_links
+
+
+# Joining a network namespace that exists.
+ip -n "$OTHER_NS" link add joined0 type veth peer name joined1
+out=$("$ML" run -q --console=pipe -D "$TREE" --network-namespace-path="/run/netns/$OTHER_NS" -- \
+        /bin/sh -c "ip link | sed -n 's/^[0-9]*: \([^:@]*\).*/\1/p' | sort | tr '\n' ' '; ls /sys/class/net | tr '\n' ' '" \
+        </dev/null 2>&1)
+check_eq "--network-namespace-path: the guest is in that namespace, /sys/class/net too" \
+        "joined0 joined1 lo joined0 joined1 lo " "$out"
+
+# Bad input: one line each, an exit code, nothing left.
+bad() { one_line_error "$1" "$2" "$3" nsenter --net="/run/netns/$HOST_NS" "$ML" run -q --console=pipe -D "$TREE" "${@:4}" -- /bin/true; }
+bad "an unknown bridge" 2 "--network-bridge=nobr: the host has no such bridge" --network-bridge=nobr
+bad "an unknown interface" 2 "--network-interface=nope: the host has no link nope" --network-interface=nope
+bad "a macvlan on an unknown link" 2 "--network-macvlan=nope: the host has no link nope" --network-macvlan=nope
+bad "ipvlan on a kernel without it" 2 "this kernel has no ipvlan links" --network-ipvlan=uplink0
+bad "-p on a host bridge" 2 "-p forwards to the address machined-lite gives" --network-bridge=br0 -p 80
+bad "a zone name too long for a link" 2 "Invalid link name 'vz-averylongzone'" --network-zone=averylongzone
+bad "zone and bridge together" 2 "give one" --network-zone=lab --network-bridge=br0
+bad "a namespace path that is none" 2 "is not a network namespace" --network-namespace-path=/etc/hostname
+bad "a namespace path with another network option" 2 "goes with no other network option" \
+        --network-namespace-path="/run/netns/$OTHER_NS" -n
+ip -n "$HOST_NS" link add xh1 type veth peer name xh1p
+bad "an extra pair whose host name is taken" 5 "the host has a link xh1 already" --network-veth-extra=xh1
+
+check_settles "nothing of ours left on the host's links" "br0 phys0 uplink0 xh1 xh1p " host_links
+
+ip netns del "$HOST_NS"
+ip netns del "$OTHER_NS"
+host_unchanged "the network links test"
+finish

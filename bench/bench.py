@@ -10,17 +10,17 @@ unshare+chroot floor) on this host. Run as root:
   -n, --runs N         timed runs of /bin/true per command (default 30, env BENCH_RUNS)
   -b, --boot-runs N    boots of the Debian tree per tool (default 3, env BENCH_BOOT_RUNS)
   -s, --service-runs N starts and stops of each unit in the hostbox (default 3, env BENCH_SERVICE_RUNS)
-  -o, --only=SECTIONS  run only these of the sections below, a comma-separated list
-                       such as 7 or 1,3,7 (default all, env BENCH_ONLY); what only the
-                       others need (the busybox tree, the copy of the Debian tree, the
-                       disk image, the hostbox) is then not made
+  -o, --only=SECTIONS  run only these of the sections below (1-9), a comma-separated
+                       list such as 9 or 1,3,7 (default all, env BENCH_ONLY); what only
+                       the others need (the busybox tree, the copy of the Debian tree,
+                       the disk image, the hostbox) is then not made
 
 The binary is $MACHINED_LITE, or build/machined-lite of this repository (built
 with ninja when missing). SYSTEMD_NSPAWN_UNIFIED_HIERARCHY defaults to 1 here, so
 that nspawn, like machined-lite, hands the guest a cgroup v2 hierarchy only; set
 it to "auto" to leave it unset and let nspawn pick (hybrid on a hybrid host)."""
 #
-# It measures (sections.py: 1, 2, 3, 5, 6; hostbox.py: 4; verbs.py: 7, 8):
+# It measures (sections.py: 1, 2, 3, 5, 6; hostbox.py: 4; verbs.py: 7, 8; network.py: 9):
 #   1. /bin/true in a busybox tree: machined-lite run, systemd-nspawn, and
 #      unshare -m -p -u -i -f chroot (the floor), interleaved, medians in ms;
 #   2. resident memory of the supervisor while a guest runs /bin/sleep 3;
@@ -52,7 +52,15 @@ it to "auto" to leave it unset and let nspawn pick (hybrid on a hybrid host)."""
 #      ml-bench-shell against `nsenter -a -t LEADER /bin/true`, interleaved, medians
 #      (not run when the binary has no shell verb); and, measured in the hostbox
 #      during section 4, `machinectl shell` of the machine of machine@ against
-#      machined-lite shell (when it can run there) and nsenter -a.
+#      machined-lite shell (when it can run there) and nsenter -a;
+#   9. a machine's network (-n), everything in a network namespace of its own
+#      (ip netns add ml-bench-net-PID, entered with nsenter --net, deleted after):
+#      run -n /bin/true in the busybox tree against run without -n (target <= 1.3x)
+#      and systemd-nspawn -n against nspawn without -n, interleaved, medians; the
+#      supervisor's memory with -n and without, as in section 2; TCP throughput with
+#      iperf3 for 3 s each way, 2 rounds, over run -n's veth pair (the host's /usr
+#      bound into a copy of the busybox tree) against the same veth pair made by hand
+#      to a plain unshare --net namespace (not run without ip, or a binary without -n).
 # It is a benchmark, not a test: slow figures never fail it. It exits non-zero only
 # when a command under test fails (or the setup does).
 #
@@ -61,8 +69,10 @@ it to "auto" to leave it unset and let nspawn pick (hybrid on a hybrid host)."""
 # not written to, and section 7's tarball) and is removed at the end, together
 # with section 7's trees in /var/lib/machines (when they were not there before),
 # what systemd-nspawn leaves on a host without systemd (/run/systemd/nspawn, its
-# payload/supervisor cgroups) when it was not there before, and the hostbox
-# (machine ml-bench-PID, its cgroups NAME.hostbox, /run/systemd/nspawn/propagate/NAME).
+# payload/supervisor cgroups) when it was not there before, the hostbox
+# (machine ml-bench-PID, its cgroups NAME.hostbox, /run/systemd/nspawn/propagate/NAME),
+# and section 9's network namespace and /run/netns, which ip netns add makes and
+# mounts on itself (when it was not there before and nothing else is in it).
 # Only processes it started itself are ever signalled.
 import os
 import re
@@ -76,6 +86,7 @@ import time
 sys.dont_write_bytecode = True    # no __pycache__ in the work tree, written as root
 
 import hostbox   # noqa: E402 (after the line above)
+import network   # noqa: E402
 import procfs    # noqa: E402
 import runner    # noqa: E402
 import sections  # noqa: E402
@@ -135,8 +146,8 @@ def parse_options(argv):
     for key, label in (("runs", "runs"), ("boot_runs", "boot runs"), ("service_runs", "service runs")):
         if not re.fullmatch(r"[1-9][0-9]*", values[key]):
             die(f"{label} must be a positive number, not '{values[key]}'")
-    if values["only"] and not re.fullmatch(r"[1-8](,[1-8])*", values["only"]):
-        die(f"--only takes section numbers 1-8 separated by commas, not '{values['only']}'")
+    if values["only"] and not re.fullmatch(r"[1-9](,[1-9])*", values["only"]):
+        die(f"--only takes section numbers 1-9 separated by commas, not '{values['only']}'")
     return int(values["runs"]), int(values["boot_runs"]), int(values["service_runs"]), values["only"]
 
 
@@ -159,12 +170,13 @@ def find_binary():
 def host_before():
     """What of the host the cleanup may remove only when it was not there before:
     /var/lib/machines and section 7's trees in it, what systemd-nspawn leaves behind
-    on a host without systemd as PID 1."""
+    on a host without systemd as PID 1, /run/netns (section 9's ip netns add)."""
     return {
         "machines_dir": os.path.exists(verbs.MACHINES_DIR),
         "import_trees": verbs.import_leftovers(),
         "nspawn_run_dir": os.path.exists(NSPAWN_RUN_DIR),
         "nspawn_cgroups": procfs.nspawn_cgroups(),
+        "netns_dir": os.path.exists(network.NETNS_DIR),
     }
 
 
@@ -216,7 +228,7 @@ def make_trees(s):
     # systemd-nspawn refuses a tree without /usr ("doesn't look like it has an OS
     # tree"), which make_busybox_tree does not make: an empty one is added.
     s.busybox = os.path.join(s.work, "ml-bench-busybox")
-    if s.section_on(1, 2, 5, 8):
+    if s.section_on(1, 2, 5, 8, 9):
         rc, text = test_helper(s, "make_busybox_tree", s.busybox)
         if rc != 0:
             die(f"make_busybox_tree {s.busybox} failed: {text}")
@@ -233,7 +245,7 @@ def make_trees(s):
             die(f"copying {s.debian_src} to {s.debian} failed")
         out(f"trees: {s.busybox} (busybox), {s.debian} (copy of {s.debian_src})")
     else:
-        out(f"trees: {s.busybox + ' (busybox), ' if s.section_on(1, 2, 5, 8) else ''}{s.debian_src} "
+        out(f"trees: {s.busybox + ' (busybox), ' if s.section_on(1, 2, 5, 8, 9) else ''}{s.debian_src} "
             "(the cached Debian tree, not copied)")
     if s.section_on(5):
         machine = os.uname().machine
@@ -276,7 +288,7 @@ def run(s, box):
     if rc == 0 and s.section_on(4):
         rc = hostbox.section_4(s, box, extra_warnings)
     # Section 5, once the hostbox is gone, whatever became of section 4 (unless it was
-    # interrupted); then sections 6-8 (8 prints what section 4 measured of it).
+    # interrupted); then sections 6-9 (8 prints what section 4 measured of it).
     if host_rc == 0 and rc != 130 and s.section_on(5):
         if s.image:
             rc = run_sections(s, [(5, sections.section_5)]) or rc
@@ -285,7 +297,8 @@ def run(s, box):
             out(f"== 5. /bin/true from a GPT disk image: not run: no root partition type known for "
                 f"{os.uname().machine}")
     if host_rc == 0 and rc != 130:
-        rc = run_sections(s, [(6, sections.section_6), (7, verbs.section_7), (8, verbs.section_8)]) or rc
+        rc = run_sections(s, [(6, sections.section_6), (7, verbs.section_7), (8, verbs.section_8),
+                              (9, network.section_9)]) or rc
     return print_summary(rc, extra_warnings)
 
 
@@ -325,6 +338,8 @@ def cleanup(s, box, before):
             print(f"run-bench: cleanup: killing process {pid}", file=sys.stderr)
             signal_process(pid, signal.SIGKILL)
         time.sleep(0.5)
+    # Section 9's network namespace (deleted by the section unless cut short) and /run/netns.
+    network.cleanup(before["netns_dir"])
     # Section 7's trees, once nothing of ours runs (import-tar and tar name $WORK/debian.tar).
     for path in verbs.import_leftovers():
         if path not in before["import_trees"]:

@@ -13,12 +13,13 @@ from runner import (DEVNULL, NSENTER, PIPE, TEST_LIBS, explain_failure, fmt_ms, 
 ML_MACHINE = "mlbench-ml"
 NS_MACHINE = "mlbench-ns"
 NS_DROPIN = f"/etc/systemd/system/systemd-nspawn@{NS_MACHINE}.service.d/ml-bench.conf"
-# Debian's ExecStart with -U (--private-users=pick, as machine@ has) but without
-# --network-veth (machine@ shares the host's network), with --link-journal=no and
+# Debian's ExecStart with -U (--private-users=pick) and --network-veth, as machine@ has,
+# with --link-journal=no and
 # --settings=no, and --notify-ready=yes: nspawn's default (no) sends READY=1 as soon
 # as the guest's init is started, while machine@ waits for the guest's own READY=1;
 # with yes, systemctl start returns at the same point for both.
-NS_EXEC = "systemd-nspawn --quiet --keep-unit --boot --link-journal=no --settings=no --notify-ready=yes -U --machine=%i"
+NS_EXEC = ("systemd-nspawn --quiet --keep-unit --boot --link-journal=no --settings=no --notify-ready=yes -U "
+           "--network-veth --machine=%i")
 HOSTBOX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 GUEST_NS = ("user", "net", "mnt", "pid", "uts", "ipc", "cgroup")
 DOWN_MARKERS = ("Halting system.", "Powering off.", "Reached target System Halt",

@@ -131,16 +131,20 @@ def interleave(commands, runs, after=None, rounds=None, no_warmup=()):
     return times
 
 
-def median_table(times, width=13, runs=False, emit=out):
+def median_table(times, width=13, runs=False, emit=out, unit="ms", fmt=fmt_ms):
     """Prints (through EMIT) a blank line and the table of the commands' median, min
-    and max in ms (and their number of runs with RUNS), a row for each command with
-    times; returns the medians by name."""
+    and max (in UNIT, each value written by FMT: ms from ns unless told) and their
+    number of runs with RUNS, a row for each command with times; returns the medians
+    by name."""
     med = {name: statistics.median(v) for name, v in times.items() if v}
+    heads = (f"median {unit}", f"min {unit}", f"max {unit}")
+    cols = [max(len(h), least) for h, least in zip(heads, (10, 9, 9))]
     emit("")
-    emit(f"  {'command':{width}} {'median ms':>10} {'min ms':>9} {'max ms':>9}" + (f" {'runs':>5}" if runs else ""))
+    emit(f"  {'command':{width}} " + " ".join(f"{h:>{c}}" for h, c in zip(heads, cols))
+         + (f" {'runs':>5}" if runs else ""))
     for name, v in times.items():
         if v:
-            emit(f"  {name:{width}} {fmt_ms(med[name]):>10} {fmt_ms(min(v)):>9} {fmt_ms(max(v)):>9}"
+            emit(f"  {name:{width}} " + " ".join(f"{fmt(x):>{c}}" for x, c in zip((med[name], min(v), max(v)), cols))
                  + (f" {len(v):>5}" if runs else ""))
     return med
 

@@ -242,7 +242,7 @@ def section_3(s):
 # ---- 5. a GPT disk image against the same tree as a directory ----------------
 
 IMAGE_MACHINE = "ml-bench-image"
-NSPAWN_IMAGE_TIMEOUT = 20.0
+NSPAWN_PROBE_TIMEOUT = 20.0
 
 
 def image_busy(image):
@@ -281,15 +281,15 @@ def settle_image(image, name, timeout=10.0):
         time.sleep(0.001)
 
 
-def nspawn_image_probe(argv):
-    """systemd-nspawn -i, once: None when it ran /bin/true, else its one-line reason."""
+def nspawn_probe(argv):
+    """systemd-nspawn as ARGV (-i, -n), once: None when it ran /bin/true, else its one-line reason."""
     p = subprocess.Popen(argv, stdin=DEVNULL, stdout=PIPE, stderr=STDOUT)
     live.append(p)
     try:
-        text, _ = p.communicate(timeout=NSPAWN_IMAGE_TIMEOUT)
+        text, _ = p.communicate(timeout=NSPAWN_PROBE_TIMEOUT)
     except subprocess.TimeoutExpired:
         abandon(p, 10)
-        return f"no exit within {NSPAWN_IMAGE_TIMEOUT:.0f} s (stopped)"
+        return f"no exit within {NSPAWN_PROBE_TIMEOUT:.0f} s (stopped)"
     live.remove(p)
     if p.returncode == 0:
         return None
@@ -307,7 +307,7 @@ def section_5(s):
     ]
     show_commands(commands)
     probe = NSPAWN_RUN + ["-i", s.image, "/bin/true"]
-    reason = nspawn_image_probe(probe)
+    reason = nspawn_probe(probe)
     settle_image(s.image, IMAGE_MACHINE)
     if reason is None:
         commands.append(("nspawn -i", probe))

@@ -11,7 +11,8 @@
  * KillSignal= PrivateUsers= NoNewPrivileges= Capability= DropCapability=
  * SystemCallFilter= Ephemeral=; [Files] ReadOnly= Volatile= Bind= BindReadOnly=
  * TemporaryFileSystem= Overlay= OverlayReadOnly= PrivateUsersOwnership=; [Network]
- * Private=), plus [Bootstrap]
+ * Private= VirtualEthernet= VirtualEthernetExtra= Bridge= Zone= Interface= MACVLAN= IPVLAN=
+ * Port=, and our Configure=), plus [Bootstrap]
  * for `bootstrap`. Read with libinih (dlopen()ed). Searched in these directories, then
  * next to the tree or image (DIR.machine, IMAGE less .raw plus .machine), where keys that
  * would grant more than the default are ignored unless --settings=trusted. */

@@ -274,7 +274,7 @@ static int host_timezone(char *buf, size_t size)
         return 0;
 }
 
-int mount_etc_follow_host(int root_fd)
+int mount_etc_follow_host(int root_fd, const char *nameserver)
 {
         _cleanup_close_ int etc = open_in_root(root_fd, "/etc", O_PATH | O_DIRECTORY, 0);
         struct stat st;
@@ -286,7 +286,11 @@ int mount_etc_follow_host(int root_fd)
 
         /* The guest's own file, even a dangling link into its /run, always wins. */
         if (fstatat(etc, "resolv.conf", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
-                r = copy_host_file("/etc/resolv.conf", etc, "resolv.conf");
+                char line[64];
+                int k = nameserver ? snprintf(line, sizeof(line), "nameserver %s\n", nameserver) : 0;
+
+                r = nameserver ? write_file_at(etc, "resolv.conf", line, (size_t)k, 0644)
+                               : copy_host_file("/etc/resolv.conf", etc, "resolv.conf");
                 if (r < 0)
                         return r;
         }

@@ -27,7 +27,7 @@ int mount_run(int root_fd, sd_id128_t uuid);
 int mount_notify_socket(int root_fd);
 
 /* /etc/resolv.conf and /etc/localtime follow the host's where the guest has none. */
-int mount_etc_follow_host(int root_fd);
+int mount_etc_follow_host(int root_fd, const char *nameserver);
 
 /* Enters the tree with pivot_root and detaches the host's root. */
 int mount_pivot_root(int root_fd);

@@ -271,7 +271,7 @@ static void finish_root(const struct guest_fs *fs)
                         guest_fail(fs->sync_fd, r, "Failed to mount %s read-only with a tmpfs on /var", m->root);
         }
         if (!m->read_only && m->volatile_mode != VOLATILE_STATE) {
-                r = mount_etc_follow_host(fs->root_fd);
+                r = mount_etc_follow_host(fs->root_fd, fs->setup->nameserver);
                 if (r < 0)
                         guest_fail(fs->sync_fd, r, "Failed to place /etc/resolv.conf or /etc/localtime in %s", m->root);
         } else if (m->read_only && !m->ephemeral && m->volatile_mode == VOLATILE_NO) {

@@ -25,6 +25,8 @@ struct guest_fs_setup {
         pid_t guest_pid;
         int guest_pidfd;
         const char *ephemeral_dir; /* the supervisor's under --ephemeral-dir, or NULL */
+        const char *nameserver;    /* for a tree without /etc/resolv.conf: instead of the host's
+                                    * (whose resolver on loopback a private network cannot reach) */
 };
 
 /* Runs in a child forked from the supervisor. Never returns. */

@@ -2,6 +2,7 @@
 /* The supervisor: clones the guest, has the file system helper build its mounts, places
  * it in its cgroups, registers it, and watches it in one sd-event loop (exit, signals,
  * console, notify socket) until it is gone; then tears everything down. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -222,6 +223,7 @@ static int place_guest_v1(struct supervisor *s, int guest_sync_fd)
 
 static int build_guest_fs(struct supervisor *s, int guest_sync_fd)
 {
+        char nameserver[INET_ADDRSTRLEN];
         struct guest_fs_setup setup = {
                 .machine = s->machine,
                 .with_console = s->console_mode != CONSOLE_PIPE,
@@ -229,6 +231,7 @@ static int build_guest_fs(struct supervisor *s, int guest_sync_fd)
                 .guest_pid = s->pid,
                 .guest_pidfd = s->pidfd,
                 .ephemeral_dir = s->ephemeral_dir,
+                .nameserver = network_guest_nameserver(&s->network, nameserver, sizeof(nameserver)),
         };
         int pair[2], mount_ns = -EBADF, status, r;
         pid_t helper;

@@ -393,3 +393,50 @@ int prefixes4_foreach(struct mnl_socket *nl, prefix_fn fn, void *userdata)
         r = dump_prefixes(nl, RTM_GETROUTE, &w);
         return r < 0 ? r : w.result;
 }
+
+struct default_walk {
+        int *ifindexes;
+        size_t n, max;
+};
+
+static int on_oif(const struct nlattr *attr, void *userdata)
+{
+        int *oif = userdata;
+
+        if (sym_mnl_attr_get_type(attr) == RTA_OIF && sym_mnl_attr_get_payload_len(attr) == sizeof(uint32_t))
+                *oif = (int)sym_mnl_attr_get_u32(attr);
+        return MNL_CB_OK;
+}
+
+static int on_default_route(const struct nlmsghdr *nlh, void *userdata)
+{
+        const struct rtmsg *rtm = sym_mnl_nlmsg_get_payload(nlh);
+        struct default_walk *w = userdata;
+        int oif = 0;
+
+        if (nlh->nlmsg_type != RTM_NEWROUTE || sym_mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm) ||
+            rtm->rtm_dst_len != 0 || rtm->rtm_table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
+                return MNL_CB_OK;
+        if (sym_mnl_attr_parse(nlh, sizeof(*rtm), on_oif, &oif) < 0 || oif <= 0)
+                return MNL_CB_OK;
+        for (size_t i = 0; i < w->n; i++)
+                if (w->ifindexes[i] == oif)
+                        return MNL_CB_OK;
+        if (w->n < w->max)
+                w->ifindexes[w->n++] = oif;
+        return MNL_CB_OK;
+}
+
+int default_route_links(struct mnl_socket *nl, int family, int *ifindexes, size_t max)
+{
+        char buffer[256];
+        struct nlmsghdr *nlh = message_start(buffer, RTM_GETROUTE, NLM_F_DUMP);
+        struct rtmsg *rtm = sym_mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+        struct default_walk w = { .ifindexes = ifindexes, .max = max };
+        int r;
+
+        nlh->nlmsg_flags &= ~NLM_F_ACK;
+        rtm->rtm_family = (uint8_t)family;
+        r = transact(nl, nlh, on_default_route, &w);
+        return r < 0 ? r : (int)w.n;
+}

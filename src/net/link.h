@@ -63,3 +63,7 @@ int link_kind_supported(struct mnl_socket *nl, const char *kind);
 /* Link IFINDEX renamed to NEW_NAME (NULL: kept) and moved to the network namespace of
  * TO_NETNS_FD, or when that is negative, of process TO_PID. */
 int link_move(struct mnl_socket *nl, int ifindex, const char *new_name, pid_t to_pid, int to_netns_fd);
+
+/* The links FAMILY's default routes (main table) leave by: up to MAX indexes in IFINDEXES.
+ * Returns how many, or -errno. */
+int default_route_links(struct mnl_socket *nl, int family, int *ifindexes, size_t max);

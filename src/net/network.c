@@ -43,9 +43,13 @@ static bool networkd_running(void)
         return fd >= 0 && connect(fd, (struct sockaddr *)&address, sizeof(address)) >= 0;
 }
 
-/* The host's nameservers the guest can reach: those of /etc/resolv.conf not on loopback. */
+/* The host's nameservers the guest can reach: those of /etc/resolv.conf not on loopback.
+ * When there are only loopback ones (systemd-resolved's 127.0.0.53, a local dnsmasq), the
+ * guest asks the host's end of its link, and our table redirects that to the first. */
 static void read_host_dns(struct machine_network *n)
 {
+        struct in_addr loopback = {};
+
         _cleanup_free_ char *line = NULL;
         size_t size = 0;
         FILE *f = fopen("/etc/resolv.conf", "re");
@@ -60,8 +64,14 @@ static void read_host_dns(struct machine_network *n)
                         continue;
                 if ((ntohl(a.s_addr) >> 24) != 127)
                         n->dns[n->n_dns++] = a;
+                else if (loopback.s_addr == 0)
+                        loopback = a;
         }
         fclose(f);
+        if (n->n_dns == 0 && loopback.s_addr != 0) {
+                n->dns_redirect = loopback;
+                n->dns[n->n_dns++] = n->host4;
+        }
 }
 
 static int lock_ports(const struct machine *m, struct machine_network *n)
@@ -309,11 +319,48 @@ static const char *outer_link(const struct machine_network *n)
         return n->bridge[0] ? n->bridge : n->ifname;
 }
 
+/* IPv6 forwards only packets that arrive on a link with forwarding on, and turning it on
+ * for all (net.ipv6.conf.all.forwarding) makes the host a router that drops the default
+ * route it learned from router advertisements (systemd issue 27639): instead, each link
+ * the machine's packets come in by gets force_forwarding (Linux 6.17), which changes
+ * nothing else: the machine's own, and the host's uplinks (the links of its IPv6 default
+ * routes), by which the answers to its NAT66 egress and the forwarded ports come in. */
+static int enable_forwarding6(struct mnl_socket *nl, const struct machine_network *n)
+{
+        char path[128], old[16], ifname[IF_NAMESIZE];
+        int uplinks[8], k, r;
+
+        snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/force_forwarding", outer_link(n));
+        r = sysctl_write(path, "1", NULL, 0);
+        if (r == -ENOENT) {
+                log_info("This kernel has no per-link IPv6 forwarding (force_forwarding, Linux 6.17): "
+                         "the machine's IPv6 reaches the host only");
+                return 0;
+        }
+        if (r < 0)
+                return log_error_errno(r, "Cannot set %s: %m", path);
+        k = default_route_links(nl, AF_INET6, uplinks, ELEMENTSOF(uplinks));
+        if (k < 0)
+                return log_error_errno(k, "Cannot read the host's IPv6 default routes: %m");
+        for (int i = 0; i < k; i++) {
+                if (!if_indextoname((unsigned)uplinks[i], ifname))
+                        continue;
+                snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/force_forwarding", ifname);
+                r = sysctl_write(path, "1", old, sizeof(old));
+                if (r < 0)
+                        return log_error_errno(r, "Cannot set %s: %m", path);
+                if (strcmp(old, "1") != 0)
+                        log_info("Turned on IPv6 forwarding on the uplink %s only "
+                                 "(net.ipv6.conf.%s.force_forwarding=1) for the machine's traffic; it stays on",
+                                 ifname, ifname);
+        }
+        return 0;
+}
+
 /* Forwarding for the machine's traffic: IPv4's is one switch for the whole namespace
  * (networkd, LXC and Docker turn it on the same way, and say so); IPv6's global one is
- * never touched (a host that forwards drops its own IPv6 default route learned from router
- * advertisements: systemd issue 27639), only the machine's link's force_forwarding. */
-static int enable_forwarding(const struct machine_network *n, bool local_ports)
+ * never touched: enable_forwarding6(). */
+static int enable_forwarding(struct mnl_socket *nl, const struct machine_network *n, bool route_local)
 {
         char old[16], path[128];
         int r;
@@ -323,24 +370,16 @@ static int enable_forwarding(const struct machine_network *n, bool local_ports)
                 return log_error_errno(r, "Cannot turn on IPv4 forwarding (net.ipv4.ip_forward): %m");
         if (strcmp(old, "1") != 0)
                 log_info("Turned on IPv4 forwarding (net.ipv4.ip_forward=1) for the machine's traffic; it stays on");
-        /* Forwards reached from 127.0.0.1: the kernel routes loopback sources out of this
-         * link only with route_localnet (on this link only). */
-        if (local_ports) {
+        /* Forwards reached from 127.0.0.1, and the guest's DNS to a resolver on loopback:
+         * the kernel routes to and from 127.0.0.0/8 over this link only with route_localnet
+         * (on this link only). */
+        if (route_local) {
                 snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", outer_link(n));
                 r = sysctl_write(path, "1", NULL, 0);
                 if (r < 0)
                         return log_error_errno(r, "Cannot set %s: %m", path);
         }
-        if (n->ipv6) {
-                snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/force_forwarding", outer_link(n));
-                r = sysctl_write(path, "1", NULL, 0);
-                if (r == -ENOENT)
-                        log_info("This kernel has no per-link IPv6 forwarding (force_forwarding, Linux 6.17): "
-                                 "the machine's IPv6 reaches the host only");
-                else if (r < 0)
-                        return log_error_errno(r, "Cannot set %s: %m", path);
-        }
-        return 0;
+        return n->ipv6 ? enable_forwarding6(nl, n) : 0;
 }
 
 static int address_link(struct mnl_socket *nl, const struct machine_network *n, int ifindex, bool guest_end)
@@ -438,6 +477,19 @@ static int set_up_host_end(struct mnl_socket *nl, const struct machine *m, struc
         return 0;
 }
 
+static int enable_forwarding_in_host(const struct machine_network *n, bool route_local)
+{
+        struct mnl_socket *nl = NULL;
+        int r;
+
+        r = rtnl_open(-1, &nl);
+        if (r < 0)
+                return log_error_errno(r, "Cannot open a netlink socket: %m");
+        r = enable_forwarding(nl, n, route_local);
+        rtnl_close(nl);
+        return r;
+}
+
 static int make_table(const struct machine *m, struct machine_network *n)
 {
         _cleanup_free_ struct nft_port *ports = calloc(MAX(m->n_ports, (size_t)1), sizeof(*ports));
@@ -452,6 +504,8 @@ static int make_table(const struct machine *m, struct machine_network *n)
                 .prefix6 = 64,
                 .guest6 = n->guest6,
                 .isolate = n->zone,
+                .dns_host4 = n->host4,
+                .dns_redirect4 = n->dns_redirect,
                 .ports = ports,
                 .n_ports = m->n_ports,
         };
@@ -500,7 +554,7 @@ int network_setup(const struct machine *m, struct machine_network *n, pid_t gues
                 return r;
         r = set_up_links(m, n, guest_pid, guest_pidfd);
         if (r >= 0 && n->configured)
-                r = enable_forwarding(n, m->n_ports > 0);
+                r = enable_forwarding_in_host(n, m->n_ports > 0 || n->dns_redirect.s_addr != 0);
         if (r >= 0 && n->configured)
                 r = make_table(m, n);
         mnl_unload();
@@ -690,4 +744,11 @@ pid_t network_clone_into(int netns_fd, struct clone3_args *args)
         if (pid != 0 && setns(own, CLONE_NEWNET) < 0)
                 abort();
         return pid;
+}
+
+const char *network_guest_nameserver(const struct machine_network *n, char *buffer, size_t size)
+{
+        if (!n->configured || n->dns_redirect.s_addr == 0)
+                return NULL;
+        return inet_ntop(AF_INET, &n->host4, buffer, (socklen_t)size);
 }

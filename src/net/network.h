@@ -30,8 +30,9 @@ struct machine_network {
         uint8_t prefix4;
         bool ipv6;
         struct in6_addr subnet6, host6, guest6;
-        struct in_addr dns[3];
+        struct in_addr dns[3]; /* the nameservers the guest is told of */
         size_t n_dns;
+        struct in_addr dns_redirect; /* the host's loopback resolver that .1:53 leads to, or 0 */
         uint8_t guest_mac[6];
         bool guest_mac_known;
         int subnet_lock;  /* the machine's subnet, or its zone's (shared) */
@@ -81,3 +82,8 @@ int network_namespace_open(const char *path);
 /* clone3() of a guest that is to start in NETNS_FD's network namespace (>= 0; else as
  * clone3()): we step into it around the call, and back. */
 pid_t network_clone_into(int netns_fd, struct clone3_args *args);
+
+/* The nameserver a tree without /etc/resolv.conf is given, as text in BUFFER: the host's
+ * end of the link when the host's resolver is on loopback (and so redirected), else NULL
+ * (the host's file is copied). */
+const char *network_guest_nameserver(const struct machine_network *n, char *buffer, size_t size);

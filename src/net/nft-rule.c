@@ -207,7 +207,8 @@ void match_ifname_prefix(struct rule_builder *builder, uint32_t key, const char 
 
 /* `ip saddr ADDRESS/PREFIX` or `ip6 saddr ...`: in an inet table the network header is
  * either, so the family is matched first (nft adds the same `meta nfproto`). */
-void match_source(struct rule_builder *builder, uint8_t nfproto, const void *address, uint8_t prefix)
+static void match_address(struct rule_builder *builder, uint8_t nfproto, bool destination, const void *address,
+                          uint8_t prefix)
 {
         uint32_t length = address_length(nfproto);
         uint8_t mask[16] = {}, masked[16] = {};
@@ -220,9 +221,23 @@ void match_source(struct rule_builder *builder, uint8_t nfproto, const void *add
         }
         match_nfproto(builder, nfproto);
         load_payload(builder, NFT_PAYLOAD_NETWORK_HEADER,
-                     nfproto == NFPROTO_IPV4 ? offsetof(struct iphdr, saddr) : offsetof(struct ip6_hdr, ip6_src), length);
+                     nfproto == NFPROTO_IPV4
+                             ? (destination ? offsetof(struct iphdr, daddr) : offsetof(struct iphdr, saddr))
+                     : destination ? offsetof(struct ip6_hdr, ip6_dst)
+                                   : offsetof(struct ip6_hdr, ip6_src),
+                     length);
         and_mask(builder, mask, length);
         compare(builder, NFT_CMP_EQ, masked, length);
+}
+
+void match_source(struct rule_builder *builder, uint8_t nfproto, const void *address, uint8_t prefix)
+{
+        match_address(builder, nfproto, false, address, prefix);
+}
+
+void match_destination(struct rule_builder *builder, uint8_t nfproto, const void *address, uint8_t prefix)
+{
+        match_address(builder, nfproto, true, address, prefix);
 }
 
 /* `fib daddr type local`: to any of the host's own addresses, 127.0.0.1 and ::1 too. */

@@ -258,6 +258,28 @@ static void rule_forward_port(struct batch *batch, const char *table_name, const
                    port->host_port, address, port->guest_port);
 }
 
+/* prerouting: `iifname IFNAME ip daddr HOST meta l4proto P th dport 53 dnat ip to
+ * RESOLVER:53`: the guest asks the host's end of its link, the host's resolver on loopback
+ * answers (the caller sets route_localnet=1 on IFNAME, without which the kernel drops a
+ * packet from a link routed to 127.0.0.0/8). */
+static void rule_dns_redirect(struct batch *batch, const char *table_name, const struct nft_machine *machine,
+                              uint8_t protocol)
+{
+        struct rule_builder builder = rule_start(table_name, "prerouting");
+        uint16_t port = htons(53);
+        char address[INET_ADDRSTRLEN];
+
+        match_ifname(&builder, NFT_META_IIFNAME, NFT_CMP_EQ, machine->ifname);
+        match_destination(&builder, NFPROTO_IPV4, &machine->dns_host4, 32);
+        match_port(&builder, protocol, 53);
+        set_register(&builder, NFT_REG_1, &machine->dns_redirect4, sizeof(struct in_addr));
+        set_register(&builder, NFT_REG_2, &port, sizeof(port));
+        dnat(&builder, NFPROTO_IPV4);
+        inet_ntop(AF_INET, &machine->dns_redirect4, address, sizeof(address));
+        batch_rule(batch, &builder, "in prerouting: %s port 53 to the host's resolver %s", protocol_name(protocol),
+                   address);
+}
+
 /* postrouting: `ip saddr SUBNET oifname != IFNAME masquerade`: the machine's own
  * connections leave with the host's address on whichever link they leave by. */
 static void rule_masquerade_egress(struct batch *batch, const char *table_name, const char *ifname, uint8_t nfproto,
@@ -337,6 +359,11 @@ static void batch_machine(struct batch *batch, const struct nft_machine *machine
                                 rule_forward_port(batch, table_name, chain, &machine->ports[i], NFPROTO_IPV6,
                                                   &machine->guest6);
                 }
+
+        if (machine->dns_redirect4.s_addr != 0) {
+                rule_dns_redirect(batch, table_name, machine, IPPROTO_UDP);
+                rule_dns_redirect(batch, table_name, machine, IPPROTO_TCP);
+        }
 
         rule_masquerade_egress(batch, table_name, machine->ifname, NFPROTO_IPV4, &machine->subnet4, machine->prefix4);
         /* A forward from 127.0.0.1 leaves by IFNAME with that source (the caller's

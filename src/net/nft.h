@@ -30,7 +30,9 @@ struct nft_machine {
         struct in6_addr subnet6; /* its ULA /64, NAT66 */
         uint8_t prefix6;
         struct in6_addr guest6;
-        bool isolate; /* a zone's: no traffic to or from other machines' links (ve-*, vz-*) */
+        bool isolate;                 /* a zone's: no traffic to or from other machines' links (ve-*, vz-*) */
+        struct in_addr dns_host4;     /* the host's end, where the guest asks for names ... */
+        struct in_addr dns_redirect4; /* ... redirected to this resolver on loopback; 0: none */
         const struct nft_port *ports;
         size_t n_ports;
 };

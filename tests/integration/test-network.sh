@@ -20,6 +20,8 @@ WORLD_NS=mlt-world-$$
 # shellcheck disable=SC2317 # called by the EXIT trap
 cleanup_net() {
         [ -n "${UPSTREAM_PID:-}" ] && kill "$UPSTREAM_PID" 2>/dev/null
+        # shellcheck disable=SC2086 # PIDs, one word each
+        [ -n "${RESOLVER_PIDS:-}" ] && kill $RESOLVER_PIDS 2>/dev/null
         ip netns del "$HOST_NS" 2>/dev/null
         ip netns del "$WORLD_NS" 2>/dev/null
         cleanup_work
@@ -35,6 +37,7 @@ ip -n "$HOST_NS" addr add 2001:db8::1/64 dev up0 nodad
 ip -n "$HOST_NS" link set up0 up
 ip -n "$HOST_NS" link set lo up
 ip -n "$HOST_NS" route add default via 198.51.100.254
+ip -n "$HOST_NS" -6 route add default via 2001:db8::254
 ip -n "$WORLD_NS" addr add 198.51.100.254/24 dev wan0
 ip -n "$WORLD_NS" addr add 2001:db8::254/64 dev wan0 nodad
 ip -n "$WORLD_NS" link set wan0 up
@@ -46,14 +49,15 @@ in_world() { nsenter --net="/run/netns/$WORLD_NS" "$@"; }
 # The world's server: answers each TCP connection with the address it came from.
 cat > "$WORK/upstream.py" <<'EOF'
 import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("0.0.0.0", 8000))
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.bind(("::", 8000))
 s.listen(16)
 print("listening", flush=True)
 while True:
     c, peer = s.accept()
-    c.sendall(("peer " + peer[0] + "\n").encode())
+    c.sendall(("peer " + peer[0].removeprefix("::ffff:") + "\n").encode())
     c.close()
 EOF
 in_world python3 "$WORK/upstream.py" > "$WORK/upstream.log" 2>&1 &
@@ -96,6 +100,53 @@ out=$(ml run -q --console=pipe -n -D "$TREE" -- /bin/sh -c 'ip -4 -o addr show d
 check_eq "the same subnet on the next boot (a hash of the name)" "$addr" "$out"
 check_settles "the link is gone with the machine" "" machine_links
 check_settles "so is its nftables table" "" machine_tables
+
+# DNS: the guest is told of the host's nameservers and reaches them; when the host's only
+# resolver is on loopback (systemd-resolved's stub, a local dnsmasq), the guest asks the
+# host's end of its link, which leads there. A resolver that answers every A question
+# with 203.0.113.7 (RFC 5737) stands in for both, and machined-lite reads a resolv.conf
+# of the test's, bound over /etc/resolv.conf in a mount namespace of its own.
+cat > "$WORK/resolver.py" <<'PYTHON'
+import socket, struct, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 53))
+while True:
+    query, peer = s.recvfrom(512)
+    end = 12
+    while query[end] != 0:
+        end += query[end] + 1
+    question = query[12:end + 5]
+    answer = b"\xc0\x0c" + struct.pack(">HHIH", 1, 1, 60, 4) + socket.inet_aton("203.0.113.7")
+    s.sendto(query[:2] + b"\x81\x80" + struct.pack(">HHHH", 1, 1, 0, 0) + question + answer, peer)
+PYTHON
+# dns_run RESOLV.CONF: run -n with that as the host's resolv.conf; prints the guest's
+# resolv.conf and the address it resolves example.test to. (The tree gets a resolv.conf
+# the first time: it is removed before each run.)
+dns_run() {
+        rm -f "$TREE/etc/resolv.conf"
+        # shellcheck disable=SC2016 # expanded by that shell
+        unshare -m sh -c 'mount --bind "$1" /etc/resolv.conf && shift && exec "$@"' sh "$1" \
+                nsenter --net="/run/netns/$HOST_NS" "$ML" run -q --console=pipe -n -M dnsbox -D "$TREE" -- \
+                /bin/sh -c 'cat /etc/resolv.conf; nslookup example.test | sed -n "s/^Address: *//p" | tail -n 1' \
+                </dev/null 2>&1
+}
+in_world python3 "$WORK/resolver.py" 198.51.100.254 > "$WORK/resolver-world.log" 2>&1 &
+RESOLVER_PIDS=$!
+echo "nameserver 198.51.100.254" > "$WORK/resolv-world.conf"
+sleep 0.3
+check_eq "a tree without resolv.conf gets the host's; its nameserver is reached through NAT" \
+        "nameserver 198.51.100.254
+203.0.113.7" "$(dns_run "$WORK/resolv-world.conf")"
+in_host python3 "$WORK/resolver.py" 127.0.0.53 > "$WORK/resolver-stub.log" 2>&1 &
+RESOLVER_PIDS="$RESOLVER_PIDS $!"
+echo "nameserver 127.0.0.53" > "$WORK/resolv-stub.conf"
+sleep 0.3
+check_match "the host's resolver on loopback: the guest asks its router, which leads there" \
+        '^nameserver 192\.168\.[0-9]+\.[0-9]+
+203\.0\.113\.7$' "$(dns_run "$WORK/resolv-stub.conf")"
+# shellcheck disable=SC2086 # PIDs, one word each
+kill $RESOLVER_PIDS
+RESOLVER_PIDS=
 
 # 2. A long-running machine: the host sees its end, the world sees the host's address.
 # shellcheck disable=SC2317 # called through check
@@ -145,6 +196,10 @@ check_eq "status web: an Address line for each global address of host0" \
 guest_sh web 'while true; do nc -l -p 80 < /index.html; done' >/dev/null &
 guest_sh web '/udp-echo 53' >/dev/null &
 sleep 0.5
+check_eq "IPv6 egress is masqueraded too (NAT66): the world sees the host's uplink address" "peer 2001:db8::1" \
+        "$(guest_sh web 'nc 2001:db8::254 8000 </dev/null' | head -n 1)"
+check_eq "-p 8080:80 from the world to the host's IPv6 address" "guest-web" \
+        "$(fetch in_world 2001:db8::1 8080 | tail -n 1)"
 check_eq "-p 8080:80 from the world to the host's address" "guest-web" \
         "$(fetch in_world 198.51.100.1 8080 | tail -n 1)"
 check_eq "-p 8080:80 from the host to its own address" "guest-web" "$(fetch in_host 198.51.100.1 8080 | tail -n 1)"

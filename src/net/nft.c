@@ -165,13 +165,14 @@ struct chain_spec {
         int32_t priority;
 };
 
-/* The priorities nft names dstnat (-100), srcnat (100) and filter (0); an inet table's
- * chains use the IPv4 numbers for both families. */
+/* The priorities nft names dstnat (-100), srcnat (100), filter (0) and raw (-300); an
+ * inet table's chains use the IPv4 numbers for both families. */
 static const struct chain_spec chain_specs[] = {
         { "prerouting", "nat", NF_INET_PRE_ROUTING, NF_IP_PRI_NAT_DST },
         { "output", "nat", NF_INET_LOCAL_OUT, NF_IP_PRI_NAT_DST },
         { "postrouting", "nat", NF_INET_POST_ROUTING, NF_IP_PRI_NAT_SRC },
         { "forward", "filter", NF_INET_FORWARD, NF_IP_PRI_FILTER },
+        { "localnet", "filter", NF_INET_PRE_ROUTING, NF_IP_PRI_RAW },
 };
 
 static void batch_chain(struct batch *batch, const char *table_name, const struct chain_spec *spec)
@@ -334,6 +335,22 @@ static void rule_isolate(struct batch *batch, const char *table_name, const char
         batch_rule(batch, &builder, "in forward: drop between %s and %s*", ifname, prefix);
 }
 
+/* localnet: `iifname IFNAME ip daddr 127.0.0.0/8 drop`, before any NAT. route_localnet on
+ * IFNAME (for forwards from the host's 127.0.0.1, and the DNS redirect) would else let the
+ * guest reach the host's loopback services by sending to 127.0.0.1 through its router
+ * (CVE-2020-8558 in Kubernetes, which drops the same). The redirect's packets are sent to
+ * .1, not 127.0.0.0/8, and pass. */
+static void rule_localnet_guard(struct batch *batch, const char *table_name, const char *ifname)
+{
+        const struct in_addr loopback = { htonl(INADDR_LOOPBACK) };
+        struct rule_builder builder = rule_start(table_name, "localnet");
+
+        match_ifname(&builder, NFT_META_IIFNAME, NFT_CMP_EQ, ifname);
+        match_destination(&builder, NFPROTO_IPV4, &loopback, 8);
+        verdict_drop(&builder);
+        batch_rule(batch, &builder, "in localnet: drop from %s to 127.0.0.0/8", ifname);
+}
+
 /* --- The table, in one batch --- */
 
 static void batch_machine(struct batch *batch, const struct nft_machine *machine, const char *table_name)
@@ -360,6 +377,7 @@ static void batch_machine(struct batch *batch, const struct nft_machine *machine
                                                   &machine->guest6);
                 }
 
+        rule_localnet_guard(batch, table_name, machine->ifname);
         if (machine->dns_redirect4.s_addr != 0) {
                 rule_dns_redirect(batch, table_name, machine, IPPROTO_UDP);
                 rule_dns_redirect(batch, table_name, machine, IPPROTO_TCP);

@@ -208,6 +208,22 @@ check_eq "-p udp:5353:53 from the world to the host's address" "udp-pong" "$(fet
 check_eq "the guest's own address is reached from the host directly" "guest-web" \
         "$(fetch in_host "$guest_ip" 80 | tail -n 1)"
 
+# A hostile guest routes 127.0.0.2 through its router (ve-web has route_localnet for the
+# forwards from 127.0.0.1): the host's loopback services stay out of its reach.
+in_host python3 -c 'import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(("127.0.0.2", 9999)); s.listen(1)
+while True:
+    c, _ = s.accept(); c.sendall(b"host-loopback\n"); c.close()' >/dev/null 2>&1 &
+LOOPBACK_PID=$!
+sleep 0.3
+out=$(guest_sh web "sysctl -qw net.ipv4.conf.host0.route_localnet=1 net.ipv4.conf.all.route_localnet=1
+        ip route add 127.0.0.2/32 via ${host_addr%/28} dev host0 table 50
+        ip rule add pref 10 to 127.0.0.2 lookup 50
+        ip rule del pref 0 lookup local; ip rule add pref 100 lookup local
+        nc -w 2 127.0.0.2 9999 </dev/null 2>&1")
+check_eq "the host's 127.0.0.2:9999 is not reached from the guest through its router" "nc: timed out" "$out"
+kill "$LOOPBACK_PID"
+
 # Another tool's nft flush ruleset cannot remove the table the supervisor owns.
 in_host nft flush ruleset 2>/dev/null
 check_eq "after 'nft flush ruleset' the table is still there" "table inet machined-lite-web" \

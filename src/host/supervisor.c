@@ -378,7 +378,7 @@ static int setup_event_loop(struct supervisor *s)
                 if (r < 0)
                         return r;
         }
-        r = network_start_dhcp(&s->network, s->event);
+        r = network_start(s->machine, &s->network, s->event, s->pidfd);
         if (r < 0)
                 return r;
         /* A guest whose init does not speak sd_notify() is ready as soon as it runs. */

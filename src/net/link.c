@@ -24,6 +24,11 @@
 
 int rtnl_open(int ns_fd, struct mnl_socket **ret)
 {
+        return rtnl_open_groups(ns_fd, 0, ret);
+}
+
+int rtnl_open_groups(int ns_fd, unsigned groups, struct mnl_socket **ret)
+{
         _cleanup_close_ int own = -EBADF;
         struct mnl_socket *nl;
         int r = 0;
@@ -36,7 +41,7 @@ int rtnl_open(int ns_fd, struct mnl_socket **ret)
                         return negative_errno();
         }
         nl = sym_mnl_socket_open(NETLINK_ROUTE);
-        if (!nl || sym_mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+        if (!nl || sym_mnl_socket_bind(nl, groups, MNL_SOCKET_AUTOPID) < 0)
                 r = negative_errno();
         /* A netlink socket belongs to the namespace it was made in, wherever we go after. */
         if (own >= 0 && setns(own, CLONE_NEWNET) < 0)
@@ -439,4 +444,48 @@ int default_route_links(struct mnl_socket *nl, int family, int *ifindexes, size_
         rtm->rtm_family = (uint8_t)family;
         r = transact(nl, nlh, on_default_route, &w);
         return r < 0 ? r : (int)w.n;
+}
+
+struct first_address {
+        int ifindex, family;
+        void *address;
+        bool found;
+};
+
+static int on_local_attribute(const struct nlattr *attr, void *userdata)
+{
+        struct first_address *f = userdata;
+        size_t size = f->family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
+
+        if (sym_mnl_attr_get_type(attr) == IFA_ADDRESS && sym_mnl_attr_get_payload_len(attr) == size && !f->found) {
+                memcpy(f->address, sym_mnl_attr_get_payload(attr), size);
+                f->found = true;
+        }
+        return MNL_CB_OK;
+}
+
+static int on_first_address(const struct nlmsghdr *nlh, void *userdata)
+{
+        const struct ifaddrmsg *ifa = sym_mnl_nlmsg_get_payload(nlh);
+        struct first_address *f = userdata;
+
+        if (nlh->nlmsg_type == RTM_NEWADDR && sym_mnl_nlmsg_get_payload_len(nlh) >= sizeof(*ifa) &&
+            (int)ifa->ifa_index == f->ifindex && ifa->ifa_family == f->family && ifa->ifa_scope == RT_SCOPE_UNIVERSE &&
+            !(ifa->ifa_flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)))
+                (void)sym_mnl_attr_parse(nlh, sizeof(*ifa), on_local_attribute, f);
+        return MNL_CB_OK;
+}
+
+int link_first_address(struct mnl_socket *nl, int ifindex, int family, void *ret)
+{
+        char buffer[256];
+        struct nlmsghdr *nlh = message_start(buffer, RTM_GETADDR, NLM_F_DUMP);
+        struct ifaddrmsg *ifa = sym_mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+        struct first_address f = { .ifindex = ifindex, .family = family, .address = ret };
+        int r;
+
+        nlh->nlmsg_flags &= ~NLM_F_ACK;
+        ifa->ifa_family = (uint8_t)family;
+        r = transact(nl, nlh, on_first_address, &f);
+        return r < 0 ? r : f.found;
 }

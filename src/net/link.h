@@ -17,6 +17,8 @@ struct mnl_socket;
  * to that namespace after we leave it.
  * Returns 0 or -errno. */
 int rtnl_open(int ns_fd, struct mnl_socket **ret);
+/* The same, subscribed to the multicast GROUPS (RTMGRP_*). */
+int rtnl_open_groups(int ns_fd, unsigned groups, struct mnl_socket **ret);
 void rtnl_close(struct mnl_socket *nl);
 
 /* A veth pair: HOST_NAME here, with HOST_MAC (NULL: the kernel's choice) and, when ALTNAME is set, that alternative
@@ -67,3 +69,7 @@ int link_move(struct mnl_socket *nl, int ifindex, const char *new_name, pid_t to
 /* The links FAMILY's default routes (main table) leave by: up to MAX indexes in IFINDEXES.
  * Returns how many, or -errno. */
 int default_route_links(struct mnl_socket *nl, int family, int *ifindexes, size_t max);
+
+/* The first global FAMILY address (struct in_addr or in6_addr, in RET) of link IFINDEX that
+ * is not tentative: 1, 0 when it has none, or -errno. */
+int link_first_address(struct mnl_socket *nl, int ifindex, int family, void *ret);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "net/dhcp-server.h"
+#include "net/follow.h"
 #include "net/link.h"
 #include "net/mnl.h"
 #include "net/names.h"
@@ -131,12 +132,8 @@ static int network_plan(const struct machine *m, struct machine_network *n)
                    (m->network_configure == NETWORK_CONFIGURE_AUTO && networkd_running());
         /* A bridge of the host's own is the host's network: its DHCP server, its routes. */
         n->configured = n->veth && !m->network_bridge && !networkd;
-        if (m->n_ports > 0 && !n->configured) {
-                log_error("-p forwards to the address machined-lite gives the machine, and it gives none here (%s): "
-                          "use -n or --network-zone with --network-configure=yes",
-                          m->network_bridge ? "--network-bridge" : "systemd-networkd addresses it");
-                return EXIT_USAGE;
-        }
+        /* Forwards to an address we do not give follow the one the guest gets. */
+        n->follow = n->veth && !n->configured && m->n_ports > 0;
         if (!n->veth)
                 return 0;
         r = network_ifname(m->network_veth && !m->network_zone && !m->network_bridge ? "ve-" : "vb-", m->name,
@@ -553,7 +550,7 @@ int network_setup(const struct machine *m, struct machine_network *n, pid_t gues
         if (r < 0)
                 return r;
         r = set_up_links(m, n, guest_pid, guest_pidfd);
-        if (r >= 0 && n->configured)
+        if (r >= 0 && (n->configured || n->follow))
                 r = enable_forwarding_in_host(n, m->n_ports > 0 || n->dns_redirect.s_addr != 0);
         if (r >= 0 && n->configured)
                 r = make_table(m, n);
@@ -561,7 +558,7 @@ int network_setup(const struct machine *m, struct machine_network *n, pid_t gues
         return r;
 }
 
-int network_start_dhcp(struct machine_network *n, sd_event *event)
+static int start_dhcp(struct machine_network *n, sd_event *event)
 {
         struct dhcp_lease lease = {
                 .server = n->host4,
@@ -575,14 +572,21 @@ int network_start_dhcp(struct machine_network *n, sd_event *event)
         };
         int ifindex;
 
-        if (!n->configured)
-                return 0;
         memcpy(lease.dns, n->dns, sizeof(lease.dns));
         memcpy(lease.client_mac, n->guest_mac, sizeof(lease.client_mac));
         ifindex = (int)if_nametoindex(outer_link(n));
         if (ifindex <= 0)
                 return log_error_errno(-ENODEV, "Link %s is gone: %m", outer_link(n));
         return dhcp_server_start(event, ifindex, &lease, &n->dhcp);
+}
+
+int network_start(const struct machine *m, struct machine_network *n, sd_event *event, int guest_pidfd)
+{
+        if (n->configured)
+                return start_dhcp(n, event);
+        if (n->follow)
+                return port_follower_start(m, outer_link(n), guest_pidfd, event, &n->follower);
+        return 0;
 }
 
 /* After a zone's machine: when no other holds the zone, its bridge goes too. */
@@ -666,6 +670,11 @@ void network_done(struct machine_network *n)
 
         dhcp_server_free(n->dhcp);
         n->dhcp = NULL;
+        if (n->follower) {
+                /* Its table's socket goes with the rest, in ml-netdown. */
+                port_follower_free(n->follower, &n->nft_fd);
+                n->follower = NULL;
+        }
         if (!n->enabled)
                 return;
         pid = fork();

@@ -16,11 +16,13 @@
  * end. */
 
 struct dhcp_server;
+struct port_follower;
 
 struct machine_network {
         bool enabled;          /* links to make: any network option but --private-network */
         bool veth;             /* host0 and its peer */
         bool configured;       /* which we address, route, NAT and serve DHCP on */
+        bool follow;           /* -p to an address systemd-networkd (or a host bridge) gives */
         char ifname[IFNAMSIZ]; /* host0's peer: ve-NAME, or vb-NAME on a bridge */
         bool ifname_shortened; /* then the full name is its alternative name */
         char bridge[IFNAMSIZ]; /* the bridge vb-NAME joins: vz-ZONE or --network-bridge's */
@@ -45,6 +47,7 @@ struct machine_network {
         bool link_made; /* host0's peer is ours to delete */
         struct extra_links extra;
         struct dhcp_server *dhcp;
+        struct port_follower *follower;
 };
 
 #define MACHINE_NETWORK_INIT                                                                           \
@@ -64,8 +67,9 @@ int network_prepare(const struct machine *m, struct machine_network *n);
  * -errno. */
 int network_setup(const struct machine *m, struct machine_network *n, pid_t guest_pid, int guest_pidfd);
 
-/* The DHCP server for the guest's end, in EVENT's loop. */
-int network_start_dhcp(struct machine_network *n, sd_event *event);
+/* What runs in EVENT's loop for the machine's life: the DHCP server for the guest's end,
+ * or, where we do not address the guest, the watch of its address for -p (net/follow.h). */
+int network_start(const struct machine *m, struct machine_network *n, sd_event *event, int guest_pidfd);
 
 /* Everything undone that the kernel does not undo by itself, in a child of ours that
  * outlives us by some milliseconds; safe on a half-made one. */

@@ -383,14 +383,19 @@ static void batch_machine(struct batch *batch, const struct nft_machine *machine
                 rule_dns_redirect(batch, table_name, machine, IPPROTO_TCP);
         }
 
-        rule_masquerade_egress(batch, table_name, machine->ifname, NFPROTO_IPV4, &machine->subnet4, machine->prefix4);
         /* A forward from 127.0.0.1 leaves by IFNAME with that source (the caller's
          * route_localnet=1 lets it out), which the guest would answer to itself; one from
          * the guest to a host address:port comes back to the guest with its own source
          * address, which its kernel drops as a martian. Both get the host's address. */
         rule_masquerade_forward(batch, table_name, machine->ifname, NFPROTO_IPV4, &loopback4, 8);
-        rule_masquerade_forward(batch, table_name, machine->ifname, NFPROTO_IPV4, &machine->subnet4, machine->prefix4);
-        if (machine->ipv6) {
+        /* Without a subnet of ours (systemd-networkd's), its masquerade is networkd's. */
+        if (machine->prefix4 > 0) {
+                rule_masquerade_egress(batch, table_name, machine->ifname, NFPROTO_IPV4, &machine->subnet4,
+                                       machine->prefix4);
+                rule_masquerade_forward(batch, table_name, machine->ifname, NFPROTO_IPV4, &machine->subnet4,
+                                        machine->prefix4);
+        }
+        if (machine->ipv6 && machine->prefix6 > 0) {
                 rule_masquerade_egress(batch, table_name, machine->ifname, NFPROTO_IPV6, &machine->subnet6,
                                        machine->prefix6);
                 rule_masquerade_forward(batch, table_name, machine->ifname, NFPROTO_IPV6, &machine->subnet6,

@@ -23,7 +23,8 @@ struct nft_port {
 struct nft_machine {
         const char *name;       /* the machine's name: the table's */
         const char *ifname;     /* the host end of its link (ve-NAME), or its zone's bridge */
-        struct in_addr subnet4; /* the machine's IPv4 subnet: masqueraded when it leaves */
+        struct in_addr subnet4; /* the machine's IPv4 subnet: masqueraded when it leaves (prefix4 0:
+                                 * none of ours, its masquerade is systemd-networkd's) */
         uint8_t prefix4;
         struct in_addr guest4; /* where the ports go */
         bool ipv6;

@@ -2,8 +2,8 @@
 # The network options besides -n: --network-zone (machines of a zone see each other, other
 # zones do not see them, the bridge goes with the zone's last machine), --network-bridge,
 # --network-veth-extra, --network-interface (moved in and back), --network-macvlan,
-# --network-ipvlan (refused: this kernel has none), --network-namespace-path, seen from
-# inside the guest. Every packet stays in network namespaces this test makes.
+# --network-ipvlan (refused: this kernel has none), --network-namespace-path, -p to an
+# address systemd-networkd would give (--network-configure=no), seen from inside the guest. Every packet stays in network namespaces this test makes.
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v nsenter >/dev/null || skip "nsenter (util-linux) is not installed"
@@ -96,6 +96,41 @@ check_settles "the moved link is back on the host under its name, vb-extra and x
         host_links
 
 
+# -p where machined-lite gives no address (--network-configure=no: systemd-networkd's job,
+# done by hand here as networkd would): the forward follows the address the guest's host0
+# gets, and the next one when it changes.
+printf 'HTTP/1.0 200 OK\r\n\r\nfollowed\n' > "$TREE/index.html"
+nsenter --net="/run/netns/$HOST_NS" "$ML" boot -q --console=passive -n --network-configure=no -p 8090:80 -M fol \
+        -D "$TREE" </dev/null >"$WORK/fol.out" 2>&1 &
+FOL_PID=$!
+for _ in $(seq 100); do
+        has_link ve-fol && break
+        sleep 0.1
+done
+check_eq "--network-configure=no: ve-fol has no address of ours" "" \
+        "$(ip -n "$HOST_NS" -4 -o addr show dev ve-fol 2>&1)"
+ip -n "$HOST_NS" addr add 10.77.0.1/24 dev ve-fol
+ip -n "$HOST_NS" link set ve-fol up
+"$ML" shell -q fol -- /bin/sh -c 'ip addr add 10.77.0.2/24 dev host0; ip link set host0 up
+        (while true; do nc -l -p 80 < /index.html; done) >/dev/null 2>&1 &' </dev/null
+# shellcheck disable=SC2317 # called through check_settles
+# fetch_local PORT: what the host's 127.0.0.1:PORT answers.
+fetch_local() {
+        nsenter --net="/run/netns/$HOST_NS" python3 -c 'import socket, sys
+try:
+    print(socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=2).recv(100).decode().split("\n")[-2])
+except OSError as e:
+    print(e)' "$1"
+}
+check_settles "-p 8090:80 reaches the address the guest got" followed fetch_local 8090
+"$ML" shell -q fol -- /bin/sh -c 'ip addr flush dev host0; ip addr add 10.77.0.3/24 dev host0' </dev/null
+check_settles "and follows it when it changes" followed fetch_local 8090
+check_match "the table forwards to the new address" 'dnat ip to 10\.77\.0\.3:80' \
+        "$(nsenter --net="/run/netns/$HOST_NS" nft list table inet machined-lite-fol 2>&1)"
+"$ML" stop fol >/dev/null 2>&1
+wait "$FOL_PID"
+check_settles "its table is gone with it" "" sh -c "nsenter --net=/run/netns/$HOST_NS nft list tables | grep machined-lite"
+
 # Joining a network namespace that exists.
 ip -n "$OTHER_NS" link add joined0 type veth peer name joined1
 out=$("$ML" run -q --console=pipe -D "$TREE" --network-namespace-path="/run/netns/$OTHER_NS" -- \
@@ -110,7 +145,6 @@ bad "an unknown bridge" 2 "--network-bridge=nobr: the host has no such bridge" -
 bad "an unknown interface" 2 "--network-interface=nope: the host has no link nope" --network-interface=nope
 bad "a macvlan on an unknown link" 2 "--network-macvlan=nope: the host has no link nope" --network-macvlan=nope
 bad "ipvlan on a kernel without it" 2 "this kernel has no ipvlan links" --network-ipvlan=uplink0
-bad "-p on a host bridge" 2 "-p forwards to the address machined-lite gives" --network-bridge=br0 -p 80
 bad "a zone name too long for a link" 2 "Invalid link name 'vz-averylongzone'" --network-zone=averylongzone
 bad "zone and bridge together" 2 "give one" --network-zone=lab --network-bridge=br0
 bad "a namespace path that is none" 2 "is not a network namespace" --network-namespace-path=/etc/hostname

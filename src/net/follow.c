@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* -p to a guest whose address is not ours to give (systemd-networkd's DHCP server gives
+ * it, or a host bridge's network): the guest's host0 is watched from the supervisor's event
+ * loop, and the machine's table made anew whenever its address changes. The table's
+ * rules are net/nft.c's; a guest we address ourselves needs none of this. */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/rtnetlink.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "net/follow.h"
+#include "net/link.h"
+#include "net/mnl.h"
+#include "net/nft.h"
+#include "util/log.h"
+#include "util/macro.h"
+
+struct port_follower {
+        const struct machine *machine;
+        char ifname[IFNAMSIZ];      /* the host's end, for the table */
+        struct mnl_socket *events;  /* the guest's address changes */
+        struct mnl_socket *queries; /* and the dumps that follow each */
+        int ifindex;                /* host0, in the guest */
+        bool has4, has6;
+        struct in_addr guest4;
+        struct in6_addr guest6;
+        int nft_fd;
+        sd_event_source *source;
+        bool loaded;
+};
+
+/* The table for the addresses the guest has now: the old one goes (its socket closed),
+ * the new one is made; none while the guest has no IPv4 address yet. */
+static void remake_table(struct port_follower *f)
+{
+        _cleanup_free_ struct nft_port *ports = calloc(MAX(f->machine->n_ports, (size_t)1), sizeof(*ports));
+        struct nft_machine table = {
+                .name = f->machine->name,
+                .ifname = f->ifname,
+                .guest4 = f->guest4,
+                .ipv6 = f->has6,
+                .guest6 = f->guest6,
+                .ports = ports,
+                .n_ports = f->machine->n_ports,
+        };
+
+        if (f->nft_fd >= 0)
+                close(f->nft_fd);
+        f->nft_fd = -1;
+        if (!f->has4 || !ports)
+                return;
+        for (size_t i = 0; i < f->machine->n_ports; i++)
+                ports[i] = (struct nft_port){ f->machine->ports[i].protocol, f->machine->ports[i].host_port,
+                                              f->machine->ports[i].guest_port };
+        f->nft_fd = nft_machine_table(&table); /* a failure is logged, and the next change tries again */
+}
+
+static void look_again(struct port_follower *f)
+{
+        struct in_addr a4 = {};
+        struct in6_addr a6 = {};
+        int has4 = link_first_address(f->queries, f->ifindex, AF_INET, &a4);
+        int has6 = link_first_address(f->queries, f->ifindex, AF_INET6, &a6);
+
+        if (has4 < 0 || has6 < 0)
+                return;
+        if (has4 == f->has4 && has6 == f->has6 && (!has4 || a4.s_addr == f->guest4.s_addr) &&
+            (!has6 || memcmp(&a6, &f->guest6, sizeof(a6)) == 0))
+                return;
+        f->has4 = has4;
+        f->has6 = has6;
+        f->guest4 = a4;
+        f->guest6 = a6;
+        remake_table(f);
+}
+
+static int on_address_event(sd_event_source *source _unused_, int fd, uint32_t revents _unused_, void *userdata)
+{
+        char buffer[8192];
+
+        /* What changed is read from a dump after: the events only say when. */
+        while (recv(fd, buffer, sizeof(buffer), MSG_DONTWAIT) > 0)
+                ;
+        look_again(userdata);
+        return 0;
+}
+
+void port_follower_free(struct port_follower *f, int *ret_nft_fd)
+{
+        if (!f)
+                return;
+        sd_event_source_disable_unref(f->source);
+        rtnl_close(f->events);
+        rtnl_close(f->queries);
+        if (ret_nft_fd)
+                *ret_nft_fd = f->nft_fd;
+        else if (f->nft_fd >= 0)
+                close(f->nft_fd);
+        if (f->loaded)
+                mnl_unload();
+        free(f);
+}
+
+int port_follower_start(const struct machine *m, const char *ifname, int guest_pidfd, sd_event *event,
+                        struct port_follower **ret)
+{
+        struct port_follower *f = calloc(1, sizeof(*f));
+        int r;
+
+        if (!f)
+                return log_error_errno(-ENOMEM, "Out of memory");
+        f->machine = m;
+        f->nft_fd = -1;
+        snprintf(f->ifname, sizeof(f->ifname), "%s", ifname);
+        /* libmnl stays loaded for the machine's life here, and only here. */
+        r = mnl_load();
+        f->loaded = r >= 0;
+        if (r >= 0)
+                r = rtnl_open_groups(guest_pidfd, RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR, &f->events);
+        if (r >= 0)
+                r = rtnl_open(guest_pidfd, &f->queries);
+        if (r >= 0)
+                r = f->ifindex = link_index(f->queries, "host0");
+        if (r >= 0)
+                r = sd_event_add_io(event, &f->source, sym_mnl_socket_get_fd(f->events), EPOLLIN, on_address_event, f);
+        if (r < 0) {
+                port_follower_free(f, NULL);
+                return log_error_errno(r, "Cannot watch the guest's addresses for its port forwards: %m");
+        }
+        look_again(f); /* it may have one already */
+        *ret = f;
+        return 0;
+}

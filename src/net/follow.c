@@ -3,6 +3,7 @@
  * it, or a host bridge's network): the guest's host0 is watched from the supervisor's event
  * loop, and the machine's table made anew whenever its address changes. The table's
  * rules are net/nft.c's; a guest we address ourselves needs none of this. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/rtnetlink.h>
@@ -23,7 +24,9 @@ struct port_follower {
         char ifname[IFNAMSIZ];      /* the host's end, for the table */
         struct mnl_socket *events;  /* the guest's address changes */
         struct mnl_socket *queries; /* and the dumps that follow each */
-        int ifindex;                /* host0, in the guest */
+        struct mnl_socket *host;    /* the host's end's addresses */
+        int host_ifindex;
+        int ifindex; /* host0, in the guest */
         bool has4, has6;
         struct in_addr guest4;
         struct in6_addr guest6;
@@ -41,8 +44,7 @@ static void remake_table(struct port_follower *f)
                 .name = f->machine->name,
                 .ifname = f->ifname,
                 .guest4 = f->guest4,
-                .ipv6 = f->has6,
-                .guest6 = f->guest6,
+
                 .ports = ports,
                 .n_ports = f->machine->n_ports,
         };
@@ -58,15 +60,47 @@ static void remake_table(struct port_follower *f)
         f->nft_fd = nft_machine_table(&table); /* a failure is logged, and the next change tries again */
 }
 
+struct on_link {
+        int ifindex;
+        struct in_addr address;
+        bool inside;
+};
+
+static int on_host_end_prefix(struct in_addr prefix, uint8_t length, int ifindex, void *userdata)
+{
+        struct on_link *o = userdata;
+        uint32_t mask = length == 0 ? 0 : ~0U << (32 - length);
+
+        if (ifindex == o->ifindex && length > 0 && length < 31 && prefix.s_addr != o->address.s_addr &&
+            (ntohl(prefix.s_addr) & mask) == (ntohl(o->address.s_addr) & mask))
+                o->inside = true;
+        return 0;
+}
+
+/* The guest names its own address: the forward follows it only inside the subnet of the
+ * host's end of its link (networkd's, or the bridge's), never to the host's end itself.
+ * Else a guest could make the host's port a relay to any address: another machine's
+ * guest, a host of the LAN, the world. */
+static bool address_on_link(struct port_follower *f, struct in_addr address)
+{
+        struct on_link o = { .ifindex = f->host_ifindex, .address = address };
+
+        return addresses4_foreach(f->host, on_host_end_prefix, &o) >= 0 && o.inside;
+}
+
 static void look_again(struct port_follower *f)
 {
         struct in_addr a4 = {};
         struct in6_addr a6 = {};
         int has4 = link_first_address(f->queries, f->ifindex, AF_INET, &a4);
-        int has6 = link_first_address(f->queries, f->ifindex, AF_INET6, &a6);
+        /* IPv6 is not followed yet: its forwards would need the same check on the prefixes
+         * of the host's end. */
+        int has6 = 0;
 
-        if (has4 < 0 || has6 < 0)
+        if (has4 < 0)
                 return;
+        if (has4 > 0 && !address_on_link(f, a4))
+                has4 = 0;
         if (has4 == f->has4 && has6 == f->has6 && (!has4 || a4.s_addr == f->guest4.s_addr) &&
             (!has6 || memcmp(&a6, &f->guest6, sizeof(a6)) == 0))
                 return;
@@ -95,6 +129,7 @@ void port_follower_free(struct port_follower *f, int *ret_nft_fd)
         sd_event_source_disable_unref(f->source);
         rtnl_close(f->events);
         rtnl_close(f->queries);
+        rtnl_close(f->host);
         if (ret_nft_fd)
                 *ret_nft_fd = f->nft_fd;
         else if (f->nft_fd >= 0)
@@ -124,6 +159,10 @@ int port_follower_start(const struct machine *m, const char *ifname, int guest_p
                 r = rtnl_open(guest_pidfd, &f->queries);
         if (r >= 0)
                 r = f->ifindex = link_index(f->queries, "host0");
+        if (r >= 0)
+                r = rtnl_open(-1, &f->host);
+        if (r >= 0)
+                r = f->host_ifindex = link_index(f->host, ifname);
         if (r >= 0)
                 r = sd_event_add_io(event, &f->source, sym_mnl_socket_get_fd(f->events), EPOLLIN, on_address_event, f);
         if (r < 0) {

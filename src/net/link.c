@@ -489,3 +489,45 @@ int link_first_address(struct mnl_socket *nl, int ifindex, int family, void *ret
         r = transact(nl, nlh, on_first_address, &f);
         return r < 0 ? r : f.found;
 }
+
+struct link_kind {
+        const struct nlattr *info;
+        char kind[32];
+};
+
+static int on_info_attribute(const struct nlattr *attr, void *userdata)
+{
+        struct link_kind *k = userdata;
+
+        if (sym_mnl_attr_get_type(attr) == IFLA_INFO_KIND)
+                snprintf(k->kind, sizeof(k->kind), "%.*s", (int)sym_mnl_attr_get_payload_len(attr),
+                         (const char *)sym_mnl_attr_get_payload(attr));
+        return MNL_CB_OK;
+}
+
+static int on_link_attribute(const struct nlattr *attr, void *userdata)
+{
+        if (sym_mnl_attr_get_type(attr) == IFLA_LINKINFO)
+                (void)sym_mnl_attr_parse_nested(attr, on_info_attribute, userdata);
+        return MNL_CB_OK;
+}
+
+static int on_link_kind(const struct nlmsghdr *nlh, void *userdata)
+{
+        if (nlh->nlmsg_type == RTM_NEWLINK && sym_mnl_nlmsg_get_payload_len(nlh) >= sizeof(struct ifinfomsg))
+                (void)sym_mnl_attr_parse(nlh, sizeof(struct ifinfomsg), on_link_attribute, userdata);
+        return MNL_CB_OK;
+}
+
+int link_is_bridge(struct mnl_socket *nl, const char *name)
+{
+        char buffer[256];
+        struct nlmsghdr *nlh = message_start(buffer, RTM_GETLINK, 0);
+        struct link_kind k = {};
+        int r;
+
+        put_ifinfo(nlh);
+        sym_mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        r = transact(nl, nlh, on_link_kind, &k);
+        return r < 0 ? r : strcmp(k.kind, "bridge") == 0;
+}

@@ -73,3 +73,6 @@ int default_route_links(struct mnl_socket *nl, int family, int *ifindexes, size_
 /* The first global FAMILY address (struct in_addr or in6_addr, in RET) of link IFINDEX that
  * is not tentative: 1, 0 when it has none, or -errno. */
 int link_first_address(struct mnl_socket *nl, int ifindex, int family, void *ret);
+
+/* Whether link NAME is a bridge: 1 or 0, or -errno (-ENODEV: no such link). */
+int link_is_bridge(struct mnl_socket *nl, const char *name);

@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sched.h>
@@ -14,8 +15,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/un.h>
+#include <systemd/sd-bus.h>
 #include <unistd.h>
 
 #include "net/dhcp-server.h"
@@ -26,6 +28,7 @@
 #include "net/network.h"
 #include "net/nft.h"
 #include "net/subnet.h"
+#include "net/zone.h"
 #include "util/lock.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -33,15 +36,21 @@
 
 #define MACHINE_PREFIX4 28
 #define ZONE_PREFIX4 24
-/* systemd-networkd's varlink socket: someone listens on it only while networkd runs. */
-#define NETWORKD_SOCKET "/run/systemd/netif/io.systemd.Network"
-
+/* Whether systemd-networkd runs on the host: it owns org.freedesktop.network1 on the
+ * system bus while it does (a host without a bus runs none). */
 static bool networkd_running(void)
 {
-        struct sockaddr_un address = { .sun_family = AF_UNIX, .sun_path = NETWORKD_SOCKET };
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sd_bus *bus = NULL;
+        sd_bus_message *reply = NULL;
+        int has_owner = 0;
 
-        return fd >= 0 && connect(fd, (struct sockaddr *)&address, sizeof(address)) >= 0;
+        if (sd_bus_open_system(&bus) >= 0 &&
+            sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "NameHasOwner", NULL, &reply, "s", "org.freedesktop.network1") >= 0)
+                (void)sd_bus_message_read(reply, "b", &has_owner);
+        sd_bus_message_unref(reply);
+        sd_bus_flush_close_unref(bus);
+        return has_owner > 0;
 }
 
 /* The host's nameservers the guest can reach: those of /etc/resolv.conf not on loopback.
@@ -148,67 +157,6 @@ static int network_plan(const struct machine *m, struct machine_network *n)
         return 0;
 }
 
-struct bridge_address {
-        int ifindex;
-        struct in_addr address;
-        uint8_t prefix;
-        bool found;
-};
-
-static int on_bridge_address(struct in_addr address, uint8_t length, int ifindex, void *userdata)
-{
-        struct bridge_address *b = userdata;
-
-        if (ifindex != b->ifindex || b->found)
-                return 0;
-        b->address = address;
-        b->prefix = length;
-        b->found = true;
-        return 0;
-}
-
-/* A zone: its members hold its lock shared, the bridge's subnet is the zone's (its own
- * when the bridge is there already, else one chosen from the zone's name), and the guest
- * gets an address of it that no other member has. */
-static int prepare_zone(struct mnl_socket *nl, const struct machine *m, struct machine_network *n)
-{
-        struct bridge_address b = { .ifindex = link_index(nl, n->bridge) };
-        char lock_name[LOCK_NAME_MAX], zone_key[64];
-        int r;
-
-        snprintf(lock_name, sizeof(lock_name), "zone-%s", m->network_zone);
-        /* Exclusive only for a moment, while the zone's last machine removes the bridge. */
-        for (int try = 0; try < 500 && (n->zone_lock = lock_take(lock_name, 0, 1, false)) == -EBUSY; try++)
-                (void)usleep(10000);
-        if (n->zone_lock < 0)
-                return log_error_errno(n->zone_lock, "Cannot lock zone %s: %m", m->network_zone), EXIT_SETUP_FAILED;
-        n->bridge_exists = b.ifindex > 0;
-        if (!n->configured)
-                return 0;
-        if (n->bridge_exists && (r = addresses4_foreach(nl, on_bridge_address, &b)) < 0)
-                return log_error_errno(r, "Cannot read the addresses of %s: %m", n->bridge), EXIT_SETUP_FAILED;
-        if (b.found && b.prefix == ZONE_PREFIX4) {
-                n->subnet4.s_addr = b.address.s_addr & htonl(~0U << (32 - ZONE_PREFIX4));
-                r = subnet_lock(n->subnet4, ZONE_PREFIX4, false);
-        } else {
-                snprintf(zone_key, sizeof(zone_key), "zone/%s", m->network_zone);
-                r = subnet_pick(nl, zone_key, ZONE_PREFIX4, false, &n->subnet4);
-        }
-        if (r < 0)
-                return r == -EBUSY
-                       ? log_error("The subnet of zone %s's bridge %s is another machine's", m->network_zone, n->bridge),
-                       EXIT_BUSY : EXIT_SETUP_FAILED;
-        n->subnet_lock = r;
-        n->prefix4 = ZONE_PREFIX4;
-        n->host4.s_addr = htonl(ntohl(n->subnet4.s_addr) + 1);
-        r = subnet_zone_address(n->subnet4, m->name, &n->guest4);
-        if (r < 0)
-                return log_error_errno(r, "No address left in zone %s for machine %s: %m", m->network_zone, m->name),
-                       EXIT_BUSY;
-        n->address_lock = r;
-        return 0;
-}
-
 static int prepare_veth(struct mnl_socket *nl, const struct machine *m, struct machine_network *n)
 {
         int r;
@@ -219,13 +167,23 @@ static int prepare_veth(struct mnl_socket *nl, const struct machine *m, struct m
                           n->ifname, m->name);
                 return EXIT_BUSY;
         }
-        if (m->network_bridge && link_index(nl, n->bridge) < 0) {
+        r = n->bridge[0] ? link_is_bridge(nl, n->bridge) : 1;
+        if (m->network_bridge && r == -ENODEV) {
                 log_error("--network-bridge=%s: the host has no such bridge (ip link add %s type bridge makes one)",
                           n->bridge, n->bridge);
                 return EXIT_USAGE;
         }
+        if (r == 0) {
+                if (m->network_zone)
+                        log_error("--network-zone=%s: the host has a link %s that is no bridge (remove it, or choose "
+                                  "another zone)",
+                                  m->network_zone, n->bridge);
+                else
+                        log_error("--network-bridge=%s: that link is no bridge", n->bridge);
+                return m->network_zone ? EXIT_BUSY : EXIT_USAGE;
+        }
         if (n->zone)
-                return prepare_zone(nl, m, n);
+                return zone_prepare(nl, m, n);
         if (!n->configured)
                 return 0;
         r = subnet_pick(nl, m->name, MACHINE_PREFIX4, true, &n->subnet4);
@@ -414,32 +372,6 @@ static int set_up_guest_end(const struct machine_network *n, int guest_pidfd)
         return 0;
 }
 
-/* A zone's bridge, made by its first machine (or by two at once: the second finds it),
- * addressed .1 and up; the host's own bridge as it is. Returns its index. */
-static int set_up_bridge(struct mnl_socket *nl, struct machine_network *n)
-{
-        int ifindex, r;
-
-        if (n->zone && !n->bridge_exists) {
-                r = link_add_bridge(nl, n->bridge);
-                if (r < 0 && r != -EEXIST)
-                        return log_error_errno(r, "Cannot make the zone's bridge %s: %m", n->bridge);
-        }
-        ifindex = link_index(nl, n->bridge);
-        if (ifindex < 0)
-                return log_error_errno(ifindex, "Bridge %s is gone: %m", n->bridge);
-        /* Its first machine addresses it; the others find the addresses there (EEXIST). */
-        if (n->zone && n->configured) {
-                r = address_add(nl, AF_INET, ifindex, &n->host4, n->prefix4);
-                if ((r >= 0 || r == -EEXIST) && n->ipv6)
-                        r = address_add(nl, AF_INET6, ifindex, &n->host6, 64);
-                if (r < 0 && r != -EEXIST)
-                        return log_error_errno(r, "Cannot address the zone's bridge %s: %m", n->bridge);
-        }
-        r = n->zone ? link_set_up(nl, ifindex, 0) : 0;
-        return r < 0 ? log_error_errno(r, "Cannot bring %s up: %m", n->bridge) : ifindex;
-}
-
 static int set_up_host_end(struct mnl_socket *nl, const struct machine *m, struct machine_network *n, pid_t guest_pid)
 {
         _cleanup_free_ char *full_name = NULL;
@@ -452,7 +384,7 @@ static int set_up_host_end(struct mnl_socket *nl, const struct machine *m, struc
         n->guest_mac_known = macs;
         if (n->ifname_shortened && asprintf(&full_name, "%s%s", n->bridge[0] ? "vb-" : "ve-", m->name) < 0)
                 return -ENOMEM;
-        if (n->bridge[0] && (bridge = set_up_bridge(nl, n)) < 0)
+        if (n->bridge[0] && (bridge = bridge_set_up(nl, n)) < 0)
                 return bridge;
         r = link_add_veth(nl, n->ifname, full_name, macs ? host_mac : NULL, "host0", macs ? n->guest_mac : NULL,
                           guest_pid);
@@ -550,6 +482,13 @@ int network_setup(const struct machine *m, struct machine_network *n, pid_t gues
         if (r < 0)
                 return r;
         r = set_up_links(m, n, guest_pid, guest_pidfd);
+        /* The guard before route_localnet, for every machine on a veth: on a zone's
+         * bridge, another member's ports may have set it. */
+        if (r >= 0 && n->veth) {
+                n->guard_fd = r = nft_guard_table(m->name, outer_link(n));
+                if (r >= 0)
+                        r = 0;
+        }
         if (r >= 0 && (n->configured || n->follow))
                 r = enable_forwarding_in_host(n, m->n_ports > 0 || n->dns_redirect.s_addr != 0);
         if (r >= 0 && n->configured)
@@ -589,25 +528,6 @@ int network_start(const struct machine *m, struct machine_network *n, sd_event *
         return 0;
 }
 
-/* After a zone's machine: when no other holds the zone, its bridge goes too. */
-static void leave_zone(struct mnl_socket *nl, struct machine_network *n)
-{
-        char lock_name[LOCK_NAME_MAX];
-        int last;
-
-        if (n->zone_lock < 0)
-                return;
-        close(n->zone_lock);
-        n->zone_lock = -1;
-        snprintf(lock_name, sizeof(lock_name), "zone-%s", n->bridge + strlen("vz-"));
-        last = lock_take(lock_name, 0, 1, true);
-        if (last < 0)
-                return;
-        if (nl)
-                (void)link_delete(nl, n->bridge);
-        close(last);
-}
-
 static void close_fd(int *fd)
 {
         if (*fd >= 0)
@@ -641,8 +561,9 @@ static void tear_down(struct machine_network *n)
                 (void)link_delete(nl, n->ifname);
         n->link_made = false;
         close_fd(&n->nft_fd);
+        close_fd(&n->guard_fd);
         close_locks(n);
-        leave_zone(nl, n);
+        zone_leave(nl, n);
         rtnl_close(nl);
         if (loaded)
                 mnl_unload();
@@ -650,8 +571,8 @@ static void tear_down(struct machine_network *n)
 
 static bool fd_is_ours(const struct machine_network *n, int fd)
 {
-        if (fd == n->nft_fd || fd == n->subnet_lock || fd == n->address_lock || fd == n->zone_lock ||
-            fd == n->name_lock || fd == n->extra.guest_netns)
+        if (fd == n->nft_fd || fd == n->guard_fd || fd == n->subnet_lock || fd == n->address_lock ||
+            fd == n->zone_lock || fd == n->name_lock || fd == n->extra.guest_netns)
                 return true;
         for (size_t i = 0; i < n->n_port_locks; i++)
                 if (fd == n->port_locks[i])
@@ -700,6 +621,7 @@ void network_done(struct machine_network *n)
         free(n->extra.moved);
         n->extra = (struct extra_links)EXTRA_LINKS_INIT;
         close_fd(&n->nft_fd);
+        close_fd(&n->guard_fd);
         close_locks(n);
         close_fd(&n->zone_lock);
         close_fd(&n->name_lock);

@@ -44,16 +44,17 @@ struct machine_network {
         int *port_locks;  /* one a forwarded port */
         size_t n_port_locks;
         int nft_fd;     /* owns the table: the kernel removes it when this closes */
+        int guard_fd;   /* owns the table of the loopback guard (nft_guard_table()) */
         bool link_made; /* host0's peer is ours to delete */
         struct extra_links extra;
         struct dhcp_server *dhcp;
         struct port_follower *follower;
 };
 
-#define MACHINE_NETWORK_INIT                                                                           \
-        {                                                                                              \
-                .subnet_lock = -1, .address_lock = -1, .zone_lock = -1, .name_lock = -1, .nft_fd = -1, \
-                .extra = EXTRA_LINKS_INIT                                                              \
+#define MACHINE_NETWORK_INIT                                                                                           \
+        {                                                                                                              \
+                .subnet_lock = -1, .address_lock = -1, .zone_lock = -1, .name_lock = -1, .nft_fd = -1, .guard_fd = -1, \
+                .extra = EXTRA_LINKS_INIT                                                                              \
         }
 
 /* Before anything is made: the links' names checked free, the links named checked there,

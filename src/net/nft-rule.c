@@ -207,8 +207,8 @@ void match_ifname_prefix(struct rule_builder *builder, uint32_t key, const char 
 
 /* `ip saddr ADDRESS/PREFIX` or `ip6 saddr ...`: in an inet table the network header is
  * either, so the family is matched first (nft adds the same `meta nfproto`). */
-static void match_address(struct rule_builder *builder, uint8_t nfproto, bool destination, const void *address,
-                          uint8_t prefix)
+static void match_address(struct rule_builder *builder, uint8_t nfproto, bool destination, uint32_t op,
+                          const void *address, uint8_t prefix)
 {
         uint32_t length = address_length(nfproto);
         uint8_t mask[16] = {}, masked[16] = {};
@@ -227,17 +227,32 @@ static void match_address(struct rule_builder *builder, uint8_t nfproto, bool de
                                    : offsetof(struct ip6_hdr, ip6_src),
                      length);
         and_mask(builder, mask, length);
-        compare(builder, NFT_CMP_EQ, masked, length);
+        compare(builder, op, masked, length);
 }
 
 void match_source(struct rule_builder *builder, uint8_t nfproto, const void *address, uint8_t prefix)
 {
-        match_address(builder, nfproto, false, address, prefix);
+        match_address(builder, nfproto, false, NFT_CMP_EQ, address, prefix);
+}
+
+void match_source_outside(struct rule_builder *builder, uint8_t nfproto, const void *address, uint8_t prefix)
+{
+        match_address(builder, nfproto, false, NFT_CMP_NEQ, address, prefix);
 }
 
 void match_destination(struct rule_builder *builder, uint8_t nfproto, const void *address, uint8_t prefix)
 {
-        match_address(builder, nfproto, true, address, prefix);
+        match_address(builder, nfproto, true, NFT_CMP_EQ, address, prefix);
+}
+
+void match_established(struct rule_builder *builder)
+{
+        /* NF_CT_STATE_BIT(): established and related */
+        uint32_t bits = (1U << (IP_CT_ESTABLISHED + 1)) | (1U << (IP_CT_RELATED + 1)), zero = 0;
+
+        load_ct(builder, NFT_CT_STATE);
+        and_mask(builder, &bits, sizeof(bits));
+        compare(builder, NFT_CMP_NEQ, &zero, sizeof(zero));
 }
 
 /* `fib daddr type local`: to any of the host's own addresses, 127.0.0.1 and ::1 too. */

@@ -54,6 +54,10 @@ void match_ifname(struct rule_builder *builder, uint32_t key, uint32_t op, const
 void match_ifname_prefix(struct rule_builder *builder, uint32_t key, const char *prefix);
 /* `ip saddr ADDRESS/PREFIX` or `ip6 saddr ADDRESS/PREFIX` (NFPROTO), its family matched first. */
 void match_source(struct rule_builder *builder, uint8_t nfproto, const void *address, uint8_t prefix);
+/* `ip saddr != ADDRESS/PREFIX` or `ip6 saddr != ...`: a source outside that prefix. */
+void match_source_outside(struct rule_builder *builder, uint8_t nfproto, const void *address, uint8_t prefix);
+/* `ct state established,related` */
+void match_established(struct rule_builder *builder);
 /* `ip daddr ADDRESS/PREFIX` or `ip6 daddr ...`, likewise. */
 void match_destination(struct rule_builder *builder, uint8_t nfproto, const void *address, uint8_t prefix);
 /* `fib daddr type local` */

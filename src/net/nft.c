@@ -321,6 +321,45 @@ static void rule_accept(struct batch *batch, const char *table_name, uint32_t ke
         batch_rule(batch, &builder, "in forward: accept %s %s", key == NFT_META_IIFNAME ? "from" : "to", ifname);
 }
 
+/* forward, into the machine's network: `oifname IFNAME ct status dnat accept` (a forwarded
+ * port), `oifname IFNAME ct state established,related accept` (answers), `oifname IFNAME
+ * iifname != IFNAME drop`: nothing else from outside, even from a LAN that routes the machine's subnet to
+ * the host (every port of the guest would else be open to it). */
+static void rules_inbound(struct batch *batch, const char *table_name, const char *ifname)
+{
+        struct rule_builder builder = rule_start(table_name, "forward");
+
+        match_ifname(&builder, NFT_META_OIFNAME, NFT_CMP_EQ, ifname);
+        match_dnat_connection(&builder);
+        verdict_accept(&builder);
+        batch_rule(batch, &builder, "in forward: accept forwarded ports to %s", ifname);
+        builder = rule_start(table_name, "forward");
+        match_ifname(&builder, NFT_META_OIFNAME, NFT_CMP_EQ, ifname);
+        match_established(&builder);
+        verdict_accept(&builder);
+        batch_rule(batch, &builder, "in forward: accept answers to %s", ifname);
+        /* Not what stays on the link: a zone's bridged traffic passes the forward hook too
+         * where br_netfilter is loaded, in and out by the bridge. */
+        builder = rule_start(table_name, "forward");
+        match_ifname(&builder, NFT_META_OIFNAME, NFT_CMP_EQ, ifname);
+        match_ifname(&builder, NFT_META_IIFNAME, NFT_CMP_NEQ, ifname);
+        verdict_drop(&builder);
+        batch_rule(batch, &builder, "in forward: drop the rest to %s", ifname);
+}
+
+/* forward, out of it: `iifname IFNAME ip saddr != SUBNET drop`: a guest's packets with a
+ * source not its own would leave unmasqueraded, spoofed. */
+static void rule_no_spoofing(struct batch *batch, const char *table_name, const char *ifname, uint8_t nfproto,
+                             const void *subnet, uint8_t prefix)
+{
+        struct rule_builder builder = rule_start(table_name, "forward");
+
+        match_ifname(&builder, NFT_META_IIFNAME, NFT_CMP_EQ, ifname);
+        match_source_outside(&builder, nfproto, subnet, prefix);
+        verdict_drop(&builder);
+        batch_rule(batch, &builder, "in forward: drop from %s what is not from its subnet", ifname);
+}
+
 /* forward: `iifname IFNAME oifname != IFNAME oifname "PREFIX*" drop`, and the same the other
  * way: a zone's machines reach no other machine's network, nor those theirs. */
 static void rule_isolate(struct batch *batch, const char *table_name, const char *ifname, uint32_t key, const char *prefix)
@@ -362,8 +401,14 @@ static void batch_machine(struct batch *batch, const struct nft_machine *machine
         sym_nftnl_batch_begin(sym_nftnl_batch_buffer(batch->nftnl), batch->first_seq - 1);
         batch_next(batch);
         batch_table(batch, table_name);
+        /* The localnet guard is a table of its own (nft_guard_table()), the rest this one. */
         for (size_t i = 0; i < ELEMENTSOF(chain_specs); i++)
-                batch_chain(batch, table_name, &chain_specs[i]);
+                if ((strcmp(chain_specs[i].name, "localnet") == 0) == machine->guard_only)
+                        batch_chain(batch, table_name, &chain_specs[i]);
+        if (machine->guard_only) {
+                rule_localnet_guard(batch, table_name, machine->ifname);
+                goto end;
+        }
 
         /* prerouting for connections from elsewhere (the guest's own included), output
          * for those the host makes to its own addresses (nat's output hook). */
@@ -377,7 +422,6 @@ static void batch_machine(struct batch *batch, const struct nft_machine *machine
                                                   &machine->guest6);
                 }
 
-        rule_localnet_guard(batch, table_name, machine->ifname);
         if (machine->dns_redirect4.s_addr != 0) {
                 rule_dns_redirect(batch, table_name, machine, IPPROTO_UDP);
                 rule_dns_redirect(batch, table_name, machine, IPPROTO_TCP);
@@ -402,19 +446,24 @@ static void batch_machine(struct batch *batch, const struct nft_machine *machine
                                         machine->prefix6);
         }
 
-        /* With this table alone, forwarding is allowed anyway (policy accept). These
-         * accepts show the machine's traffic in `nft list ruleset` and count for nothing
-         * else: an accept ends only its own base chain, and the next base chain on the
-         * hook (another firewall's) still sees the packet and may drop it
-         * (nf_hook_slow(); nft_forward_drops() tells). */
+        /* The forward chain: drops first (a zone's isolation, spoofed sources, what comes
+         * into the machine's network unasked); then the accepts, which show the machine's
+         * traffic in `nft list ruleset` and count for nothing else: an accept ends only
+         * its own base chain, and the next base chain on the hook (another firewall's)
+         * still sees the packet and may drop it (nf_hook_slow(); nft_forward_drops()). */
         if (machine->isolate)
                 for (size_t i = 0; i < 2; i++) {
                         rule_isolate(batch, table_name, machine->ifname, NFT_META_IIFNAME, i ? "vz-" : "ve-");
                         rule_isolate(batch, table_name, machine->ifname, NFT_META_OIFNAME, i ? "vz-" : "ve-");
                 }
+        if (machine->prefix4 > 0)
+                rule_no_spoofing(batch, table_name, machine->ifname, NFPROTO_IPV4, &machine->subnet4, machine->prefix4);
+        if (machine->ipv6 && machine->prefix6 > 0)
+                rule_no_spoofing(batch, table_name, machine->ifname, NFPROTO_IPV6, &machine->subnet6, machine->prefix6);
+        rules_inbound(batch, table_name, machine->ifname);
         rule_accept(batch, table_name, NFT_META_IIFNAME, machine->ifname);
-        rule_accept(batch, table_name, NFT_META_OIFNAME, machine->ifname);
 
+end:
         /* Only the last message asks for an ACK (errors are answered regardless): one ACK
          * per message would be one skb each, and a few hundred overrun the receive buffer. */
         if (batch->error == 0)
@@ -549,10 +598,19 @@ static int machine_check(const struct nft_machine *machine, char table_name[stat
                         return log_error_errno(-EINVAL,
                                                "Cannot forward port %u of machine %s: protocol %u is neither TCP nor UDP",
                                                machine->ports[i].host_port, machine->name, machine->ports[i].protocol);
-        if ((size_t)snprintf(table_name, NFT_TABLE_MAXNAMELEN, TABLE_PREFIX "%s", machine->name) >= NFT_TABLE_MAXNAMELEN)
+        /* The guard's name has a '/', which no machine name has: no machine's table has it. */
+        if ((size_t)snprintf(table_name, NFT_TABLE_MAXNAMELEN, TABLE_PREFIX "%s%s", machine->name,
+                             machine->guard_only ? "/guard" : "") >= NFT_TABLE_MAXNAMELEN)
                 return log_error_errno(-ENAMETOOLONG, "Cannot make the nftables table of machine %s: name too long",
                                        machine->name);
         return 0;
+}
+
+int nft_guard_table(const char *name, const char *ifname)
+{
+        const struct nft_machine guard = { .name = name, .ifname = ifname, .guard_only = true };
+
+        return nft_machine_table(&guard);
 }
 
 int nft_machine_table(const struct nft_machine *machine)

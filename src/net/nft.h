@@ -32,6 +32,7 @@ struct nft_machine {
         uint8_t prefix6;
         struct in6_addr guest6;
         bool isolate;                 /* a zone's: no traffic to or from other machines' links (ve-*, vz-*) */
+        bool guard_only;              /* the table "machined-lite-NAME/guard" with the localnet guard alone */
         struct in_addr dns_host4;     /* the host's end, where the guest asks for names ... */
         struct in_addr dns_redirect4; /* ... redirected to this resolver on loopback; 0: none */
         const struct nft_port *ports;
@@ -47,6 +48,11 @@ struct nft_machine {
  * Returns the netfilter socket that owns it (close-on-exec; a fork()ed child that keeps
  * it keeps the table), or -errno (logged, one line). */
 int nft_machine_table(const struct nft_machine *machine);
+
+/* The machine's guard of the host's loopback, a table of its own that lives as long as the
+ * machine, made before route_localnet is set on IFNAME: what comes in by IFNAME to
+ * 127.0.0.0/8 is dropped. Returns the socket that owns it, or -errno (logged). */
+int nft_guard_table(const char *name, const char *ifname);
 
 /* Whether another firewall's base chain on the forward hook (ip, ip6 or inet; tables
  * other than ours) drops by policy, as Docker's does: 1, 0, or -errno (logged). The

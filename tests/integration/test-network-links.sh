@@ -127,6 +127,11 @@ check_settles "-p 8090:80 reaches the address the guest got" followed fetch_loca
 check_settles "and follows it when it changes" followed fetch_local 8090
 check_match "the table forwards to the new address" 'dnat ip to 10\.77\.0\.3:80' \
         "$(nsenter --net="/run/netns/$HOST_NS" nft list table inet machined-lite-fol 2>&1)"
+# A guest that names an address outside its link's subnet gets no forward to it: else the
+# host's port would relay to any address it likes (another machine's guest, the LAN).
+"$ML" shell -q fol -- /bin/sh -c 'ip addr flush dev host0; ip addr add 10.78.0.5/24 dev host0' </dev/null
+check_settles "an address outside the link's subnet: no table, no forward" "" \
+        sh -c "nsenter --net=/run/netns/$HOST_NS nft list tables | grep -x 'table inet machined-lite-fol'"
 "$ML" stop fol >/dev/null 2>&1
 wait "$FOL_PID"
 check_settles "its table is gone with it" "" sh -c "nsenter --net=/run/netns/$HOST_NS nft list tables | grep machined-lite"
@@ -152,8 +157,16 @@ bad "a namespace path with another network option" 2 "goes with no other network
         --network-namespace-path="/run/netns/$OTHER_NS" -n
 ip -n "$HOST_NS" link add xh1 type veth peer name xh1p
 bad "an extra pair whose host name is taken" 5 "the host has a link xh1 already" --network-veth-extra=xh1
+bad "a host bridge that is no bridge" 2 "--network-bridge=uplink0: that link is no bridge" --network-bridge=uplink0
+ip -n "$HOST_NS" link add vz-taken type veth peer name vz-takenp
+bad "a zone whose bridge's name a link that is no bridge has" 5 "the host has a link vz-taken that is no bridge" \
+        --network-zone=taken
+ip -n "$HOST_NS" link add vz-foreign type bridge
+bad "a zone whose bridge someone else made, without a /24" 5 "a bridge vz-foreign that machined-lite did not make" \
+        --network-zone=foreign
 
-check_settles "nothing of ours left on the host's links" "br0 phys0 uplink0 xh1 xh1p " host_links
+check_settles "nothing of ours left on the host's links, and nothing of theirs removed" \
+        "br0 phys0 uplink0 vz-foreign vz-taken vz-takenp xh1 xh1p " host_links
 
 ip netns del "$HOST_NS"
 ip netns del "$OTHER_NS"

@@ -208,6 +208,13 @@ check_eq "-p udp:5353:53 from the world to the host's address" "udp-pong" "$(fet
 check_eq "the guest's own address is reached from the host directly" "guest-web" \
         "$(fetch in_host "$guest_ip" 80 | tail -n 1)"
 
+# A LAN that routes the machine's subnet to the host reaches its forwarded ports, not the
+# others: the guest's own port 80 from the world, directly, is not open.
+ip -n "$WORLD_NS" route add "${guest_ip%.*}.0/24" via 198.51.100.1
+check_match "the world with a route to the guest's subnet does not reach its unforwarded port 80" 'timed out' \
+        "$(fetch in_world "$guest_ip" 80)"
+ip -n "$WORLD_NS" route del "${guest_ip%.*}.0/24" via 198.51.100.1
+
 # A hostile guest routes 127.0.0.2 through its router (ve-web has route_localnet for the
 # forwards from 127.0.0.1): the host's loopback services stay out of its reach.
 in_host python3 -c 'import socket
@@ -226,8 +233,8 @@ kill "$LOOPBACK_PID"
 
 # Another tool's nft flush ruleset cannot remove the table the supervisor owns.
 in_host nft flush ruleset 2>/dev/null
-check_eq "after 'nft flush ruleset' the table is still there" "table inet machined-lite-web" \
-        "$(in_host nft list tables | grep machined-lite)"
+check_eq "after 'nft flush ruleset' the tables are still there" "table inet machined-lite-web/guard
+table inet machined-lite-web" "$(in_host nft list tables | grep machined-lite)"
 check_eq "and the forward still works" "guest-web" "$(fetch in_world 198.51.100.1 8080 | tail -n 1)"
 
 # Bad input while web runs: each one line, an exit code, nothing left behind. (Another

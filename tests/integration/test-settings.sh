@@ -234,15 +234,22 @@ check "and leaves nothing in /var/lib/machines" test ! -e /var/lib/machines/ml-s
 EXAMPLES=$(dirname "$0")/../../machines
 DEBIAN=$(debian_tree) || exit $?
 cp "$EXAMPLES/debian.machine" "$RUNDIR/ml-set-debian.machine"
-"$ML" boot -q -M ml-set-debian --console=read-only -D "$DEBIAN" </dev/null >"$WORK/console" 2>&1 &
+# Its VirtualEthernet=yes makes links: in a network namespace of the test's own.
+ip netns add "$NET_NS" || skip "cannot make a network namespace for debian.machine's network"
+nsenter --net="/run/netns/$NET_NS" "$ML" boot -q -M ml-set-debian --console=read-only -D "$DEBIAN" \
+        </dev/null >"$WORK/console" 2>&1 &
 sup=$!
 leader=$(guest_leader $sup)
 state=$(wait_running "$leader")
 check_match "machines/debian.machine boots the Debian tree to systemd running" '^(running|degraded)$' "$state"
 check "with its PrivateUsers=pick: PID 1 is a high host UID" test "$(ps -o uid= -p "$leader" | tr -d ' ')" -ge $((0x80000))
+check_match "and with its VirtualEthernet=yes, host0 with an address" 'host0.*192\.168\.' \
+        "$(nsenter -t "$leader" -n ip -4 -o addr show dev host0 2>&1)"
 kill -TERM $sup
 wait $sup
 check_eq "and powers off: exit 0" 0 "$?"
+check_settles "its link goes with it" "" sh -c "ip -n $NET_NS -o link show | grep -o ' ve-ml-set'"
+ip netns del "$NET_NS"
 cp "$EXAMPLES/build.machine" "$RUNDIR/ml-set-build.machine"
 before=$(cd "$DEBIAN" && find . -printf '%p %U %m %s %T@\n' | sort | md5sum)
 # shellcheck disable=SC2016 # expanded by the guest's shell

@@ -32,6 +32,11 @@ for _ in $(seq 100); do
         in_hostbox "$BB/bin/busybox" ip link show dev ve-web >/dev/null 2>&1 && break
         sleep 0.1
 done
+leader=$(in_hostbox machinectl show web -p Leader --value)
+check_eq "host0 has no address of ours: networkd's to give" "" \
+        "$(in_hostbox nsenter -t "$leader" -a /bin/ip -4 -o addr show dev host0)"
+# host0 up, as the guest's own network manager would bring it; then its DHCP client.
+in_hostbox nsenter -t "$leader" -a /bin/ip link set host0 up </dev/null
 state=
 for _ in $(seq 100); do
         state=$(in_hostbox networkctl list --no-legend --no-pager 2>/dev/null | awk '$2 == "ve-web" { print $5 }')
@@ -39,10 +44,9 @@ for _ in $(seq 100); do
         sleep 0.1
 done
 check_eq "networkd configured ve-web (80-container-ve.network)" configured "$state"
-leader=$(in_hostbox machinectl show web -p Leader --value)
-check_eq "host0 has no address of ours: networkd's to give" "" \
-        "$(in_hostbox nsenter -t "$leader" -a /bin/ip -4 -o addr show dev host0)"
-out=$(in_hostbox nsenter -t "$leader" -a /bin/udhcpc -i host0 -n -q -f -s /udhcpc.sh -t 5 -T 1 2>/dev/null | grep '^ip=')
+in_hostbox nsenter -t "$leader" -a /bin/udhcpc -i host0 -n -q -f -s /udhcpc.sh -t 5 -T 1 </dev/null \
+        >"$WORK/udhcpc.out" 2>&1
+out=$(grep '^ip=' "$WORK/udhcpc.out")
 check_match "the guest's DHCP client gets an address from networkd's DHCP server" '^ip=[0-9.]+ router=[0-9.]+$' "$out"
 in_hostbox nsenter -t "$leader" -a /bin/sh -c '(while true; do nc -l -p 80 < /index.html; done) >/dev/null 2>&1 &'
 # fetch: the hostbox's 127.0.0.1:8080, as a client there sees it (the hostbox has no
@@ -51,7 +55,7 @@ in_hostbox nsenter -t "$leader" -a /bin/sh -c '(while true; do nc -l -p 80 < /in
 fetch() { in_hostbox "$BB/bin/busybox" nc 127.0.0.1 8080 </dev/null 2>&1 | tail -n 1; }
 check_settles "-p 8080:80 follows that address: the hostbox's 127.0.0.1:8080 reaches the guest" behind-networkd fetch
 
-in_hostbox machinectl stop web >/dev/null 2>&1 || in_hostbox machined-lite stop web >/dev/null 2>&1
+in_hostbox machined-lite stop web >/dev/null 2>&1
 wait "$JOB"
 # shellcheck disable=SC2317 # called through check_settles
 machine_link() { in_hostbox "$BB/bin/busybox" ip -o link show | grep -o ' ve-web'; }

@@ -74,8 +74,14 @@ int network_link_name_check(const char *prefix, const char *name, char *error, s
 
         if (k > 0 && (size_t)k < sizeof(full) && link_name_valid(full, (size_t)k) && name[0])
                 return 0;
-        snprintf(error, error_size, "Invalid link name '%s%s': at most %d bytes, no '/', ':' or white space", prefix,
-                 name, IFNAMSIZ - 1);
+        if (strcmp(prefix, "vz-") == 0)
+                snprintf(error, error_size,
+                         "Invalid zone name '%s': at most %d bytes (its bridge vz-%s is a link name), no '/', ':' or "
+                         "white space",
+                         name, IFNAMSIZ - 1 - 3, name);
+        else
+                snprintf(error, error_size, "Invalid link name '%s%s': at most %d bytes, no '/', ':' or white space",
+                         prefix, name, IFNAMSIZ - 1);
         return -EINVAL;
 }
 

@@ -135,7 +135,9 @@ static int add_vlans(struct mnl_socket *nl, const struct machine *m, pid_t guest
 static int move_interfaces(struct mnl_socket *nl, const struct machine *m, pid_t guest_pid, struct extra_links *x)
 {
         size_t n = strv_length(m->network_interfaces);
+        struct mnl_socket *guest = NULL;
         char path[64];
+        int r = 0;
 
         if (n == 0)
                 return 0;
@@ -144,17 +146,23 @@ static int move_interfaces(struct mnl_socket *nl, const struct machine *m, pid_t
         x->moved = calloc(n, sizeof(*x->moved));
         if (x->guest_netns < 0 || !x->moved)
                 return log_error_errno(x->moved ? -errno : -ENOMEM, "Cannot hold the guest's network namespace: %m");
-        for (size_t i = 0; i < n; i++) {
+        r = rtnl_open(x->guest_netns, &guest);
+        for (size_t i = 0; r >= 0 && i < n; i++) {
                 struct moved_link *l = &x->moved[x->n_moved];
-                int ifindex, r;
+                int ifindex;
 
                 (void)split_pair(m->network_interfaces[i], "", l->host_name, l->guest_name);
                 ifindex = link_index(nl, l->host_name);
                 r = ifindex < 0 ? ifindex : link_move(nl, ifindex, l->guest_name, guest_pid, -1);
                 if (r < 0)
-                        return log_error_errno(r, "Cannot move link %s into the guest: %m", l->host_name);
+                        break;
+                l->guest_ifindex = link_index(guest, l->guest_name);
                 x->n_moved++;
         }
+        rtnl_close(guest);
+        if (r < 0)
+                return log_error_errno(r, "Cannot move a link into the guest (%s): %m",
+                                       m->network_interfaces[x->n_moved]);
         return 0;
 }
 
@@ -181,7 +189,8 @@ void extra_links_done(struct extra_links *x)
                 own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
                 if (own >= 0 && rtnl_open(x->guest_netns, &nl) >= 0) {
                         for (size_t i = 0; i < x->n_moved; i++) {
-                                int ifindex = link_index(nl, x->moved[i].guest_name);
+                                int ifindex = x->moved[i].guest_ifindex > 0 ? x->moved[i].guest_ifindex
+                                                                            : link_index(nl, x->moved[i].guest_name);
 
                                 if (ifindex < 0 || link_move(nl, ifindex, x->moved[i].host_name, 0, own) < 0)
                                         log_error("Cannot move link %s back to the host as %s: it goes where the "

@@ -16,6 +16,8 @@ struct mnl_socket;
 struct moved_link {
         char host_name[IFNAMSIZ];  /* its name on the host, given back when it returns */
         char guest_name[IFNAMSIZ]; /* its name in the guest */
+        int guest_ifindex;         /* its index there: taken back by that, whatever the guest
+                                    * renamed it to or made in its name's place */
 };
 
 struct extra_links {

@@ -96,6 +96,14 @@ check_settles "the moved link is back on the host under its name, vb-extra and x
         host_links
 
 
+# A guest that renames the link it was lent and makes another in its name's place: the
+# host gets its own link back (by its index), not the guest's.
+nsenter --net="/run/netns/$HOST_NS" "$ML" run -q --console=pipe -M swap -D "$TREE" --network-interface=phys0:eth7 -- \
+        /bin/sh -c 'ip link set eth7 name real0; ip link add eth7 type veth peer name eth7p' </dev/null >/dev/null 2>&1
+# shellcheck disable=SC2317 # called through check_settles
+phys0_peer() { ip -n "$HOST_NS" -o link show dev phys0 2>&1 | grep -o 'phys0@[a-z0-9]*'; }
+check_settles "a lent link renamed and replaced in the guest: the host's own comes back" phys0@uplink0 phys0_peer
+
 # -p where machined-lite gives no address (--network-configure=no: systemd-networkd's job,
 # done by hand here as networkd would): the forward follows the address the guest's host0
 # gets, and the next one when it changes.
@@ -150,7 +158,7 @@ bad "an unknown bridge" 2 "--network-bridge=nobr: the host has no such bridge" -
 bad "an unknown interface" 2 "--network-interface=nope: the host has no link nope" --network-interface=nope
 bad "a macvlan on an unknown link" 2 "--network-macvlan=nope: the host has no link nope" --network-macvlan=nope
 bad "ipvlan on a kernel without it" 2 "this kernel has no ipvlan links" --network-ipvlan=uplink0
-bad "a zone name too long for a link" 2 "Invalid link name 'vz-averylongzone'" --network-zone=averylongzone
+bad "a zone name too long for a link" 2 "Invalid zone name 'averylongzone': at most 12 bytes" --network-zone=averylongzone
 bad "zone and bridge together" 2 "give one" --network-zone=lab --network-bridge=br0
 bad "a namespace path that is none" 2 "is not a network namespace" --network-namespace-path=/etc/hostname
 bad "a namespace path with another network option" 2 "goes with no other network option" \

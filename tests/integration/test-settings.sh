@@ -200,7 +200,7 @@ printf '[Network]\nPort=8080\nPort=8080:81\n' > "$RUNDIR/ml-set-bad.machine"
 one_line_error "a host port twice" 2 "^machined-lite: $RUNDIR/ml-set-bad.machine:3: Port= in \[Network\]: host port tcp:8080 is forwarded twice$" \
         "$ML" run -q --console=pipe -M ml-set-bad -D "$TREE" -- /bin/true
 printf '[Network]\nZone=a-name-too-long\n' > "$RUNDIR/ml-set-bad.machine"
-one_line_error "a zone whose bridge name is too long" 2 "^machined-lite: $RUNDIR/ml-set-bad.machine:2: Zone= in \[Network\]: Invalid link name 'vz-a-name-too-long'" \
+one_line_error "a zone whose bridge name is too long" 2 "^machined-lite: $RUNDIR/ml-set-bad.machine:2: Zone= in \[Network\]: Invalid zone name 'a-name-too-long': at most 12 bytes" \
         "$ML" run -q --console=pipe -M ml-set-bad -D "$TREE" -- /bin/true
 printf '[Network]\nConfigure=sometimes\n' > "$RUNDIR/ml-set-bad.machine"
 one_line_error "a bad Configure=" 2 "^machined-lite: $RUNDIR/ml-set-bad.machine:2: bad value for Configure=: 'sometimes'$" \

@@ -587,6 +587,8 @@ static bool fd_is_ours(const struct machine_network *n, int fd)
  * pipe a caller waits on. Without a child (fork failed) we do it ourselves. */
 void network_done(struct machine_network *n)
 {
+        int handover[2];
+        char byte;
         pid_t pid;
 
         dhcp_server_free(n->dhcp);
@@ -598,17 +600,32 @@ void network_done(struct machine_network *n)
         }
         if (!n->enabled)
                 return;
-        pid = fork();
+        /* The child lets go of every fd but the network's before we go on: a lock of ours
+         * that it held a moment longer (the tree's) would refuse the next machine. */
+        if (pipe2(handover, O_CLOEXEC) < 0)
+                handover[0] = handover[1] = -1;
+        pid = handover[0] >= 0 ? fork() : -1;
         if (pid == 0) {
-                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-
                 for (int fd = 0; fd < 1024; fd++)
-                        if (fd != null && !fd_is_ours(n, fd))
+                        if (!fd_is_ours(n, fd) && fd != handover[1])
                                 (void)close(fd);
+                close(handover[1]); /* EOF: the parent goes on */
+                /* 0, 1 and 2 /dev/null: what we log is lost, and no socket of ours gets it. */
+                if (open("/dev/null", O_RDWR | O_CLOEXEC) == 0) {
+                        (void)dup2(0, 1);
+                        (void)dup2(0, 2);
+                }
                 proctitle_set("ml-netdown");
                 tear_down(n);
                 _exit(0);
         }
+        if (handover[1] >= 0)
+                close(handover[1]);
+        if (pid > 0)
+                while (read(handover[0], &byte, 1) < 0 && errno == EINTR)
+                        ;
+        if (handover[0] >= 0)
+                close(handover[0]);
         if (pid < 0) {
                 tear_down(n);
                 close_fd(&n->name_lock);

@@ -11,7 +11,10 @@
 #   - TCP throughput with iperf3, guest to host and host to guest, over run -n's veth
 #     pair (a copy of the busybox tree with the host's /usr bound read-only, for the
 #     host's iperf3 and its libraries) against the same veth pair made by hand with ip
-#     between the private namespace and a plain unshare --net one, interleaved, medians.
+#     between the private namespace and a plain unshare --net one, interleaved, medians;
+#   - ZONE_MACHINES busybox machines (run -x, sleeping) started at once on one zone: the
+#     time until every one has its address, how many answer a ping from the host, and
+#     the resident memory of their supervisors.
 import contextlib
 import json
 import os
@@ -26,8 +29,12 @@ from runner import (DEVNULL, MIB, NS_PER_MS, NSENTER, PIPE, STDOUT, UNSHARE, Com
 from sections import NSPAWN_RUN, memory_line, ml_true, nspawn_probe, sleeping_guest, sleeping_guest_done
 
 TARGET_NETWORK_RATIO = 1.3    # run -n /bin/true, as a multiple of run without -n
+ZONE_MACHINES = 100
+ZONE = "mlbench"
 
 IP = shutil.which("ip")
+# Debian's ping (iputils-ping) is not always installed; busybox-static's is, for the trees.
+PING = shutil.which("ping") or "/bin/busybox"
 IPERF3 = shutil.which("iperf3")
 IPERF_SECONDS = 3
 IPERF_ROUNDS = 2
@@ -284,6 +291,49 @@ def throughput(s, netns):
     summary.append(f"TCP over -n's veth (iperf3): {'; '.join(ways)} (no target set)")
 
 
+# ---- many machines on one zone --------------------------------------------------------
+
+def zone_addresses(s):
+    """The addresses of our zone's running machines, by name, as list --json says."""
+    r = subprocess.run([s.ml, "list", "--json"], stdin=DEVNULL, stdout=PIPE, stderr=DEVNULL)
+    try:
+        machines = json.loads(r.stdout or b"[]")
+    except ValueError:
+        return {}
+    return {m["name"]: m["addresses"][0].split("/")[0] for m in machines
+            if m.get("name", "").startswith(f"{ZONE}-") and m.get("addresses")}
+
+
+def zone_many(s, netns):
+    out()
+    out(f"  {ZONE_MACHINES} machines started at once on zone {ZONE}: run -q --console=pipe -x --network-zone={ZONE} "
+        f"-M {ZONE}-N -D busybox -- /bin/sleep 120, in the private namespace")
+    t0 = time.perf_counter_ns()
+    procs = []
+    for i in range(ZONE_MACHINES):
+        argv = in_netns(netns, [s.ml, "run", "-q", "--console=pipe", "-x", f"--network-zone={ZONE}", "-M",
+                                f"{ZONE}-{i}", "-D", s.busybox, "--", "/bin/sleep", "120"])
+        p, _ = start_logged(argv, os.path.join(s.work, f"zone-{i}.log"))
+        procs.append(p)
+    addresses = {}
+    deadline = time.monotonic() + 120
+    while len(addresses) < ZONE_MACHINES and time.monotonic() < deadline and all(p.poll() is None for p in procs):
+        time.sleep(0.1)
+        addresses = zone_addresses(s)
+    t_all = time.perf_counter_ns() - t0
+    rss = sum(procfs.kb(procfs.status(p.pid) or {}, "VmRSS") or 0 for p in procs if p.poll() is None)
+    answered = sum(1 for a in addresses.values()
+                   if subprocess.run(in_netns(netns, [*([PING, "ping"] if PING.endswith("busybox") else [PING]), "-c", "1", "-W", "1", a]), stdin=DEVNULL,
+                                     stdout=DEVNULL, stderr=DEVNULL).returncode == 0)
+    for p in procs:
+        stop(p)
+        live.remove(p)
+    text = (f"{len(addresses)} of {ZONE_MACHINES} addressed in {fmt_ms(t_all)} ms, {answered} answered a ping from "
+            f"the host; their supervisors' VmRSS {rss / MIB:.1f} MiB in all, {rss / MIB / ZONE_MACHINES:.2f} MiB each")
+    out(f"  {text}")
+    summary.append(f"{ZONE_MACHINES} machines on one zone at once: {text} (no target set)")
+
+
 def section_9(s):
     out()
     out(f"== 9. a machine's network (-n): start, supervisor memory and TCP throughput, in a network namespace "
@@ -297,3 +347,4 @@ def section_9(s):
         start_times(s, netns)
         supervisor_memory(s, netns)
         throughput(s, netns)
+        zone_many(s, netns)

@@ -35,7 +35,6 @@
 #include "util/proctitle.h"
 
 #define MACHINE_PREFIX4 28
-#define ZONE_PREFIX4 24
 /* Whether systemd-networkd runs on the host: it owns org.freedesktop.network1 on the
  * system bus while it does (a host without a bus runs none). */
 static bool networkd_running(void)
@@ -406,19 +405,6 @@ static int set_up_host_end(struct mnl_socket *nl, const struct machine *m, struc
         return 0;
 }
 
-static int enable_forwarding_in_host(const struct machine_network *n, bool route_local)
-{
-        struct mnl_socket *nl = NULL;
-        int r;
-
-        r = rtnl_open(-1, &nl);
-        if (r < 0)
-                return log_error_errno(r, "Cannot open a netlink socket: %m");
-        r = enable_forwarding(nl, n, route_local);
-        rtnl_close(nl);
-        return r;
-}
-
 static int make_table(const struct machine *m, struct machine_network *n)
 {
         _cleanup_free_ struct nft_port *ports = calloc(MAX(m->n_ports, (size_t)1), sizeof(*ports));
@@ -455,18 +441,14 @@ static int make_table(const struct machine *m, struct machine_network *n)
         return 0;
 }
 
-static int set_up_links(const struct machine *m, struct machine_network *n, pid_t guest_pid, int guest_pidfd)
+static int set_up_links(struct mnl_socket *nl, const struct machine *m, struct machine_network *n, pid_t guest_pid,
+                        int guest_pidfd)
 {
-        struct mnl_socket *nl = NULL;
         int r;
 
-        r = rtnl_open(-1, &nl);
-        if (r < 0)
-                return log_error_errno(r, "Cannot open a netlink socket: %m");
         r = n->veth ? set_up_host_end(nl, m, n, guest_pid) : 0;
         if (r >= 0)
                 r = extra_links_add(nl, m, guest_pid, &n->extra);
-        rtnl_close(nl);
         if (r >= 0 && n->configured)
                 r = set_up_guest_end(n, guest_pidfd);
         return r;
@@ -474,6 +456,7 @@ static int set_up_links(const struct machine *m, struct machine_network *n, pid_
 
 int network_setup(const struct machine *m, struct machine_network *n, pid_t guest_pid, int guest_pidfd)
 {
+        struct mnl_socket *nl = NULL;
         int r;
 
         if (!n->enabled)
@@ -481,7 +464,11 @@ int network_setup(const struct machine *m, struct machine_network *n, pid_t gues
         r = mnl_load();
         if (r < 0)
                 return r;
-        r = set_up_links(m, n, guest_pid, guest_pidfd);
+        r = rtnl_open(-1, &nl);
+        if (r < 0)
+                log_error_errno(r, "Cannot open a netlink socket: %m");
+        else
+                r = set_up_links(nl, m, n, guest_pid, guest_pidfd);
         /* The guard before route_localnet, for every machine on a veth: on a zone's
          * bridge, another member's ports may have set it. */
         if (r >= 0 && n->veth) {
@@ -490,9 +477,10 @@ int network_setup(const struct machine *m, struct machine_network *n, pid_t gues
                         r = 0;
         }
         if (r >= 0 && (n->configured || n->follow))
-                r = enable_forwarding_in_host(n, m->n_ports > 0 || n->dns_redirect.s_addr != 0);
+                r = enable_forwarding(nl, n, m->n_ports > 0 || n->dns_redirect.s_addr != 0);
         if (r >= 0 && n->configured)
                 r = make_table(m, n);
+        rtnl_close(nl);
         mnl_unload();
         return r;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 
 #include "util/dl.h"
+#include "util/log.h"
 
 void *dl_open(const char *library, const struct dl_symbol *symbols, size_t n, int *ret_error)
 {
@@ -22,4 +23,26 @@ void *dl_open(const char *library, const struct dl_symbol *symbols, size_t n, in
         }
         *ret_error = 0;
         return handle;
+}
+
+int dl_library_load(struct dl_library *library)
+{
+        int r;
+
+        if (library->users == 0) {
+                library->handle = dl_open(library->soname, library->symbols, library->n_symbols, &r);
+                if (!library->handle)
+                        return log_error_errno(r, "Cannot load %s, which %s needs: %m (install Debian's %s)",
+                                               library->soname, library->purpose, library->package);
+        }
+        library->users++;
+        return 0;
+}
+
+void dl_library_unload(struct dl_library *library)
+{
+        if (library->users == 0 || --library->users > 0)
+                return;
+        dlclose(library->handle);
+        library->handle = NULL;
 }

@@ -70,6 +70,19 @@ check_eq "a and b share the zone's /24" "${a%.*}" "${b%.*}"
 check "a and b differ" test "$a" != "$b"
 check "the zone's bridge vz-lab is on the host with .1" \
         sh -c "ip -n $HOST_NS -4 -o addr show dev vz-lab | grep -q ' ${a%.*}.1/24'"
+# Every member's DHCP server hears every client on the bridge: each answers its own guest.
+for m in a b; do
+        cat > "$WORK/$m/udhcpc.sh" <<'EOF'
+#!/bin/sh
+[ "$1" = bound ] && echo "ip=$ip"
+exit 0
+EOF
+        chmod +x "$WORK/$m/udhcpc.sh"
+done
+check_eq "a's DHCP client is given a's address" "ip=$a" \
+        "$("$ML" shell -q a -- udhcpc -i host0 -n -q -f -s /udhcpc.sh -t 3 -T 1 2>/dev/null | grep '^ip=')"
+check_eq "b's is given b's" "ip=$b" \
+        "$("$ML" shell -q b -- udhcpc -i host0 -n -q -f -s /udhcpc.sh -t 3 -T 1 2>/dev/null | grep '^ip=')"
 check "a reaches b on the zone" reaches a "$b"
 check "b reaches a" reaches b "$a"
 check "a does not reach c on another zone" unreachable a "$c"

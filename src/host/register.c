@@ -178,7 +178,7 @@ int register_scope(const struct machine *m, struct registration *reg)
         return reg->scope ? 0 : -ENOMEM;
 }
 
-int register_machine(const struct machine *m, struct registration *reg, pid_t leader)
+int register_machine(const struct machine *m, struct registration *reg, pid_t leader, int ifindex)
 {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *message = NULL;
@@ -191,7 +191,11 @@ int register_machine(const struct machine *m, struct registration *reg, pid_t le
         if (r >= 0)
                 r = sd_bus_message_append_array(message, 'y', m->uuid.bytes, sizeof(m->uuid.bytes));
         if (r >= 0)
-                r = sd_bus_message_append(message, "ssusai", "machined-lite", "container", (uint32_t)leader, m->root, 0);
+                r = sd_bus_message_append(message, "ssus", "machined-lite", "container", (uint32_t)leader, m->root);
+        /* host0's peer, as nspawn tells it: machinectl status shows it as Iface. */
+        if (r >= 0)
+                r = ifindex > 0 ? sd_bus_message_append(message, "ai", 1, ifindex)
+                                : sd_bus_message_append(message, "ai", 0);
         if (r < 0) {
                 sd_bus_message_unref(message);
                 return log_error_errno(r, "Cannot build the request to systemd-machined: %m");

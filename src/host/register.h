@@ -25,9 +25,10 @@ int register_connect(const struct machine *m, struct registration *reg);
  * -EEXIST when the scope exists (a machine of that name runs), or -errno, logged. */
 int register_scope(const struct machine *m, struct registration *reg);
 
-/* Registers the machine with systemd-machined, for the unit the leader is in, when
- * machined is there. Returns 0 (also when it is not there), -EEXIST, or -errno, logged. */
-int register_machine(const struct machine *m, struct registration *reg, pid_t leader);
+/* Registers the machine with systemd-machined, for the unit the leader is in, with the
+ * host's end of its veth (IFINDEX, 0 for none), when machined is there. Returns 0 (also
+ * when it is not there), -EEXIST, or -errno, logged. */
+int register_machine(const struct machine *m, struct registration *reg, pid_t leader, int ifindex);
 
 /* Unregisters from machined and lets go of the bus; systemd collects the empty scope. */
 void register_done(const struct machine *m, struct registration *reg);

@@ -319,7 +319,7 @@ static int start_guest(struct supervisor *s)
         if (r >= 0)
                 r = network_setup(s->machine, &s->network, s->pid, s->pidfd);
         if (r >= 0 && s->registration.bus)
-                r = register_machine(s->machine, &s->registration, s->pid);
+                r = register_machine(s->machine, &s->registration, s->pid, s->network.ifindex);
         if (r >= 0)
                 r = guest_message_send(pair[0], &go, -1);
         if (r >= 0)
@@ -440,12 +440,13 @@ static int setup_failed(struct supervisor *s, int exit_code)
 }
 
 /* In the sweeper, once the machine of a killed supervisor is gone: the state file it
- * wrote would else stay until a verb finds it stale. */
-static void sweep_state_file(void *userdata)
+ * wrote would else stay until a verb finds it stale, and a zone's bridge for ever. */
+static void sweep_leftovers(void *userdata)
 {
         const struct supervisor *s = userdata;
 
         state_remove_dead(s->machine->name, s->self, s->self_start);
+        network_sweep(&s->network);
 }
 
 /* The guest's cgroup: inside the unit systemd gave us (our scope, or --keep-unit's
@@ -496,7 +497,7 @@ static int place_guest_cgroup(struct supervisor *s)
         s->self = getpid();
         r = pid_start_time(s->self, &s->self_start);
         if (r >= 0)
-                r = sweeper_start(&s->cgroup, m->name, leftovers, sweep_state_file, s);
+                r = sweeper_start(&s->cgroup, m->name, leftovers, sweep_leftovers, s);
         strv_free(leftovers);
         if (r < 0)
                 return log_error_errno(r, "Cannot start the cgroup sweeper: %m"), EXIT_SETUP_FAILED;

@@ -395,7 +395,7 @@ static int set_up_host_end(struct mnl_socket *nl, const struct machine *m, struc
         if (r < 0)
                 return log_error_errno(r, "Cannot make the veth pair %s/host0 of machine %s: %m", n->ifname, m->name);
         n->link_made = true;
-        ifindex = r = link_index(nl, n->ifname);
+        n->ifindex = ifindex = r = link_index(nl, n->ifname);
         if (r >= 0 && n->configured && !n->bridge[0])
                 r = address_link(nl, n, ifindex, false);
         if (r >= 0)
@@ -630,6 +630,22 @@ void network_done(struct machine_network *n)
         close_locks(n);
         close_fd(&n->zone_lock);
         close_fd(&n->name_lock);
+}
+
+/* The sweeper's, after a supervisor killed with SIGKILL: the links, tables and locks went
+ * with it and its guest; a zone's bridge is all that may be left. N is the sweeper's copy,
+ * made before the guest ran: none of its fds is open there. */
+void network_sweep(const struct machine_network *n)
+{
+        struct mnl_socket *nl = NULL;
+
+        if (!n->zone || mnl_load() < 0)
+                return;
+        if (rtnl_open(-1, &nl) >= 0) {
+                zone_sweep(nl, n);
+                rtnl_close(nl);
+        }
+        mnl_unload();
 }
 
 int network_guest_addresses(const struct machine_network *n, char *buffer, size_t size)

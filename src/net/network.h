@@ -25,6 +25,7 @@ struct machine_network {
         bool follow;           /* -p to an address systemd-networkd (or a host bridge) gives */
         char ifname[IFNAMSIZ]; /* host0's peer: ve-NAME, or vb-NAME on a bridge */
         bool ifname_shortened; /* then the full name is its alternative name */
+        int ifindex;           /* its index once made: machined is told of it */
         char bridge[IFNAMSIZ]; /* the bridge vb-NAME joins: vz-ZONE or --network-bridge's */
         bool zone;             /* that bridge is a zone's: ours to make and remove */
         bool bridge_exists;    /* found on the host at start */
@@ -78,6 +79,10 @@ void network_done(struct machine_network *n);
 
 /* "192.168.4.2/28 fd12:3456:789a:bcde::2/64": the guest's addresses, for list and
  * status; 0 (BUFFER untouched) when we gave it none. */
+/* After a supervisor killed with SIGKILL, in the sweeper: a zone's bridge removed when no
+ * other machine is on the zone. */
+void network_sweep(const struct machine_network *n);
+
 int network_guest_addresses(const struct machine_network *n, char *buffer, size_t size);
 
 /* --network-namespace-path=PATH opened, checked to be a network namespace: its fd, or an

@@ -150,17 +150,13 @@ int bridge_set_up(struct mnl_socket *nl, struct machine_network *n)
         return r < 0 ? log_error_errno(r, "Cannot bring %s up: %m", n->bridge) : ifindex;
 }
 
-/* After a zone's machine: when no other holds the zone, its bridge goes too. */
-void zone_leave(struct mnl_socket *nl, struct machine_network *n)
+/* When no machine holds the zone's lock, its bridge goes, if ours. */
+static void remove_if_last(struct mnl_socket *nl, const struct machine_network *n)
 {
         char path[PATH_MAX];
         char lock_name[LOCK_NAME_MAX];
         int last;
 
-        if (n->zone_lock < 0)
-                return;
-        close(n->zone_lock);
-        n->zone_lock = -1;
         snprintf(lock_name, sizeof(lock_name), "zone-%s", n->bridge + strlen("vz-"));
         last = lock_take(lock_name, 0, 1, true);
         if (last < 0)
@@ -170,4 +166,20 @@ void zone_leave(struct mnl_socket *nl, struct machine_network *n)
                 (void)unlink(path);
         }
         close(last);
+}
+
+/* After a zone's machine: when no other holds the zone, its bridge goes too. */
+void zone_leave(struct mnl_socket *nl, struct machine_network *n)
+{
+        if (n->zone_lock < 0)
+                return;
+        close(n->zone_lock);
+        n->zone_lock = -1;
+        remove_if_last(nl, n);
+}
+
+void zone_sweep(struct mnl_socket *nl, const struct machine_network *n)
+{
+        if (n->zone)
+                remove_if_last(nl, n);
 }

@@ -17,3 +17,7 @@ int bridge_set_up(struct mnl_socket *nl, struct machine_network *n);
 
 /* The zone's lock let go; when no other machine holds it, the bridge removed, if ours. */
 void zone_leave(struct mnl_socket *nl, struct machine_network *n);
+
+/* zone_leave() for the sweeper, after a supervisor killed with SIGKILL: its zone lock went
+ * with it, and the fd number N holds is no longer the lock's. */
+void zone_sweep(struct mnl_socket *nl, const struct machine_network *n);

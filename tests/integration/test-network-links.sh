@@ -93,6 +93,10 @@ check "vz-lab stays while b is on it" has_link vz-lab
 "$ML" stop c >/dev/null 2>&1
 wait
 check_settles "the zones' bridges go with their last machines" "" ip -n "$HOST_NS" -o link show type bridge
+# A zone's only machine whose supervisor is killed with SIGKILL: the sweeper removes the bridge.
+check "machine k starts on zone kill" machine k kill
+{ kill -KILL $! && wait $!; } 2>/dev/null
+check_settles "after SIGKILL of the zone's only supervisor, vz-kill is gone" "" ip -n "$HOST_NS" -o link show type bridge
 
 # The extra links, each as nspawn makes them, in one machine on a host bridge.
 ip -n "$HOST_NS" link add br0 type bridge

@@ -48,6 +48,13 @@ in_hostbox nsenter -t "$leader" -a /bin/udhcpc -i host0 -n -q -f -s /udhcpc.sh -
         >"$WORK/udhcpc.out" 2>&1
 out=$(grep '^ip=' "$WORK/udhcpc.out")
 check_match "the guest's DHCP client gets an address from networkd's DHCP server" '^ip=[0-9.]+ router=[0-9.]+$' "$out"
+# machined was told of ve-web (as nspawn tells it), and reads the guest's address itself.
+check_eq "machined knows ve-web as the machine's link" "ai 1 $(in_hostbox cat /sys/class/net/ve-web/ifindex)" \
+        "$(in_hostbox busctl get-property org.freedesktop.machine1 /org/freedesktop/machine1/machine/web \
+                org.freedesktop.machine1.Machine NetworkInterfaces)"
+ip=${out#ip=} ip=${ip%% *}
+check_match "machinectl status shows the link and the guest's address" "Iface: ve-web.*Address: $ip" \
+        "$(in_hostbox machinectl status web --no-pager 2>&1 | tr '\n' ' ')"
 in_hostbox nsenter -t "$leader" -a /bin/sh -c '(while true; do nc -l -p 80 < /index.html; done) >/dev/null 2>&1 &'
 # fetch: the hostbox's 127.0.0.1:8080, as a client there sees it (the hostbox has no
 # client of its own: busybox's nc from the tree).

@@ -178,14 +178,16 @@ def start_logged(argv, log_path):
 
 def settle(tree, timeout=10.0, name=None):
     """Waits until nothing of a previous command is left: no process naming the tree
-    (machined-lite's ml-sweeper lives on a little after the supervisor), no machine
-    cgroup (machine-NAME, NAME the tree's base name unless given). What is still
-    there after the timeout is reported, not waited for."""
+    (machined-lite's ml-sweeper lives on a little after the supervisor), no ml-netdown
+    (which takes a machine's network down after its supervisor, some 10 ms, while the
+    next start would wait for it or for the kernel's locks it holds), no machine cgroup
+    (machine-NAME, NAME the tree's base name unless given). What is still there after
+    the timeout is reported, not waited for."""
     cgroup = procfs.machine_cgroup(name or os.path.basename(tree))
     me = {os.getpid(), os.getppid()}
     deadline = time.monotonic() + timeout
     while True:
-        procs = procfs.processes_naming(tree + " ", me)
+        procs = procfs.processes_naming(tree + " ", me) + procfs.processes_naming("ml-netdown ", me)
         cg_left = cgroup is not None and os.path.isdir(cgroup)
         if not procs and not cg_left:
             return

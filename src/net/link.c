@@ -254,6 +254,56 @@ int link_delete(struct mnl_socket *nl, const char *name)
         return r == -ENODEV ? 0 : r;
 }
 
+int link_delete_index(struct mnl_socket *nl, int ifindex)
+{
+        char buffer[256];
+        struct nlmsghdr *nlh = message_start(buffer, RTM_DELLINK, 0);
+        int r;
+
+        put_ifinfo(nlh)->ifi_index = ifindex;
+        r = transact(nl, nlh, NULL, NULL);
+        return r == -ENODEV ? 0 : r;
+}
+
+int link_set_aside(struct mnl_socket *nl, const char *name, const char *altname)
+{
+        char buffer[512], new_name[IFNAMSIZ];
+        struct nlmsghdr *nlh;
+        struct ifinfomsg *ifi;
+        struct nlattr *list;
+        int ifindex, r;
+
+        ifindex = link_index(nl, name);
+        if (ifindex < 0)
+                return ifindex == -ENODEV ? 0 : ifindex;
+        if (altname) {
+                nlh = message_start(buffer, RTM_DELLINKPROP, 0);
+                put_ifinfo(nlh)->ifi_index = ifindex;
+                list = sym_mnl_attr_nest_start(nlh, IFLA_PROP_LIST);
+                sym_mnl_attr_put_strz(nlh, IFLA_ALT_IFNAME, altname);
+                sym_mnl_attr_nest_end(nlh, list);
+                r = transact(nl, nlh, NULL, NULL);
+                if (r < 0)
+                        return r == -ENODEV ? 0 : r;
+        }
+        /* Down first: the kernel renames no link that is up (dev_change_name()). */
+        nlh = message_start(buffer, RTM_NEWLINK, 0);
+        ifi = put_ifinfo(nlh);
+        ifi->ifi_index = ifindex;
+        ifi->ifi_change = IFF_UP;
+        r = transact(nl, nlh, NULL, NULL);
+        if (r >= 0) {
+                nlh = message_start(buffer, RTM_NEWLINK, 0);
+                put_ifinfo(nlh)->ifi_index = ifindex;
+                snprintf(new_name, sizeof(new_name), "ml-gone%x", (unsigned)ifindex);
+                sym_mnl_attr_put_strz(nlh, IFLA_IFNAME, new_name);
+                r = transact(nl, nlh, NULL, NULL);
+        }
+        if (r < 0)
+                return r == -ENODEV ? 0 : r;
+        return ifindex;
+}
+
 static int on_link(const struct nlmsghdr *nlh, void *userdata)
 {
         const struct ifinfomsg *ifi = sym_mnl_nlmsg_get_payload(nlh);

@@ -36,6 +36,15 @@ int link_set_up(struct mnl_socket *nl, int ifindex, int master_ifindex);
 /* Deletes link NAME; 0 when it is already gone. */
 int link_delete(struct mnl_socket *nl, const char *name);
 
+/* Link NAME, its alternative name ALTNAME (may be NULL) dropped, brought down and renamed
+ * out of the way (by its index), so that both names are free at once: deleting a link
+ * waits for the kernel's RCU callbacks (rcu_barrier(), some 25 ms here). Returns its
+ * index for link_delete_index(), 0 when it is gone already, or -errno. */
+int link_set_aside(struct mnl_socket *nl, const char *name, const char *altname);
+
+/* Deletes link IFINDEX; 0 when it is already gone. */
+int link_delete_index(struct mnl_socket *nl, int ifindex);
+
 /* The index of link NAME in the socket's namespace, or -ENODEV. */
 int link_index(struct mnl_socket *nl, const char *name);
 

@@ -19,7 +19,9 @@ struct dhcp_server;
 struct port_follower;
 
 struct machine_network {
+        const char *name;      /* the machine's */
         bool enabled;          /* links to make: any network option but --private-network */
+        bool mnl_held;         /* libmnl loaded from network_prepare() to network_setup() */
         bool veth;             /* host0 and its peer */
         bool configured;       /* which we address, route, NAT and serve DHCP on */
         bool follow;           /* -p to an address systemd-networkd (or a host bridge) gives */

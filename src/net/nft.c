@@ -613,7 +613,43 @@ int nft_guard_table(const char *name, const char *ifname)
         return nft_machine_table(&guard);
 }
 
-int nft_machine_table(const struct nft_machine *machine)
+/* Deleted by its owner: the name is free the moment the kernel has the batch, while
+ * closing the socket frees it only after an RCU grace period (nft_rcv_nl_event()). */
+static int drop_table(int fd, const char *table_name)
+{
+        _cleanup_(nftnl_table_freep) struct nftnl_table *table = NULL;
+        struct nlmsghdr *nlh;
+        struct batch batch;
+        int r;
+
+        r = batch_init(&batch);
+        if (r < 0)
+                return r;
+        table = sym_nftnl_table_alloc();
+        if (!table)
+                batch.error = -ENOMEM;
+        sym_nftnl_batch_begin(sym_nftnl_batch_buffer(batch.nftnl), batch.first_seq - 1);
+        batch_next(&batch);
+        nlh = batch_put(&batch, NFT_MSG_DELTABLE, NLM_F_ACK, "delete table inet %s", table_name);
+        if (nlh) {
+                sym_nftnl_table_set_u32(table, NFTNL_TABLE_FAMILY, NFPROTO_INET);
+                sym_nftnl_table_set_str(table, NFTNL_TABLE_NAME, table_name);
+                sym_nftnl_table_nlmsg_build_payload(nlh, table);
+                batch_next(&batch);
+        }
+        sym_nftnl_batch_end(sym_nftnl_batch_buffer(batch.nftnl), batch.seq);
+        batch_next(&batch);
+        r = batch.error;
+        if (r == 0)
+                r = batch_send(fd, &batch);
+        if (r == 0)
+                r = batch_answers(fd, &batch, table_name);
+        batch_done(&batch);
+        return r;
+}
+
+/* MACHINE's table made (DROP_FD -1: returns its socket) or deleted over DROP_FD. */
+static int table_do(const struct nft_machine *machine, int drop_fd)
 {
         char table_name[NFT_TABLE_MAXNAMELEN];
         int r;
@@ -626,11 +662,23 @@ int nft_machine_table(const struct nft_machine *machine)
                 return r;
         r = nftnl_load();
         if (r == 0) {
-                r = machine_table(machine, table_name);
+                r = drop_fd >= 0 ? drop_table(drop_fd, table_name) : machine_table(machine, table_name);
                 nftnl_unload();
         }
         mnl_unload();
         return r;
+}
+
+int nft_machine_table(const struct nft_machine *machine)
+{
+        return table_do(machine, -1);
+}
+
+int nft_machine_table_drop(int fd, const char *name, bool guard)
+{
+        const struct nft_machine machine = { .name = name, .ifname = "-", .guard_only = guard };
+
+        return fd < 0 ? 0 : table_do(&machine, fd);
 }
 
 /* --- Other firewalls' forward chains --- */
@@ -664,22 +712,23 @@ static int chain_scan(const struct nlmsghdr *nlh, void *userdata)
         return MNL_CB_OK;
 }
 
-static int forward_scan(void)
+static int forward_scan(int fd)
 {
         /* 32 KiB, libmnl's MNL_SOCKET_DUMP_SIZE (1.0.5): the largest part of a dump the kernel
          * sends at once; a smaller buffer would cut one off (MSG_TRUNC). */
         char buffer[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
         struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
         struct forward_scan scan = {};
+        socklen_t length = sizeof(kernel);
         const uint32_t seq = 1;
-        _cleanup_close_ int fd = -EBADF;
         struct nlmsghdr *nlh;
         uint32_t portid;
         int r;
 
-        fd = netfilter_socket(&portid);
-        if (fd < 0)
-                return fd;
+        if (getsockname(fd, (struct sockaddr *)&kernel, &length) < 0)
+                return negative_errno();
+        portid = kernel.nl_pid;
+        kernel.nl_pid = 0;
         nlh = sym_nftnl_nlmsg_build_hdr(buffer, NFT_MSG_GETCHAIN, NFPROTO_UNSPEC, NLM_F_DUMP, seq);
         if (sendto(fd, nlh, nlh->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof(kernel)) < 0)
                 return negative_errno();
@@ -698,7 +747,7 @@ static int forward_scan(void)
         return scan.drops;
 }
 
-int nft_forward_drops(void)
+int nft_forward_drops(int fd)
 {
         int r;
 
@@ -707,7 +756,11 @@ int nft_forward_drops(void)
                 return r;
         r = nftnl_load();
         if (r == 0) {
-                r = forward_scan();
+                /* EINTR: the ruleset changed during the dump (NLM_F_DUMP_INTR), as it does
+                 * while other machines start or end: read anew. */
+                for (int try = 0; try < 20; try++)
+                        if ((r = forward_scan(fd)) != -EINTR)
+                                break;
                 nftnl_unload();
                 if (r < 0)
                         log_error_errno(r, "Cannot read the host's nftables chains: %m");

@@ -54,11 +54,18 @@ int nft_machine_table(const struct nft_machine *machine);
  * 127.0.0.0/8 is dropped. Returns the socket that owns it, or -errno (logged). */
 int nft_guard_table(const char *name, const char *ifname);
 
+/* The machine NAME's table (or its guard's, GUARD), deleted over FD, the socket that owns
+ * it, so that its name is free at once for the machine's next start (closing FD frees it
+ * only after an RCU grace period, some 10 ms). Returns 0 (also when FD is -1) or -errno. */
+int nft_machine_table_drop(int fd, const char *name, bool guard);
+
 /* Whether another firewall's base chain on the forward hook (ip, ip6 or inet; tables
  * other than ours) drops by policy, as Docker's does: 1, 0, or -errno (logged). The
  * caller says so in one line: our forward chain cannot override it, since an accept
- * ends only its own base chain and the packet still traverses the others. */
-int nft_forward_drops(void);
+ * ends only its own base chain and the packet still traverses the others. Read over FD,
+ * a netfilter socket of the caller's (the table's): a socket of our own would have to
+ * be closed, and the kernel's closing of one waits for the last tables' removal. */
+int nft_forward_drops(int fd);
 
 /* A host port forwarded by a running machine is locked (util/lock.h) for its life:
  * returns the lock's fd, or -EBUSY when another machine forwards it, or -errno (-EINVAL:

@@ -100,6 +100,19 @@ out=$(ml run -q --console=pipe -n -D "$TREE" -- /bin/sh -c 'ip -4 -o addr show d
 check_eq "the same subnet on the next boot (a hash of the name)" "$addr" "$out"
 check_settles "the link is gone with the machine" "" machine_links
 check_settles "so is its nftables table" "" machine_tables
+# Starts of one machine in a row, each while the last one's network is still being taken
+# down: its link (a name too long for 15 bytes, shortened, the full one its altname), its
+# table and its port are free for the next at once, and nothing is left after.
+rc=
+for _ in 1 2 3 4 5; do
+        ml run -q --console=pipe -n -p 8085:80 -M quite-a-long-machine-name -D "$TREE" -- /bin/true </dev/null \
+                >>"$WORK/row.out" 2>&1
+        rc="$rc$?"
+done
+check_eq "five starts in a row of a machine with a shortened link name and a port all exit 0" 00000 "$rc"
+check_eq "and say nothing" "" "$(cat "$WORK/row.out")"
+check_settles "after them: no link left" "" machine_links
+check_settles "after them: no table left" "" machine_tables
 
 # DNS: the guest is told of the host's nameservers and reaches them; when the host's only
 # resolver is on loopback (systemd-resolved's stub, a local dnsmasq), the guest asks the

@@ -60,7 +60,10 @@ it to "auto" to leave it unset and let nspawn pick (hybrid on a hybrid host)."""
 #      supervisor's memory with -n and without, as in section 2; TCP throughput with
 #      iperf3 for 3 s each way, 2 rounds, over run -n's veth pair (the host's /usr
 #      bound into a copy of the busybox tree) against the same veth pair made by hand
-#      to a plain unshare --net namespace (not run without ip, or a binary without -n).
+#      to a plain unshare --net namespace (not run without ip, or a binary without -n);
+#      100 machines on one zone; and, measured in the hostbox during section 4 with
+#      systemd-networkd running there, the Debian tree booted with a veth by machine@
+#      and systemd-nspawn@ until running with host0 addressed.
 # It is a benchmark, not a test: slow figures never fail it. It exits non-zero only
 # when a command under test fails (or the setup does).
 #

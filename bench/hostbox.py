@@ -5,6 +5,7 @@ import statistics
 import subprocess
 import time
 
+import procfs
 from runner import (DEVNULL, NSENTER, PIPE, TEST_LIBS, explain_failure, fmt_ms, later, lines_of, median_table,
                     out, run_sections, summary, tests_env, warn)
 
@@ -182,7 +183,10 @@ def section_4(s, box, extra_warnings):
         extra_warnings.append(f"section 4 not run: {build} is not a meson build directory")
         return 1
     if set_up(s, box):
-        rc = run_sections(s, [(4, lambda s: measure_services(s, box)), (4, lambda s: measure_shell(s, box))])
+        parts = [(4, lambda s: measure_services(s, box)), (4, lambda s: measure_shell(s, box))]
+        if s.section_on(9):
+            parts.append((4, lambda s: measure_network_boot(s, box)))
+        rc = run_sections(s, parts)
     else:
         extra_warnings.append("section 4 not run: the hostbox's setup failed (see above)")
         rc = 1
@@ -237,7 +241,8 @@ def start_unit(box, name, unit, machine, timeout=120.0):
             service_failure(box, name, unit, f"none: the guest is not running/degraded {timeout:.0f} s after "
                             f"systemctl start (last answer: {state or 'none'})")
         time.sleep(0.02)
-    return {"start": t1 - t0, "running": t2 - t0, "state": state, "first": first, "polls": polls, "leader": leader}
+    return {"start": t1 - t0, "running": t2 - t0, "state": state, "first": first, "polls": polls, "leader": leader,
+            "t0": t0}
 
 
 def stop_unit(box, name, unit, timeout=120.0):
@@ -553,3 +558,138 @@ def measure_shell(s, box):
     later["hostbox_shell"] = {"lines": lines, "summary": text}
     out()
     out("  (machinectl shell, section 8's part in the hostbox, measured now while it is up: printed in section 8)")
+
+
+# ---- section 9's part: booting with -n where systemd-networkd runs ---------------
+
+ML_SETTINGS = f"/etc/machined-lite/machines/{ML_MACHINE}.machine"
+NETWORKD_LINKS = (("multi-user.target.wants", "systemd-networkd.service"),
+                  ("sockets.target.wants", "systemd-networkd.socket"))
+
+
+def descends(pid, ancestor):
+    """Whether process PID is ANCESTOR or one of its descendants."""
+    for _ in range(64):
+        if pid == ancestor:
+            return True
+        st = procfs.status(pid)
+        if st is None or not st.get("PPid", "0").isdigit() or int(st["PPid"]) <= 1:
+            return False
+        pid = int(st["PPid"])
+    return False
+
+
+def host_pid(box, leader):
+    """This host's PID of the hostbox's process LEADER (its NSpid's second number), or None."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            nspid = (procfs.status(int(entry)) or {}).get("NSpid", "").split()
+            if len(nspid) >= 2 and nspid[1] == str(leader) and descends(int(entry), int(box.pid)):
+                return int(entry)
+    return None
+
+
+def guest_address(pid):
+    """The first IPv4 address of host0 in the network namespace of host PID, or ''."""
+    r = subprocess.run([NSENTER, f"--net=/proc/{pid}/ns/net", "ip", "-4", "-o", "addr", "show", "dev", "host0"],
+                       stdin=DEVNULL, stdout=PIPE, stderr=DEVNULL)
+    words = r.stdout.decode(errors="replace").split()
+    return words[words.index("inet") + 1] if "inet" in words else ""
+
+
+def networkd_in_trees(trees, on):
+    """systemd-networkd enabled (ON) or not in the guest trees, as `systemctl enable` does."""
+    for tree in trees:
+        for wants, unit in NETWORKD_LINKS:
+            link = os.path.join(tree, "etc/systemd/system", wants, unit)
+            if on:
+                os.makedirs(os.path.dirname(link), exist_ok=True)
+                if not os.path.lexists(link):
+                    os.symlink(f"/lib/systemd/system/{unit}", link)
+            elif os.path.islink(link):
+                os.remove(link)
+
+
+def network_boot_once(box, name, unit, machine):
+    """start_unit(), then host0 polled every 20 ms from this host (ip in the guest's
+    network namespace) until it has an IPv4 address; then the unit stopped."""
+    r = start_unit(box, name, unit, machine)
+    pid = host_pid(box, r["leader"])
+    address = ""
+    while pid is not None and not address:
+        address = guest_address(pid)
+        t = time.perf_counter_ns()
+        if not address:
+            if t - r["t0"] > 60e9:
+                service_failure(box, name, unit, "none: host0 has no IPv4 address 60 s after systemctl start")
+            time.sleep(0.02)
+    if pid is None:
+        service_failure(box, name, unit, f"none: the guest's PID 1 ({r['leader']} in the hostbox) not found here")
+    r["addressed"], r["address"] = t - r["t0"], address
+    stop_unit(box, name, unit)
+    settle_service(box, unit, machine)
+    return r
+
+
+def measure_network_boot(s, box):
+    """Section 9's part in the hostbox (printed by section 9): with systemd-networkd
+    running in the hostbox and enabled in both guests, machine@ (which leaves the
+    addresses to networkd then, as nspawn does), machine@ with Configure=yes in
+    NAME.machine (machined-lite addresses both ends before the guest's init) and
+    systemd-nspawn@ (-n), interleaved: until the guest's systemd is running and host0
+    has its address. Kept in later["hostbox_network"]."""
+    lines = []
+    trees = [s.debian, os.path.join(s.work, "ml-bench-debian-nspawn")]
+    if not box.ok(["systemctl", "start", "systemd-networkd.service"]):
+        later["hostbox_network"] = {"lines": ["not measured: systemd-networkd does not start in the hostbox"],
+                                    "summary": None}
+        return
+    networkd_in_trees(trees, True)
+    variants = [
+        ("machine@ (networkd)", f"machine@{ML_MACHINE}.service", ML_MACHINE, None),
+        ("machine@ (ours)", f"machine@{ML_MACHINE}.service", ML_MACHINE, "[Network]\nConfigure=yes\n"),
+        ("systemd-nspawn@", f"systemd-nspawn@{NS_MACHINE}.service", NS_MACHINE, None),
+    ]
+    lines.append("in the hostbox, systemd-networkd running there and enabled in both guest trees "
+                 f"(their {', '.join(u for _, u in NETWORKD_LINKS)} linked as systemctl enable links them); "
+                 f"{s.service_runs} runs each, interleaved:")
+    for label, unit, _, settings in variants:
+        lines.append(f"  {label:20} systemctl start {unit}"
+                     + (f", with {ML_SETTINGS}: {settings.strip()!r}" if settings else ""))
+    lines.append("  (running: as section 4; addressed: from the same start until host0 in the guest has an "
+                 "IPv4 address, `ip -4 addr show dev host0` from this host in its network namespace, polled every "
+                 "20 ms once the guest is running)")
+    res = {label: {"running": [], "addressed": []} for label, _, _, _ in variants}
+    try:
+        for _ in range(s.service_runs):
+            for label, unit, machine, settings in variants:
+                if settings and not box.ok(["tee", ML_SETTINGS], settings):
+                    raise RuntimeError(f"cannot write {ML_SETTINGS} in the hostbox")
+                try:
+                    r = network_boot_once(box, label, unit, machine)
+                finally:
+                    if settings:
+                        box.ok(["rm", "-f", ML_SETTINGS])
+                res[label]["running"].append(r["running"])
+                res[label]["addressed"].append(r["addressed"])
+                lines.append(f"  {label:20} running at {fmt_ms(r['running']):>8} ms, host0 {r['address']} at "
+                             f"{fmt_ms(r['addressed']):>8} ms")
+    finally:
+        networkd_in_trees(trees, False)
+        box.ok(["systemctl", "stop", "systemd-networkd.service", "systemd-networkd.socket"])
+    med = {label: {k: statistics.median(v) for k, v in r.items()} for label, r in res.items()}
+    ns = med["systemd-nspawn@"]["addressed"]
+    lines.append("")
+    lines.append(f"  {'median':20} {'running ms':>11} {'addressed ms':>13} {'addressed / nspawn':>19}")
+    for label in res:
+        lines.append(f"  {label:20} {fmt_ms(med[label]['running']):>11} {fmt_ms(med[label]['addressed']):>13} "
+                     f"{med[label]['addressed'] / ns:>18.2f}x")
+    text = (f"boot Debian with a veth to running and host0 addressed, in the hostbox with systemd-networkd: "
+            f"machine@ {fmt_ms(med['machine@ (networkd)']['addressed'])} ms (networkd addresses) and "
+            f"{fmt_ms(med['machine@ (ours)']['addressed'])} ms (Configure=yes), systemd-nspawn@ {fmt_ms(ns)} ms: "
+            f"{med['machine@ (networkd)']['addressed'] / ns:.2f}x and {med['machine@ (ours)']['addressed'] / ns:.2f}x "
+            "nspawn (no target set)")
+    later["hostbox_network"] = {"lines": lines, "summary": text}
+    out()
+    out("  (booting with a veth where systemd-networkd runs, section 9's part in the hostbox, measured now while "
+        "it is up: printed in section 9)")

@@ -17,7 +17,11 @@
 #     between the private namespace and a plain unshare --net one, interleaved, medians;
 #   - ZONE_MACHINES busybox machines (run -x, sleeping) started at once on one zone: the
 #     time until every one has its address, how many answer a ping from the host, and
-#     the resident memory of their supervisors.
+#     the resident memory of their supervisors;
+#   - measured by section 4 in its hostbox, with systemd-networkd running there: the
+#     Debian tree booted by machine@ (networkd addresses it), by machine@ with
+#     Configure=yes (we do) and by systemd-nspawn@ -n, until its systemd is running and
+#     host0 has an address (hostbox.measure_network_boot()).
 import contextlib
 import json
 import os
@@ -28,8 +32,8 @@ import time
 
 import procfs
 from runner import (DEVNULL, MIB, NS_PER_MS, NSENTER, PIPE, STDOUT, UNSHARE, CommandFailed, explain_failure, fmt_ms,
-                    interleave, lines_of, live, median_table, met, out, settle, show_commands, start_logged, stop,
-                    summary)
+                    interleave, later, lines_of, live, median_table, met, out, settle, show_commands, start_logged,
+                    stop, summary)
 from sections import NSPAWN_RUN, memory_line, ml_true, nspawn_probe, sleeping_guest, sleeping_guest_done
 
 TARGET_NETWORK_RATIO = 1.3    # run -n /bin/true, as a multiple of run without -n
@@ -374,3 +378,19 @@ def section_9(s):
         supervisor_memory(s, netns)
         throughput(s, netns)
         zone_many(s, netns)
+    hostbox_part()
+
+
+def hostbox_part():
+    """What section 4 measured for this section, while its hostbox was up."""
+    out()
+    part = later.get("hostbox_network")
+    if part is None:
+        out("  booting Debian with a veth where systemd-networkd runs (in section 4's hostbox): not measured: "
+            "section 4 did not run to its end")
+        return
+    out("  booting Debian with a veth where systemd-networkd runs (measured during section 4, in its hostbox):")
+    for line in part["lines"]:
+        out(f"  {line}" if line else "")
+    if part["summary"]:
+        summary.append(part["summary"])

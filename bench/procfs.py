@@ -52,11 +52,16 @@ def kb(fields, key):
     return int(fields.get(key, "0 kB").split()[0])
 
 
-def pss_kb(pid):
+def rollup_kb(pid, key):
+    """A figure of /proc/PID/smaps_rollup in kB (Pss, Private_Dirty...), or None."""
     for line in (read(f"/proc/{pid}/smaps_rollup") or "").splitlines():
-        if line.startswith("Pss:"):
+        if line.startswith(key + ":"):
             return int(line.split()[1])
     return None
+
+
+def pss_kb(pid):
+    return rollup_kb(pid, "Pss")
 
 
 def ns_inode(pid, ns):

@@ -67,7 +67,11 @@ def memory_line(label, pid):
     if st is None:
         return None, f"  {label}: process {pid} is gone"
     rss, hwm, pss = procfs.kb(st, "VmRSS"), procfs.kb(st, "VmHWM"), procfs.pss_kb(pid)
+    dirty = procfs.rollup_kb(pid, "Private_Dirty")
     pss_text = f", Pss {pss / MIB:.2f} MiB" if pss is not None else ""
+    # What is the process's alone (heap, stack, written data); the rest of VmRSS is
+    # library and program text that every process mapping it shares.
+    pss_text += f", Private_Dirty {dirty / MIB:.2f} MiB" if dirty is not None else ""
     return rss, (f"  {label} (PID {pid}, {procfs.comm(pid)}): VmRSS {rss / MIB:.2f} MiB, "
                  f"VmHWM {hwm / MIB:.2f} MiB{pss_text}")
 

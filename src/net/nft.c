@@ -683,6 +683,18 @@ int nft_machine_table_drop(int fd, const char *name, bool guard)
 
 /* --- Other firewalls' forward chains --- */
 
+/* Whether BUFFER's N bytes hold the end of a dump (its NLMSG_DONE, or an error). */
+static bool dump_ended(const char *buffer, ssize_t n)
+{
+        int left = (int)n;
+
+        for (const struct nlmsghdr *nlh = (const struct nlmsghdr *)buffer; sym_mnl_nlmsg_ok(nlh, left);
+             nlh = sym_mnl_nlmsg_next(nlh, &left))
+                if (nlh->nlmsg_type == NLMSG_DONE || nlh->nlmsg_type == NLMSG_ERROR)
+                        return true;
+        return false;
+}
+
 struct forward_scan {
         int drops; /* 1, 0, or -ENOMEM */
 };
@@ -741,6 +753,14 @@ static int forward_scan(int fd)
                         return negative_errno();
                 errno = 0;
                 r = sym_mnl_cb_run(buffer, (size_t)n, seq, portid, chain_scan, &scan);
+                if (r == MNL_CB_ERROR && errno == EINTR) {
+                        /* Interrupted (NLM_F_DUMP_INTR): the rest of the dump read and
+                         * dropped, or the socket's next dump would be refused (EBUSY). */
+                        while (!dump_ended(buffer, n))
+                                if ((n = recv(fd, buffer, sizeof(buffer), 0)) < 0 && errno != EINTR)
+                                        return negative_errno();
+                        return -EINTR;
+                }
                 if (r == MNL_CB_ERROR)
                         return scan.drops < 0 ? scan.drops : negative_errno();
         } while (r > MNL_CB_STOP);

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The verb table: which function runs which verb. Nothing else happens here. */
+/* The verb table: which function runs which verb, and the entry point named
+ * systemd-nspawn (a link to us) that takes nspawn's command line. Nothing else happens
+ * here. */
 #include <string.h>
 
 #include "util/macro.h"
@@ -27,6 +29,10 @@ static const struct {
 
 int main(int argc, char *argv[])
 {
+        const char *name = argc > 0 ? strrchr(argv[0], '/') : NULL;
+
+        if (argc > 0 && strcmp(name ? name + 1 : argv[0], "systemd-nspawn") == 0)
+                return verb_nspawn(argc, argv);
         for (size_t i = 0; argc > 1 && i < ELEMENTSOF(verbs); i++)
                 if (strcmp(argv[1], verbs[i].name) == 0)
                         return verbs[i].run(argc - 1, argv + 1);

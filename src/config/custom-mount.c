@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/custom-mount.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/mount-options.h"
 #include "util/path.h"
 #include "util/strv.h"
 
@@ -47,8 +49,7 @@ static int split_colons(const char *value, char *fields[], int n)
         }
 }
 
-/* A path inside the guest: absolute, no "..", so that it reads the same to everyone. */
-static bool guest_path_is_valid(const char *path)
+bool guest_path_is_valid(const char *path)
 {
         if (path[0] != '/' || strcmp(path, "/") == 0)
                 return false;
@@ -111,6 +112,22 @@ int custom_mount_parse_bind(const char *value, bool read_only, struct machine *m
         return r;
 }
 
+int custom_mount_parse_inaccessible(const char *value, struct machine *m, char *error, size_t error_size)
+{
+        struct custom_mount *c;
+
+        if (!guest_path_is_valid(value)) {
+                snprintf(error, error_size, "--inaccessible=%s: the path must be absolute in the guest, without ..",
+                         value);
+                return -EINVAL;
+        }
+        c = add(m);
+        if (!c)
+                return -ENOMEM;
+        *c = (struct custom_mount){ .type = CUSTOM_INACCESSIBLE, .destination = strdup(value), .read_only = true };
+        return c->destination ? 0 : -ENOMEM;
+}
+
 int custom_mount_parse_tmpfs(const char *value, struct machine *m, char *error, size_t error_size)
 {
         char *fields[2] = {};
@@ -128,14 +145,18 @@ int custom_mount_parse_tmpfs(const char *value, struct machine *m, char *error, 
                 if (!c)
                         r = -ENOMEM;
                 else {
-                        *c = (struct custom_mount){ .type = CUSTOM_TMPFS };
+                        *c = (struct custom_mount){ .type = CUSTOM_TMPFS, .flags = MS_NOSUID | MS_NODEV | MS_STRICTATIME };
                         c->destination = fields[0];
-                        /* systemd-nspawn's default: a directory anyone may enter, not write. */
-                        c->options = n == 2 ? fields[1] : strdup("mode=0755");
                         fields[0] = NULL;
-                        if (n == 2)
-                                fields[1] = NULL;
-                        r = c->options ? 0 : -ENOMEM;
+                        /* systemd-nspawn's default: a directory anyone may enter, not write;
+                         * else what the options say, mount(2)'s flags apart ("rw,nosuid"). */
+                        if (n < 2)
+                                r = (c->options = strdup("mode=0755")) ? 0 : -ENOMEM;
+                        else {
+                                r = mount_options_split(fields[1], &c->flags, &c->options);
+                                if (r == -EINVAL)
+                                        snprintf(error, error_size, "--tmpfs=%s: cannot parse the mount options", value);
+                        }
                 }
         }
         for (int i = 0; i < n; i++)

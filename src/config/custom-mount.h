@@ -9,6 +9,12 @@
 /* Parsing of the command line's mounts, with systemd-nspawn's syntax: "\:" stands for a
  * colon inside a path. On a bad value they return -EINVAL with one line in ERROR. */
 
+/* A path inside the guest: absolute, not /, no "..", so that it reads the same to everyone. */
+bool guest_path_is_valid(const char *path);
+
+/* --inaccessible=PATH: an inaccessible node of the same kind over PATH in the guest. */
+int custom_mount_parse_inaccessible(const char *value, struct machine *m, char *error, size_t error_size);
+
 /* --bind=SOURCE[:DESTINATION[:rbind|norbind]], --bind-ro= (READ_ONLY). */
 int custom_mount_parse_bind(const char *value, bool read_only, struct machine *m, char *error, size_t error_size);
 

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config/custom-mount.h"
+#include "config/guest-user.h"
 #include "config/machine.h"
 #include "util/log.h"
 #include "util/path.h"
@@ -90,6 +91,13 @@ void machine_done(struct machine *m)
         free(m->init);
         free(m->init_path);
         strv_free(m->setenv);
+        free(m->user);
+        if (m->run_user)
+                guest_user_done(m->run_user);
+        free(m->run_user);
+        free(m->working_directory);
+        free(m->rlimits);
+        free(m->cpu_affinity);
         strv_free(m->arguments);
         free(m->slice);
         strv_free(m->syscall_allow);
@@ -164,6 +172,11 @@ static int resolve_init(struct machine *m, int root_fd)
 
         if (m->verb == VERB_RUN) {
                 m->init_kind = INIT_STUB;
+                return 0;
+        }
+        /* systemd-nspawn COMMAND: looked up in the guest's PATH when it runs. */
+        if (m->verb == VERB_EXEC) {
+                m->init_kind = INIT_OTHER;
                 return 0;
         }
         if (m->init) {
@@ -404,7 +417,17 @@ int machine_check_root(struct machine *m)
         r = resolve_init(m, root_fd);
         if (r < 0)
                 return r;
-        resolve_uuid(m, root_fd);
+        if (m->user) {
+                m->run_user = calloc(1, sizeof(*m->run_user));
+                if (!m->run_user)
+                        return -ENOMEM;
+                /* Logged: no such user, or no /etc/passwd to read. */
+                r = guest_user_load(root_fd, m->name, m->user, m->run_user);
+                if (r < 0)
+                        return r;
+        }
+        if (!m->uuid_given)
+                resolve_uuid(m, root_fd);
         return 0;
 }
 

@@ -28,6 +28,7 @@ enum verb {
         VERB_BOOT,
         VERB_RUN,
         VERB_INSPECT,
+        VERB_EXEC, /* systemd-nspawn COMMAND without -b or -a: the command itself is PID 1 */
 };
 
 enum console_mode {
@@ -75,6 +76,34 @@ enum network_configure {
 };
 
 /* --volatile, as systemd-nspawn(1) defines it. */
+/* --resolv-conf= (systemd-nspawn(1)): what becomes of the guest's /etc/resolv.conf. */
+enum resolv_conf_mode {
+        RESOLV_CONF_DEFAULT, /* ours: the host's copied into a tree that has none (-n: ours) */
+        RESOLV_CONF_OFF,
+        RESOLV_CONF_COPY_HOST,
+        RESOLV_CONF_REPLACE_HOST,
+        RESOLV_CONF_BIND_HOST,
+        RESOLV_CONF_DELETE,
+        RESOLV_CONF_AUTO,
+};
+
+/* --timezone=: what becomes of the guest's /etc/localtime. */
+enum timezone_mode {
+        TIMEZONE_DEFAULT, /* ours: the host's zone where the tree has no /etc/localtime */
+        TIMEZONE_OFF,
+        TIMEZONE_COPY,
+        TIMEZONE_BIND,
+        TIMEZONE_SYMLINK,
+        TIMEZONE_DELETE,
+        TIMEZONE_AUTO,
+};
+
+/* --rlimit=NAME=SOFT[:HARD]: one resource limit for the guest's PID 1 and what it starts. */
+struct guest_rlimit {
+        int resource;
+        uint64_t soft, hard; /* RLIM_INFINITY for infinity */
+};
+
 enum volatile_mode {
         VOLATILE_NO,
         VOLATILE_YES,     /* / is a tmpfs, only /usr comes from the tree, read-only */
@@ -84,19 +113,22 @@ enum volatile_mode {
 
 /* --bind, --bind-ro, --tmpfs, --overlay, --overlay-ro: mounts from the command line, in
  * the guest's namespace. */
+struct guest_user;
+
 struct custom_mount {
-        enum { CUSTOM_BIND, CUSTOM_TMPFS, CUSTOM_OVERLAY } type;
-        char *source;       /* bind: the host path, absolute; overlay: the upper layer, a host
-                             * path or +PATH in the tree, NULL for a temporary one (read-only:
-                             * always NULL) */
-        char *destination;  /* absolute, inside the guest */
-        char *options;      /* tmpfs: mount options */
-        char **lower;       /* overlay: the lower layers, lowest first (host paths or +PATH) */
-        char *work_dir;     /* overlay: the name of the work directory that
-                             * custom_mounts_prepare() made next to the upper layer */
-        int work_parent_fd; /* ... the directory it is in (valid while work_dir is set) */
-        char *temp_dir;     /* overlay with an empty upper: /var/tmp/machined-lite-overlay.XXXXXX
-                             * holding upper/ and work/, removed when the machine ends */
+        enum { CUSTOM_BIND, CUSTOM_TMPFS, CUSTOM_OVERLAY, CUSTOM_INACCESSIBLE } type;
+        char *source;        /* bind: the host path, absolute; overlay: the upper layer, a host
+                              * path or +PATH in the tree, NULL for a temporary one (read-only:
+                              * always NULL) */
+        char *destination;   /* absolute, inside the guest */
+        char *options;       /* tmpfs: the file system's mount options (size=, mode=...) */
+        unsigned long flags; /* tmpfs: mount(2)'s flags, the defaults with what the options say */
+        char **lower;        /* overlay: the lower layers, lowest first (host paths or +PATH) */
+        char *work_dir;      /* overlay: the name of the work directory that
+                              * custom_mounts_prepare() made next to the upper layer */
+        int work_parent_fd;  /* ... the directory it is in (valid while work_dir is set) */
+        char *temp_dir;      /* overlay with an empty upper: /var/tmp/machined-lite-overlay.XXXXXX
+                              * holding upper/ and work/, removed when the machine ends */
         bool read_only;
         bool recursive; /* bind: rbind (default) or norbind */
 };
@@ -147,9 +179,24 @@ struct machine {
         struct port_forward *ports; /* -p */
         size_t n_ports;
         enum register_mode register_mode;
-        int kill_signal;             /* 0: chosen from the init */
-        char *init;                  /* --init, a path inside the guest */
-        char **setenv;               /* --setenv assignments, in order */
+        int kill_signal;              /* 0: chosen from the init */
+        char *init;                   /* --init, a path inside the guest */
+        char **setenv;                /* --setenv assignments, in order */
+        char *user;                   /* -u/--user: the command's user (a name or UID of the guest's) */
+        char *working_directory;      /* --chdir: the command's working directory, in the guest */
+        bool uuid_given;              /* --uuid: uuid below is the user's, not the tree's */
+        unsigned long personality;    /* --personality: PERSONALITY_DEFAULT (0xffffffff) or PER_* */
+        struct guest_rlimit *rlimits; /* --rlimit */
+        size_t n_rlimits;
+        bool oom_score_adjust_set; /* --oom-score-adjust */
+        int oom_score_adjust;
+        char *cpu_affinity; /* --cpu-affinity, as given (a list of CPUs and ranges) */
+        enum resolv_conf_mode resolv_conf;
+        enum timezone_mode timezone;
+        bool suppress_sync;          /* --suppress-sync: sync(), fsync() and the like do nothing */
+        bool login_shell;            /* systemd-nspawn without a command: a login shell (bash, else sh) */
+        bool nspawn;                 /* the systemd-nspawn command line: NAME.nspawn for settings */
+        bool seccomp_off;            /* SYSTEMD_SECCOMP=0 there: no system call filter at all */
         char **arguments;            /* after "--": the command (run) or init's arguments (boot) */
         bool keep_unit;              /* --keep-unit: stay in the unit we were started in */
         char *slice;                 /* --slice, for our scope */
@@ -167,14 +214,17 @@ struct machine {
         enum ownership ownership;
 
         /* Filled by machine_check_root(). */
+        struct guest_user *run_user; /* -u's user, from the guest's /etc/passwd and /etc/group */
         enum init_kind init_kind;
         char *init_path; /* the init to exec, a path inside the guest */
         sd_id128_t uuid; /* $container_uuid */
 };
 
-#define MACHINE_INIT                                                           \
-        {                                                                      \
-                .console = CONSOLE_DEFAULT, .notify_ready = -1, .image_fd = -1 \
+#define PERSONALITY_DEFAULT 0xffffffffUL
+
+#define MACHINE_INIT                                                                                               \
+        {                                                                                                          \
+                .console = CONSOLE_DEFAULT, .notify_ready = -1, .image_fd = -1, .personality = PERSONALITY_DEFAULT \
         }
 
 void machine_done(struct machine *m);

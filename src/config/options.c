@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config/custom-mount.h"
+#include "config/exec-options.h"
 #include "config/network.h"
 #include "config/options.h"
 #include "guest/caps.h"
@@ -101,6 +102,19 @@ static const char help_text[] =
         "  -p, --port=[PROTO:]HOSTPORT[:GUESTPORT]  Forward a host port (tcp or udp) to the guest\n"
         "                           (needs a veth: -n, --network-zone or --network-bridge)\n"
         "  -E, --setenv=VAR=VALUE   Set an environment variable for init or the command\n"
+        "  -u, --user=USER          run: the command's user (a name or UID of the guest's)\n"
+        "      --chdir=PATH         The command's (or init's) working directory in the guest\n"
+        "      --uuid=UUID          The machine's $container_uuid\n"
+        "      --rlimit=NAME=SOFT[:HARD]  A resource limit (RLIMIT_NOFILE=1024:4096)\n"
+        "      --personality=ARCH   x86 (arm, ...): a 32-bit userland on a 64-bit host\n"
+        "      --oom-score-adjust=N The guest's OOM score adjustment (-1000..1000)\n"
+        "      --cpu-affinity=CPUS  The CPUs the guest runs on (0-3,6)\n"
+        "      --resolv-conf=MODE   off, copy-host, replace-host, bind-host, delete or auto\n"
+        "                           (default: the host's where the tree has none)\n"
+        "      --timezone=MODE      off, copy, bind, symlink, delete or auto (default: the\n"
+        "                           host's zone where the tree has no /etc/localtime)\n"
+        "      --suppress-sync=BOOL yes: sync(), fsync() and the like return at once\n"
+        "      --inaccessible=PATH  Hide PATH in the guest under an empty node of mode 000\n"
         "      --kill-signal=SIG    Signal that asks PID 1 to shut down (default: SIGRTMIN+3 for\n"
         "                           systemd, SIGUSR2 for busybox init, SIGTERM otherwise)\n"
         "      --init=PATH          The init to boot, a path inside the tree\n"
@@ -226,44 +240,6 @@ static int set_string(char **target, const char *value)
         return 0;
 }
 
-enum {
-        ARG_VERSION = 0x100,
-        ARG_HOSTNAME,
-        ARG_CONSOLE,
-        ARG_READ_ONLY,
-        ARG_PRIVATE_NETWORK,
-        ARG_NETWORK_VETH_EXTRA,
-        ARG_NETWORK_BRIDGE,
-        ARG_NETWORK_ZONE,
-        ARG_NETWORK_INTERFACE,
-        ARG_NETWORK_MACVLAN,
-        ARG_NETWORK_IPVLAN,
-        ARG_NETWORK_NAMESPACE_PATH,
-        ARG_NETWORK_CONFIGURE,
-        ARG_KILL_SIGNAL,
-        ARG_INIT,
-        ARG_REGISTER,
-        ARG_KEEP_UNIT,
-        ARG_SLICE,
-        ARG_PROPERTY,
-        ARG_NOTIFY_READY,
-        ARG_CAPABILITY,
-        ARG_DROP_CAPABILITY,
-        ARG_NO_NEW_PRIVILEGES,
-        ARG_SYSTEM_CALL_FILTER,
-        ARG_PRIVATE_USERS,
-        ARG_PRIVATE_USERS_OWNERSHIP,
-        ARG_JSON,
-        ARG_TEMPLATE,
-        ARG_VOLATILE,
-        ARG_EPHEMERAL_DIR,
-        ARG_BIND,
-        ARG_BIND_RO,
-        ARG_TMPFS,
-        ARG_SETTINGS,
-        ARG_OVERLAY,
-        ARG_OVERLAY_RO,
-};
 
 static const struct option options[] = {
         { "help", no_argument, NULL, 'h' },
@@ -311,8 +287,35 @@ static const struct option options[] = {
         { "private-users", required_argument, NULL, ARG_PRIVATE_USERS },
         { "private-users-ownership", required_argument, NULL, ARG_PRIVATE_USERS_OWNERSHIP },
         { "quiet", no_argument, NULL, 'q' },
+        { "user", required_argument, NULL, 'u' },
+        { "chdir", required_argument, NULL, ARG_CHDIR },
+        { "uuid", required_argument, NULL, ARG_UUID },
+        { "rlimit", required_argument, NULL, ARG_RLIMIT },
+        { "personality", required_argument, NULL, ARG_PERSONALITY },
+        { "oom-score-adjust", required_argument, NULL, ARG_OOM_SCORE_ADJUST },
+        { "cpu-affinity", required_argument, NULL, ARG_CPU_AFFINITY },
+        { "resolv-conf", required_argument, NULL, ARG_RESOLV_CONF },
+        { "timezone", required_argument, NULL, ARG_TIMEZONE },
+        { "suppress-sync", required_argument, NULL, ARG_SUPPRESS_SYNC },
+        { "inaccessible", required_argument, NULL, ARG_INACCESSIBLE },
         {}
 };
+
+int parse_boolean(const char *v)
+{
+        if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
+                return 1;
+        if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
+                return 0;
+        return -EINVAL;
+}
+
+static const char *usage_program = "machined-lite";
+
+void usage_set_program(const char *name)
+{
+        usage_program = name;
+}
 
 int usage_error(const char *format, ...)
 {
@@ -322,13 +325,21 @@ int usage_error(const char *format, ...)
         va_start(ap, format);
         vsnprintf(line, sizeof(line), format, ap);
         va_end(ap);
-        log_error("%s (see machined-lite --help)", line);
+        log_error("%s (see %s --help)", line, usage_program);
         return -EINVAL;
 }
 
-/* One option; returns PARSE_CONTINUE, PARSE_EXIT or -errno. */
 /* What an option group's parser returns for an option that is not one of its own. */
 #define OPTION_OTHER INT_MIN
+
+/* systemd-nspawn(1)'s execution and integration options that both command lines take:
+ * config/exec-options.c. */
+static int parse_integration_option(int c, const char *value, struct machine *m)
+{
+        int r = exec_option_apply(c, value, m);
+
+        return r == -ENOENT ? OPTION_OTHER : r;
+}
 
 /* The tree, image and file system options (systemd-nspawn(1)'s "Image" and "Mount" ones). */
 static int parse_files_option(int c, const char *value, struct machine *m)
@@ -603,14 +614,25 @@ static int parse_security_option(int c, const char *value, struct machine *m)
         }
 }
 
-static int parse_option(int c, const char *value, const char *argv_current, struct machine *m)
+int option_apply(int c, const char *value, const char *current _unused_, struct machine *m)
 {
         int (*const groups[])(int c, const char *value, struct machine *m) = {
-                parse_files_option,
-                parse_exec_option,
-                parse_network_option,
-                parse_security_option,
+                parse_files_option,    parse_exec_option,        parse_network_option,
+                parse_security_option, parse_integration_option,
         };
+
+        for (size_t i = 0; i < ELEMENTSOF(groups); i++) {
+                int r = groups[i](c, value, m);
+
+                if (r != OPTION_OTHER)
+                        return r;
+        }
+        return -ENOENT;
+}
+
+static int parse_option(int c, const char *value, const char *argv_current, struct machine *m)
+{
+        int r;
 
         switch (c) {
         case 'h':
@@ -625,13 +647,8 @@ static int parse_option(int c, const char *value, const char *argv_current, stru
         case ':':
                 return usage_error("Option '%s' needs a value", argv_current);
         }
-        for (size_t i = 0; i < ELEMENTSOF(groups); i++) {
-                int r = groups[i](c, value, m);
-
-                if (r != OPTION_OTHER)
-                        return r;
-        }
-        return usage_error("Unknown option '%s'", argv_current);
+        r = option_apply(c, value, argv_current, m);
+        return r == -ENOENT ? usage_error("Unknown option '%s'", argv_current) : r;
 }
 
 int parse_argv_only(int argc, char *argv[], struct machine *m)
@@ -659,7 +676,7 @@ int parse_argv_only(int argc, char *argv[], struct machine *m)
         /* We say what is wrong ourselves, in one line. */
         opterr = 0;
         optind = 0;
-        while ((c = getopt_long(options_end, argv, ":hD:i:M:E:qUxnp:", options, NULL)) >= 0) {
+        while ((c = getopt_long(options_end, argv, ":hD:i:M:E:qUxnp:u:", options, NULL)) >= 0) {
                 r = parse_option(c, optarg, argv[optind - 1], m);
                 if (r != 0)
                         return r;
@@ -738,6 +755,8 @@ int parse_check(const struct machine *m)
                                    "it goes with no other network option");
         if (m->verb == VERB_RUN && !m->arguments)
                 return usage_error("run needs a command after --, e.g. machined-lite run -D DIR -- /bin/sh");
+        if (m->user && m->verb == VERB_BOOT)
+                return usage_error("--user=%s is the user of a command: a booted init runs as root", m->user);
         return PARSE_CONTINUE;
 }
 

@@ -116,15 +116,6 @@ struct parse_state {
         struct network_settings network;
 };
 
-static int parse_boolean(const char *v)
-{
-        if (!strcmp(v, "yes") || !strcmp(v, "true") || !strcmp(v, "on") || !strcmp(v, "1"))
-                return 1;
-        if (!strcmp(v, "no") || !strcmp(v, "false") || !strcmp(v, "off") || !strcmp(v, "0"))
-                return 0;
-        return -EINVAL;
-}
-
 static int set_string(char **field, const char *value)
 {
         char *copy = strdup(value);
@@ -614,6 +605,10 @@ int settings_parse_file(FILE *f, const char *path, bool trusted, struct machine 
 int settings_find(const struct machine *m, char **ret_path, bool *ret_trusted)
 {
         static const char *const trusted_dirs[] = { SETTINGS_ETC_DIR, SETTINGS_RUN_DIR };
+        /* The systemd-nspawn command line reads NAME.nspawn where nspawn looks for it. */
+        static const char *const nspawn_dirs[] = { "/etc/systemd/nspawn", "/run/systemd/nspawn" };
+        const char *const *dirs = m->nspawn ? nspawn_dirs : trusted_dirs;
+        const char *extension = m->nspawn ? "nspawn" : "machine";
         _cleanup_free_ char *name = NULL, *beside = NULL;
         const char *tree = m->image ?: m->root;
 
@@ -634,7 +629,7 @@ int settings_find(const struct machine *m, char **ret_path, bool *ret_trusted)
         for (size_t i = 0; i < ELEMENTSOF(trusted_dirs); i++) {
                 char *path;
 
-                if (asprintf(&path, "%s/%s.machine", trusted_dirs[i], name) < 0)
+                if (asprintf(&path, "%s/%s.%s", dirs[i], name, extension) < 0)
                         return -ENOMEM;
                 if (access(path, F_OK) >= 0) {
                         *ret_path = path;
@@ -643,7 +638,7 @@ int settings_find(const struct machine *m, char **ret_path, bool *ret_trusted)
                 }
                 free(path);
         }
-        /* Next to the tree or image: DIR.machine, or MACHINES_DIR/NAME.machine. */
+        /* Next to the tree or image: DIR.machine, or MACHINES_DIR/NAME.machine (.nspawn). */
         if (tree) {
                 _cleanup_free_ char *base = strdup(tree);
                 size_t n = base ? strlen(base) : 0;
@@ -654,9 +649,9 @@ int settings_find(const struct machine *m, char **ret_path, bool *ret_trusted)
                         base[--n] = '\0';
                 if (m->image && n > 4 && !strcmp(base + n - 4, ".raw"))
                         base[n - 4] = '\0';
-                if (asprintf(&beside, "%s.machine", base) < 0)
+                if (asprintf(&beside, "%s.%s", base, extension) < 0)
                         return -ENOMEM;
-        } else if (asprintf(&beside, "%s/%s.machine", MACHINES_DIR, name) < 0)
+        } else if (asprintf(&beside, "%s/%s.%s", MACHINES_DIR, name, extension) < 0)
                 return -ENOMEM;
         if (access(beside, F_OK) >= 0) {
                 *ret_path = TAKE_PTR(beside);

@@ -178,7 +178,7 @@ int mount_sys(int root_fd)
                                 cgroup2_options[0] ? cgroup2_options : NULL);
 }
 
-static int write_file_at(int dir_fd, const char *name, const char *content, size_t size, mode_t mode)
+int write_file_at(int dir_fd, const char *name, const char *content, size_t size, mode_t mode)
 {
         _cleanup_close_ int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 
@@ -195,8 +195,7 @@ static int write_file_at(int dir_fd, const char *name, const char *content, size
         return 0;
 }
 
-/* Copies a host file into DIR_FD/NAME; a host without the file is not an error. */
-static int copy_host_file(const char *host_path, int dir_fd, const char *name)
+int copy_host_file(const char *host_path, int dir_fd, const char *name)
 {
         _cleanup_close_ int fd = open(host_path, O_RDONLY | O_CLOEXEC);
         char content[16384];
@@ -255,64 +254,6 @@ int mount_notify_socket(int root_fd)
         if (bind(fd, (struct sockaddr *)&address, sizeof(address)) < 0)
                 return negative_errno();
         return TAKE_FD(fd);
-}
-
-/* The host's time zone name, from its /etc/localtime link ("Europe/Berlin"), or NULL. */
-static int host_timezone(char *buf, size_t size)
-{
-        char target[PATH_MAX];
-        ssize_t n = readlink("/etc/localtime", target, sizeof(target) - 1);
-        const char *zone;
-
-        if (n < 0)
-                return negative_errno();
-        target[n] = '\0';
-        zone = strstr(target, "zoneinfo/");
-        if (!zone)
-                return -EINVAL;
-        snprintf(buf, size, "%s", zone + strlen("zoneinfo/"));
-        return 0;
-}
-
-int mount_etc_follow_host(int root_fd, const char *nameserver)
-{
-        _cleanup_close_ int etc = open_in_root(root_fd, "/etc", O_PATH | O_DIRECTORY, 0);
-        struct stat st;
-        char zone[PATH_MAX], link[PATH_MAX + 64];
-        int r;
-
-        if (etc < 0)
-                return etc == -ENOENT ? 0 : etc;
-
-        /* The guest's own file, even a dangling link into its /run, always wins. */
-        if (fstatat(etc, "resolv.conf", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
-                char line[64];
-                int k = nameserver ? snprintf(line, sizeof(line), "nameserver %s\n", nameserver) : 0;
-
-                r = nameserver ? write_file_at(etc, "resolv.conf", line, (size_t)k, 0644)
-                               : copy_host_file("/etc/resolv.conf", etc, "resolv.conf");
-                if (r < 0)
-                        return r;
-        }
-        if (fstatat(etc, "localtime", &st, AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT) {
-                _cleanup_close_ int zone_file = -EBADF;
-
-                if (host_timezone(zone, sizeof(zone)) < 0)
-                        return 0;
-                snprintf(link, sizeof(link), "/usr/share/zoneinfo/%s", zone);
-                zone_file = open_in_root(root_fd, link, O_PATH, 0);
-                if (zone_file >= 0) {
-                        /* The guest has the zone: link to its own copy, as the host does. */
-                        snprintf(link, sizeof(link), "../usr/share/zoneinfo/%s", zone);
-                        if (symlinkat(link, etc, "localtime") < 0)
-                                return negative_errno();
-                } else {
-                        r = copy_host_file("/etc/localtime", etc, "localtime");
-                        if (r < 0)
-                                return r;
-                }
-        }
-        return 0;
 }
 
 int mount_pivot_root(int root_fd)

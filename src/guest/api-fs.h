@@ -2,6 +2,8 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
 #include <systemd/sd-id128.h>
 
 /* The file systems of the kernel and of the Container Interface in the guest's tree,
@@ -26,8 +28,11 @@ int mount_run(int root_fd, sd_id128_t uuid);
  * returns it, for the supervisor to read the guest init's READY=1 from. */
 int mount_notify_socket(int root_fd);
 
-/* /etc/resolv.conf and /etc/localtime follow the host's where the guest has none. */
-int mount_etc_follow_host(int root_fd, const char *nameserver);
+/* DIR_FD/NAME made (it must not exist) with CONTENT and MODE. */
+int write_file_at(int dir_fd, const char *name, const char *content, size_t size, mode_t mode);
+
+/* Copies a host file into DIR_FD/NAME (a new file); a host without the file is not an error. */
+int copy_host_file(const char *host_path, int dir_fd, const char *name);
 
 /* Enters the tree with pivot_root and detaches the host's root. */
 int mount_pivot_root(int root_fd);

@@ -99,6 +99,31 @@ static uint64_t all_caps(void)
         return last >= 63 ? UINT64_MAX : (CAP_BIT(last + 1) - 1);
 }
 
+int caps_print_known(void)
+{
+        uint64_t all;
+        int r = caps_load();
+
+        if (r < 0)
+                return r;
+        all = all_caps();
+        for (int cap = 0; cap < 64; cap++) {
+                char *name;
+
+                if (!(all & (UINT64_C(1) << cap)))
+                        continue;
+                name = libcap.to_name(cap);
+                if (!name)
+                        continue;
+                for (char *c = name; *c; c++)
+                        *c = (char)toupper((unsigned char)*c);
+                puts(name);
+                libcap.free(name);
+        }
+        caps_unload();
+        return 0;
+}
+
 int caps_parse(const char *list, uint64_t *ret, const char **ret_bad)
 {
         static char bad[64];

@@ -10,6 +10,10 @@
 int caps_load(void);
 void caps_unload(void);
 
+/* --capability=help: the capabilities this kernel has, a name a line (CAP_CHOWN...).
+ * Returns 0 or -EOPNOTSUPP (no libcap). */
+int caps_print_known(void);
+
 /* Parses a comma-separated list of capability names (CAP_NET_ADMIN, or net_admin) or
  * "all" into a mask. Returns 0 or -EINVAL, with the first bad name in *ret_bad. */
 int caps_parse(const char *list, uint64_t *ret, const char **ret_bad);

@@ -144,6 +144,46 @@ static int overlay_attach(int root_fd, int tree_fd, const struct custom_mount *c
         return 0;
 }
 
+/* --inaccessible: a directory gets an empty read-only tmpfs of mode 000 over it; anything
+ * else an empty file of mode 000 from such a tmpfs, bound read-only (the kernel binds a
+ * file over any node but a directory). The tmpfs is never attached anywhere else. */
+static int mount_inaccessible(int root_fd, const struct custom_mount *c)
+{
+        _cleanup_close_ int target = open_in_root(root_fd, c->destination, O_PATH | O_NOFOLLOW, 0), fs = -EBADF,
+                            mnt = -EBADF, file = -EBADF, tree = -EBADF;
+        struct stat st;
+        int r;
+
+        if (target < 0)
+                return target;
+        if (fstat(target, &st) < 0)
+                return negative_errno();
+        fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return negative_errno();
+        if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", "000", 0) < 0 ||
+            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return negative_errno();
+        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        if (mnt < 0)
+                return negative_errno();
+        if (!S_ISDIR(st.st_mode)) {
+                file = openat(mnt, "inaccessible", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0000);
+                if (file < 0)
+                        return negative_errno();
+                tree = open_tree(mnt, "inaccessible", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+                if (tree < 0)
+                        return negative_errno();
+        } else
+                tree = TAKE_FD(mnt);
+        r = mount_set_attributes(tree, MOUNT_ATTR_RDONLY, 0);
+        if (r < 0)
+                return r;
+        if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return negative_errno();
+        return 0;
+}
+
 static int mount_overlay_custom(int root_fd, int tree_fd, const struct custom_mount *c)
 {
         size_t n = strv_length(c->lower);
@@ -170,5 +210,7 @@ int mount_custom(int root_fd, int tree_fd, const struct custom_mount *c)
                 return mount_bind(root_fd, c);
         if (c->type == CUSTOM_OVERLAY)
                 return mount_overlay_custom(root_fd, tree_fd, c);
-        return mount_fs_in_root(root_fd, c->destination, "tmpfs", MS_NOSUID | MS_NODEV | MS_STRICTATIME, c->options);
+        if (c->type == CUSTOM_INACCESSIBLE)
+                return mount_inaccessible(root_fd, c);
+        return mount_fs_in_root(root_fd, c->destination, "tmpfs", c->flags, c->options);
 }

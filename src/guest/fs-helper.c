@@ -17,6 +17,7 @@
 #include "guest/api-fs.h"
 #include "guest/custom-mounts.h"
 #include "guest/dev.h"
+#include "guest/etc-files.h"
 #include "guest/fs-helper.h"
 #include "guest/guest.h"
 #include "guest/ownership.h"
@@ -249,8 +250,12 @@ static void make_mount_points(const struct guest_fs *fs)
         const struct machine *m = fs->machine;
 
         for (size_t i = 0; i < m->n_mounts; i++) {
-                int r = mount_custom_target(fs->root_fd, &m->mounts[i]);
+                int r;
 
+                /* What --inaccessible hides must be there already: nothing is made for it. */
+                if (m->mounts[i].type == CUSTOM_INACCESSIBLE)
+                        continue;
+                r = mount_custom_target(fs->root_fd, &m->mounts[i]);
                 if (r < 0)
                         guest_fail(fs->sync_fd, r, "Failed to make the mount point %s in the guest",
                                    m->mounts[i].destination);
@@ -263,6 +268,7 @@ static void make_mount_points(const struct guest_fs *fs)
 static void finish_root(const struct guest_fs *fs)
 {
         const struct machine *m = fs->machine;
+        struct etc_settings etc;
         int r;
 
         if (m->volatile_mode == VOLATILE_STATE) {
@@ -270,11 +276,17 @@ static void finish_root(const struct guest_fs *fs)
                 if (r < 0)
                         guest_fail(fs->sync_fd, r, "Failed to mount %s read-only with a tmpfs on /var", m->root);
         }
-        if (!m->read_only && m->volatile_mode != VOLATILE_STATE) {
-                r = mount_etc_follow_host(fs->root_fd, fs->setup->nameserver);
-                if (r < 0)
-                        guest_fail(fs->sync_fd, r, "Failed to place /etc/resolv.conf or /etc/localtime in %s", m->root);
-        } else if (m->read_only && !m->ephemeral && m->volatile_mode == VOLATILE_NO) {
+        etc = (struct etc_settings){
+                .resolv_conf = m->resolv_conf,
+                .timezone = m->timezone,
+                .nameserver = fs->setup->nameserver,
+                .writable = !m->read_only && m->volatile_mode != VOLATILE_STATE,
+                .private_network = m->private_network || m->network_namespace_path,
+        };
+        r = etc_files_from_host(fs->root_fd, &etc);
+        if (r < 0)
+                guest_fail(fs->sync_fd, r, "Failed to set up /etc/resolv.conf or /etc/localtime in %s", m->root);
+        if (m->read_only && !m->ephemeral && m->volatile_mode == VOLATILE_NO) {
                 r = mount_root_read_only(fs->root_fd);
                 if (r < 0)
                         guest_fail(fs->sync_fd, r, "Failed to make %s read-only", m->root);
@@ -335,9 +347,10 @@ static void mount_custom_mounts(const struct guest_fs *fs)
 
                 if (r < 0)
                         guest_fail(fs->sync_fd, r, "Failed to mount %s%s%s at %s in the guest",
-                                   c->type == CUSTOM_BIND    ? "the bind of "
-                                   : c->type == CUSTOM_TMPFS ? "a tmpfs"
-                                                             : "an overlay",
+                                   c->type == CUSTOM_BIND      ? "the bind of "
+                                   : c->type == CUSTOM_TMPFS   ? "a tmpfs"
+                                   : c->type == CUSTOM_OVERLAY ? "an overlay"
+                                                               : "an inaccessible node (--inaccessible)",
                                    c->type == CUSTOM_BIND ? c->source : "", c->read_only ? " (read-only)" : "",
                                    c->destination);
         }

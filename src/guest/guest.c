@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -21,6 +22,7 @@
 
 #include "guest/caps.h"
 #include "guest/dev.h"
+#include "guest/exec-settings.h"
 #include "guest/guest.h"
 #include "guest/syscall-filter.h"
 #include "util/macro.h"
@@ -156,6 +158,8 @@ static char **guest_environment(const struct machine *m)
                 (void)strv_extend(&env, line);
         } else
                 (void)strv_extend(&env, "TERM=vt220");
+        exec_settings_host_environment(&env);
+        exec_settings_environment(m, &env);
         for (size_t i = 0; m->setenv && m->setenv[i]; i++)
                 (void)strv_env_set(&env, m->setenv[i]);
         return env;
@@ -185,6 +189,35 @@ _noreturn_ static void exec_init(const struct guest_setup *setup, char **env)
         guest_fail(setup->sync_fd, -errno, "Failed to execute init %s in the guest", m->init_path);
 }
 
+/* systemd-nspawn COMMAND (no -b, no -a): the command itself is PID 1, looked up in the
+ * guest's PATH, as its user (-u). When it cannot be run, the supervisor is told why, and
+ * exits 127 (not found) or 126. */
+_noreturn_ static void exec_command(const struct guest_setup *setup, char **env)
+{
+        const struct machine *m = setup->machine;
+        struct guest_message message = { .type = GUEST_EXEC_FAILED };
+        int r = setup->with_console ? dev_console_attach() : 0;
+
+        if (r < 0)
+                guest_fail(setup->sync_fd, r, "Failed to attach /dev/console");
+        exec_settings_become_user(m, setup->sync_fd);
+        /* execvpe() looks the name up in our own PATH: the guest's, from now on. */
+        environ = env;
+        if (m->login_shell) {
+                /* nspawn's: bash as a login shell, else sh, in the user's home. */
+                if (!m->working_directory)
+                        (void)chdir(getenv("HOME") ?: "/");
+                execve("/bin/bash", (char *[]){ (char *)"-bash", NULL }, env);
+                execve("/bin/sh", (char *[]){ (char *)"-sh", NULL }, env);
+        } else
+                execvpe(m->arguments[0], m->arguments, env);
+        message.error = errno;
+        snprintf(message.text, sizeof(message.text), "Cannot run %s in the guest (looked up with PATH=%s)",
+                 m->arguments[0], getenv("PATH") ?: "");
+        (void)guest_message_send(setup->sync_fd, &message, -1);
+        _exit(message.error == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
+}
+
 /* `run`: PID 1 is ml-init, from a sealed memfd copy of the one we carry, so that
  * /proc/1/exe leads the guest to that copy, never to a binary of the host's. */
 _noreturn_ static void exec_ml_init(const struct guest_setup *setup, char **env)
@@ -202,6 +235,13 @@ _noreturn_ static void exec_ml_init(const struct guest_setup *setup, char **env)
                 guest_fail(setup->sync_fd, -errno, "Failed to copy ml-init into a memfd");
         (void)strv_extend(&argv, "ml-init");
         (void)strv_extend(&argv, setup->with_console ? "--console" : "--no-console");
+        if (m->run_user) {
+                char *user = NULL;
+
+                if (exec_settings_user_argument(m, &user) < 0 || strv_extend(&argv, user) < 0)
+                        guest_fail(setup->sync_fd, -ENOMEM, "Failed to pass --user to ml-init");
+                free(user);
+        }
         (void)strv_extend(&argv, "--");
         for (size_t i = 0; m->arguments && m->arguments[i]; i++)
                 (void)strv_extend(&argv, m->arguments[i]);
@@ -269,7 +309,11 @@ static void lock_down(const struct guest_setup *setup)
         const struct machine *m = setup->machine;
         int r;
 
-        r = syscall_filter_apply(m->syscall_allow, m->syscall_deny, m->no_new_privileges);
+        /* SYSTEMD_SECCOMP=0 (systemd-nspawn's command line): no filter at all, as nspawn. */
+        if (m->seccomp_off)
+                r = m->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? -errno : 0;
+        else
+                r = syscall_filter_apply(m->syscall_allow, m->syscall_deny, m->no_new_privileges, m->suppress_sync);
         if (r < 0)
                 guest_fail(setup->sync_fd, r, "Failed to install the system call filter");
         r = caps_apply(caps_for_guest(m));
@@ -293,9 +337,12 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
         enter_guest_root(setup, mount_ns);
         set_up_uts_and_network(setup);
         umask(0022);
+        exec_settings_apply(m, sync_fd);
         lock_down(setup);
 
         if (m->verb == VERB_RUN)
                 exec_ml_init(setup, guest_environment(m));
+        if (m->verb == VERB_EXEC)
+                exec_command(setup, guest_environment(m));
         exec_init(setup, guest_environment(m));
 }

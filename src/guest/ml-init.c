@@ -3,9 +3,13 @@
  * machined-lite (the generated ml-init-blob.c); the guest execs it from a sealed memfd, so that
  * /proc/1/exe leads to that copy and never to a binary of the host's, and it needs
  * nothing of the guest's tree (no dynamic loader there, as in a busybox tree).
- *   ml-init --console|--no-console -- COMMAND [ARGUMENTS...]   (environment: the guest's) */
+ *   ml-init --console|--no-console [--user=UID:GID:GROUP,...] -- COMMAND [ARGUMENTS...]
+ * (environment: the guest's; --user: the command's IDs, numbers only, read by machined-lite
+ * from the guest's own files). */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,8 +32,33 @@ static const int forwarded_signals[] = {
         SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT, SIGALRM,
 };
 
+/* UID:GID:GROUP,GROUP...: the command's user; 0 or -1 (unparsable, or not taken). */
+static int become_user(const char *spec)
+{
+        gid_t groups[NGROUPS_MAX];
+        size_t n = 0;
+        unsigned long uid, gid;
+        char *end;
+
+        uid = strtoul(spec, &end, 10);
+        if (*end != ':')
+                return -1;
+        gid = strtoul(end + 1, &end, 10);
+        if (*end != ':')
+                return -1;
+        for (const char *p = end + 1; *p && n < NGROUPS_MAX; p = *end ? end + 1 : end) {
+                groups[n++] = (gid_t)strtoul(p, &end, 10);
+                if (*end && *end != ',')
+                        return -1;
+        }
+        if (setgroups(n, groups) < 0 || setresgid((gid_t)gid, (gid_t)gid, (gid_t)gid) < 0 ||
+            setresuid((uid_t)uid, (uid_t)uid, (uid_t)uid) < 0)
+                return -1;
+        return 0;
+}
+
 __attribute__((noreturn)) static void run_command(char **argv, char **envp, const sigset_t *original_mask,
-                                                  bool with_console)
+                                                  bool with_console, const char *user)
 {
         if (with_console) {
                 /* The command gets a session of its own with the console as its
@@ -38,6 +67,10 @@ __attribute__((noreturn)) static void run_command(char **argv, char **envp, cons
                 (void)ioctl(STDIN_FILENO, TIOCSCTTY, 0);
         }
         (void)sigprocmask(SIG_SETMASK, original_mask, NULL);
+        if (user && become_user(user) < 0) {
+                fprintf(stderr, "machined-lite: cannot become user %s in the guest: %s\n", user, strerror(errno));
+                _exit(EXIT_SETUP_FAILED);
+        }
         /* PATH from the guest environment, as a shell would look it up there. */
         environ = envp;
         execvp(argv[0], argv);
@@ -66,18 +99,25 @@ int main(int argc, char *argv[])
 {
         sigset_t mask, original_mask;
         int signal_fd, status = 0;
+        const char *user = NULL;
         bool with_console;
         char **command_argv;
+        int dashes = 2;
         pid_t command;
 
-        if (argc < 4 || strcmp(argv[2], "--") != 0) {
-                fprintf(stderr, "ml-init: usage: ml-init --console|--no-console -- COMMAND [ARGUMENTS...]\n");
+        if (argc > 2 && strncmp(argv[2], "--user=", 7) == 0) {
+                user = argv[2] + 7;
+                dashes = 3;
+        }
+        if (argc < dashes + 2 || strcmp(argv[dashes], "--") != 0) {
+                fprintf(stderr, "ml-init: usage: ml-init --console|--no-console [--user=UID:GID:GROUPS] -- COMMAND "
+                                "[ARGUMENTS...]\n");
                 return EXIT_SETUP_FAILED;
         }
         /* Run from a memfd, we would show as "memfd:ml-init". */
         (void)prctl(PR_SET_NAME, "ml-init");
         with_console = strcmp(argv[1], "--console") == 0;
-        command_argv = argv + 3;
+        command_argv = argv + dashes + 1;
         if (with_console && attach_console() < 0)
                 _exit(EXIT_SETUP_FAILED);
 
@@ -94,7 +134,7 @@ int main(int argc, char *argv[])
         if (command < 0)
                 _exit(EXIT_SETUP_FAILED);
         if (command == 0)
-                run_command(command_argv, environ, &original_mask, with_console);
+                run_command(command_argv, environ, &original_mask, with_console, user);
 
         for (;;) {
                 struct signalfd_siginfo info;

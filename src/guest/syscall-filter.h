@@ -16,6 +16,7 @@ int syscall_filter_load(void);
  * as a prefix. Checks every name; returns 0 or -EINVAL with the bad one in ERROR. */
 int syscall_filter_parse(const char *value, char ***allow, char ***deny, char *error, size_t error_size);
 
-/* Installs the filter: the default deny list less ALLOW, plus DENY (deny wins). Sets
- * no_new_privs only when asked (libseccomp would by default). Returns 0 or -errno. */
-int syscall_filter_apply(char *const *allow, char *const *deny, bool no_new_privileges);
+/* Installs the filter: the default deny list less ALLOW, plus DENY (deny wins), and with
+ * SUPPRESS_SYNC the sync family returning 0 at once. Sets no_new_privs only when asked
+ * (libseccomp would by default). Returns 0 or -errno. */
+int syscall_filter_apply(char *const *allow, char *const *deny, bool no_new_privileges, bool suppress_sync);

@@ -65,6 +65,7 @@ struct supervisor {
         int netns_fd; /* --network-namespace-path's, until the guest is in it */
         bool shutting_down;
         bool killed_by_user;
+        int exec_failed; /* systemd-nspawn's COMMAND could not be run: 127 or 126 */
         sd_event_source *child_source, *signal_sources[3], *kill_timer, *notify_source;
 };
 
@@ -176,7 +177,11 @@ static int wait_for_setup(struct supervisor *s, int sync_fd, int *mount_ns)
                         s->notify_fd = fd;
                 else if (message.type == GUEST_MOUNT_NS && fd >= 0 && mount_ns && *mount_ns < 0)
                         *mount_ns = fd;
-                else if (message.type == GUEST_FAILED) {
+                else if (message.type == GUEST_EXEC_FAILED) {
+                        message.text[sizeof(message.text) - 1] = '\0';
+                        s->exec_failed = message.error == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+                        return log_error_errno(-message.error, "%s: %m", message.text);
+                } else if (message.type == GUEST_FAILED) {
                         message.text[sizeof(message.text) - 1] = '\0';
                         if (fd >= 0)
                                 close(fd);
@@ -678,7 +683,7 @@ int supervisor_run(const struct machine *m)
                 return setup_failed(&s, r);
         r = start_guest(&s);
         if (r < 0)
-                return setup_failed(&s, r == -EEXIST ? EXIT_BUSY : EXIT_SETUP_FAILED);
+                return setup_failed(&s, s.exec_failed ?: r == -EEXIST ? EXIT_BUSY : EXIT_SETUP_FAILED);
         r = write_state(&s);
         if (r < 0)
                 return setup_failed(&s, EXIT_SETUP_FAILED);

@@ -8,6 +8,7 @@
 
 #include "config/custom-mount.h"
 #include "config/machine.h"
+#include "config/nspawn-options.h"
 #include "config/options.h"
 #include "config/settings.h"
 #include "host/overlay-dirs.h"
@@ -25,10 +26,13 @@ static void machine_donep(struct machine *m)
         machine_done(m);
 }
 
-/* NAME.machine under the command line: the file's settings first, then the command line
- * again on top, so that what it says wins (--settings=override: the other way round).
- * Returns 0, or the exit code after a line. */
-static int apply_settings(struct machine *m, int argc, char *argv[])
+/* A command line's parser: machined-lite's own, or systemd-nspawn's. */
+typedef int (*parse_fn)(int argc, char *argv[], struct machine *m);
+
+/* NAME.machine (NAME.nspawn) under the command line: the file's settings first, then the
+ * command line again on top, so that what it says wins (--settings=override: the other
+ * way round). Returns 0, or the exit code after a line. */
+static int apply_settings(struct machine *m, int argc, char *argv[], parse_fn parse)
 {
         struct machine from_file = MACHINE_INIT;
         int r;
@@ -42,7 +46,7 @@ static int apply_settings(struct machine *m, int argc, char *argv[])
                 machine_done(&from_file);
                 return r < 0 ? EXIT_USAGE : 0;
         }
-        r = parse_argv_only(argc, argv, &from_file);
+        r = parse(argc, argv, &from_file);
         /* -x and --volatile say the same thing two ways: given on the command line, one
          * of them replaces what the file says with either. */
         if (r == PARSE_CONTINUE && (m->ephemeral || m->volatile_mode != VOLATILE_NO)) {
@@ -56,12 +60,12 @@ static int apply_settings(struct machine *m, int argc, char *argv[])
 
 /* The command line, NAME.machine under it (not for inspect), and their checks. Returns
  * true to go on, or false with the exit code in *EXIT_CODE: 0 after --help or --version. */
-static bool parse_machine(struct machine *m, int argc, char *argv[], int *exit_code)
+static bool parse_machine(struct machine *m, int argc, char *argv[], parse_fn parse, int *exit_code)
 {
-        int r = parse_argv_only(argc, argv, m);
+        int r = parse(argc, argv, m);
 
         if (r == PARSE_CONTINUE && m->verb != VERB_INSPECT) {
-                *exit_code = apply_settings(m, argc, argv);
+                *exit_code = apply_settings(m, argc, argv, parse);
                 if (*exit_code != 0)
                         return false;
         }
@@ -102,7 +106,10 @@ static int prepare_root(struct machine *m)
         if (r >= 0)
                 r = machine_check_root(m);
         if (r < 0)
-                return r == -ENOMEM ? EXIT_SETUP_FAILED : r == -EBUSY ? EXIT_BUSY : EXIT_BAD_TREE;
+                return r == -ENOMEM  ? EXIT_SETUP_FAILED
+                       : r == -EBUSY ? EXIT_BUSY
+                       : r == -ESRCH ? EXIT_USAGE /* -u names no user of the guest's */
+                                     : EXIT_BAD_TREE;
         return 0;
 }
 
@@ -133,14 +140,14 @@ static int supervise(struct machine *m)
         return r;
 }
 
-int verb_boot(int argc, char *argv[])
+static int boot_with(int argc, char *argv[], parse_fn parse)
 {
         _cleanup_(machine_donep) struct machine m = MACHINE_INIT;
         _cleanup_close_ int uid_range_lock = -EBADF;
         int r;
 
         proctitle_init(argc, argv);
-        if (!parse_machine(&m, argc, argv, &r))
+        if (!parse_machine(&m, argc, argv, parse, &r))
                 return r;
         if (m.verb == VERB_INSPECT)
                 return verb_inspect(&m);
@@ -153,4 +160,14 @@ int verb_boot(int argc, char *argv[])
         if (r == 0)
                 r = supervise(&m);
         return r;
+}
+
+int verb_boot(int argc, char *argv[])
+{
+        return boot_with(argc, argv, parse_argv_only);
+}
+
+int verb_nspawn(int argc, char *argv[])
+{
+        return boot_with(argc, argv, nspawn_parse_argv);
 }

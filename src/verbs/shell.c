@@ -25,6 +25,7 @@
 #include <systemd/sd-event.h>
 #include <unistd.h>
 
+#include "config/guest-user.h"
 #include "config/machine.h"
 #include "config/options.h"
 #include "guest/caps.h"
@@ -40,7 +41,6 @@
 #include "util/path.h"
 #include "util/pidref.h"
 #include "util/strv.h"
-#include "verbs/guest-user.h"
 #include "verbs/running.h"
 #include "verbs/shell.h"
 
@@ -473,7 +473,8 @@ static void become_user(const struct shell *sh, int sync_fd)
         const struct guest_user *u = &sh->user;
         int r;
 
-        r = syscall_filter_apply(sh->syscall_allow, sh->syscall_deny, sh->state.no_new_privileges);
+        /* --suppress-sync is the machine's payload's, not a shell's. */
+        r = syscall_filter_apply(sh->syscall_allow, sh->syscall_deny, sh->state.no_new_privileges, false);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to install the system call filter");
         if (setgroups(u->n_groups, u->groups) < 0 || setresgid(u->gid, u->gid, u->gid) < 0)

@@ -47,6 +47,9 @@ static const struct call calls[] = {
         { "io_uring_setup", SYS_io_uring_setup, 425 },
         { "io_uring_enter", SYS_io_uring_enter, 426 },
         { "io_uring_register", SYS_io_uring_register, 427 },
+        /* On fd 0: EINVAL for a pipe, unless --suppress-sync makes them return 0. */
+        { "fsync", SYS_fsync, 118 },
+        { "fdatasync", SYS_fdatasync, 148 },
 };
 
 /* io_uring_setup(1, &params) makes a real ring. In the data of this static, non-PIE

@@ -3,23 +3,32 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
 
+#include "config/nspawn-options.h"
 #include "config/options.h"
 #include "test.h"
 #include "util/macro.h"
 
-/* Parses a command line given as a NULL-terminated list. */
-static int parse(struct machine *m, const char *const *args)
+/* Parses a command line given as a NULL-terminated list, with PARSE, as PROGRAM. */
+static int parse_as(int (*parse)(int, char **, struct machine *), const char *program, struct machine *m,
+                    const char *const *args)
 {
         char *argv[32];
         int argc = 0;
 
         *m = (struct machine)MACHINE_INIT;
-        argv[argc++] = (char *)"machined-lite";
+        argv[argc++] = (char *)program;
         for (; *args; args++)
                 argv[argc++] = (char *)*args;
         argv[argc] = NULL;
-        return parse_argv(argc, argv, m);
+        return parse(argc, argv, m);
+}
+
+static int parse(struct machine *m, const char *const *args)
+{
+        return parse_as(parse_argv, "machined-lite", m, args);
 }
 
 static void test_boot(void)
@@ -251,6 +260,69 @@ static void test_signals(void)
         CHECK(signal_from_string("") == -EINVAL);
 }
 
+/* systemd-nspawn's command line: which verb, what is PID 1's, nspawn's defaults. */
+static int parse_nspawn(struct machine *m, const char *const *args)
+{
+        return parse_as(nspawn_parse_argv, "systemd-nspawn", m, args);
+}
+
+static void test_nspawn(void)
+{
+        struct machine m;
+
+        /* A command alone is PID 1; options end at it, bundled short ones included. */
+        CHECK(parse_nspawn(&m, (const char *const[]){ "-qD", "/t", "-M", "x", "/bin/sh", "-c", "--quiet", NULL }) ==
+              PARSE_CONTINUE);
+        CHECK(m.verb == VERB_EXEC && strcmp(m.root, "/t") == 0 && strcmp(m.arguments[2], "--quiet") == 0);
+        CHECK(m.kill_signal == SIGKILL && m.resolv_conf == RESOLV_CONF_AUTO && m.timezone == TIMEZONE_AUTO);
+        CHECK(m.n_mounts == 1 && strcmp(m.mounts[0].destination, "/tmp") == 0);
+        machine_done(&m);
+
+        CHECK(parse_nspawn(&m, (const char *const[]){ "-D", "/t", "-a", "-u", "builder", "--chdir=/b", "make", NULL }) ==
+              PARSE_CONTINUE);
+        CHECK(m.verb == VERB_RUN && strcmp(m.user, "builder") == 0 && strcmp(m.working_directory, "/b") == 0);
+        machine_done(&m);
+
+        /* -b: what follows is init's; -b's kill signal is the init's own. */
+        CHECK(parse_nspawn(&m, (const char *const[]){ "-bD", "/t", "--register", "no", "systemd.unit=rescue.target",
+                                                      NULL }) == PARSE_CONTINUE);
+        CHECK(m.verb == VERB_BOOT && m.kill_signal == 0 && m.register_mode == REGISTER_NO && !m.login_shell);
+        CHECK(strcmp(m.arguments[0], "systemd.unit=rescue.target") == 0);
+        machine_done(&m);
+
+        /* No command: a login shell; the tmpfs on /tmp not twice when one is given. */
+        CHECK(parse_nspawn(&m, (const char *const[]){ "-D", "/t", "--tmpfs=/tmp:size=1M", NULL }) == PARSE_CONTINUE);
+        CHECK(m.login_shell && m.n_mounts == 1 && strstr(m.mounts[0].options, "size=1M"));
+        machine_done(&m);
+
+        CHECK(parse_nspawn(&m, (const char *const[]){ "-D", "/t", "--private-users", "--settings=false", "-P", "-j",
+                                                      "--suppress-sync=true", "--personality=x86",
+                                                      "--rlimit=RLIMIT_NOFILE=10:infinity", "/bin/true", NULL }) ==
+              PARSE_CONTINUE);
+        CHECK(m.private_users == PRIVATE_USERS_TREE_OWNER && m.settings_mode == SETTINGS_NO && m.console == CONSOLE_PIPE);
+        CHECK(m.suppress_sync && m.personality != PERSONALITY_DEFAULT && m.n_rlimits == 1 && m.rlimits[0].soft == 10 &&
+              m.rlimits[0].hard == RLIM_INFINITY);
+        machine_done(&m);
+
+        /* Refused by name, or unknown: -EINVAL (exit 2). */
+        CHECK(parse_nspawn(&m, (const char *const[]){ "-D", "/t", "--load-credential=a:b", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse_nspawn(&m, (const char *const[]){ "-D", "/t", "--bogus", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse_nspawn(&m, (const char *const[]){ "-b", "-a", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse_nspawn(&m, (const char *const[]){ "--rlimit=NOFILE=9:8", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse_nspawn(&m, (const char *const[]){ "--cpu-affinity=0-", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse_nspawn(&m, (const char *const[]){ "--tmpfs=/x:mode=1777,size=1M,noexec,ro", "/bin/true", NULL }) ==
+              PARSE_CONTINUE);
+        CHECK(strcmp(m.mounts[0].options, "mode=1777,size=1M") == 0 && (m.mounts[0].flags & MS_NOEXEC) &&
+              (m.mounts[0].flags & MS_RDONLY) && (m.mounts[0].flags & MS_NOSUID));
+        machine_done(&m);
+        usage_set_program("machined-lite");
+}
+
 int main(void)
 {
         test_boot();
@@ -260,5 +332,6 @@ int main(void)
         test_properties();
         test_overlay();
         test_network();
+        test_nspawn();
         return TEST_DONE();
 }

@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/guest-user.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/path.h"
-#include "verbs/guest-user.h"
 
 /* /etc/passwd and /etc/group of a guest are read whole; no real one comes near this. */
 #define GUEST_FILE_MAX (16U * 1024U * 1024U)

@@ -1,0 +1,175 @@
+#!/bin/bash
+# shellcheck disable=SC2016 # the single-quoted commands are expanded by the guest's shell
+# The systemd-nspawn entry point (a link named systemd-nspawn to machined-lite): nspawn's
+# command line, each option seen from inside the guest; refusals in one line; the options
+# that came with it on machined-lite's own command line too.
+. "$(dirname "$0")/lib.sh"
+require_root
+make_work
+TREE=$WORK/nsbox
+make_busybox_tree "$TREE"
+echo 'builder:x:1000:1000:Builder:/home/builder:/bin/sh' >> "$TREE/etc/passwd"
+printf 'builder:x:1000:\nwheel:x:10:builder\n' >> "$TREE/etc/group"
+mkdir -p "$TREE/home/builder" "$TREE/srv/build"
+cc -static -O2 -o "$TREE/probe" "$TESTS_DIR/integration/syscall-probe.c" 2>"$WORK/cc.log" ||
+        skip "cannot build the static system call probe (cc -static): $(head -n 1 "$WORK/cc.log")"
+host_snapshot
+
+mkdir -p "$WORK/bin"
+ln -s "$ML" "$WORK/bin/systemd-nspawn"
+N=$WORK/bin/systemd-nspawn
+
+# flat TEXT: its lines on one, separated by spaces.
+flat() { tr '\n' ' ' <<<"$1" | sed 's/ *$//'; }
+# ns OPTIONS... [COMMAND...]: nspawn's command line on the tree, stdio on pipes.
+ns() { "$N" -q -D "$TREE" --console=pipe "$@" </dev/null 2>"$WORK/stderr"; }
+
+out=$("$N" --version | head -n 1)
+check_match "--version: 'systemd 252' first, as mkosi and debspawn parse it, then what we are" \
+        '^systemd 252 \(machined-lite [0-9.]+: the command line of systemd-nspawn 252\)$' "$out"
+help=$("$N" --help)
+for option in --pipe --console --resolv-conf --chdir --suppress-sync --as-pid2 --boot; do
+        check "--help names $option (mock and obs-build look for it there)" grep -q -- "$option" <<<"$help"
+done
+
+# PID 1, PID 2, the exit status, the shell.
+out=$(ns /bin/sh -c 'echo $$; exit 7')
+check_eq "COMMAND is PID 1, its exit status ours" "1 7" "$out $?"
+out=$(ns -a /bin/sh -c 'echo $$ $PPID; exit 9')
+check_eq "--as-pid2: COMMAND is PID 2 under a stub init (PPID 1)" "2 1 9" "$out $?"
+out=$(ns -a -- /bin/sh -c 'echo after-dashes')
+check_eq "-- ends nspawn's options" after-dashes "$out"
+out=$(echo 'echo "$0 $HOME $(pwd)"' | "$N" -q -D "$TREE" --console=pipe 2>"$WORK/stderr")
+check_eq "no COMMAND: a login shell (sh where there is no bash) in root's home" "-sh /root /root" "$out"
+out=$(cd "$TREE" && "$N" -q --console=pipe /bin/hostname </dev/null 2>&1)
+check_eq "no -D, -i or -M: the current directory is the tree" nsbox "$out"
+out=$(ns nosuchcommand)
+check_eq "a COMMAND the guest does not have: exit 127" 127 "$?"
+check_match "... and one line saying so" "Cannot run nosuchcommand in the guest.*No such file" "$(cat "$WORK/stderr")"
+
+out=$("$N" -q -D "$TREE" -b </dev/null 2>&1 &
+        for _ in $(seq 50); do "$ML" stop nsbox >/dev/null 2>&1 && break; sleep 0.1; done; wait)
+check_match "-b boots the tree's init (busybox), which machined-lite stop powers off" "busybox-init-booted" "$out"
+
+# Execution options.
+out=$(ns -u builder /bin/sh -c 'id -u; id -g; id -G; echo $HOME $USER $LOGNAME')
+check_eq "-u builder: its UID, GID, groups and environment from the guest's files" "1000
+1000
+1000 10
+/home/builder builder builder" "$out"
+out=$(ns -a -u 1000 /bin/sh -c 'id -u; echo $PPID')
+check_eq "-a -u 1000: the command as the user, under ml-init" "1000 1" "$(flat "$out")"
+one_line_error "-u names no user of the guest's: exit 2" 2 "No user nobody-here in machine" \
+        "$N" -q -D "$TREE" --console=pipe -u nobody-here /bin/true
+out=$(ns --chdir=/srv/build /bin/pwd)
+check_eq "--chdir" /srv/build "$out"
+out=$(FROM_HOST=kept ns -E FROM_HOST -E SET=here --setenv=OTHER=x /bin/sh -c 'echo $FROM_HOST $SET $OTHER')
+check_eq "-E NAME passes our value, -E NAME=VALUE sets it" "kept here x" "$out"
+out=$(ns --rlimit=RLIMIT_NOFILE=100:200 --rlimit=NPROC=300 /bin/sh -c 'ulimit -n; ulimit -Hn; ulimit -u')
+check_eq "--rlimit, by RLIMIT_ name or short" "100 200 300" "$(flat "$out")"
+out=$(ns --oom-score-adjust=321 /bin/cat /proc/self/oom_score_adj)
+check_eq "--oom-score-adjust" 321 "$out"
+out=$(ns --cpu-affinity=0 /bin/grep Cpus_allowed_list /proc/self/status)
+check_match "--cpu-affinity=0" "Cpus_allowed_list:\s+0$" "$out"
+if [ "$(uname -m)" = x86_64 ]; then
+        out=$(ns --personality=x86 /bin/uname -m)
+        check_eq "--personality=x86 on x86-64" i686 "$out"
+fi
+# shellcheck disable=SC1091 # the host's
+host_os=$(. /etc/os-release && echo "$ID $VERSION_ID")
+out=$(ns /bin/sh -c 'echo $container_host_id $container_host_version_id')
+check_eq "\$container_host_id and \$container_host_version_id: the host's os-release ID= and VERSION_ID=" "$host_os" "$out"
+out=$(ns --uuid=0123456789abcdef0123456789abcdef /bin/sh -c 'echo $container_uuid')
+check_eq "--uuid is \$container_uuid" 01234567-89ab-cdef-0123-456789abcdef "$out"
+# fsync() and fdatasync() of a pipe: EINVAL, unless the calls are suppressed.
+out=$(echo | "$N" -q -D "$TREE" --console=pipe /probe fsync fdatasync 2>&1)
+check_eq "fsync and fdatasync on a pipe fail (EINVAL) without --suppress-sync" "fsync EINVAL fdatasync EINVAL" "$(flat "$out")"
+out=$(echo | "$N" -q -D "$TREE" --console=pipe --suppress-sync=yes /probe fsync fdatasync 2>&1)
+check_eq "--suppress-sync=yes: they return 0 at once" "fsync ok fdatasync ok" "$(flat "$out")"
+# io_uring_setup: the filter denies it (EPERM); what the kernel answers itself, the host shows.
+host_answer=$("$TREE/probe" io_uring_setup)
+out=$(ns /probe io_uring_setup)
+check_eq "the system call filter denies io_uring_setup" "io_uring_setup EPERM" "$out"
+if [ "$host_answer" != "io_uring_setup EPERM" ]; then
+        out=$(SYSTEMD_SECCOMP=0 ns /probe io_uring_setup)
+        check_eq "SYSTEMD_SECCOMP=0 (mock's): no filter, as nspawn: the kernel's own answer" "$host_answer" "$out"
+else
+        echo "SKIP (one check): SYSTEMD_SECCOMP=0 not checked: this kernel refuses io_uring to everyone"
+fi
+out=$(ns --kill-signal=SIGTERM --notify-ready=no --no-pager -j --link-journal=try-host --register=no /bin/true)
+check_eq "--kill-signal, --notify-ready, --no-pager, -j, --link-journal=try-host, --register=no are taken" 0 "$?"
+
+# Mounts.
+out=$(ns --tmpfs=/var/scratch:rw,nosuid,noexec,size=1M /bin/grep ' /var/scratch ' /proc/self/mounts)
+check_match "--tmpfs=PATH:rw,nosuid,noexec,size=1M: the flags as flags, the size as tmpfs's" \
+        "tmpfs /var/scratch tmpfs rw,nosuid,nodev,noexec,.*size=1024k" "$out"
+out=$(ns /bin/grep ' /tmp ' /proc/self/mounts)
+check_match "a tmpfs on /tmp, as nspawn mounts one" "^tmpfs /tmp tmpfs " "$out"
+out=$(SYSTEMD_NSPAWN_TMPFS_TMP=0 ns /bin/sh -c 'grep -c " /tmp " /proc/self/mounts')
+check_eq "SYSTEMD_NSPAWN_TMPFS_TMP=0 (mock's): none" 0 "$out"
+out=$(ns --inaccessible=/etc/inittab --inaccessible=/srv /bin/sh -c 'wc -c < /etc/inittab; ls -A /srv | wc -l; stat -c %a /etc/inittab /srv')
+check_eq "--inaccessible: a file and a directory hidden: empty, mode 000" "0 0 0 0" "$(flat "$out")"
+out=$(ns -u builder --inaccessible=/etc/inittab /bin/sh -c 'cat /etc/inittab >/dev/null 2>&1; echo $?')
+check_eq "... which a user cannot open" 1 "$out"
+one_line_error "--inaccessible of a path the guest does not have: exit 1" 1 "inaccessible node.*/nothing" \
+        "$N" -q -D "$TREE" --console=pipe --inaccessible=/nothing /bin/true
+
+# /etc/resolv.conf and /etc/localtime.
+rm -f "$TREE/etc/resolv.conf" "$TREE/etc/localtime"
+out=$(ns --resolv-conf=off /bin/sh -c 'test -e /etc/resolv.conf; echo $?')
+check_eq "--resolv-conf=off: the tree's (none) stays" 1 "$out"
+if [ -f /etc/resolv.conf ]; then
+        out=$(ns --resolv-conf=copy-host /bin/cat /etc/resolv.conf)
+        check_eq "--resolv-conf=copy-host: the host's" "$(cat /etc/resolv.conf)" "$out"
+        out=$(ns --resolv-conf=bind-host /bin/sh -c 'grep -c " /etc/resolv.conf " /proc/self/mounts; echo x >> /etc/resolv.conf 2>/dev/null; echo $?')
+        check_eq "--resolv-conf=bind-host: bound, read-only" "1 1" "$(flat "$out")"
+fi
+out=$(ns --resolv-conf=delete /bin/sh -c 'test -e /etc/resolv.conf; echo $?')
+check_eq "--resolv-conf=delete" 1 "$out"
+out=$(ns --timezone=copy /bin/sh -c 'test -f /etc/localtime && ! test -L /etc/localtime; echo $?')
+check_eq "--timezone=copy: a file" 0 "$out"
+out=$(ns --timezone=symlink /bin/sh -c 'readlink /etc/localtime')
+check_match "--timezone=symlink: a link into the guest's zoneinfo" "^\.\./usr/share/zoneinfo/" "$out"
+out=$(ns --timezone=delete /bin/sh -c 'test -e /etc/localtime || test -L /etc/localtime; echo $?')
+check_eq "--timezone=delete" 1 "$out"
+
+# A settings file next to the tree: NAME.nspawn, read where nspawn reads it.
+printf '[Exec]\nEnvironment=FROM_FILE=nspawn-file\n' > "$WORK/nsbox.nspawn"
+out=$(ns /bin/sh -c 'echo $FROM_FILE')
+check_eq "DIR.nspawn next to the tree is read" nspawn-file "$out"
+out=$(ns --settings=no /bin/sh -c 'echo ${FROM_FILE:-none}')
+check_eq "--settings=no: not read" none "$out"
+rm "$WORK/nsbox.nspawn"
+
+# Refused, each in one line, with nothing left behind.
+one_line_error "an option nspawn does not have: exit 2, 'unrecognized option' (mkosi's probe reads that)" 2 \
+        "unrecognized option '--no-such-option'" "$N" -q -D "$TREE" --no-such-option /bin/true
+for option in --load-credential=a:/etc/hostname --set-credential=a:b --bind-user=root --oci-bundle=/x \
+        --root-hash=00 --pivot-root=/x --ambient-capability=CAP_CHOWN -Zx --selinux-apifs-context=x; do
+        one_line_error "nspawn's $option, not implemented: exit 2" 2 "unrecognized option '.*': an option of systemd-nspawn's" \
+                "$N" -q -D "$TREE" "$option" /bin/true
+done
+one_line_error "--private-users=identity: exit 2" 2 "identity is not implemented" \
+        "$N" -q -D "$TREE" --private-users=identity /bin/true
+one_line_error "--link-journal=host: exit 2" 2 "link-journal=host is not implemented" \
+        "$N" -q -D "$TREE" --link-journal=host /bin/true
+one_line_error "--resolv-conf=copy-stub: exit 2" 2 "copy-stub is not implemented" \
+        "$N" -q -D "$TREE" --resolv-conf=copy-stub /bin/true
+one_line_error "SYSTEMD_NSPAWN_API_VFS_WRITABLE=1: not implemented, exit 2" 2 \
+        "SYSTEMD_NSPAWN_API_VFS_WRITABLE=1 is not implemented" env SYSTEMD_NSPAWN_API_VFS_WRITABLE=1 "$N" -q -D "$TREE" /bin/true
+one_line_error "-b with -a: exit 2" 2 "--boot and --as-pid2" "$N" -q -D "$TREE" -b -a
+one_line_error "-b with -u: exit 2" 2 "runs the tree's init as root" "$N" -q -D "$TREE" -b -u builder
+one_line_error "--rlimit with a resource that is none: exit 2" 2 "unknown resource 'RLIMIT_NOPE'" \
+        "$N" -q -D "$TREE" --rlimit=RLIMIT_NOPE=1 /bin/true
+one_line_error "--personality of no architecture: exit 2" 2 "--personality takes" \
+        "$N" -q -D "$TREE" --personality=vax /bin/true
+out=$("$N" --capability=help)
+check "--capability=help lists the capabilities" grep -qx CAP_CHOWN <<<"$out"
+
+# The same options on machined-lite's own command line.
+out=$("$ML" run -q --console=pipe -D "$TREE" -u builder --chdir=/tmp --rlimit=NOFILE=64 -- /bin/sh -c 'id -u; pwd; ulimit -n' </dev/null 2>&1)
+check_eq "machined-lite run -u, --chdir, --rlimit" "1000 /tmp 64" "$(flat "$out")"
+one_line_error "machined-lite boot -u: exit 2" 2 "a booted init runs as root" "$ML" boot -q -D "$TREE" -u builder
+
+host_unchanged "the nspawn command line"
+finish

@@ -70,35 +70,88 @@ static struct custom_mount *add(struct machine *m)
         return &grown[m->n_mounts++];
 }
 
+/* A bind's options, comma-separated: rbind or norbind, and how IDs map (systemd-nspawn(1)).
+ * Returns NULL, or the first one that is none of these. */
+static const char *parse_bind_options(char *options, bool *recursive, enum bind_idmap *idmap)
+{
+        static const char *const idmaps[] = {
+                [BIND_NOIDMAP] = "noidmap",
+                [BIND_IDMAP] = "idmap",
+                [BIND_ROOTIDMAP] = "rootidmap",
+                [BIND_OWNERIDMAP] = "owneridmap",
+        };
+        char *save = NULL;
+
+        for (char *o = strtok_r(options, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
+                bool known = false;
+
+                if (strcmp(o, "rbind") == 0 || strcmp(o, "norbind") == 0) {
+                        *recursive = strcmp(o, "rbind") == 0;
+                        continue;
+                }
+                for (size_t i = 0; i < ELEMENTSOF(idmaps); i++)
+                        if (strcmp(o, idmaps[i]) == 0) {
+                                *idmap = (enum bind_idmap)i;
+                                known = true;
+                        }
+                if (!known)
+                        return o;
+        }
+        return NULL;
+}
+
 int custom_mount_parse_bind(const char *value, bool read_only, struct machine *m, char *error, size_t error_size)
 {
-        char *fields[3] = {};
+        char *fields[3] = {}, *absolute = NULL;
+        enum bind_idmap idmap = BIND_NOIDMAP;
+        const char *bad = NULL;
         struct custom_mount *c;
         bool recursive = true;
         int n = split_colons(value, fields, 3), r = -EINVAL;
 
         if (n < 0)
                 return n;
+        /* A relative source is the current directory's, as nspawn takes it. */
+        if (fields[0][0] != '/' && fields[0][0] != '\0' && fields[0][0] != '+') {
+                char *cwd = get_current_dir_name();
+
+                if (!cwd || asprintf(&absolute, "%s/%s", cwd, fields[0]) < 0)
+                        absolute = NULL;
+                free(cwd);
+                if (!absolute) {
+                        for (int i = 0; i < n; i++)
+                                free(fields[i]);
+                        return -ENOMEM;
+                }
+                free(fields[0]);
+                fields[0] = absolute;
+        }
+        if (n == 3)
+                bad = parse_bind_options(fields[2], &recursive, &idmap);
         if (fields[0][0] != '/')
-                snprintf(error, error_size, "--bind%s=%s: the source must be an absolute path on the host",
+                snprintf(error, error_size,
+                         "--bind%s=%s: the source must be a path on the host (+PATH and an empty source are not "
+                         "implemented)",
                          read_only ? "-ro" : "", value);
         else if (n >= 2 && !guest_path_is_valid(fields[1]))
                 snprintf(error, error_size,
                          "--bind%s=%s: the destination must be an absolute path in the guest, without ..",
                          read_only ? "-ro" : "", value);
-        else if (n == 3 && strcmp(fields[2], "rbind") != 0 && strcmp(fields[2], "norbind") != 0)
-                snprintf(error, error_size, "--bind%s=%s: unknown option '%s' (rbind or norbind)",
-                         read_only ? "-ro" : "", value, fields[2]);
+        else if (bad)
+                snprintf(error, error_size,
+                         "--bind%s=%s: unknown option '%s' (rbind, norbind, idmap, noidmap, rootidmap or owneridmap)",
+                         read_only ? "-ro" : "", value, bad);
         else if (n == 1 && !guest_path_is_valid(fields[0]))
                 snprintf(error, error_size, "--bind%s=%s: give a destination (SOURCE:DESTINATION) for this source",
                          read_only ? "-ro" : "", value);
         else {
-                recursive = !(n == 3 && strcmp(fields[2], "norbind") == 0);
                 c = add(m);
                 if (!c)
                         r = -ENOMEM;
                 else {
-                        *c = (struct custom_mount){ .type = CUSTOM_BIND, .read_only = read_only, .recursive = recursive };
+                        *c = (struct custom_mount){
+                                .type = CUSTOM_BIND, .read_only = read_only, .recursive = recursive, .idmap = idmap
+                        };
                         c->source = fields[0];
                         c->destination = n >= 2 ? fields[1] : strdup(fields[0]);
                         fields[0] = NULL;

@@ -115,6 +115,14 @@ enum volatile_mode {
  * the guest's namespace. */
 struct guest_user;
 
+/* How a bind's IDs map into the guest (systemd-nspawn(1)'s bind options). */
+enum bind_idmap {
+        BIND_NOIDMAP,    /* as on disk (with -U: the host's IDs outside the range are nobody) */
+        BIND_IDMAP,      /* with -U: the host's UID z is the guest's z */
+        BIND_ROOTIDMAP,  /* the source's owner is the guest's root */
+        BIND_OWNERIDMAP, /* the source's owner is the owner of the destination in the guest */
+};
+
 struct custom_mount {
         enum { CUSTOM_BIND, CUSTOM_TMPFS, CUSTOM_OVERLAY, CUSTOM_INACCESSIBLE } type;
         char *source;        /* bind: the host path, absolute; overlay: the upper layer, a host
@@ -131,6 +139,7 @@ struct custom_mount {
                               * holding upper/ and work/, removed when the machine ends */
         bool read_only;
         bool recursive; /* bind: rbind (default) or norbind */
+        enum bind_idmap idmap;
 };
 
 /* --settings, as systemd-nspawn(1) defines it. */
@@ -197,6 +206,7 @@ struct machine {
         bool login_shell;            /* systemd-nspawn without a command: a login shell (bash, else sh) */
         bool nspawn;                 /* the systemd-nspawn command line: NAME.nspawn for settings */
         bool seccomp_off;            /* SYSTEMD_SECCOMP=0 there: no system call filter at all */
+        bool no_machined;            /* its --register=no: a scope as ever, but no machined */
         char **arguments;            /* after "--": the command (run) or init's arguments (boot) */
         bool keep_unit;              /* --keep-unit: stay in the unit we were started in */
         char *slice;                 /* --slice, for our scope */

@@ -301,6 +301,13 @@ static int nspawn_option(int c, const char *value, const char *current, struct m
         case 'E':
                 return setenv_option(value, current, m);
         case ARG_REGISTER:
+                /* nspawn's "no" leaves machined out, not systemd: the scope (and its
+                 * --slice, --property) is made as ever (devtools passes --slice with it). */
+                if (parse_boolean(value) < 0)
+                        return usage_error("%s takes a boolean (yes or no), not '%s'", current, value);
+                m->no_machined = !parse_boolean(value);
+                m->register_mode = parse_boolean(value) ? REGISTER_YES : REGISTER_AUTO;
+                return 0;
         case ARG_NOTIFY_READY:
         case ARG_NO_NEW_PRIVILEGES:
                 return boolean_option(c, value, current, m);

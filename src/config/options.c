@@ -463,11 +463,17 @@ static int parse_exec_option(int c, const char *value, struct machine *m)
                 return 0;
         case ARG_SLICE: {
                 size_t n = strlen(value);
+                bool suffixed = n > 6 && strcmp(value + n - 6, ".slice") == 0;
+                _cleanup_free_ char *name = NULL;
 
-                if (n <= 6 || strcmp(value + n - 6, ".slice") != 0 || strchr(value, '/') ||
-                    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\@") != n)
-                        return usage_error("--slice takes a slice unit name like lab.slice, not '%s'", value);
-                return set_string(&m->slice, value);
+                /* "lab" is lab.slice, as systemd (and nspawn) complete it. */
+                if (n == 0 || strchr(value, '/') ||
+                    strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\@") != n ||
+                    (!suffixed && strchr(value, '.')))
+                        return usage_error("--slice takes a slice unit name like lab.slice (or lab), not '%s'", value);
+                if (asprintf(&name, "%s%s", value, suffixed ? "" : ".slice") < 0)
+                        return -ENOMEM;
+                return set_string(&m->slice, name);
         }
         case ARG_PROPERTY: {
                 struct property *grown = realloc(m->properties, (m->n_properties + 1) * sizeof(*grown));

@@ -6,14 +6,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/options.h"
 #include "config/property.h"
 #include "util/macro.h"
 
-/* What admins set on a machine most, as systemd.resource-control(5) defines them. */
+/* The properties systemd takes on a scope (systemd.resource-control(5), systemd.kill(5),
+ * systemd.scope(5)), each with the D-Bus type StartTransientUnit wants, as systemd-run
+ * encodes them; WORDS: the values a PROPERTY_STRING takes. */
 static const struct {
         const char *name;
         const char *bus_name;
         enum property_type type;
+        const char *words;
 } property_table[] = {
         { "MemoryMax", "MemoryMax", PROPERTY_BYTES },
         { "MemoryHigh", "MemoryHigh", PROPERTY_BYTES },
@@ -27,10 +31,90 @@ static const struct {
         { "TasksMax", "TasksMax", PROPERTY_COUNT },
         { "CPUQuota", "CPUQuotaPerSecUSec", PROPERTY_QUOTA },
         { "DeviceAllow", "DeviceAllow", PROPERTY_DEVICE },
-        { "DevicePolicy", "DevicePolicy", PROPERTY_STRING },
+        { "DevicePolicy", "DevicePolicy", PROPERTY_STRING, "auto closed strict" },
         { "AllowedCPUs", "AllowedCPUs", PROPERTY_CPU_SET },
         { "AllowedMemoryNodes", "AllowedMemoryNodes", PROPERTY_CPU_SET },
+        { "CPUAccounting", "CPUAccounting", PROPERTY_BOOLEAN },
+        { "MemoryAccounting", "MemoryAccounting", PROPERTY_BOOLEAN },
+        { "IOAccounting", "IOAccounting", PROPERTY_BOOLEAN },
+        { "BlockIOAccounting", "BlockIOAccounting", PROPERTY_BOOLEAN },
+        { "TasksAccounting", "TasksAccounting", PROPERTY_BOOLEAN },
+        { "IPAccounting", "IPAccounting", PROPERTY_BOOLEAN },
+        { "MemoryLimit", "MemoryLimit", PROPERTY_BYTES },
+        { "CPUShares", "CPUShares", PROPERTY_NUMBER },
+        { "StartupCPUShares", "StartupCPUShares", PROPERTY_NUMBER },
+        { "BlockIOWeight", "BlockIOWeight", PROPERTY_NUMBER },
+        { "StartupBlockIOWeight", "StartupBlockIOWeight", PROPERTY_NUMBER },
+        { "Description", "Description", PROPERTY_TEXT },
+        { "CollectMode", "CollectMode", PROPERTY_STRING, "inactive inactive-or-failed" },
+        { "KillMode", "KillMode", PROPERTY_STRING, "control-group mixed process none" },
+        { "KillSignal", "KillSignal", PROPERTY_SIGNAL },
+        { "FinalKillSignal", "FinalKillSignal", PROPERTY_SIGNAL },
+        { "WatchdogSignal", "WatchdogSignal", PROPERTY_SIGNAL },
+        { "SendSIGKILL", "SendSIGKILL", PROPERTY_BOOLEAN },
+        { "SendSIGHUP", "SendSIGHUP", PROPERTY_BOOLEAN },
+        { "OOMPolicy", "OOMPolicy", PROPERTY_STRING, "continue stop kill" },
+        { "ManagedOOMSwap", "ManagedOOMSwap", PROPERTY_STRING, "auto kill" },
+        { "ManagedOOMMemoryPressure", "ManagedOOMMemoryPressure", PROPERTY_STRING, "auto kill" },
+        { "ManagedOOMPreference", "ManagedOOMPreference", PROPERTY_STRING, "none avoid omit" },
+        { "RuntimeMaxSec", "RuntimeMaxUSec", PROPERTY_USEC },
+        { "RuntimeRandomizedExtraSec", "RuntimeRandomizedExtraUSec", PROPERTY_USEC },
+        { "TimeoutStopSec", "TimeoutStopUSec", PROPERTY_USEC },
 };
+
+/* "90s", "5min", "1h 30min", "250ms", a bare number of seconds, "infinity": in µs. */
+static int parse_usec(const char *s, uint64_t *ret)
+{
+        static const struct {
+                const char *unit;
+                uint64_t usec;
+        } units[] = {
+                { "us", 1 },         { "ms", 1000 },       { "min", 60000000 }, { "s", 1000000 },
+                { "h", 3600000000 }, { "d", 86400000000 }, { "", 1000000 },
+        };
+        uint64_t total = 0;
+
+        if (strcmp(s, "infinity") == 0) {
+                *ret = UINT64_MAX;
+                return 0;
+        }
+        while (*s) {
+                unsigned long long n;
+                char *end;
+                size_t i;
+
+                if (*s < '0' || *s > '9')
+                        return -EINVAL;
+                n = strtoull(s, &end, 10);
+                for (i = 0; i < ELEMENTSOF(units); i++)
+                        if (strncmp(end, units[i].unit, strlen(units[i].unit)) == 0 &&
+                            (end[strlen(units[i].unit)] == '\0' || end[strlen(units[i].unit)] == ' '))
+                                break;
+                if (i == ELEMENTSOF(units) || n > (UINT64_MAX - total) / units[i].usec)
+                        return -EINVAL;
+                total += n * units[i].usec;
+                s = end + strlen(units[i].unit);
+                while (*s == ' ')
+                        s++;
+        }
+        *ret = total;
+        return 0;
+}
+
+/* Whether VALUE is one of WORDS (space-separated). */
+static bool one_of(const char *value, const char *words)
+{
+        size_t n = strlen(value);
+
+        for (const char *w = words; *w;) {
+                size_t k = strcspn(w, " ");
+
+                if (k == n && strncmp(w, value, n) == 0)
+                        return true;
+                w += k + (w[k] == ' ');
+        }
+        return false;
+}
 
 _printf_(3, 4) static int fail(char *error, size_t size, const char *format, ...)
 {
@@ -113,7 +197,8 @@ static int parse_cpu_set(const char *s, struct property *p)
         return p->cpu_mask_size > 0 ? 0 : -EINVAL;
 }
 
-static int parse_value(struct property *p, const char *name, const char *value, char *error, size_t size)
+static int parse_value(struct property *p, const char *name, const char *value, const char *words, char *error,
+                       size_t size)
 {
         char *end;
         double percent;
@@ -157,10 +242,35 @@ static int parse_value(struct property *p, const char *name, const char *value, 
                 return p->path && p->access ? 0 : -ENOMEM;
         }
         case PROPERTY_STRING:
-                if (strcmp(value, "auto") != 0 && strcmp(value, "closed") != 0 && strcmp(value, "strict") != 0)
-                        return fail(error, size, "--property=%s=%s: give auto, closed or strict", name, value);
+                if (!one_of(value, words))
+                        return fail(error, size, "--property=%s=%s: give one of: %s", name, value, words);
                 p->path = strdup(value);
                 return p->path ? 0 : -ENOMEM;
+        case PROPERTY_TEXT:
+                p->path = strdup(value);
+                return p->path ? 0 : -ENOMEM;
+        case PROPERTY_BOOLEAN:
+                if (parse_boolean(value) < 0)
+                        return fail(error, size, "--property=%s=%s: give yes or no", name, value);
+                p->number = (uint64_t)parse_boolean(value);
+                return 0;
+        case PROPERTY_NUMBER:
+                if (parse_number(value, &p->number) < 0)
+                        return fail(error, size, "--property=%s=%s: give a number", name, value);
+                return 0;
+        case PROPERTY_USEC:
+                if (parse_usec(value, &p->number) < 0)
+                        return fail(error, size, "--property=%s=%s: give a time span, like 90s, 5min or infinity", name,
+                                    value);
+                return 0;
+        case PROPERTY_SIGNAL: {
+                int sig = signal_from_string(value);
+
+                if (sig <= 0)
+                        return fail(error, size, "--property=%s=%s: give a signal, like SIGTERM", name, value);
+                p->number = (uint64_t)sig;
+                return 0;
+        }
         case PROPERTY_CPU_SET:
                 if (parse_cpu_set(value, p) < 0)
                         return fail(error, size, "--property=%s=%s: give a list of numbers and ranges, like 0-3,6",
@@ -187,15 +297,13 @@ int property_parse(const char *assignment, struct property *ret, char *error, si
 
                         ret->name = property_table[i].bus_name;
                         ret->type = property_table[i].type;
-                        r = parse_value(ret, name, eq + 1, error, size);
+                        r = parse_value(ret, name, eq + 1, property_table[i].words, error, size);
                         if (r < 0)
                                 property_done(ret);
                         return r;
                 }
         return fail(error, size,
-                    "--property=%s: machined-lite cannot set %s (it can: MemoryMax, MemoryHigh, MemoryLow, MemoryMin, MemorySwapMax, "
-                    "CPUWeight, StartupCPUWeight, IOWeight, StartupIOWeight, TasksMax, CPUQuota, DeviceAllow, DevicePolicy, "
-                    "AllowedCPUs, AllowedMemoryNodes)",
+                    "--property=%s: machined-lite cannot set %s on a scope (the README's --property lists what it can)",
                     assignment, name);
 }
 
@@ -216,8 +324,16 @@ int property_append(sd_bus_message *message, const struct property *p)
                 return sd_bus_message_append(message, "(sv)", p->name, "t", p->number);
         case PROPERTY_DEVICE:
                 return sd_bus_message_append(message, "(sv)", p->name, "a(ss)", 1, p->path, p->access);
+        case PROPERTY_NUMBER:
+        case PROPERTY_USEC:
+                return sd_bus_message_append(message, "(sv)", p->name, "t", p->number);
         case PROPERTY_STRING:
+        case PROPERTY_TEXT:
                 return sd_bus_message_append(message, "(sv)", p->name, "s", p->path);
+        case PROPERTY_BOOLEAN:
+                return sd_bus_message_append(message, "(sv)", p->name, "b", (int)p->number);
+        case PROPERTY_SIGNAL:
+                return sd_bus_message_append(message, "(sv)", p->name, "i", (int32_t)p->number);
         case PROPERTY_CPU_SET: {
                 int r = sd_bus_message_open_container(message, 'r', "sv");
 

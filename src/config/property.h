@@ -14,6 +14,11 @@ enum property_type {
         PROPERTY_DEVICE,  /* a(ss): "PATH [rwm]" */
         PROPERTY_STRING,  /* s: one of a few words */
         PROPERTY_CPU_SET, /* ay: "0-3,6" as a bit mask */
+        PROPERTY_BOOLEAN, /* b: yes/no, true/false, on/off, 1/0 */
+        PROPERTY_NUMBER,  /* t: a number */
+        PROPERTY_USEC,    /* t: a time span, "90s", "5min", "1h 30min", "infinity" */
+        PROPERTY_SIGNAL,  /* i: a signal, by name or number */
+        PROPERTY_TEXT,    /* s: any text (Description) */
 };
 
 struct property {

@@ -14,6 +14,7 @@
 #include "config/custom-mount.h"
 #include "guest/custom-mounts.h"
 #include "guest/root.h"
+#include "host/userns.h"
 #include "util/macro.h"
 #include "util/path.h"
 #include "util/strv.h"
@@ -49,9 +50,37 @@ int mount_custom_target(int root_fd, const struct custom_mount *c)
         return fd < 0 ? negative_errno() : fd;
 }
 
-static int mount_bind(int root_fd, const struct custom_mount *c)
+/* The user namespace a bind's IDs map through (bind_idmap), or -EBADF for none: the host's
+ * UID p that owns SOURCE (or all of the guest's range, for idmap) becomes the guest's
+ * root, or the owner of TARGET in the guest, through the guest's range. */
+static int bind_userns(const struct custom_mount *c, int source, int target, const struct guest_ids *ids)
 {
-        _cleanup_close_ int source = open(c->source, O_PATH | O_CLOEXEC), tree = -EBADF, target = -EBADF;
+        char path[64];
+        struct stat st, target_st;
+
+        if (c->idmap == BIND_NOIDMAP || (c->idmap == BIND_IDMAP && !ids->userns))
+                return -EBADF; /* idmap without a user namespace: the IDs are the host's anyway */
+        if (c->idmap == BIND_IDMAP) {
+                int fd;
+
+                snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)ids->guest_pid);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                return fd < 0 ? negative_errno() : fd;
+        }
+        if (fstat(source, &st) < 0)
+                return negative_errno();
+        if (c->idmap == BIND_ROOTIDMAP)
+                return userns_with_map(st.st_uid, ids->base, 1);
+        /* owneridmap: the destination's owner as the host sees it (through the root's
+         * idmapped mount, if any), which the guest sees as its own UID of it. */
+        if (fstat(target, &target_st) < 0)
+                return negative_errno();
+        return userns_with_map(st.st_uid, target_st.st_uid, 1);
+}
+
+static int mount_bind(int root_fd, const struct custom_mount *c, const struct guest_ids *ids)
+{
+        _cleanup_close_ int source = open(c->source, O_PATH | O_CLOEXEC), tree = -EBADF, target = -EBADF, userns = -EBADF;
         int r;
 
         if (source < 0)
@@ -63,6 +92,14 @@ static int mount_bind(int root_fd, const struct custom_mount *c)
                          OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | (c->recursive ? AT_RECURSIVE : 0));
         if (tree < 0)
                 return negative_errno();
+        userns = bind_userns(c, source, target, ids);
+        if (userns < 0 && userns != -EBADF)
+                return userns;
+        if (userns >= 0) {
+                r = userns_idmap_mount(tree, userns, c->recursive);
+                if (r < 0)
+                        return r;
+        }
         r = mount_set_attributes(tree, MOUNT_ATTR_NODEV | (c->read_only ? MOUNT_ATTR_RDONLY : 0), AT_RECURSIVE);
         if (r < 0)
                 return r;
@@ -204,10 +241,10 @@ static int mount_overlay_custom(int root_fd, int tree_fd, const struct custom_mo
         return r;
 }
 
-int mount_custom(int root_fd, int tree_fd, const struct custom_mount *c)
+int mount_custom(int root_fd, int tree_fd, const struct custom_mount *c, const struct guest_ids *ids)
 {
         if (c->type == CUSTOM_BIND)
-                return mount_bind(root_fd, c);
+                return mount_bind(root_fd, c, ids);
         if (c->type == CUSTOM_OVERLAY)
                 return mount_overlay_custom(root_fd, tree_fd, c);
         if (c->type == CUSTOM_INACCESSIBLE)

@@ -340,10 +340,15 @@ static void mount_api_filesystems(const struct guest_fs *fs)
 static void mount_custom_mounts(const struct guest_fs *fs)
 {
         const struct machine *m = fs->machine;
+        const struct guest_ids ids = {
+                .userns = fs->userns,
+                .base = fs->userns ? m->uid_base : 0,
+                .guest_pid = fs->setup->guest_pid,
+        };
 
         for (size_t i = 0; i < m->n_mounts; i++) {
                 const struct custom_mount *c = &m->mounts[i];
-                int r = mount_custom(fs->root_fd, fs->tree_root_fd, c);
+                int r = mount_custom(fs->root_fd, fs->tree_root_fd, c, &ids);
 
                 if (r < 0)
                         guest_fail(fs->sync_fd, r, "Failed to mount %s%s%s at %s in the guest",

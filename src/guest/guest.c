@@ -242,6 +242,9 @@ _noreturn_ static void exec_ml_init(const struct guest_setup *setup, char **env)
                         guest_fail(setup->sync_fd, -ENOMEM, "Failed to pass --user to ml-init");
                 free(user);
         }
+        /* systemd-nspawn -a without a command: a login shell, in $HOME unless --chdir. */
+        if (m->login_shell && strv_extend(&argv, m->working_directory ? "--login-shell-here" : "--login-shell") < 0)
+                guest_fail(setup->sync_fd, -ENOMEM, "Failed to pass --login-shell to ml-init");
         (void)strv_extend(&argv, "--");
         for (size_t i = 0; m->arguments && m->arguments[i]; i++)
                 (void)strv_extend(&argv, m->arguments[i]);

@@ -3,9 +3,11 @@
  * machined-lite (the generated ml-init-blob.c); the guest execs it from a sealed memfd, so that
  * /proc/1/exe leads to that copy and never to a binary of the host's, and it needs
  * nothing of the guest's tree (no dynamic loader there, as in a busybox tree).
- *   ml-init --console|--no-console [--user=UID:GID:GROUP,...] -- COMMAND [ARGUMENTS...]
+ *   ml-init --console|--no-console [--user=UID:GID:GROUP,...] [--login-shell] -- COMMAND [ARGUMENTS...]
  * (environment: the guest's; --user: the command's IDs, numbers only, read by machined-lite
- * from the guest's own files). */
+ * from the guest's own files; --login-shell: COMMAND is ignored, and a login shell runs
+ * instead, bash else sh, in $HOME (--login-shell-here: where we are, after --chdir), as
+ * systemd-nspawn -a starts one without a command). */
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -58,7 +60,7 @@ static int become_user(const char *spec)
 }
 
 __attribute__((noreturn)) static void run_command(char **argv, char **envp, const sigset_t *original_mask,
-                                                  bool with_console, const char *user)
+                                                  bool with_console, const char *user, int login_shell)
 {
         if (with_console) {
                 /* The command gets a session of its own with the console as its
@@ -73,6 +75,12 @@ __attribute__((noreturn)) static void run_command(char **argv, char **envp, cons
         }
         /* PATH from the guest environment, as a shell would look it up there. */
         environ = envp;
+        if (login_shell) {
+                if (login_shell == 1)
+                        (void)chdir(getenv("HOME") ?: "/");
+                execve("/bin/bash", (char *[]){ (char *)"-bash", NULL }, envp);
+                execve("/bin/sh", (char *[]){ (char *)"-sh", NULL }, envp);
+        }
         execvp(argv[0], argv);
         fprintf(stderr,
                 "machined-lite: cannot run %s in the guest: %s (the command is looked up inside the tree, with PATH=%s)\n",
@@ -101,14 +109,18 @@ int main(int argc, char *argv[])
         int signal_fd, status = 0;
         const char *user = NULL;
         bool with_console;
+        int login_shell = 0; /* 1: in $HOME, 2: here */
         char **command_argv;
         int dashes = 2;
         pid_t command;
 
-        if (argc > 2 && strncmp(argv[2], "--user=", 7) == 0) {
-                user = argv[2] + 7;
-                dashes = 3;
-        }
+        for (; dashes < argc && strcmp(argv[dashes], "--") != 0; dashes++)
+                if (strncmp(argv[dashes], "--user=", 7) == 0)
+                        user = argv[dashes] + 7;
+                else if (strcmp(argv[dashes], "--login-shell") == 0)
+                        login_shell = 1;
+                else if (strcmp(argv[dashes], "--login-shell-here") == 0)
+                        login_shell = 2;
         if (argc < dashes + 2 || strcmp(argv[dashes], "--") != 0) {
                 fprintf(stderr, "ml-init: usage: ml-init --console|--no-console [--user=UID:GID:GROUPS] -- COMMAND "
                                 "[ARGUMENTS...]\n");
@@ -134,7 +146,7 @@ int main(int argc, char *argv[])
         if (command < 0)
                 _exit(EXIT_SETUP_FAILED);
         if (command == 0)
-                run_command(command_argv, environ, &original_mask, with_console, user);
+                run_command(command_argv, environ, &original_mask, with_console, user, login_shell);
 
         for (;;) {
                 struct signalfd_siginfo info;

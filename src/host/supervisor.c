@@ -323,7 +323,7 @@ static int start_guest(struct supervisor *s)
          * host0 addressed, up and routed. */
         if (r >= 0)
                 r = network_setup(s->machine, &s->network, s->pid, s->pidfd);
-        if (r >= 0 && s->registration.bus)
+        if (r >= 0 && s->registration.bus && !s->machine->no_machined)
                 r = register_machine(s->machine, &s->registration, s->pid, s->network.ifindex);
         if (r >= 0)
                 r = guest_message_send(pair[0], &go, -1);

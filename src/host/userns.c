@@ -4,11 +4,14 @@
  * root. Parsing --private-users is config/options.c's. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "host/userns.h"
@@ -76,14 +79,14 @@ int userns_choose(struct machine *m, int *ret_lock_fd)
         return log_error_errno(-EBUSY, "No free UID range left for machine %s", m->name);
 }
 
-static int write_map(pid_t child, const char *file, uid_t base, uint32_t count)
+static int write_map_line(pid_t child, const char *file, uid_t inside, uid_t outside, uint32_t count)
 {
         char path[64], map[64];
         _cleanup_close_ int fd = -EBADF;
         int n;
 
         snprintf(path, sizeof(path), "/proc/%d/%s", (int)child, file);
-        n = snprintf(map, sizeof(map), "0 %u %u\n", base, count);
+        n = snprintf(map, sizeof(map), "%u %u %u\n", inside, outside, count);
         fd = open(path, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
                 return negative_errno();
@@ -92,9 +95,60 @@ static int write_map(pid_t child, const char *file, uid_t base, uint32_t count)
 
 int userns_write_maps(pid_t child, uid_t base, uint32_t count)
 {
-        int r = write_map(child, "uid_map", base, count);
+        int r = write_map_line(child, "uid_map", 0, base, count);
 
-        return r < 0 ? r : write_map(child, "gid_map", base, count);
+        return r < 0 ? r : write_map_line(child, "gid_map", 0, base, count);
+}
+
+int userns_with_map(uid_t inside, uid_t outside, uint32_t count)
+{
+        int ready[2], fd = -EBADF, r, status;
+        char path[64], byte = 0;
+        pid_t pid;
+
+        if (pipe2(ready, O_CLOEXEC) < 0)
+                return negative_errno();
+        pid = fork();
+        if (pid < 0) {
+                r = negative_errno();
+                close(ready[0]);
+                close(ready[1]);
+                return r;
+        }
+        if (pid == 0) {
+                /* A namespace of our own, then wait for the parent (EOF when it is done). */
+                close(ready[0]);
+                byte = unshare(CLONE_NEWUSER) < 0 ? 1 : 0;
+                if (write(ready[1], &byte, 1) != 1)
+                        _exit(1);
+                (void)pause();
+                _exit(0);
+        }
+        close(ready[1]);
+        r = read(ready[0], &byte, 1) == 1 && byte == 0 ? 0 : -EPERM;
+        close(ready[0]);
+        if (r >= 0)
+                r = write_map_line(pid, "uid_map", inside, outside, count);
+        if (r >= 0)
+                r = write_map_line(pid, "gid_map", inside, outside, count);
+        if (r >= 0) {
+                snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
+                fd = open(path, O_RDONLY | O_CLOEXEC);
+                if (fd < 0)
+                        r = negative_errno();
+        }
+        (void)kill(pid, SIGKILL);
+        (void)waitpid(pid, &status, 0);
+        return r < 0 ? r : fd;
+}
+
+int userns_idmap_mount(int mount_fd, int userns_fd, bool recursive)
+{
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns_fd };
+
+        if (mount_setattr(mount_fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
+                return negative_errno();
+        return 0;
 }
 
 int userns_idmapped_root(const char *root, bool recursive, pid_t child)

@@ -22,6 +22,15 @@ int userns_choose(struct machine *m, int *ret_lock_fd);
 /* From the parent: writes the child's uid_map and gid_map. */
 int userns_write_maps(pid_t child, uid_t base, uint32_t count);
 
+/* A user namespace with one line of map, the same for UIDs and GIDs (INSIDE OUTSIDE
+ * COUNT), for an idmapped mount: made by a child of ours that is gone when this returns.
+ * Returns its fd or -errno. Needs CAP_SETUID and CAP_SETGID (host root). */
+int userns_with_map(uid_t inside, uid_t outside, uint32_t count);
+
+/* The detached mount MOUNT_FD (open_tree()'s; RECURSIVE: with the mounts below it)
+ * idmapped through the user namespace USERNS_FD. Returns 0 or -errno. */
+int userns_idmap_mount(int mount_fd, int userns_fd, bool recursive);
+
 /* From the parent: a detached copy of the tree's mount (RECURSIVE: with the mounts
  * below it, as an image's /usr, /home...), idmapped so that the guest's root sees host
  * root's files as its own. Returns the mount fd or -errno. */

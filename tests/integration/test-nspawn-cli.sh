@@ -11,6 +11,7 @@ make_busybox_tree "$TREE"
 echo 'builder:x:1000:1000:Builder:/home/builder:/bin/sh' >> "$TREE/etc/passwd"
 printf 'builder:x:1000:\nwheel:x:10:builder\n' >> "$TREE/etc/group"
 mkdir -p "$TREE/home/builder" "$TREE/srv/build"
+chown 1000:1000 "$TREE/home/builder"
 cc -static -O2 -o "$TREE/probe" "$TESTS_DIR/integration/syscall-probe.c" 2>"$WORK/cc.log" ||
         skip "cannot build the static system call probe (cc -static): $(head -n 1 "$WORK/cc.log")"
 host_snapshot
@@ -41,6 +42,10 @@ out=$(ns -a -- /bin/sh -c 'echo after-dashes')
 check_eq "-- ends nspawn's options" after-dashes "$out"
 out=$(echo 'echo "$0 $HOME $(pwd)"' | "$N" -q -D "$TREE" --console=pipe 2>"$WORK/stderr")
 check_eq "no COMMAND: a login shell (sh where there is no bash) in root's home" "-sh /root /root" "$out"
+out=$(echo 'echo "$0 $PPID $(pwd)"' | "$N" -q -D "$TREE" --console=pipe -a 2>"$WORK/stderr")
+check_eq "-a, no COMMAND: the login shell as PID 2" "-sh 1 /root" "$out"
+out=$(echo 'pwd' | "$N" -q -D "$TREE" --console=pipe -a --chdir=/srv 2>"$WORK/stderr")
+check_eq "-a --chdir, no COMMAND: the login shell in --chdir's directory" /srv "$out"
 out=$(cd "$TREE" && "$N" -q --console=pipe /bin/hostname </dev/null 2>&1)
 check_eq "no -D, -i or -M: the current directory is the tree" nsbox "$out"
 out=$(ns nosuchcommand)
@@ -113,6 +118,25 @@ out=$(ns -u builder --inaccessible=/etc/inittab /bin/sh -c 'cat /etc/inittab >/d
 check_eq "... which a user cannot open" 1 "$out"
 one_line_error "--inaccessible of a path the guest does not have: exit 1" 1 "inaccessible node.*/nothing" \
         "$N" -q -D "$TREE" --console=pipe --inaccessible=/nothing /bin/true
+
+# Binds whose IDs map (idmapped mounts): a host directory owned by UID 1234.
+mkdir -p "$WORK/owned" "$WORK/rootowned"
+chown 1234:1234 "$WORK/owned"
+out=$(ns --bind="$WORK/owned:/mnt:rootidmap" /bin/sh -c 'stat -c "%u %g" /mnt; touch /mnt/made')
+check_eq "rootidmap: the source's owner (1234) is the guest's root" "0 0" "$out"
+check_eq "... and what the guest's root writes there is 1234's on the host" "1234 1234" "$(stat -c '%u %g' "$WORK/owned/made")"
+out=$(ns --bind="$WORK/owned:/home/builder:owneridmap" /bin/stat -c %u /home/builder)
+check_eq "owneridmap: the source's owner is the destination's owner in the guest (builder, 1000)" 1000 "$out"
+out=$(ns --bind="$WORK/owned:/mnt:norbind,noidmap" /bin/stat -c %u /mnt)
+check_eq "noidmap (and norbind, comma-separated): as on disk" 1234 "$out"
+out=$(ns -U --bind="$WORK/rootowned:/mnt" /bin/stat -c %u /mnt)
+check_eq "-U without idmap: a host root's directory is nobody's in the guest" 65534 "$out"
+out=$(ns -U --bind="$WORK/rootowned:/mnt:idmap" /bin/stat -c %u /mnt)
+check_eq "-U with idmap: the host's root is the guest's root" 0 "$out"
+out=$(cd "$WORK" && "$N" -q -D "$TREE" --console=pipe --bind=owned:/mnt /bin/stat -c %u /mnt </dev/null 2>&1)
+check_eq "a relative source is the current directory's" 1234 "$out"
+one_line_error "a bind option that is none: exit 2" 2 "unknown option 'bogus'" \
+        "$N" -q -D "$TREE" --bind="$WORK/owned:/mnt:bogus" /bin/true
 
 # /etc/resolv.conf and /etc/localtime.
 rm -f "$TREE/etc/resolv.conf" "$TREE/etc/localtime"

@@ -121,14 +121,21 @@ check_eq "--register=no: no scope, the guest's cgroup is its namespace root" "0:
 
 start_machine ml-c run -M props --console=pipe --slice=lab.slice --property=MemoryMax=1G --property=CPUWeight=50 \
         --property=TasksMax=200 "--property=DeviceAllow=/dev/fuse rw" --property=AllowedCPUs=0 \
-        --property=CPUQuota=150% -D "$BB" -- /bin/sleep 30
+        --property=CPUQuota=150% --property=MemoryAccounting=on "--property=Description=Props machine" \
+        --property=RuntimeMaxSec=5min --property=KillMode=mixed --property=SendSIGHUP=yes -D "$BB" -- /bin/sleep 30
 show=$(in_hostbox systemctl show machine-props.scope -p Slice -p MemoryMax -p CPUWeight -p TasksMax -p DeviceAllow \
-        -p AllowedCPUs -p CPUQuotaPerSecUSec)
+        -p AllowedCPUs -p CPUQuotaPerSecUSec -p MemoryAccounting -p Description -p RuntimeMaxUSec -p KillMode \
+        -p SendSIGHUP)
 check_eq "--slice and every --property reach the scope (systemctl show)" "AllowedCPUs=0
 CPUQuotaPerSecUSec=1.500000s
 CPUWeight=50
+Description=Props machine
 DeviceAllow=/dev/fuse rw
+KillMode=mixed
+MemoryAccounting=yes
 MemoryMax=1073741824
+RuntimeMaxUSec=5min
+SendSIGHUP=yes
 Slice=lab.slice
 TasksMax=200" "$(printf '%s\n' "$show" | sort)"
 in_hostbox machinectl terminate props

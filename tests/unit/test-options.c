@@ -139,13 +139,30 @@ static void test_properties(void)
         CHECK(property_parse("AllowedCPUs=3-1", &p, error, sizeof(error)) == -EINVAL);
         CHECK(property_parse("Nice=5", &p, error, sizeof(error)) == -EINVAL && strstr(error, "cannot set Nice"));
         CHECK(property_parse("MemoryMax", &p, error, sizeof(error)) == -EINVAL && strstr(error, "NAME=VALUE"));
+        /* The rest of what systemd takes on a scope, in the types systemd-run sends. */
+        CHECK(property_parse("MemoryAccounting=on", &p, error, sizeof(error)) == 0 && p.type == PROPERTY_BOOLEAN &&
+              p.number == 1);
+        CHECK(property_parse("RuntimeMaxSec=1h 30min", &p, error, sizeof(error)) == 0 &&
+              strcmp(p.name, "RuntimeMaxUSec") == 0 && p.number == 5400ULL * 1000000);
+        CHECK(property_parse("TimeoutStopSec=90", &p, error, sizeof(error)) == 0 && p.number == 90ULL * 1000000);
+        CHECK(property_parse("TimeoutStopSec=250ms", &p, error, sizeof(error)) == 0 && p.number == 250000);
+        CHECK(property_parse("TimeoutStopSec=soon", &p, error, sizeof(error)) == -EINVAL);
+        CHECK(property_parse("KillSignal=SIGINT", &p, error, sizeof(error)) == 0 && p.number == SIGINT);
+        CHECK(property_parse("KillMode=mixed", &p, error, sizeof(error)) == 0 && strcmp(p.path, "mixed") == 0);
+        property_done(&p);
+        CHECK(property_parse("KillMode=all", &p, error, sizeof(error)) == -EINVAL && strstr(error, "control-group"));
+        CHECK(property_parse("Description=a b", &p, error, sizeof(error)) == 0 && strcmp(p.path, "a b") == 0);
+        property_done(&p);
 
         /* What a scope does not exist for, or cannot exist without. */
         CHECK(parse(&m, (const char *const[]){ "boot", "web", "--keep-unit", "--property=CPUWeight=5", NULL }) == -EINVAL);
         machine_done(&m);
         CHECK(parse(&m, (const char *const[]){ "boot", "web", "--register=no", "--slice=a.slice", NULL }) == -EINVAL);
         machine_done(&m);
-        CHECK(parse(&m, (const char *const[]){ "boot", "web", "--slice=notaslice", NULL }) == -EINVAL);
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "--slice=web.service", NULL }) == -EINVAL);
+        machine_done(&m);
+        CHECK(parse(&m, (const char *const[]){ "boot", "web", "--slice=lab", NULL }) == PARSE_CONTINUE &&
+              strcmp(m.slice, "lab.slice") == 0);
         machine_done(&m);
         CHECK(parse(&m, (const char *const[]){ "boot", "web", "--notify-ready=maybe", NULL }) == -EINVAL);
         machine_done(&m);
@@ -286,7 +303,8 @@ static void test_nspawn(void)
         /* -b: what follows is init's; -b's kill signal is the init's own. */
         CHECK(parse_nspawn(&m, (const char *const[]){ "-bD", "/t", "--register", "no", "systemd.unit=rescue.target",
                                                       NULL }) == PARSE_CONTINUE);
-        CHECK(m.verb == VERB_BOOT && m.kill_signal == 0 && m.register_mode == REGISTER_NO && !m.login_shell);
+        CHECK(m.verb == VERB_BOOT && m.kill_signal == 0 && m.register_mode == REGISTER_AUTO && m.no_machined &&
+              !m.login_shell);
         CHECK(strcmp(m.arguments[0], "systemd.unit=rescue.target") == 0);
         machine_done(&m);
 

@@ -112,6 +112,14 @@ static const struct syscall_group extra_groups[] = {
                                            "perf_event_open", "pidfd_getfd", NULL } },
         { "@mount", (const char *const[]){ "mount", "umount", "umount2", "pivot_root", "chroot", "fsconfig", "fsmount",
                                            "fsopen", "fspick", "mount_setattr", "move_mount", "open_tree", NULL } },
+        /* systemd's, as tools name them (debspawn allows @memlock @pkey @clock
+         * @cpu-emulation): allowing one we do not deny changes nothing. */
+        { "@memlock", (const char *const[]){ "mlock", "mlock2", "mlockall", "munlock", "munlockall", NULL } },
+        { "@pkey", (const char *const[]){ "pkey_alloc", "pkey_free", "pkey_mprotect", NULL } },
+        { "@sync", (const char *const[]){ "fdatasync", "fsync", "msync", "sync", "sync_file_range", "sync_file_range2",
+                                          "syncfs", NULL } },
+        { "@aio", (const char *const[]){ "io_cancel", "io_destroy", "io_getevents", "io_pgetevents", "io_setup",
+                                         "io_submit", "io_uring_enter", "io_uring_register", "io_uring_setup", NULL } },
 };
 
 static const struct syscall_group *find_group(const char *name)
@@ -181,9 +189,14 @@ static int parse_names(const char *value, char ***allow, char ***deny, char *err
                 }
                 r = add_expanded(target, name);
                 if (r == -EINVAL) {
-                        snprintf(error, size,
-                                 "--system-call-filter: no group named '%s' (known: @clock @cpu-emulation @debug @io-uring @kexec @keyring @module @mount @obsolete @raw-io @reboot @swap)",
-                                 name);
+                        size_t n = (size_t)snprintf(error, size, "--system-call-filter: no group named '%s' (known:", name);
+
+                        for (size_t i = 0; i < ELEMENTSOF(groups) + ELEMENTSOF(extra_groups) && n < size; i++)
+                                n += (size_t)snprintf(error + n, size - n, " %s",
+                                                      i < ELEMENTSOF(groups) ? groups[i].name
+                                                                             : extra_groups[i - ELEMENTSOF(groups)].name);
+                        if (n < size)
+                                snprintf(error + n, size - n, ")");
                         return r;
                 }
                 if (r < 0)

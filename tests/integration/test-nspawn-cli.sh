@@ -101,6 +101,8 @@ if [ "$host_answer" != "io_uring_setup EPERM" ]; then
 else
         echo "SKIP (one check): SYSTEMD_SECCOMP=0 not checked: this kernel refuses io_uring to everyone"
 fi
+out=$(ns --system-call-filter='@memlock @pkey @clock @cpu-emulation' /bin/true)
+check_eq "--system-call-filter with systemd's @memlock and @pkey (debspawn's list)" 0 "$?"
 out=$(ns --kill-signal=SIGTERM --notify-ready=no --no-pager -j --link-journal=try-host --register=no /bin/true)
 check_eq "--kill-signal, --notify-ready, --no-pager, -j, --link-journal=try-host, --register=no are taken" 0 "$?"
 

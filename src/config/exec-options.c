@@ -3,18 +3,24 @@
  * (-u, --chdir, --uuid, --rlimit, --personality, --oom-score-adjust, --cpu-affinity,
  * --resolv-conf, --timezone, --suppress-sync, --inaccessible, --link-journal): their
  * values into struct machine, for both command lines (config/options.c calls this). */
+#include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <systemd/sd-id128.h>
+#include <unistd.h>
 
 #include "config/custom-mount.h"
 #include "config/exec-options.h"
 #include "config/options.h"
+#include "util/macro.h"
 
 static const char *const rlimit_names[] = {
         [RLIMIT_CPU] = "CPU",           [RLIMIT_FSIZE] = "FSIZE",
@@ -237,6 +243,153 @@ static bool cpu_list_is_valid(const char *value)
         return true;
 }
 
+/* The largest credential, and all of them together (systemd's CREDENTIAL_SIZE_MAX and
+ * CREDENTIALS_TOTAL_SIZE_MAX). */
+#define CREDENTIAL_SIZE_MAX (1024 * 1024)
+#define CREDENTIALS_TOTAL_MAX (1024 * 1024)
+
+/* VALUE's C escapes (\n, \t, \\, \xHH, \NNN) decoded, as systemd decodes --set-credential's. */
+static int unescape(const char *value, char **ret, size_t *ret_size)
+{
+        size_t n = strlen(value), k = 0;
+        char *out = malloc(n + 1);
+
+        if (!out)
+                return -ENOMEM;
+        for (const char *p = value; *p; p++) {
+                static const char from[] = "abfnrtv\\\"'", to[] = "\a\b\f\n\r\t\v\\\"'";
+                const char *e;
+
+                if (*p != '\\' || !p[1]) {
+                        out[k++] = *p;
+                        continue;
+                }
+                p++;
+                if ((e = strchr(from, *p)))
+                        out[k++] = to[e - from];
+                else if (*p == 'x' && isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2])) {
+                        char hex[3] = { p[1], p[2], 0 };
+
+                        out[k++] = (char)strtoul(hex, NULL, 16);
+                        p += 2;
+                } else if (*p >= '0' && *p <= '7' && p[1] >= '0' && p[1] <= '7' && p[2] >= '0' && p[2] <= '7') {
+                        out[k++] = (char)(((p[0] - '0') << 6) | ((p[1] - '0') << 3) | (p[2] - '0'));
+                        p += 2;
+                } else {
+                        free(out);
+                        return -EINVAL;
+                }
+        }
+        out[k] = '\0';
+        *ret = out;
+        *ret_size = k;
+        return 0;
+}
+
+/* PATH's contents: a file, or what an AF_UNIX stream socket there sends until it closes. */
+static int read_credential(const char *path, char **ret, size_t *ret_size)
+{
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+        size_t size = 0, allocated = 4096;
+        char *data;
+
+        if (fd < 0 && errno == ENXIO) {
+                struct sockaddr_un address = { .sun_family = AF_UNIX };
+
+                if (strlen(path) >= sizeof(address.sun_path))
+                        return -ENAMETOOLONG;
+                strcpy(address.sun_path, path);
+                fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (fd < 0 || connect(fd, (struct sockaddr *)&address, sizeof(address)) < 0)
+                        return negative_errno();
+                (void)shutdown(fd, SHUT_WR);
+        }
+        if (fd < 0)
+                return negative_errno();
+        data = malloc(allocated);
+        if (!data)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n;
+
+                if (size == allocated) {
+                        char *grown = allocated > CREDENTIAL_SIZE_MAX ? NULL : realloc(data, allocated * 2);
+
+                        if (!grown) {
+                                free(data);
+                                return allocated > CREDENTIAL_SIZE_MAX ? -EFBIG : -ENOMEM;
+                        }
+                        data = grown;
+                        allocated *= 2;
+                }
+                n = read(fd, data + size, allocated - size);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n < 0) {
+                        int r = negative_errno();
+
+                        free(data);
+                        return r;
+                }
+                if (n == 0)
+                        break;
+                size += (size_t)n;
+        }
+        if (size > CREDENTIAL_SIZE_MAX) {
+                free(data);
+                return -EFBIG;
+        }
+        *ret = data;
+        *ret_size = size;
+        return 0;
+}
+
+/* ID:VALUE or ID:PATH (LOAD) into M's credentials; a later one of the same ID wins. */
+static int parse_credential(const char *value, bool load, struct machine *m)
+{
+        const char *option = load ? "--load-credential" : "--set-credential", *colon = strchr(value, ':');
+        _cleanup_free_ char *id = colon ? strndup(value, (size_t)(colon - value)) : NULL;
+        struct credential c = {}, *grown;
+        size_t total = 0;
+        int r;
+
+        if (colon && !id)
+                return -ENOMEM;
+        if (!id || id[0] == '\0' || strchr(id, '/') || !strcmp(id, ".") || !strcmp(id, "..") || strlen(id) > 255)
+                return usage_error("%s takes ID:%s with ID a file name (no /), not '%s'", option,
+                                   load ? "PATH" : "VALUE", value);
+        r = load ? read_credential(colon + 1, &c.data, &c.size) : unescape(colon + 1, &c.data, &c.size);
+        if (r == -EINVAL)
+                return usage_error("%s=%s: a bad escape in the value (\\n, \\t, \\\\, \\xHH)", option, value);
+        if (r == -EFBIG)
+                return usage_error("%s=%s: more than 1 MiB", option, value);
+        if (r < 0)
+                return usage_error("%s=%s: cannot read %s: %s", option, value, colon + 1, strerror(-r));
+        for (size_t i = 0; i < m->n_credentials; i++)
+                if (strcmp(m->credentials[i].id, id) != 0)
+                        total += m->credentials[i].size;
+        if (total + c.size > CREDENTIALS_TOTAL_MAX) {
+                free(c.data);
+                return usage_error("%s=%s: the credentials come to more than 1 MiB", option, value);
+        }
+        for (size_t i = 0; i < m->n_credentials; i++)
+                if (strcmp(m->credentials[i].id, id) == 0) {
+                        free(m->credentials[i].data);
+                        m->credentials[i].data = c.data;
+                        m->credentials[i].size = c.size;
+                        return 0;
+                }
+        grown = realloc(m->credentials, (m->n_credentials + 1) * sizeof(*grown));
+        if (!grown) {
+                free(c.data);
+                return -ENOMEM;
+        }
+        m->credentials = grown;
+        c.id = TAKE_PTR(id);
+        m->credentials[m->n_credentials++] = c;
+        return 0;
+}
+
 int exec_option_apply(int c, const char *value, struct machine *m)
 {
         long n = 0;
@@ -293,6 +446,9 @@ int exec_option_apply(int c, const char *value, struct machine *m)
         }
         case ARG_LINK_JOURNAL:
                 return parse_link_journal(value);
+        case ARG_SET_CREDENTIAL:
+        case ARG_LOAD_CREDENTIAL:
+                return parse_credential(value, c == ARG_LOAD_CREDENTIAL, m);
         default:
                 return -ENOENT;
         }

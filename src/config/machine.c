@@ -98,6 +98,11 @@ void machine_done(struct machine *m)
         free(m->working_directory);
         free(m->rlimits);
         free(m->cpu_affinity);
+        for (size_t i = 0; i < m->n_credentials; i++) {
+                free(m->credentials[i].id);
+                free(m->credentials[i].data);
+        }
+        free(m->credentials);
         strv_free(m->arguments);
         free(m->slice);
         strv_free(m->syscall_allow);

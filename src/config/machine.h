@@ -115,6 +115,14 @@ enum volatile_mode {
  * the guest's namespace. */
 struct guest_user;
 
+/* --set-credential=ID:VALUE, --load-credential=ID:PATH (credentials(7)): what the guest's
+ * PID 1 finds in $CREDENTIALS_DIRECTORY/ID. */
+struct credential {
+        char *id;
+        char *data;
+        size_t size;
+};
+
 /* How a bind's IDs map into the guest (systemd-nspawn(1)'s bind options). */
 enum bind_idmap {
         BIND_NOIDMAP,    /* as on disk (with -U: the host's IDs outside the range are nobody) */
@@ -202,11 +210,14 @@ struct machine {
         char *cpu_affinity; /* --cpu-affinity, as given (a list of CPUs and ranges) */
         enum resolv_conf_mode resolv_conf;
         enum timezone_mode timezone;
-        bool suppress_sync;          /* --suppress-sync: sync(), fsync() and the like do nothing */
+        bool suppress_sync; /* --suppress-sync: sync(), fsync() and the like do nothing */
+        struct credential *credentials;
+        size_t n_credentials;
         bool login_shell;            /* systemd-nspawn without a command: a login shell (bash, else sh) */
         bool nspawn;                 /* the systemd-nspawn command line: NAME.nspawn for settings */
         bool seccomp_off;            /* SYSTEMD_SECCOMP=0 there: no system call filter at all */
         bool no_machined;            /* its --register=no: a scope as ever, but no machined */
+        int settings_verb;           /* NAME.nspawn's Boot=yes or ProcessTwo=yes: VERB_BOOT, VERB_RUN; else -1 */
         char **arguments;            /* after "--": the command (run) or init's arguments (boot) */
         bool keep_unit;              /* --keep-unit: stay in the unit we were started in */
         char *slice;                 /* --slice, for our scope */
@@ -232,9 +243,10 @@ struct machine {
 
 #define PERSONALITY_DEFAULT 0xffffffffUL
 
-#define MACHINE_INIT                                                                                               \
-        {                                                                                                          \
-                .console = CONSOLE_DEFAULT, .notify_ready = -1, .image_fd = -1, .personality = PERSONALITY_DEFAULT \
+#define MACHINE_INIT                                                                                                \
+        {                                                                                                           \
+                .console = CONSOLE_DEFAULT, .notify_ready = -1, .image_fd = -1, .personality = PERSONALITY_DEFAULT, \
+                .settings_verb = -1                                                                                 \
         }
 
 void machine_done(struct machine *m);

@@ -113,8 +113,8 @@ static const struct option nspawn_options[] = {
         { "console", required_argument, NULL, ARG_CONSOLE },
         { "pipe", no_argument, NULL, NS_PIPE },
         /* Credentials */
-        { "set-credential", required_argument, NULL, NS_REFUSED },
-        { "load-credential", required_argument, NULL, NS_REFUSED },
+        { "set-credential", required_argument, NULL, ARG_SET_CREDENTIAL },
+        { "load-credential", required_argument, NULL, ARG_LOAD_CREDENTIAL },
         {}
 };
 
@@ -206,14 +206,18 @@ static const char help_text[] = "\n"
                                 "     --overlay=PATH[:PATH...]:PATH     An overlay of host directories\n"
                                 "     --overlay-ro=PATH[:PATH...]:PATH  The same, read-only\n"
                                 "\n"
+                                "Credentials:\n"
+                                "     --set-credential=ID:VALUE  A credential for PID 1 ($CREDENTIALS_DIRECTORY/ID)\n"
+                                "     --load-credential=ID:PATH  The same, from a file or an AF_UNIX stream socket\n"
+                                "\n"
                                 "Input/Output:\n"
                                 "     --console=MODE         interactive, read-only, passive, pipe, autopipe\n"
                                 "  -P --pipe                 --console=pipe\n"
                                 "\n"
                                 "Not implemented by machined-lite (refused by name, exit 2): --oci-bundle,\n"
                                 "--root-hash, --root-hash-sig, --verity-data, --pivot-root, --ambient-capability,\n"
-                                "-Z/--selinux-context, -L/--selinux-apifs-context, --bind-user, --set-credential,\n"
-                                "--load-credential, --private-users=identity, --link-journal=host|guest.\n";
+                                "-Z/--selinux-context, -L/--selinux-apifs-context, --bind-user,\n"
+                                "--private-users=identity, --link-journal=host|guest.\n";
 
 static void help(void)
 {
@@ -413,6 +417,11 @@ int nspawn_parse_argv(int argc, char *argv[], struct machine *m)
                 return usage_error("--boot and --as-pid2 both say what PID 1 is: give one of them");
         if (p.boot && m->user)
                 return usage_error("--user=%s is the user of a command: --boot runs the tree's init as root", m->user);
+        /* Neither -b nor -a: NAME.nspawn's Boot=yes or ProcessTwo=yes, if it says. */
+        if (!p.boot && !p.as_pid2 && m->settings_verb >= 0) {
+                p.boot = m->settings_verb == VERB_BOOT;
+                p.as_pid2 = m->settings_verb == VERB_RUN;
+        }
         m->verb = p.boot ? VERB_BOOT : p.as_pid2 ? VERB_RUN : VERB_EXEC;
         m->nspawn = true;
         /* They replace Parameters= of a settings file. */

@@ -115,6 +115,8 @@ static const char help_text[] =
         "                           host's zone where the tree has no /etc/localtime)\n"
         "      --suppress-sync=BOOL yes: sync(), fsync() and the like return at once\n"
         "      --inaccessible=PATH  Hide PATH in the guest under an empty node of mode 000\n"
+        "      --set-credential=ID:VALUE  A credential for the guest ($CREDENTIALS_DIRECTORY/ID)\n"
+        "      --load-credential=ID:PATH  The same, read from a file or AF_UNIX socket\n"
         "      --kill-signal=SIG    Signal that asks PID 1 to shut down (default: SIGRTMIN+3 for\n"
         "                           systemd, SIGUSR2 for busybox init, SIGTERM otherwise)\n"
         "      --init=PATH          The init to boot, a path inside the tree\n"
@@ -298,6 +300,8 @@ static const struct option options[] = {
         { "timezone", required_argument, NULL, ARG_TIMEZONE },
         { "suppress-sync", required_argument, NULL, ARG_SUPPRESS_SYNC },
         { "inaccessible", required_argument, NULL, ARG_INACCESSIBLE },
+        { "set-credential", required_argument, NULL, ARG_SET_CREDENTIAL },
+        { "load-credential", required_argument, NULL, ARG_LOAD_CREDENTIAL },
         {}
 };
 
@@ -311,10 +315,18 @@ int parse_boolean(const char *v)
 }
 
 static const char *usage_program = "machined-lite";
+static char *usage_buffer;
+static size_t usage_buffer_size;
 
 void usage_set_program(const char *name)
 {
         usage_program = name;
+}
+
+void usage_capture(char *buffer, size_t size)
+{
+        usage_buffer = buffer;
+        usage_buffer_size = size;
 }
 
 int usage_error(const char *format, ...)
@@ -325,7 +337,10 @@ int usage_error(const char *format, ...)
         va_start(ap, format);
         vsnprintf(line, sizeof(line), format, ap);
         va_end(ap);
-        log_error("%s (see %s --help)", line, usage_program);
+        if (usage_buffer)
+                snprintf(usage_buffer, usage_buffer_size, "%s", line);
+        else
+                log_error("%s (see %s --help)", line, usage_program);
         return -EINVAL;
 }
 

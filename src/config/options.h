@@ -55,6 +55,8 @@ enum option_code {
         ARG_SUPPRESS_SYNC,
         ARG_INACCESSIBLE,
         ARG_LINK_JOURNAL,
+        ARG_SET_CREDENTIAL,
+        ARG_LOAD_CREDENTIAL,
 };
 
 enum parse_result {
@@ -79,6 +81,10 @@ _printf_(1, 2) int usage_error(const char *format, ...);
  * both command lines take it. Returns 0, -EINVAL after one line (CURRENT, the option as
  * written, names it), -ENOMEM, or -ENOENT for a code that is not one of these. */
 int option_apply(int c, const char *value, const char *current, struct machine *m);
+
+/* usage_error()'s line into BUFFER instead of stderr, for a settings file's own message
+ * (NULL: to stderr again). */
+void usage_capture(char *buffer, size_t size);
 
 /* The program --help is named after in usage_error()'s lines: machined-lite, or
  * systemd-nspawn for that command line. */

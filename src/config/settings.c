@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config/custom-mount.h"
+#include "config/exec-options.h"
 #include "config/network.h"
 #include "config/options.h"
 #include "config/settings.h"
@@ -171,8 +172,8 @@ static int extend_quoted_words(char ***l, const char *value)
 static bool key_grants(const char *section, const char *key, const char *value)
 {
         if (!strcmp(section, "Exec"))
-                return !strcmp(key, "Capability") || !strcmp(key, "SystemCallFilter") ||
-                       (!strcmp(key, "PrivateUsers") && parse_boolean(value) == 0) ||
+                return !strcmp(key, "Capability") || !strcmp(key, "SystemCallFilter") || !strcmp(key, "OOMScoreAdjust") ||
+                       !strcmp(key, "LoadCredential") || (!strcmp(key, "PrivateUsers") && parse_boolean(value) == 0) ||
                        (!strcmp(key, "NoNewPrivileges") && parse_boolean(value) == 0);
         if (!strcmp(section, "Files"))
                 return !strcmp(key, "Bind") || !strcmp(key, "BindReadOnly") || !strcmp(key, "Overlay") ||
@@ -188,14 +189,61 @@ static bool key_grants(const char *section, const char *key, const char *value)
         return false;
 }
 
+/* systemd.nspawn(5)'s keys that are an option of both command lines (config/exec-options.c),
+ * taken as that option, its message (if any) in P's. */
+static const struct {
+        const char *key;
+        int option;
+} option_keys[] = {
+        { "WorkingDirectory", ARG_CHDIR },          { "User", 'u' },
+        { "Personality", ARG_PERSONALITY },         { "MachineID", ARG_UUID },
+        { "OOMScoreAdjust", ARG_OOM_SCORE_ADJUST }, { "CPUAffinity", ARG_CPU_AFFINITY },
+        { "ResolvConf", ARG_RESOLV_CONF },          { "Timezone", ARG_TIMEZONE },
+        { "LinkJournal", ARG_LINK_JOURNAL },        { "SuppressSync", ARG_SUPPRESS_SYNC },
+        { "Inaccessible", ARG_INACCESSIBLE },       { "SetCredential", ARG_SET_CREDENTIAL },
+        { "LoadCredential", ARG_LOAD_CREDENTIAL },
+};
+
+static int parse_option_key(struct parse_state *p, const char *key, const char *value)
+{
+        _cleanup_free_ char *limit = NULL;
+        int r = -ENOKEY;
+
+        usage_capture(p->error, sizeof(p->error));
+        for (size_t i = 0; i < ELEMENTSOF(option_keys); i++)
+                if (!strcmp(key, option_keys[i].key))
+                        r = exec_option_apply(option_keys[i].option, value, p->m);
+        /* LimitNOFILE=SOFT[:HARD] is --rlimit=NOFILE=SOFT[:HARD]. */
+        if (r == -ENOKEY && strncmp(key, "Limit", 5) == 0) {
+                r = asprintf(&limit, "%s=%s", key, value) < 0 ? -ENOMEM : exec_option_apply(ARG_RLIMIT, limit, p->m);
+                if (r == -EINVAL && strstr(p->error, "unknown resource"))
+                        r = -ENOKEY;
+        }
+        usage_capture(NULL, 0);
+        return r;
+}
+
 static int parse_exec(struct parse_state *p, const char *key, const char *value)
 {
         struct machine *m = p->m;
         int r;
 
-        if (!strcmp(key, "Boot")) {
-                /* The verb decides: boot runs init, run a command. Kept for .nspawn files. */
-                return parse_boolean(value) < 0 ? -EINVAL : 0;
+        /* The verb decides for machined-lite's own command line; for systemd-nspawn's,
+         * these say what PID 1 is when it has neither -b nor -a. */
+        if (!strcmp(key, "Boot") || !strcmp(key, "ProcessTwo")) {
+                r = parse_boolean(value);
+                if (r < 0)
+                        return -EINVAL;
+                if (r)
+                        m->settings_verb = !strcmp(key, "Boot") ? VERB_BOOT : VERB_RUN;
+                return 0;
+        }
+        if (!strcmp(key, "NotifyReady")) {
+                r = parse_boolean(value);
+                if (r < 0)
+                        return -EINVAL;
+                m->notify_ready = r;
+                return 0;
         }
         if (!strcmp(key, "Parameters")) {
                 strv_free(m->arguments);
@@ -258,7 +306,7 @@ static int parse_exec(struct parse_state *p, const char *key, const char *value)
                 m->ephemeral = r;
                 return 0;
         }
-        return -ENOKEY;
+        return parse_option_key(p, key, value);
 }
 
 static int parse_files(struct parse_state *p, const char *key, const char *value)
@@ -294,7 +342,7 @@ static int parse_files(struct parse_state *p, const char *key, const char *value
                 m->ownership = (enum ownership)r;
                 return 0;
         }
-        return -ENOKEY;
+        return !strcmp(key, "Inaccessible") ? parse_option_key(p, key, value) : -ENOKEY;
 }
 
 /* A [Network] value's own message (network.c's), after the key it is about. */

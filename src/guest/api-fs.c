@@ -209,7 +209,37 @@ int copy_host_file(const char *host_path, int dir_fd, const char *name)
         return write_file_at(dir_fd, name, content, (size_t)n, 0644);
 }
 
-int mount_run(int root_fd, sd_id128_t uuid)
+/* credentials(7) for a container: /run/host/credentials, a tmpfs of its own made read-only
+ * before it is attached, a file of mode 0400 for each, owned by the guest's root. */
+static int mount_credentials(int host, const struct machine *m)
+{
+        _cleanup_close_ int mnt = -EBADF, target = -EBADF;
+        int r;
+
+        if (m->n_credentials == 0)
+                return 0;
+        if (mkdirat(host, "credentials", 0500) < 0)
+                return negative_errno();
+        target = openat(host, "credentials", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (target < 0)
+                return negative_errno();
+        mnt = tmpfs_detached("mode=0500");
+        if (mnt < 0)
+                return mnt;
+        for (size_t i = 0; i < m->n_credentials; i++) {
+                r = write_file_at(mnt, m->credentials[i].id, m->credentials[i].data, m->credentials[i].size, 0400);
+                if (r < 0)
+                        return r;
+        }
+        r = mount_set_attributes(mnt, MOUNT_ATTR_RDONLY, 0);
+        if (r < 0)
+                return r;
+        if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return negative_errno();
+        return 0;
+}
+
+int mount_run(int root_fd, const struct machine *m)
 {
         _cleanup_close_ int run = -EBADF, host = -EBADF;
         char text[64];
@@ -233,8 +263,9 @@ int mount_run(int root_fd, sd_id128_t uuid)
         r = write_file_at(host, "container-manager", "machined-lite\n", strlen("machined-lite\n"), 0444);
         if (r < 0)
                 return r;
-        snprintf(text, sizeof(text), SD_ID128_UUID_FORMAT_STR "\n", SD_ID128_FORMAT_VAL(uuid));
-        return write_file_at(host, "container-uuid", text, strlen(text), 0444);
+        snprintf(text, sizeof(text), SD_ID128_UUID_FORMAT_STR "\n", SD_ID128_FORMAT_VAL(m->uuid));
+        r = write_file_at(host, "container-uuid", text, strlen(text), 0444);
+        return r < 0 ? r : mount_credentials(host, m);
 }
 
 int mount_notify_socket(int root_fd)

@@ -6,6 +6,8 @@
 #include <sys/types.h>
 #include <systemd/sd-id128.h>
 
+#include "config/machine.h"
+
 /* The file systems of the kernel and of the Container Interface in the guest's tree,
  * mounted by the helper of guest/fs-helper.c once the root is built (root.h), and the
  * pivot_root into it. Every target is resolved inside the tree (see open_in_root()), and
@@ -21,8 +23,8 @@ int mount_proc(int root_fd, int pidns_fd, bool private_network);
  * writable cgroup2 of the cgroup namespace we are in. */
 int mount_sys(int root_fd);
 
-/* /run as a tmpfs, with /run/host/ of the Container Interface. */
-int mount_run(int root_fd, sd_id128_t uuid);
+/* /run as a tmpfs, with /run/host/ of the Container Interface (and credentials/). */
+int mount_run(int root_fd, const struct machine *m);
 
 /* Binds a datagram socket at /run/host/notify in the guest (after mount_run()) and
  * returns it, for the supervisor to read the guest init's READY=1 from. */

@@ -186,8 +186,8 @@ static int overlay_attach(int root_fd, int tree_fd, const struct custom_mount *c
  * file over any node but a directory). The tmpfs is never attached anywhere else. */
 static int mount_inaccessible(int root_fd, const struct custom_mount *c)
 {
-        _cleanup_close_ int target = open_in_root(root_fd, c->destination, O_PATH | O_NOFOLLOW, 0), fs = -EBADF,
-                            mnt = -EBADF, file = -EBADF, tree = -EBADF;
+        _cleanup_close_ int target = open_in_root(root_fd, c->destination, O_PATH | O_NOFOLLOW, 0), mnt = -EBADF,
+                            file = -EBADF, tree = -EBADF;
         struct stat st;
         int r;
 
@@ -195,15 +195,9 @@ static int mount_inaccessible(int root_fd, const struct custom_mount *c)
                 return target;
         if (fstat(target, &st) < 0)
                 return negative_errno();
-        fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
-        if (fs < 0)
-                return negative_errno();
-        if (fsconfig(fs, FSCONFIG_SET_STRING, "mode", "000", 0) < 0 ||
-            fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return negative_errno();
-        mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+        mnt = tmpfs_detached("mode=000");
         if (mnt < 0)
-                return negative_errno();
+                return mnt;
         if (!S_ISDIR(st.st_mode)) {
                 file = openat(mnt, "inaccessible", O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0000);
                 if (file < 0)

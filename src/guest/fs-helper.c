@@ -327,7 +327,7 @@ static void mount_api_filesystems(const struct guest_fs *fs)
         r = mount_sys(fs->root_fd);
         if (r < 0)
                 guest_fail(fs->sync_fd, r, "Failed to mount /sys in %s", m->root);
-        r = mount_run(fs->root_fd, m->uuid);
+        r = mount_run(fs->root_fd, m);
         if (r < 0)
                 guest_fail(fs->sync_fd, r, "Failed to mount /run in %s", m->root);
         r = mount_notify_socket(fs->root_fd);

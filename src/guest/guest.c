@@ -159,6 +159,8 @@ static char **guest_environment(const struct machine *m)
         } else
                 (void)strv_extend(&env, "TERM=vt220");
         exec_settings_host_environment(&env);
+        if (m->n_credentials > 0)
+                (void)strv_extend(&env, "CREDENTIALS_DIRECTORY=/run/host/credentials");
         exec_settings_environment(m, &env);
         for (size_t i = 0; m->setenv && m->setenv[i]; i++)
                 (void)strv_env_set(&env, m->setenv[i]);

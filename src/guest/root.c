@@ -80,8 +80,7 @@ int mount_fs_in_root(int root_fd, const char *path, const char *type, unsigned l
         return 0;
 }
 
-/* A fresh tmpfs, not attached anywhere yet (a detached mount), with OPTIONS. */
-static int tmpfs_detached(const char *options)
+int tmpfs_detached(const char *options)
 {
         _cleanup_close_ int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
         _cleanup_free_ char *copy = options ? strdup(options) : NULL;

@@ -41,6 +41,10 @@ int mount_volatile_yes(int *root_fd);
 
 /* What the guest's other mounts (api-fs.c, custom-mounts.c) build on. */
 
+/* A fresh tmpfs with OPTIONS ("mode=0755"), nosuid and nodev, not attached anywhere yet
+ * (a detached mount): its fd, or -errno. Its root is owned by our file system IDs. */
+int tmpfs_detached(const char *options);
+
 /* Sets ATTRIBUTES (MOUNT_ATTR_*) on the mount at FD; FLAGS: AT_RECURSIVE or 0. */
 int mount_set_attributes(int fd, uint64_t attributes, unsigned flags);
 

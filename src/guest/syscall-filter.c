@@ -189,7 +189,8 @@ static int parse_names(const char *value, char ***allow, char ***deny, char *err
                 }
                 r = add_expanded(target, name);
                 if (r == -EINVAL) {
-                        size_t n = (size_t)snprintf(error, size, "--system-call-filter: no group named '%s' (known:", name);
+                        size_t n = (size_t)snprintf(error, size,
+                                                    "--system-call-filter: no group named '%s' (known:", name);
 
                         for (size_t i = 0; i < ELEMENTSOF(groups) + ELEMENTSOF(extra_groups) && n < size; i++)
                                 n += (size_t)snprintf(error + n, size - n, " %s",

@@ -115,8 +115,9 @@ rm -f "$TREE/planted"
 run --bind="$WORK/nonexistent:/x" -- /bin/true
 check_eq "a bind source that does not exist: exit 4" 4 "$?"
 check_match "saying which" "^machined-lite: Bind source $WORK/nonexistent cannot be used: No such file or directory" "$(cat "$WORK/stderr")"
-run --bind=relative:/x -- /bin/true
-check_eq "a relative bind source: exit 2" 2 "$?"
+(cd "$WORK" && run --bind=relative:/x -- /bin/true)
+check_eq "a relative bind source is the current directory's (systemd-nspawn's): missing here, exit 4" 4 "$?"
+check_match "saying which" "^machined-lite: Bind source $WORK/relative cannot be used" "$(cat "$WORK/stderr")"
 run --tmpfs=/../etc -- /bin/true
 check_eq "a tmpfs path with ..: exit 2" 2 "$?"
 run -x --volatile=state -- /bin/true

@@ -121,6 +121,29 @@ check_eq "... which a user cannot open" 1 "$out"
 one_line_error "--inaccessible of a path the guest does not have: exit 1" 1 "inaccessible node.*/nothing" \
         "$N" -q -D "$TREE" --console=pipe --inaccessible=/nothing /bin/true
 
+# Credentials (credentials(7)): in $CREDENTIALS_DIRECTORY, a read-only file system of PID 1's.
+printf 'from-a-file' > "$WORK/key"
+python3 - "$WORK/cred.sock" >/dev/null 2>&1 <<'EOF' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(1)
+c, _ = s.accept(); c.sendall(b"from-a-socket"); c.close()
+EOF
+for _ in $(seq 50); do [ -S "$WORK/cred.sock" ] && break; sleep 0.1; done
+out=$(ns '--set-credential=pass:two
+lines' --load-credential=key:"$WORK/key" --load-credential=sock:"$WORK/cred.sock" \
+        /bin/sh -c 'cd "$CREDENTIALS_DIRECTORY" && pwd && cat pass && echo && cat key && echo && cat sock && echo &&
+                stat -c "%a %u" pass && touch new 2>/dev/null || echo read-only')
+check_eq "--set-credential (escapes decoded), --load-credential from a file and from an AF_UNIX socket" \
+        "/run/host/credentials two lines from-a-file from-a-socket 400 0 read-only" "$(flat "$out")"
+wait
+out=$(ns -U --set-credential=pass:x /bin/stat -c "%a %u" /run/host/credentials/pass)
+check_eq "with -U the guest's root owns them" "400 0" "$out"
+one_line_error "--set-credential without a value: exit 2" 2 "takes ID:VALUE" "$N" -q -D "$TREE" --set-credential=novalue /bin/true
+one_line_error "--load-credential of a file that is not there: exit 2" 2 "cannot read /nonexistent" \
+        "$N" -q -D "$TREE" --load-credential=a:/nonexistent /bin/true
+one_line_error "a credential ID with a /: exit 2" 2 "ID a file name" "$N" -q -D "$TREE" --set-credential=a/b:x /bin/true
+
 # Binds whose IDs map (idmapped mounts): a host directory owned by UID 1234.
 mkdir -p "$WORK/owned" "$WORK/rootowned"
 chown 1234:1234 "$WORK/owned"
@@ -165,12 +188,27 @@ out=$(ns /bin/sh -c 'echo $FROM_FILE')
 check_eq "DIR.nspawn next to the tree is read" nspawn-file "$out"
 out=$(ns --settings=no /bin/sh -c 'echo ${FROM_FILE:-none}')
 check_eq "--settings=no: not read" none "$out"
+cat > "$WORK/nsbox.nspawn" <<'EOF'
+[Exec]
+ProcessTwo=yes
+User=builder
+WorkingDirectory=/srv
+LimitNOFILE=77
+Timezone=off
+[Files]
+Inaccessible=/etc/inittab
+EOF
+out=$(ns /bin/sh -c 'echo $PPID $(id -un) $(pwd) $(ulimit -n) $(test -r /etc/inittab || echo hidden)')
+check_eq "NAME.nspawn's ProcessTwo=, User=, WorkingDirectory=, LimitNOFILE=, Inaccessible=" "1 builder /srv 77 hidden" "$out"
+printf '[Exec]\nLimitBOGUS=1\n' > "$WORK/nsbox.nspawn"
+one_line_error "a .nspawn key that is none: exit 2, the file and line named" 2 "nsbox.nspawn:2: .*LimitBOGUS" \
+        "$N" -q -D "$TREE" --console=pipe /bin/true
 rm "$WORK/nsbox.nspawn"
 
 # Refused, each in one line, with nothing left behind.
 one_line_error "an option nspawn does not have: exit 2, 'unrecognized option' (mkosi's probe reads that)" 2 \
         "unrecognized option '--no-such-option'" "$N" -q -D "$TREE" --no-such-option /bin/true
-for option in --load-credential=a:/etc/hostname --set-credential=a:b --bind-user=root --oci-bundle=/x \
+for option in --bind-user=root --oci-bundle=/x \
         --root-hash=00 --pivot-root=/x --ambient-capability=CAP_CHOWN -Zx --selinux-apifs-context=x; do
         one_line_error "nspawn's $option, not implemented: exit 2" 2 "unrecognized option '.*': an option of systemd-nspawn's" \
                 "$N" -q -D "$TREE" "$option" /bin/true

@@ -1,10 +1,11 @@
 #!/bin/bash
 # shellcheck disable=SC2016 # the single-quoted commands are expanded by the guest's shell
-# A packager's tool driven unchanged with our systemd-nspawn first in its PATH: Debian's
+# Packagers' tools driven unchanged with our systemd-nspawn first in their PATH: Debian's
 # debspawn makes a bookworm image (debootstrap from the archive, the first time: the image
-# is cached in $CACHE_DIR/debspawn), runs a command in it and builds a small package, each
-# through our entry point (a wrapper in front of it logs every call, so that we know the
-# tool ran us and not the host's nspawn).
+# is cached in $CACHE_DIR/debspawn), runs a command in it and builds a small package;
+# Debian's mkosi builds a bookworm image (its packages cached in $CACHE_DIR/mkosi), then
+# `mkosi shell` and `mkosi boot` run it. Each goes through our entry point (a wrapper in
+# front of it logs every call, so that we know the tool ran us, not the host's nspawn).
 . "$(dirname "$0")/lib.sh"
 require_root
 command -v debspawn >/dev/null || skip "debspawn is not installed (apt-get install debspawn)"
@@ -93,5 +94,39 @@ check "... the .deb is in the results" test -f "$deb"
 check_eq "... built in our machine" "built in machined-lite" \
         "$(dpkg-deb --fsys-tarfile "$deb" 2>/dev/null | tar -xO ./usr/share/doc/mlhello/hello 2>/dev/null)"
 
-host_unchanged "debspawn's runs"
+# mkosi 14: an image of bookworm as a directory, built with one of its steps in our machine.
+if command -v mkosi >/dev/null; then
+        mkdir -p "$WORK/mk" "$CACHE_DIR/mkosi"
+        printf '[Distribution]\nDistribution=debian\nRelease=bookworm\n\n[Output]\nFormat=directory\nBootable=no\n' \
+                > "$WORK/mk/mkosi.default"
+        : > "$WORK/calls.log"
+        (cd "$WORK/mk" && mkosi --cache "$CACHE_DIR/mkosi" build) >"$WORK/mkosi-build.log" 2>&1
+        rc=$?
+        check_eq "mkosi build (bookworm, a directory), through our systemd-nspawn" 0 "$rc"
+        [ "$rc" = 0 ] || tail -n 20 "$WORK/mkosi-build.log"
+        check_match "... its workspace command ran in our machine, as PID 2 (--as-pid2)" \
+                "--as-pid2 .*--private-network -- /bin/rm -rf /usr/share/locale" "$(cat "$WORK/calls.log")"
+        out=$(cd "$WORK/mk" && echo 'echo "shell in $container as PID $$ ($(cat /etc/debian_version))"; exit 5' |
+                mkosi shell 2>&1)
+        rc=$?
+        check_match "mkosi shell: a shell as PID 1 of our machine" '^shell in machined-lite as PID 1 \(12\.[0-9]+\)$' \
+                "$(grep '^shell in' <<<"$out")"
+        check_eq "... its exit status passed on" 5 "$rc"
+        (cd "$WORK/mk" && mkosi boot) </dev/null >"$WORK/mkosi-boot.log" 2>&1 &
+        boot=$!
+        state=
+        for _ in $(seq 100); do
+                state=$("$ML" shell image -- /bin/systemctl is-system-running 2>/dev/null)
+                case $state in running | degraded) break ;; esac
+                sleep 0.2
+        done
+        check_match "mkosi boot: the image's systemd runs in our machine" '^(running|degraded)$' "$state"
+        "$ML" stop image >/dev/null 2>&1
+        wait "$boot"
+        check_eq "... and powers off cleanly on machined-lite stop: mkosi boot exits 0" 0 "$?"
+else
+        echo "SKIP (mkosi's part): mkosi is not installed (apt-get install mkosi)"
+fi
+
+host_unchanged "debspawn's and mkosi's runs"
 finish

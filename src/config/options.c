@@ -33,7 +33,7 @@ static const char help_text[] =
         "  machined-lite kill NAME [--signal=SIG] [--kill-whom=leader|all]\n"
         "  machined-lite shell NAME [--uid=USER] [--setenv=VAR=VALUE]... [-- COMMAND...]\n"
         "  machined-lite import-tar FILE|- NAME [--force] [-q]\n"
-        "  machined-lite bootstrap NAME [--distribution=D] [--release=R] [--include=PKG,...] [--force] [-q]\n"
+        "  machined-lite bootstrap NAME [--distribution=D] [--release=R] [--include=PKG,...] [--mirror=URL] [--force] [-q]\n"
         "\n"
         "Verbs:\n"
         "  boot                     Run the tree's init (systemd, sysvinit, busybox) as PID 1\n"

@@ -6,11 +6,16 @@
 
 #include "config/machine.h"
 #include "util/log.h"
+#include "util/path.h"
 #include "verbs/running.h"
 
 int read_running(const char *name, struct machine_state *s)
 {
-        int r = state_read(name, s);
+        int r;
+
+        if (!machine_name_is_valid(name))
+                return log_error("Invalid machine name '%s': use " MACHINE_NAME_RULES, name), EXIT_USAGE;
+        r = state_read(name, s);
 
         if (r == -ENOENT)
                 return log_error_errno(r, "No machine %s is running (machined-lite list shows the running ones)", name),

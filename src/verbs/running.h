@@ -4,6 +4,6 @@
 #include "host/state.h"
 
 /* Reads the state of the running machine NAME into *S. Returns 0, or the exit code after
- * one line: EXIT_NO_MACHINE when none of that name runs, EXIT_SETUP_FAILED when its
- * state cannot be read. */
+ * one line: EXIT_USAGE for a NAME no machine can have, EXIT_NO_MACHINE when none of that
+ * name runs, EXIT_SETUP_FAILED when its state cannot be read. */
 int read_running(const char *name, struct machine_state *s);

@@ -767,7 +767,8 @@ int verb_shell(int argc, char *argv[])
         if (r < 0) {
                 shell_done(&sh);
                 shell_arguments_done(&a);
-                return EXIT_SETUP_FAILED;
+                /* --uid= names no user of the guest's: a bad value, as -u's. */
+                return r == -ESRCH ? EXIT_USAGE : EXIT_SETUP_FAILED;
         }
 
         exit_code = sd_event_loop(sh.event);

@@ -94,6 +94,10 @@ for verb in stop reboot kill; do
         "$ML" $verb ml-ctl-nosuch 2>/dev/null
         check_eq "$verb of a machine that does not run: exit 6" 6 "$?"
 done
+for verb in status stop shell; do
+        one_line_error "$verb of a name no machine can have: exit 2" 2 "^machined-lite: Invalid machine name 'bad name'" \
+                "$ML" $verb 'bad name'
+done
 "$ML" kill ml-ctl-nosuch --signal=SIGBOGUS 2>"$WORK/err"
 check_eq "kill --signal=SIGBOGUS: exit 2" 2 "$?"
 check_match "naming the signal" "Unknown signal 'SIGBOGUS'" "$(cat "$WORK/err")"

@@ -170,7 +170,7 @@ check_eq "unknown machine: exit 6" 6 "$?"
 check_eq "with one line saying so" \
         "machined-lite: No machine ml-shell-nosuch is running (machined-lite list shows the running ones)" "$(cat "$WORK/err")"
 "$ML" shell ml-shell-bb --uid=nosuchuser -- /bin/true </dev/null 2>"$WORK/err"
-check_eq "unknown user: exit 1" 1 "$?"
+check_eq "unknown user: exit 2 (a bad value, as run -u's)" 2 "$?"
 check_eq "with one line saying so" "machined-lite: No user nosuchuser in machine ml-shell-bb's /etc/passwd" "$(cat "$WORK/err")"
 "$ML" shell ml-shell-bb -- /bin/nosuchcommand </dev/null 2>"$WORK/err"
 check_eq "a command that is not in the guest: exit 127" 127 "$?"

@@ -55,7 +55,8 @@ bad "a machine name with a newline: shown escaped, in one line" 2 "Invalid machi
 bad "a machine name with an escape sequence" 2 "Invalid machine name 'a\\\\x1b\\[31mb\\\\x7f'" \
         "$ML" run -M $'a\e[31mb\x7f' -D "$TREE" -- /bin/true
 check "and no escape character reached stderr" not_in_stderr $'\e'
-bad "status of a machine name with a newline" 6 "No machine a\\\\nb\\\\tc is running" \
+bad "status of a machine name with a newline: no machine can have it, exit 2, escaped" 2 \
+        "Invalid machine name 'a\\\\nb\\\\tc'" \
         "$ML" status $'a\nb\tc'
 bad "a tree path with a newline" 4 "Machine tree $WORK/no\\\\nsuch does not exist" \
         "$ML" run -D "$WORK/no"$'\n'"such" -- /bin/true

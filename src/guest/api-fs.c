@@ -35,7 +35,6 @@ static int mount_fs_and_open(int root_fd, const char *path, const char *type, un
 static int bind_read_only_in_root(int root_fd, const char *source, const char *target)
 {
         _cleanup_close_ int source_fd = -EBADF, target_fd = -EBADF, tree = -EBADF;
-        int r;
 
         target_fd = open_in_root(root_fd, target, O_PATH | O_NOFOLLOW, 0);
         if (target_fd == -ENOENT)
@@ -48,12 +47,7 @@ static int bind_read_only_in_root(int root_fd, const char *source, const char *t
         tree = open_tree(source_fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
         if (tree < 0)
                 return negative_errno();
-        r = mount_set_attributes(tree, MOUNT_ATTR_RDONLY, 0);
-        if (r < 0)
-                return r;
-        if (move_mount(tree, "", target_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                return negative_errno();
-        return 0;
+        return mount_attach(tree, target_fd, MOUNT_ATTR_RDONLY);
 }
 
 /* Container Interface: /proc/sys and the other kernel knobs are read-only in a container. */
@@ -231,12 +225,7 @@ static int mount_credentials(int host, const struct machine *m)
                 if (r < 0)
                         return r;
         }
-        r = mount_set_attributes(mnt, MOUNT_ATTR_RDONLY, 0);
-        if (r < 0)
-                return r;
-        if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                return negative_errno();
-        return 0;
+        return mount_attach(mnt, target, MOUNT_ATTR_RDONLY);
 }
 
 int mount_run(int root_fd, const struct machine *m)

@@ -189,7 +189,6 @@ static int mount_inaccessible(int root_fd, const struct custom_mount *c)
         _cleanup_close_ int target = open_in_root(root_fd, c->destination, O_PATH | O_NOFOLLOW, 0), mnt = -EBADF,
                             file = -EBADF, tree = -EBADF;
         struct stat st;
-        int r;
 
         if (target < 0)
                 return target;
@@ -207,12 +206,7 @@ static int mount_inaccessible(int root_fd, const struct custom_mount *c)
                         return negative_errno();
         } else
                 tree = TAKE_FD(mnt);
-        r = mount_set_attributes(tree, MOUNT_ATTR_RDONLY, 0);
-        if (r < 0)
-                return r;
-        if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                return negative_errno();
-        return 0;
+        return mount_attach(tree, target, MOUNT_ATTR_RDONLY);
 }
 
 static int mount_overlay_custom(int root_fd, int tree_fd, const struct custom_mount *c)

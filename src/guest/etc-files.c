@@ -61,13 +61,8 @@ static int bind_host_file(int etc, const char *name, const char *host_path, bool
         tree = open_tree(source, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
         if (tree < 0)
                 return negative_errno();
-        r = mount_set_attributes(tree, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, 0);
-        if (r < 0)
-                return r;
         /* A symlink in the tree is covered as it is, never followed out of it. */
-        if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-                return negative_errno();
-        return 0;
+        return mount_attach(tree, target, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 }
 
 /* ETC/NAME removed when it is there and not a directory; a read-only tree stays as it is. */

@@ -31,6 +31,17 @@ int mount_cut_propagation(void)
  * (host/device-policy.c) stops opening such a node, but not mount(2): for a file system mounted
  * already, the kernel reuses its superblock and opens no device. Only /dev, made by us,
  * holds device nodes the guest can open. */
+int mount_attach(int mnt, int target, uint64_t attributes)
+{
+        int r = attributes ? mount_set_attributes(mnt, attributes, 0) : 0;
+
+        if (r < 0)
+                return r;
+        if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return negative_errno();
+        return 0;
+}
+
 int mount_set_attributes(int fd, uint64_t attributes, unsigned flags)
 {
         struct mount_attr attr = { .attr_set = attributes };

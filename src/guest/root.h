@@ -45,6 +45,10 @@ int mount_volatile_yes(int *root_fd);
  * (a detached mount): its fd, or -errno. Its root is owned by our file system IDs. */
 int tmpfs_detached(const char *options);
 
+/* The detached mount MNT, its ATTRIBUTES (MOUNT_ATTR_*, 0 for none) set before, attached
+ * on TARGET (an O_PATH fd): never seen without them. Returns 0 or -errno. */
+int mount_attach(int mnt, int target, uint64_t attributes);
+
 /* Sets ATTRIBUTES (MOUNT_ATTR_*) on the mount at FD; FLAGS: AT_RECURSIVE or 0. */
 int mount_set_attributes(int fd, uint64_t attributes, unsigned flags);
 

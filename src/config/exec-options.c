@@ -14,12 +14,12 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <systemd/sd-id128.h>
 #include <unistd.h>
 
 #include "config/custom-mount.h"
 #include "config/exec-options.h"
 #include "config/options.h"
+#include "util/libsystemd.h"
 #include "util/macro.h"
 
 static const char *const rlimit_names[] = {
@@ -405,7 +405,12 @@ int exec_option_apply(int c, const char *value, struct machine *m)
         case ARG_CHDIR:
                 return set_path(&m->working_directory, "--chdir", value);
         case ARG_UUID:
-                if (sd_id128_from_string(value, &m->uuid) < 0 || sd_id128_is_null(m->uuid))
+                r = libsystemd_load();
+                if (r < 0)
+                        return r;
+                r = sym_sd_id128_from_string(value, &m->uuid);
+                libsystemd_unload();
+                if (r < 0 || sd_id128_is_null(m->uuid))
                         return usage_error("--uuid takes a UUID (32 hexadecimal digits, with or without dashes), not '%s'",
                                            value);
                 m->uuid_given = true;

@@ -17,6 +17,7 @@
 #include "config/custom-mount.h"
 #include "config/guest-user.h"
 #include "config/machine.h"
+#include "util/libsystemd.h"
 #include "util/log.h"
 #include "util/path.h"
 #include "util/strv.h"
@@ -208,15 +209,21 @@ static void resolve_uuid(struct machine *m, int root_fd)
         _cleanup_close_ int fd = open_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_NOFOLLOW, 0);
         char id[33];
 
-        if (fd >= 0 && read(fd, id, 32) == 32) {
+        if (fd >= 0 && read(fd, id, 32) == 32 && libsystemd_load() >= 0) {
+                int r;
+
                 id[32] = '\0';
-                if (sd_id128_from_string(id, &m->uuid) >= 0 && !sd_id128_is_null(m->uuid))
+                r = sym_sd_id128_from_string(id, &m->uuid);
+                libsystemd_unload();
+                if (r >= 0 && !sd_id128_is_null(m->uuid))
                         return;
         }
         /* A version 4 UUID, as sd_id128_randomize() makes it, straight from getrandom(2):
-         * that part of libsystemd then never pages into the supervisor (bench/, section 2). */
-        if (getrandom(m->uuid.bytes, sizeof(m->uuid.bytes), 0) != sizeof(m->uuid.bytes))
-                (void)sd_id128_randomize(&m->uuid);
+         * libsystemd is then not even loaded (bench/, section 2). */
+        if (getrandom(m->uuid.bytes, sizeof(m->uuid.bytes), 0) != sizeof(m->uuid.bytes) && libsystemd_load() >= 0) {
+                (void)sym_sd_id128_randomize(&m->uuid);
+                libsystemd_unload();
+        }
         m->uuid.bytes[6] = (m->uuid.bytes[6] & 0x0f) | 0x40;
         m->uuid.bytes[8] = (m->uuid.bytes[8] & 0x3f) | 0x80;
 }

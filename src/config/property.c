@@ -8,6 +8,7 @@
 
 #include "config/options.h"
 #include "config/property.h"
+#include "util/libsystemd.h"
 #include "util/macro.h"
 
 /* The properties systemd takes on a scope (systemd.resource-control(5), systemd.kill(5),
@@ -321,32 +322,32 @@ int property_append(sd_bus_message *message, const struct property *p)
         case PROPERTY_WEIGHT:
         case PROPERTY_COUNT:
         case PROPERTY_QUOTA:
-                return sd_bus_message_append(message, "(sv)", p->name, "t", p->number);
+                return sym_sd_bus_message_append(message, "(sv)", p->name, "t", p->number);
         case PROPERTY_DEVICE:
-                return sd_bus_message_append(message, "(sv)", p->name, "a(ss)", 1, p->path, p->access);
+                return sym_sd_bus_message_append(message, "(sv)", p->name, "a(ss)", 1, p->path, p->access);
         case PROPERTY_NUMBER:
         case PROPERTY_USEC:
-                return sd_bus_message_append(message, "(sv)", p->name, "t", p->number);
+                return sym_sd_bus_message_append(message, "(sv)", p->name, "t", p->number);
         case PROPERTY_STRING:
         case PROPERTY_TEXT:
-                return sd_bus_message_append(message, "(sv)", p->name, "s", p->path);
+                return sym_sd_bus_message_append(message, "(sv)", p->name, "s", p->path);
         case PROPERTY_BOOLEAN:
-                return sd_bus_message_append(message, "(sv)", p->name, "b", (int)p->number);
+                return sym_sd_bus_message_append(message, "(sv)", p->name, "b", (int)p->number);
         case PROPERTY_SIGNAL:
-                return sd_bus_message_append(message, "(sv)", p->name, "i", (int32_t)p->number);
+                return sym_sd_bus_message_append(message, "(sv)", p->name, "i", (int32_t)p->number);
         case PROPERTY_CPU_SET: {
-                int r = sd_bus_message_open_container(message, 'r', "sv");
+                int r = sym_sd_bus_message_open_container(message, 'r', "sv");
 
                 if (r >= 0)
-                        r = sd_bus_message_append(message, "s", p->name);
+                        r = sym_sd_bus_message_append(message, "s", p->name);
                 if (r >= 0)
-                        r = sd_bus_message_open_container(message, 'v', "ay");
+                        r = sym_sd_bus_message_open_container(message, 'v', "ay");
                 if (r >= 0)
-                        r = sd_bus_message_append_array(message, 'y', p->cpu_mask, p->cpu_mask_size);
+                        r = sym_sd_bus_message_append_array(message, 'y', p->cpu_mask, p->cpu_mask_size);
                 if (r >= 0)
-                        r = sd_bus_message_close_container(message);
+                        r = sym_sd_bus_message_close_container(message);
                 if (r >= 0)
-                        r = sd_bus_message_close_container(message);
+                        r = sym_sd_bus_message_close_container(message);
                 return r;
         }
         }

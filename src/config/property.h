@@ -2,7 +2,8 @@
 #pragma once
 
 #include <stdint.h>
-#include <systemd/sd-bus.h>
+
+#include "util/libsystemd.h"
 
 /* A unit property given with --property=NAME=VALUE, parsed into the D-Bus type that
  * org.freedesktop.systemd1.Manager.StartTransientUnit takes for it. */

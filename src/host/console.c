@@ -117,22 +117,20 @@ static void update_events(struct console_relay *relay)
 {
         /* While input waits for the guest, stop reading more of it. */
         if (relay->master_source)
-                (void)sd_event_source_set_io_events(relay->master_source,
-                                                    EPOLLIN | (relay->input_size > 0 ? EPOLLOUT : 0));
+                (void)event_source_set_io_events(relay->master_source, EPOLLIN | (relay->input_size > 0 ? EPOLLOUT : 0));
         if (relay->stdin_source)
-                (void)sd_event_source_set_enabled(relay->stdin_source,
-                                                  relay->input_size > 0 ? SD_EVENT_OFF : SD_EVENT_ON);
+                (void)event_source_set_enabled(relay->stdin_source, relay->input_size > 0 ? EVENT_OFF : EVENT_ON);
 }
 
-static int on_retry(sd_event_source *s _unused_, uint64_t usec _unused_, void *userdata)
+static int on_retry(struct event_source *s _unused_, uint64_t usec _unused_, void *userdata)
 {
         struct console_relay *relay = userdata;
 
-        (void)sd_event_source_set_enabled(relay->master_source, SD_EVENT_ON);
+        (void)event_source_set_enabled(relay->master_source, EVENT_ON);
         return 0;
 }
 
-static int on_master(sd_event_source *s _unused_, int fd _unused_, uint32_t revents, void *userdata)
+static int on_master(struct event_source *s _unused_, int fd _unused_, uint32_t revents, void *userdata)
 {
         struct console_relay *relay = userdata;
         int r = 0;
@@ -146,9 +144,9 @@ static int on_master(sd_event_source *s _unused_, int fd _unused_, uint32_t reve
                         /* No one in the guest has the console open right now (init
                          * between two opens): the master reports a hangup until someone
                          * does, so look again in a moment instead of spinning. */
-                        (void)sd_event_source_set_enabled(relay->master_source, SD_EVENT_OFF);
-                        (void)sd_event_source_set_time_relative(relay->retry_source, 50000);
-                        (void)sd_event_source_set_enabled(relay->retry_source, SD_EVENT_ONESHOT);
+                        (void)event_source_set_enabled(relay->master_source, EVENT_OFF);
+                        (void)event_source_set_time_relative(relay->retry_source, 50000);
+                        (void)event_source_set_enabled(relay->retry_source, EVENT_ONESHOT);
                         return 0;
                 }
         }
@@ -156,7 +154,7 @@ static int on_master(sd_event_source *s _unused_, int fd _unused_, uint32_t reve
         return 0;
 }
 
-static int on_stdin(sd_event_source *s, int fd, uint32_t revents _unused_, void *userdata)
+static int on_stdin(struct event_source *s, int fd, uint32_t revents _unused_, void *userdata)
 {
         struct console_relay *relay = userdata;
         ssize_t n = read(fd, relay->input, sizeof(relay->input));
@@ -164,7 +162,7 @@ static int on_stdin(sd_event_source *s, int fd, uint32_t revents _unused_, void 
         if (n <= 0) {
                 /* EOF on our stdin: the guest keeps running, it just gets no more input. */
                 if (n == 0 || (errno != EINTR && errno != EAGAIN))
-                        (void)sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                        (void)event_source_set_enabled(s, EVENT_OFF);
                 return 0;
         }
         if (escape_pressed(relay, relay->input, (size_t)n)) {
@@ -186,7 +184,7 @@ static void copy_window_size(struct console_relay *relay)
                 (void)ioctl(relay->master, TIOCSWINSZ, &ws);
 }
 
-static int on_winch(sd_event_source *s _unused_, const struct signalfd_siginfo *si _unused_, void *userdata)
+static int on_winch(struct event_source *s _unused_, const struct signalfd_siginfo *si _unused_, void *userdata)
 {
         copy_window_size(userdata);
         return 0;
@@ -201,7 +199,7 @@ static void restore_terminal_at_exit(void)
                 restore_terminal(exit_relay);
 }
 
-int console_relay_start(struct console_relay *relay, sd_event *event, int master, enum console_mode mode)
+int console_relay_start(struct console_relay *relay, struct event *event, int master, enum console_mode mode)
 {
         int r;
 
@@ -210,19 +208,19 @@ int console_relay_start(struct console_relay *relay, sd_event *event, int master
         relay->discard_output = mode == CONSOLE_PASSIVE;
         copy_window_size(relay);
 
-        r = sd_event_add_io(event, &relay->master_source, master, EPOLLIN, on_master, relay);
+        r = event_add_io(event, &relay->master_source, master, EPOLLIN, on_master, relay);
         if (r < 0)
                 return r;
-        r = sd_event_add_time_relative(event, &relay->retry_source, CLOCK_MONOTONIC, 50000, 0, on_retry, relay);
+        r = event_add_time_relative(event, &relay->retry_source, 50000, on_retry, relay);
         if (r < 0)
                 return r;
-        (void)sd_event_source_set_enabled(relay->retry_source, SD_EVENT_OFF);
-        r = sd_event_add_signal(event, &relay->winch_source, SIGWINCH, on_winch, relay);
+        (void)event_source_set_enabled(relay->retry_source, EVENT_OFF);
+        r = event_add_signal(event, &relay->winch_source, SIGWINCH, on_winch, relay);
         if (r < 0)
                 return r;
 
         if (relay->forward_input) {
-                r = sd_event_add_io(event, &relay->stdin_source, STDIN_FILENO, EPOLLIN, on_stdin, relay);
+                r = event_add_io(event, &relay->stdin_source, STDIN_FILENO, EPOLLIN, on_stdin, relay);
                 if (r < 0)
                         return r;
                 if (isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &relay->saved_termios) >= 0) {
@@ -249,10 +247,10 @@ void console_relay_stop(struct console_relay *relay)
                 for (int i = 0; i < 64 && relay_output(relay) == 0; i++)
                         ;
         restore_terminal(relay);
-        relay->master_source = sd_event_source_disable_unref(relay->master_source);
-        relay->stdin_source = sd_event_source_disable_unref(relay->stdin_source);
-        relay->winch_source = sd_event_source_disable_unref(relay->winch_source);
-        relay->retry_source = sd_event_source_disable_unref(relay->retry_source);
+        relay->master_source = event_source_free(relay->master_source);
+        relay->stdin_source = event_source_free(relay->stdin_source);
+        relay->winch_source = event_source_free(relay->winch_source);
+        relay->retry_source = event_source_free(relay->retry_source);
         if (relay->master >= 0)
                 close(relay->master);
         relay->master = -1;

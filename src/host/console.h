@@ -2,10 +2,10 @@
 #pragma once
 
 #include <stdbool.h>
-#include <systemd/sd-event.h>
 #include <termios.h>
 
 #include "config/machine.h"
+#include "util/event.h"
 
 /* The host side of the guest's /dev/console: relays the pty master to our stdout and
  * (interactive) our stdin to it, with the user's terminal in raw mode. */
@@ -19,7 +19,7 @@ struct console_relay {
         size_t input_size;
         unsigned escape_count; /* Ctrl-] presses in a row */
         uint64_t escape_first_usec;
-        sd_event_source *master_source, *stdin_source, *winch_source, *retry_source;
+        struct event_source *master_source, *stdin_source, *winch_source, *retry_source;
         void (*on_escape)(void *userdata); /* three Ctrl-] within a second */
         void *userdata;
 };
@@ -28,7 +28,7 @@ struct console_relay {
 enum console_mode console_mode_pick(enum console_mode requested, enum verb verb);
 
 /* Takes the master fd, sets the terminal up and starts relaying on EVENT. */
-int console_relay_start(struct console_relay *relay, sd_event *event, int master, enum console_mode mode);
+int console_relay_start(struct console_relay *relay, struct event *event, int master, enum console_mode mode);
 
 /* Writes out what the guest printed last (after it exited), restores the terminal. */
 void console_relay_stop(struct console_relay *relay);

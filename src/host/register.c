@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "host/register.h"
+#include "util/libsystemd.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/time.h"
@@ -39,9 +40,13 @@ int register_connect(const struct machine *m, struct registration *reg)
                 if (lstat("/run/systemd/system/", &st) < 0 || !S_ISDIR(st.st_mode))
                         return 0;
         }
-        r = sd_bus_open_system(&reg->bus);
+        r = libsystemd_load();
+        if (r < 0)
+                return m->register_mode == REGISTER_AUTO ? 0 : r;
+        r = sym_sd_bus_open_system(&reg->bus);
         if (r < 0) {
                 reg->bus = NULL;
+                libsystemd_unload();
                 if (m->register_mode == REGISTER_AUTO)
                         return 0;
                 return log_error_errno(r, "--register=yes: cannot connect to the system bus: %m "
@@ -61,7 +66,7 @@ static int on_job_removed(sd_bus_message *message, void *userdata, sd_bus_error 
         const char *path, *unit, *result;
         uint32_t id;
 
-        if (sd_bus_message_read(message, "uoss", &id, &path, &unit, &result) < 0)
+        if (sym_sd_bus_message_read(message, "uoss", &id, &path, &unit, &result) < 0)
                 return 0;
         if (wait->job && strcmp(path, wait->job) == 0 && !wait->result)
                 wait->result = strdup(result);
@@ -75,10 +80,10 @@ static int append_scope_properties(const struct machine *m, sd_bus_message *mess
         int r;
 
         snprintf(description, sizeof(description), "Machine %s (machined-lite)", m->name);
-        r = sd_bus_message_append(message, "(sv)(sv)(sv)(sv)(sv)", "Description", "s", description, "Slice", "s",
-                                  m->slice ?: "machine.slice", "Delegate", "b", 1, "PIDs", "au", 1, pid,
-                                  /* Gone from systemd's memory once it ends, even if it failed. */
-                                  "CollectMode", "s", "inactive-or-failed");
+        r = sym_sd_bus_message_append(message, "(sv)(sv)(sv)(sv)(sv)", "Description", "s", description, "Slice", "s",
+                                      m->slice ?: "machine.slice", "Delegate", "b", 1, "PIDs", "au", 1, pid,
+                                      /* Gone from systemd's memory once it ends, even if it failed. */
+                                      "CollectMode", "s", "inactive-or-failed");
         if (r < 0)
                 return r;
         for (size_t i = 0; i < m->n_properties; i++) {
@@ -98,7 +103,7 @@ static int wait_for_job(struct registration *reg, struct job_wait *wait)
         while (!wait->result) {
                 uint64_t now;
 
-                r = sd_bus_process(reg->bus, NULL);
+                r = sym_sd_bus_process(reg->bus, NULL);
                 if (r < 0)
                         return r;
                 if (r > 0)
@@ -106,7 +111,7 @@ static int wait_for_job(struct registration *reg, struct job_wait *wait)
                 now = now_usec();
                 if (now >= deadline)
                         return -ETIMEDOUT;
-                r = sd_bus_wait(reg->bus, deadline - now);
+                r = sym_sd_bus_wait(reg->bus, deadline - now);
                 if (r < 0)
                         return r;
         }
@@ -115,7 +120,7 @@ static int wait_for_job(struct registration *reg, struct job_wait *wait)
 
 int register_scope(const struct machine *m, struct registration *reg)
 {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *message = NULL, *reply = NULL;
         sd_bus_slot *slot = NULL;
         struct job_wait wait = {};
@@ -125,44 +130,44 @@ int register_scope(const struct machine *m, struct registration *reg)
 
         snprintf(scope, sizeof(scope), "machine-%s.scope", m->name);
         /* Listen before asking: the job may be done before the call returns. */
-        r = sd_bus_match_signal(reg->bus, &slot, SYSTEMD_BUS, SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved",
-                                on_job_removed, &wait);
+        r = sym_sd_bus_match_signal(reg->bus, &slot, SYSTEMD_BUS, SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved",
+                                    on_job_removed, &wait);
         if (r < 0)
                 return log_error_errno(r, "Cannot watch systemd's jobs: %m");
-        r = sd_bus_message_new_method_call(reg->bus, &message, SYSTEMD_BUS, SYSTEMD_PATH, SYSTEMD_MANAGER,
-                                           "StartTransientUnit");
+        r = sym_sd_bus_message_new_method_call(reg->bus, &message, SYSTEMD_BUS, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                               "StartTransientUnit");
         if (r >= 0)
-                r = sd_bus_message_append(message, "ss", scope, "fail");
+                r = sym_sd_bus_message_append(message, "ss", scope, "fail");
         if (r >= 0)
-                r = sd_bus_message_open_container(message, 'a', "(sv)");
+                r = sym_sd_bus_message_open_container(message, 'a', "(sv)");
         if (r >= 0)
                 r = append_scope_properties(m, message);
         if (r >= 0)
-                r = sd_bus_message_close_container(message);
+                r = sym_sd_bus_message_close_container(message);
         if (r >= 0)
-                r = sd_bus_message_append(message, "a(sa(sv))", 0);
+                r = sym_sd_bus_message_append(message, "a(sa(sv))", 0);
         if (r < 0) {
-                sd_bus_message_unref(message);
-                sd_bus_slot_unref(slot);
+                sym_sd_bus_message_unref(message);
+                sym_sd_bus_slot_unref(slot);
                 return log_error_errno(r, "Cannot build the request for %s: %m", scope);
         }
 
-        r = sd_bus_call(reg->bus, message, 0, &error, &reply);
-        sd_bus_message_unref(message);
+        r = sym_sd_bus_call(reg->bus, message, 0, &error, &reply);
+        sym_sd_bus_message_unref(message);
         if (r < 0) {
-                sd_bus_slot_unref(slot);
-                if (sd_bus_error_has_name(&error, "org.freedesktop.systemd1.UnitExists"))
+                sym_sd_bus_slot_unref(slot);
+                if (sym_sd_bus_error_has_name(&error, "org.freedesktop.systemd1.UnitExists"))
                         return log_error_errno(-EEXIST, "A machine named %s is already running (%s exists)", m->name,
                                                scope);
                 return log_error_errno(r, "systemd refused to create %s: %s", scope, error.message ?: strerror(-r));
         }
-        r = sd_bus_message_read(reply, "o", &job);
+        r = sym_sd_bus_message_read(reply, "o", &job);
         if (r >= 0)
                 wait.job = job;
         if (r >= 0)
                 r = wait_for_job(reg, &wait);
-        sd_bus_message_unref(reply);
-        sd_bus_slot_unref(slot);
+        sym_sd_bus_message_unref(reply);
+        sym_sd_bus_slot_unref(slot);
         if (r < 0) {
                 free(wait.result);
                 return log_error_errno(r, "Waiting for systemd to start %s failed: %m", scope);
@@ -180,34 +185,34 @@ int register_scope(const struct machine *m, struct registration *reg)
 
 int register_machine(const struct machine *m, struct registration *reg, pid_t leader, int ifindex)
 {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *message = NULL;
         int r;
 
-        r = sd_bus_message_new_method_call(reg->bus, &message, MACHINED_BUS, MACHINED_PATH, MACHINED_MANAGER,
-                                           "RegisterMachineWithNetwork");
+        r = sym_sd_bus_message_new_method_call(reg->bus, &message, MACHINED_BUS, MACHINED_PATH, MACHINED_MANAGER,
+                                               "RegisterMachineWithNetwork");
         if (r >= 0)
-                r = sd_bus_message_append(message, "s", m->name);
+                r = sym_sd_bus_message_append(message, "s", m->name);
         if (r >= 0)
-                r = sd_bus_message_append_array(message, 'y', m->uuid.bytes, sizeof(m->uuid.bytes));
+                r = sym_sd_bus_message_append_array(message, 'y', m->uuid.bytes, sizeof(m->uuid.bytes));
         if (r >= 0)
-                r = sd_bus_message_append(message, "ssus", "machined-lite", "container", (uint32_t)leader, m->root);
+                r = sym_sd_bus_message_append(message, "ssus", "machined-lite", "container", (uint32_t)leader, m->root);
         /* host0's peer, as nspawn tells it: machinectl status shows it as Iface. */
         if (r >= 0)
-                r = ifindex > 0 ? sd_bus_message_append(message, "ai", 1, ifindex)
-                                : sd_bus_message_append(message, "ai", 0);
+                r = ifindex > 0 ? sym_sd_bus_message_append(message, "ai", 1, ifindex)
+                                : sym_sd_bus_message_append(message, "ai", 0);
         if (r < 0) {
-                sd_bus_message_unref(message);
+                sym_sd_bus_message_unref(message);
                 return log_error_errno(r, "Cannot build the request to systemd-machined: %m");
         }
-        r = sd_bus_call(reg->bus, message, 0, &error, NULL);
-        sd_bus_message_unref(message);
+        r = sym_sd_bus_call(reg->bus, message, 0, &error, NULL);
+        sym_sd_bus_message_unref(message);
         if (r < 0) {
                 /* Without machined (no systemd-container), all else still works. */
-                if (sd_bus_error_has_names(&error, "org.freedesktop.DBus.Error.ServiceUnknown",
-                                           "org.freedesktop.DBus.Error.NameHasNoOwner"))
+                if (sym_sd_bus_error_has_names_sentinel(&error, "org.freedesktop.DBus.Error.ServiceUnknown",
+                                                        "org.freedesktop.DBus.Error.NameHasNoOwner", NULL))
                         return 0;
-                if (sd_bus_error_has_name(&error, "org.freedesktop.machine1.MachineExists"))
+                if (sym_sd_bus_error_has_name(&error, "org.freedesktop.machine1.MachineExists"))
                         return log_error_errno(-EEXIST, "A machine named %s is already registered with systemd-machined",
                                                m->name);
                 return log_error_errno(r, "systemd-machined refused to register machine %s: %s", m->name,
@@ -217,14 +222,28 @@ int register_machine(const struct machine *m, struct registration *reg, pid_t le
         return 0;
 }
 
+void register_let_go(struct registration *reg)
+{
+        if (!reg->bus)
+                return;
+        reg->bus = sym_sd_bus_flush_close_unref(reg->bus);
+        libsystemd_unload();
+}
+
 void register_done(const struct machine *m, struct registration *reg)
 {
+        if (reg->machined && !reg->bus && libsystemd_load() >= 0) {
+                if (sym_sd_bus_open_system(&reg->bus) < 0)
+                        reg->bus = NULL;
+                if (!reg->bus)
+                        libsystemd_unload();
+        }
         if (reg->bus && reg->machined)
                 /* machined would notice the leader's end by itself; say it at once. */
-                (void)sd_bus_call_method(reg->bus, MACHINED_BUS, MACHINED_PATH, MACHINED_MANAGER, "UnregisterMachine",
-                                         NULL, NULL, "s", m->name);
+                (void)sym_sd_bus_call_method(reg->bus, MACHINED_BUS, MACHINED_PATH, MACHINED_MANAGER,
+                                             "UnregisterMachine", NULL, NULL, "s", m->name);
         reg->machined = false;
         free(reg->scope);
         reg->scope = NULL;
-        reg->bus = sd_bus_flush_close_unref(reg->bus);
+        register_let_go(reg);
 }

@@ -3,9 +3,9 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include <systemd/sd-bus.h>
 
 #include "config/machine.h"
+#include "util/libsystemd.h"
 
 /* Our standing with the host's systemd: the scope we run in (unless --keep-unit) and
  * the machine registered with systemd-machined. */
@@ -30,5 +30,10 @@ int register_scope(const struct machine *m, struct registration *reg);
  * when it is not there), -EEXIST, or -errno, logged. */
 int register_machine(const struct machine *m, struct registration *reg, pid_t leader, int ifindex);
 
-/* Unregisters from machined and lets go of the bus; systemd collects the empty scope. */
+/* Once registered: closes the bus and libsystemd with it, which the supervisor then does
+ * not keep mapped while the machine runs (the scope does not need the connection). */
+void register_let_go(struct registration *reg);
+
+/* Unregisters from machined (connecting again for that) and lets go of the bus; systemd
+ * collects the empty scope. */
 void register_done(const struct machine *m, struct registration *reg);

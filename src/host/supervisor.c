@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The supervisor: clones the guest, has the file system helper build its mounts, places
- * it in its cgroups, registers it, and watches it in one sd-event loop (exit, signals,
+ * it in its cgroups, registers it, and watches it in one event loop (exit, signals,
  * console, notify socket) until it is gone; then tears everything down. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,9 +16,6 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <systemd/sd-daemon.h>
-#include <systemd/sd-event.h>
-#include <systemd/sd-login.h>
 #include <unistd.h>
 
 #include "guest/caps.h"
@@ -34,6 +31,8 @@
 #include "host/sweeper.h"
 #include "host/userns.h"
 #include "net/network.h"
+#include "util/event.h"
+#include "util/libsystemd.h"
 #include "util/lock.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -49,7 +48,7 @@ struct supervisor {
         const struct machine *machine;
         enum console_mode console_mode;
         bool notify_ready; /* READY=1 waits for the guest's own */
-        sd_event *event;
+        struct event *event;
         struct registration registration;
         struct guest_cgroup cgroup;
         int pidfd;
@@ -66,7 +65,7 @@ struct supervisor {
         bool shutting_down;
         bool killed_by_user;
         int exec_failed; /* systemd-nspawn's COMMAND could not be run: 127 or 126 */
-        sd_event_source *child_source, *signal_sources[3], *kill_timer, *notify_source;
+        struct event_source *child_source, *signal_sources[3], *kill_timer, *notify_source;
 };
 
 static const int shutdown_signals[] = { SIGTERM, SIGINT, SIGHUP };
@@ -77,7 +76,7 @@ static void kill_guest(struct supervisor *s)
         (void)cgroup_kill(&s->cgroup);
 }
 
-static int on_kill_timeout(sd_event_source *source _unused_, uint64_t usec _unused_, void *userdata)
+static int on_kill_timeout(struct event_source *source _unused_, uint64_t usec _unused_, void *userdata)
 {
         struct supervisor *s = userdata;
 
@@ -87,7 +86,7 @@ static int on_kill_timeout(sd_event_source *source _unused_, uint64_t usec _unus
         return 0;
 }
 
-static int on_shutdown_signal(sd_event_source *source _unused_, const struct signalfd_siginfo *si, void *userdata)
+static int on_shutdown_signal(struct event_source *source _unused_, const struct signalfd_siginfo *si, void *userdata)
 {
         struct supervisor *s = userdata;
         int sig = machine_kill_signal(s->machine);
@@ -98,13 +97,12 @@ static int on_shutdown_signal(sd_event_source *source _unused_, const struct sig
                 return 0;
         }
         s->shutting_down = true;
-        (void)sd_notify(false, "STOPPING=1");
+        libsystemd_notify("STOPPING=1");
         log_info("Got %s: asking machine %s to shut down with %s", sigabbrev_np((int)si->ssi_signo), s->machine->name,
                  sig >= SIGRTMIN ? "SIGRTMIN+3" : sigabbrev_np(sig));
         if (pidfd_send_signal(s->pidfd, sig, NULL, 0) < 0)
                 kill_guest(s);
-        return sd_event_add_time_relative(s->event, &s->kill_timer, CLOCK_MONOTONIC, SHUTDOWN_TIMEOUT_USEC, 0,
-                                          on_kill_timeout, s);
+        return event_add_time_relative(s->event, &s->kill_timer, SHUTDOWN_TIMEOUT_USEC, on_kill_timeout, s);
 }
 
 static void on_escape(void *userdata)
@@ -130,11 +128,12 @@ static int guest_exit_code(const struct supervisor *s, const siginfo_t *si)
         return 128 + si->si_status;
 }
 
-static int on_guest_exit(sd_event_source *source _unused_, const siginfo_t *si, void *userdata)
+static int on_guest_exit(struct event_source *source _unused_, const siginfo_t *si, void *userdata)
 {
         struct supervisor *s = userdata;
 
-        return sd_event_exit(s->event, guest_exit_code(s, si));
+        event_exit(s->event, guest_exit_code(s, si));
+        return 0;
 }
 
 static pid_t clone_guest(struct supervisor *s)
@@ -335,7 +334,7 @@ static int start_guest(struct supervisor *s)
 
 /* The guest's init speaks sd_notify() to /run/host/notify: its READY=1 is our READY=1,
  * and its STATUS= is shown by the service manager that runs us. */
-static int on_notify(sd_event_source *source _unused_, int fd, uint32_t revents _unused_, void *userdata)
+static int on_notify(struct event_source *source _unused_, int fd, uint32_t revents _unused_, void *userdata)
 {
         struct supervisor *s = userdata;
         char buffer[4096], *line, *save = NULL;
@@ -346,9 +345,9 @@ static int on_notify(sd_event_source *source _unused_, int fd, uint32_t revents 
         buffer[n] = '\0';
         for (line = strtok_r(buffer, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
                 if (strcmp(line, "READY=1") == 0 && s->notify_ready)
-                        (void)sd_notify(false, "READY=1");
+                        libsystemd_notify("READY=1");
                 else if (strncmp(line, "STATUS=", 7) == 0)
-                        (void)sd_notify(false, line);
+                        libsystemd_notify(line);
         }
         return 0;
 }
@@ -357,22 +356,20 @@ static int setup_event_loop(struct supervisor *s)
 {
         int r;
 
-        r = sd_event_default(&s->event);
+        r = event_new(&s->event);
         if (r < 0)
                 return r;
-        /* By PID: our own child, not reaped before this source sees it exit, so the PID
-         * cannot be reused. (sd-event opens a pidfd of its own; given ours, it would read
-         * /proc/self/fdinfo to learn the PID, paging in more of libc.) */
-        r = sd_event_add_child(s->event, &s->child_source, s->pid, WEXITED, on_guest_exit, s);
+        /* By our pidfd: reaped by the source once it has seen the exit. */
+        r = event_add_child_pidfd(s->event, &s->child_source, s->pidfd, on_guest_exit, s);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(shutdown_signals); i++) {
-                r = sd_event_add_signal(s->event, &s->signal_sources[i], shutdown_signals[i], on_shutdown_signal, s);
+                r = event_add_signal(s->event, &s->signal_sources[i], shutdown_signals[i], on_shutdown_signal, s);
                 if (r < 0)
                         return r;
         }
         if (s->notify_fd >= 0) {
-                r = sd_event_add_io(s->event, &s->notify_source, s->notify_fd, EPOLLIN, on_notify, s);
+                r = event_add_io(s->event, &s->notify_source, s->notify_fd, EPOLLIN, on_notify, s);
                 if (r < 0)
                         return r;
         }
@@ -388,19 +385,19 @@ static int setup_event_loop(struct supervisor *s)
                 return r;
         /* A guest whose init does not speak sd_notify() is ready as soon as it runs. */
         if (!s->notify_ready)
-                (void)sd_notify(false, "READY=1");
+                libsystemd_notify("READY=1");
         return 0;
 }
 
 static void supervisor_done(struct supervisor *s)
 {
         console_relay_stop(&s->console);
-        s->notify_source = sd_event_source_disable_unref(s->notify_source);
-        s->child_source = sd_event_source_disable_unref(s->child_source);
+        s->notify_source = event_source_free(s->notify_source);
+        s->child_source = event_source_free(s->child_source);
         for (size_t i = 0; i < ELEMENTSOF(s->signal_sources); i++)
-                s->signal_sources[i] = sd_event_source_disable_unref(s->signal_sources[i]);
-        s->kill_timer = sd_event_source_disable_unref(s->kill_timer);
-        s->event = sd_event_unref(s->event);
+                s->signal_sources[i] = event_source_free(s->signal_sources[i]);
+        s->kill_timer = event_source_free(s->kill_timer);
+        s->event = event_free(s->event);
         if (s->ephemeral_dir) {
                 int r;
 
@@ -605,8 +602,10 @@ static int write_state(struct supervisor *s)
         char addresses[128] = "";
         int r;
 
-        if (s->registration.bus || s->machine->keep_unit)
-                (void)sd_pid_get_unit(0, &unit);
+        if ((s->registration.bus || s->machine->keep_unit) && libsystemd_load() >= 0) {
+                (void)sym_sd_pid_get_unit(0, &unit);
+                libsystemd_unload();
+        }
         /* The addresses we gave the guest, for list and status. systemd-machined needs none
          * from us: machinectl's GetAddresses() has machined enter the leader's network
          * namespace and read them there (src/machine/machined.c, machine_get_addresses():
@@ -622,7 +621,7 @@ static int block_signals(void)
 {
         sigset_t mask;
 
-        /* sd-event receives these through a signalfd; the guest unblocks them. */
+        /* The event loop receives these through a signalfd; the guest unblocks them. */
         sigemptyset(&mask);
         for (size_t i = 0; i < ELEMENTSOF(shutdown_signals); i++)
                 sigaddset(&mask, shutdown_signals[i]);
@@ -687,13 +686,14 @@ int supervisor_run(const struct machine *m)
         r = write_state(&s);
         if (r < 0)
                 return setup_failed(&s, EXIT_SETUP_FAILED);
+        register_let_go(&s.registration);
         r = setup_event_loop(&s);
         if (r < 0) {
                 log_error_errno(r, "Cannot set up the supervisor's event loop: %m");
                 return setup_failed(&s, EXIT_SETUP_FAILED);
         }
 
-        exit_code = sd_event_loop(s.event);
+        exit_code = event_loop(s.event);
         if (exit_code < 0) {
                 log_error_errno(exit_code, "Event loop failed: %m");
                 kill_guest(&s);

@@ -107,7 +107,7 @@ struct dhcp_request {
 };
 
 struct dhcp_server {
-        sd_event_source *io;
+        struct event_source *io;
         int fd;
         struct dhcp_lease lease; /* .domain points to our own copy */
         char *domain;
@@ -401,7 +401,7 @@ static void answer(const struct dhcp_server *server, const struct dhcp_request *
         }
 }
 
-static int on_dhcp_readable(sd_event_source *source, int fd, uint32_t revents, void *userdata)
+static int on_dhcp_readable(struct event_source *source, int fd, uint32_t revents, void *userdata)
 {
         const struct dhcp_server *server = userdata;
         /* Aligned for struct dhcp_message, which the request's fields are read through. */
@@ -471,7 +471,7 @@ static void dhcp_server_freep(struct dhcp_server **server)
         dhcp_server_free(*server);
 }
 
-int dhcp_server_start(sd_event *event, int ifindex, const struct dhcp_lease *lease, struct dhcp_server **ret)
+int dhcp_server_start(struct event *event, int ifindex, const struct dhcp_lease *lease, struct dhcp_server **ret)
 {
         _cleanup_(dhcp_server_freep) struct dhcp_server *server = NULL;
         char ifname[IF_NAMESIZE];
@@ -497,10 +497,9 @@ int dhcp_server_start(sd_event *event, int ifindex, const struct dhcp_lease *lea
         server->fd = open_socket(ifname);
         if (server->fd < 0)
                 return server->fd;
-        r = sd_event_add_io(event, &server->io, server->fd, EPOLLIN, on_dhcp_readable, server);
+        r = event_add_io(event, &server->io, server->fd, EPOLLIN, on_dhcp_readable, server);
         if (r < 0)
                 return log_error_errno(r, "Failed to watch the DHCP server's socket on %s: %m", ifname);
-        (void)sd_event_source_set_description(server->io, "dhcp-server");
 
         *ret = TAKE_PTR(server);
         return 0;
@@ -510,7 +509,7 @@ void dhcp_server_free(struct dhcp_server *server)
 {
         if (!server)
                 return;
-        sd_event_source_disable_unref(server->io);
+        event_source_free(server->io);
         if (server->fd >= 0)
                 close(server->fd);
         free(server->domain);

@@ -5,7 +5,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <systemd/sd-event.h>
+
+#include "util/event.h"
 
 /* A DHCPv4 server for one machine's link, in the supervisor's event loop: it has one
  * lease to give, the address the supervisor already put on the guest's host0, so that a
@@ -29,7 +30,7 @@ struct dhcp_server;
 
 /* Serves LEASE on the link IFINDEX (bound to it: SO_BINDTODEVICE, port 67) from EVENT's
  * loop. Returns 0 and the server in *RET, or -errno (logged). */
-int dhcp_server_start(sd_event *event, int ifindex, const struct dhcp_lease *lease, struct dhcp_server **ret);
+int dhcp_server_start(struct event *event, int ifindex, const struct dhcp_lease *lease, struct dhcp_server **ret);
 
 /* Stops it and frees it; NULL is fine. */
 void dhcp_server_free(struct dhcp_server *server);

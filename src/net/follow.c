@@ -30,7 +30,7 @@ struct port_follower {
         bool has4;   /* host0 has an address on the link: guest4 */
         struct in_addr guest4;
         int nft_fd;
-        sd_event_source *source;
+        struct event_source *source;
         bool loaded;
 };
 
@@ -105,7 +105,7 @@ static void look_again(struct port_follower *f)
         remake_table(f);
 }
 
-static int on_address_event(sd_event_source *source _unused_, int fd, uint32_t revents _unused_, void *userdata)
+static int on_address_event(struct event_source *source _unused_, int fd, uint32_t revents _unused_, void *userdata)
 {
         char buffer[8192];
 
@@ -120,7 +120,7 @@ void port_follower_free(struct port_follower *f, int *ret_nft_fd)
 {
         if (!f)
                 return;
-        sd_event_source_disable_unref(f->source);
+        event_source_free(f->source);
         rtnl_close(f->events);
         rtnl_close(f->queries);
         rtnl_close(f->host);
@@ -133,7 +133,7 @@ void port_follower_free(struct port_follower *f, int *ret_nft_fd)
         free(f);
 }
 
-int port_follower_start(const struct machine *m, const char *ifname, int guest_pidfd, sd_event *event,
+int port_follower_start(const struct machine *m, const char *ifname, int guest_pidfd, struct event *event,
                         struct port_follower **ret)
 {
         struct port_follower *f = calloc(1, sizeof(*f));
@@ -158,7 +158,7 @@ int port_follower_start(const struct machine *m, const char *ifname, int guest_p
         if (r >= 0)
                 r = f->host_ifindex = link_index(f->host, ifname);
         if (r >= 0)
-                r = sd_event_add_io(event, &f->source, sym_mnl_socket_get_fd(f->events), EPOLLIN, on_address_event, f);
+                r = event_add_io(event, &f->source, sym_mnl_socket_get_fd(f->events), EPOLLIN, on_address_event, f);
         if (r < 0) {
                 port_follower_free(f, NULL);
                 return log_error_errno(r, "Cannot watch the guest's addresses for its port forwards: %m");

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-id128.h>
 
 #include "net/names.h"
+#include "util/libsystemd.h"
 #include "util/macro.h"
 
 /* A 16-byte key written as systemd writes it (SD_ID128_MAKE(1a,37,...)), to compare at a glance. */
@@ -182,7 +182,11 @@ int network_mac(enum network_mac_kind kind, const char *machine_name, uint64_t i
         if ((size_t)kind >= ELEMENTSOF(mac_hash_keys) || !machine_name)
                 return -EINVAL;
 
-        r = sd_id128_get_machine(&machine_id);
+        r = libsystemd_load();
+        if (r < 0)
+                return r;
+        r = sym_sd_id128_get_machine(&machine_id);
+        libsystemd_unload();
         if (r < 0)
                 return r;
 

@@ -18,7 +18,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <systemd/sd-bus.h>
 #include <unistd.h>
 
 #include "net/dhcp-server.h"
@@ -31,6 +30,7 @@
 #include "net/nftnl.h"
 #include "net/subnet.h"
 #include "net/zone.h"
+#include "util/libsystemd.h"
 #include "util/lock.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -48,12 +48,15 @@ static bool networkd_running(void)
 
         if (!getenv("DBUS_SYSTEM_BUS_ADDRESS") && access("/run/dbus/system_bus_socket", F_OK) < 0)
                 return false;
-        if (sd_bus_open_system(&bus) >= 0 &&
-            sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-                               "NameHasOwner", NULL, &reply, "s", "org.freedesktop.network1") >= 0)
-                (void)sd_bus_message_read(reply, "b", &has_owner);
-        sd_bus_message_unref(reply);
-        sd_bus_flush_close_unref(bus);
+        if (libsystemd_load() < 0)
+                return false;
+        if (sym_sd_bus_open_system(&bus) >= 0 &&
+            sym_sd_bus_call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                                   "NameHasOwner", NULL, &reply, "s", "org.freedesktop.network1") >= 0)
+                (void)sym_sd_bus_message_read(reply, "b", &has_owner);
+        sym_sd_bus_message_unref(reply);
+        sym_sd_bus_flush_close_unref(bus);
+        libsystemd_unload();
         return has_owner > 0;
 }
 
@@ -505,7 +508,7 @@ int network_setup(const struct machine *m, struct machine_network *n, pid_t gues
         return r;
 }
 
-static int start_dhcp(struct machine_network *n, sd_event *event)
+static int start_dhcp(struct machine_network *n, struct event *event)
 {
         struct dhcp_lease lease = {
                 .server = n->host4,
@@ -527,7 +530,7 @@ static int start_dhcp(struct machine_network *n, sd_event *event)
         return dhcp_server_start(event, ifindex, &lease, &n->dhcp);
 }
 
-int network_start(const struct machine *m, struct machine_network *n, sd_event *event, int guest_pidfd)
+int network_start(const struct machine *m, struct machine_network *n, struct event *event, int guest_pidfd)
 {
         if (n->configured)
                 return start_dhcp(n, event);

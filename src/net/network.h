@@ -5,10 +5,10 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <sys/types.h>
-#include <systemd/sd-event.h>
 
 #include "config/machine.h"
 #include "net/extra-links.h"
+#include "util/event.h"
 #include "util/missing.h"
 
 /* A machine's network of its own (-n, --network-zone=, --network-bridge=, the extra links,
@@ -73,7 +73,7 @@ int network_setup(const struct machine *m, struct machine_network *n, pid_t gues
 
 /* What runs in EVENT's loop for the machine's life: the DHCP server for the guest's end,
  * or, where we do not address the guest, the watch of its address for -p (net/follow.h). */
-int network_start(const struct machine *m, struct machine_network *n, sd_event *event, int guest_pidfd);
+int network_start(const struct machine *m, struct machine_network *n, struct event *event, int guest_pidfd);
 
 /* Everything undone that the kernel does not undo by itself, in a child of ours that
  * outlives us by some milliseconds; safe on a half-made one. */

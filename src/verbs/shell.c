@@ -22,7 +22,6 @@
 #include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
-#include <systemd/sd-event.h>
 #include <unistd.h>
 
 #include "config/guest-user.h"
@@ -35,6 +34,7 @@
 #include "host/cgroup.h"
 #include "host/console.h"
 #include "host/state.h"
+#include "util/event.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/missing.h"
@@ -68,9 +68,9 @@ struct shell {
         pid_t pid;
         int pidfd;   /* the shell's */
         int sync_fd; /* our end of the socket the shell reports failures on */
-        sd_event *event;
+        struct event *event;
         struct console_relay relay;
-        sd_event_source *child_source, *signal_sources[3];
+        struct event_source *child_source, *signal_sources[3];
         bool escaped;
 };
 
@@ -548,14 +548,15 @@ _noreturn_ static void shell_child(const struct shell *sh, int sync_fd)
         relay_command(pid);
 }
 
-static int on_shell_exit(sd_event_source *source _unused_, const siginfo_t *si, void *userdata)
+static int on_shell_exit(struct event_source *source _unused_, const siginfo_t *si, void *userdata)
 {
         struct shell *sh = userdata;
 
-        return sd_event_exit(sh->event, si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status);
+        event_exit(sh->event, si->si_code == CLD_EXITED ? si->si_status : 128 + si->si_status);
+        return 0;
 }
 
-static int on_signal(sd_event_source *source _unused_, const struct signalfd_siginfo *si, void *userdata)
+static int on_signal(struct event_source *source _unused_, const struct signalfd_siginfo *si, void *userdata)
 {
         struct shell *sh = userdata;
 
@@ -577,7 +578,7 @@ static int block_signals(void)
 {
         sigset_t mask;
 
-        /* sd-event takes these through a signalfd; the child unblocks them. SIGPIPE too:
+        /* The event loop takes these through a signalfd; the child unblocks them. SIGPIPE too:
          * a write to a closed stdout then fails with EPIPE instead of killing us with
          * the terminal still raw. */
         sigemptyset(&mask);
@@ -634,14 +635,14 @@ static int setup_event_loop(struct shell *sh)
 {
         int r;
 
-        r = sd_event_default(&sh->event);
+        r = event_new(&sh->event);
         if (r < 0)
                 return r;
-        r = sd_event_add_child_pidfd(sh->event, &sh->child_source, sh->pidfd, WEXITED, on_shell_exit, sh);
+        r = event_add_child_pidfd(sh->event, &sh->child_source, sh->pidfd, on_shell_exit, sh);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(forwarded_signals); i++) {
-                r = sd_event_add_signal(sh->event, &sh->signal_sources[i], forwarded_signals[i], on_signal, sh);
+                r = event_add_signal(sh->event, &sh->signal_sources[i], forwarded_signals[i], on_signal, sh);
                 if (r < 0)
                         return r;
         }
@@ -678,10 +679,10 @@ static void report_failure(struct shell *sh)
 static void shell_done(struct shell *sh)
 {
         console_relay_stop(&sh->relay);
-        sh->child_source = sd_event_source_disable_unref(sh->child_source);
+        sh->child_source = event_source_free(sh->child_source);
         for (size_t i = 0; i < ELEMENTSOF(sh->signal_sources); i++)
-                sh->signal_sources[i] = sd_event_source_disable_unref(sh->signal_sources[i]);
-        sh->event = sd_event_unref(sh->event);
+                sh->signal_sources[i] = event_source_free(sh->signal_sources[i]);
+        sh->event = event_free(sh->event);
         if (sh->pid > 0 && sh->pidfd >= 0) {
                 /* Setting up failed half-way: the shell does not outlive us. */
                 (void)pidfd_send_signal(sh->pidfd, SIGKILL, NULL, 0);
@@ -771,7 +772,7 @@ int verb_shell(int argc, char *argv[])
                 return r == -ESRCH ? EXIT_USAGE : EXIT_SETUP_FAILED;
         }
 
-        exit_code = sd_event_loop(sh.event);
+        exit_code = event_loop(sh.event);
         if (exit_code < 0) {
                 log_error_errno(exit_code, "Event loop failed: %m");
                 exit_code = EXIT_SETUP_FAILED;

@@ -255,6 +255,16 @@ guest_leader() {
         return 1
 }
 
+# wait_listed NAME: waits until machine NAME's supervisor has written its state (status
+# finds it), for at most 5 s: its guest exists a moment before.
+wait_listed() {
+        for _ in $(seq 100); do
+                "$ML" status "$1" >/dev/null 2>&1 && return 0
+                sleep 0.05
+        done
+        return 1
+}
+
 # wait_running LEADER-PID: polls systemctl is-system-running inside the guest until
 # it says running or degraded (printed), for at most 60 s. Until the guest's systemd
 # has made /run/systemd/system, systemctl says "offline"; that is not an answer yet.

@@ -69,7 +69,7 @@ kill -KILL "$REUSED"; wait "$REUSED" 2>/dev/null; REUSED=
 "$ML" run -q --private-users=1000000:65536 --console=pipe -M ml-lock-range1 -D "$TREE" --read-only -- /bin/sleep 3 \
         </dev/null >/dev/null 2>&1 &
 r1=$!
-guest_leader $r1 >/dev/null
+wait_listed ml-lock-range1
 "$ML" run -q --private-users=1032768:65536 --console=pipe -M ml-lock-range2 -D "$TREE" --read-only -- /bin/true \
         </dev/null >/dev/null 2>"$WORK/err"
 check_eq "a UID range overlapping a running machine's: refused, exit 5" 5 "$?"

@@ -167,6 +167,26 @@ int network_ifname(const char *prefix, const char *name, char ret[IFNAMSIZ], boo
         return 0;
 }
 
+static sd_id128_t host_machine_id;
+static bool host_machine_id_read;
+
+int network_machine_id_read(void)
+{
+        int r;
+
+        if (host_machine_id_read)
+                return 0;
+        r = libsystemd_load();
+        if (r < 0)
+                return r;
+        r = sym_sd_id128_get_machine(&host_machine_id);
+        libsystemd_unload();
+        if (r < 0)
+                return r;
+        host_machine_id_read = true;
+        return 0;
+}
+
 /* systemd-nspawn's generate_mac() (net_generate_mac() today): SipHash of the host's machine ID
  * (raw, not made app-specific), then the machine's name, then, for any link but the first of
  * its kind, its index as 8 little-endian bytes; the kind's key is SipHash's key. The hash's
@@ -182,13 +202,10 @@ int network_mac(enum network_mac_kind kind, const char *machine_name, uint64_t i
         if ((size_t)kind >= ELEMENTSOF(mac_hash_keys) || !machine_name)
                 return -EINVAL;
 
-        r = libsystemd_load();
+        r = network_machine_id_read();
         if (r < 0)
                 return r;
-        r = sym_sd_id128_get_machine(&machine_id);
-        libsystemd_unload();
-        if (r < 0)
-                return r;
+        machine_id = host_machine_id;
 
         name_len = strlen(machine_name);
         input = malloc(sizeof(machine_id.bytes) + name_len + 8);

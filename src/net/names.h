@@ -37,3 +37,8 @@ enum network_mac_kind {
  * (/etc/machine-id, as is: not made app-specific). Returns 0, or -errno: no machine ID,
  * -EINVAL for an unknown KIND, -ENOMEM. */
 int network_mac(enum network_mac_kind kind, const char *machine_name, uint64_t idx, uint8_t ret[6]);
+
+/* Reads the host's machine id for network_mac(), once (libsystemd loaded for that moment):
+ * called before the netlink libraries are loaded, so that the three are never mapped
+ * together. 0 or -errno. */
+int network_machine_id_read(void);

@@ -235,6 +235,8 @@ int network_prepare(const struct machine *m, struct machine_network *n)
         r = lock_ports(m, n);
         if (r != 0)
                 return r;
+        /* No machine id: the links get random MACs (link.c), as nspawn's then do. */
+        (void)network_machine_id_read();
         if (mnl_load() < 0)
                 return EXIT_SETUP_FAILED;
         r = rtnl_open(-1, &nl);

@@ -128,10 +128,12 @@ int custom_mount_parse_bind(const char *value, bool read_only, struct machine *m
         }
         if (n == 3)
                 bad = parse_bind_options(fields[2], &recursive, &idmap);
-        if (fields[0][0] != '/')
-                snprintf(error, error_size,
-                         "--bind%s=%s: the source must be a path on the host (+PATH and an empty source are not "
-                         "implemented)",
+        /* +PATH: in the tree; empty: a temporary directory (host/overlay-dirs.c), as nspawn. */
+        if (fields[0][0] == '+' && !guest_path_is_valid(fields[0] + 1))
+                snprintf(error, error_size, "--bind%s=%s: +PATH takes an absolute path in the tree, without ..",
+                         read_only ? "-ro" : "", value);
+        else if (fields[0][0] == '\0' && n < 2)
+                snprintf(error, error_size, "--bind%s=%s: an empty source (a temporary directory) needs a destination",
                          read_only ? "-ro" : "", value);
         else if (n >= 2 && !guest_path_is_valid(fields[1]))
                 snprintf(error, error_size,
@@ -141,7 +143,7 @@ int custom_mount_parse_bind(const char *value, bool read_only, struct machine *m
                 snprintf(error, error_size,
                          "--bind%s=%s: unknown option '%s' (rbind, norbind, idmap, noidmap, rootidmap or owneridmap)",
                          read_only ? "-ro" : "", value, bad);
-        else if (n == 1 && !guest_path_is_valid(fields[0]))
+        else if (n == 1 && !guest_path_is_valid(fields[0] + (fields[0][0] == '+')))
                 snprintf(error, error_size, "--bind%s=%s: give a destination (SOURCE:DESTINATION) for this source",
                          read_only ? "-ro" : "", value);
         else {
@@ -152,8 +154,10 @@ int custom_mount_parse_bind(const char *value, bool read_only, struct machine *m
                         *c = (struct custom_mount){
                                 .type = CUSTOM_BIND, .read_only = read_only, .recursive = recursive, .idmap = idmap
                         };
-                        c->source = fields[0];
-                        c->destination = n >= 2 ? fields[1] : strdup(fields[0]);
+                        c->destination = n >= 2 ? fields[1] : strdup(fields[0] + (fields[0][0] == '+'));
+                        c->source = fields[0][0] ? fields[0] : NULL;
+                        if (!c->source)
+                                free(fields[0]);
                         fields[0] = NULL;
                         if (n >= 2)
                                 fields[1] = NULL;

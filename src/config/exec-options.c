@@ -165,16 +165,19 @@ static int parse_resolv_conf(const char *value, struct machine *m)
         return 0;
 }
 
-static int parse_link_journal(const char *value)
+static int parse_link_journal(const char *value, struct machine *m)
 {
-        /* "try-": where it can. We link no journal (yet): accepted, and nothing linked. */
-        if (strcmp(value, "no") == 0 || strcmp(value, "auto") == 0 || strcmp(value, "try-guest") == 0 ||
-            strcmp(value, "try-host") == 0)
-                return 0;
-        if (strcmp(value, "host") == 0 || strcmp(value, "guest") == 0)
-                return usage_error("--link-journal=%s is not implemented by machined-lite: use no, auto, try-host or "
-                                   "try-guest (no journal is linked)",
-                                   value);
+        static const char *const modes[] = {
+                [LINK_JOURNAL_AUTO] = "auto",         [LINK_JOURNAL_NO] = "no",
+                [LINK_JOURNAL_HOST] = "host",         [LINK_JOURNAL_GUEST] = "guest",
+                [LINK_JOURNAL_TRY_HOST] = "try-host", [LINK_JOURNAL_TRY_GUEST] = "try-guest",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(modes); i++)
+                if (strcmp(value, modes[i]) == 0) {
+                        m->link_journal = (enum link_journal)i;
+                        return 0;
+                }
         return usage_error("--link-journal takes no, auto, host, guest, try-host or try-guest, not '%s'", value);
 }
 
@@ -390,6 +393,30 @@ static int parse_credential(const char *value, bool load, struct machine *m)
         return 0;
 }
 
+/* --bind-user=NAME: the name only; host/bind-user.c resolves it once the UID range is known.
+ * A name as useradd takes one (and nothing a path or a JSON string could trip on). */
+static int parse_bind_user(const char *value, struct machine *m)
+{
+        struct bind_user *grown;
+
+        if (!value[0] || strlen(value) > 64 || value[0] == '-' ||
+            value[strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-")] != '\0' ||
+            !strcmp(value, ".") || !strcmp(value, ".."))
+                return usage_error("--bind-user takes the name of a user of the host's, not '%s'", value);
+        for (size_t i = 0; i < m->n_bind_users; i++)
+                if (!strcmp(m->bind_users[i].name, value))
+                        return 0;
+        grown = realloc(m->bind_users, (m->n_bind_users + 1) * sizeof(*grown));
+        if (!grown)
+                return -ENOMEM;
+        m->bind_users = grown;
+        m->bind_users[m->n_bind_users] = (struct bind_user){ .name = strdup(value) };
+        if (!m->bind_users[m->n_bind_users].name)
+                return -ENOMEM;
+        m->n_bind_users++;
+        return 0;
+}
+
 int exec_option_apply(int c, const char *value, struct machine *m)
 {
         long n = 0;
@@ -417,6 +444,8 @@ int exec_option_apply(int c, const char *value, struct machine *m)
                 return 0;
         case ARG_RLIMIT:
                 return parse_rlimit(value, m);
+        case ARG_BIND_USER:
+                return parse_bind_user(value, m);
         case ARG_PERSONALITY:
                 return parse_personality(value, m);
         case ARG_OOM_SCORE_ADJUST:
@@ -450,7 +479,7 @@ int exec_option_apply(int c, const char *value, struct machine *m)
                 return r == -EINVAL ? usage_error("%s", error) : r;
         }
         case ARG_LINK_JOURNAL:
-                return parse_link_journal(value);
+                return parse_link_journal(value, m);
         case ARG_SET_CREDENTIAL:
         case ARG_LOAD_CREDENTIAL:
                 return parse_credential(value, c == ARG_LOAD_CREDENTIAL, m);

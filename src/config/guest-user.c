@@ -188,3 +188,40 @@ int guest_user_load(int root_fd, const char *machine, const char *spec, struct g
                 return log_error_errno(r, "Cannot list the groups of user %s: %m", ret->name);
         return 0;
 }
+
+int guest_db_load(int root_fd, struct guest_db *ret)
+{
+        int r = read_guest_file(root_fd, "/etc/passwd", &ret->passwd);
+
+        if (r < 0 && r != -ENOENT)
+                return r;
+        r = read_guest_file(root_fd, "/etc/group", &ret->group);
+        return r < 0 && r != -ENOENT ? r : 0;
+}
+
+void guest_db_done(struct guest_db *db)
+{
+        free(db->passwd);
+        free(db->group);
+        *db = (struct guest_db){};
+}
+
+bool guest_db_has(const char *text, const char *name, uint32_t id)
+{
+        for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+                size_t len = strcspn(line, "\n");
+                _cleanup_free_ char *copy = strndup(line, len);
+                char *f[3];
+                uint32_t entry_id;
+
+                if (!copy)
+                        return true; /* out of memory: taken, to be safe */
+                if (copy[0] == '#' || copy[0] == '+' || copy[0] == '-' || split_fields(copy, f, ELEMENTSOF(f)) < 3)
+                        continue;
+                if (name && strcmp(f[0], name) == 0)
+                        return true;
+                if (id != (uint32_t)-1 && parse_id(f[2], &entry_id) >= 0 && entry_id == id)
+                        return true;
+        }
+        return false;
+}

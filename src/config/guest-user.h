@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* A user of the guest, from its own /etc/passwd and /etc/group. */
@@ -24,3 +26,17 @@ struct guest_user {
 int guest_user_load(int root_fd, const char *machine, const char *spec, struct guest_user *ret);
 
 void guest_user_done(struct guest_user *u);
+
+/* A tree's /etc/passwd and /etc/group, read as guest_user_load() reads them (NULL: the
+ * tree has none). */
+struct guest_db {
+        char *passwd;
+        char *group;
+};
+
+int guest_db_load(int root_fd, struct guest_db *ret);
+void guest_db_done(struct guest_db *db);
+
+/* Whether TEXT (/etc/passwd or /etc/group) has an entry named NAME (NULL: any name) or of
+ * ID (its third field; (uint32_t)-1: any). */
+bool guest_db_has(const char *text, const char *name, uint32_t id);

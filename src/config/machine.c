@@ -104,6 +104,16 @@ void machine_done(struct machine *m)
                 free(m->credentials[i].data);
         }
         free(m->credentials);
+        for (size_t i = 0; i < m->n_bind_users; i++) {
+                struct bind_user *u = &m->bind_users[i];
+
+                free(u->name);
+                free(u->home);
+                free(u->user_record);
+                free(u->group_record);
+                free(u->privileged_record);
+        }
+        free(m->bind_users);
         strv_free(m->arguments);
         free(m->slice);
         strv_free(m->syscall_allow);
@@ -333,14 +343,26 @@ static int resolve_root(struct machine *m)
         return machine_resolve_root(m);
 }
 
-/* Bind sources are the host's: a missing one is said before anything is set up. */
-static int check_bind_sources(const struct machine *m)
+/* A missing bind source is said before anything is set up: the host's before the tree is
+ * looked at (ROOT_FD -EBADF), +PATH once the tree is there (ROOT_FD). An empty one is a
+ * temporary directory, made later. */
+static int check_bind_sources(const struct machine *m, int root_fd)
 {
-        for (size_t i = 0; i < m->n_mounts; i++)
-                if (m->mounts[i].type == CUSTOM_BIND && access(m->mounts[i].source, F_OK) < 0)
-                        return log_error_errno(-errno,
-                                               "Bind source %s cannot be used: %m (give an existing host path to --bind%s)",
-                                               m->mounts[i].source, m->mounts[i].read_only ? "-ro" : "");
+        for (size_t i = 0; i < m->n_mounts; i++) {
+                const struct custom_mount *c = &m->mounts[i];
+                _cleanup_close_ int fd = -EBADF;
+
+                if (c->type != CUSTOM_BIND || !c->source || (c->source[0] == '+') != (root_fd >= 0))
+                        continue;
+                if (c->source[0] == '+')
+                        fd = open_in_root(root_fd, c->source + 1, O_PATH, 0);
+                else if ((fd = open(c->source, O_PATH | O_CLOEXEC)) < 0)
+                        fd = negative_errno();
+                if (fd < 0)
+                        return log_error_errno(fd, "Bind source %s cannot be used: %m (give an existing %s to --bind%s)",
+                                               c->source, c->source[0] == '+' ? "path in the tree after +" : "host path",
+                                               c->read_only ? "-ro" : "");
+        }
         return 0;
 }
 
@@ -374,7 +396,7 @@ int machine_resolve(struct machine *m)
 {
         int r;
 
-        r = check_bind_sources(m);
+        r = check_bind_sources(m, -EBADF);
         if (r < 0)
                 return r;
         r = resolve_ephemeral_dir(m);
@@ -415,6 +437,8 @@ int machine_check_root(struct machine *m)
         if (root_fd < 0)
                 return log_error_errno(-errno, "Cannot open machine tree %s: %m", m->root);
         r = custom_mounts_check_overlays(m, root_fd);
+        if (r >= 0)
+                r = check_bind_sources(m, root_fd);
         if (r < 0)
                 return r;
         if (m->volatile_mode == VOLATILE_YES) {

@@ -58,6 +58,7 @@ enum private_users {
         PRIVATE_USERS_PICK,       /* -U: a free 64K range, chosen from the name */
         PRIVATE_USERS_TREE_OWNER, /* yes: the range starts at the tree's owner */
         PRIVATE_USERS_FIXED,      /* UID[:COUNT] */
+        PRIVATE_USERS_IDENTITY,   /* identity: the host's first 64K IDs as they are, no range of its own */
 };
 
 /* --private-users-ownership: how the guest's root comes to own the tree. */
@@ -123,6 +124,19 @@ struct credential {
         size_t size;
 };
 
+/* --bind-user=NAME: a user of the host's in the guest, as systemd-nspawn binds one: its home
+ * at /run/host/home/NAME, its UID and GID mapped to GUEST_ID, and its records in
+ * /run/host/userdb for the guest's nss-systemd (host/bind-user.c fills all but the name). */
+struct bind_user {
+        char *name; /* the host's user, whose own group has the same name */
+        uid_t host_uid;
+        gid_t host_gid;
+        uid_t guest_id;                   /* its UID and GID in the guest, from 60514 */
+        char *home;                       /* the host's home directory, bound */
+        char *user_record, *group_record; /* JSON user and group records (userdb) */
+        char *privileged_record;          /* the hashed password, mode 0600; NULL for none */
+};
+
 /* How a bind's IDs map into the guest (systemd-nspawn(1)'s bind options). */
 enum bind_idmap {
         BIND_NOIDMAP,    /* as on disk (with -U: the host's IDs outside the range are nobody) */
@@ -148,6 +162,16 @@ struct custom_mount {
         bool read_only;
         bool recursive; /* bind: rbind (default) or norbind */
         enum bind_idmap idmap;
+};
+
+/* --link-journal, as systemd-nspawn(1) defines it (host/journal-link.c). */
+enum link_journal {
+        LINK_JOURNAL_AUTO, /* bind the host's /var/log/journal/ID into the guest when it is a directory */
+        LINK_JOURNAL_NO,
+        LINK_JOURNAL_HOST,      /* the journal on the host, bound into the guest */
+        LINK_JOURNAL_GUEST,     /* the journal in the tree, linked from the host */
+        LINK_JOURNAL_TRY_HOST,  /* host, or nothing where the host has no /var/log/journal */
+        LINK_JOURNAL_TRY_GUEST, /* guest, likewise */
 };
 
 /* --settings, as systemd-nspawn(1) defines it. */
@@ -211,8 +235,11 @@ struct machine {
         enum resolv_conf_mode resolv_conf;
         enum timezone_mode timezone;
         bool suppress_sync; /* --suppress-sync: sync(), fsync() and the like do nothing */
+        enum link_journal link_journal;
         struct credential *credentials;
         size_t n_credentials;
+        struct bind_user *bind_users; /* --bind-user, in order */
+        size_t n_bind_users;
         bool login_shell;            /* systemd-nspawn without a command: a login shell (bash, else sh) */
         bool nspawn;                 /* the systemd-nspawn command line: NAME.nspawn for settings */
         bool seccomp_off;            /* SYSTEMD_SECCOMP=0 there: no system call filter at all */

@@ -108,7 +108,7 @@ static const struct option nspawn_options[] = {
         { "tmpfs", required_argument, NULL, ARG_TMPFS },
         { "overlay", required_argument, NULL, ARG_OVERLAY },
         { "overlay-ro", required_argument, NULL, ARG_OVERLAY_RO },
-        { "bind-user", required_argument, NULL, NS_REFUSED },
+        { "bind-user", required_argument, NULL, ARG_BIND_USER },
         /* Input/Output */
         { "console", required_argument, NULL, ARG_CONSOLE },
         { "pipe", no_argument, NULL, NS_PIPE },
@@ -164,7 +164,7 @@ static const char help_text[] = "\n"
                                 "     --keep-unit            Stay in the unit we run in, make no scope\n"
                                 "\n"
                                 "User Namespacing:\n"
-                                "     --private-users[=MODE] no, yes, pick or UIDBASE[:NUIDS]\n"
+                                "     --private-users[=MODE] no, yes, pick, identity or UIDBASE[:NUIDS]\n"
                                 "     --private-users-ownership=MODE  off, chown, map or auto\n"
                                 "  -U                        --private-users=pick --private-users-ownership=auto\n"
                                 "\n"
@@ -195,12 +195,13 @@ static const char help_text[] = "\n"
                                 "Integration:\n"
                                 "     --resolv-conf=MODE     off, copy-host, replace-host, bind-host, delete, auto\n"
                                 "     --timezone=MODE        off, copy, bind, symlink, delete, auto\n"
-                                "     --link-journal=MODE    no, auto, try-host, try-guest (no journal is linked)\n"
+                                "     --link-journal=MODE    no, host, try-host, guest, try-guest, auto\n"
                                 "  -j                        --link-journal=try-guest\n"
                                 "\n"
                                 "Mounts:\n"
                                 "     --bind=PATH[:PATH[:OPTIONS]]     Bind a host path into the guest\n"
                                 "     --bind-ro=PATH[:PATH[:OPTIONS]]  The same, read-only\n"
+                                "     --bind-user=NAME       A host user's home, UID and records in the guest (-U)\n"
                                 "     --inaccessible=PATH    Hide PATH under an inaccessible node\n"
                                 "     --tmpfs=PATH:[OPTIONS] A tmpfs at PATH\n"
                                 "     --overlay=PATH[:PATH...]:PATH     An overlay of host directories\n"
@@ -216,8 +217,7 @@ static const char help_text[] = "\n"
                                 "\n"
                                 "Not implemented by machined-lite (refused by name, exit 2): --oci-bundle,\n"
                                 "--root-hash, --root-hash-sig, --verity-data, --pivot-root, --ambient-capability,\n"
-                                "-Z/--selinux-context, -L/--selinux-apifs-context, --bind-user,\n"
-                                "--private-users=identity, --link-journal=host|guest.\n";
+                                "-Z/--selinux-context, -L/--selinux-apifs-context.\n";
 
 static void help(void)
 {
@@ -294,9 +294,6 @@ static int nspawn_option(int c, const char *value, const char *current, struct m
                         value = "yes";
                 else if (parse_boolean(value) >= 0)
                         value = parse_boolean(value) ? "yes" : "no";
-                else if (strcmp(value, "identity") == 0)
-                        return usage_error("--private-users=identity is not implemented by machined-lite: use pick, yes or "
-                                           "UIDBASE[:NUIDS]");
                 return option_apply(c, value, current, m);
         case ARG_SETTINGS:
                 if (parse_boolean(value) >= 0)

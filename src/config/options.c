@@ -115,6 +115,10 @@ static const char help_text[] =
         "                           host's zone where the tree has no /etc/localtime)\n"
         "      --suppress-sync=BOOL yes: sync(), fsync() and the like return at once\n"
         "      --inaccessible=PATH  Hide PATH in the guest under an empty node of mode 000\n"
+        "      --link-journal=MODE  The guest's journal seen from the host's /var/log/journal/ID:\n"
+        "                           host (kept on the host, bound in), guest (kept in the tree,\n"
+        "                           linked from the host), try-host, try-guest, no, or auto\n"
+        "                           (default: bind what an earlier host left)\n"
         "      --set-credential=ID:VALUE  A credential for the guest ($CREDENTIALS_DIRECTORY/ID)\n"
         "      --load-credential=ID:PATH  The same, read from a file or AF_UNIX socket\n"
         "      --kill-signal=SIG    Signal that asks PID 1 to shut down (default: SIGRTMIN+3 for\n"
@@ -139,11 +143,15 @@ static const char help_text[] =
         "                           io_uring, unlike systemd-nspawn: allow it with @io-uring)\n"
         "  -U, --private-users=MODE  A user namespace: the guest's root is an unprivileged host UID.\n"
         "                           pick (-U): a free 64K range; yes: from the tree's owner;\n"
-        "                           UID[:COUNT]; no (default)\n"
+        "                           UID[:COUNT]; identity: the host's IDs 0-65535 as they are;\n"
+        "                           no (default)\n"
         "      --private-users-ownership=MODE  How the guest's root owns the tree: map (an\n"
         "                           idmapped mount), chown (shift the files on disk), off, or\n"
         "                           auto (default: off if the tree is owned by the range, else\n"
         "                           map where the file system can, else chown)\n"
+        "      --bind-user=NAME     With a user namespace: the host's user NAME in the guest, its\n"
+        "                           home at /run/host/home/NAME, its UID and GID mapped to one\n"
+        "                           from 60514, its records in /run/host/userdb (nss-systemd)\n"
         "  -q, --quiet              No informational messages\n"
         "  -h, --help               Show this help\n"
         "      --version            Show the version\n"
@@ -161,7 +169,8 @@ static void help(void)
         fputs(help_text, stdout);
 }
 
-/* --private-users= and PrivateUsers=: no, pick, yes, or BASE[:COUNT]; -EINVAL for others. */
+/* --private-users= and PrivateUsers=: no, pick, yes, identity, or BASE[:COUNT]; -EINVAL for
+ * others. */
 int userns_parse(const char *value, struct machine *m)
 {
         char *end;
@@ -177,6 +186,12 @@ int userns_parse(const char *value, struct machine *m)
         }
         if (strcmp(value, "yes") == 0) {
                 m->private_users = PRIVATE_USERS_TREE_OWNER;
+                return 0;
+        }
+        if (strcmp(value, "identity") == 0) {
+                m->private_users = PRIVATE_USERS_IDENTITY;
+                m->uid_base = 0;
+                m->uid_count = USERNS_RANGE_SIZE;
                 return 0;
         }
         errno = 0;
@@ -302,6 +317,8 @@ static const struct option options[] = {
         { "inaccessible", required_argument, NULL, ARG_INACCESSIBLE },
         { "set-credential", required_argument, NULL, ARG_SET_CREDENTIAL },
         { "load-credential", required_argument, NULL, ARG_LOAD_CREDENTIAL },
+        { "bind-user", required_argument, NULL, ARG_BIND_USER },
+        { "link-journal", required_argument, NULL, ARG_LINK_JOURNAL },
         {}
 };
 
@@ -740,6 +757,10 @@ int parse_check(const struct machine *m)
 
         if (!m->root && !m->image && !m->name)
                 return usage_error("No machine given: use NAME, -D DIR or -i IMAGE");
+        if (m->n_bind_users > 0 && m->private_users == PRIVATE_USERS_NO)
+                return usage_error("--bind-user=%s maps the user's UID into the guest's user namespace: "
+                                   "it needs -U (or --private-users=)",
+                                   m->bind_users[0].name);
         if (m->root && m->image)
                 return usage_error("-D DIR and -i IMAGE given together: a machine boots from one of them");
         if (m->ephemeral && m->volatile_mode != VOLATILE_NO)

@@ -57,6 +57,7 @@ enum option_code {
         ARG_LINK_JOURNAL,
         ARG_SET_CREDENTIAL,
         ARG_LOAD_CREDENTIAL,
+        ARG_BIND_USER,
 };
 
 enum parse_result {

@@ -177,7 +177,8 @@ static bool key_grants(const char *section, const char *key, const char *value)
                        (!strcmp(key, "NoNewPrivileges") && parse_boolean(value) == 0);
         if (!strcmp(section, "Files"))
                 return !strcmp(key, "Bind") || !strcmp(key, "BindReadOnly") || !strcmp(key, "Overlay") ||
-                       !strcmp(key, "OverlayReadOnly") || !strcmp(key, "PrivateUsersOwnership");
+                       !strcmp(key, "OverlayReadOnly") || !strcmp(key, "PrivateUsersOwnership") ||
+                       !strcmp(key, "BindUser");
         /* Each makes links or firewall rules on the host, or takes the host's links away
          * (systemd.nspawn(5) calls them privileged); Private=yes only takes from the guest,
          * but Private=no under --settings=override would hand it the host's network. */
@@ -201,7 +202,7 @@ static const struct {
         { "ResolvConf", ARG_RESOLV_CONF },          { "Timezone", ARG_TIMEZONE },
         { "LinkJournal", ARG_LINK_JOURNAL },        { "SuppressSync", ARG_SUPPRESS_SYNC },
         { "Inaccessible", ARG_INACCESSIBLE },       { "SetCredential", ARG_SET_CREDENTIAL },
-        { "LoadCredential", ARG_LOAD_CREDENTIAL },
+        { "LoadCredential", ARG_LOAD_CREDENTIAL },  { "BindUser", ARG_BIND_USER },
 };
 
 static int parse_option_key(struct parse_state *p, const char *key, const char *value)

@@ -22,6 +22,7 @@
 #include "guest/guest.h"
 #include "guest/ownership.h"
 #include "guest/root.h"
+#include "guest/userdb.h"
 #include "host/userns.h"
 #include "util/macro.h"
 
@@ -255,7 +256,7 @@ static void make_mount_points(const struct guest_fs *fs)
                 /* What --inaccessible hides must be there already: nothing is made for it. */
                 if (m->mounts[i].type == CUSTOM_INACCESSIBLE)
                         continue;
-                r = mount_custom_target(fs->root_fd, &m->mounts[i]);
+                r = mount_custom_target(fs->root_fd, fs->tree_root_fd, &m->mounts[i]);
                 if (r < 0)
                         guest_fail(fs->sync_fd, r, "Failed to make the mount point %s in the guest",
                                    m->mounts[i].destination);
@@ -361,6 +362,36 @@ static void mount_custom_mounts(const struct guest_fs *fs)
         }
 }
 
+/* --bind-user: each user's records in /run/host/userdb and its home at /run/host/home/NAME,
+ * a bind like --bind's (after them, as nspawn has it). */
+static void bind_users(const struct guest_fs *fs)
+{
+        const struct machine *m = fs->machine;
+        const struct guest_ids ids = { .userns = true, .base = m->uid_base, .guest_pid = fs->setup->guest_pid };
+        int r;
+
+        r = userdb_write(fs->root_fd, m);
+        if (r < 0)
+                guest_fail(fs->sync_fd, r, "Failed to write the records of --bind-user's users in /run/host/userdb");
+        for (size_t i = 0; i < m->n_bind_users; i++) {
+                const struct bind_user *u = &m->bind_users[i];
+                char destination[128];
+                struct custom_mount home = {
+                        .type = CUSTOM_BIND,
+                        .source = u->home,
+                        .destination = destination,
+                        .recursive = true,
+                        .idmap = BIND_NOIDMAP, /* the user's host UID is mapped to its ID in the guest */
+                };
+
+                snprintf(destination, sizeof(destination), "/run/host/home/%s", u->name);
+                r = mount_custom(fs->root_fd, fs->tree_root_fd, &home, &ids);
+                if (r < 0)
+                        guest_fail(fs->sync_fd, r, "Failed to bind %s's home %s at %s in the guest", u->name, u->home,
+                                   destination);
+        }
+}
+
 /* Enters the tree, and hands the supervisor the mount namespace for the guest: with a
  * user namespace, a copy in it, where the guest cannot undo our mounts. */
 _noreturn_ static void hand_over(struct guest_fs *fs)
@@ -410,5 +441,6 @@ _noreturn_ void guest_fs_main(const struct guest_fs_setup *setup)
         make_dev(&fs);
         mount_api_filesystems(&fs);
         mount_custom_mounts(&fs);
+        bind_users(&fs);
         hand_over(&fs);
 }

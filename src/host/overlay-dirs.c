@@ -50,6 +50,29 @@ static int make_temporary_upper(struct custom_mount *c, uid_t owner)
         return 0;
 }
 
+/* --bind=:DESTINATION: a directory of the guest root's under /var/tmp, removed with the
+ * machine (and by the sweeper after a SIGKILL, as the overlays' are), as nspawn's. */
+static int make_temporary_bind(struct custom_mount *c, uid_t owner)
+{
+        char template[] = "/var/tmp/machined-lite-bind.XXXXXX";
+
+        if (!mkdtemp(template))
+                return log_error_errno(-errno, "Cannot make a temporary directory in /var/tmp for the bind at %s: %m",
+                                       c->destination);
+        c->temp_dir = strdup(template);
+        if (!c->temp_dir) {
+                (void)rmdir(template);
+                return -ENOMEM;
+        }
+        c->source = strdup(template);
+        if (!c->source)
+                return -ENOMEM;
+        if (chown(template, owner, owner) < 0)
+                return log_error_errno(-errno, "Cannot hand the temporary directory %s to the guest's root: %m",
+                                       template);
+        return 0;
+}
+
 /* overlayfs needs an empty work directory on the upper layer's file system: one of
  * ours next to it, as systemd-nspawn makes it. TREE_FD: the tree, for a +PATH upper. */
 static int make_work_dir(struct custom_mount *c, int tree_fd)
@@ -101,6 +124,10 @@ int custom_mounts_prepare(struct machine *m)
         for (size_t i = 0; i < m->n_mounts && r >= 0; i++) {
                 struct custom_mount *c = &m->mounts[i];
 
+                if (c->type == CUSTOM_BIND && !c->source) {
+                        r = make_temporary_bind(c, owner);
+                        continue;
+                }
                 if (c->type != CUSTOM_OVERLAY || c->read_only)
                         continue;
                 if (!c->source) {

@@ -54,6 +54,9 @@ int userns_choose(struct machine *m, int *ret_lock_fd)
                 m->uid_base = st.st_uid;
                 m->uid_count = USERNS_RANGE_SIZE;
         }
+        /* The host's own IDs, as every identity machine has them: nothing to hold apart. */
+        if (m->private_users == PRIVATE_USERS_IDENTITY)
+                return 0;
         if (m->private_users != PRIVATE_USERS_PICK) {
                 fd = lock_range(m->uid_base, m->uid_count);
                 if (fd == -EBUSY)
@@ -93,11 +96,42 @@ static int write_map_line(pid_t child, const char *file, uid_t inside, uid_t out
         return write(fd, map, (size_t)n) == n ? 0 : negative_errno();
 }
 
-int userns_write_maps(pid_t child, uid_t base, uint32_t count)
+/* M's range, cut around each bound user's ID, which maps to its host ID instead; the
+ * kernel takes a map in one write(2), up to 340 lines. */
+static int write_machine_map(pid_t child, const char *file, const struct machine *m, bool gids)
 {
-        int r = write_map_line(child, "uid_map", 0, base, count);
+        char path[64], map[4096];
+        _cleanup_close_ int fd = -EBADF;
+        size_t n = 0;
+        uid_t start = 0;
 
-        return r < 0 ? r : write_map_line(child, "gid_map", 0, base, count);
+        for (size_t i = 0; i < m->n_bind_users; i++) {
+                const struct bind_user *u = &m->bind_users[i];
+
+                if (u->guest_id > start)
+                        n += (size_t)snprintf(map + n, sizeof(map) - n, "%u %u %u\n", start, m->uid_base + start,
+                                              u->guest_id - start);
+                n += (size_t)snprintf(map + n, sizeof(map) - n, "%u %u 1\n", u->guest_id,
+                                      gids ? u->host_gid : u->host_uid);
+                start = u->guest_id + 1;
+        }
+        if (start < m->uid_count)
+                n += (size_t)snprintf(map + n, sizeof(map) - n, "%u %u %u\n", start, m->uid_base + start,
+                                      m->uid_count - start);
+        if (n >= sizeof(map))
+                return -E2BIG;
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int)child, file);
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        return write(fd, map, n) == (ssize_t)n ? 0 : negative_errno();
+}
+
+int userns_write_maps(pid_t child, const struct machine *m)
+{
+        int r = write_machine_map(child, "uid_map", m, false);
+
+        return r < 0 ? r : write_machine_map(child, "gid_map", m, true);
 }
 
 int userns_with_map(uid_t inside, uid_t outside, uint32_t count)

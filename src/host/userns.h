@@ -19,8 +19,9 @@
  * the machine's life. Logs and returns -errno on failure. */
 int userns_choose(struct machine *m, int *ret_lock_fd);
 
-/* From the parent: writes the child's uid_map and gid_map. */
-int userns_write_maps(pid_t child, uid_t base, uint32_t count);
+/* From the parent: writes the child's uid_map and gid_map: M's range, with each
+ * --bind-user's ID in it mapped to that user's host UID (GID) instead. */
+int userns_write_maps(pid_t child, const struct machine *m);
 
 /* A user namespace with one line of map, the same for UIDs and GIDs (INSIDE OUTSIDE
  * COUNT), for an idmapped mount: made by a child of ours that is gone when this returns.

@@ -11,6 +11,8 @@
 #include "config/nspawn-options.h"
 #include "config/options.h"
 #include "config/settings.h"
+#include "host/bind-user.h"
+#include "host/journal-link.h"
 #include "host/overlay-dirs.h"
 #include "host/supervisor.h"
 #include "host/userns.h"
@@ -113,7 +115,16 @@ static int prepare_root(struct machine *m)
         return 0;
 }
 
-/* Step 3: -U: a free UID range, locked (*LOCK_FD) for as long as we run. */
+/* Step 2b: --link-journal's directory or link on the host. */
+static int link_journal(struct machine *m)
+{
+        int r = journal_link_prepare(m);
+
+        return r == -EINVAL ? EXIT_USAGE : r < 0 ? EXIT_SETUP_FAILED : 0;
+}
+
+/* Step 3: -U: a free UID range, locked (*LOCK_FD) for as long as we run, and the users
+ * --bind-user maps into it. */
 static int choose_uid_range(struct machine *m, int *lock_fd)
 {
         int r;
@@ -123,6 +134,10 @@ static int choose_uid_range(struct machine *m, int *lock_fd)
         r = userns_choose(m, lock_fd);
         if (r < 0)
                 return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
+        /* --bind-user's IDs go into that range's maps. */
+        r = bind_users_prepare(m);
+        if (r < 0)
+                return r == -ENOMEM ? EXIT_SETUP_FAILED : EXIT_USAGE;
         return 0;
 }
 
@@ -155,6 +170,8 @@ static int boot_with(int argc, char *argv[], parse_fn parse)
         r = resolve(&m);
         if (r == 0)
                 r = prepare_root(&m);
+        if (r == 0)
+                r = link_journal(&m);
         if (r == 0)
                 r = choose_uid_range(&m, &uid_range_lock);
         if (r == 0)

@@ -355,8 +355,9 @@ int verb_status(int argc, char *argv[])
                 printf("    Address: %.*s\n", (int)length, address);
         if (s.unit)
                 printf("       Unit: %s\n", s.unit);
-        if (s.uid_base)
-                printf("      Users: %u:%u (user namespace)\n", s.uid_base, s.uid_count);
+        if (s.uid_count)
+                printf("      Users: %u:%u (user namespace%s)\n", s.uid_base, s.uid_count,
+                       s.uid_base == 0 ? ", identity" : "");
         printf("     CGroup: %s\n", s.cgroup);
         print_cgroup_tree(s.cgroup, "             ");
         machine_state_done(&s);

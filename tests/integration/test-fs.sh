@@ -97,5 +97,31 @@ rm -f "$TREE/run" "$TREE/etc"
 mv "$TREE/run.real" "$TREE/run"
 mv "$TREE/etc.real" "$TREE/etc"
 
+# --bind=+PATH: a path of the tree's own, resolved inside it (a link in the tree to a host
+# path stays in the tree); --bind=:DST: a new directory under /var/tmp, gone at the end.
+mkdir -p "$TREE/srv/data" "$TREE/etc-alt"
+echo tree-data > "$TREE/srv/data/file"
+echo tree-hostname > "$TREE/etc-alt/hostname"
+ln -s /etc-alt/hostname "$TREE/srv/link-to-etc"
+check_eq "--bind=+/srv/data:/mnt/data: the tree's directory" tree-data "$(run --bind=+/srv/data:/mnt/data -- /bin/cat /mnt/data/file)"
+check_eq "--bind-ro=+/srv/data/file:/mnt/one: a file of the tree's, read-only" "tree-data
+ro" "$(run --bind-ro=+/srv/data/file:/mnt/one -- /bin/sh -c 'cat /mnt/one; grep " /mnt/one " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1')"
+check_eq "--bind=+/srv/link-to-etc: an absolute link in the tree leads into the tree, not the host" tree-hostname \
+        "$(run --bind=+/srv/link-to-etc:/mnt/h -- /bin/cat /mnt/h)"
+ls -d /var/tmp/machined-lite-bind.* > "$WORK/temps-before" 2>/dev/null
+# shellcheck disable=SC2016 # expanded by the guest's shell
+out=$(run -U --bind=:/scratch -- /bin/sh -c 'echo x > /scratch/made && stat -c "%u %a" /scratch; grep " /scratch " /proc/self/mountinfo | cut -d" " -f4')
+check_match "--bind=:/scratch with -U: a writable directory of the guest root's" "^0 700
+/var/tmp/machined-lite-bind\.[A-Za-z0-9]{6}$" "$out"
+ls -d /var/tmp/machined-lite-bind.* > "$WORK/temps-after" 2>/dev/null
+check_eq "the temporary directory is gone with the machine" "" "$(comm -13 "$WORK/temps-before" "$WORK/temps-after")"
+one_line_error "--bind=+/../etc: refused" 2 "\+PATH takes an absolute path in the tree, without \.\." \
+        "$ML" run -q -D "$TREE" --bind=+/../etc:/mnt -- /bin/true
+one_line_error "--bind=: without a destination: refused" 2 "an empty source \(a temporary directory\) needs a destination" \
+        "$ML" run -q -D "$TREE" --bind= -- /bin/true
+one_line_error "--bind=+/no/such: not in the tree" 4 "Bind source \+/no/such cannot be used: No such file or directory \(give an existing path in the tree after \+" \
+        "$ML" run -q -D "$TREE" --bind=+/no/such:/mnt -- /bin/true
+rm -rf "$TREE/srv" "$TREE/etc-alt"
+
 host_unchanged "after all runs"
 finish

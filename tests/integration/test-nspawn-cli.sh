@@ -205,18 +205,50 @@ one_line_error "a .nspawn key that is none: exit 2, the file and line named" 2 "
         "$N" -q -D "$TREE" --console=pipe /bin/true
 rm "$WORK/nsbox.nspawn"
 
+# --link-journal: the guest's journal where journalctl on the host finds it, under the
+# tree's machine id (a made-up one, removed at exit with what was linked under it).
+JID=5f3c9a2b7d1e4f6a8b0c2d4e6f8a0b1c
+trap 'rm -rf "/var/log/journal/$JID"; cleanup_work' EXIT
+[ -d /var/log/journal ] || skip "this host keeps no journal on disk (/var/log/journal)"
+echo "$JID" > "$TREE/etc/machine-id"
+out=$(ns --link-journal=host /bin/sh -c "echo written > /var/log/journal/$JID/from-guest; grep -c ' /var/log/journal/$JID ' /proc/self/mountinfo")
+check_eq "--link-journal=host: the host's /var/log/journal/ID bound at the same path in the guest" 1 "$out"
+check_eq "...what the guest writes there is on the host" written "$(cat "/var/log/journal/$JID/from-guest" 2>&1)"
+check_eq "auto (the default) binds what host left" written "$(ns /bin/cat "/var/log/journal/$JID/from-guest")"
+check_eq "--link-journal=no binds nothing" 0 "$(ns --link-journal=no /bin/sh -c "grep -c ' /var/log/journal/$JID ' /proc/self/mountinfo")"
+rm -rf "/var/log/journal/$JID"
+ns --link-journal=guest /bin/true
+check_eq "--link-journal=guest: the host's /var/log/journal/ID links to the tree's" "$TREE/var/log/journal/$JID" \
+        "$(readlink "/var/log/journal/$JID")"
+check "...which is made in the tree" test -d "$TREE/var/log/journal/$JID"
+ns -j /bin/true
+check_eq "-j (try-guest) with the link there: exit 0, the link unchanged" "0 $TREE/var/log/journal/$JID" \
+        "$? $(readlink "/var/log/journal/$JID")"
+one_line_error "--link-journal=guest with -x: exit 2" 2 "--link-journal=guest keeps the journal in the tree, but what the guest writes is thrown away" \
+        "$N" -q -D "$TREE" -x --link-journal=guest /bin/true
+ns -x -j /bin/true
+check_eq "-j with -x: nothing linked, exit 0" 0 "$?"
+rm -f "/var/log/journal/$JID"
+ns --link-journal=host /bin/true
+one_line_error "--link-journal=guest where host made a directory: exit 1" 1 "/var/log/journal/$JID is there already" \
+        "$N" -q -D "$TREE" --link-journal=guest /bin/true
+rm -rf "/var/log/journal/$JID" "$TREE/var/log/journal" "$TREE/etc/machine-id"
+one_line_error "--link-journal=host of a tree without a machine id: exit 1" 1 "has no /etc/machine-id to name its journal by" \
+        "$N" -q -D "$TREE" --link-journal=host /bin/true
+ns --link-journal=try-host /bin/true
+check_eq "--link-journal=try-host of a tree without a machine id: nothing, exit 0" "0 absent" \
+        "$? $(test -e "/var/log/journal/$JID" && echo present || echo absent)"
+
 # Refused, each in one line, with nothing left behind.
 one_line_error "an option nspawn does not have: exit 2, 'unrecognized option' (mkosi's probe reads that)" 2 \
         "unrecognized option '--no-such-option'" "$N" -q -D "$TREE" --no-such-option /bin/true
-for option in --bind-user=root --oci-bundle=/x \
+for option in --oci-bundle=/x \
         --root-hash=00 --pivot-root=/x --ambient-capability=CAP_CHOWN -Zx --selinux-apifs-context=x; do
         one_line_error "nspawn's $option, not implemented: exit 2" 2 "unrecognized option '.*': an option of systemd-nspawn's" \
                 "$N" -q -D "$TREE" "$option" /bin/true
 done
-one_line_error "--private-users=identity: exit 2" 2 "identity is not implemented" \
-        "$N" -q -D "$TREE" --private-users=identity /bin/true
-one_line_error "--link-journal=host: exit 2" 2 "link-journal=host is not implemented" \
-        "$N" -q -D "$TREE" --link-journal=host /bin/true
+check_eq "--private-users=identity: the host's first 64K IDs as they are" "0 0 65536" \
+        "$("$N" -q -D "$TREE" --private-users=identity --pipe /bin/sh -c 'tr -s " " < /proc/self/uid_map | sed "s/^ //"' </dev/null 2>&1)"
 one_line_error "--resolv-conf=copy-stub: exit 2" 2 "copy-stub is not implemented" \
         "$N" -q -D "$TREE" --resolv-conf=copy-stub /bin/true
 one_line_error "SYSTEMD_NSPAWN_API_VFS_WRITABLE=1: not implemented, exit 2" 2 \

@@ -135,4 +135,18 @@ run --private-users=0:65536 -- /bin/true
 check_eq "--private-users=0:... (host root as the guest's): exit 2" 2 "$?"
 
 host_unchanged "after the user namespaces"
+# identity: the host's IDs as they are, in a user namespace of the guest's own; no range is
+# held apart, so two identity machines run at once; the tree stays root's and the guest's
+# root owns it.
+"$ML" run -q --private-users=identity --console=pipe -M ml-identity1 -D "$TREE" --read-only -- /bin/sleep 3 \
+        </dev/null >/dev/null 2>&1 &
+id1=$!
+wait_listed ml-identity1
+check_match "status of an identity machine says so" "Users: 0:65536 \(user namespace, identity\)" "$("$ML" status ml-identity1)"
+# shellcheck disable=SC2016 # expanded by the guest's shell
+out=$(run --private-users=identity -M ml-identity2 --read-only -- /bin/sh -c 'tr -s " " < /proc/self/uid_map | sed "s/^ //"; stat -c %u /bin/busybox; readlink /proc/self/ns/user')
+check_eq "a second identity machine beside the first: uid_map 0 0 65536, its tree root's" "0 0 65536
+0" "$(printf '%s\n' "$out" | sed -n 1,2p)"
+check "...in a user namespace of its own" test "$(printf '%s\n' "$out" | sed -n 3p)" != "$(readlink /proc/self/ns/user)"
+wait $id1
 finish

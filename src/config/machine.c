@@ -216,10 +216,13 @@ static int resolve_init(struct machine *m, int root_fd)
  * the guest's view and ours agree; otherwise a random one that systemd then adopts. */
 static void resolve_uuid(struct machine *m, int root_fd)
 {
-        _cleanup_close_ int fd = open_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_NOFOLLOW, 0);
+        /* The guest may have made it a FIFO or a device node: never blocked on, never read. */
+        _cleanup_close_ int fd = open_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+                                              0);
+        struct stat st;
         char id[33];
 
-        if (fd >= 0 && read(fd, id, 32) == 32 && libsystemd_load() >= 0) {
+        if (fd >= 0 && fstat(fd, &st) >= 0 && S_ISREG(st.st_mode) && read(fd, id, 32) == 32 && libsystemd_load() >= 0) {
                 int r;
 
                 id[32] = '\0';

@@ -166,6 +166,7 @@ static const char help_text[] = "\n"
                                 "User Namespacing:\n"
                                 "     --private-users[=MODE] no, yes, pick, identity or UIDBASE[:NUIDS]\n"
                                 "     --private-users-ownership=MODE  off, chown, map or auto\n"
+                                "     --private-users-chown  --private-users-ownership=chown\n"
                                 "  -U                        --private-users=pick --private-users-ownership=auto\n"
                                 "\n"
                                 "Networking:\n"
@@ -402,7 +403,9 @@ int nspawn_parse_argv(int argc, char *argv[], struct machine *m)
         opterr = 0;
         optind = 0;
         while ((c = getopt_long(argc, argv, NSPAWN_SHORT_OPTIONS, nspawn_options, NULL)) >= 0) {
-                const char *current = argv[optind - 1];
+                /* The option as typed: "-Z foo" names -Z, not its value. */
+                const char *current = optarg && optind >= 2 && optarg == argv[optind - 1] ? argv[optind - 2]
+                                                                                          : argv[optind - 1];
 
                 if (c == '?')
                         return usage_error("unrecognized option '%s'", current);

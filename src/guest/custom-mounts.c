@@ -19,19 +19,20 @@
 #include "util/path.h"
 #include "util/strv.h"
 
-/* A bind's source, O_PATH: a +PATH resolved inside the tree TREE_FD (never through a link
- * out of it), else the host's path. */
-static int open_bind_source(int tree_fd, const struct custom_mount *c)
+/* A bind's source, O_PATH: a +PATH resolved inside the guest's root ROOT_FD as it is
+ * stacked (under --ephemeral its throwaway layer: the tree on disk is not written), never
+ * through a link out of it; else the host's path. */
+static int open_bind_source(int root_fd, const struct custom_mount *c)
 {
         int fd;
 
         if (c->source[0] == '+')
-                return open_in_root(tree_fd, c->source + 1, O_PATH, 0);
+                return open_in_root(root_fd, c->source + 1, O_PATH, 0);
         fd = open(c->source, O_PATH | O_CLOEXEC);
         return fd < 0 ? negative_errno() : fd;
 }
 
-int mount_custom_target(int root_fd, int tree_fd, const struct custom_mount *c)
+int mount_custom_target(int root_fd, const struct custom_mount *c)
 {
         _cleanup_free_ char *parent = NULL;
         _cleanup_close_ int parent_fd = -EBADF, source = -EBADF;
@@ -42,7 +43,7 @@ int mount_custom_target(int root_fd, int tree_fd, const struct custom_mount *c)
         /* Resolved inside the tree and made like the source: a directory, or an empty file
          * for a bind of anything else. */
         if (c->type == CUSTOM_BIND)
-                source = open_bind_source(tree_fd, c);
+                source = open_bind_source(root_fd, c);
         if (source < 0 || fstat(source, &st) < 0 || S_ISDIR(st.st_mode))
                 return mount_point_in_root(root_fd, c->destination, 0755);
         parent = strdup(c->destination);
@@ -92,14 +93,14 @@ static int bind_userns(const struct custom_mount *c, int source, int target, con
         return userns_with_map(st.st_uid, target_st.st_uid, 1);
 }
 
-static int mount_bind(int root_fd, int tree_fd, const struct custom_mount *c, const struct guest_ids *ids)
+static int mount_bind(int root_fd, const struct custom_mount *c, const struct guest_ids *ids)
 {
-        _cleanup_close_ int source = open_bind_source(tree_fd, c), tree = -EBADF, target = -EBADF, userns = -EBADF;
+        _cleanup_close_ int source = open_bind_source(root_fd, c), tree = -EBADF, target = -EBADF, userns = -EBADF;
         int r;
 
         if (source < 0)
                 return source;
-        target = mount_custom_target(root_fd, tree_fd, c);
+        target = mount_custom_target(root_fd, c);
         if (target < 0)
                 return target;
         tree = open_tree(source, "",
@@ -187,7 +188,7 @@ static int overlay_attach(int root_fd, int tree_fd, const struct custom_mount *c
         mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV);
         if (mnt < 0)
                 return negative_errno();
-        target = mount_custom_target(root_fd, tree_fd, c);
+        target = mount_custom_target(root_fd, c);
         if (target < 0)
                 return target;
         if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
@@ -246,7 +247,7 @@ static int mount_overlay_custom(int root_fd, int tree_fd, const struct custom_mo
 int mount_custom(int root_fd, int tree_fd, const struct custom_mount *c, const struct guest_ids *ids)
 {
         if (c->type == CUSTOM_BIND)
-                return mount_bind(root_fd, tree_fd, c, ids);
+                return mount_bind(root_fd, c, ids);
         if (c->type == CUSTOM_OVERLAY)
                 return mount_overlay_custom(root_fd, tree_fd, c);
         if (c->type == CUSTOM_INACCESSIBLE)

@@ -23,6 +23,6 @@ struct guest_ids {
 
 int mount_custom(int root_fd, int tree_fd, const struct custom_mount *c, const struct guest_ids *ids);
 
-/* The mount point of C in the tree, made when missing (like a bind's source, +PATH in
- * TREE_FD: a directory or a file); returns an O_PATH fd of it. */
-int mount_custom_target(int root_fd, int tree_fd, const struct custom_mount *c);
+/* The mount point of C in the guest's root ROOT_FD, made when missing (like a bind's
+ * source, +PATH in that root: a directory or a file); returns an O_PATH fd of it. */
+int mount_custom_target(int root_fd, const struct custom_mount *c);

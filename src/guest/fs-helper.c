@@ -256,7 +256,7 @@ static void make_mount_points(const struct guest_fs *fs)
                 /* What --inaccessible hides must be there already: nothing is made for it. */
                 if (m->mounts[i].type == CUSTOM_INACCESSIBLE)
                         continue;
-                r = mount_custom_target(fs->root_fd, fs->tree_root_fd, &m->mounts[i]);
+                r = mount_custom_target(fs->root_fd, &m->mounts[i]);
                 if (r < 0)
                         guest_fail(fs->sync_fd, r, "Failed to make the mount point %s in the guest",
                                    m->mounts[i].destination);

@@ -96,8 +96,11 @@ static int resolve_user(struct bind_user *u, const struct machine *m, const stru
         errno = 0;
         pw = getpwnam(u->name);
         if (!pw)
-                return log_error_errno(errno ? -errno : -ESRCH, "--bind-user=%s: %s", u->name,
-                                       errno ? "cannot look the user up on the host: %m" : "the host has no such user");
+                return log_error_errno(errno ? -errno : -ESRCH, "--bind-user=%s: %s%s", u->name,
+                                       errno ? "cannot look the user up on the host: %m" : "the host has no such user",
+                                       !errno && u->name[strspn(u->name, "0123456789")] == '\0'
+                                               ? " (--bind-user takes a user's name, not a UID)"
+                                               : "");
         /* The records in the guest only add to its own users: root and nobody it has. */
         if (pw->pw_uid == 0 || pw->pw_uid == 65534)
                 return log_error_errno(-EINVAL, "--bind-user=%s: the host's root and nobody cannot be bound", u->name);

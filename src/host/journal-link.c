@@ -21,26 +21,34 @@
 
 #define HOST_JOURNAL_DIR "/var/log/journal"
 
-/* The tree's machine id, as 32 hex digits in RET; -ENOENT when it has none (yet). */
-static int tree_machine_id(const struct machine *m, int root_fd, char ret[33])
+/* The tree's machine id, as 32 hex digits in RET; -ENOENT when it has none (yet), -EEXIST
+ * when it is the host's own (a tree copied from the host's root): its journal directory
+ * would be the host's, which the guest must never get (nspawn refuses it too). */
+static int tree_machine_id(int root_fd, char ret[33])
 {
-        _cleanup_close_ int fd = open_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_NOFOLLOW | O_NONBLOCK, 0);
-        sd_id128_t id;
+        _cleanup_close_ int fd = open_in_root(root_fd, "/etc/machine-id", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY,
+                                              0);
+        sd_id128_t id, host = {};
+        struct stat st;
         char text[33];
-        int r;
+        int r, h;
 
         if (fd < 0)
                 return fd;
-        if (read(fd, text, 32) != 32)
+        /* A FIFO or a device node planted there is never read. */
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || read(fd, text, 32) != 32)
                 return -ENOENT;
         text[32] = '\0';
         r = libsystemd_load();
         if (r < 0)
                 return r;
         r = sym_sd_id128_from_string(text, &id);
+        h = sym_sd_id128_get_machine(&host);
         libsystemd_unload();
         if (r < 0 || sd_id128_is_null(id))
-                return log_error_errno(-EBADMSG, "%s/etc/machine-id is no machine id", m->root);
+                return -EBADMSG;
+        if (h >= 0 && sd_id128_equal(id, host))
+                return -EEXIST;
         snprintf(ret, 33, SD_ID128_FORMAT_STR, SD_ID128_FORMAT_VAL(id));
         return 0;
 }
@@ -74,6 +82,24 @@ static int link_host(struct machine *m, const char *id, bool try)
 
 /* guest: /var/log/journal/ID in the tree (made, owned as the tree's /var/log is), and the
  * host's /var/log/journal/ID a link to it. */
+/* The host's link names the journal by a path through the tree: /var, /var/log or
+ * /var/log/journal being a link there would lead journalctl elsewhere on the host. */
+static bool journal_path_is_plain(int root_fd)
+{
+        static const char *const parts[] = { "/var", "/var/log", "/var/log/journal" };
+
+        for (size_t i = 0; i < ELEMENTSOF(parts); i++) {
+                _cleanup_close_ int fd = open_in_root(root_fd, parts[i], O_PATH | O_NOFOLLOW, 0);
+                struct stat st;
+
+                if (fd == -ENOENT)
+                        return true; /* made below, as directories */
+                if (fd < 0 || fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
+                        return false;
+        }
+        return true;
+}
+
 static int link_guest(const struct machine *m, int root_fd, const char *id, bool try)
 {
         _cleanup_close_ int log_fd = -EBADF, journal_fd = -EBADF;
@@ -82,6 +108,12 @@ static int link_guest(const struct machine *m, int root_fd, const char *id, bool
         struct stat st;
         ssize_t n;
 
+        if (!journal_path_is_plain(root_fd))
+                return try ? 0
+                           : log_error_errno(-ELOOP,
+                                             "--link-journal=guest: /var, /var/log or /var/log/journal of %s is no "
+                                             "directory (a link?): the host's link would lead elsewhere",
+                                             m->root);
         log_fd = mkdir_p_in_root(root_fd, "/var/log", 0755);
         if (log_fd < 0 || fstat(log_fd, &st) < 0)
                 return try ? 0
@@ -133,29 +165,42 @@ int journal_link_prepare(struct machine *m)
         if (m->ephemeral || m->volatile_mode != VOLATILE_NO || (m->image && !host)) {
                 if (try)
                         return 0;
-                return log_error_errno(-EINVAL, "--link-journal=%s keeps the journal %s, but %s",
+                return log_error_errno(-EINVAL, "--link-journal=%s keeps the journal %s, but %s (use try-%s)",
                                        host ? "host" : "guest", host ? "on the host" : "in the tree",
                                        m->image ? "the image is mounted for this run only"
-                                                : "what the guest writes is thrown away (--ephemeral, --volatile)");
+                                                : "what the guest writes is thrown away (--ephemeral, --volatile)",
+                                       host ? "host" : "guest");
         }
         if (stat(HOST_JOURNAL_DIR, &st) < 0 || !S_ISDIR(st.st_mode)) {
                 if (try)
                         return 0;
-                return log_error_errno(-ENOENT, "--link-journal=%s: the host keeps no journal on disk (%s is missing)",
-                                       host ? "host" : "guest", HOST_JOURNAL_DIR);
+                return log_error_errno(-ENOENT,
+                                       "--link-journal=%s: the host keeps no journal on disk (%s is missing: make it, "
+                                       "or use try-%s)",
+                                       host ? "host" : "guest", HOST_JOURNAL_DIR, host ? "host" : "guest");
         }
         root_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (root_fd < 0)
                 return log_error_errno(-errno, "Cannot open %s: %m", m->root);
-        r = tree_machine_id(m, root_fd, id);
-        if (r < 0) {
-                if (try && r == -ENOENT)
-                        return 0;
-                return r == -ENOENT
-                               ? log_error_errno(r, "--link-journal=%s: %s has no /etc/machine-id to name its journal by",
-                                                 host ? "host" : "guest", m->root)
-                               : r;
-        }
+        r = tree_machine_id(root_fd, id);
+        if (r < 0 && try && (r == -ENOENT || r == -EEXIST || r == -EBADMSG))
+                return 0;
+        if (r == -EBADMSG)
+                return log_error_errno(r, "--link-journal=%s: %s/etc/machine-id holds no machine id",
+                                       host ? "host" : "guest", m->root);
+        if (r == -ENOENT)
+                return log_error_errno(r,
+                                       "--link-journal=%s: %s has no /etc/machine-id to name its journal by (give it "
+                                       "one: systemd-machine-id-setup --root=%s; or use try-%s)",
+                                       host ? "host" : "guest", m->root, m->root, host ? "host" : "guest");
+        if (r == -EEXIST)
+                return log_error_errno(r,
+                                       "--link-journal=%s: %s/etc/machine-id is the host's own, and its journal the "
+                                       "host's: refused (give the tree its own id: rm %s/etc/machine-id && "
+                                       "systemd-machine-id-setup --root=%s)",
+                                       host ? "host" : "guest", m->root, m->root, m->root);
+        if (r < 0)
+                return r;
         /* auto: only what an earlier --link-journal=host left. */
         if (mode == LINK_JOURNAL_AUTO) {
                 snprintf(path, sizeof(path), HOST_JOURNAL_DIR "/%s", id);

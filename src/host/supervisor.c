@@ -40,6 +40,10 @@
 #include "util/path.h"
 #include "util/pidref.h"
 #include "util/strv.h"
+#include "util/time.h"
+
+/* The guest's STATUS= lines reach the service manager at most this often. */
+#define NOTIFY_STATUS_INTERVAL_USEC (100ULL * 1000ULL)
 
 /* How long PID 1 has to shut down cleanly before all that is left gets SIGKILL. */
 #define SHUTDOWN_TIMEOUT_USEC (15ULL * 1000000ULL)
@@ -65,6 +69,8 @@ struct supervisor {
         bool shutting_down;
         bool killed_by_user;
         int exec_failed; /* systemd-nspawn's COMMAND could not be run: 127 or 126 */
+        bool ready_sent; /* READY=1 told to the service manager */
+        uint64_t status_sent_usec;
         struct event_source *child_source, *signal_sources[3], *kill_timer, *notify_source;
 };
 
@@ -338,16 +344,31 @@ static int on_notify(struct event_source *source _unused_, int fd, uint32_t reve
 {
         struct supervisor *s = userdata;
         char buffer[4096], *line, *save = NULL;
+        const char *status = NULL;
+        bool ready = false;
         ssize_t n = recv(fd, buffer, sizeof(buffer) - 1, MSG_DONTWAIT);
+        uint64_t now;
 
         if (n < 0)
                 return 0;
         buffer[n] = '\0';
         for (line = strtok_r(buffer, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                if (strcmp(line, "READY=1") == 0 && s->notify_ready)
-                        libsystemd_notify("READY=1");
+                if (strcmp(line, "READY=1") == 0)
+                        ready = true;
                 else if (strncmp(line, "STATUS=", 7) == 0)
-                        libsystemd_notify(line);
+                        status = line;
+        }
+        /* The guest is not trusted to be brief: READY=1 goes on once, and of its STATUS=
+         * lines the last of a datagram, at most one each 100 ms (each is a message to
+         * the service manager). */
+        if (ready && s->notify_ready && !s->ready_sent) {
+                s->ready_sent = true;
+                libsystemd_notify("READY=1");
+        }
+        now = now_usec();
+        if (status && now - s->status_sent_usec >= NOTIFY_STATUS_INTERVAL_USEC) {
+                s->status_sent_usec = now;
+                libsystemd_notify(status);
         }
         return 0;
 }
@@ -472,6 +493,13 @@ static int place_guest_cgroup(struct supervisor *s)
                 r = cgroup_create_delegated(m->name, &s->cgroup);
                 return r < 0 ? (r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED) : 0;
         }
+        /* Settings of a scope we do not make: said, not silently dropped (shown with -q too:
+         * a limit asked for and not applied matters). --slice alone places nothing to say of. */
+        if (m->n_properties > 0)
+                log_error("Note: --property=%s%s is a setting of the systemd scope machine-%s.scope, which %s: not applied",
+                          m->properties[0].name, m->n_properties > 1 ? " (and the others)" : "", m->name,
+                          m->register_mode == REGISTER_NO ? "--register=no makes none"
+                                                          : "this host has no systemd to make");
         /* What to remove if we are killed: the temporary upper layers and work directories
          * of overlays (custom-mount.h); the guest's cgroups, made next, and --ephemeral-dir's
          * directory, made later, are told to the sweeper as each is made, so that however

@@ -12,6 +12,7 @@
 #include "util/event.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/time.h"
 
 enum source_type {
         SOURCE_IO,
@@ -51,14 +52,6 @@ struct event {
         bool exiting;
         int exit_code;
 };
-
-static uint64_t now_usec(void)
-{
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000ULL;
-}
 
 int event_new(struct event **ret)
 {

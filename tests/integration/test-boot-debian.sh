@@ -62,4 +62,36 @@ check_eq "--volatile=yes: dynamic programs of the tree's /usr run (/lib64, /bin 
 usr/bin
 no-passwd" "$out"
 host_unchanged "after --volatile=yes"
+# The guest's notify socket: what it says reaches the service manager that runs us
+# (NOTIFY_SOCKET, here a listener of the test's), but a guest saying much is cut down: READY=1
+# once, and of its STATUS= lines the last of a datagram, at most one each 100 ms.
+python3 - "$WORK/notify.sock" "$WORK/notified" <<'EOT' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(8)
+seen = []
+try:
+    while True:
+        seen.append(s.recv(4096).decode(errors="replace"))
+        if seen[-1] == "STATUS=done":
+            break
+except socket.timeout:
+    pass
+open(sys.argv[2], "w").write("\n".join(seen) + "\n")
+EOT
+listener=$!
+for _ in $(seq 50); do [ -S "$WORK/notify.sock" ] && break; sleep 0.05; done
+# shellcheck disable=SC2016 # expanded by the guest's shell
+NOTIFY_SOCKET=$WORK/notify.sock "$ML" run -q -x --notify-ready=yes --console=pipe -M ml-notify -D "$DEBIAN" -- /bin/sh -c '
+        systemd-notify READY=1; systemd-notify READY=1
+        for i in $(seq 30); do systemd-notify $(for k in $(seq 40); do printf "STATUS=flood-%s-%s " $i $k; done); done
+        sleep 0.2; systemd-notify STATUS=done' </dev/null >/dev/null 2>&1
+wait $listener
+check_eq "READY=1 reached the service manager once" 1 "$(grep -c '^READY=1$' "$WORK/notified")"
+check "a flood of STATUS= lines (30 datagrams of 40) is cut down to a few" \
+        test "$(grep -c '^STATUS=flood' "$WORK/notified")" -le 20
+check_eq "...each the last line of its datagram" 0 "$(grep '^STATUS=flood' "$WORK/notified" | grep -vc -- '-40$')"
+check_eq "the last status after a pause still goes through" "STATUS=done" "$(tail -n 1 "$WORK/notified")"
+host_unchanged "after the notify flood"
 finish

@@ -108,6 +108,9 @@ check_eq "--bind-ro=+/srv/data/file:/mnt/one: a file of the tree's, read-only" "
 ro" "$(run --bind-ro=+/srv/data/file:/mnt/one -- /bin/sh -c 'cat /mnt/one; grep " /mnt/one " /proc/self/mountinfo | cut -d" " -f6 | cut -d, -f1')"
 check_eq "--bind=+/srv/link-to-etc: an absolute link in the tree leads into the tree, not the host" tree-hostname \
         "$(run --bind=+/srv/link-to-etc:/mnt/h -- /bin/cat /mnt/h)"
+run -x --bind=+/srv/data:/mnt/data -- /bin/sh -c 'echo written > /mnt/data/new'
+check "--bind=+PATH with -x: what the guest writes there stays in the throwaway layer, not the tree" \
+        test ! -e "$TREE/srv/data/new"
 ls -d /var/tmp/machined-lite-bind.* > "$WORK/temps-before" 2>/dev/null
 # shellcheck disable=SC2016 # expanded by the guest's shell
 out=$(run -U --bind=:/scratch -- /bin/sh -c 'echo x > /scratch/made && stat -c "%u %a" /scratch; grep " /scratch " /proc/self/mountinfo | cut -d" " -f4')
@@ -122,6 +125,15 @@ one_line_error "--bind=: without a destination: refused" 2 "an empty source \(a 
 one_line_error "--bind=+/no/such: not in the tree" 4 "Bind source \+/no/such cannot be used: No such file or directory \(give an existing path in the tree after \+" \
         "$ML" run -q -D "$TREE" --bind=+/no/such:/mnt -- /bin/true
 rm -rf "$TREE/srv" "$TREE/etc-alt"
+
+# The guest may leave a FIFO or a device node where its machine id was: the next start
+# neither blocks on it nor reads it.
+mkfifo "$TREE/etc/machine-id"
+timeout 20 "$ML" run -q --console=pipe -D "$TREE" -- /bin/true </dev/null
+check_eq "a FIFO at /etc/machine-id: the next start does not block on it" 0 "$?"
+timeout 20 "$ML" run -q --console=pipe -D "$TREE" --link-journal=try-guest -- /bin/true </dev/null
+check_eq "...nor does --link-journal" 0 "$?"
+rm -f "$TREE/etc/machine-id"
 
 host_unchanged "after all runs"
 finish

@@ -232,7 +232,25 @@ rm -f "/var/log/journal/$JID"
 ns --link-journal=host /bin/true
 one_line_error "--link-journal=guest where host made a directory: exit 1" 1 "/var/log/journal/$JID is there already" \
         "$N" -q -D "$TREE" --link-journal=guest /bin/true
-rm -rf "/var/log/journal/$JID" "$TREE/var/log/journal" "$TREE/etc/machine-id"
+rm -rf "/var/log/journal/$JID" "$TREE/var/log/journal"
+# A tree whose /etc/var/log leads elsewhere: the host's link would follow it.
+mv "$TREE/var" "$TREE/var.real" && ln -s /etc "$TREE/var"
+one_line_error "--link-journal=guest of a tree whose /var is a link: exit 1" 1 "/var, /var/log or /var/log/journal of .* is no directory" \
+        "$N" -q -D "$TREE" --link-journal=guest /bin/true
+check "...nothing linked on the host, nothing made through the link" test ! -e "/var/log/journal/$JID" -a ! -e "$TREE/etc/log"
+rm "$TREE/var" && mv "$TREE/var.real" "$TREE/var"
+# A tree with the host's own machine id (copied from the host's root): its journal would be
+# the host's. auto binds nothing even where the host's directory is there; host is refused.
+HID=$(cat /etc/machine-id)
+made_host_dir=
+[ -e "/var/log/journal/$HID" ] || { mkdir "/var/log/journal/$HID" && made_host_dir=1; }
+cp /etc/machine-id "$TREE/etc/machine-id"
+check_eq "a tree with the host's machine id: auto binds none of the host's journal" 0 \
+        "$(ns /bin/sh -c "grep -c ' /var/log/journal' /proc/self/mountinfo")"
+one_line_error "--link-journal=host of a tree with the host's machine id: exit 1" 1 "machine-id is the host's own, and its journal the host's: refused" \
+        "$N" -q -D "$TREE" --link-journal=host /bin/true
+[ -n "$made_host_dir" ] && rmdir "/var/log/journal/$HID"
+rm -f "$TREE/etc/machine-id"
 one_line_error "--link-journal=host of a tree without a machine id: exit 1" 1 "has no /etc/machine-id to name its journal by" \
         "$N" -q -D "$TREE" --link-journal=host /bin/true
 ns --link-journal=try-host /bin/true

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The verb table: which function runs which verb, and the entry point named
- * systemd-nspawn (a link to us) that takes nspawn's command line. Nothing else happens
- * here. */
+/* The verb table: which function runs which verb, and the entry points named
+ * systemd-nspawn and machined-lite-oci (links to us) that take nspawn's command line and
+ * the OCI runtime's. Nothing else happens here. */
 #include <string.h>
 
+#include "oci/cli.h"
 #include "util/macro.h"
 #include "verbs/boot.h"
 #include "verbs/control.h"
@@ -33,6 +34,8 @@ int main(int argc, char *argv[])
 
         if (argc > 0 && strcmp(name ? name + 1 : argv[0], "systemd-nspawn") == 0)
                 return verb_nspawn(argc, argv);
+        if (argc > 0 && strcmp(name ? name + 1 : argv[0], "machined-lite-oci") == 0)
+                return verb_oci(argc, argv);
         for (size_t i = 0; argc > 1 && i < ELEMENTSOF(verbs); i++)
                 if (strcmp(argv[1], verbs[i].name) == 0)
                         return verbs[i].run(argc - 1, argv + 1);

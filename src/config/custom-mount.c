@@ -59,7 +59,7 @@ bool guest_path_is_valid(const char *path)
         return true;
 }
 
-static struct custom_mount *add(struct machine *m)
+struct custom_mount *custom_mount_add(struct machine *m)
 {
         struct custom_mount *grown = realloc(m->mounts, (m->n_mounts + 1) * sizeof(*grown));
 
@@ -147,7 +147,7 @@ int custom_mount_parse_bind(const char *value, bool read_only, struct machine *m
                 snprintf(error, error_size, "--bind%s=%s: give a destination (SOURCE:DESTINATION) for this source",
                          read_only ? "-ro" : "", value);
         else {
-                c = add(m);
+                c = custom_mount_add(m);
                 if (!c)
                         r = -ENOMEM;
                 else {
@@ -178,7 +178,7 @@ int custom_mount_parse_inaccessible(const char *value, struct machine *m, char *
                          value);
                 return -EINVAL;
         }
-        c = add(m);
+        c = custom_mount_add(m);
         if (!c)
                 return -ENOMEM;
         *c = (struct custom_mount){ .type = CUSTOM_INACCESSIBLE, .destination = strdup(value), .read_only = true };
@@ -198,7 +198,7 @@ int custom_mount_parse_tmpfs(const char *value, struct machine *m, char *error, 
         else if (n == 2 && strpbrk(fields[1], " \t\n"))
                 snprintf(error, error_size, "--tmpfs=%s: mount options are comma-separated, without spaces", value);
         else {
-                c = add(m);
+                c = custom_mount_add(m);
                 if (!c)
                         r = -ENOMEM;
                 else {
@@ -295,7 +295,7 @@ int custom_mount_parse_overlay(const char *value, bool read_only, struct machine
                 snprintf(error, error_size,
                          "%s=%s: the destination must be an absolute path in the guest, without .., not /", option,
                          value);
-        else if (!(c = add(m)))
+        else if (!(c = custom_mount_add(m)))
                 r = -ENOMEM;
         else {
                 /* Read-only, every layer is a lower one; writable, the uppermost is the upper. */

@@ -9,6 +9,9 @@
 /* Parsing of the command line's mounts, with systemd-nspawn's syntax: "\:" stands for a
  * colon inside a path. On a bad value they return -EINVAL with one line in ERROR. */
 
+/* One more mount of M's, zeroed; NULL without memory. */
+struct custom_mount *custom_mount_add(struct machine *m);
+
 /* A path inside the guest: absolute, not /, no "..", so that it reads the same to everyone. */
 bool guest_path_is_valid(const char *path);
 

@@ -114,6 +114,7 @@ void machine_done(struct machine *m)
                 free(u->privileged_record);
         }
         free(m->bind_users);
+        free(m->cgroup_path);
         strv_free(m->arguments);
         free(m->slice);
         strv_free(m->syscall_allow);

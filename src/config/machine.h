@@ -184,6 +184,8 @@ enum settings_mode {
 
 #define MACHINES_DIR "/var/lib/machines"
 
+struct oci_container;
+
 /* The one description of a machine: options fill it, machine_resolve() and
  * machine_check_root() complete it, and everything after only reads it. */
 struct machine {
@@ -240,15 +242,17 @@ struct machine {
         size_t n_credentials;
         struct bind_user *bind_users; /* --bind-user, in order */
         size_t n_bind_users;
-        bool login_shell;            /* systemd-nspawn without a command: a login shell (bash, else sh) */
-        bool nspawn;                 /* the systemd-nspawn command line: NAME.nspawn for settings */
-        bool seccomp_off;            /* SYSTEMD_SECCOMP=0 there: no system call filter at all */
-        bool no_machined;            /* its --register=no: a scope as ever, but no machined */
-        int settings_verb;           /* NAME.nspawn's Boot=yes or ProcessTwo=yes: VERB_BOOT, VERB_RUN; else -1 */
-        char **arguments;            /* after "--": the command (run) or init's arguments (boot) */
-        bool keep_unit;              /* --keep-unit: stay in the unit we were started in */
-        char *slice;                 /* --slice, for our scope */
-        struct property *properties; /* --property, for our scope */
+        bool login_shell;                /* systemd-nspawn without a command: a login shell (bash, else sh) */
+        bool nspawn;                     /* the systemd-nspawn command line: NAME.nspawn for settings */
+        bool seccomp_off;                /* SYSTEMD_SECCOMP=0 there: no system call filter at all */
+        bool no_machined;                /* its --register=no: a scope as ever, but no machined */
+        int settings_verb;               /* NAME.nspawn's Boot=yes or ProcessTwo=yes: VERB_BOOT, VERB_RUN; else -1 */
+        char **arguments;                /* after "--": the command (run) or init's arguments (boot) */
+        const struct oci_container *oci; /* an OCI container's (oci/config.h), or NULL */
+        char *cgroup_path;               /* the guest's cgroup, when not ours: OCI's linux.cgroupsPath */
+        bool keep_unit;                  /* --keep-unit: stay in the unit we were started in */
+        char *slice;                     /* --slice, for our scope */
+        struct property *properties;     /* --property, for our scope */
         size_t n_properties;
         int notify_ready;       /* --notify-ready: 1 wait for the guest's READY=1, 0 not, -1 default */
         uint64_t caps_add;      /* --capability= */
@@ -277,6 +281,11 @@ struct machine {
         }
 
 void machine_done(struct machine *m);
+/* For _cleanup_(). */
+static inline void machine_donep(struct machine *m)
+{
+        machine_done(m);
+}
 
 /* Checks what the options name and completes the struct from it, changing nothing: the
  * binds' sources, --ephemeral-dir, the tree or image (absolute), the template to make a

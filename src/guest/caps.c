@@ -44,6 +44,7 @@ static struct {
         cap_t (*get_proc)(void);
         int (*clear_flag)(cap_t, cap_flag_t);
         int (*set_flag)(cap_t, cap_flag_t, int, const cap_value_t *, cap_flag_value_t);
+        int (*get_flag)(cap_t, cap_value_t, cap_flag_t, cap_flag_value_t *);
         int (*set_proc)(cap_t);
         int (*free)(void *);
 } libcap;
@@ -59,6 +60,7 @@ int caps_load(void)
                 { "cap_get_proc", (void **)&libcap.get_proc },
                 { "cap_clear_flag", (void **)&libcap.clear_flag },
                 { "cap_set_flag", (void **)&libcap.set_flag },
+                { "cap_get_flag", (void **)&libcap.get_flag },
                 { "cap_set_proc", (void **)&libcap.set_proc },
                 { "cap_free", (void **)&libcap.free },
         };
@@ -207,6 +209,46 @@ int caps_apply(uint64_t keep)
                         r = negative_errno();
         }
         if (r >= 0 && libcap.set_proc(caps) < 0)
+                r = negative_errno();
+        libcap.free(caps);
+        return r;
+}
+
+int caps_apply_after_setuid(uint64_t keep, bool root)
+{
+        cap_t caps;
+        int last, r;
+
+        r = caps_load();
+        if (r < 0)
+                return r;
+        last = (int)libcap.max_bits() - 1;
+        /* PR_SET_KEEPCAPS kept the permitted set through setresuid(); the effective one,
+         * which dropping from the bounding set needs, is raised from it again. */
+        caps = libcap.get_proc();
+        if (!caps)
+                return negative_errno();
+        for (int c = 0; r >= 0 && c <= last; c++) {
+                cap_value_t value = (cap_value_t)c;
+                cap_flag_value_t permitted = CAP_CLEAR;
+
+                if (libcap.get_flag(caps, value, CAP_PERMITTED, &permitted) < 0 ||
+                    (permitted == CAP_SET && libcap.set_flag(caps, CAP_EFFECTIVE, 1, &value, CAP_SET) < 0))
+                        r = negative_errno();
+        }
+        if (r >= 0 && libcap.set_proc(caps) < 0)
+                r = negative_errno();
+        libcap.free(caps);
+        if (r >= 0)
+                r = caps_apply(keep);
+        if (r < 0 || root)
+                return r;
+        /* A user other than root holds no capability, as after an exec by the kernel's rules. */
+        caps = libcap.get_proc();
+        if (!caps)
+                return negative_errno();
+        if (libcap.clear_flag(caps, CAP_EFFECTIVE) < 0 || libcap.clear_flag(caps, CAP_PERMITTED) < 0 ||
+            libcap.set_proc(caps) < 0)
                 r = negative_errno();
         libcap.free(caps);
         return r;

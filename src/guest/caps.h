@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "config/machine.h"
@@ -26,3 +27,8 @@ uint64_t caps_for_guest(const struct machine *m);
  * bounding, effective and permitted sets, and empties the inheritable and ambient
  * sets. Returns 0 or -errno. */
 int caps_apply(uint64_t keep);
+
+/* caps_apply() in a process that has just become its user with PR_SET_KEEPCAPS set (an
+ * OCI container's process.user): its bounding set KEEP; a ROOT user keeps KEEP effective,
+ * another none. */
+int caps_apply_after_setuid(uint64_t keep, bool root);

@@ -20,10 +20,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "config/guest-user.h"
 #include "guest/caps.h"
 #include "guest/dev.h"
 #include "guest/exec-settings.h"
 #include "guest/guest.h"
+#include "guest/oci-start.h"
 #include "guest/syscall-filter.h"
 #include "util/macro.h"
 #include "util/missing.h"
@@ -88,7 +90,10 @@ _noreturn_ _printf_(3, 4) void guest_fail(int sync_fd, int error, const char *fo
         va_start(ap, format);
         vsnprintf(message.text, sizeof(message.text), format, ap);
         va_end(ap);
-        (void)guest_message_send(sync_fd, &message, -1);
+        /* No parent to tell any more (an OCI container's create has returned): our stderr,
+         * which its caller reads. */
+        if (guest_message_send(sync_fd, &message, -1) < 0)
+                fprintf(stderr, "machined-lite: %s: %s\n", message.text, strerror(message.error));
         _exit(EXIT_SETUP_FAILED);
 }
 
@@ -202,7 +207,8 @@ _noreturn_ static void exec_command(const struct guest_setup *setup, char **env)
 
         if (r < 0)
                 guest_fail(setup->sync_fd, r, "Failed to attach /dev/console");
-        exec_settings_become_user(m, setup->sync_fd);
+        if (!m->oci) /* an OCI container's became its user before its capabilities went */
+                exec_settings_become_user(m, setup->sync_fd);
         /* execvpe() looks the name up in our own PATH: the guest's, from now on. */
         environ = env;
         if (m->login_shell) {
@@ -216,6 +222,9 @@ _noreturn_ static void exec_command(const struct guest_setup *setup, char **env)
         message.error = errno;
         snprintf(message.text, sizeof(message.text), "Cannot run %s in the guest (looked up with PATH=%s)",
                  m->arguments[0], getenv("PATH") ?: "");
+        /* An OCI container's create has returned by now: its caller reads our stderr. */
+        if (m->oci)
+                fprintf(stderr, "machined-lite-oci: %s: %s\n", message.text, strerror(message.error));
         (void)guest_message_send(setup->sync_fd, &message, -1);
         _exit(message.error == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
 }
@@ -257,15 +266,28 @@ _noreturn_ static void exec_ml_init(const struct guest_setup *setup, char **env)
 
 /* Nothing of the supervisor's but the std fds and the sync socket comes along, and no
  * terminal: the guest is on its own, and dies with the supervisor, however it goes. */
-static void leave_supervisor(int sync_fd)
+static void leave_supervisor(const struct guest_setup *setup)
 {
+        int keep[2] = { setup->sync_fd, setup->machine->oci ? oci_start_fifo(setup->machine) : -1 }, low = 3;
         sigset_t all;
 
         /* wait_for_go()'s read catches the window before this was set. */
         (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (sync_fd > 3)
-                (void)close_range(3, (unsigned)sync_fd - 1, 0);
-        (void)close_range((unsigned)sync_fd + 1, ~0U, 0);
+        /* All but the sync socket (and an OCI container's FIFO for start), in order. */
+        if (keep[1] >= 0 && keep[1] < keep[0]) {
+                int t = keep[0];
+
+                keep[0] = keep[1];
+                keep[1] = t;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(keep); i++) {
+                if (keep[i] < 0)
+                        continue;
+                if (keep[i] > low)
+                        (void)close_range((unsigned)low, (unsigned)keep[i] - 1, 0);
+                low = MAX(low, keep[i] + 1);
+        }
+        (void)close_range((unsigned)low, ~0U, 0);
         /* A session of our own, without a controlling terminal: else /dev/tty in the
          * guest would open the user's terminal, and TIOCSTI on it type into the host's
          * shell. Only the guest's own console pty can become its terminal. */
@@ -326,12 +348,30 @@ static void lock_down(const struct guest_setup *setup)
                 guest_fail(setup->sync_fd, r, "Failed to drop capabilities");
 }
 
+/* An OCI container's process.user, before its capabilities go (which setgroups() and
+ * setresuid() need): user first, with PR_SET_KEEPCAPS, then the bounding set. */
+static void oci_become_user(const struct guest_setup *setup)
+{
+        const struct machine *m = setup->machine;
+        int r;
+
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to keep capabilities through the change of user");
+        exec_settings_become_user(m, setup->sync_fd);
+        r = caps_apply_after_setuid(caps_for_guest(m), m->run_user->uid == 0);
+        if (r < 0)
+                guest_fail(setup->sync_fd, r, "Failed to drop capabilities");
+        (void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+        if (m->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to set no_new_privs");
+}
+
 _noreturn_ void guest_main(const struct guest_setup *setup)
 {
         const struct machine *m = setup->machine;
         int sync_fd = setup->sync_fd, mount_ns = -EBADF, r;
 
-        leave_supervisor(sync_fd);
+        leave_supervisor(setup);
         r = wait_for_go(sync_fd, &mount_ns);
         if (r < 0 || mount_ns < 0)
                 _exit(EXIT_SETUP_FAILED);
@@ -341,13 +381,18 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
                 guest_fail(sync_fd, -EOPNOTSUPP, "Failed to load libcap.so.2 and libseccomp.so.2");
         enter_guest_root(setup, mount_ns);
         set_up_uts_and_network(setup);
-        umask(0022);
+        umask(m->oci ? oci_umask(m) : 0022);
         exec_settings_apply(m, sync_fd);
-        lock_down(setup);
+        if (m->oci)
+                oci_become_user(setup);
+        else
+                lock_down(setup);
 
         if (m->verb == VERB_RUN)
                 exec_ml_init(setup, guest_environment(m));
+        if (m->oci)
+                oci_wait_for_start(setup);
         if (m->verb == VERB_EXEC)
-                exec_command(setup, guest_environment(m));
+                exec_command(setup, m->oci ? oci_environment(m) : guest_environment(m));
         exec_init(setup, guest_environment(m));
 }

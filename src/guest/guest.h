@@ -17,6 +17,7 @@ enum guest_message_type {
         GUEST_CGROUP_NS,   /* parent → child, before "go", on a hybrid host: in its v1 cgroups now, it
                             * makes its cgroup namespace (cgroup-v1.h) */
         GUEST_EXEC_FAILED, /* child → parent: systemd-nspawn's COMMAND (PID 1) cannot be run */
+        GUEST_READY,       /* child → parent (OCI): all set up, waiting for start (oci/state.h) */
 };
 
 struct guest_message {

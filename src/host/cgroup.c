@@ -212,6 +212,33 @@ int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret)
         return open_guest_cgroup(TAKE_PTR(path), machine_name, ret);
 }
 
+int cgroup_create_at(const char *cgroup_path, const char *machine_name, struct guest_cgroup *ret)
+{
+        _cleanup_free_ char *base = NULL, *path = NULL;
+        const char *relative = cgroup_path + strspn(cgroup_path, "/");
+        int r;
+
+        r = cgroup_path[0] == '/' ? find_cgroup2_mount(&base) : own_cgroup_path(&base);
+        if (r < 0)
+                return r == -ENOMEDIUM ? log_error_errno(r, "cgroup v2 is needed: no cgroup2 hierarchy is mounted") : r;
+        if (asprintf(&path, "%s/%s", base, relative) < 0)
+                return -ENOMEM;
+        /* Its parents as needed (a runtime caller's libpod_parent, say): left after it. */
+        for (char *p = path + strlen(base) + 1; (p = strchr(p, '/')); p++) {
+                *p = '\0';
+                r = mkdir(path, 0755) < 0 && errno != EEXIST ? negative_errno() : 0;
+                *p = '/';
+                if (r < 0)
+                        return log_error_errno(r, "Cannot create the cgroups above %s: %m", path);
+        }
+        (void)sweeper_send(ret->sweeper_fd, SWEEP_MAKING, path);
+        r = make_cgroup(path, machine_name);
+        if (r < 0)
+                return r;
+        (void)sweeper_send(ret->sweeper_fd, SWEEP_CGROUP, path);
+        return open_guest_cgroup(TAKE_PTR(path), machine_name, ret);
+}
+
 static int write_cgroup_file(const char *dir, const char *file, const char *value)
 {
         _cleanup_free_ char *path = NULL;

@@ -26,6 +26,11 @@ int cgroup_read_v2_path(int dir_fd, const char *file, char **ret);
  * reused; a populated one is -EBUSY (a machine of that name is running). */
 int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret);
 
+/* CGROUP_PATH (an OCI config's linux.cgroupsPath): absolute, from the cgroup2 hierarchy's
+ * root; relative, under the cgroup we run in. Its parents are made as needed. Else as
+ * cgroup_create_guest(). */
+int cgroup_create_at(const char *cgroup_path, const char *machine_name, struct guest_cgroup *ret);
+
 /* In the unit we run in (our scope, or with --keep-unit the service), which systemd
  * delegated to us: we move into <unit>/supervisor, the guest gets <unit>/payload, and
  * every controller the unit has is enabled for both, so the guest's init can use them. */

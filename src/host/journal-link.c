@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "config/custom-mount.h"
 #include "host/journal-link.h"
 #include "util/libsystemd.h"
 #include "util/log.h"
@@ -57,7 +58,7 @@ static int tree_machine_id(int root_fd, char ret[33])
 static int link_host(struct machine *m, const char *id, bool try)
 {
         char path[128];
-        struct custom_mount *grown;
+        struct custom_mount *bind;
         struct stat st;
 
         snprintf(path, sizeof(path), HOST_JOURNAL_DIR "/%s", id);
@@ -69,19 +70,15 @@ static int link_host(struct machine *m, const char *id, bool try)
                                              "--link-journal=host: %s is no directory (a link --link-journal=guest "
                                              "made? remove it)",
                                              path);
-        grown = realloc(m->mounts, (m->n_mounts + 1) * sizeof(*grown));
-        if (!grown)
+        bind = custom_mount_add(m);
+        if (!bind)
                 return -ENOMEM;
-        m->mounts = grown;
-        m->mounts[m->n_mounts] = (struct custom_mount){ .type = CUSTOM_BIND, .recursive = true, .idmap = BIND_NOIDMAP };
-        m->mounts[m->n_mounts].source = strdup(path);
-        m->mounts[m->n_mounts].destination = strdup(path);
-        m->n_mounts++;
-        return m->mounts[m->n_mounts - 1].source && m->mounts[m->n_mounts - 1].destination ? 0 : -ENOMEM;
+        *bind = (struct custom_mount){ .type = CUSTOM_BIND, .recursive = true, .idmap = BIND_NOIDMAP };
+        bind->source = strdup(path);
+        bind->destination = strdup(path);
+        return bind->source && bind->destination ? 0 : -ENOMEM;
 }
 
-/* guest: /var/log/journal/ID in the tree (made, owned as the tree's /var/log is), and the
- * host's /var/log/journal/ID a link to it. */
 /* The host's link names the journal by a path through the tree: /var, /var/log or
  * /var/log/journal being a link there would lead journalctl elsewhere on the host. */
 static bool journal_path_is_plain(int root_fd)
@@ -100,6 +97,8 @@ static bool journal_path_is_plain(int root_fd)
         return true;
 }
 
+/* guest: /var/log/journal/ID in the tree (made, owned as the tree's /var/log is), and the
+ * host's /var/log/journal/ID a link to it. */
 static int link_guest(const struct machine *m, int root_fd, const char *id, bool try)
 {
         _cleanup_close_ int log_fd = -EBADF, journal_fd = -EBADF;

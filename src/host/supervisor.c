@@ -164,7 +164,8 @@ static pid_t clone_guest(struct supervisor *s)
 }
 
 /* Reads a child's setup messages until it is done: EOF means that init (or the stub
- * init) runs, or that the file system helper has sent the mount namespace and exited. */
+ * init) runs, or that the file system helper has sent the mount namespace and exited;
+ * an OCI container's init says it is ready and waits for start. */
 static int wait_for_setup(struct supervisor *s, int sync_fd, int *mount_ns)
 {
         struct guest_message message;
@@ -182,7 +183,11 @@ static int wait_for_setup(struct supervisor *s, int sync_fd, int *mount_ns)
                         s->notify_fd = fd;
                 else if (message.type == GUEST_MOUNT_NS && fd >= 0 && mount_ns && *mount_ns < 0)
                         *mount_ns = fd;
-                else if (message.type == GUEST_EXEC_FAILED) {
+                else if (message.type == GUEST_READY) {
+                        if (fd >= 0)
+                                close(fd);
+                        return 0;
+                } else if (message.type == GUEST_EXEC_FAILED) {
                         message.text[sizeof(message.text) - 1] = '\0';
                         s->exec_failed = message.error == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
                         return log_error_errno(-message.error, "%s: %m", message.text);
@@ -531,7 +536,8 @@ static int place_guest_cgroup(struct supervisor *s)
         strv_free(leftovers);
         if (r < 0)
                 return log_error_errno(r, "Cannot start the cgroup sweeper: %m"), EXIT_SETUP_FAILED;
-        r = cgroup_create_guest(m->name, &s->cgroup);
+        r = m->cgroup_path ? cgroup_create_at(m->cgroup_path, m->name, &s->cgroup)
+                           : cgroup_create_guest(m->name, &s->cgroup);
         if (r < 0)
                 return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
         return 0;
@@ -658,59 +664,68 @@ static int block_signals(void)
         return sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ? negative_errno() : 0;
 }
 
-int supervisor_run(const struct machine *m)
-{
-        struct supervisor s = {
-                .machine = m,
-                .notify_ready = m->notify_ready >= 0 ? m->notify_ready : m->verb == VERB_BOOT,
-                .cgroup = GUEST_CGROUP_INIT,
-                .pidfd = -1,
-                .master = -1,
-                .notify_fd = -1,
-                .console = { .master = -1 },
-                .name_lock = -1,
-                .network = MACHINE_NETWORK_INIT,
-                .netns_fd = -1,
-        };
-        _cleanup_close_ int tree_lock = -EBADF;
-        int r, exit_code;
-
-        s.console_mode = console_mode_pick(m->console, m->verb);
-        if (s.console_mode == CONSOLE_PIPE && (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO))) {
-                log_error(
-                        "--console=pipe would hand the guest this terminal, and with it a way to type into the host's shell "
-                        "(TIOCSTI): use --console=interactive, or redirect stdin, stdout and stderr away from the terminal");
-                return EXIT_USAGE;
+#define SUPERVISOR_INIT(m)                                                                                            \
+        {                                                                                                             \
+                .machine = (m), .notify_ready = (m)->notify_ready >= 0 ? (m)->notify_ready : (m)->verb == VERB_BOOT,  \
+                .cgroup = GUEST_CGROUP_INIT, .pidfd = -1, .master = -1, .notify_fd = -1, .console = { .master = -1 }, \
+                .name_lock = -1, .network = MACHINE_NETWORK_INIT, .netns_fd = -1,                                     \
         }
 
-        s.name_lock = state_lock(m->name);
-        if (s.name_lock == -EBUSY) {
+/* Everything up to a guest that runs (an OCI container's: that waits for start): its name
+ * and tree locked, its network prepared, it placed and started. 0, or our exit code with
+ * all of it torn down. */
+static int bring_up(struct supervisor *s, int *tree_lock)
+{
+        const struct machine *m = s->machine;
+        int r;
+
+        s->name_lock = state_lock(m->name);
+        if (s->name_lock == -EBUSY) {
                 log_error("Machine %s is already running (machined-lite list shows it; give another name with -M NAME)",
                           m->name);
                 return EXIT_BUSY;
         }
-        if (s.name_lock < 0)
-                return log_error_errno(s.name_lock, "Cannot lock the machine name %s: %m", m->name), EXIT_SETUP_FAILED;
-        r = lock_machine_tree(m, &tree_lock);
+        if (s->name_lock < 0)
+                return log_error_errno(s->name_lock, "Cannot lock the machine name %s: %m", m->name), EXIT_SETUP_FAILED;
+        r = lock_machine_tree(m, tree_lock);
         if (r < 0)
                 return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
         r = block_signals();
         if (r < 0)
                 return log_error_errno(r, "Cannot block signals: %m"), EXIT_SETUP_FAILED;
-        r = network_prepare(m, &s.network);
+        r = network_prepare(m, &s->network);
         if (r != 0)
-                return setup_failed(&s, r);
+                return setup_failed(s, r);
         if (m->network_namespace_path) {
-                s.netns_fd = network_namespace_open(m->network_namespace_path);
-                if (s.netns_fd < 0)
-                        return setup_failed(&s, -s.netns_fd);
+                s->netns_fd = network_namespace_open(m->network_namespace_path);
+                if (s->netns_fd < 0)
+                        return setup_failed(s, -s->netns_fd);
         }
-        r = place_guest(&s);
+        r = place_guest(s);
         if (r != 0)
-                return setup_failed(&s, r);
-        r = start_guest(&s);
+                return setup_failed(s, r);
+        r = start_guest(s);
         if (r < 0)
-                return setup_failed(&s, s.exec_failed ?: r == -EEXIST ? EXIT_BUSY : EXIT_SETUP_FAILED);
+                return setup_failed(s, s->exec_failed ?: r == -EEXIST ? EXIT_BUSY : EXIT_SETUP_FAILED);
+        return 0;
+}
+
+int supervisor_run(const struct machine *m)
+{
+        struct supervisor s = SUPERVISOR_INIT(m);
+        _cleanup_close_ int tree_lock = -EBADF;
+        int r, exit_code;
+
+        s.console_mode = console_mode_pick(m->console, m->verb);
+        if (s.console_mode == CONSOLE_PIPE && (isatty(STDIN_FILENO) || isatty(STDOUT_FILENO) || isatty(STDERR_FILENO))) {
+                log_error("--console=pipe (--pipe) would hand the guest this terminal, and with it a way to type into the "
+                          "host's shell (TIOCSTI): use --console=interactive, or redirect stdin, stdout and stderr away "
+                          "from the terminal");
+                return EXIT_USAGE;
+        }
+        r = bring_up(&s, &tree_lock);
+        if (r != 0)
+                return r;
         r = write_state(&s);
         if (r < 0)
                 return setup_failed(&s, EXIT_SETUP_FAILED);
@@ -732,4 +747,37 @@ int supervisor_run(const struct machine *m)
                 log_error("Machine %s killed: Ctrl-] was pressed three times", m->name);
         supervisor_done(&s);
         return exit_code;
+}
+
+int supervisor_create(const struct machine *m, int (*handoff)(const struct guest_handoff *h, void *userdata),
+                      void *userdata)
+{
+        struct supervisor s = SUPERVISOR_INIT(m);
+        _cleanup_close_ int tree_lock = -EBADF;
+        struct guest_handoff h;
+        uint64_t start = 0;
+        int r;
+
+        /* With a terminal, the console's pty goes to the caller (the console socket), not to
+         * a relay of ours: nothing of ours stays while the container runs. */
+        s.console_mode = m->console == CONSOLE_PIPE ? CONSOLE_PIPE : CONSOLE_PASSIVE;
+        r = bring_up(&s, &tree_lock);
+        if (r != 0)
+                return r;
+        (void)pid_start_time(s.pid, &start);
+        h = (struct guest_handoff){
+                .pid = s.pid,
+                .pid_start = start,
+                .cgroup = s.cgroup.path,
+                .cgroup_v1 = s.cgroup.v1.paths,
+                .console_master = s.master,
+        };
+        r = handoff(&h, userdata);
+        if (r < 0)
+                return setup_failed(&s, EXIT_SETUP_FAILED);
+        /* The container is the caller's now: the sweeper goes without sweeping, and the
+         * guest's cgroup stays until delete. */
+        sweeper_release(&s.cgroup.sweeper_fd, true);
+        register_let_go(&s.registration);
+        return 0;
 }

@@ -4,11 +4,42 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/time.h>
+#include <time.h>
 
+#include "util/json.h"
 #include "util/log.h"
 
 bool log_quiet = false;
 bool log_terminal_raw = false;
+
+static FILE *log_file;
+static const char *log_program = "machined-lite";
+static bool log_json;
+
+void log_set_output(FILE *file, const char *program, bool json)
+{
+        log_file = file;
+        log_program = program;
+        log_json = json;
+}
+
+/* {"level":"error","msg":"...","time":"2026-12-06T09:42:07.123456Z"}: runc's (logrus's)
+ * shape, which podman parses. */
+static void log_write_json(FILE *f, const char *level, const char *message)
+{
+        struct timeval tv;
+        struct tm tm;
+        char when[64];
+
+        gettimeofday(&tv, NULL);
+        gmtime_r(&tv.tv_sec, &tm);
+        strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+        fprintf(f, "{\"level\":\"%s\",\"msg\":", level);
+        json_print_string(message, f);
+        fprintf(f, ",\"time\":\"%s.%06ldZ\"}\n", when, (long)tv.tv_usec);
+        fflush(f);
+}
 
 /* Every message is one line, whatever the user gave us to echo in it: a machine name,
  * a path or an option's value with a newline would break it in two, and an escape
@@ -44,18 +75,25 @@ static void escape_controls(const char *s, char *buf, size_t size)
 /* FORMAT is a caller's printf format, its arguments in AP (format(printf, 2, 0)): the
  * compiler checks each caller's format against its arguments (log.h), and knows that the
  * one vsnprintf() gets here is such a format, not text made at run time. */
-_printf_(2, 0) static void log_write(int error, const char *format, va_list ap)
+_printf_(3, 0) static void log_write(const char *level, int error, const char *format, va_list ap)
 {
         char line[1024], escaped[4 * sizeof(line)];
+        FILE *f = log_file ?: stderr;
 
         /* %m in the format expands to the error we were given, not to whatever errno holds now. */
         errno = error < 0 ? -error : error;
         vsnprintf(line, sizeof(line), format, ap);
+        if (log_json) {
+                log_write_json(f, level, line);
+                return;
+        }
         escape_controls(line, escaped, sizeof(escaped));
         if (log_terminal_raw)
-                fprintf(stderr, "\r\nmachined-lite: %s\r\n", escaped);
+                fprintf(f, "\r\n%s: %s\r\n", log_program, escaped);
         else
-                fprintf(stderr, "machined-lite: %s\n", escaped);
+                fprintf(f, "%s: %s\n", log_program, escaped);
+        if (f != stderr)
+                fflush(f);
 }
 
 int log_error_errno(int error, const char *format, ...)
@@ -63,7 +101,7 @@ int log_error_errno(int error, const char *format, ...)
         va_list ap;
 
         va_start(ap, format);
-        log_write(error, format, ap);
+        log_write("error", error, format, ap);
         va_end(ap);
         return error < 0 ? error : -error;
 }
@@ -73,7 +111,7 @@ void log_error(const char *format, ...)
         va_list ap;
 
         va_start(ap, format);
-        log_write(0, format, ap);
+        log_write("error", 0, format, ap);
         va_end(ap);
 }
 
@@ -84,6 +122,6 @@ void log_info(const char *format, ...)
         if (log_quiet)
                 return;
         va_start(ap, format);
-        log_write(0, format, ap);
+        log_write("info", 0, format, ap);
         va_end(ap);
 }

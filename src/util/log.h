@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "util/macro.h"
 
@@ -11,6 +12,12 @@ extern bool log_quiet;
 /* Set while the user's terminal is in raw mode (interactive console): lines then need
  * "\r\n" to start at the left margin, and a message may interrupt a guest's line. */
 extern bool log_terminal_raw;
+
+/* The OCI runtime's command line (oci/cli.c): messages go to FILE (--log; stderr when
+ * NULL), prefixed with PROGRAM ("machined-lite-oci"), or with JSON one object a line,
+ * {"level":"error","msg":"...","time":"RFC 3339"}, as runc writes them and podman reads
+ * them. */
+void log_set_output(FILE *file, const char *program, bool json);
 
 /* Prints "machined-lite: MESSAGE" on stderr, with %m standing for the error given.
  * Returns the error (always negative), so a caller can write

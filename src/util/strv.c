@@ -63,3 +63,27 @@ int strv_env_set(char ***l, const char *assignment)
                 }
         return strv_extend(l, assignment);
 }
+
+bool strv_contains(char *const *l, const char *s)
+{
+        for (size_t i = 0; l && l[i]; i++)
+                if (strcmp(l[i], s) == 0)
+                        return true;
+        return false;
+}
+
+char *strv_join(char *const *l, const char *separator)
+{
+        size_t size = 1, n = strlen(separator);
+        char *joined, *p;
+
+        for (size_t i = 0; l && l[i]; i++)
+                size += strlen(l[i]) + n;
+        joined = p = malloc(size);
+        if (!joined)
+                return NULL;
+        *p = '\0';
+        for (size_t i = 0; l && l[i]; i++)
+                p = stpcpy(stpcpy(p, i ? separator : ""), l[i]);
+        return joined;
+}

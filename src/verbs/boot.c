@@ -23,11 +23,6 @@
 #include "verbs/boot.h"
 #include "verbs/inspect.h"
 
-static void machine_donep(struct machine *m)
-{
-        machine_done(m);
-}
-
 /* A command line's parser: machined-lite's own, or systemd-nspawn's. */
 typedef int (*parse_fn)(int argc, char *argv[], struct machine *m);
 

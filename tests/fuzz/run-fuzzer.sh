@@ -4,11 +4,11 @@
 # first: as tests/run-all and `meson test --suite fuzz` (a -Dfuzz=true build) run them. Not
 # for replaying a crash: run the target itself on the crash-* file it wrote.
 #
-#     run-fuzzer.sh options|dissect|settings FUZZER CORPUS-DIR [SECONDS]   (30 unless told)
+#     run-fuzzer.sh options|dissect|settings|oci-config FUZZER CORPUS-DIR [SECONDS]   (30 unless told)
 #
 # Exit status: the fuzzer's (0 when it found nothing).
 set -u
-[ $# -ge 3 ] || { echo "usage: $0 options|dissect|settings FUZZER CORPUS-DIR [SECONDS]" >&2; exit 2; }
+[ $# -ge 3 ] || { echo "usage: $0 options|dissect|settings|oci-config FUZZER CORPUS-DIR [SECONDS]" >&2; exit 2; }
 target=$1 fuzzer=$2 corpus=$3 seconds=${4:-30}
 tests_dir=$(dirname "$0")/..
 PATH=$PATH:/sbin:/usr/sbin
@@ -16,6 +16,11 @@ mkdir -p "$corpus" || exit 1
 limits=()
 
 case $target in
+oci-config)
+        # A config.json as runc spec writes one, and bits of one.
+        printf '%s' '{"ociVersion":"1.0.2","process":{"terminal":false,"user":{"uid":0,"gid":0,"additionalGids":[5]},"args":["sh"],"env":["PATH=/bin"],"cwd":"/","capabilities":{"bounding":["CAP_KILL"]},"rlimits":[{"type":"RLIMIT_NOFILE","hard":1024,"soft":1024}],"noNewPrivileges":true,"oomScoreAdj":-5},"root":{"path":"rootfs","readonly":true},"hostname":"x","mounts":[{"destination":"/proc","type":"proc","source":"proc"},{"destination":"/d","type":"bind","source":"/tmp","options":["rbind","ro","nosuid"]},{"destination":"/t","type":"tmpfs","source":"tmpfs","options":["size=1m","mode=755"]}],"linux":{"namespaces":[{"type":"pid"},{"type":"network","path":"/run/netns/x"},{"type":"mount"},{"type":"user"}],"uidMappings":[{"containerID":0,"hostID":100000,"size":65536}],"gidMappings":[{"containerID":0,"hostID":100000,"size":65536}],"cgroupsPath":"/a/b","resources":{"devices":[{"allow":false,"access":"rwm"}]},"rootfsPropagation":"rprivate"},"annotations":{"k":"v"}}' > "$corpus/seed1"
+        printf '%s' '{"ociVersion":"1.3.0","root":{"path":"/"},"process":{"args":[],"cwd":"x"},"linux":{"namespaces":[{"type":"ipx"}],"seccomp":{}}}' > "$corpus/seed2"
+        ;;
 options)
         printf 'boot\0debian\0--property=MemoryMax=1G' > "$corpus/seed1"
         printf 'run\0-D\0/t\0--system-call-filter=~@clock\0--capability=all\0--\0/bin/sh' > "$corpus/seed2"

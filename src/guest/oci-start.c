@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The OCI lifecycle in the container's first process: "created" is this process blocked
+ * opening the FIFO of its state directory for writing, by the O_PATH fd create gave it
+ * (the path is out of its reach since pivot_root); start opening it for reading lets it
+ * go on to exec process.args. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include "guest/oci-start.h"
+#include "oci/config.h"
+#include "util/macro.h"
+#include "util/strv.h"
+
+int oci_start_fifo(const struct machine *m)
+{
+        return m->oci->start_fifo;
+}
+
+mode_t oci_umask(const struct machine *m)
+{
+        return m->oci->umask;
+}
+
+char **oci_environment(const struct machine *m)
+{
+        char **env = NULL;
+
+        for (size_t i = 0; m->setenv && m->setenv[i]; i++)
+                (void)strv_env_set(&env, m->setenv[i]);
+        return env;
+}
+
+void oci_wait_for_start(const struct guest_setup *setup)
+{
+        struct guest_message ready = { .type = GUEST_READY };
+        char path[64];
+        int fd;
+
+        /* create exits once we say we are ready: from then on the container is its
+         * caller's, and outlives it. */
+        if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to stay when create exits");
+        if (guest_message_send(setup->sync_fd, &ready, -1) < 0)
+                _exit(EXIT_SETUP_FAILED);
+        snprintf(path, sizeof(path), "/proc/self/fd/%d", oci_start_fifo(setup->machine));
+        do
+                fd = open(path, O_WRONLY | O_CLOEXEC);
+        while (fd < 0 && errno == EINTR);
+        if (fd < 0) {
+                fprintf(stderr, "machined-lite-oci: cannot wait for start: %m\n");
+                _exit(EXIT_SETUP_FAILED);
+        }
+        /* start reads this byte: the container was let go. */
+        if (write(fd, "0", 1) != 1)
+                _exit(EXIT_SETUP_FAILED);
+        close(fd);
+        close(oci_start_fifo(setup->machine));
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <sys/types.h>
+
+#include "config/machine.h"
+#include "guest/guest.h"
+
+/* An OCI container's first process (guest/guest.c), between its setup and its exec. */
+
+/* The fd of the FIFO that start opens (kept when all others are closed). */
+int oci_start_fifo(const struct machine *m);
+
+/* process.user.umask. */
+mode_t oci_umask(const struct machine *m);
+
+/* process.env, as it is: nothing of a machine's ($container, $HOME...) is added. */
+char **oci_environment(const struct machine *m);
+
+/* Tells the supervisor (create) that all is set up, then waits until start opens the FIFO:
+ * create returns meanwhile, and the container no longer dies with it. Exits on failure. */
+void oci_wait_for_start(const struct guest_setup *setup);

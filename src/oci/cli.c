@@ -1,0 +1,928 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* machined-lite-oci: the OCI runtime command line (runc's, as podman, conmon, CRI-O and
+ * containerd's shim call it): global options, then a verb and its own. Every container is
+ * a machine built by the same code as `run` (host/supervisor.c's supervisor_create()). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config/machine.h"
+#include "host/cgroup.h"
+#include "host/overlay-dirs.h"
+#include "host/supervisor.h"
+#include "host/userns.h"
+#include "oci/cli.h"
+#include "oci/config.h"
+#include "oci/state.h"
+#include "util/log.h"
+#include "util/macro.h"
+#include "util/missing.h"
+#include "util/path.h"
+#include "util/pidref.h"
+#include "util/strv.h"
+#include "util/time.h"
+
+#ifndef MACHINED_LITE_VERSION
+#define MACHINED_LITE_VERSION "0.1.0"
+#endif
+
+/* Exit codes of machined-lite-oci (README), machined-lite's where they mean the same:
+ * runc's callers look at 0 and not-0; ours say more. */
+enum {
+        OCI_EXIT_FAILED = 1,   /* the operation failed (the line says why) */
+        OCI_EXIT_USAGE = 2,    /* a bad option, ID or config.json */
+        OCI_EXIT_NOT_ROOT = 3, /* not run as root */
+        OCI_EXIT_EXISTS = 5,   /* the ID is taken */
+        OCI_EXIT_NO_SUCH = 6,  /* no container of that ID */
+        OCI_EXIT_STATE = 7,    /* the container is not in a state the verb allows */
+};
+
+struct global {
+        const char *root;
+        bool systemd_cgroup;
+};
+
+static const char *oci_program = "machined-lite-oci";
+
+static int usage(const char *format, ...) _printf_(1, 2);
+static int usage(const char *format, ...)
+{
+        char line[512];
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(line, sizeof(line), format, ap);
+        va_end(ap);
+        log_error("%s (see %s --help)", line, oci_program);
+        return OCI_EXIT_USAGE;
+}
+
+static void help(void)
+{
+        printf("%s [GLOBAL OPTIONS] VERB [OPTIONS] ID\n\n"
+               "The OCI runtime of machined-lite: each container a machine.\n\n"
+               "Global options:\n"
+               "      --root DIR           State directory (default " OCI_DEFAULT_ROOT ")\n"
+               "      --log FILE           Messages go to FILE instead of stderr\n"
+               "      --log-format FORMAT  text or json (one object a line, as runc's)\n"
+               "      --systemd-cgroup     cgroupsPath is slice:prefix:name\n"
+               "      --debug, --rootless=BOOL\n"
+               "  -v, --version            Show the version\n\n"
+               "Verbs:\n"
+               "  create [--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] ID\n"
+               "  start ID\n"
+               "  state ID\n"
+               "  kill [--all] ID [SIGNAL]\n"
+               "  delete [--force] ID\n"
+               "  list [--format table|json] [--quiet]\n"
+               "  ps [--format table|json] ID\n"
+               "  pause ID, resume ID\n"
+               "  features\n",
+               oci_program);
+}
+
+/* The verb's options, runc's spelling (one dash or two, as urfave/cli takes them). */
+static int parse_verb_options(int argc, char *argv[], const struct option *options,
+                              int (*apply)(int c, const char *value, void *userdata), void *userdata)
+{
+        int c, r;
+
+        opterr = 0;
+        optind = 1;
+        while ((c = getopt_long_only(argc, argv, "+", options, NULL)) >= 0) {
+                if (c == '?')
+                        return usage("%s: unknown option '%s'", argv[0], argv[optind - 1]);
+                if (c == ':')
+                        return usage("%s: option '%s' needs a value", argv[0], argv[optind - 1]);
+                r = apply(c, optarg, userdata);
+                if (r != 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* The one ID a verb works on, its last argument. */
+static int take_id(int argc, char *argv[], int first, const char **ret)
+{
+        if (first >= argc)
+                return usage("%s: no container ID given", argv[0]);
+        if (!oci_id_is_valid(argv[first]))
+                return usage("%s: '%s' is no container ID (letters, digits, '_', '-' and '.', at most 128)", argv[0],
+                             argv[first]);
+        *ret = argv[first];
+        return 0;
+}
+
+/* A verb whose one option is the flag NAME (--NAME or -LETTER, as runc spells them), then
+ * the ID: sets *FLAG, and the ID, at optind. */
+static int parse_flag_and_id(int argc, char *argv[], const char *name, bool *flag, const char **ret_id)
+{
+        const struct option options[] = {
+                { name, no_argument, NULL, 'x' },
+                { (const char[]){ name[0], '\0' }, no_argument, NULL, 'x' },
+                {},
+        };
+
+        int c;
+
+        opterr = 0;
+        optind = 1;
+        while ((c = getopt_long_only(argc, argv, "+", options, NULL)) >= 0) {
+                if (c != 'x')
+                        return usage("%s: unknown option '%s' (--%s is its only one)", argv[0], argv[optind - 1], name);
+                *flag = true;
+        }
+        return take_id(argc, argv, optind, ret_id);
+}
+
+
+/* A container that exists, with its state; logs and returns our exit code otherwise. */
+static int load_state(const struct global *g, const char *id, struct oci_state *ret)
+{
+        int r = oci_state_read(g->root, id, ret);
+
+        if (r == -ENOENT) {
+                log_error("container %s does not exist (machined-lite-oci list shows those in %s)", id, g->root);
+                return OCI_EXIT_NO_SUCH;
+        }
+        if (r == -EAGAIN) {
+                log_error("container %s is being created (or its create died: delete --force %s)", id, id);
+                return OCI_EXIT_STATE;
+        }
+        if (r < 0) {
+                log_error_errno(r, "Cannot read the state of container %s: %m", id);
+                return OCI_EXIT_FAILED;
+        }
+        return 0;
+}
+
+/* The container of the ID at ARGV[FIRST], that exists: its state. */
+static int load_container(const struct global *g, int argc, char *argv[], int first, const char **ret_id,
+                          struct oci_state *ret)
+{
+        int r = take_id(argc, argv, first, ret_id);
+
+        return r != 0 ? r : load_state(g, *ret_id, ret);
+}
+
+/* --- create ------------------------------------------------------------------------- */
+
+struct create_args {
+        const char *bundle, *pid_file, *console_socket;
+        long preserve_fds;
+};
+
+enum {
+        CREATE_BUNDLE = 0x100,
+        CREATE_PID_FILE,
+        CREATE_CONSOLE_SOCKET,
+        CREATE_NO_PIVOT,
+        CREATE_NO_NEW_KEYRING,
+        CREATE_PRESERVE_FDS
+};
+
+static int create_option(int c, const char *value, void *userdata)
+{
+        struct create_args *a = userdata;
+        char *end;
+
+        switch (c) {
+        case CREATE_BUNDLE:
+                a->bundle = value;
+                return 0;
+        case CREATE_PID_FILE:
+                a->pid_file = value;
+                return 0;
+        case CREATE_CONSOLE_SOCKET:
+                a->console_socket = value;
+                return 0;
+        case CREATE_NO_PIVOT:
+        case CREATE_NO_NEW_KEYRING:
+                /* Always so here: the root is entered with pivot_root (a tree on ramfs cannot
+                 * be), and no session keyring is made. */
+                return 0;
+        case CREATE_PRESERVE_FDS:
+                errno = 0;
+                a->preserve_fds = strtol(value, &end, 10);
+                if (errno || *end || a->preserve_fds < 0)
+                        return usage("create: --preserve-fds takes a number, not '%s'", value);
+                if (a->preserve_fds > 0)
+                        return usage("create: --preserve-fds=%ld: passing file descriptors on is not implemented by "
+                                     "machined-lite yet",
+                                     a->preserve_fds);
+                return 0;
+        }
+        return usage("create: unknown option");
+}
+
+struct handoff_ctx {
+        const struct global *g;
+        const struct oci_container *c;
+        const struct machine *m;
+};
+
+/* The pty's master to the caller over its console socket (SCM_RIGHTS), as runc does:
+ * conmon takes it as the container's terminal. */
+static int send_console(const char *socket_path, int master)
+{
+        struct sockaddr_un address = { .sun_family = AF_UNIX };
+        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        char control[CMSG_SPACE(sizeof(int))] = {}, name[] = "/dev/console";
+        struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) - 1 };
+        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control) };
+        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+        if (strlen(socket_path) >= sizeof(address.sun_path))
+                return log_error_errno(-ENAMETOOLONG, "--console-socket %s: the path is too long", socket_path);
+        strcpy(address.sun_path, socket_path);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&address, sizeof(address)) < 0)
+                return log_error_errno(-errno, "Cannot connect to the console socket %s: %m", socket_path);
+        cmsg->cmsg_level = SOL_SOCKET;
+        cmsg->cmsg_type = SCM_RIGHTS;
+        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+        memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
+        if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
+                return log_error_errno(-errno, "Cannot send the terminal to the console socket %s: %m", socket_path);
+        return 0;
+}
+
+static int write_pid_file(const char *path, pid_t pid)
+{
+        _cleanup_free_ char *temporary = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        char text[32];
+        int n = snprintf(text, sizeof(text), "%d", (int)pid);
+
+        /* Whole or not at all: conmon reads it as soon as create exits. */
+        if (asprintf(&temporary, "%s.#ml%d", path, (int)getpid()) < 0)
+                return -ENOMEM;
+        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 || write(fd, text, (size_t)n) != n || rename(temporary, path) < 0) {
+                int r = negative_errno();
+
+                (void)unlink(temporary);
+                return log_error_errno(r, "Cannot write the pid file %s: %m", path);
+        }
+        return 0;
+}
+
+static void rfc3339_now(char *buf, size_t size)
+{
+        struct timespec ts;
+        struct tm tm;
+        char base[32];
+
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+        snprintf(buf, size, "%s.%09ldZ", base, ts.tv_nsec);
+}
+
+static int handoff(const struct guest_handoff *h, void *userdata)
+{
+        const struct handoff_ctx *ctx = userdata;
+        char created[64];
+        struct oci_state s;
+        int r;
+
+        if (ctx->c->terminal) {
+                r = send_console(ctx->c->console_socket, h->console_master);
+                if (r < 0)
+                        return r;
+        }
+        rfc3339_now(created, sizeof(created));
+        s = (struct oci_state){
+                .id = ctx->c->id,
+                .pid = h->pid,
+                .pid_start = h->pid_start,
+                .bundle = ctx->c->bundle,
+                .rootfs = ctx->m->root,
+                .created = created,
+                .cgroup = (char *)h->cgroup,
+                .annotations = ctx->c->annotations,
+                .owner = getuid(),
+                .cgroup_v1 = (char **)h->cgroup_v1,
+        };
+        r = oci_state_write(ctx->c->state_dir, &s);
+        if (r < 0)
+                return log_error_errno(r, "Cannot write the state of container %s: %m", ctx->c->id);
+        return ctx->c->pid_file ? write_pid_file(ctx->c->pid_file, h->pid) : 0;
+}
+
+/* What a container is beyond config.json: a machine named by its ID, PID 1 its process,
+ * nothing of a machine's own set-up added (no resolv.conf, no time zone, no scope of
+ * ours: the runtime caller has its own). */
+static int container_machine(struct oci_container *c, struct machine *m)
+{
+        char hostname[HOST_NAME_MAX + 1] = "";
+
+        m->name = strdup(c->id);
+        if (!m->name)
+                return -ENOMEM;
+        m->verb = VERB_EXEC;
+        m->oci = c;
+        m->console = c->terminal ? CONSOLE_PASSIVE : CONSOLE_PIPE;
+        m->register_mode = REGISTER_NO;
+        m->settings_mode = SETTINGS_NO;
+        m->resolv_conf = RESOLV_CONF_OFF;
+        m->timezone = TIMEZONE_OFF;
+        m->link_journal = LINK_JOURNAL_NO;
+        /* No linux.seccomp: no filter, as the specification has it (a profile given is
+         * refused, oci/config.c, until it is implemented). */
+        m->seccomp_off = true;
+        /* Its own UTS namespace, with the host's name unless config.json gives one. */
+        if (!m->hostname) {
+                (void)gethostname(hostname, sizeof(hostname) - 1);
+                m->hostname = strdup(hostname[0] ? hostname : c->id);
+                if (!m->hostname)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+static int verb_create(const struct global *g, int argc, char *argv[])
+{
+        static const struct option options[] = {
+                { "bundle", required_argument, NULL, CREATE_BUNDLE },
+                { "b", required_argument, NULL, CREATE_BUNDLE },
+                { "pid-file", required_argument, NULL, CREATE_PID_FILE },
+                { "console-socket", required_argument, NULL, CREATE_CONSOLE_SOCKET },
+                { "no-pivot", no_argument, NULL, CREATE_NO_PIVOT },
+                { "no-new-keyring", no_argument, NULL, CREATE_NO_NEW_KEYRING },
+                { "preserve-fds", required_argument, NULL, CREATE_PRESERVE_FDS },
+                {},
+        };
+        _cleanup_(machine_donep) struct machine m = MACHINE_INIT;
+        struct oci_container c = OCI_CONTAINER_INIT;
+        struct create_args a = { .bundle = "." };
+        _cleanup_close_ int range_lock = -EBADF;
+        struct handoff_ctx ctx = { .g = g, .c = &c, .m = &m };
+        const char *id;
+        bool made = false;
+        int r;
+
+        r = parse_verb_options(argc, argv, options, create_option, &a);
+        if (r == 0)
+                r = take_id(argc, argv, optind, &id);
+        if (r != 0)
+                return r;
+        if (optind + 1 < argc)
+                return usage("create: one container ID, not '%s' too", argv[optind + 1]);
+        c.id = strdup(id);
+        c.bundle = realpath(a.bundle, NULL);
+        if (!c.id)
+                return OCI_EXIT_FAILED;
+        if (!c.bundle) {
+                log_error_errno(-errno, "Bundle %s cannot be used: %m (a directory with config.json and the root)",
+                                a.bundle);
+                r = OCI_EXIT_USAGE;
+                goto out;
+        }
+        c.systemd_cgroup = g->systemd_cgroup;
+        if (a.pid_file && !(c.pid_file = a.pid_file[0] == '/' ? strdup(a.pid_file) : realpath(".", NULL))) {
+                r = OCI_EXIT_FAILED;
+                goto out;
+        }
+        if (a.pid_file && a.pid_file[0] != '/') {
+                char *absolute = NULL;
+
+                if (asprintf(&absolute, "%s/%s", c.pid_file, a.pid_file) < 0) {
+                        r = OCI_EXIT_FAILED;
+                        goto out;
+                }
+                free(c.pid_file);
+                c.pid_file = absolute;
+        }
+        if (a.console_socket && !(c.console_socket = strdup(a.console_socket))) {
+                r = OCI_EXIT_FAILED;
+                goto out;
+        }
+        r = oci_config_load(&c, &m);
+        if (r < 0) {
+                r = r == -ENOMEM ? OCI_EXIT_FAILED : OCI_EXIT_USAGE;
+                goto out;
+        }
+        if (c.terminal != !!c.console_socket) {
+                r = usage(c.terminal ? "create: process.terminal is true: give --console-socket for its pty"
+                                     : "create: --console-socket given, but process.terminal is false");
+                goto out;
+        }
+        if (g->systemd_cgroup && m.cgroup_path && strchr(m.cgroup_path, ':')) {
+                r = usage("create: --systemd-cgroup (cgroupsPath slice:prefix:name) is not implemented by machined-lite "
+                          "yet: use the cgroupfs manager (a path)");
+                goto out;
+        }
+        r = container_machine(&c, &m);
+        if (r < 0) {
+                r = OCI_EXIT_FAILED;
+                goto out;
+        }
+        r = machine_resolve_root(&m);
+        if (r >= 0)
+                r = machine_check_root(&m);
+        if (r < 0) {
+                r = r == -ENOMEM ? OCI_EXIT_FAILED : OCI_EXIT_USAGE;
+                goto out;
+        }
+        if (m.private_users != PRIVATE_USERS_NO && userns_choose(&m, &range_lock) < 0) {
+                r = OCI_EXIT_FAILED;
+                goto out;
+        }
+        r = oci_state_make(g->root, c.id, m.private_users != PRIVATE_USERS_NO ? m.uid_base : 0, &c.state_dir);
+        if (r < 0) {
+                r = r == -EEXIST ? OCI_EXIT_EXISTS : OCI_EXIT_FAILED;
+                goto out;
+        }
+        c.start_fifo = r;
+        made = true;
+        if (custom_mounts_prepare(&m) < 0) {
+                r = OCI_EXIT_FAILED;
+                goto out;
+        }
+        r = supervisor_create(&m, handoff, &ctx);
+        custom_mounts_cleanup(&m);
+        r = r == 0 ? 0 : OCI_EXIT_FAILED;
+out:
+        if (r != 0 && made)
+                (void)oci_state_remove(g->root, c.id);
+        m.oci = NULL;
+        oci_container_done(&c);
+        return r;
+}
+
+/* --- start, state, kill, delete, pause, resume, ps, list ---------------------------- */
+
+static int verb_start(const struct global *g, int argc, char *argv[])
+{
+        _cleanup_(oci_state_done) struct oci_state s = {};
+        _cleanup_free_ char *fifo = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        const char *id;
+        char byte;
+        int r;
+
+        r = load_container(g, argc, argv, 1, &id, &s);
+        if (r != 0)
+                return r;
+        if (oci_state_status(g->root, &s) != OCI_CREATED) {
+                log_error("container %s is %s: only a created container starts", id,
+                          oci_status_name(oci_state_status(g->root, &s)));
+                return OCI_EXIT_STATE;
+        }
+        if (asprintf(&fifo, "%s/%s/exec.fifo", g->root, id) < 0)
+                return OCI_EXIT_FAILED;
+        /* Not blocking: an init that died meanwhile never opens its end. */
+        fd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(-errno, "Cannot open %s: %m", fifo), OCI_EXIT_FAILED;
+        for (uint64_t deadline = now_usec() + 10ULL * 1000000ULL;;) {
+                struct pollfd p = { .fd = fd, .events = POLLIN };
+                ssize_t n;
+
+                if (poll(&p, 1, 100) > 0 && (n = read(fd, &byte, 1)) == 1)
+                        break;
+                if (oci_state_status(g->root, &s) == OCI_STOPPED || now_usec() > deadline) {
+                        log_error("container %s did not start: its init is gone", id);
+                        return OCI_EXIT_FAILED;
+                }
+        }
+        (void)unlink(fifo);
+        return 0;
+}
+
+static int verb_state(const struct global *g, int argc, char *argv[])
+{
+        _cleanup_(oci_state_done) struct oci_state s = {};
+        const char *id;
+        int r;
+
+        r = load_container(g, argc, argv, 1, &id, &s);
+        if (r != 0)
+                return r;
+        oci_state_print(stdout, &s, oci_state_status(g->root, &s));
+        return 0;
+}
+
+/* A signal as runc takes it: a number, KILL, or SIGKILL. */
+static int parse_signal(const char *value)
+{
+        char *end;
+        long n;
+
+        errno = 0;
+        n = strtol(value, &end, 10);
+        if (!errno && !*end && end != value)
+                return n > 0 && n < _NSIG ? (int)n : -EINVAL;
+        if (strncasecmp(value, "SIG", 3) == 0)
+                value += 3;
+        for (int sig = 1; sig < SIGRTMIN; sig++) {
+                const char *name = sigabbrev_np(sig);
+
+                if (name && strcasecmp(name, value) == 0)
+                        return sig;
+        }
+        return -EINVAL;
+}
+
+/* Every process in the container's cgroup, for kill --all and ps. */
+static int cgroup_pids(const char *cgroup, pid_t **ret, size_t *ret_n)
+{
+        _cleanup_free_ char *path = NULL;
+        FILE *f;
+        pid_t *pids = NULL;
+        size_t n = 0;
+        int pid;
+
+        if (asprintf(&path, "%s/cgroup.procs", cgroup) < 0)
+                return -ENOMEM;
+        f = fopen(path, "re");
+        if (!f)
+                return negative_errno();
+        while (fscanf(f, "%d", &pid) == 1) {
+                pid_t *grown = realloc(pids, (n + 1) * sizeof(*pids));
+
+                if (!grown) {
+                        fclose(f);
+                        free(pids);
+                        return -ENOMEM;
+                }
+                pids = grown;
+                pids[n++] = pid;
+        }
+        fclose(f);
+        *ret = pids;
+        *ret_n = n;
+        return 0;
+}
+
+static int verb_kill(const struct global *g, int argc, char *argv[])
+{
+        _cleanup_(oci_state_done) struct oci_state s = {};
+        _cleanup_close_ int pidfd = -EBADF;
+        bool all = false;
+        const char *id;
+        int sig = SIGTERM, r;
+
+        r = parse_flag_and_id(argc, argv, "all", &all, &id);
+        if (r != 0)
+                return r;
+        if (optind + 1 < argc && (sig = parse_signal(argv[optind + 1])) < 0)
+                return usage("kill: '%s' is no signal (a number, KILL or SIGKILL)", argv[optind + 1]);
+        r = load_state(g, id, &s);
+        if (r != 0)
+                return r;
+        if (oci_state_status(g->root, &s) == OCI_STOPPED) {
+                log_error("container %s is stopped: no process to signal", id);
+                return OCI_EXIT_STATE;
+        }
+        if (all) {
+                _cleanup_free_ pid_t *pids = NULL;
+                size_t n = 0;
+
+                r = cgroup_pids(s.cgroup, &pids, &n);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot list the processes of container %s: %m", id), OCI_EXIT_FAILED;
+                for (size_t i = 0; i < n; i++)
+                        (void)kill(pids[i], sig);
+                return 0;
+        }
+        pidfd = pidfd_open_exact(s.pid, s.pid_start);
+        if (pidfd < 0 || pidfd_send_signal(pidfd, sig, NULL, 0) < 0) {
+                log_error("container %s: cannot signal its init (PID %d): %s", id, (int)s.pid,
+                          strerror(pidfd < 0 ? -pidfd : errno));
+                return OCI_EXIT_FAILED;
+        }
+        return 0;
+}
+
+/* Its cgroups on a v2 host (and the v1 ones of a hybrid host, named as ours are): every
+ * process killed, then removed. */
+static int remove_container_cgroup(const struct oci_state *s)
+{
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (!s->cgroup || !s->cgroup[0])
+                return 0;
+        fd = open(s->cgroup, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : negative_errno();
+        {
+                struct guest_cgroup cg = GUEST_CGROUP_INIT;
+
+                cg.fd = fd;
+                cg.path = s->cgroup;
+                (void)cgroup_kill(&cg);
+        }
+        cgroup_wait_unpopulated(fd);
+        /* A killed init the caller has not reaped yet (a zombie) keeps its cgroups busy
+         * though they show no process: conmon reaps at once, other callers later. */
+        for (int i = 0; i < 200; i++) {
+                for (size_t k = 0; s->cgroup_v1 && s->cgroup_v1[k]; k++)
+                        (void)cgroup_remove_tree(AT_FDCWD, s->cgroup_v1[k]);
+                r = cgroup_remove_tree(AT_FDCWD, s->cgroup);
+                if (r != -EBUSY)
+                        break;
+                (void)usleep(50 * 1000);
+        }
+        return r == -ENOENT ? 0 : r;
+}
+
+static int verb_delete(const struct global *g, int argc, char *argv[])
+{
+        _cleanup_(oci_state_done) struct oci_state s = {};
+        bool force = false;
+        enum oci_status status;
+        const char *id;
+        int r;
+
+        r = parse_flag_and_id(argc, argv, "force", &force, &id);
+        if (r != 0)
+                return r;
+        r = oci_state_read(g->root, id, &s);
+        /* A create that died before writing its state: nothing runs; --force clears it. */
+        if (r == -EAGAIN && force)
+                return oci_state_remove(g->root, id) < 0 ? OCI_EXIT_FAILED : 0;
+        if (r < 0) {
+                oci_state_done(&s);
+                return load_state(g, id, &s);
+        }
+        status = oci_state_status(g->root, &s);
+        if (status != OCI_STOPPED && !force) {
+                log_error("container %s is %s: delete takes a stopped one (kill it first, or delete --force)", id,
+                          oci_status_name(status));
+                return OCI_EXIT_STATE;
+        }
+        r = remove_container_cgroup(&s);
+        if (r < 0)
+                log_error_errno(r, "Cannot remove the cgroup %s of container %s: %m", s.cgroup, id);
+        r = oci_state_remove(g->root, id);
+        if (r < 0)
+                return log_error_errno(r, "Cannot remove the state of container %s: %m", id), OCI_EXIT_FAILED;
+        return 0;
+}
+
+static int set_frozen(const struct global *g, int argc, char *argv[], bool frozen)
+{
+        _cleanup_(oci_state_done) struct oci_state s = {};
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        enum oci_status status;
+        const char *id;
+        int r;
+
+        r = load_container(g, argc, argv, 1, &id, &s);
+        if (r != 0)
+                return r;
+        status = oci_state_status(g->root, &s);
+        if (status != (frozen ? OCI_RUNNING : OCI_PAUSED)) {
+                log_error("container %s is %s: %s takes a %s one", id, oci_status_name(status), argv[0],
+                          frozen ? "running" : "paused");
+                return OCI_EXIT_STATE;
+        }
+        /* The cgroup v2 freezer (cgroup.freeze). */
+        if (asprintf(&path, "%s/cgroup.freeze", s.cgroup) < 0)
+                return OCI_EXIT_FAILED;
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, frozen ? "1" : "0", 1) != 1)
+                return log_error_errno(-errno, "Cannot %s container %s (%s): %m", argv[0], id, path), OCI_EXIT_FAILED;
+        return 0;
+}
+
+static int verb_pause(const struct global *g, int argc, char *argv[])
+{
+        return set_frozen(g, argc, argv, true);
+}
+
+static int verb_resume(const struct global *g, int argc, char *argv[])
+{
+        return set_frozen(g, argc, argv, false);
+}
+
+/* --format json|table, for list and ps. */
+static int parse_format(int argc, char *argv[], bool *json, bool *quiet)
+{
+        static const struct option options[] = {
+                { "format", required_argument, NULL, 'f' },
+                { "f", required_argument, NULL, 'f' },
+                { "quiet", no_argument, NULL, 'q' },
+                { "q", no_argument, NULL, 'q' },
+                {},
+        };
+        int c;
+
+        opterr = 0;
+        optind = 1;
+        while ((c = getopt_long_only(argc, argv, "+", options, NULL)) >= 0) {
+                if (c == 'q' && quiet)
+                        *quiet = true;
+                else if (c == 'f' && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
+                        *json = !strcmp(optarg, "json");
+                else
+                        return usage("%s: '%s' is no option of it (--format table|json%s)", argv[0], argv[optind - 1],
+                                     quiet ? ", --quiet" : "");
+        }
+        return 0;
+}
+
+static int verb_ps(const struct global *g, int argc, char *argv[])
+{
+        _cleanup_(oci_state_done) struct oci_state s = {};
+        _cleanup_free_ pid_t *pids = NULL;
+        bool json = false;
+        size_t n = 0;
+        const char *id;
+        int r;
+
+        r = parse_format(argc, argv, &json, NULL);
+        if (r == 0)
+                r = load_container(g, argc, argv, optind, &id, &s);
+        if (r != 0)
+                return r;
+        r = cgroup_pids(s.cgroup, &pids, &n);
+        if (r < 0 && r != -ENOENT)
+                return log_error_errno(r, "Cannot list the processes of container %s: %m", id), OCI_EXIT_FAILED;
+        if (json) {
+                fputc('[', stdout);
+                for (size_t i = 0; i < n; i++)
+                        printf("%s%d", i ? "," : "", (int)pids[i]);
+                fputs("]\n", stdout);
+        } else {
+                puts("PID");
+                for (size_t i = 0; i < n; i++)
+                        printf("%d\n", (int)pids[i]);
+        }
+        return 0;
+}
+
+static int verb_list(const struct global *g, int argc, char *argv[])
+{
+        _cleanup_(strv_freep) char **ids = NULL;
+        bool json = false, quiet = false;
+        int r;
+
+        r = parse_format(argc, argv, &json, &quiet);
+        if (r != 0)
+                return r;
+        r = oci_state_list(g->root, &ids);
+        if (r < 0)
+                return log_error_errno(r, "Cannot list %s: %m", g->root), OCI_EXIT_FAILED;
+        if (json)
+                fputc('[', stdout);
+        else if (!quiet)
+                printf("%-24s %-8s %-10s %-36s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED");
+        for (size_t i = 0, shown = 0; ids && ids[i]; i++) {
+                _cleanup_(oci_state_done) struct oci_state s = {};
+                enum oci_status status;
+
+                if (oci_state_read(g->root, ids[i], &s) < 0)
+                        continue;
+                status = oci_state_status(g->root, &s);
+                if (json) {
+                        if (shown++)
+                                fputc(',', stdout);
+                        oci_state_print(stdout, &s, status);
+                } else if (quiet)
+                        puts(s.id);
+                else
+                        printf("%-24s %-8d %-10s %-36s %s\n", s.id, status == OCI_STOPPED ? 0 : (int)s.pid,
+                               oci_status_name(status), s.bundle, s.created);
+        }
+        if (json)
+                fputs("]\n", stdout);
+        return 0;
+}
+
+/* features.md: what this runtime recognizes, fixed at build time. */
+static int verb_features(const struct global *g _unused_, int argc _unused_, char *argv[] _unused_)
+{
+        fputs("{\n"
+              "  \"ociVersionMin\": \"1.0.0\",\n"
+              "  \"ociVersionMax\": \"1.3.0\",\n"
+              "  \"hooks\": [],\n"
+              "  \"mountOptions\": [\"bind\", \"rbind\", \"ro\", \"rw\", \"nosuid\", \"noexec\", \"nodev\", \"private\", "
+              "\"rprivate\", \"idmap\", \"ridmap\"],\n"
+              "  \"linux\": {\n"
+              "    \"namespaces\": [\"pid\", \"network\", \"mount\", \"ipc\", \"uts\", \"user\", \"cgroup\"],\n"
+              "    \"capabilities\": null,\n"
+              "    \"cgroup\": { \"v1\": false, \"v2\": true, \"systemd\": false, \"systemdUser\": false },\n"
+              "    \"seccomp\": { \"enabled\": false },\n"
+              "    \"apparmor\": { \"enabled\": false },\n"
+              "    \"selinux\": { \"enabled\": false }\n"
+              "  },\n"
+              "  \"annotations\": { \"org.opencontainers.runc.checkpoint.enabled\": \"false\" }\n"
+              "}\n",
+              stdout);
+        return 0;
+}
+
+static const struct {
+        const char *name;
+        int (*run)(const struct global *g, int argc, char *argv[]);
+} oci_verbs[] = {
+        { "create", verb_create }, { "start", verb_start },       { "state", verb_state },   { "kill", verb_kill },
+        { "delete", verb_delete }, { "pause", verb_pause },       { "resume", verb_resume }, { "ps", verb_ps },
+        { "list", verb_list },     { "features", verb_features },
+};
+
+enum {
+        GLOBAL_ROOT = 0x100,
+        GLOBAL_LOG,
+        GLOBAL_LOG_FORMAT,
+        GLOBAL_SYSTEMD_CGROUP,
+        GLOBAL_DEBUG,
+        GLOBAL_ROOTLESS,
+        GLOBAL_CRIU
+};
+
+int verb_oci(int argc, char *argv[])
+{
+        static const struct option options[] = {
+                { "root", required_argument, NULL, GLOBAL_ROOT },
+                { "log", required_argument, NULL, GLOBAL_LOG },
+                { "log-format", required_argument, NULL, GLOBAL_LOG_FORMAT },
+                { "systemd-cgroup", no_argument, NULL, GLOBAL_SYSTEMD_CGROUP },
+                { "debug", no_argument, NULL, GLOBAL_DEBUG },
+                { "rootless", required_argument, NULL, GLOBAL_ROOTLESS },
+                { "criu", required_argument, NULL, GLOBAL_CRIU },
+                { "version", no_argument, NULL, 'v' },
+                { "v", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                { "h", no_argument, NULL, 'h' },
+                {},
+        };
+        struct global g = { .root = OCI_DEFAULT_ROOT };
+        const char *log_path = NULL, *format = "text";
+        FILE *log_file = NULL;
+        int c, r = 0;
+
+        opterr = 0;
+        while ((c = getopt_long_only(argc, argv, "+", options, NULL)) >= 0) {
+                switch (c) {
+                case GLOBAL_ROOT:
+                        g.root = optarg;
+                        break;
+                case GLOBAL_LOG:
+                        log_path = optarg;
+                        break;
+                case GLOBAL_LOG_FORMAT:
+                        format = optarg;
+                        break;
+                case GLOBAL_SYSTEMD_CGROUP:
+                        g.systemd_cgroup = true;
+                        break;
+                case GLOBAL_DEBUG:
+                case GLOBAL_CRIU:
+                        break;
+                case GLOBAL_ROOTLESS:
+                        if (!strcmp(optarg, "true"))
+                                r = usage("--rootless=true: machined-lite-oci runs containers as root only");
+                        else if (strcmp(optarg, "false") != 0 && strcmp(optarg, "auto") != 0)
+                                r = usage("--rootless takes true, false or auto, not '%s'", optarg);
+                        break;
+                case 'v':
+                        printf("%s version %s\nspec: 1.3.0\nmachined-lite: %s\n", oci_program, MACHINED_LITE_VERSION,
+                               MACHINED_LITE_VERSION);
+                        return 0;
+                case 'h':
+                        help();
+                        return 0;
+                default:
+                        r = usage("unknown global option '%s'", argv[optind - 1]);
+                }
+                if (r != 0)
+                        return r;
+        }
+        if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
+                return usage("--log-format takes text or json, not '%s'", format);
+        if (log_path) {
+                log_file = fopen(log_path, "ae");
+                if (!log_file)
+                        return log_error_errno(-errno, "Cannot open the log %s: %m", log_path), OCI_EXIT_FAILED;
+        }
+        log_set_output(log_file, oci_program, !strcmp(format, "json"));
+        if (optind >= argc)
+                return usage("no verb given (create, start, state, kill, delete, list, ps, pause, resume, features)");
+        if (geteuid() != 0) {
+                log_error("Must be run as root: a container's namespaces and mounts need it");
+                return OCI_EXIT_NOT_ROOT;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(oci_verbs); i++)
+                if (!strcmp(argv[optind], oci_verbs[i].name))
+                        return oci_verbs[i].run(&g, argc - optind, argv + optind);
+        return usage("unknown verb '%s' (create, start, state, kill, delete, list, ps, pause, resume, features)",
+                     argv[optind]);
+}

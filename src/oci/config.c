@@ -1,0 +1,827 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A bundle's config.json (the OCI runtime specification, 1.0.0 to 1.3.x) read with
+ * json-c into the struct machine every machine is built from: one engine for `run`,
+ * `boot` and OCI containers. A key the specification has and machined-lite cannot honour
+ * is refused in one line naming it; unknown keys are ignored (config.md, Extensibility). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/custom-mount.h"
+#include "config/exec-options.h"
+#include "config/guest-user.h"
+#include "config/options.h"
+#include "guest/caps.h"
+#include "oci/config.h"
+#include "oci/jsonc.h"
+#include "util/log.h"
+#include "util/macro.h"
+#include "util/mount-options.h"
+#include "util/path.h"
+#include "util/strv.h"
+
+/* config.json is read whole; no real one comes near this. */
+#define CONFIG_MAX (4U * 1024U * 1024U)
+
+struct reader {
+        const struct oci_container *c;
+        struct machine *m;
+};
+
+void oci_container_done(struct oci_container *c)
+{
+        free(c->id);
+        free(c->bundle);
+        free(c->state_dir);
+        free(c->pid_file);
+        free(c->console_socket);
+        free(c->annotations);
+        free(c->oci_version);
+        if (c->start_fifo >= 0)
+                close(c->start_fifo);
+        *c = (struct oci_container)OCI_CONTAINER_INIT;
+}
+
+/* One line for a bad key: the bundle's config.json, the key's path, what is wrong. */
+_printf_(3, 4) static int bad_key(const struct reader *rd, const char *key, const char *format, ...)
+{
+        char what[512];
+        va_list ap;
+
+        va_start(ap, format);
+        vsnprintf(what, sizeof(what), format, ap);
+        va_end(ap);
+        log_error("%s/config.json: %s: %s", rd->c->bundle, key, what);
+        return -EINVAL;
+}
+
+static json_object *member(json_object *obj, const char *key)
+{
+        json_object *v = NULL;
+
+        if (!obj || !sym_json_object_is_type(obj, json_type_object) || !sym_json_object_object_get_ex(obj, key, &v))
+                return NULL;
+        /* null is as good as absent (features.md allows it for every optional property). */
+        return v && !sym_json_object_is_type(v, json_type_null) ? v : NULL;
+}
+
+static int want(const struct reader *rd, json_object *v, json_type type, const char *key)
+{
+        static const char *const names[] = {
+                [json_type_boolean] = "a boolean", [json_type_double] = "a number", [json_type_int] = "an integer",
+                [json_type_object] = "an object",  [json_type_array] = "an array",  [json_type_string] = "a string",
+        };
+
+        if (sym_json_object_is_type(v, type))
+                return 0;
+        return bad_key(rd, key, "must be %s", names[type]);
+}
+
+static int get_string(const struct reader *rd, json_object *obj, const char *key, const char *path, const char **ret)
+{
+        json_object *v = member(obj, key);
+
+        *ret = NULL;
+        if (!v)
+                return 0;
+        if (want(rd, v, json_type_string, path) < 0)
+                return -EINVAL;
+        *ret = sym_json_object_get_string(v);
+        if (strlen(*ret) != (size_t)sym_json_object_get_string_len(v))
+                return bad_key(rd, path, "holds a NUL byte");
+        return 1;
+}
+
+static int get_uint(const struct reader *rd, json_object *obj, const char *key, const char *path, uint64_t max,
+                    uint64_t *ret)
+{
+        json_object *v = member(obj, key);
+        int64_t n;
+
+        if (!v)
+                return 0;
+        if (want(rd, v, json_type_int, path) < 0)
+                return -EINVAL;
+        n = sym_json_object_get_int64(v);
+        if (n < 0 || (uint64_t)n > max)
+                return bad_key(rd, path, "must be between 0 and %llu", (unsigned long long)max);
+        *ret = (uint64_t)n;
+        return 1;
+}
+
+static int get_bool(const struct reader *rd, json_object *obj, const char *key, const char *path, bool *ret)
+{
+        json_object *v = member(obj, key);
+
+        if (!v)
+                return 0;
+        if (want(rd, v, json_type_boolean, path) < 0)
+                return -EINVAL;
+        *ret = sym_json_object_get_boolean(v);
+        return 1;
+}
+
+/* An array of strings into a strv (appended to *RET). */
+static int get_strv(const struct reader *rd, json_object *obj, const char *key, const char *path, char ***ret)
+{
+        json_object *v = member(obj, key);
+        size_t n;
+
+        if (!v)
+                return 0;
+        if (want(rd, v, json_type_array, path) < 0)
+                return -EINVAL;
+        n = sym_json_object_array_length(v);
+        for (size_t i = 0; i < n; i++) {
+                json_object *e = sym_json_object_array_get_idx(v, i);
+                char where[128];
+
+                snprintf(where, sizeof(where), "%s[%zu]", path, i);
+                if (!e || want(rd, e, json_type_string, where) < 0)
+                        return -EINVAL;
+                if (strlen(sym_json_object_get_string(e)) != (size_t)sym_json_object_get_string_len(e))
+                        return bad_key(rd, where, "holds a NUL byte");
+                if (strv_extend(ret, sym_json_object_get_string(e)) < 0)
+                        return -ENOMEM;
+        }
+        return 1;
+}
+
+/* A key we know and cannot honour: present (and not empty) is an error. */
+static bool object_is_empty(json_object *v)
+{
+        struct json_object_iterator begin = sym_json_object_iter_begin(v), end = sym_json_object_iter_end(v);
+
+        return sym_json_object_iter_equal(&begin, &end);
+}
+
+static int refuse(const struct reader *rd, json_object *obj, const char *key, const char *path, const char *why)
+{
+        json_object *v = member(obj, key);
+
+        if (!v)
+                return 0;
+        if ((sym_json_object_is_type(v, json_type_array) && sym_json_object_array_length(v) == 0) ||
+            (sym_json_object_is_type(v, json_type_object) && object_is_empty(v)) ||
+            (sym_json_object_is_type(v, json_type_string) && sym_json_object_get_string_len(v) == 0))
+                return 0;
+        return bad_key(rd, path, "%s", why);
+}
+
+/* ociVersion: 1.0.0 up to 1.3.x, with or without a pre-release ("1.0.2-dev", as runc's
+ * and podman's are). */
+static int read_version(const struct reader *rd, json_object *config, struct oci_container *c)
+{
+        const char *v;
+        unsigned major, minor, patch;
+        int r = get_string(rd, config, "ociVersion", "ociVersion", &v);
+
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return bad_key(rd, "ociVersion", "is missing (the runtime specification's version, 1.0.0 to 1.3.x)");
+        if (sscanf(v, "%u.%u.%u", &major, &minor, &patch) != 3 || major != 1 || minor > 3)
+                return bad_key(rd, "ociVersion", "'%s' is not a version machined-lite implements (1.0.0 to 1.3.x)", v);
+        c->oci_version = strdup(v);
+        return c->oci_version ? 0 : -ENOMEM;
+}
+
+static int read_root(const struct reader *rd, json_object *config, struct machine *m)
+{
+        json_object *root = member(config, "root");
+        _cleanup_free_ char *path = NULL;
+        const char *p;
+        int r;
+
+        if (!root)
+                return bad_key(rd, "root", "is missing (the container's root file system)");
+        if (want(rd, root, json_type_object, "root") < 0)
+                return -EINVAL;
+        r = get_string(rd, root, "path", "root.path", &p);
+        if (r <= 0)
+                return r < 0 ? r : bad_key(rd, "root.path", "is missing");
+        /* Relative to the bundle (bundle.md). */
+        if (p[0] == '/')
+                path = strdup(p);
+        else if (asprintf(&path, "%s/%s", rd->c->bundle, p) < 0)
+                path = NULL;
+        if (!path)
+                return -ENOMEM;
+        free(m->root);
+        m->root = TAKE_PTR(path);
+        r = get_bool(rd, root, "readonly", "root.readonly", &m->read_only);
+        return r < 0 ? r : 0;
+}
+
+/* process.user: numbers only, never looked up in the container (config.md). */
+static int read_user(const struct reader *rd, json_object *process, struct machine *m, struct oci_container *c)
+{
+        json_object *user = member(process, "user"), *groups;
+        struct guest_user *u;
+        uint64_t uid = 0, gid = 0, mask = 022;
+        int r;
+
+        if (user && want(rd, user, json_type_object, "process.user") < 0)
+                return -EINVAL;
+        if ((r = get_uint(rd, user, "uid", "process.user.uid", UINT32_MAX - 1, &uid)) < 0 ||
+            (r = get_uint(rd, user, "gid", "process.user.gid", UINT32_MAX - 1, &gid)) < 0 ||
+            (r = get_uint(rd, user, "umask", "process.user.umask", 0777, &mask)) < 0)
+                return r;
+        c->umask = (mode_t)mask;
+        if (get_string(rd, user, "username", "process.user.username", &(const char *){ NULL }) < 0)
+                return -EINVAL;
+        u = calloc(1, sizeof(*u));
+        if (!u)
+                return -ENOMEM;
+        m->run_user = u;
+        u->uid = (uid_t)uid;
+        u->gid = (gid_t)gid;
+        if (asprintf(&u->name, "%llu", (unsigned long long)uid) < 0) {
+                u->name = NULL;
+                return -ENOMEM;
+        }
+        u->home = strdup("/");
+        u->shell = strdup("/bin/sh");
+        u->groups = calloc(1, sizeof(gid_t));
+        if (!u->home || !u->shell || !u->groups)
+                return -ENOMEM;
+        u->groups[u->n_groups++] = u->gid;
+        groups = member(user, "additionalGids");
+        if (!groups)
+                return 0;
+        if (want(rd, groups, json_type_array, "process.user.additionalGids") < 0)
+                return -EINVAL;
+        for (size_t i = 0, n = sym_json_object_array_length(groups); i < n; i++) {
+                json_object *g = sym_json_object_array_get_idx(groups, i);
+                gid_t *grown;
+
+                if (!sym_json_object_is_type(g, json_type_int) || sym_json_object_get_int64(g) < 0 ||
+                    sym_json_object_get_int64(g) >= UINT32_MAX)
+                        return bad_key(rd, "process.user.additionalGids", "must be an array of GIDs");
+                grown = realloc(u->groups, (u->n_groups + 1) * sizeof(*grown));
+                if (!grown)
+                        return -ENOMEM;
+                u->groups = grown;
+                u->groups[u->n_groups++] = (gid_t)sym_json_object_get_int64(g);
+        }
+        return 0;
+}
+
+/* process.capabilities: the bounding set is what the container keeps (effective and
+ * permitted for root are that set, as runc makes them for podman's configs). */
+static int read_capabilities(const struct reader *rd, json_object *process, struct machine *m)
+{
+        json_object *caps = member(process, "capabilities");
+        _cleanup_(strv_freep) char **names = NULL;
+        _cleanup_free_ char *list = NULL;
+        const char *bad = NULL;
+        uint64_t mask = 0;
+        int r;
+
+        if (!caps) {
+                /* None given: none kept (the specification's default). */
+                m->caps_add = 0;
+                m->caps_drop = UINT64_MAX;
+                return 0;
+        }
+        if (want(rd, caps, json_type_object, "process.capabilities") < 0)
+                return -EINVAL;
+        r = get_strv(rd, caps, "bounding", "process.capabilities.bounding", &names);
+        if (r < 0)
+                return r;
+        list = strv_join(names, ",");
+        if (!list)
+                return -ENOMEM;
+        if (list[0] && caps_parse(list, &mask, &bad) < 0)
+                return bad_key(rd, "process.capabilities.bounding", "'%s' is no capability this kernel has", bad ?: list);
+        m->caps_add = mask;
+        m->caps_drop = ~mask;
+        return 0;
+}
+
+static int read_rlimits(const struct reader *rd, json_object *process, struct machine *m)
+{
+        json_object *limits = member(process, "rlimits");
+        char error[512];
+
+        if (!limits)
+                return 0;
+        if (want(rd, limits, json_type_array, "process.rlimits") < 0)
+                return -EINVAL;
+        for (size_t i = 0, n = sym_json_object_array_length(limits); i < n; i++) {
+                json_object *l = sym_json_object_array_get_idx(limits, i);
+                uint64_t soft = 0, hard = 0;
+                const char *type = NULL;
+                char where[64], value[128];
+                int r;
+
+                snprintf(where, sizeof(where), "process.rlimits[%zu]", i);
+                if (want(rd, l, json_type_object, where) < 0 || get_string(rd, l, "type", where, &type) <= 0 ||
+                    get_uint(rd, l, "soft", where, UINT64_MAX >> 1, &soft) < 0 ||
+                    get_uint(rd, l, "hard", where, UINT64_MAX >> 1, &hard) < 0)
+                        return bad_key(rd, where, "must be {\"type\": \"RLIMIT_...\", \"soft\": N, \"hard\": N}");
+                snprintf(value, sizeof(value), "%s=%llu:%llu", type, (unsigned long long)soft, (unsigned long long)hard);
+                usage_capture(error, sizeof(error));
+                r = exec_option_apply(ARG_RLIMIT, value, m);
+                usage_capture(NULL, 0);
+                if (r < 0)
+                        return bad_key(rd, where, "%s", error);
+        }
+        return 0;
+}
+
+static int read_process(const struct reader *rd, json_object *config, struct machine *m, struct oci_container *c)
+{
+        json_object *process = member(config, "process");
+        uint64_t oom = 0;
+        const char *cwd = NULL;
+        json_object *v;
+        int r;
+
+        if (!process)
+                return bad_key(rd, "process", "is missing (the container's process: args, cwd, ...)");
+        if (want(rd, process, json_type_object, "process") < 0)
+                return -EINVAL;
+        r = get_strv(rd, process, "args", "process.args", &m->arguments);
+        if (r < 0)
+                return r;
+        if (strv_length(m->arguments) == 0)
+                return bad_key(rd, "process.args", "is missing or empty (the command to run)");
+        if ((r = get_strv(rd, process, "env", "process.env", &m->setenv)) < 0)
+                return r;
+        for (size_t i = 0; m->setenv && m->setenv[i]; i++)
+                if (!strchr(m->setenv[i], '=') || m->setenv[i][0] == '=')
+                        return bad_key(rd, "process.env", "'%s' is no VARIABLE=VALUE", m->setenv[i]);
+        r = get_string(rd, process, "cwd", "process.cwd", &cwd);
+        if (r < 0)
+                return r;
+        if (r == 0 || cwd[0] != '/')
+                return bad_key(rd, "process.cwd", "must be an absolute path in the container");
+        m->working_directory = strdup(cwd);
+        if (!m->working_directory)
+                return -ENOMEM;
+        if ((r = get_bool(rd, process, "terminal", "process.terminal", &c->terminal)) < 0 ||
+            (r = get_bool(rd, process, "noNewPrivileges", "process.noNewPrivileges", &m->no_new_privileges)) < 0)
+                return r;
+        r = get_uint(rd, process, "oomScoreAdj", "process.oomScoreAdj", 2000, &oom);
+        if (r < 0) {
+                /* -1000..1000: a negative one is an int the reader above refuses. */
+                v = member(process, "oomScoreAdj");
+                if (!v || !sym_json_object_is_type(v, json_type_int) || sym_json_object_get_int64(v) < -1000)
+                        return bad_key(rd, "process.oomScoreAdj", "must be between -1000 and 1000");
+                oom = (uint64_t)sym_json_object_get_int64(v);
+                r = 1;
+        }
+        if (r > 0) {
+                if ((int64_t)oom > 1000)
+                        return bad_key(rd, "process.oomScoreAdj", "must be between -1000 and 1000");
+                m->oom_score_adjust_set = true;
+                m->oom_score_adjust = (int)(int64_t)oom;
+        }
+        if ((r = read_user(rd, process, m, c)) < 0 || (r = read_capabilities(rd, process, m)) < 0 ||
+            (r = read_rlimits(rd, process, m)) < 0)
+                return r;
+        if ((r = refuse(rd, process, "apparmorProfile", "process.apparmorProfile",
+                        "this host has no AppArmor for machined-lite to apply a profile with")) < 0 ||
+            (r = refuse(rd, process, "selinuxLabel", "process.selinuxLabel",
+                        "this host has no SELinux for machined-lite to label the process with")) < 0 ||
+            (r = refuse(rd, process, "ioPriority", "process.ioPriority", "is not implemented by machined-lite")) < 0 ||
+            (r = refuse(rd, process, "scheduler", "process.scheduler", "is not implemented by machined-lite")) < 0 ||
+            (r = refuse(rd, process, "execCPUAffinity", "process.execCPUAffinity",
+                        "is not implemented by machined-lite")) < 0)
+                return r;
+        return 0;
+}
+
+/* The API file systems every machine gets from machined-lite itself (guest/api-fs.c,
+ * guest/dev.c): a config's own mount of one of them at its place is that one. */
+static bool api_mount(const char *type, const char *destination)
+{
+        static const struct {
+                const char *type, *destination;
+        } api[] = {
+                { "proc", "/proc" },
+                { "sysfs", "/sys" },
+                { "tmpfs", "/dev" },
+                { "devpts", "/dev/pts" },
+                { "tmpfs", "/dev/shm" },
+                { "mqueue", "/dev/mqueue" },
+                { "cgroup", "/sys/fs/cgroup" },
+                { "cgroup2", "/sys/fs/cgroup" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(api); i++)
+                if (!strcmp(type, api[i].type) && !strcmp(destination, api[i].destination))
+                        return true;
+        return false;
+}
+
+/* A bind's options (config.md, Linux mount options): bind/rbind, ro/rw, nosuid, nodev,
+ * noexec, and the propagation ones (every bind of ours is private: those asking for
+ * private are that). */
+static int bind_options(const struct reader *rd, char **options, const char *where, struct custom_mount *b)
+{
+        for (size_t i = 0; options && options[i]; i++) {
+                const char *o = options[i];
+
+                if (!strcmp(o, "bind"))
+                        b->recursive = false;
+                else if (!strcmp(o, "rbind"))
+                        b->recursive = true;
+                else if (!strcmp(o, "ro"))
+                        b->read_only = true;
+                else if (!strcmp(o, "rw"))
+                        b->read_only = false;
+                else if (!strcmp(o, "nosuid"))
+                        b->flags |= MS_NOSUID;
+                else if (!strcmp(o, "noexec"))
+                        b->flags |= MS_NOEXEC;
+                else if (!strcmp(o, "nodev") || !strcmp(o, "dev") || !strcmp(o, "private") || !strcmp(o, "rprivate") ||
+                         !strcmp(o, "suid") || !strcmp(o, "exec") || !strcmp(o, "defaults"))
+                        continue; /* every bind is nodev (guest/custom-mounts.c) and private */
+                else if (!strcmp(o, "idmap") || !strcmp(o, "ridmap"))
+                        b->idmap = BIND_IDMAP;
+                else
+                        return bad_key(rd, where, "bind option '%s' is not implemented by machined-lite", o);
+        }
+        return 0;
+}
+
+static int read_mount(const struct reader *rd, json_object *mount, const char *where, struct machine *m)
+{
+        _cleanup_(strv_freep) char **options = NULL;
+        const char *destination = NULL, *type = NULL, *source = NULL;
+        struct custom_mount *c;
+        bool is_bind;
+        int r;
+
+        if (want(rd, mount, json_type_object, where) < 0)
+                return -EINVAL;
+        if ((r = get_string(rd, mount, "destination", where, &destination)) <= 0)
+                return r < 0 ? r : bad_key(rd, where, "has no destination");
+        if (get_string(rd, mount, "type", where, &type) < 0 || get_string(rd, mount, "source", where, &source) < 0 ||
+            get_strv(rd, mount, "options", where, &options) < 0)
+                return -EINVAL;
+        if (!guest_path_is_valid(destination))
+                return bad_key(rd, where, "destination '%s' must be an absolute path without ..", destination);
+        is_bind = strv_contains(options, "bind") || strv_contains(options, "rbind") || (type && !strcmp(type, "bind"));
+        if (!is_bind && type && api_mount(type, destination))
+                return 0;
+        c = custom_mount_add(m);
+        if (!c)
+                return -ENOMEM;
+        c->destination = strdup(destination);
+        if (!c->destination)
+                return -ENOMEM;
+        if (is_bind) {
+                if (!source || !source[0])
+                        return bad_key(rd, where, "a bind needs a source");
+                c->type = CUSTOM_BIND;
+                c->recursive = true;
+                /* Relative to the bundle, as the root's path is. */
+                if (source[0] == '/')
+                        c->source = strdup(source);
+                else if (asprintf(&c->source, "%s/%s", rd->c->bundle, source) < 0)
+                        c->source = NULL;
+                if (!c->source)
+                        return -ENOMEM;
+                return bind_options(rd, options, where, c);
+        }
+        if (type && !strcmp(type, "tmpfs")) {
+                _cleanup_free_ char *joined = strv_join(options, ",");
+
+                if (!joined)
+                        return -ENOMEM;
+                c->type = CUSTOM_TMPFS;
+                c->flags = MS_NOSUID | MS_NODEV | MS_STRICTATIME;
+                r = mount_options_split(joined, &c->flags, &c->options);
+                if (r < 0)
+                        return r == -ENOMEM ? r : bad_key(rd, where, "cannot parse the tmpfs options '%s'", joined);
+                return 0;
+        }
+        return bad_key(rd, where, "a mount of type '%s' at %s is not implemented by machined-lite (bind and tmpfs are)",
+                       type ?: "(none)", destination);
+}
+
+static int read_mounts(const struct reader *rd, json_object *config, struct machine *m)
+{
+        json_object *mounts = member(config, "mounts");
+
+        if (!mounts)
+                return 0;
+        if (want(rd, mounts, json_type_array, "mounts") < 0)
+                return -EINVAL;
+        for (size_t i = 0, n = sym_json_object_array_length(mounts); i < n; i++) {
+                char where[64];
+                int r;
+
+                snprintf(where, sizeof(where), "mounts[%zu]", i);
+                r = read_mount(rd, sym_json_object_array_get_idx(mounts, i), where, m);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+/* linux.namespaces: a machine always has its own PID, mount, UTS, IPC and cgroup
+ * namespaces; network is the host's, a new one, or one joined by path; user maps one
+ * range. */
+static int read_namespaces(const struct reader *rd, json_object *linux_, struct machine *m)
+{
+        static const char *const known[] = { "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time" };
+        json_object *namespaces = member(linux_, "namespaces");
+        bool pid = false, mount = false;
+
+        if (!namespaces)
+                return bad_key(rd, "linux.namespaces", "is missing (a container has its own pid and mount namespaces)");
+        if (want(rd, namespaces, json_type_array, "linux.namespaces") < 0)
+                return -EINVAL;
+        for (size_t i = 0, n = sym_json_object_array_length(namespaces); i < n; i++) {
+                json_object *ns = sym_json_object_array_get_idx(namespaces, i);
+                const char *type = NULL, *path = NULL;
+                char where[64];
+                bool found = false;
+
+                snprintf(where, sizeof(where), "linux.namespaces[%zu]", i);
+                if (want(rd, ns, json_type_object, where) < 0 || get_string(rd, ns, "type", where, &type) <= 0 ||
+                    get_string(rd, ns, "path", where, &path) < 0)
+                        return bad_key(rd, where, "must be {\"type\": TYPE[, \"path\": PATH]}");
+                for (size_t k = 0; k < ELEMENTSOF(known); k++)
+                        found = found || !strcmp(type, known[k]);
+                if (!found)
+                        return bad_key(rd, where,
+                                       "'%s' is no namespace type (pid, network, mount, ipc, uts, user, cgroup, time)",
+                                       type);
+                if (!strcmp(type, "network")) {
+                        if (path && path[0]) {
+                                m->network_namespace_path = strdup(path);
+                                if (!m->network_namespace_path)
+                                        return -ENOMEM;
+                        } else
+                                m->private_network = true;
+                        continue;
+                }
+                if (path && path[0])
+                        return bad_key(rd, where,
+                                       "joining an existing %s namespace is not implemented by machined-lite", type);
+                if (!strcmp(type, "time"))
+                        return bad_key(rd, where, "a time namespace is not implemented by machined-lite");
+                pid = pid || !strcmp(type, "pid");
+                mount = mount || !strcmp(type, "mount");
+                if (!strcmp(type, "user"))
+                        m->private_users = PRIVATE_USERS_FIXED;
+        }
+        if (!pid || !mount)
+                return bad_key(rd, "linux.namespaces",
+                               "a container without its own %s namespace is not implemented by machined-lite",
+                               pid ? "mount" : "PID");
+        return 0;
+}
+
+/* uidMappings and gidMappings: one range from 0, the same for both, as -U's are. */
+static int read_id_mappings(const struct reader *rd, json_object *linux_, struct machine *m)
+{
+        static const char *const keys[] = { "uidMappings", "gidMappings" };
+        uint64_t host[2] = {}, size[2] = {};
+
+        for (size_t k = 0; k < 2; k++) {
+                json_object *maps = member(linux_, keys[k]), *map;
+                char where[64];
+                uint64_t container = 1;
+
+                snprintf(where, sizeof(where), "linux.%s", keys[k]);
+                if (!maps) {
+                        if (m->private_users != PRIVATE_USERS_NO)
+                                return bad_key(rd, where, "is missing: a user namespace needs its mappings");
+                        continue;
+                }
+                if (m->private_users == PRIVATE_USERS_NO)
+                        return bad_key(rd, where, "is given without a user namespace in linux.namespaces");
+                if (want(rd, maps, json_type_array, where) < 0)
+                        return -EINVAL;
+                map = sym_json_object_array_length(maps) == 1 ? sym_json_object_array_get_idx(maps, 0) : NULL;
+                if (!map || get_uint(rd, map, "containerID", where, UINT32_MAX, &container) <= 0 ||
+                    get_uint(rd, map, "hostID", where, UINT32_MAX, &host[k]) <= 0 ||
+                    get_uint(rd, map, "size", where, UINT32_MAX, &size[k]) <= 0 || container != 0 || host[k] == 0 ||
+                    size[k] == 0 || host[k] + size[k] > UINT32_MAX)
+                        return bad_key(rd, where,
+                                       "machined-lite maps one range from container ID 0 to host IDs above 0: "
+                                       "[{\"containerID\": 0, \"hostID\": H, \"size\": N}]");
+        }
+        if (m->private_users == PRIVATE_USERS_NO)
+                return 0;
+        if (host[0] != host[1] || size[0] != size[1])
+                return bad_key(rd, "linux.gidMappings", "must map the same range as linux.uidMappings");
+        m->uid_base = (uid_t)host[0];
+        m->uid_count = (uint32_t)size[0];
+        return 0;
+}
+
+/* linux.resources.devices: a machine's device policy is its own (host/device-policy.c):
+ * the deny-all rule every runtime caller starts with is that; others are refused. */
+static int read_resources(const struct reader *rd, json_object *linux_)
+{
+        json_object *resources = member(linux_, "resources"), *devices;
+        struct json_object_iterator it, end;
+
+        if (!resources)
+                return 0;
+        if (want(rd, resources, json_type_object, "linux.resources") < 0)
+                return -EINVAL;
+        it = sym_json_object_iter_begin(resources);
+        end = sym_json_object_iter_end(resources);
+        for (; !sym_json_object_iter_equal(&it, &end); sym_json_object_iter_next(&it)) {
+                const char *key = sym_json_object_iter_peek_name(&it);
+                char where[128];
+
+                snprintf(where, sizeof(where), "linux.resources.%s", key);
+                if (strcmp(key, "devices") != 0 &&
+                    refuse(rd, resources, key, where, "resource limits are not implemented by machined-lite yet") < 0)
+                        return -EINVAL;
+        }
+        devices = member(resources, "devices");
+        for (size_t i = 0, n = devices && sym_json_object_is_type(devices, json_type_array)
+                                       ? sym_json_object_array_length(devices)
+                                       : 0;
+             i < n; i++) {
+                json_object *d = sym_json_object_array_get_idx(devices, i);
+                const char *access = NULL;
+                bool allow = true;
+
+                if (get_bool(rd, d, "allow", "linux.resources.devices", &allow) < 0 ||
+                    get_string(rd, d, "access", "linux.resources.devices", &access) < 0)
+                        return -EINVAL;
+                if (allow || member(d, "type") || member(d, "major") || member(d, "minor") ||
+                    (access && strcmp(access, "rwm") != 0))
+                        return bad_key(rd, "linux.resources.devices",
+                                       "only the deny-all rule is taken: machined-lite's own device policy allows "
+                                       "the nodes a container needs (README)");
+        }
+        return 0;
+}
+
+static int read_linux(const struct reader *rd, json_object *config, struct machine *m, struct oci_container *c)
+{
+        static const struct {
+                const char *key, *why;
+        } refused[] = {
+                { "seccomp", "a seccomp profile is not implemented by machined-lite yet" },
+                { "sysctl", "sysctls are not implemented by machined-lite yet" },
+                { "devices", "device nodes beyond machined-lite's own are not implemented" },
+                { "maskedPaths", "masked paths are not implemented by machined-lite yet" },
+                { "readonlyPaths", "read-only paths are not implemented by machined-lite yet" },
+                { "mountLabel", "this host has no SELinux for machined-lite to label mounts with" },
+                { "intelRdt", "this host has no Intel RDT for machined-lite to use" },
+                { "personality", "is not implemented by machined-lite yet" },
+                { "timeOffsets", "a time namespace is not implemented by machined-lite" },
+                { "memoryPolicy", "is not implemented by machined-lite" },
+                { "netDevices", "is not implemented by machined-lite" },
+        };
+        json_object *linux_ = member(config, "linux");
+        const char *cgroups_path = NULL, *propagation = NULL;
+        int r;
+
+        if (!linux_)
+                return bad_key(rd, "linux", "is missing (a Linux container's namespaces)");
+        if (want(rd, linux_, json_type_object, "linux") < 0)
+                return -EINVAL;
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                char where[64];
+
+                snprintf(where, sizeof(where), "linux.%s", refused[i].key);
+                if (refuse(rd, linux_, refused[i].key, where, refused[i].why) < 0)
+                        return -EINVAL;
+        }
+        if ((r = read_namespaces(rd, linux_, m)) < 0 || (r = read_id_mappings(rd, linux_, m)) < 0 ||
+            (r = read_resources(rd, linux_)) < 0)
+                return r;
+        if ((r = get_string(rd, linux_, "cgroupsPath", "linux.cgroupsPath", &cgroups_path)) < 0)
+                return r;
+        if (cgroups_path && cgroups_path[0]) {
+                if (strstr(cgroups_path, "..") || !cgroups_path[strspn(cgroups_path, "/")])
+                        return bad_key(rd, "linux.cgroupsPath", "'%s' is no cgroup path", cgroups_path);
+                m->cgroup_path = strdup(cgroups_path);
+                if (!m->cgroup_path)
+                        return -ENOMEM;
+        }
+        if ((r = get_string(rd, linux_, "rootfsPropagation", "linux.rootfsPropagation", &propagation)) < 0)
+                return r;
+        if (propagation && strcmp(propagation, "private") != 0 && strcmp(propagation, "rprivate") != 0 &&
+            strcmp(propagation, "slave") != 0 && strcmp(propagation, "rslave") != 0)
+                return bad_key(rd, "linux.rootfsPropagation",
+                               "'%s': a machine's mounts are private to it (private, rprivate, slave and rslave are "
+                               "taken as that)",
+                               propagation);
+        return 0;
+}
+
+static int read_annotations(const struct reader *rd, json_object *config, struct oci_container *c)
+{
+        json_object *annotations = member(config, "annotations");
+        const char *text;
+
+        if (annotations && want(rd, annotations, json_type_object, "annotations") < 0)
+                return -EINVAL;
+        text = annotations ? sym_json_object_to_json_string_ext(annotations, JSON_C_TO_STRING_PLAIN) : "{}";
+        c->annotations = strdup(text ?: "{}");
+        return c->annotations ? 0 : -ENOMEM;
+}
+
+static int read_config_text(const struct oci_container *c, char **ret)
+{
+        _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        size_t size = 0;
+
+        if (asprintf(&path, "%s/config.json", c->bundle) < 0)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(-errno,
+                                       "Cannot open %s: %m (a bundle holds config.json and its root file system)", path);
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX)
+                return log_error_errno(-EINVAL, "%s is no regular file of at most 4 MiB", path);
+        text = malloc((size_t)st.st_size + 1);
+        if (!text)
+                return -ENOMEM;
+        while (size < (size_t)st.st_size) {
+                ssize_t n = read(fd, text + size, (size_t)st.st_size - size);
+
+                if (n <= 0)
+                        return log_error_errno(n < 0 ? -errno : -EIO, "Cannot read %s: %m", path);
+                size += (size_t)n;
+        }
+        text[size] = '\0';
+        *ret = TAKE_PTR(text);
+        return (int)size;
+}
+
+static int read_config(const struct reader *rd, json_object *config, struct machine *m, struct oci_container *c)
+{
+        const char *hostname = NULL;
+        int r;
+
+        if (want(rd, config, json_type_object, "(the document)") < 0)
+                return -EINVAL;
+        if ((r = read_version(rd, config, c)) < 0 || (r = read_root(rd, config, m)) < 0 ||
+            (r = read_process(rd, config, m, c)) < 0 || (r = read_mounts(rd, config, m)) < 0 ||
+            (r = read_linux(rd, config, m, c)) < 0 || (r = read_annotations(rd, config, c)) < 0)
+                return r;
+        if ((r = get_string(rd, config, "hostname", "hostname", &hostname)) < 0)
+                return r;
+        if (hostname && hostname[0]) {
+                if (!host_name_is_valid(hostname))
+                        return bad_key(rd, "hostname", "'%s' is no valid host name", hostname);
+                m->hostname = strdup(hostname);
+                if (!m->hostname)
+                        return -ENOMEM;
+        }
+        if ((r = refuse(rd, config, "domainname", "domainname", "is not implemented by machined-lite yet")) < 0 ||
+            (r = refuse(rd, config, "hooks", "hooks", "hooks are not implemented by machined-lite yet")) < 0)
+                return r;
+        return 0;
+}
+
+int oci_config_load(struct oci_container *c, struct machine *m)
+{
+        const struct reader rd = { .c = c, .m = m };
+        _cleanup_free_ char *text = NULL;
+        json_tokener *tok;
+        json_object *config;
+        int size, r;
+
+        size = read_config_text(c, &text);
+        if (size < 0)
+                return size;
+        r = jsonc_load();
+        if (r < 0)
+                return r;
+        tok = sym_json_tokener_new();
+        if (!tok) {
+                jsonc_unload();
+                return -ENOMEM;
+        }
+        config = sym_json_tokener_parse_ex(tok, text, size);
+        if (!config || sym_json_tokener_get_parse_end(tok) < (size_t)size) {
+                enum json_tokener_error e = sym_json_tokener_get_error(tok);
+
+                log_error("%s/config.json is not JSON: %s at offset %zu", c->bundle,
+                          e == json_tokener_success ? "text after the document" : sym_json_tokener_error_desc(e),
+                          sym_json_tokener_get_parse_end(tok));
+                r = -EINVAL;
+        } else
+                r = read_config(&rd, config, m, c);
+        if (config)
+                sym_json_object_put(config);
+        sym_json_tokener_free(tok);
+        jsonc_unload();
+        return r;
+}

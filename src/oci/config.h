@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+
+#include "config/machine.h"
+
+/* The state directories of the OCI runtime's containers, unless --root says otherwise. */
+#define OCI_DEFAULT_ROOT "/run/machined-lite-oci"
+
+/* An OCI container: what the runtime's command line and the bundle's config.json say
+ * beyond the struct machine they fill (machine->oci points here). */
+struct oci_container {
+        char *id;
+        char *bundle;         /* absolute */
+        char *state_dir;      /* ROOT/ID */
+        char *pid_file;       /* create --pid-file */
+        char *console_socket; /* create --console-socket */
+        bool terminal;        /* process.terminal: the pty's master goes to the console socket */
+        int start_fifo;       /* O_PATH fd of STATE_DIR/exec.fifo: the init opens it for writing,
+                               * which blocks until start opens it for reading */
+        char *annotations;    /* the annotations object, as JSON text ("{}" for none) */
+        char *oci_version;
+        bool systemd_cgroup; /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
+        mode_t umask;
+};
+
+#define OCI_CONTAINER_INIT                     \
+        {                                      \
+                .start_fifo = -1, .umask = 022 \
+        }
+
+void oci_container_done(struct oci_container *c);
+
+/* Reads BUNDLE/config.json into M and C (C->bundle set by the caller): every key of the
+ * runtime specification that machined-lite implements, and a clear refusal for a key it
+ * knows but cannot honour here; unknown keys are ignored, as the specification says.
+ * Returns 0, or -EINVAL (-ENOENT, -EOPNOTSUPP) after one line naming the key. */
+int oci_config_load(struct oci_container *c, struct machine *m);

@@ -1,0 +1,181 @@
+#!/bin/bash
+# shellcheck disable=SC2016 # the single-quoted commands are expanded by the container's shell
+# machined-lite-oci, the OCI runtime command line, driven as runc's callers drive it: a
+# bundle made here (a busybox root and config.json), create / start / state / kill /
+# delete, what the container sees from inside, and each refusal in one line.
+. "$(dirname "$0")/lib.sh"
+require_root
+make_work
+mkdir -p "$WORK/bin"
+ln -s "$ML" "$WORK/bin/machined-lite-oci"
+OCI=$WORK/bin/machined-lite-oci
+ROOT=$WORK/state
+CG=$(cgroup2_mount)
+[ -n "$CG" ] || skip "no cgroup2 hierarchy is mounted"
+# Whatever a failed check left: deleted, and its cgroup's parent.
+# shellcheck disable=SC2317 # the EXIT trap
+cleanup_containers() {
+        local id
+        "$OCI" --root "$ROOT" list -q 2>/dev/null | while read -r id; do "$OCI" --root "$ROOT" delete --force "$id"; done
+        rmdir "$CG/ml-oci-test" 2>/dev/null
+        cleanup_work
+}
+trap cleanup_containers EXIT
+host_snapshot
+
+BUNDLE=$WORK/bundle
+make_busybox_tree "$BUNDLE/rootfs"
+mkdir -p "$WORK/data"
+echo from-the-host > "$WORK/data/file"
+
+# bundle ARGS-JSON [EXTRA-PROCESS-JSON] [EXTRA-TOP-JSON]: writes $BUNDLE/config.json.
+bundle() {
+        cat > "$BUNDLE/config.json" <<EOF
+{
+  "ociVersion": "1.0.2-dev",
+  "process": {
+    "terminal": false,
+    "user": { "uid": 0, "gid": 0 },
+    "args": $1,
+    "env": ["PATH=/bin:/sbin", "GREETING=hello"],
+    "cwd": "/tmp",
+    "capabilities": { "bounding": ["CAP_CHOWN", "CAP_KILL"], "effective": ["CAP_CHOWN", "CAP_KILL"],
+                      "permitted": ["CAP_CHOWN", "CAP_KILL"] },
+    "noNewPrivileges": true${2:+,
+    $2}
+  },
+  "root": { "path": "rootfs" },
+  "hostname": "ocibox",
+  "mounts": [
+    { "destination": "/proc", "type": "proc", "source": "proc" },
+    { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755"] },
+    { "destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec"] },
+    { "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "ro"] },
+    { "destination": "/data", "type": "bind", "source": "$WORK/data", "options": ["rbind", "ro"] },
+    { "destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m", "mode=1777"] }
+  ],
+  "linux": {
+    "namespaces": [ { "type": "pid" }, { "type": "network" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" } ],
+    "cgroupsPath": "/ml-oci-test/\${ID:-ctr}"
+  },
+  "annotations": { "org.example.test": "yes" }${3:+,
+  $3}
+}
+EOF
+}
+oci() { "$OCI" --root "$ROOT" "$@"; }
+field() { sed -n "s/^  \"$1\": \"\\{0,1\\}\\([^\",]*\\).*/\\1/p"; }
+
+out=$("$OCI" --version)
+check_match "--version: 'machined-lite-oci version X', then the spec" "^machined-lite-oci version [0-9.]+
+spec: 1\.[0-9.]+" "$out"
+check_match "features: the versions it takes" '"ociVersionMax": "1\.3\.0"' "$(oci features)"
+
+# The lifecycle: create leaves the init waiting, a child of a subreaper caller (as conmon is).
+bundle '["/bin/sh", "-c", "echo out; echo err >&2; exit 7"]'
+sed -i 's|${ID:-ctr}|life|' "$BUNDLE/config.json"
+python3 - "$OCI" "$ROOT" "$BUNDLE" "$WORK" > "$WORK/subreaper" <<'EOT'
+import ctypes, os, subprocess, sys
+oci, root, bundle, work = sys.argv[1:]
+ctypes.CDLL(None).prctl(36, 1)  # PR_SET_CHILD_SUBREAPER, as conmon
+out = open(work + "/life.out", "w")
+r = subprocess.run([oci, "--root", root, "create", "--bundle", bundle, "--pid-file", work + "/life.pid", "life"],
+                   stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+pid = int(open(work + "/life.pid").read())
+print(r.returncode, open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[1] == str(os.getpid()))
+sys.stdout.flush()
+subprocess.run([oci, "--root", root, "start", "life"])
+print(os.waitpid(pid, 0)[1] >> 8)
+EOT
+check_eq "create: exit 0, the init a child of the subreaper that called it; start; its status 7" "0 True
+7" "$(cat "$WORK/subreaper")"
+check_eq "the container's stdout and stderr are create's" "out err" "$(sort -r "$WORK/life.out" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "state after the init is gone: stopped" stopped "$(oci state life | field status)"
+oci delete life
+check_eq "delete: the state is gone" 6 "$(oci state life >/dev/null 2>&1; echo $?)"
+check "...and its cgroup" test ! -e "$CG/ml-oci-test/life"
+
+# What the container sees: config.json applied.
+bundle '["/bin/sh", "-c", "hostname; pwd; echo $GREETING; env | sort | tr \"\\n\" \" \"; echo; id -u; grep CapBnd /proc/self/status; grep NoNewPrivs /proc/self/status; cat /data/file; touch /data/x 2>/dev/null || echo data-ro; touch /scratch/x && echo scratch-rw; grep ^0:: /proc/self/cgroup; ls /sys/class/net | tr \"\\n\" \" \""]'
+sed -i 's|${ID:-ctr}|see|' "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" see </dev/null > "$WORK/see.out" 2>&1
+check_eq "create of a second container: created" created "$(oci state see | field status)"
+pid=$(oci state see | sed -n 's/^  "pid": \([0-9]*\).*/\1/p')
+check "its init is alive on the host, waiting (PID $pid)" test -d "/proc/$pid"
+check_eq "state: bundle and annotations" "$BUNDLE {\"org.example.test\":\"yes\"}" \
+        "$(oci state see | field bundle) $(oci state see | sed -n 's/^  "annotations": //p')"
+check_eq "its cgroup is linux.cgroupsPath" "$pid" "$(cat "$CG/ml-oci-test/see/cgroup.procs")"
+oci start see
+for _ in $(seq 100); do [ "$(oci state see | field status)" = stopped ] && break; sleep 0.05; done
+mapfile -t seen < "$WORK/see.out"
+check_eq "hostname is config's" ocibox "${seen[0]}"
+check_eq "cwd is process.cwd" /tmp "${seen[1]}"
+check_eq "the environment is process.env, nothing added" "hello GREETING=hello PATH=/bin:/sbin PWD=/tmp SHLVL=1 " "${seen[2]} ${seen[3]}"
+check_eq "root (process.user)" 0 "${seen[4]}"
+check_eq "the bounding set is process.capabilities.bounding (CHOWN, KILL)" "CapBnd:	0000000000000021" "${seen[5]}"
+check_eq "noNewPrivileges" "NoNewPrivs:	1" "${seen[6]}"
+check_eq "a read-only bind mount from mounts" "from-the-host data-ro" "${seen[7]} ${seen[8]}"
+check_eq "a tmpfs from mounts" scratch-rw "${seen[9]}"
+check_eq "its cgroup is the root of its own cgroup namespace" "0::/" "${seen[10]}"
+check_eq "its own network namespace: lo only" "lo " "${seen[11]}"
+oci delete see
+
+# kill, delete of a running one, --force.
+bundle '["/bin/sleep", "60"]'
+sed -i 's|${ID:-ctr}|sleeper|' "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" sleeper </dev/null >/dev/null 2>&1
+oci start sleeper
+check_eq "started: running" running "$(oci state sleeper | field status)"
+check_match "list shows it" "^sleeper +[0-9]+ +running" "$(oci list)"
+one_line_error "delete of a running container: exit 7" 7 "container sleeper is running: delete takes a stopped one" \
+        "$OCI" --root "$ROOT" delete sleeper
+oci pause sleeper
+check_eq "pause: paused (the cgroup v2 freezer)" paused "$(oci state sleeper | field status)"
+oci resume sleeper
+check_eq "resume: running" running "$(oci state sleeper | field status)"
+oci kill sleeper KILL
+for _ in $(seq 100); do [ "$(oci state sleeper | field status)" = stopped ] && break; sleep 0.05; done
+check_eq "kill ID KILL: stopped" stopped "$(oci state sleeper | field status)"
+oci delete sleeper
+oci create --bundle "$BUNDLE" sleeper </dev/null >/dev/null 2>&1
+oci delete --force sleeper
+check_eq "delete --force of a created one: gone, its init too" "6 gone" \
+        "$(oci state sleeper >/dev/null 2>&1; echo $?) $(pgrep -f '^/bin/sleep 60$' >/dev/null && echo alive || echo gone)"
+
+# Refusals: one line, a documented exit code (README), nothing left.
+one_line_error "state of an unknown ID: exit 6" 6 "container nosuch does not exist" "$OCI" --root "$ROOT" state nosuch
+one_line_error "an ID that is no ID: exit 2" 2 "'a/b' is no container ID" "$OCI" --root "$ROOT" state a/b
+mkdir -p "$WORK/empty"
+one_line_error "a bundle without config.json: exit 2" 2 "Cannot open .*/empty/config.json: No such file or directory" \
+        "$OCI" --root "$ROOT" create --bundle "$WORK/empty" bad
+echo '{ "ociVersion": "1.0.2", "process": ' > "$WORK/empty/config.json"
+one_line_error "a config.json that is not JSON: exit 2, where" 2 "config.json is not JSON: .* at offset [0-9]+" \
+        "$OCI" --root "$ROOT" create --bundle "$WORK/empty" bad
+bundle '["/bin/true"]'
+sed -i 's/"1.0.2-dev"/"2.0.0"/' "$BUNDLE/config.json"
+one_line_error "an ociVersion it does not implement: exit 2" 2 "ociVersion: '2.0.0' is not a version machined-lite implements" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+bundle '["/bin/true"]'
+sed -i 's/{ "type": "ipc" }/{ "type": "ipx" }/' "$BUNDLE/config.json"
+one_line_error "an unknown namespace type: exit 2" 2 "linux.namespaces\[2\]: 'ipx' is no namespace type" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+bundle '["/bin/true"]'
+sed -i 's|"destination": "/scratch"|"destination": "/../../etc"|' "$BUNDLE/config.json"
+one_line_error "a mount destination that escapes the root: exit 2" 2 "mounts\[5\]: destination '/../../etc' must be an absolute path without \.\." \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+bundle '["/bin/true"]' '' '"hooks": { "prestart": [ { "path": "/bin/true" } ] }'
+one_line_error "a key it knows and cannot honour yet (hooks): exit 2" 2 "hooks: hooks are not implemented by machined-lite yet" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+bundle '["/bin/sleep", "60"]'
+sed -i 's|${ID:-ctr}|taken|' "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" taken </dev/null >/dev/null 2>&1
+one_line_error "an ID in use: exit 5" 5 "Container taken exists already" "$OCI" --root "$ROOT" create --bundle "$BUNDLE" taken
+one_line_error "--log-format=json: the error as one JSON object" 6 '^\{"level":"error","msg":"container nosuch does not exist.*","time":"[0-9T:.Z-]+"\}$' \
+        "$OCI" --root "$ROOT" --log-format=json state nosuch
+"$OCI" --root "$ROOT" --log "$WORK/log.json" --log-format json state nosuch 2>/dev/null
+check_match "--log FILE: the JSON object goes there" '^\{"level":"error","msg":"container nosuch does not exist' "$(cat "$WORK/log.json")"
+oci delete --force taken
+check "no state is left of the refused creates" test -z "$(oci list -q)"
+rmdir "$CG/ml-oci-test"
+host_unchanged "after the OCI containers"
+finish

@@ -356,7 +356,7 @@ static int check_bind_sources(const struct machine *m, int root_fd)
                 const struct custom_mount *c = &m->mounts[i];
                 _cleanup_close_ int fd = -EBADF;
 
-                if (c->type != CUSTOM_BIND || !c->source || (c->source[0] == '+') != (root_fd >= 0))
+                if (c->type != CUSTOM_BIND || !c->source || c->optional || (c->source[0] == '+') != (root_fd >= 0))
                         continue;
                 if (c->source[0] == '+')
                         fd = open_in_root(root_fd, c->source + 1, O_PATH, 0);

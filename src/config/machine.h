@@ -161,6 +161,7 @@ struct custom_mount {
                               * holding upper/ and work/, removed when the machine ends */
         bool read_only;
         bool recursive; /* bind: rbind (default) or norbind */
+        bool optional;  /* OCI's maskedPaths and readonlyPaths: nothing where the guest has no such path */
         enum bind_idmap idmap;
 };
 

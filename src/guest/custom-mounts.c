@@ -246,6 +246,12 @@ static int mount_overlay_custom(int root_fd, int tree_fd, const struct custom_mo
 
 int mount_custom(int root_fd, int tree_fd, const struct custom_mount *c, const struct guest_ids *ids)
 {
+        if (c->optional) {
+                _cleanup_close_ int fd = open_in_root(root_fd, c->destination, O_PATH | O_NOFOLLOW, 0);
+
+                if (fd == -ENOENT)
+                        return 0;
+        }
         if (c->type == CUSTOM_BIND)
                 return mount_bind(root_fd, c, ids);
         if (c->type == CUSTOM_OVERLAY)

@@ -253,8 +253,9 @@ static void make_mount_points(const struct guest_fs *fs)
         for (size_t i = 0; i < m->n_mounts; i++) {
                 int r;
 
-                /* What --inaccessible hides must be there already: nothing is made for it. */
-                if (m->mounts[i].type == CUSTOM_INACCESSIBLE)
+                /* What --inaccessible hides must be there already: nothing is made for it; nor
+                 * for what is there only if the guest has it (OCI's masked and read-only paths). */
+                if (m->mounts[i].type == CUSTOM_INACCESSIBLE || m->mounts[i].optional)
                         continue;
                 r = mount_custom_target(fs->root_fd, &m->mounts[i]);
                 if (r < 0)

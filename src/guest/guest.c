@@ -20,7 +20,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "config/guest-user.h"
 #include "guest/caps.h"
 #include "guest/dev.h"
 #include "guest/exec-settings.h"
@@ -346,24 +345,6 @@ static void lock_down(const struct guest_setup *setup)
         r = caps_apply(caps_for_guest(m));
         if (r < 0)
                 guest_fail(setup->sync_fd, r, "Failed to drop capabilities");
-}
-
-/* An OCI container's process.user, before its capabilities go (which setgroups() and
- * setresuid() need): user first, with PR_SET_KEEPCAPS, then the bounding set. */
-static void oci_become_user(const struct guest_setup *setup)
-{
-        const struct machine *m = setup->machine;
-        int r;
-
-        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
-                guest_fail(setup->sync_fd, -errno, "Failed to keep capabilities through the change of user");
-        exec_settings_become_user(m, setup->sync_fd);
-        r = caps_apply_after_setuid(caps_for_guest(m), m->run_user->uid == 0);
-        if (r < 0)
-                guest_fail(setup->sync_fd, r, "Failed to drop capabilities");
-        (void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
-        if (m->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-                guest_fail(setup->sync_fd, -errno, "Failed to set no_new_privs");
 }
 
 _noreturn_ void guest_main(const struct guest_setup *setup)

@@ -10,7 +10,11 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include "config/guest-user.h"
+#include "guest/caps.h"
+#include "guest/exec-settings.h"
 #include "guest/oci-start.h"
+#include "guest/syscall-filter.h"
 #include "oci/config.h"
 #include "util/macro.h"
 #include "util/strv.h"
@@ -59,4 +63,33 @@ void oci_wait_for_start(const struct guest_setup *setup)
                 _exit(EXIT_SETUP_FAILED);
         close(fd);
         close(oci_start_fifo(setup->machine));
+}
+
+void oci_become_user(const struct guest_setup *setup)
+{
+        const struct machine *m = setup->machine;
+        const struct oci_seccomp *seccomp = m->oci->seccomp;
+        int r;
+
+        /* Without no_new_privs, loading a filter takes CAP_SYS_ADMIN: before the user and
+         * the capabilities change (as runc), so the profile must allow what follows. */
+        if (seccomp && !m->no_new_privileges) {
+                r = syscall_filter_apply_oci(seccomp);
+                if (r < 0)
+                        guest_fail(setup->sync_fd, r, "Failed to install linux.seccomp");
+        }
+        if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to keep capabilities through the change of user");
+        exec_settings_become_user(m, setup->sync_fd);
+        r = caps_apply_after_setuid(caps_for_guest(m), m->run_user->uid == 0);
+        if (r < 0)
+                guest_fail(setup->sync_fd, r, "Failed to drop capabilities");
+        (void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+        if (m->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to set no_new_privs");
+        if (seccomp && m->no_new_privileges) {
+                r = syscall_filter_apply_oci(seccomp);
+                if (r < 0)
+                        guest_fail(setup->sync_fd, r, "Failed to install linux.seccomp");
+        }
 }

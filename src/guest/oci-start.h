@@ -17,6 +17,11 @@ mode_t oci_umask(const struct machine *m);
 /* process.env, as it is: nothing of a machine's ($container, $HOME...) is added. */
 char **oci_environment(const struct machine *m);
 
+/* process.user and its capabilities (the user first, with PR_SET_KEEPCAPS: setgroups()
+ * and setresuid() need what the bounding set may drop), noNewPrivileges, and linux.seccomp
+ * (before the change of user without no_new_privs, after it with). Exits on failure. */
+void oci_become_user(const struct guest_setup *setup);
+
 /* Tells the supervisor (create) that all is set up, then waits until start opens the FIFO:
  * create returns meanwhile, and the container no longer dies with it. Exits on failure. */
 void oci_wait_for_start(const struct guest_setup *setup);

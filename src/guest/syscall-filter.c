@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "guest/syscall-filter.h"
+#include "oci/seccomp.h"
 #include "util/dl.h"
 #include "util/macro.h"
 #include "util/strv.h"
@@ -25,6 +26,8 @@ static struct {
         int (*rule_add)(scmp_filter_ctx, uint32_t, int, unsigned int, ...);
         int (*load)(const scmp_filter_ctx);
         int (*resolve_name)(const char *);
+        int (*rule_add_array)(scmp_filter_ctx, uint32_t, int, unsigned int, const struct scmp_arg_cmp *);
+        uint32_t (*arch_resolve_name)(const char *);
 } libseccomp;
 
 int syscall_filter_load(void)
@@ -38,6 +41,8 @@ int syscall_filter_load(void)
                 { "seccomp_rule_add", (void **)&libseccomp.rule_add },
                 { "seccomp_load", (void **)&libseccomp.load },
                 { "seccomp_syscall_resolve_name", (void **)&libseccomp.resolve_name },
+                { "seccomp_rule_add_array", (void **)&libseccomp.rule_add_array },
+                { "seccomp_arch_resolve_name", (void **)&libseccomp.arch_resolve_name },
         };
         int r;
 
@@ -286,6 +291,48 @@ int syscall_filter_apply(char *const *allow, char *const *deny, bool no_new_priv
         if (r >= 0)
                 r = libseccomp.load(ctx);
         strv_free(denied);
+        libseccomp.release(ctx);
+        return r;
+}
+
+int syscall_filter_apply_oci(const struct oci_seccomp *s)
+{
+        scmp_filter_ctx ctx;
+        int r = syscall_filter_load();
+
+        if (r < 0)
+                return r;
+        ctx = libseccomp.init(s->default_action);
+        if (!ctx)
+                return -ENOMEM;
+        /* no_new_privs is process.noNewPrivileges' to say, not libseccomp's. */
+        r = libseccomp.attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0);
+        if (r >= 0 && s->log)
+                r = libseccomp.attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+        if (r >= 0 && s->spec_allow)
+                r = libseccomp.attr_set(ctx, SCMP_FLTATR_CTL_SSB, 1);
+        for (size_t i = 0; r >= 0 && s->architectures && s->architectures[i]; i++) {
+                uint32_t arch = libseccomp.arch_resolve_name(s->architectures[i]);
+
+                /* One libseccomp does not know, or a foreign one: nothing of it runs here. */
+                if (arch == 0)
+                        continue;
+                r = libseccomp.arch_add(ctx, arch);
+                if (r == -EEXIST || r == -EINVAL)
+                        r = 0;
+        }
+        for (size_t i = 0; r >= 0 && i < s->n_rules; i++) {
+                const struct oci_seccomp_rule *rule = &s->rules[i];
+                int nr = libseccomp.resolve_name(rule->name);
+
+                /* A call this kernel or libseccomp does not know, or a rule that says what
+                 * the default says: nothing to add (runc skips them too). */
+                if (nr == __NR_SCMP_ERROR || rule->action == s->default_action)
+                        continue;
+                r = libseccomp.rule_add_array(ctx, rule->action, nr, rule->n_args, rule->args);
+        }
+        if (r >= 0)
+                r = libseccomp.load(ctx);
         libseccomp.release(ctx);
         return r;
 }

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* The guest's seccomp filter: a deny list of what a container must not do to the host,
  * each call failing with EPERM, for the native and the compat architectures. */
@@ -20,3 +21,8 @@ int syscall_filter_parse(const char *value, char ***allow, char ***deny, char *e
  * SUPPRESS_SYNC the sync family returning 0 at once. Sets no_new_privs only when asked
  * (libseccomp would by default). Returns 0 or -errno. */
 int syscall_filter_apply(char *const *allow, char *const *deny, bool no_new_privileges, bool suppress_sync);
+
+/* Installs an OCI container's linux.seccomp (oci/seccomp.h) instead: its default action,
+ * architectures and rules; calls unknown here are skipped. Returns 0 or -errno. */
+struct oci_seccomp;
+int syscall_filter_apply_oci(const struct oci_seccomp *s);

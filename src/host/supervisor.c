@@ -779,5 +779,17 @@ int supervisor_create(const struct machine *m, int (*handoff)(const struct guest
          * guest's cgroup stays until delete. */
         sweeper_release(&s.cgroup.sweeper_fd, true);
         register_let_go(&s.registration);
+        /* What we held of the guest goes, the guest stays where it is. */
+        close(s.cgroup.fd);
+        free(s.cgroup.path);
+        strv_free(s.cgroup.v1.paths);
+        free(s.registration.scope);
+        network_done(&s.network);
+        for (size_t i = 0; i < 4; i++) {
+                int fd = i == 0 ? s.pidfd : i == 1 ? s.master : i == 2 ? s.name_lock : s.netns_fd;
+
+                if (fd >= 0)
+                        close(fd);
+        }
         return 0;
 }

@@ -21,6 +21,7 @@
 #include "guest/caps.h"
 #include "oci/config.h"
 #include "oci/jsonc.h"
+#include "oci/seccomp.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/mount-options.h"
@@ -44,6 +45,7 @@ void oci_container_done(struct oci_container *c)
         free(c->console_socket);
         free(c->annotations);
         free(c->oci_version);
+        oci_seccomp_free(c->seccomp);
         if (c->start_fifo >= 0)
                 close(c->start_fifo);
         *c = (struct oci_container)OCI_CONTAINER_INIT;
@@ -667,16 +669,165 @@ static int read_resources(const struct reader *rd, json_object *linux_)
         return 0;
 }
 
+/* linux.maskedPaths (an inaccessible node over each) and linux.readonlyPaths (each bound
+ * onto itself read-only), where the container has them, after its other mounts. */
+static int read_paths(const struct reader *rd, json_object *linux_, struct machine *m)
+{
+        static const char *const keys[] = { "maskedPaths", "readonlyPaths" };
+
+        for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
+                _cleanup_(strv_freep) char **paths = NULL;
+                char where[64];
+
+                snprintf(where, sizeof(where), "linux.%s", keys[k]);
+                if (get_strv(rd, linux_, keys[k], where, &paths) < 0)
+                        return -EINVAL;
+                for (size_t i = 0; paths && paths[i]; i++) {
+                        struct custom_mount *c;
+
+                        if (!guest_path_is_valid(paths[i]))
+                                return bad_key(rd, where, "'%s' must be an absolute path without ..", paths[i]);
+                        c = custom_mount_add(m);
+                        if (!c)
+                                return -ENOMEM;
+                        c->optional = true;
+                        c->destination = strdup(paths[i]);
+                        if (k == 0)
+                                c->type = CUSTOM_INACCESSIBLE;
+                        else {
+                                c->type = CUSTOM_BIND;
+                                c->read_only = c->recursive = true;
+                                if (asprintf(&c->source, "+%s", paths[i]) < 0)
+                                        c->source = NULL;
+                        }
+                        if (!c->destination || (k == 1 && !c->source))
+                                return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
+/* One of linux.seccomp.syscalls: a rule for each of its names. */
+static int read_seccomp_rule(const struct reader *rd, json_object *rule, const char *where, struct oci_seccomp *s)
+{
+        _cleanup_(strv_freep) char **names = NULL;
+        struct oci_seccomp_rule proto = {};
+        const char *action = NULL;
+        json_object *args;
+        uint64_t errno_ret = 1;
+        int r;
+
+        if (want(rd, rule, json_type_object, where) < 0 || get_strv(rd, rule, "names", where, &names) < 0 ||
+            get_string(rd, rule, "action", where, &action) < 0 ||
+            get_uint(rd, rule, "errnoRet", where, 4095, &errno_ret) < 0)
+                return -EINVAL;
+        if (!action)
+                return bad_key(rd, where, "has no action");
+        r = oci_seccomp_action(action, (uint32_t)errno_ret, &proto.action);
+        if (r < 0)
+                return bad_key(rd, where, "action '%s' %s", action,
+                               r == -EOPNOTSUPP ? "needs a seccomp listener, which machined-lite does not have"
+                                                : "is no action of libseccomp's (SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, ...)");
+        args = member(rule, "args");
+        if (args && (want(rd, args, json_type_array, where) < 0 || sym_json_object_array_length(args) > 6))
+                return bad_key(rd, where, "args: at most 6, as a system call has");
+        for (size_t i = 0, n = args ? sym_json_object_array_length(args) : 0; i < n; i++) {
+                json_object *a = sym_json_object_array_get_idx(args, i);
+                uint64_t index = 0, value = 0, value_two = 0;
+                enum scmp_compare op;
+                const char *op_name = NULL;
+
+                if (want(rd, a, json_type_object, where) < 0 || get_uint(rd, a, "index", where, 5, &index) <= 0 ||
+                    get_uint(rd, a, "value", where, INT64_MAX, &value) < 0 ||
+                    get_uint(rd, a, "valueTwo", where, INT64_MAX, &value_two) < 0 ||
+                    get_string(rd, a, "op", where, &op_name) <= 0 || oci_seccomp_op(op_name, &op) < 0)
+                        return bad_key(rd, where,
+                                       "args[%zu] must be {\"index\": 0-5, \"value\": N, \"op\": SCMP_CMP_...}", i);
+                proto.args[proto.n_args++] = (struct scmp_arg_cmp){
+                        .arg = (unsigned)index, .op = op, .datum_a = value, .datum_b = value_two
+                };
+        }
+        for (size_t i = 0; names && names[i]; i++) {
+                struct oci_seccomp_rule *grown = realloc(s->rules, (s->n_rules + 1) * sizeof(*grown));
+
+                if (!grown)
+                        return -ENOMEM;
+                s->rules = grown;
+                s->rules[s->n_rules] = proto;
+                s->rules[s->n_rules].name = strdup(names[i]);
+                if (!s->rules[s->n_rules++].name)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* linux.seccomp: defaultAction, architectures, flags, syscalls (config-linux.md). */
+static int read_seccomp(const struct reader *rd, json_object *linux_, struct oci_container *c)
+{
+        json_object *seccomp = member(linux_, "seccomp"), *syscalls;
+        _cleanup_(strv_freep) char **arches = NULL, **flags = NULL;
+        const char *action = NULL;
+        uint64_t errno_ret = 1;
+        struct oci_seccomp *s;
+        int r;
+
+        if (!seccomp)
+                return 0;
+        if (want(rd, seccomp, json_type_object, "linux.seccomp") < 0)
+                return -EINVAL;
+        s = c->seccomp = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        if (get_string(rd, seccomp, "defaultAction", "linux.seccomp.defaultAction", &action) <= 0)
+                return bad_key(rd, "linux.seccomp.defaultAction", "is missing");
+        if (get_uint(rd, seccomp, "defaultErrnoRet", "linux.seccomp.defaultErrnoRet", 4095, &errno_ret) < 0)
+                return -EINVAL;
+        r = oci_seccomp_action(action, (uint32_t)errno_ret, &s->default_action);
+        if (r < 0)
+                return bad_key(rd, "linux.seccomp.defaultAction", "'%s' is no action machined-lite takes", action);
+        if (get_strv(rd, seccomp, "architectures", "linux.seccomp.architectures", &arches) < 0 ||
+            get_strv(rd, seccomp, "flags", "linux.seccomp.flags", &flags) < 0)
+                return -EINVAL;
+        for (size_t i = 0; arches && arches[i]; i++) {
+                _cleanup_free_ char *arch = oci_seccomp_arch(arches[i]);
+
+                if (!arch)
+                        return bad_key(rd, "linux.seccomp.architectures", "'%s' is no SCMP_ARCH_ name", arches[i]);
+                if (strv_extend(&s->architectures, arch) < 0)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; flags && flags[i]; i++) {
+                if (!strcmp(flags[i], "SECCOMP_FILTER_FLAG_LOG"))
+                        s->log = true;
+                else if (!strcmp(flags[i], "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
+                        s->spec_allow = true;
+                else if (strcmp(flags[i], "SECCOMP_FILTER_FLAG_TSYNC") != 0) /* one thread here */
+                        return bad_key(rd, "linux.seccomp.flags", "'%s' is not implemented by machined-lite", flags[i]);
+        }
+        if ((r = refuse(rd, seccomp, "listenerPath", "linux.seccomp.listenerPath",
+                        "a seccomp listener is not implemented by machined-lite")) < 0)
+                return r;
+        syscalls = member(seccomp, "syscalls");
+        if (syscalls && want(rd, syscalls, json_type_array, "linux.seccomp.syscalls") < 0)
+                return -EINVAL;
+        for (size_t i = 0, n = syscalls ? sym_json_object_array_length(syscalls) : 0; i < n; i++) {
+                char where[64];
+
+                snprintf(where, sizeof(where), "linux.seccomp.syscalls[%zu]", i);
+                r = read_seccomp_rule(rd, sym_json_object_array_get_idx(syscalls, i), where, s);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 static int read_linux(const struct reader *rd, json_object *config, struct machine *m, struct oci_container *c)
 {
         static const struct {
                 const char *key, *why;
         } refused[] = {
-                { "seccomp", "a seccomp profile is not implemented by machined-lite yet" },
                 { "sysctl", "sysctls are not implemented by machined-lite yet" },
                 { "devices", "device nodes beyond machined-lite's own are not implemented" },
-                { "maskedPaths", "masked paths are not implemented by machined-lite yet" },
-                { "readonlyPaths", "read-only paths are not implemented by machined-lite yet" },
                 { "mountLabel", "this host has no SELinux for machined-lite to label mounts with" },
                 { "intelRdt", "this host has no Intel RDT for machined-lite to use" },
                 { "personality", "is not implemented by machined-lite yet" },
@@ -700,7 +851,8 @@ static int read_linux(const struct reader *rd, json_object *config, struct machi
                         return -EINVAL;
         }
         if ((r = read_namespaces(rd, linux_, m)) < 0 || (r = read_id_mappings(rd, linux_, m)) < 0 ||
-            (r = read_resources(rd, linux_)) < 0)
+            (r = read_resources(rd, linux_)) < 0 || (r = read_seccomp(rd, linux_, c)) < 0 ||
+            (r = read_paths(rd, linux_, m)) < 0)
                 return r;
         if ((r = get_string(rd, linux_, "cgroupsPath", "linux.cgroupsPath", &cgroups_path)) < 0)
                 return r;

@@ -21,7 +21,8 @@ struct oci_container {
                                * which blocks until start opens it for reading */
         char *annotations;    /* the annotations object, as JSON text ("{}" for none) */
         char *oci_version;
-        bool systemd_cgroup; /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
+        bool systemd_cgroup;         /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
+        struct oci_seccomp *seccomp; /* linux.seccomp, or NULL: no filter */
         mode_t umask;
 };
 

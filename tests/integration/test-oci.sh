@@ -28,7 +28,8 @@ make_busybox_tree "$BUNDLE/rootfs"
 mkdir -p "$WORK/data"
 echo from-the-host > "$WORK/data/file"
 
-# bundle ARGS-JSON [EXTRA-PROCESS-JSON] [EXTRA-TOP-JSON]: writes $BUNDLE/config.json.
+# bundle ARGS-JSON [EXTRA-PROCESS-JSON] [EXTRA-TOP-JSON] [EXTRA-LINUX-JSON]: writes
+# $BUNDLE/config.json.
 bundle() {
         cat > "$BUNDLE/config.json" <<EOF
 {
@@ -56,7 +57,8 @@ bundle() {
   ],
   "linux": {
     "namespaces": [ { "type": "pid" }, { "type": "network" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" } ],
-    "cgroupsPath": "/ml-oci-test/\${ID:-ctr}"
+    "cgroupsPath": "/ml-oci-test/\${ID:-ctr}"${4:+,
+    $4}
   },
   "annotations": { "org.example.test": "yes" }${3:+,
   $3}
@@ -120,6 +122,32 @@ check_eq "its cgroup is the root of its own cgroup namespace" "0::/" "${seen[10]
 check_eq "its own network namespace: lo only" "lo " "${seen[11]}"
 oci delete see
 
+# linux.seccomp through libseccomp: an errno for some calls, a rule on an argument; and
+# maskedPaths and readonlyPaths where the container has them (the others skipped).
+mkdir -p "$BUNDLE/rootfs/srv/ro" "$BUNDLE/rootfs/srv/masked"
+bundle '["/bin/sh", "-c", "touch /tmp/f; chmod 600 /tmp/f 2>&1 | grep -o \"Permission denied\"; chown 1234 /tmp/f 2>&1 | grep -o \"Operation not permitted\"; chown 1235 /tmp/f && stat -c %u /tmp/f; touch /srv/ro/x 2>&1 | grep -o \"Read-only file system\"; ls /srv/masked 2>&1 | grep -o \"Permission denied\"; cat /proc/cpuinfo 2>&1 | grep -o \"Permission denied\""]' \
+        '' '' '"seccomp": { "defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86"],
+      "syscalls": [ { "names": ["chmod", "fchmod", "fchmodat", "fchmodat2"], "action": "SCMP_ACT_ERRNO", "errnoRet": 13 },
+                    { "names": ["chown", "lchown"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+                      "args": [ { "index": 1, "value": 1234, "op": "SCMP_CMP_EQ" } ] },
+                    { "names": ["fchownat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1,
+                      "args": [ { "index": 2, "value": 1234, "op": "SCMP_CMP_EQ" } ] },
+                    { "names": ["no_such_call_here"], "action": "SCMP_ACT_ERRNO" } ] },
+    "maskedPaths": ["/proc/cpuinfo", "/srv/masked", "/no/such/path"],
+    "readonlyPaths": ["/srv/ro", "/no/such/either"]'
+sed -i 's|${ID:-ctr}|filtered|' "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" filtered </dev/null > "$WORK/filtered.out" 2>&1
+oci start filtered
+for _ in $(seq 100); do [ "$(oci state filtered | field status)" = stopped ] && break; sleep 0.05; done
+check_eq "seccomp: chmod fails with errnoRet 13; chown to 1234 (an argument rule) fails, to 1235 works; a path of readonlyPaths is read-only; maskedPaths hide a directory and /proc/cpuinfo" \
+        "Permission denied Operation not permitted 1235 Read-only file system Permission denied Permission denied" \
+        "$(tr '\n' ' ' < "$WORK/filtered.out" | sed 's/ $//')"
+check "...and no mount point was made in the root for the paths it does not have" test ! -e "$BUNDLE/rootfs/no"
+oci delete filtered
+rm -rf "$BUNDLE/rootfs/srv"
+bundle '["/bin/true"]' '' '' '"seccomp": { "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ { "names": ["chmod"], "action": "SCMP_ACT_EXPLODE" } ] }'
+one_line_error "a seccomp action libseccomp has none of: exit 2" 2 "linux.seccomp.syscalls\[0\]: action 'SCMP_ACT_EXPLODE' is no action" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 # kill, delete of a running one, --force.
 bundle '["/bin/sleep", "60"]'
 sed -i 's|${ID:-ctr}|sleeper|' "$BUNDLE/config.json"

@@ -298,6 +298,10 @@ static int handoff(const struct guest_handoff *h, void *userdata)
         struct oci_state s;
         int r;
 
+        /* Before start: the init waits, and runs nothing of the container's yet. */
+        r = cgroup_settings_apply(&ctx->c->resources, h->cgroup, h->cgroup_v1);
+        if (r < 0)
+                return r;
         if (ctx->c->terminal) {
                 r = send_console(ctx->c->console_socket, h->console_master);
                 if (r < 0)

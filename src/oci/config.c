@@ -46,6 +46,7 @@ void oci_container_done(struct oci_container *c)
         free(c->annotations);
         free(c->oci_version);
         oci_seccomp_free(c->seccomp);
+        cgroup_settings_done(&c->resources);
         if (c->start_fifo >= 0)
                 close(c->start_fifo);
         *c = (struct oci_container)OCI_CONTAINER_INIT;
@@ -628,10 +629,160 @@ static int read_id_mappings(const struct reader *rd, json_object *linux_, struct
 
 /* linux.resources.devices: a machine's device policy is its own (host/device-policy.c):
  * the deny-all rule every runtime caller starts with is that; others are refused. */
-static int read_resources(const struct reader *rd, json_object *linux_)
+static int get_int64(const struct reader *rd, json_object *obj, const char *key, const char *path, int64_t *ret)
 {
-        json_object *resources = member(linux_, "resources"), *devices;
+        json_object *v = member(obj, key);
+
+        if (!v)
+                return 0;
+        if (want(rd, v, json_type_int, path) < 0)
+                return -EINVAL;
+        *ret = sym_json_object_get_int64(v);
+        return 1;
+}
+
+/* A limit's value: "max" for none (-1, and 0 where it means none). */
+static void limit_text(int64_t v, bool zero_is_max, char *buf, size_t size)
+{
+        if (v < 0 || (v == 0 && zero_is_max))
+                snprintf(buf, size, "max");
+        else
+                snprintf(buf, size, "%lld", (long long)v);
+}
+
+/* resources.memory: limit, reservation, swap (config-linux.md), v2's names and v1's. */
+static int read_memory(const struct reader *rd, json_object *memory, struct cgroup_settings *s)
+{
+        static const char *const refused[] = { "kernel", "kernelTCP", "swappiness", "disableOOMKiller" };
+        int64_t limit = 0, reservation = 0, swap = 0;
+        int has_limit, has_swap, r;
+        char v2[32], v1[32];
+
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                char where[64];
+
+                snprintf(where, sizeof(where), "linux.resources.memory.%s", refused[i]);
+                if (member(memory, refused[i]) && !(!strcmp(refused[i], "disableOOMKiller") &&
+                                                    !sym_json_object_get_boolean(member(memory, refused[i]))))
+                        return bad_key(rd, where, "has no cgroup v2 file: not implemented by machined-lite");
+        }
+        if ((has_limit = get_int64(rd, memory, "limit", "linux.resources.memory.limit", &limit)) < 0 ||
+            (r = get_int64(rd, memory, "reservation", "linux.resources.memory.reservation", &reservation)) < 0 ||
+            (has_swap = get_int64(rd, memory, "swap", "linux.resources.memory.swap", &swap)) < 0)
+                return -EINVAL;
+        if (has_limit) {
+                limit_text(limit, false, v2, sizeof(v2));
+                snprintf(v1, sizeof(v1), "%lld", (long long)(limit < 0 ? -1 : limit));
+                if (cgroup_settings_add(s, "memory.limit", "memory", "memory.max", v2, "memory.limit_in_bytes", v1) < 0)
+                        return -ENOMEM;
+        }
+        if (r > 0) {
+                limit_text(reservation, false, v2, sizeof(v2));
+                snprintf(v1, sizeof(v1), "%lld", (long long)(reservation < 0 ? -1 : reservation));
+                if (cgroup_settings_add(s, "memory.reservation", "memory", "memory.low", v2,
+                                        "memory.soft_limit_in_bytes", v1) < 0)
+                        return -ENOMEM;
+        }
+        if (has_swap) {
+                /* The specification's swap is memory and swap together; v2 counts swap alone. */
+                if (!has_limit || limit < 0)
+                        return bad_key(rd, "linux.resources.memory.swap", "needs linux.resources.memory.limit too");
+                if (swap >= 0 && swap < limit)
+                        return bad_key(rd, "linux.resources.memory.swap", "is memory and swap together: at least limit");
+                limit_text(swap < 0 ? -1 : swap - limit, false, v2, sizeof(v2));
+                snprintf(v1, sizeof(v1), "%lld", (long long)swap);
+                if (cgroup_settings_add(s, "memory.swap", "memory", "memory.swap.max", v2,
+                                        "memory.memsw.limit_in_bytes", v1) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* resources.cpu: shares (as cpu.weight), quota and period, cpus and mems. */
+static int read_cpu(const struct reader *rd, json_object *cpu, struct cgroup_settings *s)
+{
+        static const char *const refused[] = { "realtimeRuntime", "realtimePeriod", "burst", "idle" };
+        int64_t shares = 0, quota = 0, period = 100000;
+        const char *cpus = NULL, *mems = NULL;
+        int has_shares, has_quota, has_period;
+        char v2[64], v1[32];
+
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                char where[64];
+
+                snprintf(where, sizeof(where), "linux.resources.cpu.%s", refused[i]);
+                if (refuse(rd, cpu, refused[i], where, "is not implemented by machined-lite") < 0)
+                        return -EINVAL;
+        }
+        if ((has_shares = get_int64(rd, cpu, "shares", "linux.resources.cpu.shares", &shares)) < 0 ||
+            (has_quota = get_int64(rd, cpu, "quota", "linux.resources.cpu.quota", &quota)) < 0 ||
+            (has_period = get_int64(rd, cpu, "period", "linux.resources.cpu.period", &period)) < 0 ||
+            get_string(rd, cpu, "cpus", "linux.resources.cpu.cpus", &cpus) < 0 ||
+            get_string(rd, cpu, "mems", "linux.resources.cpu.mems", &mems) < 0)
+                return -EINVAL;
+        if (has_shares && shares > 0) {
+                if (shares < 2 || shares > 262144)
+                        return bad_key(rd, "linux.resources.cpu.shares", "must be between 2 and 262144");
+                /* runc's conversion to cgroup v2's 1..10000. */
+                snprintf(v2, sizeof(v2), "%lld", 1 + ((long long)(shares - 2) * 9999) / 262142);
+                snprintf(v1, sizeof(v1), "%lld", (long long)shares);
+                if (cgroup_settings_add(s, "cpu.shares", "cpu", "cpu.weight", v2, "cpu.shares", v1) < 0)
+                        return -ENOMEM;
+        }
+        if (has_quota || has_period) {
+                if (period <= 0)
+                        return bad_key(rd, "linux.resources.cpu.period", "must be above 0");
+                if (quota > 0)
+                        snprintf(v2, sizeof(v2), "%lld %lld", (long long)quota, (long long)period);
+                else
+                        snprintf(v2, sizeof(v2), "max %lld", (long long)period);
+                snprintf(v1, sizeof(v1), "%lld", (long long)period);
+                if (cgroup_settings_add(s, "cpu.period", "cpu", "cpu.max", v2, "cpu.cfs_period_us", v1) < 0)
+                        return -ENOMEM;
+                snprintf(v1, sizeof(v1), "%lld", (long long)(quota > 0 ? quota : -1));
+                if (cgroup_settings_add(s, "cpu.quota", "cpu", "cpu.max", v2, "cpu.cfs_quota_us", v1) < 0)
+                        return -ENOMEM;
+        }
+        if (cpus && cpus[0] && cgroup_settings_add(s, "cpu.cpus", "cpuset", "cpuset.cpus", cpus, "cpuset.cpus", cpus) < 0)
+                return -ENOMEM;
+        if (mems && mems[0] && cgroup_settings_add(s, "cpu.mems", "cpuset", "cpuset.mems", mems, "cpuset.mems", mems) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* resources.unified: cgroup v2 files as they are, each of the controller its name begins
+ * with. */
+static int read_unified(const struct reader *rd, json_object *unified, struct cgroup_settings *s)
+{
+        struct json_object_iterator it = sym_json_object_iter_begin(unified), end = sym_json_object_iter_end(unified);
+
+        for (; !sym_json_object_iter_equal(&it, &end); sym_json_object_iter_next(&it)) {
+                const char *file = sym_json_object_iter_peek_name(&it);
+                json_object *v = sym_json_object_iter_peek_value(&it);
+                char controller[32], key[160];
+                size_t n = strcspn(file, ".");
+
+                snprintf(key, sizeof(key), "unified.%s", file);
+                if (strchr(file, '/') || file[n] != '.' || n == 0 || n >= sizeof(controller) ||
+                    !sym_json_object_is_type(v, json_type_string))
+                        return bad_key(rd, "linux.resources.unified", "'%s' must be a cgroup v2 file and a string", file);
+                memcpy(controller, file, n);
+                controller[n] = '\0';
+                if (cgroup_settings_add(s, key, controller, file, sym_json_object_get_string(v), NULL, NULL) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* linux.resources (config-linux.md): memory, cpu, pids, blockIO's weight, unified; devices
+ * below. What has no cgroup v2 file or is not implemented is refused by name. */
+static int read_resources(const struct reader *rd, json_object *linux_, struct oci_container *c)
+{
+        json_object *resources = member(linux_, "resources"), *devices, *v;
         struct json_object_iterator it, end;
+        int64_t n = 0;
+        char text[32];
+        int r;
 
         if (!resources)
                 return 0;
@@ -644,15 +795,63 @@ static int read_resources(const struct reader *rd, json_object *linux_)
                 char where[128];
 
                 snprintf(where, sizeof(where), "linux.resources.%s", key);
-                if (strcmp(key, "devices") != 0 &&
-                    refuse(rd, resources, key, where, "resource limits are not implemented by machined-lite yet") < 0)
+                if (!strcmp(key, "devices") || !strcmp(key, "memory") || !strcmp(key, "cpu") || !strcmp(key, "pids") ||
+                    !strcmp(key, "unified") || !strcmp(key, "blockIO"))
+                        continue;
+                if (refuse(rd, resources, key, where, "is not implemented by machined-lite yet") < 0)
                         return -EINVAL;
         }
+        if ((v = member(resources, "memory")) &&
+            (want(rd, v, json_type_object, "linux.resources.memory") < 0 || (r = read_memory(rd, v, &c->resources)) < 0))
+                return -EINVAL;
+        if ((v = member(resources, "cpu")) &&
+            (want(rd, v, json_type_object, "linux.resources.cpu") < 0 || (r = read_cpu(rd, v, &c->resources)) < 0))
+                return -EINVAL;
+        if ((v = member(resources, "unified")) &&
+            (want(rd, v, json_type_object, "linux.resources.unified") < 0 || read_unified(rd, v, &c->resources) < 0))
+                return -EINVAL;
+        if ((v = member(resources, "pids"))) {
+                if (want(rd, v, json_type_object, "linux.resources.pids") < 0 ||
+                    get_int64(rd, v, "limit", "linux.resources.pids.limit", &n) < 0)
+                        return -EINVAL;
+                limit_text(n, true, text, sizeof(text));
+                if (member(v, "limit") &&
+                    cgroup_settings_add(&c->resources, "pids.limit", "pids", "pids.max", text, "pids.max", NULL) < 0)
+                        return -ENOMEM;
+        }
+        if ((v = member(resources, "blockIO"))) {
+                struct json_object_iterator bit, bend;
+
+                if (want(rd, v, json_type_object, "linux.resources.blockIO") < 0)
+                        return -EINVAL;
+                bit = sym_json_object_iter_begin(v);
+                bend = sym_json_object_iter_end(v);
+                for (; !sym_json_object_iter_equal(&bit, &bend); sym_json_object_iter_next(&bit)) {
+                        const char *key = sym_json_object_iter_peek_name(&bit);
+                        char where[128];
+
+                        snprintf(where, sizeof(where), "linux.resources.blockIO.%s", key);
+                        if (strcmp(key, "weight") != 0 &&
+                            refuse(rd, v, key, where, "is not implemented by machined-lite yet") < 0)
+                                return -EINVAL;
+                }
+                if (get_int64(rd, v, "weight", "linux.resources.blockIO.weight", &n) > 0) {
+                        char v1[32];
+
+                        if (n < 10 || n > 1000)
+                                return bad_key(rd, "linux.resources.blockIO.weight", "must be between 10 and 1000");
+                        snprintf(text, sizeof(text), "default %lld", 1 + ((long long)(n - 10) * 9999) / 990);
+                        snprintf(v1, sizeof(v1), "%lld", (long long)n);
+                        if (cgroup_settings_add(&c->resources, "blockIO.weight", "io", "io.weight", text,
+                                                "blkio.weight", v1) < 0)
+                                return -ENOMEM;
+                }
+        }
         devices = member(resources, "devices");
-        for (size_t i = 0, n = devices && sym_json_object_is_type(devices, json_type_array)
-                                       ? sym_json_object_array_length(devices)
-                                       : 0;
-             i < n; i++) {
+        for (size_t i = 0, count = devices && sym_json_object_is_type(devices, json_type_array)
+                                           ? sym_json_object_array_length(devices)
+                                           : 0;
+             i < count; i++) {
                 json_object *d = sym_json_object_array_get_idx(devices, i);
                 const char *access = NULL;
                 bool allow = true;
@@ -851,7 +1050,7 @@ static int read_linux(const struct reader *rd, json_object *config, struct machi
                         return -EINVAL;
         }
         if ((r = read_namespaces(rd, linux_, m)) < 0 || (r = read_id_mappings(rd, linux_, m)) < 0 ||
-            (r = read_resources(rd, linux_)) < 0 || (r = read_seccomp(rd, linux_, c)) < 0 ||
+            (r = read_resources(rd, linux_, c)) < 0 || (r = read_seccomp(rd, linux_, c)) < 0 ||
             (r = read_paths(rd, linux_, m)) < 0)
                 return r;
         if ((r = get_string(rd, linux_, "cgroupsPath", "linux.cgroupsPath", &cgroups_path)) < 0)

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "config/machine.h"
+#include "oci/resources.h"
 
 /* The state directories of the OCI runtime's containers, unless --root says otherwise. */
 #define OCI_DEFAULT_ROOT "/run/machined-lite-oci"
@@ -21,8 +22,9 @@ struct oci_container {
                                * which blocks until start opens it for reading */
         char *annotations;    /* the annotations object, as JSON text ("{}" for none) */
         char *oci_version;
-        bool systemd_cgroup;         /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
-        struct oci_seccomp *seccomp; /* linux.seccomp, or NULL: no filter */
+        bool systemd_cgroup;              /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
+        struct oci_seccomp *seccomp;      /* linux.seccomp, or NULL: no filter */
+        struct cgroup_settings resources; /* linux.resources, written by create */
         mode_t umask;
 };
 

@@ -41,13 +41,14 @@ check_eq() {
         fi
 }
 
-# check_settles DESCRIPTION EXPECTED COMMAND...: the command prints EXPECTED within 5 s.
-# For what machined-lite finishes just after it exits: a machine's network is taken down
-# by a child of its own, which outlives it by some milliseconds.
+# check_settles DESCRIPTION EXPECTED COMMAND...: the command prints EXPECTED within 5 s
+# (SETTLE_TRIES tenths of a second, when set). For what machined-lite finishes just after it
+# exits: a machine's network is taken down by a child of its own, which outlives it by some
+# milliseconds.
 check_settles() {
         local what=$1 expected=$2 actual
         shift 2
-        for _ in $(seq 50); do
+        for _ in $(seq "${SETTLE_TRIES:-50}"); do
                 actual=$("$@" 2>&1)
                 [ "$actual" = "$expected" ] && break
                 sleep 0.1

@@ -148,6 +148,28 @@ rm -rf "$BUNDLE/rootfs/srv"
 bundle '["/bin/true"]' '' '' '"seccomp": { "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ { "names": ["chmod"], "action": "SCMP_ACT_EXPLODE" } ] }'
 one_line_error "a seccomp action libseccomp has none of: exit 2" 2 "linux.seccomp.syscalls\[0\]: action 'SCMP_ACT_EXPLODE' is no action" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+# linux.resources: cgroup v2's files, or on a hybrid host whose v2 hierarchy lacks the
+# controller, the container's v1 cgroup of it (as runc there).
+# cgroup_value CONTAINER V2-FILE V1-CONTROLLER V1-FILE: the value, wherever it went.
+cgroup_value() {
+        local v1
+        if [ -e "$CG/ml-oci-test/$1/$2" ] && grep -qw "${2%%.*}" "$CG/ml-oci-test/$1/cgroup.controllers"; then
+                cat "$CG/ml-oci-test/$1/$2"
+        elif v1=$(find "/sys/fs/cgroup/$3" -maxdepth 5 -type d -name "machine-$1" 2>/dev/null | head -n 1) && [ -n "$v1" ]; then
+                cat "$v1/$4"
+        fi
+}
+bundle '["/bin/sleep", "30"]' '' '' '"resources": { "pids": { "limit": 20 }, "memory": { "limit": 67108864 }, "cpu": { "shares": 512 } }'
+sed -i 's|${ID:-ctr}|res|' "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" res </dev/null >/dev/null 2>&1
+check_eq "resources.pids.limit: 20" 20 "$(cgroup_value res pids.max pids pids.max)"
+check_match "resources.memory.limit: 64 MiB" "^67108864$" "$(cgroup_value res memory.max memory memory.limit_in_bytes)"
+check_match "resources.cpu.shares 512: cpu.weight 20 on v2, cpu.shares 512 on v1" "^(20|512)$" "$(cgroup_value res cpu.weight cpu cpu.shares)"
+oci delete --force res
+bundle '["/bin/true"]' '' '' '"resources": { "network": { "classID": 1048577 } }'
+one_line_error "a resource it does not implement (network.classID): exit 2" 2 "linux.resources.network: is not implemented by machined-lite yet" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+
 # kill, delete of a running one, --force.
 bundle '["/bin/sleep", "60"]'
 sed -i 's|${ID:-ctr}|sleeper|' "$BUNDLE/config.json"

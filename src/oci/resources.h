@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stddef.h>
+
+/* linux.resources as cgroup files to write (config-linux.md): each in cgroup v2, or, on a
+ * hybrid host whose v2 hierarchy lacks the controller, in the container's cgroup on that
+ * controller's v1 hierarchy, as runc does there. */
+struct cgroup_setting {
+        char *controller; /* "memory", "pids", ... */
+        char *file;       /* its v2 file ("memory.max"), written VALUE */
+        char *value;
+        char *v1_file; /* the same on v1 ("memory.limit_in_bytes"), or NULL: v2 only */
+        char *v1_value;
+        char *key; /* the config's key, for messages */
+};
+
+struct cgroup_settings {
+        struct cgroup_setting *items;
+        size_t n;
+};
+
+void cgroup_settings_done(struct cgroup_settings *s);
+
+/* Adds one setting (copies of the strings; V1_FILE and V1_VALUE may be NULL). */
+int cgroup_settings_add(struct cgroup_settings *s, const char *key, const char *controller, const char *file,
+                        const char *value, const char *v1_file, const char *v1_value);
+
+/* Writes each to the container's cgroup CGROUP (v2, absolute), enabling its controller in
+ * the cgroups above as needed, or to its v1 cgroup among CGROUP_V1. Logs one line naming
+ * the key that cannot be applied here and returns -errno. */
+int cgroup_settings_apply(const struct cgroup_settings *s, const char *cgroup, char *const *cgroup_v1);

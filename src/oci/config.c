@@ -757,7 +757,7 @@ static int read_unified(const struct reader *rd, json_object *unified, struct cg
         struct json_object_iterator it = sym_json_object_iter_begin(unified), end = sym_json_object_iter_end(unified);
 
         for (; !sym_json_object_iter_equal(&it, &end); sym_json_object_iter_next(&it)) {
-                const char *file = sym_json_object_iter_peek_name(&it);
+                const char *file = sym_json_object_iter_peek_name(&it) ?: "";
                 json_object *v = sym_json_object_iter_peek_value(&it);
                 char controller[32], key[160];
                 size_t n = strcspn(file, ".");
@@ -791,7 +791,7 @@ static int read_resources(const struct reader *rd, json_object *linux_, struct o
         it = sym_json_object_iter_begin(resources);
         end = sym_json_object_iter_end(resources);
         for (; !sym_json_object_iter_equal(&it, &end); sym_json_object_iter_next(&it)) {
-                const char *key = sym_json_object_iter_peek_name(&it);
+                const char *key = sym_json_object_iter_peek_name(&it) ?: "";
                 char where[128];
 
                 snprintf(where, sizeof(where), "linux.resources.%s", key);
@@ -827,7 +827,7 @@ static int read_resources(const struct reader *rd, json_object *linux_, struct o
                 bit = sym_json_object_iter_begin(v);
                 bend = sym_json_object_iter_end(v);
                 for (; !sym_json_object_iter_equal(&bit, &bend); sym_json_object_iter_next(&bit)) {
-                        const char *key = sym_json_object_iter_peek_name(&bit);
+                        const char *key = sym_json_object_iter_peek_name(&bit) ?: "";
                         char where[128];
 
                         snprintf(where, sizeof(where), "linux.resources.blockIO.%s", key);

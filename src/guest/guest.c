@@ -360,6 +360,8 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
          * never keeps them (see util/dl.h). */
         if (caps_load() < 0 || syscall_filter_load() < 0)
                 guest_fail(sync_fd, -EOPNOTSUPP, "Failed to load libcap.so.2 and libseccomp.so.2");
+        if (m->oci)
+                oci_apply_sysctl(setup);
         enter_guest_root(setup, mount_ns);
         set_up_uts_and_network(setup);
         umask(m->oci ? oci_umask(m) : 0022);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -91,5 +92,27 @@ void oci_become_user(const struct guest_setup *setup)
                 r = syscall_filter_apply_oci(seccomp);
                 if (r < 0)
                         guest_fail(setup->sync_fd, r, "Failed to install linux.seccomp");
+        }
+}
+
+void oci_apply_sysctl(const struct guest_setup *setup)
+{
+        char *const *sysctl = setup->machine->oci->sysctl;
+
+        /* Through the host's /proc, still ours: /proc/sys/net and the IPC and UTS ones show
+         * the namespaces of whoever opens them, the container's own now. */
+        for (size_t i = 0; sysctl && sysctl[i]; i++) {
+                const char *eq = strchr(sysctl[i], '=');
+                _cleanup_close_ int fd = -EBADF;
+                char path[512];
+                size_t n;
+
+                n = (size_t)snprintf(path, sizeof(path), "/proc/sys/%.*s", (int)(eq - sysctl[i]), sysctl[i]);
+                for (char *p = path + 10; p < path + MIN(n, sizeof(path) - 1); p++)
+                        if (*p == '.')
+                                *p = '/';
+                fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0 || write(fd, eq + 1, strlen(eq + 1)) < 0)
+                        guest_fail(setup->sync_fd, -errno, "Failed to set linux.sysctl %s", sysctl[i]);
         }
 }

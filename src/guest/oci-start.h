@@ -22,6 +22,10 @@ char **oci_environment(const struct machine *m);
  * (before the change of user without no_new_privs, after it with). Exits on failure. */
 void oci_become_user(const struct guest_setup *setup);
 
+/* linux.sysctl, in the container's namespaces (before it leaves the host's /proc). Exits on
+ * failure. */
+void oci_apply_sysctl(const struct guest_setup *setup);
+
 /* Tells the supervisor (create) that all is set up, then waits until start opens the FIFO:
  * create returns meanwhile, and the container no longer dies with it. Exits on failure. */
 void oci_wait_for_start(const struct guest_setup *setup);

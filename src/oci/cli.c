@@ -635,11 +635,16 @@ static int remove_container_cgroup(const struct oci_state *s)
         /* A killed init the caller has not reaped yet (a zombie) keeps its cgroups busy
          * though they show no process: conmon reaps at once, other callers later. */
         for (int i = 0; i < 200; i++) {
+                bool busy = false;
+
                 for (size_t k = 0; s->cgroup_v1 && s->cgroup_v1[k]; k++)
-                        (void)cgroup_remove_tree(AT_FDCWD, s->cgroup_v1[k]);
+                        if (cgroup_remove_tree(AT_FDCWD, s->cgroup_v1[k]) == -EBUSY)
+                                busy = true;
                 r = cgroup_remove_tree(AT_FDCWD, s->cgroup);
-                if (r != -EBUSY)
+                if (r != -EBUSY && !busy)
                         break;
+                if (r == -EBUSY || busy)
+                        r = -EBUSY;
                 (void)usleep(50 * 1000);
         }
         return r == -ENOENT ? 0 : r;

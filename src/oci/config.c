@@ -47,6 +47,7 @@ void oci_container_done(struct oci_container *c)
         free(c->oci_version);
         oci_seccomp_free(c->seccomp);
         cgroup_settings_done(&c->resources);
+        strv_free(c->sysctl);
         if (c->start_fifo >= 0)
                 close(c->start_fifo);
         *c = (struct oci_container)OCI_CONTAINER_INIT;
@@ -498,8 +499,28 @@ static int read_mount(const struct reader *rd, json_object *mount, const char *w
                 return bind_options(rd, options, where, c);
         }
         if (type && !strcmp(type, "tmpfs")) {
-                _cleanup_free_ char *joined = strv_join(options, ",");
+                static const char *const propagation[] = { "private", "rprivate", "slave",      "rslave",
+                                                           "shared",  "rshared",  "unbindable", "runbindable" };
+                _cleanup_free_ char *joined = NULL;
+                _cleanup_(strv_freep) char **kept = NULL;
 
+                /* A new tmpfs of ours is private to the machine, as all its mounts: the
+                 * propagation options say nothing more (and mount(2) takes none with a new
+                 * mount). runc's tmpcopyup is not there yet: refused by name. */
+                for (size_t i = 0; options && options[i]; i++) {
+                        bool skip = false;
+
+                        for (size_t k = 0; k < ELEMENTSOF(propagation); k++)
+                                skip = skip || !strcmp(options[i], propagation[k]);
+                        if (!strcmp(options[i], "tmpcopyup"))
+                                return bad_key(rd, where,
+                                               "tmpfs option 'tmpcopyup' (at %s) is not implemented by "
+                                               "machined-lite yet",
+                                               destination);
+                        if (!skip && strv_extend(&kept, options[i]) < 0)
+                                return -ENOMEM;
+                }
+                joined = strv_join(kept, ",");
                 if (!joined)
                         return -ENOMEM;
                 c->type = CUSTOM_TMPFS;
@@ -868,6 +889,47 @@ static int read_resources(const struct reader *rd, json_object *linux_, struct o
         return 0;
 }
 
+/* linux.sysctl: only those the container's own namespaces hold (network with a network
+ * namespace of its own, IPC, UTS), as runc checks: any other would change the host. */
+static int read_sysctl(const struct reader *rd, json_object *linux_, const struct machine *m, struct oci_container *c)
+{
+        static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                           "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+        json_object *sysctl = member(linux_, "sysctl");
+        struct json_object_iterator it, end;
+
+        if (!sysctl)
+                return 0;
+        if (want(rd, sysctl, json_type_object, "linux.sysctl") < 0)
+                return -EINVAL;
+        it = sym_json_object_iter_begin(sysctl);
+        end = sym_json_object_iter_end(sysctl);
+        for (; !sym_json_object_iter_equal(&it, &end); sym_json_object_iter_next(&it)) {
+                const char *key = sym_json_object_iter_peek_name(&it) ?: "";
+                json_object *v = sym_json_object_iter_peek_value(&it);
+                _cleanup_free_ char *assignment = NULL;
+                bool namespaced = false;
+
+                if (!v || !sym_json_object_is_type(v, json_type_string) || strchr(key, '/') || strstr(key, "..") ||
+                    !key[0] || strchr(sym_json_object_get_string(v), '\n'))
+                        return bad_key(rd, "linux.sysctl", "'%s' must be a sysctl name with a string value", key);
+                for (size_t i = 0; i < ELEMENTSOF(ipc); i++)
+                        namespaced = namespaced || !strcmp(key, ipc[i]);
+                namespaced = namespaced || !strncmp(key, "fs.mqueue.", 10) || !strcmp(key, "kernel.hostname") ||
+                             !strcmp(key, "kernel.domainname") ||
+                             (!strncmp(key, "net.", 4) && (m->private_network || m->network_namespace_path));
+                if (!namespaced)
+                        return bad_key(rd, "linux.sysctl",
+                                       "'%s' is no sysctl of the container's own namespaces: it would "
+                                       "change the host's",
+                                       key);
+                if (asprintf(&assignment, "%s=%s", key, sym_json_object_get_string(v)) < 0 ||
+                    strv_extend(&c->sysctl, assignment) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 /* linux.maskedPaths (an inaccessible node over each) and linux.readonlyPaths (each bound
  * onto itself read-only), where the container has them, after its other mounts. */
 static int read_paths(const struct reader *rd, json_object *linux_, struct machine *m)
@@ -1025,7 +1087,6 @@ static int read_linux(const struct reader *rd, json_object *config, struct machi
         static const struct {
                 const char *key, *why;
         } refused[] = {
-                { "sysctl", "sysctls are not implemented by machined-lite yet" },
                 { "devices", "device nodes beyond machined-lite's own are not implemented" },
                 { "mountLabel", "this host has no SELinux for machined-lite to label mounts with" },
                 { "intelRdt", "this host has no Intel RDT for machined-lite to use" },
@@ -1051,7 +1112,7 @@ static int read_linux(const struct reader *rd, json_object *config, struct machi
         }
         if ((r = read_namespaces(rd, linux_, m)) < 0 || (r = read_id_mappings(rd, linux_, m)) < 0 ||
             (r = read_resources(rd, linux_, c)) < 0 || (r = read_seccomp(rd, linux_, c)) < 0 ||
-            (r = read_paths(rd, linux_, m)) < 0)
+            (r = read_paths(rd, linux_, m)) < 0 || (r = read_sysctl(rd, linux_, m, c)) < 0)
                 return r;
         if ((r = get_string(rd, linux_, "cgroupsPath", "linux.cgroupsPath", &cgroups_path)) < 0)
                 return r;

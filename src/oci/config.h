@@ -25,6 +25,7 @@ struct oci_container {
         bool systemd_cgroup;              /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
         struct oci_seccomp *seccomp;      /* linux.seccomp, or NULL: no filter */
         struct cgroup_settings resources; /* linux.resources, written by create */
+        char **sysctl; /* linux.sysctl as KEY=VALUE, each namespaced (written in the container's namespaces) */
         mode_t umask;
 };
 

@@ -66,6 +66,7 @@ bundle() {
 EOF
 }
 oci() { "$OCI" --root "$ROOT" "$@"; }
+flat() { tr '\n' ' ' <<<"$1" | sed 's/ *$//'; }
 field() { sed -n "s/^  \"$1\": \"\\{0,1\\}\\([^\",]*\\).*/\\1/p"; }
 
 out=$("$OCI" --version)
@@ -191,6 +192,44 @@ oci create --bundle "$BUNDLE" sleeper </dev/null >/dev/null 2>&1
 oci delete --force sleeper
 check_eq "delete --force of a created one: gone, its init too" "6 gone" \
         "$(oci state sleeper >/dev/null 2>&1; echo $?) $(pgrep -f '^/bin/sleep 60$' >/dev/null && echo alive || echo gone)"
+
+# linux.sysctl: those of the container's own namespaces, set in them; others refused.
+bundle '["/bin/sh", "-c", "cat /proc/sys/net/ipv4/ping_group_range"]' '' '' '"sysctl": { "net.ipv4.ping_group_range": "0 1000" }'
+sed -i 's|${ID:-ctr}|sysctl|' "$BUNDLE/config.json"
+host_range=$(tr -s ' \t' ' ' < /proc/sys/net/ipv4/ping_group_range)
+oci create --bundle "$BUNDLE" sysctl </dev/null > "$WORK/sysctl.out" 2>&1
+oci start sysctl
+for _ in $(seq 100); do [ "$(oci state sysctl | field status)" = stopped ] && break; sleep 0.05; done
+check_eq "linux.sysctl net.ipv4.ping_group_range in its network namespace" "0 1000" "$(tr -s ' \t' ' ' < "$WORK/sysctl.out")"
+check_eq "...the host's stays as it was" "$host_range" "$(tr -s ' \t' ' ' < /proc/sys/net/ipv4/ping_group_range)"
+oci delete sysctl
+bundle '["/bin/true"]' '' '' '"sysctl": { "vm.swappiness": "10" }'
+one_line_error "a sysctl of no namespace of the container's: exit 2" 2 "linux.sysctl: 'vm.swappiness' is no sysctl of the container's own namespaces" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+
+# A real runtime caller: podman (Debian's 4.3, through conmon) with our entry point as its
+# runtime, on an image imported from the busybox tree, in storage of the test's own; this
+# host needs the cgroupfs manager, file events and ulimits within its hard limits (README).
+if command -v podman >/dev/null; then
+        PODMAN=(podman --root "$WORK/podman" --runroot "$WORK/podman-run" --storage-driver vfs
+                --runtime "$OCI" --cgroup-manager=cgroupfs --events-backend=file)
+        LIMITS=(--network=none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
+        tar -C "$BUNDLE/rootfs" -c . | "${PODMAN[@]}" import - localhost/ml-oci-test >/dev/null 2>&1
+        out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" localhost/ml-oci-test /bin/sh -c 'echo hello; exit 3' 2>&1)
+        check_eq "podman run --rm: the output, and the exit status 3" "hello 3" "$out $?"
+        out=$(echo from-stdin | "${PODMAN[@]}" run --rm -i -e FOO=bar -w /tmp "${LIMITS[@]}" localhost/ml-oci-test \
+                /bin/sh -c 'cat; echo $FOO; pwd' 2>&1)
+        check_eq "podman run -i -e -w: stdin, the environment, the working directory" "from-stdin bar /tmp" "$(flat "$out")"
+        id=$("${PODMAN[@]}" run -d "${LIMITS[@]}" localhost/ml-oci-test /bin/sleep 60 2>&1)
+        check_match "podman run -d, then ps: up" "Up" "$("${PODMAN[@]}" ps --filter "id=$id" --format '{{.Status}}' 2>&1)"
+        "${PODMAN[@]}" stop -t 1 "$id" >/dev/null 2>&1
+        check_eq "podman stop of a PID 1 that ignores SIGTERM: killed, 137" 137 \
+                "$("${PODMAN[@]}" inspect --format '{{.State.ExitCode}}' "$id" 2>&1)"
+        "${PODMAN[@]}" rm -af >/dev/null 2>&1
+        "${PODMAN[@]}" rmi -af >/dev/null 2>&1
+else
+        echo "SKIP: podman is not installed: the podman checks did not run"
+fi
 
 # Refusals: one line, a documented exit code (README), nothing left.
 one_line_error "state of an unknown ID: exit 6" 6 "container nosuch does not exist" "$OCI" --root "$ROOT" state nosuch

@@ -239,7 +239,7 @@ int cgroup_create_at(const char *cgroup_path, const char *machine_name, struct g
         return open_guest_cgroup(TAKE_PTR(path), machine_name, ret);
 }
 
-static int write_cgroup_file(const char *dir, const char *file, const char *value)
+int cgroup_write_file(const char *dir, const char *file, const char *value)
 {
         _cleanup_free_ char *path = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -272,7 +272,7 @@ static void enable_controllers(const char *unit)
                 char enable[64];
 
                 snprintf(enable, sizeof(enable), "+%s", name);
-                (void)write_cgroup_file(unit, "cgroup.subtree_control", enable);
+                (void)cgroup_write_file(unit, "cgroup.subtree_control", enable);
         }
 }
 
@@ -299,7 +299,7 @@ int cgroup_create_delegated(const char *machine_name, struct guest_cgroup *ret)
         if (mkdir(supervisor, 0755) < 0 && errno != EEXIST)
                 return log_error_errno(-errno, "Cannot create cgroup %s (does the unit have Delegate=yes?): %m",
                                        supervisor);
-        r = write_cgroup_file(supervisor, "cgroup.procs", "0");
+        r = cgroup_write_file(supervisor, "cgroup.procs", "0");
         if (r < 0)
                 return log_error_errno(r, "Cannot move into cgroup %s: %m", supervisor);
         r = make_cgroup(payload, machine_name);

@@ -49,5 +49,8 @@ int cgroup_remove(struct guest_cgroup *cg);
 /* Waits (up to 10 s) until no process is left in the cgroup at CGROUP_FD. */
 void cgroup_wait_unpopulated(int cgroup_fd);
 
+/* Writes VALUE to FILE of the cgroup directory DIR, whole. 0 or -errno. */
+int cgroup_write_file(const char *dir, const char *file, const char *value);
+
 /* Removes cgroup NAME at PARENT_FD and the ones the guest made in it, deepest first. */
 int cgroup_remove_tree(int parent_fd, const char *name);

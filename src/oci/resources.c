@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "host/cgroup.h"
 #include "oci/resources.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -47,20 +48,6 @@ int cgroup_settings_add(struct cgroup_settings *s, const char *key, const char *
         return c->key && c->controller && c->file && c->value && (!v1_file || c->v1_file) && (!v1_value || c->v1_value)
                        ? 0
                        : -ENOMEM;
-}
-
-static int write_file(const char *dir, const char *file, const char *value)
-{
-        _cleanup_free_ char *path = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        size_t n = strlen(value);
-
-        if (asprintf(&path, "%s/%s", dir, file) < 0)
-                return -ENOMEM;
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-        if (fd < 0)
-                return negative_errno();
-        return write(fd, value, n) == (ssize_t)n ? 0 : negative_errno();
 }
 
 static bool has_word(const char *dir, const char *file, const char *word)
@@ -106,7 +93,7 @@ static bool enable_v2(const char *cgroup, const char *controller)
         snprintf(enable, sizeof(enable), "+%s", controller);
         /* Down again: each level's '/' comes back as it is passed. */
         while (strlen(path) < full) {
-                if (write_file(path, "cgroup.subtree_control", enable) < 0)
+                if (cgroup_write_file(path, "cgroup.subtree_control", enable) < 0)
                         return false;
                 path[strlen(path)] = '/';
         }
@@ -144,9 +131,9 @@ int cgroup_settings_apply(const struct cgroup_settings *s, const char *cgroup, c
                 int r;
 
                 if (cgroup && enable_v2(cgroup, c->controller))
-                        r = write_file(cgroup, c->file, c->value);
+                        r = cgroup_write_file(cgroup, c->file, c->value);
                 else if (v1)
-                        r = write_file(v1, c->v1_file, c->v1_value ?: c->value);
+                        r = cgroup_write_file(v1, c->v1_file, c->v1_value ?: c->value);
                 else
                         return log_error_errno(-EOPNOTSUPP,
                                                "linux.resources.%s: this host's cgroups have no %s controller for it",

@@ -38,6 +38,7 @@ check_eq() {
                 pass "$1"
         else
                 fail "$1: expected [$2], got [$3]"
+                return 1
         fi
 }
 

@@ -225,7 +225,7 @@ EOF
 out=$(run -M ml-ovl-set -- /bin/sh -c 'cat /srv/set/clash-all /srv/set-ro/g; echo s > /srv/set/from-settings; echo x > /srv/set-ro/x 2>/dev/null || echo ro')
 check_eq "Overlay= and OverlayReadOnly= in $ETCDIR/NAME.machine" "up
 top
-ro" "$out"
+ro" "$out" || sed 's/^/  stderr: /' "$WORK/stderr"
 check_eq "written to the upper layer" s "$(cat "$WORK/up/from-settings" 2>&1)"
 rm -f "$ETCDIR/ml-ovl-set.machine"
 # ... but from a file next to the tree it grants nothing, as Bind= does.

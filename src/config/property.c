@@ -64,7 +64,7 @@ static const struct {
 };
 
 /* "90s", "5min", "1h 30min", "250ms", a bare number of seconds, "infinity": in µs. */
-static int parse_usec(const char *s, uint64_t *ret)
+int property_parse_usec(const char *s, uint64_t *ret)
 {
         static const struct {
                 const char *unit;
@@ -143,7 +143,7 @@ static int parse_number(const char *s, uint64_t *ret)
 }
 
 /* "512M", "1G", "1024", "infinity": base 1024, as systemd reads them. */
-static int parse_bytes(const char *s, uint64_t *ret)
+int property_parse_bytes(const char *s, uint64_t *ret)
 {
         static const char suffixes[] = "KMGTPE";
         char *end;
@@ -174,8 +174,9 @@ static int parse_bytes(const char *s, uint64_t *ret)
 }
 
 /* "0-3,6" → bit mask, CPU n at byte n/8, bit n%8 (systemd's AllowedCPUs= layout). */
-static int parse_cpu_set(const char *s, struct property *p)
+int property_parse_cpu_set(const char *s, uint8_t mask[static 128], size_t *ret_size)
 {
+        size_t size = 0;
         _cleanup_free_ char *copy = strdup(s);
         char *item, *save = NULL;
 
@@ -188,14 +189,15 @@ static int parse_cpu_set(const char *s, struct property *p)
                 if (dash)
                         *dash = '\0';
                 if (parse_number(item, &first) < 0 || parse_number(dash ? dash + 1 : item, &last) < 0 || first > last ||
-                    last >= sizeof(p->cpu_mask) * 8)
+                    last >= 128 * 8)
                         return -EINVAL;
                 for (uint64_t cpu = first; cpu <= last; cpu++)
-                        p->cpu_mask[cpu / 8] |= (uint8_t)(1u << (cpu % 8));
-                if (last / 8 + 1 > p->cpu_mask_size)
-                        p->cpu_mask_size = last / 8 + 1;
+                        mask[cpu / 8] |= (uint8_t)(1u << (cpu % 8));
+                if (last / 8 + 1 > size)
+                        size = last / 8 + 1;
         }
-        return p->cpu_mask_size > 0 ? 0 : -EINVAL;
+        *ret_size = size;
+        return size > 0 ? 0 : -EINVAL;
 }
 
 static int parse_value(struct property *p, const char *name, const char *value, const char *words, char *error,
@@ -207,7 +209,7 @@ static int parse_value(struct property *p, const char *name, const char *value, 
 
         switch (p->type) {
         case PROPERTY_BYTES:
-                if (parse_bytes(value, &p->number) < 0)
+                if (property_parse_bytes(value, &p->number) < 0)
                         return fail(error, size, "--property=%s=%s: give bytes, like 512M, 2G or infinity", name, value);
                 return 0;
         case PROPERTY_WEIGHT:
@@ -260,7 +262,7 @@ static int parse_value(struct property *p, const char *name, const char *value, 
                         return fail(error, size, "--property=%s=%s: give a number", name, value);
                 return 0;
         case PROPERTY_USEC:
-                if (parse_usec(value, &p->number) < 0)
+                if (property_parse_usec(value, &p->number) < 0)
                         return fail(error, size, "--property=%s=%s: give a time span, like 90s, 5min or infinity", name,
                                     value);
                 return 0;
@@ -272,8 +274,10 @@ static int parse_value(struct property *p, const char *name, const char *value, 
                 p->number = (uint64_t)sig;
                 return 0;
         }
+        case PROPERTY_PASSED:
+                break;
         case PROPERTY_CPU_SET:
-                if (parse_cpu_set(value, p) < 0)
+                if (property_parse_cpu_set(value, p->cpu_mask, &p->cpu_mask_size) < 0)
                         return fail(error, size, "--property=%s=%s: give a list of numbers and ranges, like 0-3,6",
                                     name, value);
                 return 0;
@@ -303,16 +307,27 @@ int property_parse(const char *assignment, struct property *ret, char *error, si
                                 property_done(ret);
                         return r;
                 }
-        return fail(error, size,
-                    "--property=%s: machined-lite cannot set %s on a scope (the README's --property lists what it can)",
-                    assignment, name);
+        /* Any other property systemd has: its type is learnt from systemd when the scope is
+         * made, and systemd judges it, as it does what systemd-run sends. */
+        if (!(name[0] >= 'A' && name[0] <= 'Z') ||
+            strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != strlen(name))
+                return fail(error, size, "--property=%s: '%s' is not a property name (systemd's are like MemoryMax)",
+                            assignment, name);
+        ret->type = PROPERTY_PASSED;
+        ret->path = strdup(eq + 1);
+        if (!ret->path)
+                return -ENOMEM;
+        ret->own_name = TAKE_PTR(name);
+        ret->name = ret->own_name;
+        return 0;
 }
 
 void property_done(struct property *p)
 {
         free(p->path);
         free(p->access);
-        p->path = p->access = NULL;
+        free(p->own_name);
+        p->path = p->access = p->own_name = NULL;
 }
 
 int property_append(sd_bus_message *message, const struct property *p)
@@ -328,6 +343,8 @@ int property_append(sd_bus_message *message, const struct property *p)
         case PROPERTY_NUMBER:
         case PROPERTY_USEC:
                 return sym_sd_bus_message_append(message, "(sv)", p->name, "t", p->number);
+        case PROPERTY_PASSED:
+                return -EINVAL;
         case PROPERTY_STRING:
         case PROPERTY_TEXT:
                 return sym_sd_bus_message_append(message, "(sv)", p->name, "s", p->path);

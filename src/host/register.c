@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "host/register.h"
+#include "host/unit-property.h"
 #include "util/libsystemd.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -73,8 +74,10 @@ static int on_job_removed(sd_bus_message *message, void *userdata, sd_bus_error 
         return 0;
 }
 
-static int append_scope_properties(const struct machine *m, sd_bus_message *message)
+/* Our scope's properties, then those of --property; errors are logged. */
+static int append_scope_properties(const struct machine *m, sd_bus *bus, sd_bus_message *message)
 {
+        _cleanup_free_ char *introspection = NULL;
         char description[256];
         uint32_t pid = (uint32_t)getpid();
         int r;
@@ -85,9 +88,19 @@ static int append_scope_properties(const struct machine *m, sd_bus_message *mess
                                       /* Gone from systemd's memory once it ends, even if it failed. */
                                       "CollectMode", "s", "inactive-or-failed");
         if (r < 0)
-                return r;
+                return log_error_errno(r, "Cannot build the request for our scope: %m");
         for (size_t i = 0; i < m->n_properties; i++) {
-                r = property_append(message, &m->properties[i]);
+                const struct property *p = &m->properties[i];
+
+                if (p->type != PROPERTY_PASSED) {
+                        r = property_append(message, p);
+                        if (r < 0)
+                                return log_error_errno(r, "Cannot build --property=%s for systemd: %m", p->name);
+                        continue;
+                }
+                if (!introspection)
+                        introspection = unit_property_introspect(bus);
+                r = unit_property_append_passed(message, p, introspection);
                 if (r < 0)
                         return r;
         }
@@ -140,8 +153,14 @@ int register_scope(const struct machine *m, struct registration *reg)
                 r = sym_sd_bus_message_append(message, "ss", scope, "fail");
         if (r >= 0)
                 r = sym_sd_bus_message_open_container(message, 'a', "(sv)");
-        if (r >= 0)
-                r = append_scope_properties(m, message);
+        if (r >= 0) {
+                r = append_scope_properties(m, reg->bus, message);
+                if (r < 0) {
+                        sym_sd_bus_message_unref(message);
+                        sym_sd_bus_slot_unref(slot);
+                        return r;
+                }
+        }
         if (r >= 0)
                 r = sym_sd_bus_message_close_container(message);
         if (r >= 0)

@@ -78,6 +78,8 @@ bad "a command before --" 2 "Invalid machine name '/bin/true'.*a command goes af
         "$ML" run "/bin/true"
 bad "a bad console mode" 2 "Unknown console mode 'tty'" \
         "$ML" run --console=tty -D "$TREE" -- /bin/true
+bad "a --property name that is none" 2 "^machined-lite: --property=memory-max=1G: 'memory-max' is not a property name \\(systemd's are like MemoryMax\\)" \
+        "$ML" run --property=memory-max=1G -D "$TREE" -- /bin/true
 bad "a bad kill signal" 2 "Unknown signal 'SIGNOPE'" \
         "$ML" boot --kill-signal=SIGNOPE -D "$TREE"
 bad "--register=yes on a host without a system bus" 1 "--register=yes: cannot connect to the system bus: .*\\(is this host running systemd and dbus\\? use --register=no\\)" \

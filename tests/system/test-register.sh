@@ -142,6 +142,39 @@ in_hostbox machinectl terminate props
 wait $JOB
 nothing_left "after the properties"
 
+# Properties outside our table go to systemd in the D-Bus type systemd gives them on a
+# scope: device lists, lists of words, addresses, percentages (40% of 2^32-1 as systemd
+# keeps it), *Sec spelled as in units. (systemd shows the addresses in no fixed order.)
+start_machine ml-c2 run -M passed --console=pipe "--property=IODeviceWeight=/dev/loop0 200" \
+        "--property=IOReadBandwidthMax=/dev/loop0 5M" "--property=IODeviceLatencyTargetSec=/dev/loop0 25ms" \
+        --property=DisableControllers=io "--property=IPAddressDeny=10.0.0.0/8 localhost" \
+        --property=ManagedOOMMemoryPressureLimit=40% "--property=Documentation=man:systemd-nspawn(1) man:machinectl(1)" -D "$BB" -- /bin/sleep 30
+show=$(in_hostbox systemctl show machine-passed.scope -p IODeviceWeight -p IOReadBandwidthMax \
+        -p IODeviceLatencyTargetUSec -p DisableControllers -p IPAddressDeny -p ManagedOOMMemoryPressureLimit \
+        -p Documentation)
+check_eq "--property names beyond our table reach the scope in systemd's types (systemctl show)" "DisableControllers=io
+Documentation=\"man:systemd-nspawn(1)\" \"man:machinectl(1)\"
+IODeviceLatencyTargetUSec=/dev/loop0 25ms
+IODeviceWeight=/dev/loop0 200
+IOReadBandwidthMax=/dev/loop0 5242880
+IPAddressDeny=10.0.0.0/8 127.0.0.0/8 ::1/128 
+ManagedOOMMemoryPressureLimit=1717986918" "$(printf '%s\n' "$show" | sort |
+        while IFS= read -r line; do
+                case $line in
+                IPAddressDeny=*) echo "IPAddressDeny=$(printf '%s\n' "${line#*=}" | tr ' ' '\n' | sort | tr '\n' ' ')" ;;
+                *) echo "$line" ;;
+                esac
+        done)"
+in_hostbox machinectl terminate passed
+wait $JOB
+out=$(hostbox_run -- machined-lite run -M nosuch --console=pipe --property=NoSuchSetting=1 -D "$BB" -- /bin/true 2>&1)
+check_eq "a property systemd does not have: exit 1" 1 "$?"
+check_match "with systemd's own reason in one line" '^machined-lite: systemd refused to create machine-nosuch.scope: .*NoSuchSetting' "$out"
+out=$(hostbox_run -- machined-lite run -M badval --console=pipe --property=IODeviceWeight=loop0 -D "$BB" -- /bin/true 2>&1)
+check_eq "a value not of systemd's type: exit 1" 1 "$?"
+check_eq "with one line saying what to give" "machined-lite: --property=IODeviceWeight=loop0: systemd takes IODeviceWeight as the D-Bus type a(st): give a device and a number, like \"/dev/sda 200\" or \"/dev/sda 5M\"" "$out"
+nothing_left "after the properties passed to systemd"
+
 # SIGKILL of the supervisor: systemd collects the scope, machined forgets the machine.
 start_machine ml-d run -M killed --console=pipe -D "$BB" -- /bin/sleep 30
 # shellcheck disable=SC2016 # expanded by the hostbox's shell

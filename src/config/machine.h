@@ -246,6 +246,10 @@ struct machine {
         bool login_shell;                /* systemd-nspawn without a command: a login shell (bash, else sh) */
         bool nspawn;                     /* the systemd-nspawn command line: NAME.nspawn for settings */
         bool seccomp_off;                /* SYSTEMD_SECCOMP=0 there: no system call filter at all */
+        bool tree_lock_off;              /* SYSTEMD_NSPAWN_LOCK=0 there: the tree or image is not locked */
+        bool api_vfs_writable;           /* SYSTEMD_NSPAWN_API_VFS_WRITABLE=1 there: /proc/sys and /sys writable */
+        bool cgroup_ns_off;              /* SYSTEMD_NSPAWN_USE_CGNS=0 there: the host's cgroup namespace */
+        bool cgroup_legacy;              /* SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 there: the v1 hierarchies */
         bool no_machined;                /* its --register=no: a scope as ever, but no machined */
         int settings_verb;               /* NAME.nspawn's Boot=yes or ProcessTwo=yes: VERB_BOOT, VERB_RUN; else -1 */
         char **arguments;                /* after "--": the command (run) or init's arguments (boot) */

@@ -335,30 +335,69 @@ static int nspawn_option(int c, const char *value, const char *current, struct m
         }
 }
 
-/* nspawn's environment switches: SYSTEMD_SECCOMP=0 turns the filter off (mock sets it);
- * those machined-lite does not implement are refused when set to other than their
- * default, never ignored. */
+/* Whether this host has cgroup v1 hierarchies (a hybrid or legacy host): lines other than
+ * "0::" in /proc/self/cgroup. */
+static bool host_has_cgroup_v1(void)
+{
+        FILE *f = fopen("/proc/self/cgroup", "re");
+        char line[512];
+        bool v1 = false;
+
+        while (f && !v1 && fgets(line, sizeof(line), f))
+                v1 = strncmp(line, "0::", 3) != 0;
+        if (f)
+                fclose(f);
+        return v1;
+}
+
+/* An environment switch of nspawn's that is a boolean: 1, 0, or -1 when unset. */
+static int environment_boolean(const char *name, int *ret)
+{
+        const char *value = getenv(name);
+
+        *ret = -1;
+        if (!value)
+                return 0;
+        *ret = parse_boolean(value);
+        return *ret < 0 ? usage_error("%s=%s: give 1 or 0 (yes or no)", name, value) : 0;
+}
+
+/* nspawn's environment switches, with nspawn's meaning: SYSTEMD_SECCOMP=0 turns the filter
+ * off (mock sets it), SYSTEMD_NSPAWN_LOCK=0 leaves the tree unlocked,
+ * SYSTEMD_NSPAWN_API_VFS_WRITABLE=1 leaves /proc/sys and /sys writable ("network": only
+ * /proc/sys/net with a private network, which is machined-lite's way anyway),
+ * SYSTEMD_NSPAWN_USE_CGNS=0 gives no cgroup namespace, SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0
+ * the cgroup v1 hierarchies. (SYSTEMD_NSPAWN_TMPFS_TMP is nspawn_defaults()'.) */
 static int nspawn_environment(struct machine *m)
 {
-        static const struct {
-                const char *name;
-                int value; /* what machined-lite does: 1 or 0 */
-        } others[] = {
-                { "SYSTEMD_NSPAWN_API_VFS_WRITABLE", 0 },
-                { "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY", 1 },
-                { "SYSTEMD_NSPAWN_USE_CGNS", 1 },
-                { "SYSTEMD_NSPAWN_LOCK", 1 },
-        };
-        const char *seccomp = getenv("SYSTEMD_SECCOMP");
+        const char *api_vfs = getenv("SYSTEMD_NSPAWN_API_VFS_WRITABLE");
+        int seccomp, lock, cgns, unified, r;
 
-        if (seccomp && parse_boolean(seccomp) == 0)
-                m->seccomp_off = true;
-        for (size_t i = 0; i < ELEMENTSOF(others); i++) {
-                const char *value = getenv(others[i].name);
-
-                if (value && parse_boolean(value) != others[i].value)
-                        return usage_error("%s=%s is not implemented by machined-lite (unset it)", others[i].name, value);
+        r = environment_boolean("SYSTEMD_SECCOMP", &seccomp);
+        if (r >= 0)
+                r = environment_boolean("SYSTEMD_NSPAWN_LOCK", &lock);
+        if (r >= 0)
+                r = environment_boolean("SYSTEMD_NSPAWN_USE_CGNS", &cgns);
+        if (r >= 0)
+                r = environment_boolean("SYSTEMD_NSPAWN_UNIFIED_HIERARCHY", &unified);
+        if (r < 0)
+                return r;
+        m->seccomp_off = seccomp == 0;
+        m->tree_lock_off = lock == 0;
+        m->cgroup_ns_off = cgns == 0;
+        m->cgroup_legacy = unified == 0;
+        if (api_vfs && strcmp(api_vfs, "network") != 0) {
+                r = parse_boolean(api_vfs);
+                if (r < 0)
+                        return usage_error("SYSTEMD_NSPAWN_API_VFS_WRITABLE=%s: give 1, 0 or network", api_vfs);
+                m->api_vfs_writable = r > 0;
         }
+        if (m->cgroup_legacy && m->cgroup_ns_off)
+                return usage_error("SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 with SYSTEMD_NSPAWN_USE_CGNS=0 is not implemented "
+                                   "by machined-lite: the v1 hierarchies need the cgroup namespace (unset one)");
+        if (m->cgroup_legacy && !host_has_cgroup_v1())
+                return usage_error("SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0: this host has no cgroup v1 hierarchies to give the "
+                                   "guest (it has cgroup v2 alone): unset it");
         return 0;
 }
 

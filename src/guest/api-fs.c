@@ -87,7 +87,7 @@ static int mount_proc_of(int root_fd, int pidns_fd)
         return 0;
 }
 
-int mount_proc(int root_fd, int pidns_fd, bool private_network)
+int mount_proc(int root_fd, int pidns_fd, bool private_network, bool writable)
 {
         int r;
 
@@ -97,12 +97,13 @@ int mount_proc(int root_fd, int pidns_fd, bool private_network)
                 r = mount_fs_in_root(root_fd, "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < ELEMENTSOF(proc_read_only); i++) {
+        /* SYSTEMD_NSPAWN_API_VFS_WRITABLE=1 (nspawn's command line) asks for the knobs writable. */
+        for (size_t i = 0; !writable && i < ELEMENTSOF(proc_read_only); i++) {
                 r = bind_read_only_in_root(root_fd, proc_read_only[i], proc_read_only[i]);
                 if (r < 0)
                         return r;
         }
-        if (private_network) {
+        if (private_network && !writable) {
                 /* The guest's own network namespace is its to configure. */
                 _cleanup_close_ int net = open_in_root(root_fd, "/proc/sys/net", O_PATH | O_DIRECTORY, 0);
                 _cleanup_close_ int tree = -EBADF;
@@ -129,47 +130,11 @@ int mount_proc(int root_fd, int pidns_fd, bool private_network)
         return 0;
 }
 
-/* The options the host's cgroup2 is mounted with (nsdelegate, memory_recursiveprot),
- * less rw/ro. A new cgroup2 mount must ask for exactly those: from the host's user
- * namespace, other options would change them for the whole host (all cgroup2 mounts
- * share one superblock), and from inside a user namespace the kernel refuses them. */
-static void host_cgroup2_options(char *buf, size_t size)
+int mount_sys(int root_fd, bool writable)
 {
-        _cleanup_free_ char *line = NULL;
-        size_t n = 0;
-        FILE *f = fopen("/proc/self/mountinfo", "re");
-
-        buf[0] = '\0';
-        if (!f)
-                return;
-        while (getline(&line, &n, f) > 0) {
-                char fstype[64], source[256], options[512], *tail = strstr(line, " - ");
-
-                if (!tail || sscanf(tail, " - %63s %255s %511s", fstype, source, options) != 3 ||
-                    strcmp(fstype, "cgroup2") != 0)
-                        continue;
-                for (char *option = strtok(options, ","); option; option = strtok(NULL, ","))
-                        if (strcmp(option, "rw") != 0 && strcmp(option, "ro") != 0)
-                                snprintf(buf + strlen(buf), size - strlen(buf), "%s%s", buf[0] ? "," : "", option);
-                break;
-        }
-        fclose(f);
-}
-
-int mount_sys(int root_fd)
-{
-        char cgroup2_options[512];
-        int r;
-
-        /* Container Interface: /sys is read-only. */
-        r = mount_fs_in_root(root_fd, "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-        if (r < 0)
-                return r;
-        /* Mounted from inside the guest's cgroup namespace, this shows the guest's own
-         * cgroup as the root, and it stays writable so that a guest systemd can manage it. */
-        host_cgroup2_options(cgroup2_options, sizeof(cgroup2_options));
-        return mount_fs_in_root(root_fd, "/sys/fs/cgroup", "cgroup2", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                                cgroup2_options[0] ? cgroup2_options : NULL);
+        /* Container Interface: /sys is read-only (but for SYSTEMD_NSPAWN_API_VFS_WRITABLE=1). */
+        return mount_fs_in_root(root_fd, "/sys", "sysfs", (writable ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                                NULL);
 }
 
 int write_file_at(int dir_fd, const char *name, const char *content, size_t size, mode_t mode)

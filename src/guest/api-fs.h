@@ -14,14 +14,14 @@
  * every function returns 0 or -errno. */
 
 /* A fresh proc, of the PID namespace PIDNS_FD or (-1) of the one we are in, with the
- * kernel's knobs read-only and the files that leak host secrets masked. /dev must be set
+ * kernel's knobs read-only (unless WRITABLE) and the files that leak host secrets masked. /dev must be set
  * up already (masks bind /dev/null). -ENOTSUP, with nothing mounted: the kernel cannot
  * mount a proc of another PID namespace than the caller's (before Linux 6.17). */
-int mount_proc(int root_fd, int pidns_fd, bool private_network);
+int mount_proc(int root_fd, int pidns_fd, bool private_network, bool writable);
 
-/* sysfs read-only (of the network namespace we are in), and at /sys/fs/cgroup a
- * writable cgroup2 of the cgroup namespace we are in. */
-int mount_sys(int root_fd);
+/* sysfs read-only (of the network namespace we are in), unless WRITABLE. /sys/fs/cgroup
+ * is cgroup-fs.h's. */
+int mount_sys(int root_fd, bool writable);
 
 /* /run as a tmpfs, with /run/host/ of the Container Interface (and credentials/). */
 int mount_run(int root_fd, const struct machine *m);

@@ -4,6 +4,7 @@
  * guest. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/capability.h>
 #include <sched.h>
 #include <signal.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "guest/api-fs.h"
+#include "guest/cgroup-fs.h"
 #include "guest/custom-mounts.h"
 #include "guest/dev.h"
 #include "guest/etc-files.h"
@@ -23,6 +25,7 @@
 #include "guest/ownership.h"
 #include "guest/root.h"
 #include "guest/userdb.h"
+#include "host/cgroup.h"
 #include "host/userns.h"
 #include "util/macro.h"
 
@@ -51,7 +54,8 @@ static int act_as_owner(uid_t owner)
 /* The guest's proc: of its PID namespace, mounted from here where the kernel can; else
  * by a child that we fork into that namespace (a proc shows the PID namespace of the
  * process that mounts it), which makes the guest's first PID 2 a PID of the past. */
-static int mount_proc_of_guest(int root_fd, int guest_pidfd, pid_t guest_pid, int host_proc, bool private_network)
+static int mount_proc_of_guest(int root_fd, int guest_pidfd, pid_t guest_pid, int host_proc, bool private_network,
+                               bool writable)
 {
         _cleanup_close_ int pidns = -EBADF;
         char path[64];
@@ -62,7 +66,7 @@ static int mount_proc_of_guest(int root_fd, int guest_pidfd, pid_t guest_pid, in
         pidns = openat(host_proc, path, O_RDONLY | O_CLOEXEC);
         if (pidns < 0)
                 return negative_errno();
-        r = mount_proc(root_fd, pidns, private_network);
+        r = mount_proc(root_fd, pidns, private_network, writable);
         if (r != -ENOTSUP)
                 return r;
         if (setns(guest_pidfd, CLONE_NEWPID) < 0)
@@ -71,7 +75,7 @@ static int mount_proc_of_guest(int root_fd, int guest_pidfd, pid_t guest_pid, in
         if (pid < 0)
                 return negative_errno();
         if (pid == 0) {
-                r = mount_proc(root_fd, -1, private_network);
+                r = mount_proc(root_fd, -1, private_network, writable);
                 _exit(r < 0 ? -r : 0);
         }
         while (waitpid(pid, &status, 0) < 0)
@@ -126,6 +130,16 @@ static int join_guest_cgroup_ns(int guest_pidfd, pid_t guest_pid, int host_proc)
                 (void)usleep(100);
         }
         return -ETIMEDOUT;
+}
+
+/* SYSTEMD_NSPAWN_USE_CGNS=0: the guest's cgroup2 path (its "0::" line), which it sees
+ * as it is with no cgroup namespace of its own. */
+static int guest_cgroup_path(pid_t guest_pid, int host_proc, char **ret)
+{
+        char file[64];
+
+        snprintf(file, sizeof(file), "%d/cgroup", (int)guest_pid);
+        return cgroup_read_v2_path(host_proc, file, ret);
 }
 
 /* --private-users-ownership: makes the tree the guest root's, and returns the idmapped
@@ -318,17 +332,24 @@ static void mount_api_filesystems(const struct guest_fs *fs)
 {
         const struct guest_fs_setup *setup = fs->setup;
         const struct machine *m = fs->machine;
+
+        _cleanup_free_ char *own_cgroup = NULL;
         int r;
 
-        r = mount_proc_of_guest(fs->root_fd, setup->guest_pidfd, setup->guest_pid, fs->host_proc, m->private_network);
+        r = mount_proc_of_guest(fs->root_fd, setup->guest_pidfd, setup->guest_pid, fs->host_proc, m->private_network,
+                                m->api_vfs_writable);
         if (r < 0)
                 guest_fail(fs->sync_fd, r, "Failed to mount /proc in %s", m->root);
-        r = join_guest_cgroup_ns(setup->guest_pidfd, setup->guest_pid, fs->host_proc);
+        r = m->cgroup_ns_off ? guest_cgroup_path(setup->guest_pid, fs->host_proc, &own_cgroup)
+                             : join_guest_cgroup_ns(setup->guest_pidfd, setup->guest_pid, fs->host_proc);
         if (r < 0)
                 guest_fail(fs->sync_fd, r, "Failed to join the guest's cgroup namespace");
-        r = mount_sys(fs->root_fd);
+        r = mount_sys(fs->root_fd, m->api_vfs_writable);
         if (r < 0)
                 guest_fail(fs->sync_fd, r, "Failed to mount /sys in %s", m->root);
+        r = mount_cgroup_fs(fs->root_fd, m, own_cgroup);
+        if (r < 0)
+                guest_fail(fs->sync_fd, r, "Failed to mount /sys/fs/cgroup in %s", m->root);
         r = mount_run(fs->root_fd, m);
         if (r < 0)
                 guest_fail(fs->sync_fd, r, "Failed to mount /run in %s", m->root);

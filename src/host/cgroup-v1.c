@@ -14,27 +14,13 @@
 #include <unistd.h>
 
 #include "host/cgroup-v1.h"
+#include "host/cgroup.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/missing.h"
+#include "util/path.h"
 #include "util/strv.h"
 
-
-/* Reads a small file whole (/proc/self/cgroup, cpuset.cpus), without stdio: this runs in
- * the supervisor, whose resident memory bench/ measures. */
-static int read_small_file(int dir_fd, const char *path, char *buf, size_t size)
-{
-        _cleanup_close_ int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
-        ssize_t n;
-
-        if (fd < 0)
-                return negative_errno();
-        n = read(fd, buf, size - 1);
-        if (n < 0)
-                return negative_errno();
-        buf[n] = '\0';
-        return 0;
-}
 
 static int write_small_file(const char *path, const char *text)
 {
@@ -199,10 +185,31 @@ int cgroup_v1_join(int proc_fd)
         return 0;
 }
 
+int cgroup_v1_chown_systemd(const struct guest_cgroup_v1 *cg, uid_t uid)
+{
+        static const char *const files[] = { "", "/cgroup.procs", "/tasks", "/cgroup.clone_children",
+                                             "/notify_on_release" };
+
+        for (size_t i = 0; cg->paths && cg->paths[i]; i++) {
+                if (strncmp(cg->paths[i], "/sys/fs/cgroup/systemd/", strlen("/sys/fs/cgroup/systemd/")) != 0)
+                        continue;
+                for (size_t k = 0; k < ELEMENTSOF(files); k++) {
+                        char path[PATH_MAX];
+
+                        if ((size_t)snprintf(path, sizeof(path), "%s%s", cg->paths[i], files[k]) >= sizeof(path))
+                                return -ENAMETOOLONG;
+                        if (lchown(path, uid, uid) < 0 && errno != ENOENT)
+                                return negative_errno();
+                }
+        }
+        return 0;
+}
+
 void cgroup_v1_remove(struct guest_cgroup_v1 *cg)
 {
+        /* With what a guest systemd made in its name=systemd cgroup (legacy mode). */
         for (size_t i = 0; cg->paths && cg->paths[i]; i++)
-                (void)rmdir(cg->paths[i]);
+                (void)cgroup_remove_tree(AT_FDCWD, cg->paths[i]);
         strv_free(cg->paths);
         *cg = (struct guest_cgroup_v1){};
 }

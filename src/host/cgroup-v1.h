@@ -33,5 +33,9 @@ int cgroup_v1_move(const struct guest_cgroup_v1 *cg, pid_t pid);
  * PROC_FD (shell: into those of the machine's PID 1). */
 int cgroup_v1_join(int proc_fd);
 
+/* Hands the machine's name=systemd cgroup to UID, the guest's root with -U, for a guest
+ * systemd to manage in SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0's legacy mode. */
+int cgroup_v1_chown_systemd(const struct guest_cgroup_v1 *cg, uid_t uid);
+
 /* Removes the machine's v1 cgroups (empty by now: its processes are gone); frees. */
 void cgroup_v1_remove(struct guest_cgroup_v1 *cg);

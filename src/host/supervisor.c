@@ -151,7 +151,8 @@ static pid_t clone_guest(struct supervisor *s)
                 /* With v1 cgroups to enter first, the guest makes its cgroup namespace
                  * itself once there (place_guest_v1()). */
                 .flags = CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD | CLONE_INTO_CGROUP |
-                         (s->cgroup.v1.paths ? 0 : CLONE_NEWCGROUP) | (m->private_network ? CLONE_NEWNET : 0) |
+                         (s->cgroup.v1.paths || m->cgroup_ns_off ? 0 : CLONE_NEWCGROUP) |
+                         (m->private_network ? CLONE_NEWNET : 0) |
                          (m->private_users != PRIVATE_USERS_NO ? CLONE_NEWUSER : 0),
                 .pidfd = (uint64_t)(uintptr_t)&s->pidfd,
                 .exit_signal = SIGCHLD,
@@ -211,6 +212,8 @@ static int map_guest_users(struct supervisor *s)
         if (r < 0)
                 return log_error_errno(r, "Cannot write the guest's UID/GID maps (%u:%u): %m", m->uid_base, m->uid_count);
         r = cgroup_chown(&s->cgroup, m->uid_base);
+        if (r >= 0 && m->cgroup_legacy)
+                r = cgroup_v1_chown_systemd(&s->cgroup.v1, m->uid_base);
         if (r < 0)
                 return log_error_errno(r, "Cannot hand cgroup %s to the guest's root: %m", s->cgroup.path);
         return 0;
@@ -228,7 +231,7 @@ static int place_guest_v1(struct supervisor *s, int guest_sync_fd)
         if (!s->cgroup.v1.paths)
                 return 0;
         r = cgroup_v1_move(&s->cgroup.v1, s->pid);
-        if (r < 0)
+        if (r < 0 || s->machine->cgroup_ns_off)
                 return r;
         r = guest_message_send(guest_sync_fd, &message, -1);
         if (r < 0)
@@ -612,9 +615,13 @@ static int place_guest(struct supervisor *s)
  * exclusive otherwise. The lock goes with our last fd, however we end. */
 static int lock_machine_tree(const struct machine *m, int *ret_fd)
 {
-        _cleanup_close_ int dir = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int dir = -EBADF;
         int fd;
 
+        /* SYSTEMD_NSPAWN_LOCK=0 (nspawn's command line): the caller keeps trees apart. */
+        if (m->tree_lock_off)
+                return 0;
+        dir = open(m->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dir < 0)
                 return log_error_errno(-errno, "Cannot open machine tree %s: %m", m->root);
         fd = lock_tree(dir, machine_writes_tree(m));

@@ -173,15 +173,16 @@ static int remove_tree(const char *path)
         return remove_tree_at(AT_FDCWD, path);
 }
 
-/* A v1 cgroup of the guest's: the supervisor may have died in it (it steps in to clone
- * the guest), and the kernel may call it busy until that process is wholly gone. */
+/* A v1 cgroup of the guest's, with those a legacy-mode guest systemd made in it: the
+ * supervisor may have died in it (it steps in to clone the guest), and the kernel may call
+ * it busy until that process is wholly gone. */
 static int rmdir_cgroup_v1(const char *path)
 {
         for (int i = 0; i < 600; i++) {
-                if (rmdir(path) >= 0)
-                        return 0;
-                if (errno != EBUSY)
-                        return errno == ENOENT ? 0 : negative_errno();
+                int r = cgroup_remove_tree(AT_FDCWD, path);
+
+                if (r != -EBUSY)
+                        return r;
                 (void)usleep(100000);
         }
         return -EBUSY;

@@ -140,7 +140,7 @@ int oci_state_write(const char *state_dir, const struct oci_state *s)
         return r < 0 ? r : write_file_atomic(state_dir, "state", text);
 }
 
-static int read_small_file(int dir_fd, const char *name, char **ret)
+static int read_state_file(int dir_fd, const char *name, char **ret)
 {
         _cleanup_close_ int fd = openat(dir_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         _cleanup_free_ char *text = NULL;
@@ -186,7 +186,7 @@ int oci_state_read(const char *root, const char *id, struct oci_state *ret)
                 return -ENOMEM;
         /* Created but not yet written (create is still at it, or died): an ID in use
          * with nothing running yet. */
-        r = read_small_file(dir_fd, "state", &text);
+        r = read_state_file(dir_fd, "state", &text);
         if (r == -ENOENT)
                 return -EAGAIN;
         if (r < 0)
@@ -216,7 +216,7 @@ int oci_state_read(const char *root, const char *id, struct oci_state *ret)
         }
         if (r < 0)
                 return r;
-        if (read_small_file(dir_fd, "annotations", &ret->annotations) < 0)
+        if (read_state_file(dir_fd, "annotations", &ret->annotations) < 0)
                 return set_field(&ret->annotations, "{}");
         return 0;
 }

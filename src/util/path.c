@@ -277,3 +277,17 @@ const char *fd_path(int fd, char buf[static FD_PATH_MAX])
         snprintf(buf, FD_PATH_MAX, "/proc/self/fd/%d", fd);
         return buf;
 }
+
+int read_small_file(int dir_fd, const char *path, char *buf, size_t size)
+{
+        _cleanup_close_ int fd = openat(dir_fd, path, O_RDONLY | O_CLOEXEC);
+        ssize_t n;
+
+        if (fd < 0)
+                return negative_errno();
+        n = read(fd, buf, size - 1);
+        if (n < 0)
+                return negative_errno();
+        buf[n] = '\0';
+        return 0;
+}

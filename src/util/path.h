@@ -42,6 +42,10 @@ int mount_id_of(int fd, uint64_t *ret);
  * Returns 0 or -errno (the first failure; the rest is still removed). */
 int remove_tree_at(int dir_fd, const char *name);
 
+/* Reads the small file PATH (in DIR_FD) whole into BUF (of SIZE, NUL-terminated; what does
+ * not fit is left), without stdio: /proc/PID/cgroup, cpuset.cpus. 0 or -errno. */
+int read_small_file(int dir_fd, const char *path, char *buf, size_t size);
+
 /* "/proc/self/fd/N" for an fd, in a caller's buffer, so that mount(2) can take an
  * already resolved target. */
 #define FD_PATH_MAX 32

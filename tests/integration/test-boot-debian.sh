@@ -55,6 +55,46 @@ wait $SUP
 check_eq "SIGTERM powers it off: exit 0" 0 "$?"
 host_unchanged "after the -U boot"
 
+# nspawn's cgroup switches, through its command line: systemd comes up on the v1
+# hierarchies (with -U: the guest's root owns its name=systemd cgroup), and with no cgroup
+# namespace, in its own cgroup of the host's tree.
+mkdir -p "$WORK/bin"
+ln -s "$ML" "$WORK/bin/systemd-nspawn"
+# nspawn_boot ENVIRONMENT... -- OPTIONS...: boots the tree with systemd-nspawn -b.
+nspawn_boot() {
+        local environment=()
+        while [ "$1" != -- ]; do environment+=("$1"); shift; done
+        shift
+        env "${environment[@]}" "$WORK/bin/systemd-nspawn" -q -b -M ml-debian --console=read-only -D "$DEBIAN" "$@" \
+                </dev/null >"$WORK/console" 2>&1 &
+        SUP=$!
+        LEADER=$(guest_leader $SUP)
+}
+if grep -qv '^0::' /proc/self/cgroup; then
+        nspawn_boot SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 -- -U
+        state=$(wait_running "$LEADER")
+        check_match "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 -U: systemd reaches running or degraded on cgroup v1" \
+                '^(running|degraded)$' "$state"
+        # shellcheck disable=SC2016 # expanded by the guest's shell
+        check_eq "in its own cgroups of the name=systemd hierarchy, on a tmpfs" "/init.scope tmpfs" \
+                "$(in_guest "$LEADER" /bin/sh -c 'echo $(sed -n "s/^[0-9]*:name=systemd://p" /proc/1/cgroup) $(stat -f -c %T /sys/fs/cgroup)')"
+        kill -TERM $SUP
+        wait $SUP
+        check_eq "and powers off: exit 0" 0 "$?"
+        host_unchanged "after the boot on cgroup v1 (the cgroups systemd made there are gone too)"
+else
+        echo "SKIP (one boot): SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 needs a host with cgroup v1 hierarchies; this one has v2 alone"
+fi
+nspawn_boot SYSTEMD_NSPAWN_USE_CGNS=0 --
+state=$(wait_running "$LEADER")
+check_match "SYSTEMD_NSPAWN_USE_CGNS=0: systemd reaches running or degraded" '^(running|degraded)$' "$state"
+check_match "managing its cgroup at its path in the host's tree" '^0::/.+/init\.scope$' \
+        "$(in_guest "$LEADER" /bin/grep '^0::' /proc/1/cgroup)"
+kill -TERM $SUP
+wait $SUP
+check_eq "and powers off: exit 0" 0 "$?"
+host_unchanged "after the boot without a cgroup namespace"
+
 # --volatile=yes: only the tree's /usr, under the links a merged-/usr tree needs.
 out=$("$ML" run -q --console=pipe -M ml-debian -D "$DEBIAN" --volatile=yes -- /usr/bin/sh -c \
         'readlink /lib64 /bin; /usr/bin/ls /etc/passwd 2>/dev/null || echo no-passwd' </dev/null 2>&1)

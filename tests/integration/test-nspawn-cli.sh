@@ -114,6 +114,56 @@ out=$(ns /bin/grep ' /tmp ' /proc/self/mounts)
 check_match "a tmpfs on /tmp, as nspawn mounts one" "^tmpfs /tmp tmpfs " "$out"
 out=$(SYSTEMD_NSPAWN_TMPFS_TMP=0 ns /bin/sh -c 'grep -c " /tmp " /proc/self/mounts')
 check_eq "SYSTEMD_NSPAWN_TMPFS_TMP=0 (mock's): none" 0 "$out"
+# nspawn's environment switches for the API file systems, cgroups and the tree lock.
+# mountinfo's fields: 5 the mount point, 6 its options, 9 the file system type.
+api_mounts='awk '"'"'$5 ~ /^\/(sys|proc\/sys|sys\/fs\/cgroup.*)$/ { split($6, o, ","); print $5, o[1], $9 }'"'"' /proc/self/mountinfo'
+check_eq "by default /proc/sys and /sys are read-only, /sys/fs/cgroup a writable cgroup2 of the guest's own" \
+        "/proc/sys ro none /sys ro sysfs /sys/fs/cgroup rw cgroup2 0::/" "$(flat "$(ns /bin/sh -c "$api_mounts; grep ^0:: /proc/self/cgroup")")"
+check_eq "SYSTEMD_NSPAWN_API_VFS_WRITABLE=1: /proc/sys and /sys writable" "/sys rw sysfs /sys/fs/cgroup rw cgroup2" \
+        "$(flat "$(SYSTEMD_NSPAWN_API_VFS_WRITABLE=1 ns /bin/sh -c "$api_mounts")")"
+check_eq "SYSTEMD_NSPAWN_API_VFS_WRITABLE=network: as without it (/proc/sys/net is the guest's with -n)" \
+        "/proc/sys ro none /sys ro sysfs /sys/fs/cgroup rw cgroup2" \
+        "$(flat "$(SYSTEMD_NSPAWN_API_VFS_WRITABLE=network ns /bin/sh -c "$api_mounts")")"
+# shellcheck disable=SC2016 # expanded by the guest's shell
+out=$(SYSTEMD_NSPAWN_USE_CGNS=0 ns -M ml-nocgns /bin/sh -c 'own=$(sed -n "s/^0:://p" /proc/self/cgroup); echo $own
+        [ "$(readlink /proc/self/ns/cgroup)" = "$(readlink /proc/1/ns/cgroup)" ] && echo same-ns
+        awk '"'"'$5 ~ /^\/sys\/fs\/cgroup/ { split($6, o, ","); print $4, $5, o[1] }'"'"' /proc/self/mountinfo
+        mkdir /sys/fs/cgroup/ml-nope 2>&1 | grep -o "Read-only file system"
+        mkdir /sys/fs/cgroup$own/sub && rmdir /sys/fs/cgroup$own/sub && echo own-writable')
+own=$(printf '%s\n' "$out" | head -1)
+check_match "SYSTEMD_NSPAWN_USE_CGNS=0: the guest sees its cgroup's host path" "^/.*machine-ml-nocgns" "$own"
+check_eq "... the host's tree read-only, its own cgroup bound writable over itself" "$own
+same-ns
+/ /sys/fs/cgroup ro
+$own /sys/fs/cgroup$own rw
+Read-only file system
+own-writable" "$out"
+if grep -qv '^0::' /proc/self/cgroup; then
+        # shellcheck disable=SC2016 # expanded by the guest's shell
+        out=$(SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 ns /bin/sh -c '
+                awk '"'"'$5 ~ /^\/sys\/fs\/cgroup/ { split($6, o, ","); print $5, o[1], $9 }'"'"' /proc/self/mountinfo | sort
+                grep "name=systemd" /proc/self/cgroup')
+        expected=$( (echo "/sys/fs/cgroup ro tmpfs"
+                sed -n 's/^[1-9][0-9]*:\([^:]*\):.*/\1/p' /proc/self/cgroup | while read -r c; do
+                        d=${c#name=}; [ "$(stat -f -c %T "/sys/fs/cgroup/$d" 2>/dev/null)" = cgroupfs ] || continue
+                        case $c in name=*) echo "/sys/fs/cgroup/$d rw cgroup" ;; *) echo "/sys/fs/cgroup/$d ro cgroup" ;; esac
+                done) | sort)
+        check_eq "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0: a read-only tmpfs with the host's v1 hierarchies, name=systemd writable, each of the guest's own" \
+                "$expected
+$(grep -o '^[0-9]*:name=systemd:' /proc/self/cgroup)/" "$out"
+else
+        one_line_error "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 on a host with cgroup v2 alone: exit 2" 2 \
+                "this host has no cgroup v1 hierarchies to give the guest" env SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 "$N" -q -D "$TREE" /bin/true
+fi
+ns -M ml-lock-a /bin/sleep 3 &
+locker=$!
+sleep 1
+ns -M ml-lock-b /bin/true
+check_eq "a second writable machine on the same tree: refused (exit 5), as nspawn's lock does" 5 "$?"
+SYSTEMD_NSPAWN_LOCK=0 ns -M ml-lock-b /bin/true
+check_eq "SYSTEMD_NSPAWN_LOCK=0: the tree is not locked, the second machine runs" 0 "$?"
+wait $locker
+
 out=$(ns --inaccessible=/etc/inittab --inaccessible=/srv /bin/sh -c 'wc -c < /etc/inittab; ls -A /srv | wc -l; stat -c %a /etc/inittab /srv')
 check_eq "--inaccessible: a file and a directory hidden: empty, mode 000" "0 0 0 0" "$(flat "$out")"
 out=$(ns -u builder --inaccessible=/etc/inittab /bin/sh -c 'cat /etc/inittab >/dev/null 2>&1; echo $?')
@@ -269,8 +319,14 @@ check_eq "--private-users=identity: the host's first 64K IDs as they are" "0 0 6
         "$("$N" -q -D "$TREE" --private-users=identity --pipe /bin/sh -c 'tr -s " " < /proc/self/uid_map | sed "s/^ //"' </dev/null 2>&1)"
 one_line_error "--resolv-conf=copy-stub: exit 2" 2 "copy-stub is not implemented" \
         "$N" -q -D "$TREE" --resolv-conf=copy-stub /bin/true
-one_line_error "SYSTEMD_NSPAWN_API_VFS_WRITABLE=1: not implemented, exit 2" 2 \
-        "SYSTEMD_NSPAWN_API_VFS_WRITABLE=1 is not implemented" env SYSTEMD_NSPAWN_API_VFS_WRITABLE=1 "$N" -q -D "$TREE" /bin/true
+one_line_error "SYSTEMD_NSPAWN_API_VFS_WRITABLE=maybe: exit 2" 2 \
+        "^machined-lite: SYSTEMD_NSPAWN_API_VFS_WRITABLE=maybe: give 1, 0 or network" \
+        env SYSTEMD_NSPAWN_API_VFS_WRITABLE=maybe "$N" -q -D "$TREE" /bin/true
+one_line_error "SYSTEMD_NSPAWN_LOCK=perhaps: exit 2" 2 "^machined-lite: SYSTEMD_NSPAWN_LOCK=perhaps: give 1 or 0" \
+        env SYSTEMD_NSPAWN_LOCK=perhaps "$N" -q -D "$TREE" /bin/true
+one_line_error "SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 with SYSTEMD_NSPAWN_USE_CGNS=0: exit 2" 2 \
+        "the v1 hierarchies need the cgroup namespace" \
+        env SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=0 SYSTEMD_NSPAWN_USE_CGNS=0 "$N" -q -D "$TREE" /bin/true
 one_line_error "-b with -a: exit 2" 2 "--boot and --as-pid2" "$N" -q -D "$TREE" -b -a
 one_line_error "-b with -u: exit 2" 2 "runs the tree's init as root" "$N" -q -D "$TREE" -b -u builder
 one_line_error "--rlimit with a resource that is none: exit 2" 2 "unknown resource 'RLIMIT_NOPE'" \

@@ -8,13 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/fsuid.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "host/console.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/path.h"
 #include "util/time.h"
 
 #define ESCAPE_CHAR 0x1d /* Ctrl-] */
@@ -254,4 +258,43 @@ void console_relay_stop(struct console_relay *relay)
         if (relay->master >= 0)
                 close(relay->master);
         relay->master = -1;
+}
+
+int console_open_guest_pty(int root_fd, uid_t owner, int *ret_master, int *ret_peer)
+{
+        _cleanup_close_ int master = -EBADF;
+        struct winsize ws;
+        struct stat st;
+        int unlock = 0, peer;
+
+        /* A new pty belongs to whoever opens ptmx: the guest's root, so that what runs
+         * there can hand the pty on to its user. */
+        if (owner) {
+                (void)setfsuid(owner);
+                (void)setfsgid(owner);
+        }
+        master = open_in_root(root_fd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK, 0);
+        if (owner) {
+                (void)setfsuid(0);
+                (void)setfsgid(0);
+        }
+        if (master < 0)
+                return master;
+        /* The guest's root may have put anything there, a FUSE file whose server answers
+         * TIOCGPTPEER with the number of a fd of ours (our terminal) included: only the
+         * pty multiplexer's device goes on. */
+        if (fstat(master, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(5, 2))
+                return -ENOTTY;
+        if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+                return negative_errno();
+        peer = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+        if (peer < 0)
+                return negative_errno();
+        /* Sized before what runs on it starts, so that its first look at it is right. */
+        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) >= 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) >= 0 ||
+            ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) >= 0)
+                (void)ioctl(master, TIOCSWINSZ, &ws);
+        *ret_master = TAKE_FD(master);
+        *ret_peer = peer;
+        return 0;
 }

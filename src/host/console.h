@@ -27,6 +27,14 @@ struct console_relay {
 /* Resolves CONSOLE_DEFAULT and CONSOLE_AUTOPIPE from what our std fds are. */
 enum console_mode console_mode_pick(enum console_mode requested, enum verb verb);
 
+/* A new pty of the guest whose root directory is ROOT_FD, from its own devpts, as a login
+ * in the guest would get: `tty` there names a /dev/pts/N the guest sees. Its ptmx is
+ * opened with RESOLVE_IN_ROOT, so that a guest's symlinks cannot hand us a host device,
+ * as OWNER (the guest's root, whom its user namespace maps; 0 for none), and checked to
+ * be the pty multiplexer; the peer comes from the master (TIOCGPTPEER), with no path to
+ * race on. Sized as our terminal, if we have one. 0 or -errno (-ENOTTY: not a ptmx). */
+int console_open_guest_pty(int root_fd, uid_t owner, int *ret_master, int *ret_peer);
+
 /* Takes the master fd, sets the terminal up and starts relaying on EVENT. */
 int console_relay_start(struct console_relay *relay, struct event *event, int master, enum console_mode mode);
 

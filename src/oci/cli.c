@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -13,20 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config/machine.h"
 #include "host/cgroup.h"
-#include "host/overlay-dirs.h"
-#include "host/supervisor.h"
-#include "host/userns.h"
 #include "oci/cli.h"
 #include "oci/config.h"
 #include "oci/state.h"
+#include "oci/verbs.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/missing.h"
@@ -39,26 +33,10 @@
 #define MACHINED_LITE_VERSION "0.1.0"
 #endif
 
-/* Exit codes of machined-lite-oci (README), machined-lite's where they mean the same:
- * runc's callers look at 0 and not-0; ours say more. */
-enum {
-        OCI_EXIT_FAILED = 1,   /* the operation failed (the line says why) */
-        OCI_EXIT_USAGE = 2,    /* a bad option, ID or config.json */
-        OCI_EXIT_NOT_ROOT = 3, /* not run as root */
-        OCI_EXIT_EXISTS = 5,   /* the ID is taken */
-        OCI_EXIT_NO_SUCH = 6,  /* no container of that ID */
-        OCI_EXIT_STATE = 7,    /* the container is not in a state the verb allows */
-};
-
-struct global {
-        const char *root;
-        bool systemd_cgroup;
-};
 
 static const char *oci_program = "machined-lite-oci";
 
-static int usage(const char *format, ...) _printf_(1, 2);
-static int usage(const char *format, ...)
+int oci_usage(const char *format, ...)
 {
         char line[512];
         va_list ap;
@@ -95,8 +73,8 @@ static void help(void)
 }
 
 /* The verb's options, runc's spelling (one dash or two, as urfave/cli takes them). */
-static int parse_verb_options(int argc, char *argv[], const struct option *options,
-                              int (*apply)(int c, const char *value, void *userdata), void *userdata)
+int oci_parse_verb_options(int argc, char *argv[], const struct option *options,
+                           int (*apply)(int c, const char *value, void *userdata), void *userdata)
 {
         int c, r;
 
@@ -104,9 +82,9 @@ static int parse_verb_options(int argc, char *argv[], const struct option *optio
         optind = 1;
         while ((c = getopt_long_only(argc, argv, "+", options, NULL)) >= 0) {
                 if (c == '?')
-                        return usage("%s: unknown option '%s'", argv[0], argv[optind - 1]);
+                        return oci_usage("%s: unknown option '%s'", argv[0], argv[optind - 1]);
                 if (c == ':')
-                        return usage("%s: option '%s' needs a value", argv[0], argv[optind - 1]);
+                        return oci_usage("%s: option '%s' needs a value", argv[0], argv[optind - 1]);
                 r = apply(c, optarg, userdata);
                 if (r != 0)
                         return r;
@@ -115,13 +93,13 @@ static int parse_verb_options(int argc, char *argv[], const struct option *optio
 }
 
 /* The one ID a verb works on, its last argument. */
-static int take_id(int argc, char *argv[], int first, const char **ret)
+int oci_take_id(int argc, char *argv[], int first, const char **ret)
 {
         if (first >= argc)
-                return usage("%s: no container ID given", argv[0]);
+                return oci_usage("%s: no container ID given", argv[0]);
         if (!oci_id_is_valid(argv[first]))
-                return usage("%s: '%s' is no container ID (letters, digits, '_', '-' and '.', at most 128)", argv[0],
-                             argv[first]);
+                return oci_usage("%s: '%s' is no container ID (letters, digits, '_', '-' and '.', at most 128)",
+                                 argv[0], argv[first]);
         *ret = argv[first];
         return 0;
 }
@@ -142,15 +120,16 @@ static int parse_flag_and_id(int argc, char *argv[], const char *name, bool *fla
         optind = 1;
         while ((c = getopt_long_only(argc, argv, "+", options, NULL)) >= 0) {
                 if (c != 'x')
-                        return usage("%s: unknown option '%s' (--%s is its only one)", argv[0], argv[optind - 1], name);
+                        return oci_usage("%s: unknown option '%s' (--%s is its only one)", argv[0], argv[optind - 1],
+                                         name);
                 *flag = true;
         }
-        return take_id(argc, argv, optind, ret_id);
+        return oci_take_id(argc, argv, optind, ret_id);
 }
 
 
 /* A container that exists, with its state; logs and returns our exit code otherwise. */
-static int load_state(const struct global *g, const char *id, struct oci_state *ret)
+int oci_load_state(const struct oci_global *g, const char *id, struct oci_state *ret)
 {
         int r = oci_state_read(g->root, id, ret);
 
@@ -170,306 +149,17 @@ static int load_state(const struct global *g, const char *id, struct oci_state *
 }
 
 /* The container of the ID at ARGV[FIRST], that exists: its state. */
-static int load_container(const struct global *g, int argc, char *argv[], int first, const char **ret_id,
-                          struct oci_state *ret)
+int oci_load_container(const struct oci_global *g, int argc, char *argv[], int first, const char **ret_id,
+                       struct oci_state *ret)
 {
-        int r = take_id(argc, argv, first, ret_id);
+        int r = oci_take_id(argc, argv, first, ret_id);
 
-        return r != 0 ? r : load_state(g, *ret_id, ret);
-}
-
-/* --- create ------------------------------------------------------------------------- */
-
-struct create_args {
-        const char *bundle, *pid_file, *console_socket;
-        long preserve_fds;
-};
-
-enum {
-        CREATE_BUNDLE = 0x100,
-        CREATE_PID_FILE,
-        CREATE_CONSOLE_SOCKET,
-        CREATE_NO_PIVOT,
-        CREATE_NO_NEW_KEYRING,
-        CREATE_PRESERVE_FDS
-};
-
-static int create_option(int c, const char *value, void *userdata)
-{
-        struct create_args *a = userdata;
-        char *end;
-
-        switch (c) {
-        case CREATE_BUNDLE:
-                a->bundle = value;
-                return 0;
-        case CREATE_PID_FILE:
-                a->pid_file = value;
-                return 0;
-        case CREATE_CONSOLE_SOCKET:
-                a->console_socket = value;
-                return 0;
-        case CREATE_NO_PIVOT:
-        case CREATE_NO_NEW_KEYRING:
-                /* Always so here: the root is entered with pivot_root (a tree on ramfs cannot
-                 * be), and no session keyring is made. */
-                return 0;
-        case CREATE_PRESERVE_FDS:
-                errno = 0;
-                a->preserve_fds = strtol(value, &end, 10);
-                if (errno || *end || a->preserve_fds < 0)
-                        return usage("create: --preserve-fds takes a number, not '%s'", value);
-                if (a->preserve_fds > 0)
-                        return usage("create: --preserve-fds=%ld: passing file descriptors on is not implemented by "
-                                     "machined-lite yet",
-                                     a->preserve_fds);
-                return 0;
-        }
-        return usage("create: unknown option");
-}
-
-struct handoff_ctx {
-        const struct global *g;
-        const struct oci_container *c;
-        const struct machine *m;
-};
-
-/* The pty's master to the caller over its console socket (SCM_RIGHTS), as runc does:
- * conmon takes it as the container's terminal. */
-static int send_console(const char *socket_path, int master)
-{
-        struct sockaddr_un address = { .sun_family = AF_UNIX };
-        _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        char control[CMSG_SPACE(sizeof(int))] = {}, name[] = "/dev/console";
-        struct iovec iov = { .iov_base = name, .iov_len = sizeof(name) - 1 };
-        struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof(control) };
-        struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
-
-        if (strlen(socket_path) >= sizeof(address.sun_path))
-                return log_error_errno(-ENAMETOOLONG, "--console-socket %s: the path is too long", socket_path);
-        strcpy(address.sun_path, socket_path);
-        if (fd < 0 || connect(fd, (struct sockaddr *)&address, sizeof(address)) < 0)
-                return log_error_errno(-errno, "Cannot connect to the console socket %s: %m", socket_path);
-        cmsg->cmsg_level = SOL_SOCKET;
-        cmsg->cmsg_type = SCM_RIGHTS;
-        cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-        memcpy(CMSG_DATA(cmsg), &master, sizeof(int));
-        if (sendmsg(fd, &msg, MSG_NOSIGNAL) < 0)
-                return log_error_errno(-errno, "Cannot send the terminal to the console socket %s: %m", socket_path);
-        return 0;
-}
-
-static int write_pid_file(const char *path, pid_t pid)
-{
-        _cleanup_free_ char *temporary = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        char text[32];
-        int n = snprintf(text, sizeof(text), "%d", (int)pid);
-
-        /* Whole or not at all: conmon reads it as soon as create exits. */
-        if (asprintf(&temporary, "%s.#ml%d", path, (int)getpid()) < 0)
-                return -ENOMEM;
-        fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0 || write(fd, text, (size_t)n) != n || rename(temporary, path) < 0) {
-                int r = negative_errno();
-
-                (void)unlink(temporary);
-                return log_error_errno(r, "Cannot write the pid file %s: %m", path);
-        }
-        return 0;
-}
-
-static void rfc3339_now(char *buf, size_t size)
-{
-        struct timespec ts;
-        struct tm tm;
-        char base[32];
-
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
-        snprintf(buf, size, "%s.%09ldZ", base, ts.tv_nsec);
-}
-
-static int handoff(const struct guest_handoff *h, void *userdata)
-{
-        const struct handoff_ctx *ctx = userdata;
-        char created[64];
-        struct oci_state s;
-        int r;
-
-        /* Before start: the init waits, and runs nothing of the container's yet. */
-        r = cgroup_settings_apply(&ctx->c->resources, h->cgroup, h->cgroup_v1);
-        if (r < 0)
-                return r;
-        if (ctx->c->terminal) {
-                r = send_console(ctx->c->console_socket, h->console_master);
-                if (r < 0)
-                        return r;
-        }
-        rfc3339_now(created, sizeof(created));
-        s = (struct oci_state){
-                .id = ctx->c->id,
-                .pid = h->pid,
-                .pid_start = h->pid_start,
-                .bundle = ctx->c->bundle,
-                .rootfs = ctx->m->root,
-                .created = created,
-                .cgroup = (char *)h->cgroup,
-                .annotations = ctx->c->annotations,
-                .owner = getuid(),
-                .cgroup_v1 = (char **)h->cgroup_v1,
-        };
-        r = oci_state_write(ctx->c->state_dir, &s);
-        if (r < 0)
-                return log_error_errno(r, "Cannot write the state of container %s: %m", ctx->c->id);
-        return ctx->c->pid_file ? write_pid_file(ctx->c->pid_file, h->pid) : 0;
-}
-
-/* What a container is beyond config.json: a machine named by its ID, PID 1 its process,
- * nothing of a machine's own set-up added (no resolv.conf, no time zone, no scope of
- * ours: the runtime caller has its own). */
-static int container_machine(struct oci_container *c, struct machine *m)
-{
-        char hostname[HOST_NAME_MAX + 1] = "";
-
-        m->name = strdup(c->id);
-        if (!m->name)
-                return -ENOMEM;
-        m->verb = VERB_EXEC;
-        m->oci = c;
-        m->console = c->terminal ? CONSOLE_PASSIVE : CONSOLE_PIPE;
-        m->register_mode = REGISTER_NO;
-        m->settings_mode = SETTINGS_NO;
-        m->resolv_conf = RESOLV_CONF_OFF;
-        m->timezone = TIMEZONE_OFF;
-        m->link_journal = LINK_JOURNAL_NO;
-        /* No linux.seccomp: no filter, as the specification has it (a profile given is
-         * refused, oci/config.c, until it is implemented). */
-        m->seccomp_off = true;
-        /* Its own UTS namespace, with the host's name unless config.json gives one. */
-        if (!m->hostname) {
-                (void)gethostname(hostname, sizeof(hostname) - 1);
-                m->hostname = strdup(hostname[0] ? hostname : c->id);
-                if (!m->hostname)
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
-static int verb_create(const struct global *g, int argc, char *argv[])
-{
-        static const struct option options[] = {
-                { "bundle", required_argument, NULL, CREATE_BUNDLE },
-                { "b", required_argument, NULL, CREATE_BUNDLE },
-                { "pid-file", required_argument, NULL, CREATE_PID_FILE },
-                { "console-socket", required_argument, NULL, CREATE_CONSOLE_SOCKET },
-                { "no-pivot", no_argument, NULL, CREATE_NO_PIVOT },
-                { "no-new-keyring", no_argument, NULL, CREATE_NO_NEW_KEYRING },
-                { "preserve-fds", required_argument, NULL, CREATE_PRESERVE_FDS },
-                {},
-        };
-        _cleanup_(machine_donep) struct machine m = MACHINE_INIT;
-        struct oci_container c = OCI_CONTAINER_INIT;
-        struct create_args a = { .bundle = "." };
-        _cleanup_close_ int range_lock = -EBADF;
-        struct handoff_ctx ctx = { .g = g, .c = &c, .m = &m };
-        const char *id;
-        bool made = false;
-        int r;
-
-        r = parse_verb_options(argc, argv, options, create_option, &a);
-        if (r == 0)
-                r = take_id(argc, argv, optind, &id);
-        if (r != 0)
-                return r;
-        if (optind + 1 < argc)
-                return usage("create: one container ID, not '%s' too", argv[optind + 1]);
-        c.id = strdup(id);
-        c.bundle = realpath(a.bundle, NULL);
-        if (!c.id)
-                return OCI_EXIT_FAILED;
-        if (!c.bundle) {
-                log_error_errno(-errno, "Bundle %s cannot be used: %m (a directory with config.json and the root)",
-                                a.bundle);
-                r = OCI_EXIT_USAGE;
-                goto out;
-        }
-        c.systemd_cgroup = g->systemd_cgroup;
-        if (a.pid_file && !(c.pid_file = a.pid_file[0] == '/' ? strdup(a.pid_file) : realpath(".", NULL))) {
-                r = OCI_EXIT_FAILED;
-                goto out;
-        }
-        if (a.pid_file && a.pid_file[0] != '/') {
-                char *absolute = NULL;
-
-                if (asprintf(&absolute, "%s/%s", c.pid_file, a.pid_file) < 0) {
-                        r = OCI_EXIT_FAILED;
-                        goto out;
-                }
-                free(c.pid_file);
-                c.pid_file = absolute;
-        }
-        if (a.console_socket && !(c.console_socket = strdup(a.console_socket))) {
-                r = OCI_EXIT_FAILED;
-                goto out;
-        }
-        r = oci_config_load(&c, &m);
-        if (r < 0) {
-                r = r == -ENOMEM ? OCI_EXIT_FAILED : OCI_EXIT_USAGE;
-                goto out;
-        }
-        if (c.terminal != !!c.console_socket) {
-                r = usage(c.terminal ? "create: process.terminal is true: give --console-socket for its pty"
-                                     : "create: --console-socket given, but process.terminal is false");
-                goto out;
-        }
-        if (g->systemd_cgroup && m.cgroup_path && strchr(m.cgroup_path, ':')) {
-                r = usage("create: --systemd-cgroup (cgroupsPath slice:prefix:name) is not implemented by machined-lite "
-                          "yet: use the cgroupfs manager (a path)");
-                goto out;
-        }
-        r = container_machine(&c, &m);
-        if (r < 0) {
-                r = OCI_EXIT_FAILED;
-                goto out;
-        }
-        r = machine_resolve_root(&m);
-        if (r >= 0)
-                r = machine_check_root(&m);
-        if (r < 0) {
-                r = r == -ENOMEM ? OCI_EXIT_FAILED : OCI_EXIT_USAGE;
-                goto out;
-        }
-        if (m.private_users != PRIVATE_USERS_NO && userns_choose(&m, &range_lock) < 0) {
-                r = OCI_EXIT_FAILED;
-                goto out;
-        }
-        r = oci_state_make(g->root, c.id, m.private_users != PRIVATE_USERS_NO ? m.uid_base : 0, &c.state_dir);
-        if (r < 0) {
-                r = r == -EEXIST ? OCI_EXIT_EXISTS : OCI_EXIT_FAILED;
-                goto out;
-        }
-        c.start_fifo = r;
-        made = true;
-        if (custom_mounts_prepare(&m) < 0) {
-                r = OCI_EXIT_FAILED;
-                goto out;
-        }
-        r = supervisor_create(&m, handoff, &ctx);
-        custom_mounts_cleanup(&m);
-        r = r == 0 ? 0 : OCI_EXIT_FAILED;
-out:
-        if (r != 0 && made)
-                (void)oci_state_remove(g->root, c.id);
-        m.oci = NULL;
-        oci_container_done(&c);
-        return r;
+        return r != 0 ? r : oci_load_state(g, *ret_id, ret);
 }
 
 /* --- start, state, kill, delete, pause, resume, ps, list ---------------------------- */
 
-static int verb_start(const struct global *g, int argc, char *argv[])
+static int verb_start(const struct oci_global *g, int argc, char *argv[])
 {
         _cleanup_(oci_state_done) struct oci_state s = {};
         _cleanup_free_ char *fifo = NULL;
@@ -478,7 +168,7 @@ static int verb_start(const struct global *g, int argc, char *argv[])
         char byte;
         int r;
 
-        r = load_container(g, argc, argv, 1, &id, &s);
+        r = oci_load_container(g, argc, argv, 1, &id, &s);
         if (r != 0)
                 return r;
         if (oci_state_status(g->root, &s) != OCI_CREATED) {
@@ -507,13 +197,13 @@ static int verb_start(const struct global *g, int argc, char *argv[])
         return 0;
 }
 
-static int verb_state(const struct global *g, int argc, char *argv[])
+static int verb_state(const struct oci_global *g, int argc, char *argv[])
 {
         _cleanup_(oci_state_done) struct oci_state s = {};
         const char *id;
         int r;
 
-        r = load_container(g, argc, argv, 1, &id, &s);
+        r = oci_load_container(g, argc, argv, 1, &id, &s);
         if (r != 0)
                 return r;
         oci_state_print(stdout, &s, oci_state_status(g->root, &s));
@@ -572,7 +262,7 @@ static int cgroup_pids(const char *cgroup, pid_t **ret, size_t *ret_n)
         return 0;
 }
 
-static int verb_kill(const struct global *g, int argc, char *argv[])
+static int verb_kill(const struct oci_global *g, int argc, char *argv[])
 {
         _cleanup_(oci_state_done) struct oci_state s = {};
         _cleanup_close_ int pidfd = -EBADF;
@@ -584,8 +274,8 @@ static int verb_kill(const struct global *g, int argc, char *argv[])
         if (r != 0)
                 return r;
         if (optind + 1 < argc && (sig = parse_signal(argv[optind + 1])) < 0)
-                return usage("kill: '%s' is no signal (a number, KILL or SIGKILL)", argv[optind + 1]);
-        r = load_state(g, id, &s);
+                return oci_usage("kill: '%s' is no signal (a number, KILL or SIGKILL)", argv[optind + 1]);
+        r = oci_load_state(g, id, &s);
         if (r != 0)
                 return r;
         if (oci_state_status(g->root, &s) == OCI_STOPPED) {
@@ -650,7 +340,7 @@ static int remove_container_cgroup(const struct oci_state *s)
         return r == -ENOENT ? 0 : r;
 }
 
-static int verb_delete(const struct global *g, int argc, char *argv[])
+static int verb_delete(const struct oci_global *g, int argc, char *argv[])
 {
         _cleanup_(oci_state_done) struct oci_state s = {};
         bool force = false;
@@ -667,7 +357,7 @@ static int verb_delete(const struct global *g, int argc, char *argv[])
                 return oci_state_remove(g->root, id) < 0 ? OCI_EXIT_FAILED : 0;
         if (r < 0) {
                 oci_state_done(&s);
-                return load_state(g, id, &s);
+                return oci_load_state(g, id, &s);
         }
         status = oci_state_status(g->root, &s);
         if (status != OCI_STOPPED && !force) {
@@ -684,7 +374,7 @@ static int verb_delete(const struct global *g, int argc, char *argv[])
         return 0;
 }
 
-static int set_frozen(const struct global *g, int argc, char *argv[], bool frozen)
+static int set_frozen(const struct oci_global *g, int argc, char *argv[], bool frozen)
 {
         _cleanup_(oci_state_done) struct oci_state s = {};
         _cleanup_free_ char *path = NULL;
@@ -693,7 +383,7 @@ static int set_frozen(const struct global *g, int argc, char *argv[], bool froze
         const char *id;
         int r;
 
-        r = load_container(g, argc, argv, 1, &id, &s);
+        r = oci_load_container(g, argc, argv, 1, &id, &s);
         if (r != 0)
                 return r;
         status = oci_state_status(g->root, &s);
@@ -711,12 +401,12 @@ static int set_frozen(const struct global *g, int argc, char *argv[], bool froze
         return 0;
 }
 
-static int verb_pause(const struct global *g, int argc, char *argv[])
+static int verb_pause(const struct oci_global *g, int argc, char *argv[])
 {
         return set_frozen(g, argc, argv, true);
 }
 
-static int verb_resume(const struct global *g, int argc, char *argv[])
+static int verb_resume(const struct oci_global *g, int argc, char *argv[])
 {
         return set_frozen(g, argc, argv, false);
 }
@@ -741,13 +431,13 @@ static int parse_format(int argc, char *argv[], bool *json, bool *quiet)
                 else if (c == 'f' && (!strcmp(optarg, "json") || !strcmp(optarg, "table")))
                         *json = !strcmp(optarg, "json");
                 else
-                        return usage("%s: '%s' is no option of it (--format table|json%s)", argv[0], argv[optind - 1],
-                                     quiet ? ", --quiet" : "");
+                        return oci_usage("%s: '%s' is no option of it (--format table|json%s)", argv[0],
+                                         argv[optind - 1], quiet ? ", --quiet" : "");
         }
         return 0;
 }
 
-static int verb_ps(const struct global *g, int argc, char *argv[])
+static int verb_ps(const struct oci_global *g, int argc, char *argv[])
 {
         _cleanup_(oci_state_done) struct oci_state s = {};
         _cleanup_free_ pid_t *pids = NULL;
@@ -758,7 +448,7 @@ static int verb_ps(const struct global *g, int argc, char *argv[])
 
         r = parse_format(argc, argv, &json, NULL);
         if (r == 0)
-                r = load_container(g, argc, argv, optind, &id, &s);
+                r = oci_load_container(g, argc, argv, optind, &id, &s);
         if (r != 0)
                 return r;
         r = cgroup_pids(s.cgroup, &pids, &n);
@@ -777,7 +467,7 @@ static int verb_ps(const struct global *g, int argc, char *argv[])
         return 0;
 }
 
-static int verb_list(const struct global *g, int argc, char *argv[])
+static int verb_list(const struct oci_global *g, int argc, char *argv[])
 {
         _cleanup_(strv_freep) char **ids = NULL;
         bool json = false, quiet = false;
@@ -816,7 +506,7 @@ static int verb_list(const struct global *g, int argc, char *argv[])
 }
 
 /* features.md: what this runtime recognizes, fixed at build time. */
-static int verb_features(const struct global *g _unused_, int argc _unused_, char *argv[] _unused_)
+static int verb_features(const struct oci_global *g _unused_, int argc _unused_, char *argv[] _unused_)
 {
         fputs("{\n"
               "  \"ociVersionMin\": \"1.0.0\",\n"
@@ -840,11 +530,11 @@ static int verb_features(const struct global *g _unused_, int argc _unused_, cha
 
 static const struct {
         const char *name;
-        int (*run)(const struct global *g, int argc, char *argv[]);
+        int (*run)(const struct oci_global *g, int argc, char *argv[]);
 } oci_verbs[] = {
-        { "create", verb_create }, { "start", verb_start },       { "state", verb_state },   { "kill", verb_kill },
-        { "delete", verb_delete }, { "pause", verb_pause },       { "resume", verb_resume }, { "ps", verb_ps },
-        { "list", verb_list },     { "features", verb_features },
+        { "create", oci_verb_create }, { "start", verb_start },       { "state", verb_state },   { "kill", verb_kill },
+        { "delete", verb_delete },     { "pause", verb_pause },       { "resume", verb_resume }, { "ps", verb_ps },
+        { "list", verb_list },         { "features", verb_features },
 };
 
 enum {
@@ -873,7 +563,7 @@ int verb_oci(int argc, char *argv[])
                 { "h", no_argument, NULL, 'h' },
                 {},
         };
-        struct global g = { .root = OCI_DEFAULT_ROOT };
+        struct oci_global g = { .root = OCI_DEFAULT_ROOT };
         const char *log_path = NULL, *format = "text";
         FILE *log_file = NULL;
         int c, r = 0;
@@ -898,9 +588,9 @@ int verb_oci(int argc, char *argv[])
                         break;
                 case GLOBAL_ROOTLESS:
                         if (!strcmp(optarg, "true"))
-                                r = usage("--rootless=true: machined-lite-oci runs containers as root only");
+                                r = oci_usage("--rootless=true: machined-lite-oci runs containers as root only");
                         else if (strcmp(optarg, "false") != 0 && strcmp(optarg, "auto") != 0)
-                                r = usage("--rootless takes true, false or auto, not '%s'", optarg);
+                                r = oci_usage("--rootless takes true, false or auto, not '%s'", optarg);
                         break;
                 case 'v':
                         printf("%s version %s\nspec: 1.3.0\nmachined-lite: %s\n", oci_program, MACHINED_LITE_VERSION,
@@ -910,13 +600,13 @@ int verb_oci(int argc, char *argv[])
                         help();
                         return 0;
                 default:
-                        r = usage("unknown global option '%s'", argv[optind - 1]);
+                        r = oci_usage("unknown global option '%s'", argv[optind - 1]);
                 }
                 if (r != 0)
                         return r;
         }
         if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
-                return usage("--log-format takes text or json, not '%s'", format);
+                return oci_usage("--log-format takes text or json, not '%s'", format);
         if (log_path) {
                 log_file = fopen(log_path, "ae");
                 if (!log_file)
@@ -924,7 +614,7 @@ int verb_oci(int argc, char *argv[])
         }
         log_set_output(log_file, oci_program, !strcmp(format, "json"));
         if (optind >= argc)
-                return usage("no verb given (create, start, state, kill, delete, list, ps, pause, resume, features)");
+                return oci_usage("no verb given (create, start, state, kill, delete, list, ps, pause, resume, features)");
         if (geteuid() != 0) {
                 log_error("Must be run as root: a container's namespaces and mounts need it");
                 return OCI_EXIT_NOT_ROOT;
@@ -932,6 +622,6 @@ int verb_oci(int argc, char *argv[])
         for (size_t i = 0; i < ELEMENTSOF(oci_verbs); i++)
                 if (!strcmp(argv[optind], oci_verbs[i].name))
                         return oci_verbs[i].run(&g, argc - optind, argv + optind);
-        return usage("unknown verb '%s' (create, start, state, kill, delete, list, ps, pause, resume, features)",
-                     argv[optind]);
+        return oci_usage("unknown verb '%s' (create, start, state, kill, delete, list, ps, pause, resume, features)",
+                         argv[optind]);
 }

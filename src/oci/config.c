@@ -20,6 +20,7 @@
 #include "config/options.h"
 #include "guest/caps.h"
 #include "oci/config.h"
+#include "oci/json-read.h"
 #include "oci/jsonc.h"
 #include "oci/seccomp.h"
 #include "util/log.h"
@@ -30,11 +31,6 @@
 
 /* config.json is read whole; no real one comes near this. */
 #define CONFIG_MAX (4U * 1024U * 1024U)
-
-struct reader {
-        const struct oci_container *c;
-        struct machine *m;
-};
 
 void oci_container_done(struct oci_container *c)
 {
@@ -53,193 +49,68 @@ void oci_container_done(struct oci_container *c)
         *c = (struct oci_container)OCI_CONTAINER_INIT;
 }
 
-/* One line for a bad key: the bundle's config.json, the key's path, what is wrong. */
-_printf_(3, 4) static int bad_key(const struct reader *rd, const char *key, const char *format, ...)
-{
-        char what[512];
-        va_list ap;
-
-        va_start(ap, format);
-        vsnprintf(what, sizeof(what), format, ap);
-        va_end(ap);
-        log_error("%s/config.json: %s: %s", rd->c->bundle, key, what);
-        return -EINVAL;
-}
-
-static json_object *member(json_object *obj, const char *key)
-{
-        json_object *v = NULL;
-
-        if (!obj || !sym_json_object_is_type(obj, json_type_object) || !sym_json_object_object_get_ex(obj, key, &v))
-                return NULL;
-        /* null is as good as absent (features.md allows it for every optional property). */
-        return v && !sym_json_object_is_type(v, json_type_null) ? v : NULL;
-}
-
-static int want(const struct reader *rd, json_object *v, json_type type, const char *key)
-{
-        static const char *const names[] = {
-                [json_type_boolean] = "a boolean", [json_type_double] = "a number", [json_type_int] = "an integer",
-                [json_type_object] = "an object",  [json_type_array] = "an array",  [json_type_string] = "a string",
-        };
-
-        if (sym_json_object_is_type(v, type))
-                return 0;
-        return bad_key(rd, key, "must be %s", names[type]);
-}
-
-static int get_string(const struct reader *rd, json_object *obj, const char *key, const char *path, const char **ret)
-{
-        json_object *v = member(obj, key);
-
-        *ret = NULL;
-        if (!v)
-                return 0;
-        if (want(rd, v, json_type_string, path) < 0)
-                return -EINVAL;
-        *ret = sym_json_object_get_string(v);
-        if (strlen(*ret) != (size_t)sym_json_object_get_string_len(v))
-                return bad_key(rd, path, "holds a NUL byte");
-        return 1;
-}
-
-static int get_uint(const struct reader *rd, json_object *obj, const char *key, const char *path, uint64_t max,
-                    uint64_t *ret)
-{
-        json_object *v = member(obj, key);
-        int64_t n;
-
-        if (!v)
-                return 0;
-        if (want(rd, v, json_type_int, path) < 0)
-                return -EINVAL;
-        n = sym_json_object_get_int64(v);
-        if (n < 0 || (uint64_t)n > max)
-                return bad_key(rd, path, "must be between 0 and %llu", (unsigned long long)max);
-        *ret = (uint64_t)n;
-        return 1;
-}
-
-static int get_bool(const struct reader *rd, json_object *obj, const char *key, const char *path, bool *ret)
-{
-        json_object *v = member(obj, key);
-
-        if (!v)
-                return 0;
-        if (want(rd, v, json_type_boolean, path) < 0)
-                return -EINVAL;
-        *ret = sym_json_object_get_boolean(v);
-        return 1;
-}
-
-/* An array of strings into a strv (appended to *RET). */
-static int get_strv(const struct reader *rd, json_object *obj, const char *key, const char *path, char ***ret)
-{
-        json_object *v = member(obj, key);
-        size_t n;
-
-        if (!v)
-                return 0;
-        if (want(rd, v, json_type_array, path) < 0)
-                return -EINVAL;
-        n = sym_json_object_array_length(v);
-        for (size_t i = 0; i < n; i++) {
-                json_object *e = sym_json_object_array_get_idx(v, i);
-                char where[128];
-
-                snprintf(where, sizeof(where), "%s[%zu]", path, i);
-                if (!e || want(rd, e, json_type_string, where) < 0)
-                        return -EINVAL;
-                if (strlen(sym_json_object_get_string(e)) != (size_t)sym_json_object_get_string_len(e))
-                        return bad_key(rd, where, "holds a NUL byte");
-                if (strv_extend(ret, sym_json_object_get_string(e)) < 0)
-                        return -ENOMEM;
-        }
-        return 1;
-}
-
-/* A key we know and cannot honour: present (and not empty) is an error. */
-static bool object_is_empty(json_object *v)
-{
-        struct json_object_iterator begin = sym_json_object_iter_begin(v), end = sym_json_object_iter_end(v);
-
-        return sym_json_object_iter_equal(&begin, &end);
-}
-
-static int refuse(const struct reader *rd, json_object *obj, const char *key, const char *path, const char *why)
-{
-        json_object *v = member(obj, key);
-
-        if (!v)
-                return 0;
-        if ((sym_json_object_is_type(v, json_type_array) && sym_json_object_array_length(v) == 0) ||
-            (sym_json_object_is_type(v, json_type_object) && object_is_empty(v)) ||
-            (sym_json_object_is_type(v, json_type_string) && sym_json_object_get_string_len(v) == 0))
-                return 0;
-        return bad_key(rd, path, "%s", why);
-}
-
 /* ociVersion: 1.0.0 up to 1.3.x, with or without a pre-release ("1.0.2-dev", as runc's
  * and podman's are). */
-static int read_version(const struct reader *rd, json_object *config, struct oci_container *c)
+static int read_version(const struct oci_reader *rd, json_object *config, struct oci_container *c)
 {
         const char *v;
         unsigned major, minor, patch;
-        int r = get_string(rd, config, "ociVersion", "ociVersion", &v);
+        int r = oci_get_string(rd, config, "ociVersion", "ociVersion", &v);
 
         if (r < 0)
                 return r;
         if (r == 0)
-                return bad_key(rd, "ociVersion", "is missing (the runtime specification's version, 1.0.0 to 1.3.x)");
+                return oci_bad_key(rd, "ociVersion", "is missing (the runtime specification's version, 1.0.0 to 1.3.x)");
         if (sscanf(v, "%u.%u.%u", &major, &minor, &patch) != 3 || major != 1 || minor > 3)
-                return bad_key(rd, "ociVersion", "'%s' is not a version machined-lite implements (1.0.0 to 1.3.x)", v);
+                return oci_bad_key(rd, "ociVersion", "'%s' is not a version machined-lite implements (1.0.0 to 1.3.x)",
+                                   v);
         c->oci_version = strdup(v);
         return c->oci_version ? 0 : -ENOMEM;
 }
 
-static int read_root(const struct reader *rd, json_object *config, struct machine *m)
+static int read_root(const struct oci_reader *rd, json_object *config, struct machine *m)
 {
-        json_object *root = member(config, "root");
+        json_object *root = oci_member(config, "root");
         _cleanup_free_ char *path = NULL;
         const char *p;
         int r;
 
         if (!root)
-                return bad_key(rd, "root", "is missing (the container's root file system)");
-        if (want(rd, root, json_type_object, "root") < 0)
+                return oci_bad_key(rd, "root", "is missing (the container's root file system)");
+        if (oci_want(rd, root, json_type_object, "root") < 0)
                 return -EINVAL;
-        r = get_string(rd, root, "path", "root.path", &p);
+        r = oci_get_string(rd, root, "path", "root.path", &p);
         if (r <= 0)
-                return r < 0 ? r : bad_key(rd, "root.path", "is missing");
+                return r < 0 ? r : oci_bad_key(rd, "root.path", "is missing");
         /* Relative to the bundle (bundle.md). */
         if (p[0] == '/')
                 path = strdup(p);
-        else if (asprintf(&path, "%s/%s", rd->c->bundle, p) < 0)
+        else if (asprintf(&path, "%s/%s", rd->bundle, p) < 0)
                 path = NULL;
         if (!path)
                 return -ENOMEM;
         free(m->root);
         m->root = TAKE_PTR(path);
-        r = get_bool(rd, root, "readonly", "root.readonly", &m->read_only);
+        r = oci_get_bool(rd, root, "readonly", "root.readonly", &m->read_only);
         return r < 0 ? r : 0;
 }
 
 /* process.user: numbers only, never looked up in the container (config.md). */
-static int read_user(const struct reader *rd, json_object *process, struct machine *m, struct oci_container *c)
+static int read_user(const struct oci_reader *rd, json_object *process, struct machine *m, struct oci_container *c)
 {
-        json_object *user = member(process, "user"), *groups;
+        json_object *user = oci_member(process, "user"), *groups;
         struct guest_user *u;
         uint64_t uid = 0, gid = 0, mask = 022;
         int r;
 
-        if (user && want(rd, user, json_type_object, "process.user") < 0)
+        if (user && oci_want(rd, user, json_type_object, "process.user") < 0)
                 return -EINVAL;
-        if ((r = get_uint(rd, user, "uid", "process.user.uid", UINT32_MAX - 1, &uid)) < 0 ||
-            (r = get_uint(rd, user, "gid", "process.user.gid", UINT32_MAX - 1, &gid)) < 0 ||
-            (r = get_uint(rd, user, "umask", "process.user.umask", 0777, &mask)) < 0)
+        if ((r = oci_get_uint(rd, user, "uid", "process.user.uid", UINT32_MAX - 1, &uid)) < 0 ||
+            (r = oci_get_uint(rd, user, "gid", "process.user.gid", UINT32_MAX - 1, &gid)) < 0 ||
+            (r = oci_get_uint(rd, user, "umask", "process.user.umask", 0777, &mask)) < 0)
                 return r;
         c->umask = (mode_t)mask;
-        if (get_string(rd, user, "username", "process.user.username", &(const char *){ NULL }) < 0)
+        if (oci_get_string(rd, user, "username", "process.user.username", &(const char *){ NULL }) < 0)
                 return -EINVAL;
         u = calloc(1, sizeof(*u));
         if (!u)
@@ -257,10 +128,10 @@ static int read_user(const struct reader *rd, json_object *process, struct machi
         if (!u->home || !u->shell || !u->groups)
                 return -ENOMEM;
         u->groups[u->n_groups++] = u->gid;
-        groups = member(user, "additionalGids");
+        groups = oci_member(user, "additionalGids");
         if (!groups)
                 return 0;
-        if (want(rd, groups, json_type_array, "process.user.additionalGids") < 0)
+        if (oci_want(rd, groups, json_type_array, "process.user.additionalGids") < 0)
                 return -EINVAL;
         for (size_t i = 0, n = sym_json_object_array_length(groups); i < n; i++) {
                 json_object *g = sym_json_object_array_get_idx(groups, i);
@@ -268,7 +139,7 @@ static int read_user(const struct reader *rd, json_object *process, struct machi
 
                 if (!sym_json_object_is_type(g, json_type_int) || sym_json_object_get_int64(g) < 0 ||
                     sym_json_object_get_int64(g) >= UINT32_MAX)
-                        return bad_key(rd, "process.user.additionalGids", "must be an array of GIDs");
+                        return oci_bad_key(rd, "process.user.additionalGids", "must be an array of GIDs");
                 grown = realloc(u->groups, (u->n_groups + 1) * sizeof(*grown));
                 if (!grown)
                         return -ENOMEM;
@@ -280,9 +151,9 @@ static int read_user(const struct reader *rd, json_object *process, struct machi
 
 /* process.capabilities: the bounding set is what the container keeps (effective and
  * permitted for root are that set, as runc makes them for podman's configs). */
-static int read_capabilities(const struct reader *rd, json_object *process, struct machine *m)
+static int read_capabilities(const struct oci_reader *rd, json_object *process, struct machine *m)
 {
-        json_object *caps = member(process, "capabilities");
+        json_object *caps = oci_member(process, "capabilities");
         _cleanup_(strv_freep) char **names = NULL;
         _cleanup_free_ char *list = NULL;
         const char *bad = NULL;
@@ -295,29 +166,30 @@ static int read_capabilities(const struct reader *rd, json_object *process, stru
                 m->caps_drop = UINT64_MAX;
                 return 0;
         }
-        if (want(rd, caps, json_type_object, "process.capabilities") < 0)
+        if (oci_want(rd, caps, json_type_object, "process.capabilities") < 0)
                 return -EINVAL;
-        r = get_strv(rd, caps, "bounding", "process.capabilities.bounding", &names);
+        r = oci_get_strv(rd, caps, "bounding", "process.capabilities.bounding", &names);
         if (r < 0)
                 return r;
         list = strv_join(names, ",");
         if (!list)
                 return -ENOMEM;
         if (list[0] && caps_parse(list, &mask, &bad) < 0)
-                return bad_key(rd, "process.capabilities.bounding", "'%s' is no capability this kernel has", bad ?: list);
+                return oci_bad_key(rd, "process.capabilities.bounding", "'%s' is no capability this kernel has",
+                                   bad ?: list);
         m->caps_add = mask;
         m->caps_drop = ~mask;
         return 0;
 }
 
-static int read_rlimits(const struct reader *rd, json_object *process, struct machine *m)
+static int read_rlimits(const struct oci_reader *rd, json_object *process, struct machine *m)
 {
-        json_object *limits = member(process, "rlimits");
+        json_object *limits = oci_member(process, "rlimits");
         char error[512];
 
         if (!limits)
                 return 0;
-        if (want(rd, limits, json_type_array, "process.rlimits") < 0)
+        if (oci_want(rd, limits, json_type_array, "process.rlimits") < 0)
                 return -EINVAL;
         for (size_t i = 0, n = sym_json_object_array_length(limits); i < n; i++) {
                 json_object *l = sym_json_object_array_get_idx(limits, i);
@@ -327,79 +199,79 @@ static int read_rlimits(const struct reader *rd, json_object *process, struct ma
                 int r;
 
                 snprintf(where, sizeof(where), "process.rlimits[%zu]", i);
-                if (want(rd, l, json_type_object, where) < 0 || get_string(rd, l, "type", where, &type) <= 0 ||
-                    get_uint(rd, l, "soft", where, UINT64_MAX >> 1, &soft) < 0 ||
-                    get_uint(rd, l, "hard", where, UINT64_MAX >> 1, &hard) < 0)
-                        return bad_key(rd, where, "must be {\"type\": \"RLIMIT_...\", \"soft\": N, \"hard\": N}");
+                if (oci_want(rd, l, json_type_object, where) < 0 || oci_get_string(rd, l, "type", where, &type) <= 0 ||
+                    oci_get_uint(rd, l, "soft", where, UINT64_MAX >> 1, &soft) < 0 ||
+                    oci_get_uint(rd, l, "hard", where, UINT64_MAX >> 1, &hard) < 0)
+                        return oci_bad_key(rd, where, "must be {\"type\": \"RLIMIT_...\", \"soft\": N, \"hard\": N}");
                 snprintf(value, sizeof(value), "%s=%llu:%llu", type, (unsigned long long)soft, (unsigned long long)hard);
                 usage_capture(error, sizeof(error));
                 r = exec_option_apply(ARG_RLIMIT, value, m);
                 usage_capture(NULL, 0);
                 if (r < 0)
-                        return bad_key(rd, where, "%s", error);
+                        return oci_bad_key(rd, where, "%s", error);
         }
         return 0;
 }
 
-static int read_process(const struct reader *rd, json_object *config, struct machine *m, struct oci_container *c)
+static int read_process(const struct oci_reader *rd, json_object *config, struct machine *m, struct oci_container *c)
 {
-        json_object *process = member(config, "process");
+        json_object *process = oci_member(config, "process");
         uint64_t oom = 0;
         const char *cwd = NULL;
         json_object *v;
         int r;
 
         if (!process)
-                return bad_key(rd, "process", "is missing (the container's process: args, cwd, ...)");
-        if (want(rd, process, json_type_object, "process") < 0)
+                return oci_bad_key(rd, "process", "is missing (the container's process: args, cwd, ...)");
+        if (oci_want(rd, process, json_type_object, "process") < 0)
                 return -EINVAL;
-        r = get_strv(rd, process, "args", "process.args", &m->arguments);
+        r = oci_get_strv(rd, process, "args", "process.args", &m->arguments);
         if (r < 0)
                 return r;
         if (strv_length(m->arguments) == 0)
-                return bad_key(rd, "process.args", "is missing or empty (the command to run)");
-        if ((r = get_strv(rd, process, "env", "process.env", &m->setenv)) < 0)
+                return oci_bad_key(rd, "process.args", "is missing or empty (the command to run)");
+        if ((r = oci_get_strv(rd, process, "env", "process.env", &m->setenv)) < 0)
                 return r;
         for (size_t i = 0; m->setenv && m->setenv[i]; i++)
                 if (!strchr(m->setenv[i], '=') || m->setenv[i][0] == '=')
-                        return bad_key(rd, "process.env", "'%s' is no VARIABLE=VALUE", m->setenv[i]);
-        r = get_string(rd, process, "cwd", "process.cwd", &cwd);
+                        return oci_bad_key(rd, "process.env", "'%s' is no VARIABLE=VALUE", m->setenv[i]);
+        r = oci_get_string(rd, process, "cwd", "process.cwd", &cwd);
         if (r < 0)
                 return r;
         if (r == 0 || cwd[0] != '/')
-                return bad_key(rd, "process.cwd", "must be an absolute path in the container");
+                return oci_bad_key(rd, "process.cwd", "must be an absolute path in the container");
         m->working_directory = strdup(cwd);
         if (!m->working_directory)
                 return -ENOMEM;
-        if ((r = get_bool(rd, process, "terminal", "process.terminal", &c->terminal)) < 0 ||
-            (r = get_bool(rd, process, "noNewPrivileges", "process.noNewPrivileges", &m->no_new_privileges)) < 0)
+        if ((r = oci_get_bool(rd, process, "terminal", "process.terminal", &c->terminal)) < 0 ||
+            (r = oci_get_bool(rd, process, "noNewPrivileges", "process.noNewPrivileges", &m->no_new_privileges)) < 0)
                 return r;
-        r = get_uint(rd, process, "oomScoreAdj", "process.oomScoreAdj", 2000, &oom);
+        r = oci_get_uint(rd, process, "oomScoreAdj", "process.oomScoreAdj", 2000, &oom);
         if (r < 0) {
                 /* -1000..1000: a negative one is an int the reader above refuses. */
-                v = member(process, "oomScoreAdj");
+                v = oci_member(process, "oomScoreAdj");
                 if (!v || !sym_json_object_is_type(v, json_type_int) || sym_json_object_get_int64(v) < -1000)
-                        return bad_key(rd, "process.oomScoreAdj", "must be between -1000 and 1000");
+                        return oci_bad_key(rd, "process.oomScoreAdj", "must be between -1000 and 1000");
                 oom = (uint64_t)sym_json_object_get_int64(v);
                 r = 1;
         }
         if (r > 0) {
                 if ((int64_t)oom > 1000)
-                        return bad_key(rd, "process.oomScoreAdj", "must be between -1000 and 1000");
+                        return oci_bad_key(rd, "process.oomScoreAdj", "must be between -1000 and 1000");
                 m->oom_score_adjust_set = true;
                 m->oom_score_adjust = (int)(int64_t)oom;
         }
         if ((r = read_user(rd, process, m, c)) < 0 || (r = read_capabilities(rd, process, m)) < 0 ||
             (r = read_rlimits(rd, process, m)) < 0)
                 return r;
-        if ((r = refuse(rd, process, "apparmorProfile", "process.apparmorProfile",
-                        "this host has no AppArmor for machined-lite to apply a profile with")) < 0 ||
-            (r = refuse(rd, process, "selinuxLabel", "process.selinuxLabel",
-                        "this host has no SELinux for machined-lite to label the process with")) < 0 ||
-            (r = refuse(rd, process, "ioPriority", "process.ioPriority", "is not implemented by machined-lite")) < 0 ||
-            (r = refuse(rd, process, "scheduler", "process.scheduler", "is not implemented by machined-lite")) < 0 ||
-            (r = refuse(rd, process, "execCPUAffinity", "process.execCPUAffinity",
-                        "is not implemented by machined-lite")) < 0)
+        if ((r = oci_refuse(rd, process, "apparmorProfile", "process.apparmorProfile",
+                            "this host has no AppArmor for machined-lite to apply a profile with")) < 0 ||
+            (r = oci_refuse(rd, process, "selinuxLabel", "process.selinuxLabel",
+                            "this host has no SELinux for machined-lite to label the process with")) < 0 ||
+            (r = oci_refuse(rd, process, "ioPriority", "process.ioPriority", "is not implemented by machined-lite")) < 0 ||
+            (r = oci_refuse(rd, process, "scheduler", "process.scheduler", "is not implemented by machined-lite")) < 0 ||
+            (r = oci_refuse(rd, process, "execCPUAffinity", "process.execCPUAffinity",
+                            "is not implemented by machined-lite")) < 0)
                 return r;
         return 0;
 }
@@ -430,7 +302,7 @@ static bool api_mount(const char *type, const char *destination)
 /* A bind's options (config.md, Linux mount options): bind/rbind, ro/rw, nosuid, nodev,
  * noexec, and the propagation ones (every bind of ours is private: those asking for
  * private are that). */
-static int bind_options(const struct reader *rd, char **options, const char *where, struct custom_mount *b)
+static int bind_options(const struct oci_reader *rd, char **options, const char *where, struct custom_mount *b)
 {
         for (size_t i = 0; options && options[i]; i++) {
                 const char *o = options[i];
@@ -453,12 +325,12 @@ static int bind_options(const struct reader *rd, char **options, const char *whe
                 else if (!strcmp(o, "idmap") || !strcmp(o, "ridmap"))
                         b->idmap = BIND_IDMAP;
                 else
-                        return bad_key(rd, where, "bind option '%s' is not implemented by machined-lite", o);
+                        return oci_bad_key(rd, where, "bind option '%s' is not implemented by machined-lite", o);
         }
         return 0;
 }
 
-static int read_mount(const struct reader *rd, json_object *mount, const char *where, struct machine *m)
+static int read_mount(const struct oci_reader *rd, json_object *mount, const char *where, struct machine *m)
 {
         _cleanup_(strv_freep) char **options = NULL;
         const char *destination = NULL, *type = NULL, *source = NULL;
@@ -466,15 +338,16 @@ static int read_mount(const struct reader *rd, json_object *mount, const char *w
         bool is_bind;
         int r;
 
-        if (want(rd, mount, json_type_object, where) < 0)
+        if (oci_want(rd, mount, json_type_object, where) < 0)
                 return -EINVAL;
-        if ((r = get_string(rd, mount, "destination", where, &destination)) <= 0)
-                return r < 0 ? r : bad_key(rd, where, "has no destination");
-        if (get_string(rd, mount, "type", where, &type) < 0 || get_string(rd, mount, "source", where, &source) < 0 ||
-            get_strv(rd, mount, "options", where, &options) < 0)
+        if ((r = oci_get_string(rd, mount, "destination", where, &destination)) <= 0)
+                return r < 0 ? r : oci_bad_key(rd, where, "has no destination");
+        if (oci_get_string(rd, mount, "type", where, &type) < 0 ||
+            oci_get_string(rd, mount, "source", where, &source) < 0 ||
+            oci_get_strv(rd, mount, "options", where, &options) < 0)
                 return -EINVAL;
         if (!guest_path_is_valid(destination))
-                return bad_key(rd, where, "destination '%s' must be an absolute path without ..", destination);
+                return oci_bad_key(rd, where, "destination '%s' must be an absolute path without ..", destination);
         is_bind = strv_contains(options, "bind") || strv_contains(options, "rbind") || (type && !strcmp(type, "bind"));
         if (!is_bind && type && api_mount(type, destination))
                 return 0;
@@ -486,13 +359,13 @@ static int read_mount(const struct reader *rd, json_object *mount, const char *w
                 return -ENOMEM;
         if (is_bind) {
                 if (!source || !source[0])
-                        return bad_key(rd, where, "a bind needs a source");
+                        return oci_bad_key(rd, where, "a bind needs a source");
                 c->type = CUSTOM_BIND;
                 c->recursive = true;
                 /* Relative to the bundle, as the root's path is. */
                 if (source[0] == '/')
                         c->source = strdup(source);
-                else if (asprintf(&c->source, "%s/%s", rd->c->bundle, source) < 0)
+                else if (asprintf(&c->source, "%s/%s", rd->bundle, source) < 0)
                         c->source = NULL;
                 if (!c->source)
                         return -ENOMEM;
@@ -513,10 +386,10 @@ static int read_mount(const struct reader *rd, json_object *mount, const char *w
                         for (size_t k = 0; k < ELEMENTSOF(propagation); k++)
                                 skip = skip || !strcmp(options[i], propagation[k]);
                         if (!strcmp(options[i], "tmpcopyup"))
-                                return bad_key(rd, where,
-                                               "tmpfs option 'tmpcopyup' (at %s) is not implemented by "
-                                               "machined-lite yet",
-                                               destination);
+                                return oci_bad_key(rd, where,
+                                                   "tmpfs option 'tmpcopyup' (at %s) is not implemented by "
+                                                   "machined-lite yet",
+                                                   destination);
                         if (!skip && strv_extend(&kept, options[i]) < 0)
                                 return -ENOMEM;
                 }
@@ -527,20 +400,21 @@ static int read_mount(const struct reader *rd, json_object *mount, const char *w
                 c->flags = MS_NOSUID | MS_NODEV | MS_STRICTATIME;
                 r = mount_options_split(joined, &c->flags, &c->options);
                 if (r < 0)
-                        return r == -ENOMEM ? r : bad_key(rd, where, "cannot parse the tmpfs options '%s'", joined);
+                        return r == -ENOMEM ? r : oci_bad_key(rd, where, "cannot parse the tmpfs options '%s'", joined);
                 return 0;
         }
-        return bad_key(rd, where, "a mount of type '%s' at %s is not implemented by machined-lite (bind and tmpfs are)",
-                       type ?: "(none)", destination);
+        return oci_bad_key(rd, where,
+                           "a mount of type '%s' at %s is not implemented by machined-lite (bind and tmpfs are)",
+                           type ?: "(none)", destination);
 }
 
-static int read_mounts(const struct reader *rd, json_object *config, struct machine *m)
+static int read_mounts(const struct oci_reader *rd, json_object *config, struct machine *m)
 {
-        json_object *mounts = member(config, "mounts");
+        json_object *mounts = oci_member(config, "mounts");
 
         if (!mounts)
                 return 0;
-        if (want(rd, mounts, json_type_array, "mounts") < 0)
+        if (oci_want(rd, mounts, json_type_array, "mounts") < 0)
                 return -EINVAL;
         for (size_t i = 0, n = sym_json_object_array_length(mounts); i < n; i++) {
                 char where[64];
@@ -557,15 +431,16 @@ static int read_mounts(const struct reader *rd, json_object *config, struct mach
 /* linux.namespaces: a machine always has its own PID, mount, UTS, IPC and cgroup
  * namespaces; network is the host's, a new one, or one joined by path; user maps one
  * range. */
-static int read_namespaces(const struct reader *rd, json_object *linux_, struct machine *m)
+static int read_namespaces(const struct oci_reader *rd, json_object *linux_, struct machine *m)
 {
         static const char *const known[] = { "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time" };
-        json_object *namespaces = member(linux_, "namespaces");
+        json_object *namespaces = oci_member(linux_, "namespaces");
         bool pid = false, mount = false;
 
         if (!namespaces)
-                return bad_key(rd, "linux.namespaces", "is missing (a container has its own pid and mount namespaces)");
-        if (want(rd, namespaces, json_type_array, "linux.namespaces") < 0)
+                return oci_bad_key(rd, "linux.namespaces",
+                                   "is missing (a container has its own pid and mount namespaces)");
+        if (oci_want(rd, namespaces, json_type_array, "linux.namespaces") < 0)
                 return -EINVAL;
         for (size_t i = 0, n = sym_json_object_array_length(namespaces); i < n; i++) {
                 json_object *ns = sym_json_object_array_get_idx(namespaces, i);
@@ -574,15 +449,15 @@ static int read_namespaces(const struct reader *rd, json_object *linux_, struct 
                 bool found = false;
 
                 snprintf(where, sizeof(where), "linux.namespaces[%zu]", i);
-                if (want(rd, ns, json_type_object, where) < 0 || get_string(rd, ns, "type", where, &type) <= 0 ||
-                    get_string(rd, ns, "path", where, &path) < 0)
-                        return bad_key(rd, where, "must be {\"type\": TYPE[, \"path\": PATH]}");
+                if (oci_want(rd, ns, json_type_object, where) < 0 || oci_get_string(rd, ns, "type", where, &type) <= 0 ||
+                    oci_get_string(rd, ns, "path", where, &path) < 0)
+                        return oci_bad_key(rd, where, "must be {\"type\": TYPE[, \"path\": PATH]}");
                 for (size_t k = 0; k < ELEMENTSOF(known); k++)
                         found = found || !strcmp(type, known[k]);
                 if (!found)
-                        return bad_key(rd, where,
-                                       "'%s' is no namespace type (pid, network, mount, ipc, uts, user, cgroup, time)",
-                                       type);
+                        return oci_bad_key(rd, where,
+                                           "'%s' is no namespace type (pid, network, mount, ipc, uts, user, cgroup, time)",
+                                           type);
                 if (!strcmp(type, "network")) {
                         if (path && path[0]) {
                                 m->network_namespace_path = strdup(path);
@@ -593,314 +468,73 @@ static int read_namespaces(const struct reader *rd, json_object *linux_, struct 
                         continue;
                 }
                 if (path && path[0])
-                        return bad_key(rd, where,
-                                       "joining an existing %s namespace is not implemented by machined-lite", type);
+                        return oci_bad_key(rd, where,
+                                           "joining an existing %s namespace is not implemented by machined-lite", type);
                 if (!strcmp(type, "time"))
-                        return bad_key(rd, where, "a time namespace is not implemented by machined-lite");
+                        return oci_bad_key(rd, where, "a time namespace is not implemented by machined-lite");
                 pid = pid || !strcmp(type, "pid");
                 mount = mount || !strcmp(type, "mount");
                 if (!strcmp(type, "user"))
                         m->private_users = PRIVATE_USERS_FIXED;
         }
         if (!pid || !mount)
-                return bad_key(rd, "linux.namespaces",
-                               "a container without its own %s namespace is not implemented by machined-lite",
-                               pid ? "mount" : "PID");
+                return oci_bad_key(rd, "linux.namespaces",
+                                   "a container without its own %s namespace is not implemented by machined-lite",
+                                   pid ? "mount" : "PID");
         return 0;
 }
 
 /* uidMappings and gidMappings: one range from 0, the same for both, as -U's are. */
-static int read_id_mappings(const struct reader *rd, json_object *linux_, struct machine *m)
+static int read_id_mappings(const struct oci_reader *rd, json_object *linux_, struct machine *m)
 {
         static const char *const keys[] = { "uidMappings", "gidMappings" };
         uint64_t host[2] = {}, size[2] = {};
 
         for (size_t k = 0; k < 2; k++) {
-                json_object *maps = member(linux_, keys[k]), *map;
+                json_object *maps = oci_member(linux_, keys[k]), *map;
                 char where[64];
                 uint64_t container = 1;
 
                 snprintf(where, sizeof(where), "linux.%s", keys[k]);
                 if (!maps) {
                         if (m->private_users != PRIVATE_USERS_NO)
-                                return bad_key(rd, where, "is missing: a user namespace needs its mappings");
+                                return oci_bad_key(rd, where, "is missing: a user namespace needs its mappings");
                         continue;
                 }
                 if (m->private_users == PRIVATE_USERS_NO)
-                        return bad_key(rd, where, "is given without a user namespace in linux.namespaces");
-                if (want(rd, maps, json_type_array, where) < 0)
+                        return oci_bad_key(rd, where, "is given without a user namespace in linux.namespaces");
+                if (oci_want(rd, maps, json_type_array, where) < 0)
                         return -EINVAL;
                 map = sym_json_object_array_length(maps) == 1 ? sym_json_object_array_get_idx(maps, 0) : NULL;
-                if (!map || get_uint(rd, map, "containerID", where, UINT32_MAX, &container) <= 0 ||
-                    get_uint(rd, map, "hostID", where, UINT32_MAX, &host[k]) <= 0 ||
-                    get_uint(rd, map, "size", where, UINT32_MAX, &size[k]) <= 0 || container != 0 || host[k] == 0 ||
+                if (!map || oci_get_uint(rd, map, "containerID", where, UINT32_MAX, &container) <= 0 ||
+                    oci_get_uint(rd, map, "hostID", where, UINT32_MAX, &host[k]) <= 0 ||
+                    oci_get_uint(rd, map, "size", where, UINT32_MAX, &size[k]) <= 0 || container != 0 || host[k] == 0 ||
                     size[k] == 0 || host[k] + size[k] > UINT32_MAX)
-                        return bad_key(rd, where,
-                                       "machined-lite maps one range from container ID 0 to host IDs above 0: "
-                                       "[{\"containerID\": 0, \"hostID\": H, \"size\": N}]");
+                        return oci_bad_key(rd, where,
+                                           "machined-lite maps one range from container ID 0 to host IDs above 0: "
+                                           "[{\"containerID\": 0, \"hostID\": H, \"size\": N}]");
         }
         if (m->private_users == PRIVATE_USERS_NO)
                 return 0;
         if (host[0] != host[1] || size[0] != size[1])
-                return bad_key(rd, "linux.gidMappings", "must map the same range as linux.uidMappings");
+                return oci_bad_key(rd, "linux.gidMappings", "must map the same range as linux.uidMappings");
         m->uid_base = (uid_t)host[0];
         m->uid_count = (uint32_t)size[0];
         return 0;
 }
 
-/* linux.resources.devices: a machine's device policy is its own (host/device-policy.c):
- * the deny-all rule every runtime caller starts with is that; others are refused. */
-static int get_int64(const struct reader *rd, json_object *obj, const char *key, const char *path, int64_t *ret)
-{
-        json_object *v = member(obj, key);
-
-        if (!v)
-                return 0;
-        if (want(rd, v, json_type_int, path) < 0)
-                return -EINVAL;
-        *ret = sym_json_object_get_int64(v);
-        return 1;
-}
-
-/* A limit's value: "max" for none (-1, and 0 where it means none). */
-static void limit_text(int64_t v, bool zero_is_max, char *buf, size_t size)
-{
-        if (v < 0 || (v == 0 && zero_is_max))
-                snprintf(buf, size, "max");
-        else
-                snprintf(buf, size, "%lld", (long long)v);
-}
-
-/* resources.memory: limit, reservation, swap (config-linux.md), v2's names and v1's. */
-static int read_memory(const struct reader *rd, json_object *memory, struct cgroup_settings *s)
-{
-        static const char *const refused[] = { "kernel", "kernelTCP", "swappiness", "disableOOMKiller" };
-        int64_t limit = 0, reservation = 0, swap = 0;
-        int has_limit, has_swap, r;
-        char v2[32], v1[32];
-
-        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
-                char where[64];
-
-                snprintf(where, sizeof(where), "linux.resources.memory.%s", refused[i]);
-                if (member(memory, refused[i]) && !(!strcmp(refused[i], "disableOOMKiller") &&
-                                                    !sym_json_object_get_boolean(member(memory, refused[i]))))
-                        return bad_key(rd, where, "has no cgroup v2 file: not implemented by machined-lite");
-        }
-        if ((has_limit = get_int64(rd, memory, "limit", "linux.resources.memory.limit", &limit)) < 0 ||
-            (r = get_int64(rd, memory, "reservation", "linux.resources.memory.reservation", &reservation)) < 0 ||
-            (has_swap = get_int64(rd, memory, "swap", "linux.resources.memory.swap", &swap)) < 0)
-                return -EINVAL;
-        if (has_limit) {
-                limit_text(limit, false, v2, sizeof(v2));
-                snprintf(v1, sizeof(v1), "%lld", (long long)(limit < 0 ? -1 : limit));
-                if (cgroup_settings_add(s, "memory.limit", "memory", "memory.max", v2, "memory.limit_in_bytes", v1) < 0)
-                        return -ENOMEM;
-        }
-        if (r > 0) {
-                limit_text(reservation, false, v2, sizeof(v2));
-                snprintf(v1, sizeof(v1), "%lld", (long long)(reservation < 0 ? -1 : reservation));
-                if (cgroup_settings_add(s, "memory.reservation", "memory", "memory.low", v2,
-                                        "memory.soft_limit_in_bytes", v1) < 0)
-                        return -ENOMEM;
-        }
-        if (has_swap) {
-                /* The specification's swap is memory and swap together; v2 counts swap alone. */
-                if (!has_limit || limit < 0)
-                        return bad_key(rd, "linux.resources.memory.swap", "needs linux.resources.memory.limit too");
-                if (swap >= 0 && swap < limit)
-                        return bad_key(rd, "linux.resources.memory.swap", "is memory and swap together: at least limit");
-                limit_text(swap < 0 ? -1 : swap - limit, false, v2, sizeof(v2));
-                snprintf(v1, sizeof(v1), "%lld", (long long)swap);
-                if (cgroup_settings_add(s, "memory.swap", "memory", "memory.swap.max", v2,
-                                        "memory.memsw.limit_in_bytes", v1) < 0)
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
-/* resources.cpu: shares (as cpu.weight), quota and period, cpus and mems. */
-static int read_cpu(const struct reader *rd, json_object *cpu, struct cgroup_settings *s)
-{
-        static const char *const refused[] = { "realtimeRuntime", "realtimePeriod", "burst", "idle" };
-        int64_t shares = 0, quota = 0, period = 100000;
-        const char *cpus = NULL, *mems = NULL;
-        int has_shares, has_quota, has_period;
-        char v2[64], v1[32];
-
-        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
-                char where[64];
-
-                snprintf(where, sizeof(where), "linux.resources.cpu.%s", refused[i]);
-                if (refuse(rd, cpu, refused[i], where, "is not implemented by machined-lite") < 0)
-                        return -EINVAL;
-        }
-        if ((has_shares = get_int64(rd, cpu, "shares", "linux.resources.cpu.shares", &shares)) < 0 ||
-            (has_quota = get_int64(rd, cpu, "quota", "linux.resources.cpu.quota", &quota)) < 0 ||
-            (has_period = get_int64(rd, cpu, "period", "linux.resources.cpu.period", &period)) < 0 ||
-            get_string(rd, cpu, "cpus", "linux.resources.cpu.cpus", &cpus) < 0 ||
-            get_string(rd, cpu, "mems", "linux.resources.cpu.mems", &mems) < 0)
-                return -EINVAL;
-        if (has_shares && shares > 0) {
-                if (shares < 2 || shares > 262144)
-                        return bad_key(rd, "linux.resources.cpu.shares", "must be between 2 and 262144");
-                /* runc's conversion to cgroup v2's 1..10000. */
-                snprintf(v2, sizeof(v2), "%lld", 1 + ((long long)(shares - 2) * 9999) / 262142);
-                snprintf(v1, sizeof(v1), "%lld", (long long)shares);
-                if (cgroup_settings_add(s, "cpu.shares", "cpu", "cpu.weight", v2, "cpu.shares", v1) < 0)
-                        return -ENOMEM;
-        }
-        if (has_quota || has_period) {
-                if (period <= 0)
-                        return bad_key(rd, "linux.resources.cpu.period", "must be above 0");
-                if (quota > 0)
-                        snprintf(v2, sizeof(v2), "%lld %lld", (long long)quota, (long long)period);
-                else
-                        snprintf(v2, sizeof(v2), "max %lld", (long long)period);
-                snprintf(v1, sizeof(v1), "%lld", (long long)period);
-                if (cgroup_settings_add(s, "cpu.period", "cpu", "cpu.max", v2, "cpu.cfs_period_us", v1) < 0)
-                        return -ENOMEM;
-                snprintf(v1, sizeof(v1), "%lld", (long long)(quota > 0 ? quota : -1));
-                if (cgroup_settings_add(s, "cpu.quota", "cpu", "cpu.max", v2, "cpu.cfs_quota_us", v1) < 0)
-                        return -ENOMEM;
-        }
-        if (cpus && cpus[0] && cgroup_settings_add(s, "cpu.cpus", "cpuset", "cpuset.cpus", cpus, "cpuset.cpus", cpus) < 0)
-                return -ENOMEM;
-        if (mems && mems[0] && cgroup_settings_add(s, "cpu.mems", "cpuset", "cpuset.mems", mems, "cpuset.mems", mems) < 0)
-                return -ENOMEM;
-        return 0;
-}
-
-/* resources.unified: cgroup v2 files as they are, each of the controller its name begins
- * with. */
-static int read_unified(const struct reader *rd, json_object *unified, struct cgroup_settings *s)
-{
-        struct json_object_iterator it = sym_json_object_iter_begin(unified), end = sym_json_object_iter_end(unified);
-
-        for (; !sym_json_object_iter_equal(&it, &end); sym_json_object_iter_next(&it)) {
-                const char *file = sym_json_object_iter_peek_name(&it) ?: "";
-                json_object *v = sym_json_object_iter_peek_value(&it);
-                char controller[32], key[160];
-                size_t n = strcspn(file, ".");
-
-                snprintf(key, sizeof(key), "unified.%s", file);
-                if (strchr(file, '/') || file[n] != '.' || n == 0 || n >= sizeof(controller) ||
-                    !sym_json_object_is_type(v, json_type_string))
-                        return bad_key(rd, "linux.resources.unified", "'%s' must be a cgroup v2 file and a string", file);
-                memcpy(controller, file, n);
-                controller[n] = '\0';
-                if (cgroup_settings_add(s, key, controller, file, sym_json_object_get_string(v), NULL, NULL) < 0)
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
-/* linux.resources (config-linux.md): memory, cpu, pids, blockIO's weight, unified; devices
- * below. What has no cgroup v2 file or is not implemented is refused by name. */
-static int read_resources(const struct reader *rd, json_object *linux_, struct oci_container *c)
-{
-        json_object *resources = member(linux_, "resources"), *devices, *v;
-        struct json_object_iterator it, end;
-        int64_t n = 0;
-        char text[32];
-        int r;
-
-        if (!resources)
-                return 0;
-        if (want(rd, resources, json_type_object, "linux.resources") < 0)
-                return -EINVAL;
-        it = sym_json_object_iter_begin(resources);
-        end = sym_json_object_iter_end(resources);
-        for (; !sym_json_object_iter_equal(&it, &end); sym_json_object_iter_next(&it)) {
-                const char *key = sym_json_object_iter_peek_name(&it) ?: "";
-                char where[128];
-
-                snprintf(where, sizeof(where), "linux.resources.%s", key);
-                if (!strcmp(key, "devices") || !strcmp(key, "memory") || !strcmp(key, "cpu") || !strcmp(key, "pids") ||
-                    !strcmp(key, "unified") || !strcmp(key, "blockIO"))
-                        continue;
-                if (refuse(rd, resources, key, where, "is not implemented by machined-lite yet") < 0)
-                        return -EINVAL;
-        }
-        if ((v = member(resources, "memory")) &&
-            (want(rd, v, json_type_object, "linux.resources.memory") < 0 || (r = read_memory(rd, v, &c->resources)) < 0))
-                return -EINVAL;
-        if ((v = member(resources, "cpu")) &&
-            (want(rd, v, json_type_object, "linux.resources.cpu") < 0 || (r = read_cpu(rd, v, &c->resources)) < 0))
-                return -EINVAL;
-        if ((v = member(resources, "unified")) &&
-            (want(rd, v, json_type_object, "linux.resources.unified") < 0 || read_unified(rd, v, &c->resources) < 0))
-                return -EINVAL;
-        if ((v = member(resources, "pids"))) {
-                if (want(rd, v, json_type_object, "linux.resources.pids") < 0 ||
-                    get_int64(rd, v, "limit", "linux.resources.pids.limit", &n) < 0)
-                        return -EINVAL;
-                limit_text(n, true, text, sizeof(text));
-                if (member(v, "limit") &&
-                    cgroup_settings_add(&c->resources, "pids.limit", "pids", "pids.max", text, "pids.max", NULL) < 0)
-                        return -ENOMEM;
-        }
-        if ((v = member(resources, "blockIO"))) {
-                struct json_object_iterator bit, bend;
-
-                if (want(rd, v, json_type_object, "linux.resources.blockIO") < 0)
-                        return -EINVAL;
-                bit = sym_json_object_iter_begin(v);
-                bend = sym_json_object_iter_end(v);
-                for (; !sym_json_object_iter_equal(&bit, &bend); sym_json_object_iter_next(&bit)) {
-                        const char *key = sym_json_object_iter_peek_name(&bit) ?: "";
-                        char where[128];
-
-                        snprintf(where, sizeof(where), "linux.resources.blockIO.%s", key);
-                        if (strcmp(key, "weight") != 0 &&
-                            refuse(rd, v, key, where, "is not implemented by machined-lite yet") < 0)
-                                return -EINVAL;
-                }
-                if (get_int64(rd, v, "weight", "linux.resources.blockIO.weight", &n) > 0) {
-                        char v1[32];
-
-                        if (n < 10 || n > 1000)
-                                return bad_key(rd, "linux.resources.blockIO.weight", "must be between 10 and 1000");
-                        snprintf(text, sizeof(text), "default %lld", 1 + ((long long)(n - 10) * 9999) / 990);
-                        snprintf(v1, sizeof(v1), "%lld", (long long)n);
-                        if (cgroup_settings_add(&c->resources, "blockIO.weight", "io", "io.weight", text,
-                                                "blkio.weight", v1) < 0)
-                                return -ENOMEM;
-                }
-        }
-        devices = member(resources, "devices");
-        for (size_t i = 0, count = devices && sym_json_object_is_type(devices, json_type_array)
-                                           ? sym_json_object_array_length(devices)
-                                           : 0;
-             i < count; i++) {
-                json_object *d = sym_json_object_array_get_idx(devices, i);
-                const char *access = NULL;
-                bool allow = true;
-
-                if (get_bool(rd, d, "allow", "linux.resources.devices", &allow) < 0 ||
-                    get_string(rd, d, "access", "linux.resources.devices", &access) < 0)
-                        return -EINVAL;
-                if (allow || member(d, "type") || member(d, "major") || member(d, "minor") ||
-                    (access && strcmp(access, "rwm") != 0))
-                        return bad_key(rd, "linux.resources.devices",
-                                       "only the deny-all rule is taken: machined-lite's own device policy allows "
-                                       "the nodes a container needs (README)");
-        }
-        return 0;
-}
-
 /* linux.sysctl: only those the container's own namespaces hold (network with a network
  * namespace of its own, IPC, UTS), as runc checks: any other would change the host. */
-static int read_sysctl(const struct reader *rd, json_object *linux_, const struct machine *m, struct oci_container *c)
+static int read_sysctl(const struct oci_reader *rd, json_object *linux_, const struct machine *m, struct oci_container *c)
 {
         static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
                                            "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
-        json_object *sysctl = member(linux_, "sysctl");
+        json_object *sysctl = oci_member(linux_, "sysctl");
         struct json_object_iterator it, end;
 
         if (!sysctl)
                 return 0;
-        if (want(rd, sysctl, json_type_object, "linux.sysctl") < 0)
+        if (oci_want(rd, sysctl, json_type_object, "linux.sysctl") < 0)
                 return -EINVAL;
         it = sym_json_object_iter_begin(sysctl);
         end = sym_json_object_iter_end(sysctl);
@@ -912,17 +546,17 @@ static int read_sysctl(const struct reader *rd, json_object *linux_, const struc
 
                 if (!v || !sym_json_object_is_type(v, json_type_string) || strchr(key, '/') || strstr(key, "..") ||
                     !key[0] || strchr(sym_json_object_get_string(v), '\n'))
-                        return bad_key(rd, "linux.sysctl", "'%s' must be a sysctl name with a string value", key);
+                        return oci_bad_key(rd, "linux.sysctl", "'%s' must be a sysctl name with a string value", key);
                 for (size_t i = 0; i < ELEMENTSOF(ipc); i++)
                         namespaced = namespaced || !strcmp(key, ipc[i]);
                 namespaced = namespaced || !strncmp(key, "fs.mqueue.", 10) || !strcmp(key, "kernel.hostname") ||
                              !strcmp(key, "kernel.domainname") ||
                              (!strncmp(key, "net.", 4) && (m->private_network || m->network_namespace_path));
                 if (!namespaced)
-                        return bad_key(rd, "linux.sysctl",
-                                       "'%s' is no sysctl of the container's own namespaces: it would "
-                                       "change the host's",
-                                       key);
+                        return oci_bad_key(rd, "linux.sysctl",
+                                           "'%s' is no sysctl of the container's own namespaces: it would "
+                                           "change the host's",
+                                           key);
                 if (asprintf(&assignment, "%s=%s", key, sym_json_object_get_string(v)) < 0 ||
                     strv_extend(&c->sysctl, assignment) < 0)
                         return -ENOMEM;
@@ -932,7 +566,7 @@ static int read_sysctl(const struct reader *rd, json_object *linux_, const struc
 
 /* linux.maskedPaths (an inaccessible node over each) and linux.readonlyPaths (each bound
  * onto itself read-only), where the container has them, after its other mounts. */
-static int read_paths(const struct reader *rd, json_object *linux_, struct machine *m)
+static int read_paths(const struct oci_reader *rd, json_object *linux_, struct machine *m)
 {
         static const char *const keys[] = { "maskedPaths", "readonlyPaths" };
 
@@ -941,13 +575,13 @@ static int read_paths(const struct reader *rd, json_object *linux_, struct machi
                 char where[64];
 
                 snprintf(where, sizeof(where), "linux.%s", keys[k]);
-                if (get_strv(rd, linux_, keys[k], where, &paths) < 0)
+                if (oci_get_strv(rd, linux_, keys[k], where, &paths) < 0)
                         return -EINVAL;
                 for (size_t i = 0; paths && paths[i]; i++) {
                         struct custom_mount *c;
 
                         if (!guest_path_is_valid(paths[i]))
-                                return bad_key(rd, where, "'%s' must be an absolute path without ..", paths[i]);
+                                return oci_bad_key(rd, where, "'%s' must be an absolute path without ..", paths[i]);
                         c = custom_mount_add(m);
                         if (!c)
                                 return -ENOMEM;
@@ -968,121 +602,7 @@ static int read_paths(const struct reader *rd, json_object *linux_, struct machi
         return 0;
 }
 
-/* One of linux.seccomp.syscalls: a rule for each of its names. */
-static int read_seccomp_rule(const struct reader *rd, json_object *rule, const char *where, struct oci_seccomp *s)
-{
-        _cleanup_(strv_freep) char **names = NULL;
-        struct oci_seccomp_rule proto = {};
-        const char *action = NULL;
-        json_object *args;
-        uint64_t errno_ret = 1;
-        int r;
-
-        if (want(rd, rule, json_type_object, where) < 0 || get_strv(rd, rule, "names", where, &names) < 0 ||
-            get_string(rd, rule, "action", where, &action) < 0 ||
-            get_uint(rd, rule, "errnoRet", where, 4095, &errno_ret) < 0)
-                return -EINVAL;
-        if (!action)
-                return bad_key(rd, where, "has no action");
-        r = oci_seccomp_action(action, (uint32_t)errno_ret, &proto.action);
-        if (r < 0)
-                return bad_key(rd, where, "action '%s' %s", action,
-                               r == -EOPNOTSUPP ? "needs a seccomp listener, which machined-lite does not have"
-                                                : "is no action of libseccomp's (SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, ...)");
-        args = member(rule, "args");
-        if (args && (want(rd, args, json_type_array, where) < 0 || sym_json_object_array_length(args) > 6))
-                return bad_key(rd, where, "args: at most 6, as a system call has");
-        for (size_t i = 0, n = args ? sym_json_object_array_length(args) : 0; i < n; i++) {
-                json_object *a = sym_json_object_array_get_idx(args, i);
-                uint64_t index = 0, value = 0, value_two = 0;
-                enum scmp_compare op;
-                const char *op_name = NULL;
-
-                if (want(rd, a, json_type_object, where) < 0 || get_uint(rd, a, "index", where, 5, &index) <= 0 ||
-                    get_uint(rd, a, "value", where, INT64_MAX, &value) < 0 ||
-                    get_uint(rd, a, "valueTwo", where, INT64_MAX, &value_two) < 0 ||
-                    get_string(rd, a, "op", where, &op_name) <= 0 || oci_seccomp_op(op_name, &op) < 0)
-                        return bad_key(rd, where,
-                                       "args[%zu] must be {\"index\": 0-5, \"value\": N, \"op\": SCMP_CMP_...}", i);
-                proto.args[proto.n_args++] = (struct scmp_arg_cmp){
-                        .arg = (unsigned)index, .op = op, .datum_a = value, .datum_b = value_two
-                };
-        }
-        for (size_t i = 0; names && names[i]; i++) {
-                struct oci_seccomp_rule *grown = realloc(s->rules, (s->n_rules + 1) * sizeof(*grown));
-
-                if (!grown)
-                        return -ENOMEM;
-                s->rules = grown;
-                s->rules[s->n_rules] = proto;
-                s->rules[s->n_rules].name = strdup(names[i]);
-                if (!s->rules[s->n_rules++].name)
-                        return -ENOMEM;
-        }
-        return 0;
-}
-
-/* linux.seccomp: defaultAction, architectures, flags, syscalls (config-linux.md). */
-static int read_seccomp(const struct reader *rd, json_object *linux_, struct oci_container *c)
-{
-        json_object *seccomp = member(linux_, "seccomp"), *syscalls;
-        _cleanup_(strv_freep) char **arches = NULL, **flags = NULL;
-        const char *action = NULL;
-        uint64_t errno_ret = 1;
-        struct oci_seccomp *s;
-        int r;
-
-        if (!seccomp)
-                return 0;
-        if (want(rd, seccomp, json_type_object, "linux.seccomp") < 0)
-                return -EINVAL;
-        s = c->seccomp = calloc(1, sizeof(*s));
-        if (!s)
-                return -ENOMEM;
-        if (get_string(rd, seccomp, "defaultAction", "linux.seccomp.defaultAction", &action) <= 0)
-                return bad_key(rd, "linux.seccomp.defaultAction", "is missing");
-        if (get_uint(rd, seccomp, "defaultErrnoRet", "linux.seccomp.defaultErrnoRet", 4095, &errno_ret) < 0)
-                return -EINVAL;
-        r = oci_seccomp_action(action, (uint32_t)errno_ret, &s->default_action);
-        if (r < 0)
-                return bad_key(rd, "linux.seccomp.defaultAction", "'%s' is no action machined-lite takes", action);
-        if (get_strv(rd, seccomp, "architectures", "linux.seccomp.architectures", &arches) < 0 ||
-            get_strv(rd, seccomp, "flags", "linux.seccomp.flags", &flags) < 0)
-                return -EINVAL;
-        for (size_t i = 0; arches && arches[i]; i++) {
-                _cleanup_free_ char *arch = oci_seccomp_arch(arches[i]);
-
-                if (!arch)
-                        return bad_key(rd, "linux.seccomp.architectures", "'%s' is no SCMP_ARCH_ name", arches[i]);
-                if (strv_extend(&s->architectures, arch) < 0)
-                        return -ENOMEM;
-        }
-        for (size_t i = 0; flags && flags[i]; i++) {
-                if (!strcmp(flags[i], "SECCOMP_FILTER_FLAG_LOG"))
-                        s->log = true;
-                else if (!strcmp(flags[i], "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
-                        s->spec_allow = true;
-                else if (strcmp(flags[i], "SECCOMP_FILTER_FLAG_TSYNC") != 0) /* one thread here */
-                        return bad_key(rd, "linux.seccomp.flags", "'%s' is not implemented by machined-lite", flags[i]);
-        }
-        if ((r = refuse(rd, seccomp, "listenerPath", "linux.seccomp.listenerPath",
-                        "a seccomp listener is not implemented by machined-lite")) < 0)
-                return r;
-        syscalls = member(seccomp, "syscalls");
-        if (syscalls && want(rd, syscalls, json_type_array, "linux.seccomp.syscalls") < 0)
-                return -EINVAL;
-        for (size_t i = 0, n = syscalls ? sym_json_object_array_length(syscalls) : 0; i < n; i++) {
-                char where[64];
-
-                snprintf(where, sizeof(where), "linux.seccomp.syscalls[%zu]", i);
-                r = read_seccomp_rule(rd, sym_json_object_array_get_idx(syscalls, i), where, s);
-                if (r < 0)
-                        return r;
-        }
-        return 0;
-}
-
-static int read_linux(const struct reader *rd, json_object *config, struct machine *m, struct oci_container *c)
+static int read_linux(const struct oci_reader *rd, json_object *config, struct machine *m, struct oci_container *c)
 {
         static const struct {
                 const char *key, *why;
@@ -1095,51 +615,52 @@ static int read_linux(const struct reader *rd, json_object *config, struct machi
                 { "memoryPolicy", "is not implemented by machined-lite" },
                 { "netDevices", "is not implemented by machined-lite" },
         };
-        json_object *linux_ = member(config, "linux");
+        json_object *linux_ = oci_member(config, "linux");
         const char *cgroups_path = NULL, *propagation = NULL;
         int r;
 
         if (!linux_)
-                return bad_key(rd, "linux", "is missing (a Linux container's namespaces)");
-        if (want(rd, linux_, json_type_object, "linux") < 0)
+                return oci_bad_key(rd, "linux", "is missing (a Linux container's namespaces)");
+        if (oci_want(rd, linux_, json_type_object, "linux") < 0)
                 return -EINVAL;
         for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
                 char where[64];
 
                 snprintf(where, sizeof(where), "linux.%s", refused[i].key);
-                if (refuse(rd, linux_, refused[i].key, where, refused[i].why) < 0)
+                if (oci_refuse(rd, linux_, refused[i].key, where, refused[i].why) < 0)
                         return -EINVAL;
         }
         if ((r = read_namespaces(rd, linux_, m)) < 0 || (r = read_id_mappings(rd, linux_, m)) < 0 ||
-            (r = read_resources(rd, linux_, c)) < 0 || (r = read_seccomp(rd, linux_, c)) < 0 ||
-            (r = read_paths(rd, linux_, m)) < 0 || (r = read_sysctl(rd, linux_, m, c)) < 0)
+            (r = oci_read_resources(rd, linux_, &c->resources)) < 0 ||
+            (r = oci_read_seccomp(rd, linux_, &c->seccomp)) < 0 || (r = read_paths(rd, linux_, m)) < 0 ||
+            (r = read_sysctl(rd, linux_, m, c)) < 0)
                 return r;
-        if ((r = get_string(rd, linux_, "cgroupsPath", "linux.cgroupsPath", &cgroups_path)) < 0)
+        if ((r = oci_get_string(rd, linux_, "cgroupsPath", "linux.cgroupsPath", &cgroups_path)) < 0)
                 return r;
         if (cgroups_path && cgroups_path[0]) {
                 if (strstr(cgroups_path, "..") || !cgroups_path[strspn(cgroups_path, "/")])
-                        return bad_key(rd, "linux.cgroupsPath", "'%s' is no cgroup path", cgroups_path);
+                        return oci_bad_key(rd, "linux.cgroupsPath", "'%s' is no cgroup path", cgroups_path);
                 m->cgroup_path = strdup(cgroups_path);
                 if (!m->cgroup_path)
                         return -ENOMEM;
         }
-        if ((r = get_string(rd, linux_, "rootfsPropagation", "linux.rootfsPropagation", &propagation)) < 0)
+        if ((r = oci_get_string(rd, linux_, "rootfsPropagation", "linux.rootfsPropagation", &propagation)) < 0)
                 return r;
         if (propagation && strcmp(propagation, "private") != 0 && strcmp(propagation, "rprivate") != 0 &&
             strcmp(propagation, "slave") != 0 && strcmp(propagation, "rslave") != 0)
-                return bad_key(rd, "linux.rootfsPropagation",
-                               "'%s': a machine's mounts are private to it (private, rprivate, slave and rslave are "
-                               "taken as that)",
-                               propagation);
+                return oci_bad_key(rd, "linux.rootfsPropagation",
+                                   "'%s': a machine's mounts are private to it (private, rprivate, slave and rslave are "
+                                   "taken as that)",
+                                   propagation);
         return 0;
 }
 
-static int read_annotations(const struct reader *rd, json_object *config, struct oci_container *c)
+static int read_annotations(const struct oci_reader *rd, json_object *config, struct oci_container *c)
 {
-        json_object *annotations = member(config, "annotations");
+        json_object *annotations = oci_member(config, "annotations");
         const char *text;
 
-        if (annotations && want(rd, annotations, json_type_object, "annotations") < 0)
+        if (annotations && oci_want(rd, annotations, json_type_object, "annotations") < 0)
                 return -EINVAL;
         text = annotations ? sym_json_object_to_json_string_ext(annotations, JSON_C_TO_STRING_PLAIN) : "{}";
         c->annotations = strdup(text ?: "{}");
@@ -1176,35 +697,35 @@ static int read_config_text(const struct oci_container *c, char **ret)
         return (int)size;
 }
 
-static int read_config(const struct reader *rd, json_object *config, struct machine *m, struct oci_container *c)
+static int read_config(const struct oci_reader *rd, json_object *config, struct machine *m, struct oci_container *c)
 {
         const char *hostname = NULL;
         int r;
 
-        if (want(rd, config, json_type_object, "(the document)") < 0)
+        if (oci_want(rd, config, json_type_object, "(the document)") < 0)
                 return -EINVAL;
         if ((r = read_version(rd, config, c)) < 0 || (r = read_root(rd, config, m)) < 0 ||
             (r = read_process(rd, config, m, c)) < 0 || (r = read_mounts(rd, config, m)) < 0 ||
             (r = read_linux(rd, config, m, c)) < 0 || (r = read_annotations(rd, config, c)) < 0)
                 return r;
-        if ((r = get_string(rd, config, "hostname", "hostname", &hostname)) < 0)
+        if ((r = oci_get_string(rd, config, "hostname", "hostname", &hostname)) < 0)
                 return r;
         if (hostname && hostname[0]) {
                 if (!host_name_is_valid(hostname))
-                        return bad_key(rd, "hostname", "'%s' is no valid host name", hostname);
+                        return oci_bad_key(rd, "hostname", "'%s' is no valid host name", hostname);
                 m->hostname = strdup(hostname);
                 if (!m->hostname)
                         return -ENOMEM;
         }
-        if ((r = refuse(rd, config, "domainname", "domainname", "is not implemented by machined-lite yet")) < 0 ||
-            (r = refuse(rd, config, "hooks", "hooks", "hooks are not implemented by machined-lite yet")) < 0)
+        if ((r = oci_refuse(rd, config, "domainname", "domainname", "is not implemented by machined-lite yet")) < 0 ||
+            (r = oci_refuse(rd, config, "hooks", "hooks", "hooks are not implemented by machined-lite yet")) < 0)
                 return r;
         return 0;
 }
 
 int oci_config_load(struct oci_container *c, struct machine *m)
 {
-        const struct reader rd = { .c = c, .m = m };
+        const struct oci_reader rd = { .bundle = c->bundle };
         _cleanup_free_ char *text = NULL;
         json_tokener *tok;
         json_object *config;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* linux.resources written to the container's cgroup (oci/resources.h): v2 first, its
+/* linux.resources read from config.json and written to the container's cgroup
+ * (oci/resources.h): v2 first, its
  * controller enabled from the hierarchy's root down as runc does; a hybrid host's v1
  * hierarchy of that controller when v2 has none of it. */
 #include <errno.h>
@@ -10,6 +11,7 @@
 #include <unistd.h>
 
 #include "host/cgroup.h"
+#include "oci/json-read.h"
 #include "oci/resources.h"
 #include "util/log.h"
 #include "util/macro.h"
@@ -144,6 +146,235 @@ int cgroup_settings_apply(const struct cgroup_settings *s, const char *cgroup, c
                                                        ? c->v1_file
                                                        : c->file,
                                                c->value);
+        }
+        return 0;
+}
+
+/* A limit's value: "max" for none (-1, and 0 where it means none). */
+static void limit_text(int64_t v, bool zero_is_max, char *buf, size_t size)
+{
+        if (v < 0 || (v == 0 && zero_is_max))
+                snprintf(buf, size, "max");
+        else
+                snprintf(buf, size, "%lld", (long long)v);
+}
+
+/* resources.memory: limit, reservation, swap (config-linux.md), v2's names and v1's. */
+static int read_memory(const struct oci_reader *rd, json_object *memory, struct cgroup_settings *s)
+{
+        static const char *const refused[] = { "kernel", "kernelTCP", "swappiness", "disableOOMKiller" };
+        int64_t limit = 0, reservation = 0, swap = 0;
+        int has_limit, has_swap, r;
+        char v2[32], v1[32];
+
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                char where[64];
+
+                snprintf(where, sizeof(where), "linux.resources.memory.%s", refused[i]);
+                if (oci_member(memory, refused[i]) && !(!strcmp(refused[i], "disableOOMKiller") &&
+                                                        !sym_json_object_get_boolean(oci_member(memory, refused[i]))))
+                        return oci_bad_key(rd, where, "has no cgroup v2 file: not implemented by machined-lite");
+        }
+        if ((has_limit = oci_get_int64(rd, memory, "limit", "linux.resources.memory.limit", &limit)) < 0 ||
+            (r = oci_get_int64(rd, memory, "reservation", "linux.resources.memory.reservation", &reservation)) < 0 ||
+            (has_swap = oci_get_int64(rd, memory, "swap", "linux.resources.memory.swap", &swap)) < 0)
+                return -EINVAL;
+        if (has_limit) {
+                limit_text(limit, false, v2, sizeof(v2));
+                snprintf(v1, sizeof(v1), "%lld", (long long)(limit < 0 ? -1 : limit));
+                if (cgroup_settings_add(s, "memory.limit", "memory", "memory.max", v2, "memory.limit_in_bytes", v1) < 0)
+                        return -ENOMEM;
+        }
+        if (r > 0) {
+                limit_text(reservation, false, v2, sizeof(v2));
+                snprintf(v1, sizeof(v1), "%lld", (long long)(reservation < 0 ? -1 : reservation));
+                if (cgroup_settings_add(s, "memory.reservation", "memory", "memory.low", v2,
+                                        "memory.soft_limit_in_bytes", v1) < 0)
+                        return -ENOMEM;
+        }
+        if (has_swap) {
+                /* The specification's swap is memory and swap together; v2 counts swap alone. */
+                if (!has_limit || limit < 0)
+                        return oci_bad_key(rd, "linux.resources.memory.swap", "needs linux.resources.memory.limit too");
+                if (swap >= 0 && swap < limit)
+                        return oci_bad_key(rd, "linux.resources.memory.swap",
+                                           "is memory and swap together: at least limit");
+                limit_text(swap < 0 ? -1 : swap - limit, false, v2, sizeof(v2));
+                snprintf(v1, sizeof(v1), "%lld", (long long)swap);
+                if (cgroup_settings_add(s, "memory.swap", "memory", "memory.swap.max", v2,
+                                        "memory.memsw.limit_in_bytes", v1) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* resources.cpu: shares (as cpu.weight), quota and period, cpus and mems. */
+static int read_cpu(const struct oci_reader *rd, json_object *cpu, struct cgroup_settings *s)
+{
+        static const char *const refused[] = { "realtimeRuntime", "realtimePeriod", "burst", "idle" };
+        int64_t shares = 0, quota = 0, period = 100000;
+        const char *cpus = NULL, *mems = NULL;
+        int has_shares, has_quota, has_period;
+        char v2[64], v1[32];
+
+        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
+                char where[64];
+
+                snprintf(where, sizeof(where), "linux.resources.cpu.%s", refused[i]);
+                if (oci_refuse(rd, cpu, refused[i], where, "is not implemented by machined-lite") < 0)
+                        return -EINVAL;
+        }
+        if ((has_shares = oci_get_int64(rd, cpu, "shares", "linux.resources.cpu.shares", &shares)) < 0 ||
+            (has_quota = oci_get_int64(rd, cpu, "quota", "linux.resources.cpu.quota", &quota)) < 0 ||
+            (has_period = oci_get_int64(rd, cpu, "period", "linux.resources.cpu.period", &period)) < 0 ||
+            oci_get_string(rd, cpu, "cpus", "linux.resources.cpu.cpus", &cpus) < 0 ||
+            oci_get_string(rd, cpu, "mems", "linux.resources.cpu.mems", &mems) < 0)
+                return -EINVAL;
+        if (has_shares && shares > 0) {
+                if (shares < 2 || shares > 262144)
+                        return oci_bad_key(rd, "linux.resources.cpu.shares", "must be between 2 and 262144");
+                /* runc's conversion to cgroup v2's 1..10000. */
+                snprintf(v2, sizeof(v2), "%lld", 1 + ((long long)(shares - 2) * 9999) / 262142);
+                snprintf(v1, sizeof(v1), "%lld", (long long)shares);
+                if (cgroup_settings_add(s, "cpu.shares", "cpu", "cpu.weight", v2, "cpu.shares", v1) < 0)
+                        return -ENOMEM;
+        }
+        if (has_quota || has_period) {
+                if (period <= 0)
+                        return oci_bad_key(rd, "linux.resources.cpu.period", "must be above 0");
+                if (quota > 0)
+                        snprintf(v2, sizeof(v2), "%lld %lld", (long long)quota, (long long)period);
+                else
+                        snprintf(v2, sizeof(v2), "max %lld", (long long)period);
+                snprintf(v1, sizeof(v1), "%lld", (long long)period);
+                if (cgroup_settings_add(s, "cpu.period", "cpu", "cpu.max", v2, "cpu.cfs_period_us", v1) < 0)
+                        return -ENOMEM;
+                snprintf(v1, sizeof(v1), "%lld", (long long)(quota > 0 ? quota : -1));
+                if (cgroup_settings_add(s, "cpu.quota", "cpu", "cpu.max", v2, "cpu.cfs_quota_us", v1) < 0)
+                        return -ENOMEM;
+        }
+        if (cpus && cpus[0] && cgroup_settings_add(s, "cpu.cpus", "cpuset", "cpuset.cpus", cpus, "cpuset.cpus", cpus) < 0)
+                return -ENOMEM;
+        if (mems && mems[0] && cgroup_settings_add(s, "cpu.mems", "cpuset", "cpuset.mems", mems, "cpuset.mems", mems) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* resources.unified: cgroup v2 files as they are, each of the controller its name begins
+ * with. */
+static int read_unified(const struct oci_reader *rd, json_object *unified, struct cgroup_settings *s)
+{
+        struct json_object_iterator it = sym_json_object_iter_begin(unified), end = sym_json_object_iter_end(unified);
+
+        for (; !sym_json_object_iter_equal(&it, &end); sym_json_object_iter_next(&it)) {
+                const char *file = sym_json_object_iter_peek_name(&it) ?: "";
+                json_object *v = sym_json_object_iter_peek_value(&it);
+                char controller[32], key[160];
+                size_t n = strcspn(file, ".");
+
+                snprintf(key, sizeof(key), "unified.%s", file);
+                if (strchr(file, '/') || file[n] != '.' || n == 0 || n >= sizeof(controller) ||
+                    !sym_json_object_is_type(v, json_type_string))
+                        return oci_bad_key(rd, "linux.resources.unified", "'%s' must be a cgroup v2 file and a string",
+                                           file);
+                memcpy(controller, file, n);
+                controller[n] = '\0';
+                if (cgroup_settings_add(s, key, controller, file, sym_json_object_get_string(v), NULL, NULL) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* linux.resources (config-linux.md): memory, cpu, pids, blockIO's weight, unified; devices
+ * below. What has no cgroup v2 file or is not implemented is refused by name. */
+int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct cgroup_settings *settings)
+{
+        json_object *resources = oci_member(linux_, "resources"), *devices, *v;
+        struct json_object_iterator it, end;
+        int64_t n = 0;
+        char text[32];
+        int r;
+
+        if (!resources)
+                return 0;
+        if (oci_want(rd, resources, json_type_object, "linux.resources") < 0)
+                return -EINVAL;
+        it = sym_json_object_iter_begin(resources);
+        end = sym_json_object_iter_end(resources);
+        for (; !sym_json_object_iter_equal(&it, &end); sym_json_object_iter_next(&it)) {
+                const char *key = sym_json_object_iter_peek_name(&it) ?: "";
+                char where[128];
+
+                snprintf(where, sizeof(where), "linux.resources.%s", key);
+                if (!strcmp(key, "devices") || !strcmp(key, "memory") || !strcmp(key, "cpu") || !strcmp(key, "pids") ||
+                    !strcmp(key, "unified") || !strcmp(key, "blockIO"))
+                        continue;
+                if (oci_refuse(rd, resources, key, where, "is not implemented by machined-lite yet") < 0)
+                        return -EINVAL;
+        }
+        if ((v = oci_member(resources, "memory")) &&
+            (oci_want(rd, v, json_type_object, "linux.resources.memory") < 0 || (r = read_memory(rd, v, settings)) < 0))
+                return -EINVAL;
+        if ((v = oci_member(resources, "cpu")) &&
+            (oci_want(rd, v, json_type_object, "linux.resources.cpu") < 0 || (r = read_cpu(rd, v, settings)) < 0))
+                return -EINVAL;
+        if ((v = oci_member(resources, "unified")) &&
+            (oci_want(rd, v, json_type_object, "linux.resources.unified") < 0 || read_unified(rd, v, settings) < 0))
+                return -EINVAL;
+        if ((v = oci_member(resources, "pids"))) {
+                if (oci_want(rd, v, json_type_object, "linux.resources.pids") < 0 ||
+                    oci_get_int64(rd, v, "limit", "linux.resources.pids.limit", &n) < 0)
+                        return -EINVAL;
+                limit_text(n, true, text, sizeof(text));
+                if (oci_member(v, "limit") &&
+                    cgroup_settings_add(settings, "pids.limit", "pids", "pids.max", text, "pids.max", NULL) < 0)
+                        return -ENOMEM;
+        }
+        if ((v = oci_member(resources, "blockIO"))) {
+                struct json_object_iterator bit, bend;
+
+                if (oci_want(rd, v, json_type_object, "linux.resources.blockIO") < 0)
+                        return -EINVAL;
+                bit = sym_json_object_iter_begin(v);
+                bend = sym_json_object_iter_end(v);
+                for (; !sym_json_object_iter_equal(&bit, &bend); sym_json_object_iter_next(&bit)) {
+                        const char *key = sym_json_object_iter_peek_name(&bit) ?: "";
+                        char where[128];
+
+                        snprintf(where, sizeof(where), "linux.resources.blockIO.%s", key);
+                        if (strcmp(key, "weight") != 0 &&
+                            oci_refuse(rd, v, key, where, "is not implemented by machined-lite yet") < 0)
+                                return -EINVAL;
+                }
+                if (oci_get_int64(rd, v, "weight", "linux.resources.blockIO.weight", &n) > 0) {
+                        char v1[32];
+
+                        if (n < 10 || n > 1000)
+                                return oci_bad_key(rd, "linux.resources.blockIO.weight", "must be between 10 and 1000");
+                        snprintf(text, sizeof(text), "default %lld", 1 + ((long long)(n - 10) * 9999) / 990);
+                        snprintf(v1, sizeof(v1), "%lld", (long long)n);
+                        if (cgroup_settings_add(settings, "blockIO.weight", "io", "io.weight", text, "blkio.weight",
+                                                v1) < 0)
+                                return -ENOMEM;
+                }
+        }
+        devices = oci_member(resources, "devices");
+        for (size_t i = 0, count = devices && sym_json_object_is_type(devices, json_type_array)
+                                           ? sym_json_object_array_length(devices)
+                                           : 0;
+             i < count; i++) {
+                json_object *d = sym_json_object_array_get_idx(devices, i);
+                const char *access = NULL;
+                bool allow = true;
+
+                if (oci_get_bool(rd, d, "allow", "linux.resources.devices", &allow) < 0 ||
+                    oci_get_string(rd, d, "access", "linux.resources.devices", &access) < 0)
+                        return -EINVAL;
+                if (allow || oci_member(d, "type") || oci_member(d, "major") || oci_member(d, "minor") ||
+                    (access && strcmp(access, "rwm") != 0))
+                        return oci_bad_key(rd, "linux.resources.devices",
+                                           "only the deny-all rule is taken: machined-lite's own device policy allows "
+                                           "the nodes a container needs (README)");
         }
         return 0;
 }

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "oci/json-read.h"
+
 #include <stddef.h>
 
 /* linux.resources as cgroup files to write (config-linux.md): each in cgroup v2, or, on a
@@ -25,6 +27,11 @@ void cgroup_settings_done(struct cgroup_settings *s);
 /* Adds one setting (copies of the strings; V1_FILE and V1_VALUE may be NULL). */
 int cgroup_settings_add(struct cgroup_settings *s, const char *key, const char *controller, const char *file,
                         const char *value, const char *v1_file, const char *v1_value);
+
+/* linux.resources of config.json (config-linux.md): memory, cpu, pids, blockIO's weight,
+ * unified, into SETTINGS; what has no cgroup v2 file or is not implemented is refused by
+ * name, devices beyond the deny-all rule too. 0 or -EINVAL (logged, oci/json-read.h). */
+int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct cgroup_settings *settings);
 
 /* Writes each to the container's cgroup CGROUP (v2, absolute), enabling its controller in
  * the cgroups above as needed, or to its v1 cgroup among CGROUP_V1. Logs one line naming

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The names config.md's linux.seccomp uses, as libseccomp's numbers (oci/seccomp.h): what
+/* config.json's linux.seccomp read, its names as libseccomp's numbers (oci/seccomp.h): what
  * the host checks before the container's first process installs the filter. */
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "oci/json-read.h"
 #include "oci/seccomp.h"
 #include "util/strv.h"
 
@@ -85,4 +87,120 @@ char *oci_seccomp_arch(const char *name)
         for (char *p = arch; p && *p; p++)
                 *p = (char)tolower((unsigned char)*p);
         return arch;
+}
+
+/* One of linux.seccomp.syscalls: a rule for each of its names. */
+static int read_seccomp_rule(const struct oci_reader *rd, json_object *rule, const char *where, struct oci_seccomp *s)
+{
+        _cleanup_(strv_freep) char **names = NULL;
+        struct oci_seccomp_rule proto = {};
+        const char *action = NULL;
+        json_object *args;
+        uint64_t errno_ret = 1;
+        int r;
+
+        if (oci_want(rd, rule, json_type_object, where) < 0 || oci_get_strv(rd, rule, "names", where, &names) < 0 ||
+            oci_get_string(rd, rule, "action", where, &action) < 0 ||
+            oci_get_uint(rd, rule, "errnoRet", where, 4095, &errno_ret) < 0)
+                return -EINVAL;
+        if (!action)
+                return oci_bad_key(rd, where, "has no action");
+        r = oci_seccomp_action(action, (uint32_t)errno_ret, &proto.action);
+        if (r < 0)
+                return oci_bad_key(rd, where, "action '%s' %s", action,
+                                   r == -EOPNOTSUPP
+                                           ? "needs a seccomp listener, which machined-lite does not have"
+                                           : "is no action of libseccomp's (SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, ...)");
+        args = oci_member(rule, "args");
+        if (args && (oci_want(rd, args, json_type_array, where) < 0 || sym_json_object_array_length(args) > 6))
+                return oci_bad_key(rd, where, "args: at most 6, as a system call has");
+        for (size_t i = 0, n = args ? sym_json_object_array_length(args) : 0; i < n; i++) {
+                json_object *a = sym_json_object_array_get_idx(args, i);
+                uint64_t index = 0, value = 0, value_two = 0;
+                enum scmp_compare op;
+                const char *op_name = NULL;
+
+                if (oci_want(rd, a, json_type_object, where) < 0 || oci_get_uint(rd, a, "index", where, 5, &index) <= 0 ||
+                    oci_get_uint(rd, a, "value", where, INT64_MAX, &value) < 0 ||
+                    oci_get_uint(rd, a, "valueTwo", where, INT64_MAX, &value_two) < 0 ||
+                    oci_get_string(rd, a, "op", where, &op_name) <= 0 || oci_seccomp_op(op_name, &op) < 0)
+                        return oci_bad_key(rd, where,
+                                           "args[%zu] must be {\"index\": 0-5, \"value\": N, \"op\": SCMP_CMP_...}", i);
+                proto.args[proto.n_args++] = (struct scmp_arg_cmp){
+                        .arg = (unsigned)index, .op = op, .datum_a = value, .datum_b = value_two
+                };
+        }
+        for (size_t i = 0; names && names[i]; i++) {
+                struct oci_seccomp_rule *grown = realloc(s->rules, (s->n_rules + 1) * sizeof(*grown));
+
+                if (!grown)
+                        return -ENOMEM;
+                s->rules = grown;
+                s->rules[s->n_rules] = proto;
+                s->rules[s->n_rules].name = strdup(names[i]);
+                if (!s->rules[s->n_rules++].name)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* linux.seccomp: defaultAction, architectures, flags, syscalls (config-linux.md). */
+int oci_read_seccomp(const struct oci_reader *rd, json_object *linux_, struct oci_seccomp **ret)
+{
+        json_object *seccomp = oci_member(linux_, "seccomp"), *syscalls;
+        _cleanup_(strv_freep) char **arches = NULL, **flags = NULL;
+        const char *action = NULL;
+        uint64_t errno_ret = 1;
+        struct oci_seccomp *s;
+        int r;
+
+        if (!seccomp)
+                return 0;
+        if (oci_want(rd, seccomp, json_type_object, "linux.seccomp") < 0)
+                return -EINVAL;
+        s = *ret = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        if (oci_get_string(rd, seccomp, "defaultAction", "linux.seccomp.defaultAction", &action) <= 0)
+                return oci_bad_key(rd, "linux.seccomp.defaultAction", "is missing");
+        if (oci_get_uint(rd, seccomp, "defaultErrnoRet", "linux.seccomp.defaultErrnoRet", 4095, &errno_ret) < 0)
+                return -EINVAL;
+        r = oci_seccomp_action(action, (uint32_t)errno_ret, &s->default_action);
+        if (r < 0)
+                return oci_bad_key(rd, "linux.seccomp.defaultAction", "'%s' is no action machined-lite takes", action);
+        if (oci_get_strv(rd, seccomp, "architectures", "linux.seccomp.architectures", &arches) < 0 ||
+            oci_get_strv(rd, seccomp, "flags", "linux.seccomp.flags", &flags) < 0)
+                return -EINVAL;
+        for (size_t i = 0; arches && arches[i]; i++) {
+                _cleanup_free_ char *arch = oci_seccomp_arch(arches[i]);
+
+                if (!arch)
+                        return oci_bad_key(rd, "linux.seccomp.architectures", "'%s' is no SCMP_ARCH_ name", arches[i]);
+                if (strv_extend(&s->architectures, arch) < 0)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; flags && flags[i]; i++) {
+                if (!strcmp(flags[i], "SECCOMP_FILTER_FLAG_LOG"))
+                        s->log = true;
+                else if (!strcmp(flags[i], "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
+                        s->spec_allow = true;
+                else if (strcmp(flags[i], "SECCOMP_FILTER_FLAG_TSYNC") != 0) /* one thread here */
+                        return oci_bad_key(rd, "linux.seccomp.flags", "'%s' is not implemented by machined-lite",
+                                           flags[i]);
+        }
+        if ((r = oci_refuse(rd, seccomp, "listenerPath", "linux.seccomp.listenerPath",
+                            "a seccomp listener is not implemented by machined-lite")) < 0)
+                return r;
+        syscalls = oci_member(seccomp, "syscalls");
+        if (syscalls && oci_want(rd, syscalls, json_type_array, "linux.seccomp.syscalls") < 0)
+                return -EINVAL;
+        for (size_t i = 0, n = syscalls ? sym_json_object_array_length(syscalls) : 0; i < n; i++) {
+                char where[64];
+
+                snprintf(where, sizeof(where), "linux.seccomp.syscalls[%zu]", i);
+                r = read_seccomp_rule(rd, sym_json_object_array_get_idx(syscalls, i), where, s);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }

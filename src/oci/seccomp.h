@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "oci/json-read.h"
+
 #include <seccomp.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -26,6 +28,10 @@ struct oci_seccomp {
 };
 
 void oci_seccomp_free(struct oci_seccomp *s);
+
+/* linux.seccomp of config.json (defaultAction, architectures, flags, syscalls) into a new
+ * *RET (left NULL without one), every name checked. 0 or -EINVAL (logged, oci/json-read.h). */
+int oci_read_seccomp(const struct oci_reader *rd, json_object *linux_, struct oci_seccomp **ret);
 
 /* SCMP_ACT_NAME (with ERRNO_RET for SCMP_ACT_ERRNO and SCMP_ACT_TRACE) into *RET; -EINVAL
  * for a name libseccomp has none of, -EOPNOTSUPP for SCMP_ACT_NOTIFY (no listener here). */

@@ -12,14 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/fsuid.h>
 #include <sys/ioctl.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/sysmacros.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -253,43 +251,15 @@ static bool want_pty(struct shell *sh)
         return any;
 }
 
-/* The pty is one of the guest's own devpts, as a login in the guest would get: `tty`
- * there names a /dev/pts/N the guest sees. Its ptmx is opened through PID 1's root
- * with RESOLVE_IN_ROOT, so that a guest's symlinks cannot hand us a host device; the
- * peer comes from the master (TIOCGPTPEER), with no path to race on. */
+/* The pty is one of the guest's own devpts (host/console.h). */
 static int open_guest_pty(struct shell *sh)
 {
-        struct winsize ws;
-        struct stat st;
-        int unlock = 0;
+        int r = console_open_guest_pty(sh->root_fd, sh->state.uid_base, &sh->master, &sh->peer);
 
-        /* A new pty belongs to whoever opens ptmx: let that be the guest's root, whom its
-         * user namespace maps, so that the shell can hand the pty on to its user. */
-        if (sh->state.uid_base) {
-                (void)setfsuid(sh->state.uid_base);
-                (void)setfsgid(sh->state.uid_base);
-        }
-        sh->master = open_in_root(sh->root_fd, "/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK, 0);
-        if (sh->state.uid_base) {
-                (void)setfsuid(0);
-                (void)setfsgid(0);
-        }
-        if (sh->master < 0)
-                return log_error_errno(sh->master, "Cannot open /dev/pts/ptmx of machine %s: %m", sh->state.name);
-        /* The guest's root may have put anything there, a FUSE file whose server answers
-         * TIOCGPTPEER with the number of a fd of ours (our terminal) included: only the
-         * pty multiplexer's device goes on. */
-        if (fstat(sh->master, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != makedev(5, 2))
-                return log_error_errno(-ENOTTY, "/dev/pts/ptmx of machine %s is not a pty multiplexer", sh->state.name);
-        if (ioctl(sh->master, TIOCSPTLCK, &unlock) < 0)
-                return log_error_errno(-errno, "Cannot unlock a pty of machine %s: %m", sh->state.name);
-        sh->peer = ioctl(sh->master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-        if (sh->peer < 0)
-                return log_error_errno(-errno, "Cannot open the peer of a pty of machine %s: %m", sh->state.name);
-        /* Sized before the shell starts, so that its first look at it is right. */
-        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) >= 0 || ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) >= 0 ||
-            ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) >= 0)
-                (void)ioctl(sh->master, TIOCSWINSZ, &ws);
+        if (r == -ENOTTY)
+                return log_error_errno(r, "/dev/pts/ptmx of machine %s is not a pty multiplexer", sh->state.name);
+        if (r < 0)
+                return log_error_errno(r, "Cannot open a pty in /dev/pts of machine %s: %m", sh->state.name);
         return 0;
 }
 

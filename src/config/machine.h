@@ -162,6 +162,7 @@ struct custom_mount {
         bool read_only;
         bool recursive; /* bind: rbind (default) or norbind */
         bool optional;  /* OCI's maskedPaths and readonlyPaths: nothing where the guest has no such path */
+        bool copy_up;   /* tmpfs: OCI's tmpcopyup, what the tree has there copied into it */
         enum bind_idmap idmap;
 };
 

@@ -2,12 +2,15 @@
 /* The command line's mounts in the guest's tree: --bind, --bind-ro, --tmpfs, --overlay,
  * --overlay-ro. Not their parsing nor the work directories made on the host
  * (config/custom-mount.c). */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -244,6 +247,108 @@ static int mount_overlay_custom(int root_fd, int tree_fd, const struct custom_mo
         return r;
 }
 
+/* Copies what directory FROM holds into directory TO (a new tmpfs), as it is: regular
+ * files, directories, symlinks, FIFOs, their modes, owners and times (no device nodes,
+ * no hard links kept), never following a link. DEPTH bounds the recursion. */
+static int copy_directory(int from, int to, unsigned depth)
+{
+        _cleanup_close_ int dir_fd = -EBADF;
+        struct dirent *de;
+        DIR *dir;
+        int r = 0;
+
+        if (depth > 64)
+                return -ELOOP;
+        dir_fd = openat(from, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dir_fd < 0 || !(dir = fdopendir(dir_fd)))
+                return negative_errno();
+        dir_fd = -EBADF; /* the DIR's now */
+        while (r >= 0 && (errno = 0, de = readdir(dir))) {
+                const char *name = de->d_name;
+                struct stat st;
+
+                if (!strcmp(name, ".") || !strcmp(name, ".."))
+                        continue;
+                if (fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+                        r = negative_errno();
+                        break;
+                }
+                if (S_ISDIR(st.st_mode)) {
+                        _cleanup_close_ int sub_from = -EBADF, sub_to = -EBADF;
+
+                        if (mkdirat(to, name, 0700) < 0 ||
+                            (sub_from = openat(dirfd(dir), name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+                            (sub_to = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+                                r = negative_errno();
+                        else
+                                r = copy_directory(sub_from, sub_to, depth + 1);
+                } else if (S_ISREG(st.st_mode)) {
+                        _cleanup_close_ int in = openat(dirfd(dir), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                        _cleanup_close_ int out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                                                         0600);
+                        ssize_t n = 0;
+
+                        if (in < 0 || out < 0)
+                                r = negative_errno();
+                        /* sendfile(): copy_file_range() refuses a copy across file systems. */
+                        while (r >= 0 && (n = sendfile(out, in, NULL, 1 << 30)) > 0)
+                                ;
+                        if (r >= 0 && n < 0)
+                                r = negative_errno();
+                } else if (S_ISLNK(st.st_mode)) {
+                        char target[PATH_MAX];
+                        ssize_t n = readlinkat(dirfd(dir), name, target, sizeof(target) - 1);
+
+                        if (n < 0)
+                                r = negative_errno();
+                        else {
+                                target[n] = '\0';
+                                r = symlinkat(target, to, name) < 0 ? negative_errno() : 0;
+                        }
+                } else if (S_ISFIFO(st.st_mode))
+                        r = mknodat(to, name, S_IFIFO | 0600, 0) < 0 ? negative_errno() : 0;
+                else
+                        continue; /* devices and sockets: not what a tmpfs starts with */
+                if (r < 0)
+                        break;
+                if (fchownat(to, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+                    (!S_ISLNK(st.st_mode) && fchmodat(to, name, st.st_mode & 07777, 0) < 0) ||
+                    utimensat(to, name, (const struct timespec[]){ st.st_atim, st.st_mtim }, AT_SYMLINK_NOFOLLOW) < 0)
+                        r = negative_errno();
+        }
+        if (r >= 0 && errno != 0)
+                r = negative_errno();
+        closedir(dir);
+        return r;
+}
+
+/* A tmpfs, with OCI's tmpcopyup what the tree has at its place first copied into it (runc's
+ * way to keep an image's /run or /tmp under --read-only). */
+static int mount_tmpfs(int root_fd, const struct custom_mount *c)
+{
+        _cleanup_close_ int before = -EBADF, tmpfs = -EBADF;
+        int r;
+
+        if (c->copy_up) {
+                before = open_in_root(root_fd, c->destination, O_RDONLY | O_DIRECTORY, 0);
+                if (before < 0 && before != -ENOENT)
+                        return before;
+        }
+        if (before < 0)
+                return mount_fs_in_root(root_fd, c->destination, "tmpfs", c->flags, c->options);
+        /* Written first, made read-only after, if it is to be. */
+        r = mount_fs_in_root(root_fd, c->destination, "tmpfs", c->flags & ~MS_RDONLY, c->options);
+        if (r < 0)
+                return r;
+        tmpfs = open_in_root(root_fd, c->destination, O_RDONLY | O_DIRECTORY, 0);
+        if (tmpfs < 0)
+                return tmpfs;
+        r = copy_directory(before, tmpfs, 0);
+        if (r >= 0 && (c->flags & MS_RDONLY))
+                r = mount_set_attributes(tmpfs, MOUNT_ATTR_RDONLY, 0);
+        return r;
+}
+
 int mount_custom(int root_fd, int tree_fd, const struct custom_mount *c, const struct guest_ids *ids)
 {
         if (c->optional) {
@@ -258,5 +363,5 @@ int mount_custom(int root_fd, int tree_fd, const struct custom_mount *c, const s
                 return mount_overlay_custom(root_fd, tree_fd, c);
         if (c->type == CUSTOM_INACCESSIBLE)
                 return mount_inaccessible(root_fd, c);
-        return mount_fs_in_root(root_fd, c->destination, "tmpfs", c->flags, c->options);
+        return mount_tmpfs(root_fd, c);
 }

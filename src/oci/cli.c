@@ -62,6 +62,8 @@ static void help(void)
                "Verbs:\n"
                "  create [--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] ID\n"
                "  start ID\n"
+               "  exec [--process FILE | --env VAR=VALUE --cwd DIR --user UID[:GID] --cap CAP --tty\n"
+               "       --no-new-privs] [--detach] [--pid-file FILE] [--console-socket SOCKET] ID [COMMAND...]\n"
                "  state ID\n"
                "  kill [--all] ID [SIGNAL]\n"
                "  delete [--force] ID\n"
@@ -532,8 +534,9 @@ static const struct {
         const char *name;
         int (*run)(const struct oci_global *g, int argc, char *argv[]);
 } oci_verbs[] = {
-        { "create", oci_verb_create }, { "start", verb_start },       { "state", verb_state },   { "kill", verb_kill },
-        { "delete", verb_delete },     { "pause", verb_pause },       { "resume", verb_resume }, { "ps", verb_ps },
+        { "create", oci_verb_create }, { "exec", oci_verb_exec },     { "start", verb_start },
+        { "state", verb_state },       { "kill", verb_kill },         { "delete", verb_delete },
+        { "pause", verb_pause },       { "resume", verb_resume },     { "ps", verb_ps },
         { "list", verb_list },         { "features", verb_features },
 };
 

@@ -213,9 +213,9 @@ static int read_rlimits(const struct oci_reader *rd, json_object *process, struc
         return 0;
 }
 
-static int read_process(const struct oci_reader *rd, json_object *config, struct machine *m, struct oci_container *c)
+/* PROCESS: config.json's process, or exec --process's document, which is one. */
+static int read_process(const struct oci_reader *rd, json_object *process, struct machine *m, struct oci_container *c)
 {
-        json_object *process = oci_member(config, "process");
         uint64_t oom = 0;
         const char *cwd = NULL;
         json_object *v;
@@ -379,17 +379,16 @@ static int read_mount(const struct oci_reader *rd, json_object *mount, const cha
 
                 /* A new tmpfs of ours is private to the machine, as all its mounts: the
                  * propagation options say nothing more (and mount(2) takes none with a new
-                 * mount). runc's tmpcopyup is not there yet: refused by name. */
+                 * mount). tmpcopyup is runc's: the tree's files there copied in. */
                 for (size_t i = 0; options && options[i]; i++) {
                         bool skip = false;
 
                         for (size_t k = 0; k < ELEMENTSOF(propagation); k++)
                                 skip = skip || !strcmp(options[i], propagation[k]);
-                        if (!strcmp(options[i], "tmpcopyup"))
-                                return oci_bad_key(rd, where,
-                                                   "tmpfs option 'tmpcopyup' (at %s) is not implemented by "
-                                                   "machined-lite yet",
-                                                   destination);
+                        if (!strcmp(options[i], "tmpcopyup")) {
+                                c->copy_up = true;
+                                continue;
+                        }
                         if (!skip && strv_extend(&kept, options[i]) < 0)
                                 return -ENOMEM;
                 }
@@ -667,19 +666,18 @@ static int read_annotations(const struct oci_reader *rd, json_object *config, st
         return c->annotations ? 0 : -ENOMEM;
 }
 
-static int read_config_text(const struct oci_container *c, char **ret)
+/* PATH (config.json, or exec's --process) read whole; its size, or -errno (logged). HINT
+ * says what the file should be. */
+static int read_json_text(const char *path, const char *hint, char **ret)
 {
-        _cleanup_free_ char *path = NULL, *text = NULL;
+        _cleanup_free_ char *text = NULL;
         _cleanup_close_ int fd = -EBADF;
         struct stat st;
         size_t size = 0;
 
-        if (asprintf(&path, "%s/config.json", c->bundle) < 0)
-                return -ENOMEM;
         fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
         if (fd < 0)
-                return log_error_errno(-errno,
-                                       "Cannot open %s: %m (a bundle holds config.json and its root file system)", path);
+                return log_error_errno(-errno, "Cannot open %s: %m (%s)", path, hint);
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX)
                 return log_error_errno(-EINVAL, "%s is no regular file of at most 4 MiB", path);
         text = malloc((size_t)st.st_size + 1);
@@ -705,7 +703,7 @@ static int read_config(const struct oci_reader *rd, json_object *config, struct 
         if (oci_want(rd, config, json_type_object, "(the document)") < 0)
                 return -EINVAL;
         if ((r = read_version(rd, config, c)) < 0 || (r = read_root(rd, config, m)) < 0 ||
-            (r = read_process(rd, config, m, c)) < 0 || (r = read_mounts(rd, config, m)) < 0 ||
+            (r = read_process(rd, oci_member(config, "process"), m, c)) < 0 || (r = read_mounts(rd, config, m)) < 0 ||
             (r = read_linux(rd, config, m, c)) < 0 || (r = read_annotations(rd, config, c)) < 0)
                 return r;
         if ((r = oci_get_string(rd, config, "hostname", "hostname", &hostname)) < 0)
@@ -723,15 +721,17 @@ static int read_config(const struct oci_reader *rd, json_object *config, struct 
         return 0;
 }
 
-int oci_config_load(struct oci_container *c, struct machine *m)
+/* Parses the JSON document at PATH and hands it to READ; json-c is loaded meanwhile. */
+static int load_json(const struct oci_reader *rd, const char *hint, struct machine *m, struct oci_container *c,
+                     int (*read)(const struct oci_reader *rd, json_object *document, struct machine *m,
+                                 struct oci_container *c))
 {
-        const struct oci_reader rd = { .bundle = c->bundle };
         _cleanup_free_ char *text = NULL;
         json_tokener *tok;
-        json_object *config;
+        json_object *document;
         int size, r;
 
-        size = read_config_text(c, &text);
+        size = read_json_text(rd->file, hint, &text);
         if (size < 0)
                 return size;
         r = jsonc_load();
@@ -742,19 +742,65 @@ int oci_config_load(struct oci_container *c, struct machine *m)
                 jsonc_unload();
                 return -ENOMEM;
         }
-        config = sym_json_tokener_parse_ex(tok, text, size);
-        if (!config || sym_json_tokener_get_parse_end(tok) < (size_t)size) {
+        document = sym_json_tokener_parse_ex(tok, text, size);
+        if (!document || sym_json_tokener_get_parse_end(tok) < (size_t)size) {
                 enum json_tokener_error e = sym_json_tokener_get_error(tok);
 
-                log_error("%s/config.json is not JSON: %s at offset %zu", c->bundle,
+                log_error("%s is not JSON: %s at offset %zu", rd->file,
                           e == json_tokener_success ? "text after the document" : sym_json_tokener_error_desc(e),
                           sym_json_tokener_get_parse_end(tok));
                 r = -EINVAL;
         } else
-                r = read_config(&rd, config, m, c);
-        if (config)
-                sym_json_object_put(config);
+                r = read(rd, document, m, c);
+        if (document)
+                sym_json_object_put(document);
         sym_json_tokener_free(tok);
         jsonc_unload();
         return r;
+}
+
+int oci_config_load(struct oci_container *c, struct machine *m)
+{
+        _cleanup_free_ char *path = NULL;
+        struct oci_reader rd = { .bundle = c->bundle };
+
+        if (asprintf(&path, "%s/config.json", c->bundle) < 0)
+                return -ENOMEM;
+        rd.file = path;
+        return load_json(&rd, "a bundle holds config.json and its root file system", m, c, read_config);
+}
+
+/* Forgets what config.json's process set, for exec --process's to take its place. */
+static void forget_process(struct machine *m, struct oci_container *c)
+{
+        strv_free(m->arguments);
+        strv_free(m->setenv);
+        free(m->working_directory);
+        if (m->run_user)
+                guest_user_done(m->run_user);
+        free(m->run_user);
+        free(m->rlimits);
+        m->arguments = m->setenv = NULL;
+        m->working_directory = NULL;
+        m->run_user = NULL;
+        m->rlimits = NULL;
+        m->n_rlimits = 0;
+        m->no_new_privileges = m->oom_score_adjust_set = false;
+        c->terminal = false;
+        c->umask = 022;
+}
+
+static int read_process_document(const struct oci_reader *rd, json_object *process, struct machine *m,
+                                 struct oci_container *c)
+{
+        forget_process(m, c);
+        return read_process(rd, process, m, c);
+}
+
+int oci_process_load(struct oci_container *c, struct machine *m, const char *path)
+{
+        struct oci_reader rd = { .bundle = c->bundle, .file = path };
+
+        return load_json(&rd, "exec --process takes a process object of the runtime specification", m, c,
+                         read_process_document);
 }

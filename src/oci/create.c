@@ -78,9 +78,7 @@ struct handoff_ctx {
         const struct machine *m;
 };
 
-/* The pty's master to the caller over its console socket (SCM_RIGHTS), as runc does:
- * conmon takes it as the container's terminal. */
-static int send_console(const char *socket_path, int master)
+int oci_send_console(const char *socket_path, int master)
 {
         struct sockaddr_un address = { .sun_family = AF_UNIX };
         _cleanup_close_ int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -103,7 +101,7 @@ static int send_console(const char *socket_path, int master)
         return 0;
 }
 
-static int write_pid_file(const char *path, pid_t pid)
+int oci_write_pid_file(const char *path, pid_t pid)
 {
         _cleanup_free_ char *temporary = NULL;
         _cleanup_close_ int fd = -EBADF;
@@ -147,7 +145,7 @@ static int handoff(const struct guest_handoff *h, void *userdata)
         if (r < 0)
                 return r;
         if (ctx->c->terminal) {
-                r = send_console(ctx->c->console_socket, h->console_master);
+                r = oci_send_console(ctx->c->console_socket, h->console_master);
                 if (r < 0)
                         return r;
         }
@@ -167,7 +165,7 @@ static int handoff(const struct guest_handoff *h, void *userdata)
         r = oci_state_write(ctx->c->state_dir, &s);
         if (r < 0)
                 return log_error_errno(r, "Cannot write the state of container %s: %m", ctx->c->id);
-        return ctx->c->pid_file ? write_pid_file(ctx->c->pid_file, h->pid) : 0;
+        return ctx->c->pid_file ? oci_write_pid_file(ctx->c->pid_file, h->pid) : 0;
 }
 
 /* What a container is beyond config.json: a machine named by its ID, PID 1 its process,

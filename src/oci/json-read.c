@@ -20,7 +20,7 @@ int oci_bad_key(const struct oci_reader *rd, const char *key, const char *format
         va_start(ap, format);
         vsnprintf(what, sizeof(what), format, ap);
         va_end(ap);
-        log_error("%s/config.json: %s: %s", rd->bundle, key, what);
+        log_error("%s: %s: %s", rd->file, key, what);
         return -EINVAL;
 }
 

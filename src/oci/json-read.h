@@ -12,7 +12,8 @@
  * when the member is absent (or null, as good as absent), or -EINVAL after one line
  * "BUNDLE/config.json: PATH: what is wrong". */
 struct oci_reader {
-        const char *bundle;
+        const char *bundle; /* relative paths in the document are the bundle's */
+        const char *file;   /* the document, for messages */
 };
 
 /* Logs that one line about KEY and returns -EINVAL. */

@@ -3,6 +3,7 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "oci/state.h"
 #include "util/macro.h"
@@ -45,4 +46,13 @@ int oci_load_state(const struct oci_global *g, const char *id, struct oci_state 
 int oci_load_container(const struct oci_global *g, int argc, char *argv[], int first, const char **ret_id,
                        struct oci_state *ret);
 
+/* The pty's master to the caller over its console socket (SCM_RIGHTS), as runc does:
+ * conmon takes it as the container's terminal. 0 or -errno (logged). */
+int oci_send_console(const char *socket_path, int master);
+
+/* PID into the file PATH, whole or not at all (conmon reads it as soon as we exit). 0 or
+ * -errno (logged). */
+int oci_write_pid_file(const char *path, pid_t pid);
+
 int oci_verb_create(const struct oci_global *g, int argc, char *argv[]);
+int oci_verb_exec(const struct oci_global *g, int argc, char *argv[]);

@@ -146,6 +146,25 @@ check_eq "seccomp: chmod fails with errnoRet 13; chown to 1234 (an argument rule
 check "...and no mount point was made in the root for the paths it does not have" test ! -e "$BUNDLE/rootfs/no"
 oci delete filtered
 rm -rf "$BUNDLE/rootfs/srv"
+
+# tmpfs with tmpcopyup (podman --read-only's /run, /tmp, /var/tmp): what the tree has
+# there is copied in, writable in the container, the tree untouched.
+mkdir -p "$BUNDLE/rootfs/srv/seed/sub"
+echo seeded > "$BUNDLE/rootfs/srv/seed/file"
+ln -s file "$BUNDLE/rootfs/srv/seed/link"
+chmod 750 "$BUNDLE/rootfs/srv/seed/sub"
+chown 12:34 "$BUNDLE/rootfs/srv/seed/file"
+bundle '["/bin/sh", "-c", "cat /srv/seed/file; readlink /srv/seed/link; stat -c \"%a %u:%g\" /srv/seed/sub /srv/seed/file; echo new > /srv/seed/new && echo written; touch /etc/x 2>&1 | grep -o \"Read-only file system\""]'
+sed -i 's|${ID:-ctr}|copyup|; s|"root": { "path": "rootfs" }|"root": { "path": "rootfs", "readonly": true }|' "$BUNDLE/config.json"
+sed -i 's|^    { "destination": "/scratch".*|&,\n    { "destination": "/srv/seed", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "mode=755"] }|' "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" copyup </dev/null > "$WORK/copyup.out" 2>&1
+oci start copyup
+for _ in $(seq 100); do [ "$(oci state copyup | field status)" = stopped ] && break; sleep 0.05; done
+check_eq "tmpcopyup: the tree's files, link, modes and owners in the tmpfs, writable in a read-only root" \
+        "seeded file 750 0:0 644 12:34 written Read-only file system" "$(flat "$(cat "$WORK/copyup.out")")"
+check_eq "...and the tree is untouched" "file link sub" "$(find "$BUNDLE/rootfs/srv/seed" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+oci delete copyup
+rm -rf "$BUNDLE/rootfs/srv"
 bundle '["/bin/true"]' '' '' '"seccomp": { "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ { "names": ["chmod"], "action": "SCMP_ACT_EXPLODE" } ] }'
 one_line_error "a seccomp action libseccomp has none of: exit 2" 2 "linux.seccomp.syscalls\[0\]: action 'SCMP_ACT_EXPLODE' is no action" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
@@ -184,9 +203,47 @@ oci pause sleeper
 check_eq "pause: paused (the cgroup v2 freezer)" paused "$(oci state sleeper | field status)"
 oci resume sleeper
 check_eq "resume: running" running "$(oci state sleeper | field status)"
+
+# exec: one more process in the running container, as its init was made, or as the
+# command line or --process says; its status passed on, or --detach and its PID.
+init=$(oci state sleeper | sed -n 's/^  "pid": \([0-9]*\).*/\1/p')
+out=$(oci exec sleeper /bin/sh -c 'echo $GREETING; pwd; id -u; grep CapBnd /proc/self/status; grep NoNewPrivs /proc/self/status; hostname; tr "\0" " " < /proc/1/cmdline; exit 9' </dev/null 2>&1)
+rc=$?
+check_eq "exec: config.json's process (env, cwd, user, capabilities, noNewPrivileges) in the container's namespaces; its status 9" \
+        "hello /tmp 0 CapBnd: 0000000000000021 NoNewPrivs: 1 ocibox /bin/sleep 60 9" "$(flat "$out" | tr '\t' ' ') $rc"
+check_eq "...its cgroup the container's, its PID namespace the init's" "0::/ $(readlink "/proc/$init/ns/pid")" \
+        "$(oci exec sleeper /bin/sh -c 'grep ^0:: /proc/self/cgroup' </dev/null) $(oci exec sleeper /bin/sh -c 'readlink /proc/self/ns/pid' </dev/null)"
+out=$(oci exec --env X=1 --cwd / --user 1000:1001 --cap CAP_NET_RAW sleeper /bin/sh -c 'echo $X $GREETING; pwd; id -u; id -g; grep CapBnd /proc/self/status' </dev/null 2>&1)
+check_eq "exec --env --cwd --user --cap: added to config.json's" "1 hello / 1000 1001 CapBnd: 0000000000002021" "$(flat "$out" | tr '\t' ' ')"
+echo from-stdin | oci exec sleeper /bin/cat > "$WORK/exec-stdin" 2>&1
+check_eq "exec: stdin and stdout are the caller's" from-stdin "$(cat "$WORK/exec-stdin")"
+cat > "$WORK/process.json" <<'EOF'
+{ "args": ["/bin/sh", "-c", "echo $WHO; pwd; id -u"], "env": ["PATH=/bin", "WHO=from-process-json"], "cwd": "/data",
+  "user": { "uid": 7, "gid": 7 }, "terminal": false }
+EOF
+out=$(oci exec --process "$WORK/process.json" sleeper </dev/null 2>&1)
+check_eq "exec --process FILE: its args, env, cwd and user" "from-process-json /data 7" "$(flat "$out")"
+oci exec --detach --pid-file "$WORK/exec.pid" sleeper /bin/sleep 30 </dev/null
+check_eq "exec --detach: exit 0 at once" 0 "$?"
+expid=$(cat "$WORK/exec.pid" 2>/dev/null)
+check_eq "...the pid file names the process, in the container's PID namespace and cgroup" \
+        "sleep $(readlink "/proc/$init/ns/pid") yes" \
+        "$(cat "/proc/$expid/comm" 2>&1) $(readlink "/proc/$expid/ns/pid") $(grep -qx "$expid" "$CG/ml-oci-test/sleeper/cgroup.procs" && echo yes)"
+check_eq "ps lists it beside the init" "2" "$(oci ps --format json sleeper | tr -cd ',' | wc -c | awk '{ print $1 + 1 }')"
+one_line_error "exec of a command the container does not have: exit 127" 127 "Cannot run /bin/nope in the container" \
+        "$OCI" --root "$ROOT" exec sleeper /bin/nope
+one_line_error "exec without a command: exit 2" 2 "exec: no command given" "$OCI" --root "$ROOT" exec sleeper
+echo '{ "args": [], "cwd": "/" }' > "$WORK/bad-process.json"
+one_line_error "exec --process with no args: exit 2" 2 "bad-process.json: process.args: is missing or empty" \
+        "$OCI" --root "$ROOT" exec --process "$WORK/bad-process.json" sleeper
+one_line_error "exec --tty without a console socket: exit 2" 2 "give --console-socket for its pty" \
+        "$OCI" --root "$ROOT" exec --tty sleeper /bin/true
 oci kill sleeper KILL
 for _ in $(seq 100); do [ "$(oci state sleeper | field status)" = stopped ] && break; sleep 0.05; done
 check_eq "kill ID KILL: stopped" stopped "$(oci state sleeper | field status)"
+check "...and the exec'd process with it (the container's PID namespace is gone)" test ! -d "/proc/$expid"
+one_line_error "exec in a stopped container: exit 7" 7 "container sleeper is stopped: exec needs it created or running" \
+        "$OCI" --root "$ROOT" exec sleeper /bin/true
 oci delete sleeper
 oci create --bundle "$BUNDLE" sleeper </dev/null >/dev/null 2>&1
 oci delete --force sleeper
@@ -220,8 +277,18 @@ if command -v podman >/dev/null; then
         out=$(echo from-stdin | "${PODMAN[@]}" run --rm -i -e FOO=bar -w /tmp "${LIMITS[@]}" localhost/ml-oci-test \
                 /bin/sh -c 'cat; echo $FOO; pwd' 2>&1)
         check_eq "podman run -i -e -w: stdin, the environment, the working directory" "from-stdin bar /tmp" "$(flat "$out")"
+        out=$("${PODMAN[@]}" run --rm --read-only "${LIMITS[@]}" localhost/ml-oci-test \
+                /bin/sh -c 'touch /tmp/x /var/tmp/x /run/x && echo tmpfs-rw; touch /x 2>&1 | grep -o "Read-only file system"' 2>&1)
+        check_eq "podman run --read-only: /tmp, /var/tmp and /run writable (tmpcopyup), the rest read-only" \
+                "tmpfs-rw Read-only file system" "$(flat "$out")"
         id=$("${PODMAN[@]}" run -d "${LIMITS[@]}" localhost/ml-oci-test /bin/sleep 60 2>&1)
         check_match "podman run -d, then ps: up" "Up" "$("${PODMAN[@]}" ps --filter "id=$id" --format '{{.Status}}' 2>&1)"
+        out=$("${PODMAN[@]}" exec "$id" /bin/sh -c 'echo in-exec; exit 4' 2>&1)
+        check_eq "podman exec: the output, and the exit status 4" "in-exec 4" "$out $?"
+        out=$(echo piped | "${PODMAN[@]}" exec -i -e E=v -w /tmp "$id" /bin/sh -c 'cat; echo $E; pwd' 2>&1)
+        check_eq "podman exec -i -e -w" "piped v /tmp" "$(flat "$out")"
+        out=$("${PODMAN[@]}" exec -t "$id" /bin/sh -c 'tty; echo on-a-tty' 2>&1 | tr -d '\r')
+        check_match "podman exec -t: the process has a pty of the container's" "^/dev/pts/[0-9]+ on-a-tty$" "$(flat "$out")"
         "${PODMAN[@]}" stop -t 1 "$id" >/dev/null 2>&1
         check_eq "podman stop of a PID 1 that ignores SIGTERM: killed, 137" 137 \
                 "$("${PODMAN[@]}" inspect --format '{{.State.ExitCode}}' "$id" 2>&1)"

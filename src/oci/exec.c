@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* machined-lite-oci exec: one more process in a running container (podman exec, CRI-O's
+ * ExecSync, kubectl exec), as runc runs it: the container's namespaces, root, cgroups,
+ * capabilities and seccomp profile (config.json's), with the process of --process or of
+ * the command line. It is made by a helper in our PID namespace that enters the
+ * container's and forks it, so that it is born inside; with --detach we are gone once it
+ * runs (its caller, a subreaper like conmon, inherits it), else we wait and pass its
+ * status on. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "config/guest-user.h"
+#include "config/machine.h"
+#include "config/options.h"
+#include "guest/caps.h"
+#include "guest/exec-settings.h"
+#include "guest/guest.h"
+#include "guest/oci-start.h"
+#include "guest/syscall-filter.h"
+#include "host/cgroup-v1.h"
+#include "host/console.h"
+#include "oci/config.h"
+#include "oci/state.h"
+#include "oci/verbs.h"
+#include "util/log.h"
+#include "util/macro.h"
+#include "util/missing.h"
+#include "util/path.h"
+#include "util/pidref.h"
+#include "util/strv.h"
+
+struct exec_args {
+        const char *process, *cwd, *user, *pid_file, *console_socket;
+        char **env, **caps;
+        bool tty, detach, no_new_privs, ignore_paused;
+};
+
+enum {
+        EXEC_PROCESS = 0x100,
+        EXEC_CWD,
+        EXEC_ENV,
+        EXEC_TTY,
+        EXEC_USER,
+        EXEC_ADDITIONAL_GIDS,
+        EXEC_DETACH,
+        EXEC_PID_FILE,
+        EXEC_CONSOLE_SOCKET,
+        EXEC_CAP,
+        EXEC_NO_NEW_PRIVS,
+        EXEC_IGNORE_PAUSED,
+        EXEC_PRESERVE_FDS,
+        EXEC_LABEL,
+        EXEC_APPARMOR,
+        EXEC_CGROUP,
+};
+
+static int exec_option(int c, const char *value, void *userdata)
+{
+        struct exec_args *a = userdata;
+
+        switch (c) {
+        case EXEC_PROCESS:
+                a->process = value;
+                return 0;
+        case EXEC_CWD:
+                a->cwd = value;
+                return 0;
+        case EXEC_ENV:
+                if (!strchr(value, '=') || value[0] == '=')
+                        return oci_usage("exec: --env takes VARIABLE=VALUE, not '%s'", value);
+                return strv_extend(&a->env, value) < 0 ? OCI_EXIT_FAILED : 0;
+        case EXEC_TTY:
+                a->tty = true;
+                return 0;
+        case EXEC_USER:
+                a->user = value;
+                return 0;
+        case EXEC_DETACH:
+                a->detach = true;
+                return 0;
+        case EXEC_PID_FILE:
+                a->pid_file = value;
+                return 0;
+        case EXEC_CONSOLE_SOCKET:
+                a->console_socket = value;
+                return 0;
+        case EXEC_CAP:
+                return strv_extend(&a->caps, value) < 0 ? OCI_EXIT_FAILED : 0;
+        case EXEC_NO_NEW_PRIVS:
+                a->no_new_privs = true;
+                return 0;
+        case EXEC_IGNORE_PAUSED:
+                a->ignore_paused = true;
+                return 0;
+        case EXEC_PRESERVE_FDS:
+                if (strcmp(value, "0") != 0)
+                        return oci_usage("exec: --preserve-fds=%s: passing file descriptors on is not implemented by "
+                                         "machined-lite yet",
+                                         value);
+                return 0;
+        case EXEC_ADDITIONAL_GIDS:
+        case EXEC_LABEL:
+        case EXEC_APPARMOR:
+        case EXEC_CGROUP:
+                return oci_usage("exec: this option is not implemented by machined-lite yet (give the process with "
+                                 "--process instead)");
+        }
+        return oci_usage("exec: unknown option");
+}
+
+/* --user UID[:GID], numbers as runc takes them. */
+static int parse_user(const char *value, struct machine *m)
+{
+        unsigned long uid, gid;
+        char *end;
+
+        errno = 0;
+        uid = strtoul(value, &end, 10);
+        gid = uid;
+        if (!errno && end != value && *end == ':') {
+                const char *g = end + 1;
+
+                gid = strtoul(g, &end, 10);
+                if (end == g)
+                        errno = EINVAL;
+        }
+        if (errno || end == value || *end || uid >= UINT32_MAX || gid >= UINT32_MAX)
+                return oci_usage("exec: --user takes UID[:GID] (numbers), not '%s'", value);
+        m->run_user->uid = (uid_t)uid;
+        m->run_user->gid = (gid_t)gid;
+        m->run_user->n_groups = 1;
+        m->run_user->groups[0] = (gid_t)gid;
+        return 0;
+}
+
+/* The command line's process on top of config.json's: COMMAND (after the ID), --env
+ * added to its environment, --cwd, --user, --cap, --no-new-privs, --tty, as runc does. */
+static int command_line_process(const struct exec_args *a, char **command, struct machine *m, struct oci_container *c)
+{
+        strv_free(m->arguments);
+        m->arguments = NULL;
+        for (size_t i = 0; command[i]; i++)
+                if (strv_extend(&m->arguments, command[i]) < 0)
+                        return OCI_EXIT_FAILED;
+        for (size_t i = 0; a->env && a->env[i]; i++)
+                if (strv_extend(&m->setenv, a->env[i]) < 0)
+                        return OCI_EXIT_FAILED;
+        if (a->cwd) {
+                if (a->cwd[0] != '/')
+                        return oci_usage("exec: --cwd takes an absolute path in the container, not '%s'", a->cwd);
+                free(m->working_directory);
+                m->working_directory = strdup(a->cwd);
+                if (!m->working_directory)
+                        return OCI_EXIT_FAILED;
+        }
+        if (a->user) {
+                int r = parse_user(a->user, m);
+
+                if (r != 0)
+                        return r;
+        }
+        for (size_t i = 0; a->caps && a->caps[i]; i++) {
+                const char *bad = NULL;
+                uint64_t mask;
+
+                if (caps_parse(a->caps[i], &mask, &bad) < 0)
+                        return oci_usage("exec: --cap %s: no capability this kernel has", bad ?: a->caps[i]);
+                m->caps_add |= mask;
+                m->caps_drop &= ~mask;
+        }
+        if (a->no_new_privs)
+                m->no_new_privileges = true;
+        c->terminal = a->tty;
+        return 0;
+}
+
+/* The container as it was created, its process replaced by the one to run. */
+static int exec_machine(const struct exec_args *a, char **command, const struct oci_state *s, struct machine *m,
+                        struct oci_container *c)
+{
+        int r;
+
+        c->id = strdup(s->id);
+        c->bundle = strdup(s->bundle);
+        if (!c->id || !c->bundle)
+                return OCI_EXIT_FAILED;
+        r = oci_config_load(c, m);
+        if (r < 0)
+                return r == -ENOMEM ? OCI_EXIT_FAILED : OCI_EXIT_USAGE;
+        m->oci = c;
+        if (a->process) {
+                r = oci_process_load(c, m, a->process);
+                if (r < 0)
+                        return r == -ENOMEM ? OCI_EXIT_FAILED : OCI_EXIT_USAGE;
+        } else {
+                if (!command || !command[0])
+                        return oci_usage("exec: no command given (after the ID, or --process FILE)");
+                r = command_line_process(a, command, m, c);
+                if (r != 0)
+                        return r;
+        }
+        if (c->terminal != !!a->console_socket)
+                return oci_usage(c->terminal ? "exec: a terminal is asked for: give --console-socket for its pty"
+                                             : "exec: --console-socket given, but no terminal is asked for");
+        return 0;
+}
+
+/* What the helper enters: the container's init, held by a pidfd checked to be the very
+ * process of the state, its /proc directory, root, cgroup and user namespace. */
+struct container_entry {
+        int pidfd, proc_fd, root_fd, cgroup_fd;
+        bool join_user_ns;
+        uid_t root_uid; /* its root's host UID (0 without a user namespace) */
+};
+
+static void container_entry_done(struct container_entry *e)
+{
+        int *fds[] = { &e->pidfd, &e->proc_fd, &e->root_fd, &e->cgroup_fd };
+
+        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
+                if (*fds[i] >= 0) {
+                        close(*fds[i]);
+                        *fds[i] = -1;
+                }
+}
+
+static int open_container(const struct oci_state *s, struct container_entry *e)
+{
+        char path[64], map[128] = "";
+        struct stat ours, theirs;
+        ssize_t n;
+        int fd;
+
+        e->pidfd = pidfd_open_exact(s->pid, s->pid_start);
+        if (e->pidfd < 0)
+                return log_error_errno(e->pidfd, "The init of container %s (PID %d) is gone: %m", s->id, (int)s->pid);
+        snprintf(path, sizeof(path), "/proc/%d", (int)s->pid);
+        e->proc_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (e->proc_fd < 0 || pidfd_send_signal(e->pidfd, 0, NULL, 0) < 0)
+                return log_error_errno(-ESRCH, "The init of container %s (PID %d) is gone", s->id, (int)s->pid);
+        e->root_fd = openat(e->proc_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
+        if (e->root_fd < 0)
+                return log_error_errno(-errno, "Cannot open the root directory of container %s: %m", s->id);
+        e->cgroup_fd = open(s->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (e->cgroup_fd < 0)
+                return log_error_errno(-errno, "Cannot open cgroup %s of container %s: %m", s->cgroup, s->id);
+        if (stat("/proc/self/ns/user", &ours) < 0 || fstatat(e->proc_fd, "ns/user", &theirs, 0) < 0)
+                return log_error_errno(-errno, "Cannot compare the user namespace of container %s with ours: %m", s->id);
+        e->join_user_ns = ours.st_ino != theirs.st_ino || ours.st_dev != theirs.st_dev;
+        if (e->join_user_ns) {
+                /* "0 HOST COUNT": its root's host UID, who opens its pty. */
+                fd = openat(e->proc_fd, "uid_map", O_RDONLY | O_CLOEXEC);
+                n = fd < 0 ? -1 : read(fd, map, sizeof(map) - 1);
+                if (fd >= 0)
+                        close(fd);
+                if (n > 0) {
+                        unsigned long inside, host;
+
+                        map[n] = '\0';
+                        if (sscanf(map, "%lu %lu", &inside, &host) == 2 && inside == 0)
+                                e->root_uid = (uid_t)host;
+                }
+        }
+        return 0;
+}
+
+/* The process itself, in the container's PID namespace: its stdio (the pty's peer with
+ * --tty), then what the container's init got before its exec, in the same order. */
+_noreturn_ static void exec_process(const struct machine *m, int sync_fd, int peer)
+{
+        const struct guest_setup setup = { .machine = m, .sync_fd = sync_fd };
+        struct guest_message message = { .type = GUEST_EXEC_FAILED };
+        sigset_t none;
+
+        sigemptyset(&none);
+        (void)sigprocmask(SIG_SETMASK, &none, NULL);
+        /* Nothing of ours or of our caller's beyond stdio goes along (--preserve-fds=0). */
+        (void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+        if (peer >= 0) {
+                if (setsid() < 0 || ioctl(peer, TIOCSCTTY, 0) < 0)
+                        guest_fail(sync_fd, -errno, "Failed to make the pty the process's terminal");
+                for (int i = 0; i < 3; i++)
+                        if (dup2(peer, i) < 0)
+                                guest_fail(sync_fd, -errno, "Failed to attach the pty");
+                if (peer > 2)
+                        close(peer);
+        }
+        umask(oci_umask(m));
+        exec_settings_apply(m, sync_fd);
+        oci_become_user(&setup);
+        environ = oci_environment(m);
+        execvpe(m->arguments[0], m->arguments, environ);
+        message.error = errno;
+        snprintf(message.text, sizeof(message.text), "Cannot run %s in the container (looked up with PATH=%s)",
+                 m->arguments[0], getenv("PATH") ?: "");
+        (void)guest_message_send(sync_fd, &message, -1);
+        _exit(message.error == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
+}
+
+/* The helper, in the container's cgroup (clone3) but in our PID namespace: the
+ * container's v1 cgroups and namespaces, its root, then the process, whose host PID it
+ * reports; it waits for the process unless DETACH, and exits with its status. */
+_noreturn_ static void exec_helper(const struct machine *m, const struct container_entry *e, int sync_fd, int peer,
+                                   bool detach)
+{
+        struct guest_message ready = { .type = GUEST_READY };
+        int process_fd,
+                flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID, r,
+                status;
+        pid_t pid;
+
+        if (!detach)
+                (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
+        (void)prctl(PR_SET_DUMPABLE, 0);
+        if (caps_load() < 0 || syscall_filter_load() < 0)
+                guest_fail(sync_fd, -EOPNOTSUPP, "Failed to load libcap.so.2 and libseccomp.so.2");
+        r = cgroup_v1_join(e->proc_fd);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to enter the v1 cgroups of the container");
+        if (e->join_user_ns)
+                flags |= CLONE_NEWUSER;
+        if (setns(e->pidfd, flags) < 0)
+                guest_fail(sync_fd, -errno, "Failed to enter the namespaces of the container");
+        /* process.cwd is taken as the process's user, by exec_settings_apply(). */
+        if (fchdir(e->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
+                guest_fail(sync_fd, -errno, "Failed to enter the container's root directory");
+        pid = fork();
+        if (pid < 0)
+                guest_fail(sync_fd, -errno, "Failed to fork the process");
+        if (pid == 0)
+                exec_process(m, sync_fd, peer);
+        /* Told by a pidfd, not a number: the process holds the socket until it execs, and a
+         * guest root that took it from there could send a PID, but no pidfd of a process
+         * outside the container. */
+        process_fd = (int)syscall(SYS_pidfd_open, pid, 0);
+        if (process_fd < 0)
+                guest_fail(sync_fd, -errno, "Failed to open a pidfd of the process");
+        (void)guest_message_send(sync_fd, &ready, process_fd);
+        close(process_fd);
+        close(sync_fd);
+        if (peer >= 0)
+                close(peer);
+        if (detach)
+                _exit(0);
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR)
+                        _exit(EXIT_SETUP_FAILED);
+        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+}
+
+/* The PID, as we see it, of the process a pidfd is of (its fdinfo's "Pid:"). */
+static pid_t pidfd_pid(int pidfd)
+{
+        char path[64], text[1024], *line;
+
+        snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", pidfd);
+        if (read_small_file(AT_FDCWD, path, text, sizeof(text)) < 0 || !(line = strstr(text, "\nPid:")))
+                return -1;
+        return (pid_t)strtol(line + 5, NULL, 10);
+}
+
+/* Until the sync socket's EOF (the process runs, or died): a pidfd of it and its PID, or
+ * what failed. The first pidfd is the helper's; any later message is the guest's, and
+ * can only end exec with a failure. Returns 0, or our exit code after the line. */
+static int wait_for_process(int sync_fd, int *ret_process_fd, pid_t *ret_pid)
+{
+        struct guest_message message;
+        int fd, r;
+
+        for (;;) {
+                r = guest_message_receive(sync_fd, &message, &fd);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot hear from the exec helper: %m"), OCI_EXIT_FAILED;
+                if (r == 0) {
+                        /* (Its PID is -1 if it is gone already: a quick one, reaped.) */
+                        if (*ret_process_fd >= 0)
+                                return 0;
+                        log_error("The exec helper died before the process ran");
+                        return OCI_EXIT_FAILED;
+                }
+                if (message.type == GUEST_READY && *ret_process_fd < 0 && fd >= 0) {
+                        *ret_process_fd = TAKE_FD(fd);
+                        *ret_pid = pidfd_pid(*ret_process_fd);
+                }
+                if (fd >= 0)
+                        close(fd);
+                message.text[sizeof(message.text) - 1] = '\0';
+                if (message.type == GUEST_EXEC_FAILED) {
+                        log_error("%s: %s", message.text, strerror(message.error));
+                        return message.error == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
+                }
+                if (message.type == GUEST_FAILED) {
+                        log_error("%s: %s", message.text, strerror(message.error));
+                        return OCI_EXIT_FAILED;
+                }
+        }
+}
+
+/* Without --detach: the signals we are sent go to the process, until the helper, which
+ * waits for it, ends with its status. */
+static int relay_until_exit(pid_t helper, int process_fd)
+{
+        static const int forwarded[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
+        sigset_t mask;
+        int status;
+
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ELEMENTSOF(forwarded); i++)
+                sigaddset(&mask, forwarded[i]);
+        sigaddset(&mask, SIGCHLD);
+        for (;;) {
+                int sig = sigwaitinfo(&mask, NULL);
+
+                if (sig > 0 && sig != SIGCHLD)
+                        (void)pidfd_send_signal(process_fd, sig, NULL, 0);
+                if (waitpid(helper, &status, WNOHANG) == helper)
+                        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
+}
+
+static int run_exec(const struct exec_args *a, const struct oci_state *s, const struct machine *m,
+                    const struct oci_container *c)
+{
+        static const int blocked[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
+        struct container_entry e = { .pidfd = -1, .proc_fd = -1, .root_fd = -1, .cgroup_fd = -1 };
+        _cleanup_close_ int master = -EBADF, peer = -EBADF, helper_fd = -EBADF, process_fd = -EBADF;
+        int pair[2] = { -1, -1 }, r;
+        pid_t helper, process = 0;
+        sigset_t mask, old;
+
+        r = open_container(s, &e);
+        if (r < 0) {
+                container_entry_done(&e);
+                return OCI_EXIT_STATE;
+        }
+        if (c->terminal) {
+                r = console_open_guest_pty(e.root_fd, e.root_uid, &master, &peer);
+                if (r < 0) {
+                        container_entry_done(&e);
+                        return log_error_errno(r, "Cannot open a pty in /dev/pts of container %s: %m", s->id),
+                               OCI_EXIT_FAILED;
+                }
+        }
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
+                container_entry_done(&e);
+                return log_error_errno(-errno, "Cannot make a socket pair: %m"), OCI_EXIT_FAILED;
+        }
+        sigemptyset(&mask);
+        for (size_t i = 0; i < ELEMENTSOF(blocked); i++)
+                sigaddset(&mask, blocked[i]);
+        (void)sigprocmask(SIG_BLOCK, &mask, &old);
+        {
+                struct clone3_args args = {
+                        .flags = CLONE_PIDFD | CLONE_INTO_CGROUP,
+                        .pidfd = (uint64_t)(uintptr_t)&helper_fd,
+                        .exit_signal = SIGCHLD,
+                        .cgroup = (uint64_t)e.cgroup_fd,
+                };
+
+                helper = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+        }
+        if (helper == 0) {
+                close(pair[0]);
+                exec_helper(m, &e, pair[1], peer, a->detach);
+        }
+        close(pair[1]);
+        container_entry_done(&e);
+        if (helper < 0) {
+                close(pair[0]);
+                return log_error_errno(-errno, "Cannot start a process in cgroup %s: %m", s->cgroup), OCI_EXIT_FAILED;
+        }
+        if (peer >= 0)
+                peer = (close(peer), -EBADF);
+        r = wait_for_process(pair[0], &process_fd, &process);
+        close(pair[0]);
+        if (r == 0 && c->terminal)
+                r = oci_send_console(a->console_socket, master) < 0 ? OCI_EXIT_FAILED : 0;
+        if (r == 0 && a->pid_file && process > 0)
+                r = oci_write_pid_file(a->pid_file, process) < 0 ? OCI_EXIT_FAILED : 0;
+        if (r != 0 || a->detach) {
+                if (r != 0 && process_fd >= 0)
+                        (void)pidfd_send_signal(process_fd, SIGKILL, NULL, 0);
+                (void)waitpid(helper, NULL, 0);
+                return r;
+        }
+        return relay_until_exit(helper, process_fd);
+}
+
+int oci_verb_exec(const struct oci_global *g, int argc, char *argv[])
+{
+        static const struct option options[] = {
+                { "process", required_argument, NULL, EXEC_PROCESS },
+                { "p", required_argument, NULL, EXEC_PROCESS },
+                { "cwd", required_argument, NULL, EXEC_CWD },
+                { "env", required_argument, NULL, EXEC_ENV },
+                { "e", required_argument, NULL, EXEC_ENV },
+                { "tty", no_argument, NULL, EXEC_TTY },
+                { "t", no_argument, NULL, EXEC_TTY },
+                { "user", required_argument, NULL, EXEC_USER },
+                { "u", required_argument, NULL, EXEC_USER },
+                { "additional-gids", required_argument, NULL, EXEC_ADDITIONAL_GIDS },
+                { "g", required_argument, NULL, EXEC_ADDITIONAL_GIDS },
+                { "detach", no_argument, NULL, EXEC_DETACH },
+                { "d", no_argument, NULL, EXEC_DETACH },
+                { "pid-file", required_argument, NULL, EXEC_PID_FILE },
+                { "console-socket", required_argument, NULL, EXEC_CONSOLE_SOCKET },
+                { "cap", required_argument, NULL, EXEC_CAP },
+                { "c", required_argument, NULL, EXEC_CAP },
+                { "no-new-privs", no_argument, NULL, EXEC_NO_NEW_PRIVS },
+                { "ignore-paused", no_argument, NULL, EXEC_IGNORE_PAUSED },
+                { "preserve-fds", required_argument, NULL, EXEC_PRESERVE_FDS },
+                { "process-label", required_argument, NULL, EXEC_LABEL },
+                { "apparmor", required_argument, NULL, EXEC_APPARMOR },
+                { "cgroup", required_argument, NULL, EXEC_CGROUP },
+                {},
+        };
+        _cleanup_(machine_donep) struct machine m = MACHINE_INIT;
+        struct oci_container c = OCI_CONTAINER_INIT;
+        struct exec_args a = {};
+        struct oci_state s = {};
+        enum oci_status status;
+        const char *id;
+        int r;
+
+        r = oci_parse_verb_options(argc, argv, options, exec_option, &a);
+        if (r == 0)
+                r = oci_load_container(g, argc, argv, optind, &id, &s);
+        if (r != 0)
+                goto out;
+        status = oci_state_status(g->root, &s);
+        if (status == OCI_STOPPED || (status == OCI_PAUSED && !a.ignore_paused)) {
+                log_error("container %s is %s: exec needs it created or running", id, oci_status_name(status));
+                r = OCI_EXIT_STATE;
+                goto out;
+        }
+        r = exec_machine(&a, argv + optind + 1, &s, &m, &c);
+        if (r == 0)
+                r = run_exec(&a, &s, &m, &c);
+out:
+        m.oci = NULL;
+        oci_container_done(&c);
+        oci_state_done(&s);
+        strv_free(a.env);
+        strv_free(a.caps);
+        return r;
+}

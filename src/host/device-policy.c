@@ -40,6 +40,17 @@ static const struct device_rule rules[] = {
         { 143, ANY_MINOR, ACCESS_RW },
 };
 
+bool device_policy_allows(unsigned major, int minor, bool read, bool write, bool mknod)
+{
+        unsigned asked = (read ? BPF_DEVCG_ACC_READ : 0) | (write ? BPF_DEVCG_ACC_WRITE : 0) |
+                         (mknod ? BPF_DEVCG_ACC_MKNOD : 0);
+
+        for (size_t i = 0; i < ELEMENTSOF(rules); i++)
+                if (rules[i].major == major && (rules[i].minor == ANY_MINOR || (minor >= 0 && rules[i].minor == minor)))
+                        return (rules[i].access & asked) == asked;
+        return false;
+}
+
 /* A few instruction builders; the uapi header has none. */
 static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off, int32_t imm)
 {

@@ -13,5 +13,9 @@
  * tells whether that error means bpf() is refused where we run (a container's seccomp
  * filter) rather than a failure. devices_attach() attaches it to a cgroup: 0 or -errno. */
 int devices_load(void);
+
+/* Whether the policy lets a guest have the character device MAJOR:MINOR (MINOR -1: every
+ * minor of MAJOR) with the access asked. */
+bool device_policy_allows(unsigned major, int minor, bool read, bool write, bool mknod);
 bool devices_bpf_refused(int error);
 int devices_attach(int prog_fd, int cgroup_fd);

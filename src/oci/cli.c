@@ -354,9 +354,13 @@ static int verb_delete(const struct oci_global *g, int argc, char *argv[])
         if (r != 0)
                 return r;
         r = oci_state_read(g->root, id, &s);
-        /* A create that died before writing its state: nothing runs; --force clears it. */
+        /* A create that died before writing its state: nothing runs; --force clears it.
+         * And --force of one that is gone already is done, as runc has it (containerd's
+         * shim deletes once more as it cleans up). */
         if (r == -EAGAIN && force)
                 return oci_state_remove(g->root, id) < 0 ? OCI_EXIT_FAILED : 0;
+        if (r == -ENOENT && force)
+                return 0;
         if (r < 0) {
                 oci_state_done(&s);
                 return oci_load_state(g, id, &s);

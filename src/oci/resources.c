@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "host/cgroup.h"
+#include "host/device-policy.h"
 #include "oci/json-read.h"
 #include "oci/resources.h"
 #include "util/log.h"
@@ -285,6 +286,59 @@ static int read_unified(const struct oci_reader *rd, json_object *unified, struc
         return 0;
 }
 
+/* One of linux.resources.devices, against machined-lite's own device policy
+ * (host/device-policy.c), which every machine has: deny-all is that policy's base; an
+ * allow rule whose reading and writing the policy grants already is taken (its mknod, as
+ * the policy has it: the "c *:* m", "b *:* m" of runc's callers' defaults make nodes that
+ * could not be opened anyway), and /dev/console's;
+ * anything else would need a policy of the container's own, not implemented: refused. */
+static int read_device_rule(const struct oci_reader *rd, json_object *rule, const char *where)
+{
+        const char *type = NULL, *access = NULL;
+        char major_text[24] = "*", minor_text[24] = "*";
+        int64_t major = -1, minor = -1;
+        bool allow = false;
+
+        if (oci_want(rd, rule, json_type_object, where) < 0 || oci_get_bool(rd, rule, "allow", where, &allow) < 0 ||
+            oci_get_string(rd, rule, "type", where, &type) < 0 || oci_get_string(rd, rule, "access", where, &access) < 0 ||
+            oci_get_int64(rd, rule, "major", where, &major) < 0 || oci_get_int64(rd, rule, "minor", where, &minor) < 0)
+                return -EINVAL;
+        if (!type)
+                type = "a";
+        if (!access)
+                access = "rwm";
+        if (strlen(type) != 1 || !strchr("abc", type[0]) || !access[0] || strspn(access, "rwm") != strlen(access))
+                return oci_bad_key(rd, where, "type must be a, b or c, access some of rwm");
+        if (!allow) {
+                if (type[0] == 'a' && major < 0 && minor < 0 && strchr(access, 'r') && strchr(access, 'w') &&
+                    strchr(access, 'm'))
+                        return 0;
+                return oci_bad_key(rd, where,
+                                   "a deny rule narrower than deny-all is not implemented by machined-lite: its own "
+                                   "device policy allows only the nodes a container needs (README)");
+        }
+        /* mknod is granted as the policy grants it, no further: a node made could not be
+         * opened beyond the policy either. */
+        if (strcmp(access, "m") == 0)
+                return 0;
+        /* /dev/console (5:1), in every runtime caller's defaults: a machine's is a pty of its
+         * own (136:N), which the policy grants; the host's console is not for a container. */
+        if (type[0] == 'c' && major == 5 && minor == 1)
+                return 0;
+        if (type[0] == 'c' && major >= 0 && major <= UINT32_MAX && minor <= INT32_MAX &&
+            device_policy_allows((unsigned)major, (int)minor, strchr(access, 'r'), strchr(access, 'w'), false))
+                return 0;
+        if (major >= 0)
+                snprintf(major_text, sizeof(major_text), "%lld", (long long)major);
+        if (minor >= 0)
+                snprintf(minor_text, sizeof(minor_text), "%lld", (long long)minor);
+        return oci_bad_key(rd, where,
+                           "allows %s %s:%s %s, beyond machined-lite's own device policy (null, zero, full, random, "
+                           "urandom, tty, ptmx, the ptys, net/tun: README); a policy of the container's own is not "
+                           "implemented",
+                           type, major_text, minor_text, access);
+}
+
 /* linux.resources (config-linux.md): memory, cpu, pids, blockIO's weight, unified; devices
  * below. What has no cgroup v2 file or is not implemented is refused by name. */
 int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct cgroup_settings *settings)
@@ -359,22 +413,15 @@ int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct 
                 }
         }
         devices = oci_member(resources, "devices");
-        for (size_t i = 0, count = devices && sym_json_object_is_type(devices, json_type_array)
-                                           ? sym_json_object_array_length(devices)
-                                           : 0;
-             i < count; i++) {
-                json_object *d = sym_json_object_array_get_idx(devices, i);
-                const char *access = NULL;
-                bool allow = true;
+        if (devices && oci_want(rd, devices, json_type_array, "linux.resources.devices") < 0)
+                return -EINVAL;
+        for (size_t i = 0, count = devices ? sym_json_object_array_length(devices) : 0; i < count; i++) {
+                char where[64];
 
-                if (oci_get_bool(rd, d, "allow", "linux.resources.devices", &allow) < 0 ||
-                    oci_get_string(rd, d, "access", "linux.resources.devices", &access) < 0)
-                        return -EINVAL;
-                if (allow || oci_member(d, "type") || oci_member(d, "major") || oci_member(d, "minor") ||
-                    (access && strcmp(access, "rwm") != 0))
-                        return oci_bad_key(rd, "linux.resources.devices",
-                                           "only the deny-all rule is taken: machined-lite's own device policy allows "
-                                           "the nodes a container needs (README)");
+                snprintf(where, sizeof(where), "linux.resources.devices[%zu]", i);
+                r = read_device_rule(rd, sym_json_object_array_get_idx(devices, i), where);
+                if (r < 0)
+                        return r;
         }
         return 0;
 }

@@ -190,6 +190,29 @@ bundle '["/bin/true"]' '' '' '"resources": { "network": { "classID": 1048577 } }
 one_line_error "a resource it does not implement (network.classID): exit 2" 2 "linux.resources.network: is not implemented by machined-lite yet" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 
+# linux.resources.devices: runc's callers' default rules (deny all, mknod of any node, the
+# nodes a container needs, /dev/console) are what machined-lite's own policy gives;
+# anything beyond it is refused by name.
+bundle '["/bin/sh", "-c", "echo x > /dev/null && echo null-ok"]' '' '' '"resources": { "devices": [
+      { "allow": false, "access": "rwm" }, { "allow": true, "type": "c", "access": "m" }, { "allow": true, "type": "b", "access": "m" },
+      { "allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm" }, { "allow": true, "type": "c", "major": 5, "minor": 1, "access": "rwm" },
+      { "allow": true, "type": "c", "major": 136, "access": "rwm" }, { "allow": true, "type": "c", "major": 5, "minor": 2, "access": "rwm" } ] }'
+sed -i 's|${ID:-ctr}|devices|' "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" devices </dev/null > "$WORK/devices.out" 2>&1
+oci start devices
+for _ in $(seq 100); do [ "$(oci state devices | field status)" = stopped ] && break; sleep 0.05; done
+check_eq "resources.devices as containerd and podman send them: taken" null-ok "$(cat "$WORK/devices.out")"
+oci delete devices
+bundle '["/bin/true"]' '' '' '"resources": { "devices": [ { "allow": false, "access": "rwm" }, { "allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw" } ] }'
+one_line_error "a device rule beyond machined-lite's policy (c 10:229, fuse): exit 2" 2 \
+        "linux.resources.devices\[1\]: allows c 10:229 rw, beyond machined-lite's own device policy" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+bundle '["/bin/true"]' '' '' '"resources": { "devices": [ { "allow": false, "type": "c", "major": 1, "minor": 3, "access": "rwm" } ] }'
+one_line_error "a deny rule narrower than deny-all: exit 2" 2 "linux.resources.devices\[0\]: a deny rule narrower than deny-all" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+check_eq "delete --force of an ID that is gone: exit 0, silent, as runc's (containerd's shim does it)" "0 " \
+        "$(oci delete --force gone-already 2>&1; echo "$? ")"
+
 # kill, delete of a running one, --force.
 bundle '["/bin/sleep", "60"]'
 sed -i 's|${ID:-ctr}|sleeper|' "$BUNDLE/config.json"
@@ -277,6 +300,10 @@ if command -v podman >/dev/null; then
         out=$(echo from-stdin | "${PODMAN[@]}" run --rm -i -e FOO=bar -w /tmp "${LIMITS[@]}" localhost/ml-oci-test \
                 /bin/sh -c 'cat; echo $FOO; pwd' 2>&1)
         check_eq "podman run -i -e -w: stdin, the environment, the working directory" "from-stdin bar /tmp" "$(flat "$out")"
+        out=$("${PODMAN[@]}" run --rm -t "${LIMITS[@]}" localhost/ml-oci-test /bin/sh -c 'tty; echo on-a-tty; exit 5' </dev/null 2>&1)
+        rc=$?
+        check_match "podman run -t: the container's process on a pty (process.terminal, the console socket); exit 5" \
+                "^/dev/(console|pts/[0-9]+) on-a-tty 5$" "$(flat "$(tr -d '\r' <<<"$out")") $rc"
         out=$("${PODMAN[@]}" run --rm --read-only "${LIMITS[@]}" localhost/ml-oci-test \
                 /bin/sh -c 'touch /tmp/x /var/tmp/x /run/x && echo tmpfs-rw; touch /x 2>&1 | grep -o "Read-only file system"' 2>&1)
         check_eq "podman run --read-only: /tmp, /var/tmp and /run writable (tmpcopyup), the rest read-only" \

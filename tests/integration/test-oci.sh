@@ -308,6 +308,27 @@ if command -v podman >/dev/null; then
                 /bin/sh -c 'touch /tmp/x /var/tmp/x /run/x && echo tmpfs-rw; touch /x 2>&1 | grep -o "Read-only file system"' 2>&1)
         check_eq "podman run --read-only: /tmp, /var/tmp and /run writable (tmpcopyup), the rest read-only" \
                 "tmpfs-rw Read-only file system" "$(flat "$out")"
+        mkdir -p "$WORK/volume"
+        echo on-the-host > "$WORK/volume/f"
+        out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" -u 1000:1001 --hostname podhost -v "$WORK/volume:/vol" localhost/ml-oci-test \
+                /bin/sh -c 'id -u; id -g; hostname; cat /vol/f' 2>&1)
+        check_eq "podman run -u, --hostname, -v: the user, the host name, the volume" "1000 1001 podhost on-the-host" "$(flat "$out")"
+        "${PODMAN[@]}" run --rm "${LIMITS[@]}" -v "$WORK/volume:/vol" localhost/ml-oci-test /bin/sh -c 'echo from-the-container > /vol/g' >/dev/null 2>&1
+        check_eq "...what root writes to the volume is on the host" from-the-container "$(cat "$WORK/volume/g" 2>&1)"
+        cid=$("${PODMAN[@]}" create "${LIMITS[@]}" localhost/ml-oci-test /bin/sh -c 'echo started; exit 6' 2>&1)
+        out=$("${PODMAN[@]}" start -a "$cid" 2>&1)
+        rc=$?
+        check_eq "podman create, then start -a: the output and the exit status 6" "started 6" "$out $rc"
+        check_eq "podman wait" 6 "$("${PODMAN[@]}" wait "$cid" 2>&1)"
+        out=$("${PODMAN[@]}" start -a "$cid" 2>&1)
+        rc=$?
+        check_eq "podman start -a of an exited container: it runs again (the runtime deletes and creates it anew)" "started 6" "$out $rc"
+        cid=$("${PODMAN[@]}" run -d "${LIMITS[@]}" localhost/ml-oci-test \
+                /bin/sh -c 'trap "echo got-usr1; exit 9" USR1; echo ready; while :; do sleep 0.1; done' 2>&1)
+        for _ in $(seq 50); do "${PODMAN[@]}" logs "$cid" 2>/dev/null | grep -q ready && break; sleep 0.1; done
+        "${PODMAN[@]}" kill -s USR1 "$cid" >/dev/null 2>&1
+        check_eq "podman kill -s USR1: the signal reaches PID 1, which exits 9" "9 got-usr1" \
+                "$("${PODMAN[@]}" wait "$cid" 2>&1) $("${PODMAN[@]}" logs "$cid" 2>&1 | grep got-)"
         id=$("${PODMAN[@]}" run -d "${LIMITS[@]}" localhost/ml-oci-test /bin/sleep 60 2>&1)
         check_match "podman run -d, then ps: up" "Up" "$("${PODMAN[@]}" ps --filter "id=$id" --format '{{.Status}}' 2>&1)"
         out=$("${PODMAN[@]}" exec "$id" /bin/sh -c 'echo in-exec; exit 4' 2>&1)

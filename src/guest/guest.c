@@ -364,6 +364,8 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
                 oci_apply_sysctl(setup);
         enter_guest_root(setup, mount_ns);
         set_up_uts_and_network(setup);
+        if (m->oci)
+                oci_set_domainname(setup);
         umask(m->oci ? oci_umask(m) : 0022);
         exec_settings_apply(m, sync_fd);
         if (m->oci)

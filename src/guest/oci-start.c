@@ -95,6 +95,14 @@ void oci_become_user(const struct guest_setup *setup)
         }
 }
 
+void oci_set_domainname(const struct guest_setup *setup)
+{
+        const char *name = setup->machine->oci->domainname;
+
+        if (name && setdomainname(name, strlen(name)) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to set the domain name %s", name);
+}
+
 void oci_apply_sysctl(const struct guest_setup *setup)
 {
         char *const *sysctl = setup->machine->oci->sysctl;

@@ -22,6 +22,9 @@ char **oci_environment(const struct machine *m);
  * (before the change of user without no_new_privs, after it with). Exits on failure. */
 void oci_become_user(const struct guest_setup *setup);
 
+/* domainname, in the container's UTS namespace. Exits on failure. */
+void oci_set_domainname(const struct guest_setup *setup);
+
 /* linux.sysctl, in the container's namespaces (before it leaves the host's /proc). Exits on
  * failure. */
 void oci_apply_sysctl(const struct guest_setup *setup);

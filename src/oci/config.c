@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -41,6 +42,7 @@ void oci_container_done(struct oci_container *c)
         free(c->console_socket);
         free(c->annotations);
         free(c->oci_version);
+        free(c->domainname);
         oci_seccomp_free(c->seccomp);
         cgroup_settings_done(&c->resources);
         strv_free(c->sysctl);
@@ -213,6 +215,24 @@ static int read_rlimits(const struct oci_reader *rd, json_object *process, struc
         return 0;
 }
 
+/* process.consoleSize: the pty's rows and columns, set before the caller gets it. */
+static int read_console_size(const struct oci_reader *rd, json_object *process, struct oci_container *c)
+{
+        json_object *size = oci_member(process, "consoleSize");
+        uint64_t rows = 0, columns = 0;
+
+        c->console_rows = c->console_columns = 0;
+        if (!size)
+                return 0;
+        if (oci_want(rd, size, json_type_object, "process.consoleSize") < 0 ||
+            oci_get_uint(rd, size, "height", "process.consoleSize.height", UINT16_MAX, &rows) < 0 ||
+            oci_get_uint(rd, size, "width", "process.consoleSize.width", UINT16_MAX, &columns) < 0)
+                return -EINVAL;
+        c->console_rows = (unsigned short)rows;
+        c->console_columns = (unsigned short)columns;
+        return 0;
+}
+
 /* PROCESS: config.json's process, or exec --process's document, which is one. */
 static int read_process(const struct oci_reader *rd, json_object *process, struct machine *m, struct oci_container *c)
 {
@@ -243,7 +263,8 @@ static int read_process(const struct oci_reader *rd, json_object *process, struc
         m->working_directory = strdup(cwd);
         if (!m->working_directory)
                 return -ENOMEM;
-        if ((r = oci_get_bool(rd, process, "terminal", "process.terminal", &c->terminal)) < 0 ||
+        if ((r = read_console_size(rd, process, c)) < 0 ||
+            (r = oci_get_bool(rd, process, "terminal", "process.terminal", &c->terminal)) < 0 ||
             (r = oci_get_bool(rd, process, "noNewPrivileges", "process.noNewPrivileges", &m->no_new_privileges)) < 0)
                 return r;
         r = oci_get_uint(rd, process, "oomScoreAdj", "process.oomScoreAdj", 2000, &oom);
@@ -601,6 +622,29 @@ static int read_paths(const struct oci_reader *rd, json_object *linux_, struct m
         return 0;
 }
 
+/* linux.personality: LINUX or LINUX32, as --personality takes x86-64 and x86; no flags
+ * (the specification defines none yet). */
+static int read_personality(const struct oci_reader *rd, json_object *linux_, struct machine *m)
+{
+        json_object *personality = oci_member(linux_, "personality");
+        const char *domain = NULL;
+        int r;
+
+        if (!personality)
+                return 0;
+        if (oci_want(rd, personality, json_type_object, "linux.personality") < 0)
+                return -EINVAL;
+        r = oci_get_string(rd, personality, "domain", "linux.personality.domain", &domain);
+        if (r < 0)
+                return r;
+        if (r == 0 || (strcmp(domain, "LINUX") != 0 && strcmp(domain, "LINUX32") != 0))
+                return oci_bad_key(rd, "linux.personality.domain", "must be LINUX or LINUX32");
+        if (oci_refuse(rd, personality, "flags", "linux.personality.flags", "is not implemented by machined-lite") < 0)
+                return -EINVAL;
+        m->personality = strcmp(domain, "LINUX32") == 0 ? PER_LINUX32 : PER_LINUX;
+        return 0;
+}
+
 static int read_linux(const struct oci_reader *rd, json_object *config, struct machine *m, struct oci_container *c)
 {
         static const struct {
@@ -609,7 +653,6 @@ static int read_linux(const struct oci_reader *rd, json_object *config, struct m
                 { "devices", "device nodes beyond machined-lite's own are not implemented" },
                 { "mountLabel", "this host has no SELinux for machined-lite to label mounts with" },
                 { "intelRdt", "this host has no Intel RDT for machined-lite to use" },
-                { "personality", "is not implemented by machined-lite yet" },
                 { "timeOffsets", "a time namespace is not implemented by machined-lite" },
                 { "memoryPolicy", "is not implemented by machined-lite" },
                 { "netDevices", "is not implemented by machined-lite" },
@@ -629,8 +672,8 @@ static int read_linux(const struct oci_reader *rd, json_object *config, struct m
                 if (oci_refuse(rd, linux_, refused[i].key, where, refused[i].why) < 0)
                         return -EINVAL;
         }
-        if ((r = read_namespaces(rd, linux_, m)) < 0 || (r = read_id_mappings(rd, linux_, m)) < 0 ||
-            (r = oci_read_resources(rd, linux_, &c->resources)) < 0 ||
+        if ((r = read_personality(rd, linux_, m)) < 0 || (r = read_namespaces(rd, linux_, m)) < 0 ||
+            (r = read_id_mappings(rd, linux_, m)) < 0 || (r = oci_read_resources(rd, linux_, &c->resources)) < 0 ||
             (r = oci_read_seccomp(rd, linux_, &c->seccomp)) < 0 || (r = read_paths(rd, linux_, m)) < 0 ||
             (r = read_sysctl(rd, linux_, m, c)) < 0)
                 return r;
@@ -697,7 +740,7 @@ static int read_json_text(const char *path, const char *hint, char **ret)
 
 static int read_config(const struct oci_reader *rd, json_object *config, struct machine *m, struct oci_container *c)
 {
-        const char *hostname = NULL;
+        const char *hostname = NULL, *domainname = NULL;
         int r;
 
         if (oci_want(rd, config, json_type_object, "(the document)") < 0)
@@ -715,8 +758,16 @@ static int read_config(const struct oci_reader *rd, json_object *config, struct 
                 if (!m->hostname)
                         return -ENOMEM;
         }
-        if ((r = oci_refuse(rd, config, "domainname", "domainname", "is not implemented by machined-lite yet")) < 0 ||
-            (r = oci_refuse(rd, config, "hooks", "hooks", "hooks are not implemented by machined-lite yet")) < 0)
+        if ((r = oci_get_string(rd, config, "domainname", "domainname", &domainname)) < 0)
+                return r;
+        if (domainname && domainname[0]) {
+                if (strlen(domainname) > 64 || strchr(domainname, '/'))
+                        return oci_bad_key(rd, "domainname", "'%s' is no NIS domain name (at most 64 bytes)", domainname);
+                c->domainname = strdup(domainname);
+                if (!c->domainname)
+                        return -ENOMEM;
+        }
+        if ((r = oci_refuse(rd, config, "hooks", "hooks", "hooks are not implemented by machined-lite yet")) < 0)
                 return r;
         return 0;
 }

@@ -18,9 +18,11 @@ struct oci_container {
         char *pid_file;       /* create --pid-file */
         char *console_socket; /* create --console-socket */
         bool terminal;        /* process.terminal: the pty's master goes to the console socket */
-        int start_fifo;       /* O_PATH fd of STATE_DIR/exec.fifo: the init opens it for writing,
-                               * which blocks until start opens it for reading */
-        char *annotations;    /* the annotations object, as JSON text ("{}" for none) */
+        unsigned short console_rows, console_columns; /* process.consoleSize, or 0 */
+        char *domainname;                             /* domainname, or NULL */
+        int start_fifo;    /* O_PATH fd of STATE_DIR/exec.fifo: the init opens it for writing,
+                            * which blocks until start opens it for reading */
+        char *annotations; /* the annotations object, as JSON text ("{}" for none) */
         char *oci_version;
         bool systemd_cgroup;              /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
         struct oci_seccomp *seccomp;      /* linux.seccomp, or NULL: no filter */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -78,6 +79,14 @@ struct handoff_ctx {
         const struct machine *m;
 };
 
+void oci_set_console_size(const struct oci_container *c, int master)
+{
+        struct winsize size = { .ws_row = c->console_rows, .ws_col = c->console_columns };
+
+        if (c->console_rows && c->console_columns)
+                (void)ioctl(master, TIOCSWINSZ, &size);
+}
+
 int oci_send_console(const char *socket_path, int master)
 {
         struct sockaddr_un address = { .sun_family = AF_UNIX };
@@ -145,6 +154,7 @@ static int handoff(const struct guest_handoff *h, void *userdata)
         if (r < 0)
                 return r;
         if (ctx->c->terminal) {
+                oci_set_console_size(ctx->c, h->console_master);
                 r = oci_send_console(ctx->c->console_socket, h->console_master);
                 if (r < 0)
                         return r;

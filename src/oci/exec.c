@@ -488,8 +488,10 @@ static int run_exec(const struct exec_args *a, const struct oci_state *s, const 
                 peer = (close(peer), -EBADF);
         r = wait_for_process(pair[0], &process_fd, &process);
         close(pair[0]);
-        if (r == 0 && c->terminal)
+        if (r == 0 && c->terminal) {
+                oci_set_console_size(c, master);
                 r = oci_send_console(a->console_socket, master) < 0 ? OCI_EXIT_FAILED : 0;
+        }
         if (r == 0 && a->pid_file && process > 0)
                 r = oci_write_pid_file(a->pid_file, process) < 0 ? OCI_EXIT_FAILED : 0;
         if (r != 0 || a->detach) {

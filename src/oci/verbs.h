@@ -46,6 +46,11 @@ int oci_load_state(const struct oci_global *g, const char *id, struct oci_state 
 int oci_load_container(const struct oci_global *g, int argc, char *argv[], int first, const char **ret_id,
                        struct oci_state *ret);
 
+struct oci_container;
+
+/* process.consoleSize on the pty whose master is MASTER, if it gives one. */
+void oci_set_console_size(const struct oci_container *c, int master);
+
 /* The pty's master to the caller over its console socket (SCM_RIGHTS), as runc does:
  * conmon takes it as the container's terminal. 0 or -errno (logged). */
 int oci_send_console(const char *socket_path, int master);

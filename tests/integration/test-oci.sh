@@ -123,6 +123,47 @@ check_eq "its cgroup is the root of its own cgroup namespace" "0::/" "${seen[10]
 check_eq "its own network namespace: lo only" "lo " "${seen[11]}"
 oci delete see
 
+# process.terminal with consoleSize, domainname, linux.personality: the pty comes over the
+# console socket sized, and the container sees the rest.
+bundle '["/bin/sh", "-c", "stty size; cat /proc/sys/kernel/domainname; uname -m"]' \
+        '"consoleSize": { "height": 33, "width": 101 }' '"domainname": "ocidomain"' '"personality": { "domain": "LINUX32" }'
+sed -i 's|${ID:-ctr}|tty|; s|"terminal": false|"terminal": true|' "$BUNDLE/config.json"
+python3 - "$OCI" "$ROOT" "$BUNDLE" "$WORK" > "$WORK/tty.out" 2>&1 <<'EOT'
+import array, fcntl, os, socket, struct, subprocess, sys, termios, time
+oci, root, bundle, work = sys.argv[1:]
+path = work + "/console.sock"
+server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+server.bind(path)
+server.listen(1)
+create = subprocess.Popen([oci, "--root", root, "create", "--bundle", bundle, "--console-socket", path, "tty"],
+                          stdin=subprocess.DEVNULL)
+conn, _ = server.accept()
+fds = array.array("i")
+msg, anc, flags, addr = conn.recvmsg(64, socket.CMSG_SPACE(4))
+for level, kind, data in anc:
+    fds.frombytes(data[:4])
+master = fds[0]
+os.set_blocking(master, True)
+rows, cols = struct.unpack("HHHH", fcntl.ioctl(master, termios.TIOCGWINSZ, struct.pack("HHHH", 0, 0, 0, 0)))[:2]
+print("create", create.wait(), "winsize", rows, cols)
+subprocess.run([oci, "--root", root, "start", "tty"])
+out = b""
+end = time.time() + 10
+while time.time() < end and out.count(b"\n") < 3:
+    try:
+        chunk = os.read(master, 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+print(out.decode().replace("\r", "").strip())
+EOT
+check_eq "process.terminal: the pty over the console socket, sized as consoleSize; domainname; personality LINUX32" \
+        "create 0 winsize 33 101 33 101 ocidomain i686" "$(flat "$(cat "$WORK/tty.out")")"
+for _ in $(seq 100); do [ "$(oci state tty | field status)" = stopped ] && break; sleep 0.05; done
+oci delete --force tty
+
 # linux.seccomp through libseccomp: an errno for some calls, a rule on an argument; and
 # maskedPaths and readonlyPaths where the container has them (the others skipped).
 mkdir -p "$BUNDLE/rootfs/srv/ro" "$BUNDLE/rootfs/srv/masked"

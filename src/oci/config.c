@@ -30,8 +30,6 @@
 #include "util/path.h"
 #include "util/strv.h"
 
-/* config.json is read whole; no real one comes near this. */
-#define CONFIG_MAX (4U * 1024U * 1024U)
 
 void oci_container_done(struct oci_container *c)
 {
@@ -709,35 +707,6 @@ static int read_annotations(const struct oci_reader *rd, json_object *config, st
         return c->annotations ? 0 : -ENOMEM;
 }
 
-/* PATH (config.json, or exec's --process) read whole; its size, or -errno (logged). HINT
- * says what the file should be. */
-static int read_json_text(const char *path, const char *hint, char **ret)
-{
-        _cleanup_free_ char *text = NULL;
-        _cleanup_close_ int fd = -EBADF;
-        struct stat st;
-        size_t size = 0;
-
-        fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
-        if (fd < 0)
-                return log_error_errno(-errno, "Cannot open %s: %m (%s)", path, hint);
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX)
-                return log_error_errno(-EINVAL, "%s is no regular file of at most 4 MiB", path);
-        text = malloc((size_t)st.st_size + 1);
-        if (!text)
-                return -ENOMEM;
-        while (size < (size_t)st.st_size) {
-                ssize_t n = read(fd, text + size, (size_t)st.st_size - size);
-
-                if (n <= 0)
-                        return log_error_errno(n < 0 ? -errno : -EIO, "Cannot read %s: %m", path);
-                size += (size_t)n;
-        }
-        text[size] = '\0';
-        *ret = TAKE_PTR(text);
-        return (int)size;
-}
-
 static int read_config(const struct oci_reader *rd, json_object *config, struct machine *m, struct oci_container *c)
 {
         const char *hostname = NULL, *domainname = NULL;
@@ -772,42 +741,17 @@ static int read_config(const struct oci_reader *rd, json_object *config, struct 
         return 0;
 }
 
-/* Parses the JSON document at PATH and hands it to READ; json-c is loaded meanwhile. */
-static int load_json(const struct oci_reader *rd, const char *hint, struct machine *m, struct oci_container *c,
-                     int (*read)(const struct oci_reader *rd, json_object *document, struct machine *m,
-                                 struct oci_container *c))
+struct document_target {
+        struct machine *m;
+        struct oci_container *c;
+        int (*read)(const struct oci_reader *rd, json_object *document, struct machine *m, struct oci_container *c);
+};
+
+static int read_document(const struct oci_reader *rd, json_object *document, void *userdata)
 {
-        _cleanup_free_ char *text = NULL;
-        json_tokener *tok;
-        json_object *document;
-        int size, r;
+        struct document_target *t = userdata;
 
-        size = read_json_text(rd->file, hint, &text);
-        if (size < 0)
-                return size;
-        r = jsonc_load();
-        if (r < 0)
-                return r;
-        tok = sym_json_tokener_new();
-        if (!tok) {
-                jsonc_unload();
-                return -ENOMEM;
-        }
-        document = sym_json_tokener_parse_ex(tok, text, size);
-        if (!document || sym_json_tokener_get_parse_end(tok) < (size_t)size) {
-                enum json_tokener_error e = sym_json_tokener_get_error(tok);
-
-                log_error("%s is not JSON: %s at offset %zu", rd->file,
-                          e == json_tokener_success ? "text after the document" : sym_json_tokener_error_desc(e),
-                          sym_json_tokener_get_parse_end(tok));
-                r = -EINVAL;
-        } else
-                r = read(rd, document, m, c);
-        if (document)
-                sym_json_object_put(document);
-        sym_json_tokener_free(tok);
-        jsonc_unload();
-        return r;
+        return t->read(rd, document, t->m, t->c);
 }
 
 int oci_config_load(struct oci_container *c, struct machine *m)
@@ -818,7 +762,8 @@ int oci_config_load(struct oci_container *c, struct machine *m)
         if (asprintf(&path, "%s/config.json", c->bundle) < 0)
                 return -ENOMEM;
         rd.file = path;
-        return load_json(&rd, "a bundle holds config.json and its root file system", m, c, read_config);
+        return oci_json_load_file(&rd, "a bundle holds config.json and its root file system", read_document,
+                                  &(struct document_target){ m, c, read_config });
 }
 
 /* Forgets what config.json's process set, for exec --process's to take its place. */
@@ -852,6 +797,6 @@ int oci_process_load(struct oci_container *c, struct machine *m, const char *pat
 {
         struct oci_reader rd = { .bundle = c->bundle, .file = path };
 
-        return load_json(&rd, "exec --process takes a process object of the runtime specification", m, c,
-                         read_process_document);
+        return oci_json_load_file(&rd, "exec --process takes a process object of the runtime specification",
+                                  read_document, &(struct document_target){ m, c, read_process_document });
 }

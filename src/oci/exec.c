@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,16 +31,15 @@
 #include "guest/guest.h"
 #include "guest/oci-start.h"
 #include "guest/syscall-filter.h"
-#include "host/cgroup-v1.h"
 #include "host/console.h"
 #include "oci/config.h"
+#include "oci/enter.h"
 #include "oci/state.h"
 #include "oci/verbs.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/missing.h"
 #include "util/path.h"
-#include "util/pidref.h"
 #include "util/strv.h"
 
 struct exec_args {
@@ -220,65 +218,6 @@ static int exec_machine(const struct exec_args *a, char **command, const struct 
         return 0;
 }
 
-/* What the helper enters: the container's init, held by a pidfd checked to be the very
- * process of the state, its /proc directory, root, cgroup and user namespace. */
-struct container_entry {
-        int pidfd, proc_fd, root_fd, cgroup_fd;
-        bool join_user_ns;
-        uid_t root_uid; /* its root's host UID (0 without a user namespace) */
-};
-
-static void container_entry_done(struct container_entry *e)
-{
-        int *fds[] = { &e->pidfd, &e->proc_fd, &e->root_fd, &e->cgroup_fd };
-
-        for (size_t i = 0; i < ELEMENTSOF(fds); i++)
-                if (*fds[i] >= 0) {
-                        close(*fds[i]);
-                        *fds[i] = -1;
-                }
-}
-
-static int open_container(const struct oci_state *s, struct container_entry *e)
-{
-        char path[64], map[128] = "";
-        struct stat ours, theirs;
-        ssize_t n;
-        int fd;
-
-        e->pidfd = pidfd_open_exact(s->pid, s->pid_start);
-        if (e->pidfd < 0)
-                return log_error_errno(e->pidfd, "The init of container %s (PID %d) is gone: %m", s->id, (int)s->pid);
-        snprintf(path, sizeof(path), "/proc/%d", (int)s->pid);
-        e->proc_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (e->proc_fd < 0 || pidfd_send_signal(e->pidfd, 0, NULL, 0) < 0)
-                return log_error_errno(-ESRCH, "The init of container %s (PID %d) is gone", s->id, (int)s->pid);
-        e->root_fd = openat(e->proc_fd, "root", O_PATH | O_DIRECTORY | O_CLOEXEC);
-        if (e->root_fd < 0)
-                return log_error_errno(-errno, "Cannot open the root directory of container %s: %m", s->id);
-        e->cgroup_fd = open(s->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (e->cgroup_fd < 0)
-                return log_error_errno(-errno, "Cannot open cgroup %s of container %s: %m", s->cgroup, s->id);
-        if (stat("/proc/self/ns/user", &ours) < 0 || fstatat(e->proc_fd, "ns/user", &theirs, 0) < 0)
-                return log_error_errno(-errno, "Cannot compare the user namespace of container %s with ours: %m", s->id);
-        e->join_user_ns = ours.st_ino != theirs.st_ino || ours.st_dev != theirs.st_dev;
-        if (e->join_user_ns) {
-                /* "0 HOST COUNT": its root's host UID, who opens its pty. */
-                fd = openat(e->proc_fd, "uid_map", O_RDONLY | O_CLOEXEC);
-                n = fd < 0 ? -1 : read(fd, map, sizeof(map) - 1);
-                if (fd >= 0)
-                        close(fd);
-                if (n > 0) {
-                        unsigned long inside, host;
-
-                        map[n] = '\0';
-                        if (sscanf(map, "%lu %lu", &inside, &host) == 2 && inside == 0)
-                                e->root_uid = (uid_t)host;
-                }
-        }
-        return 0;
-}
-
 /* The process itself, in the container's PID namespace: its stdio (the pty's peer with
  * --tty), then what the container's init got before its exec, in the same order. */
 _noreturn_ static void exec_process(const struct machine *m, int sync_fd, int peer)
@@ -315,13 +254,12 @@ _noreturn_ static void exec_process(const struct machine *m, int sync_fd, int pe
 /* The helper, in the container's cgroup (clone3) but in our PID namespace: the
  * container's v1 cgroups and namespaces, its root, then the process, whose host PID it
  * reports; it waits for the process unless DETACH, and exits with its status. */
-_noreturn_ static void exec_helper(const struct machine *m, const struct container_entry *e, int sync_fd, int peer,
+_noreturn_ static void exec_helper(const struct machine *m, const struct oci_container_entry *e, int sync_fd, int peer,
                                    bool detach)
 {
         struct guest_message ready = { .type = GUEST_READY };
-        int process_fd,
-                flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID, r,
-                status;
+        const char *step = NULL;
+        int process_fd, r, status;
         pid_t pid;
 
         if (!detach)
@@ -329,16 +267,10 @@ _noreturn_ static void exec_helper(const struct machine *m, const struct contain
         (void)prctl(PR_SET_DUMPABLE, 0);
         if (caps_load() < 0 || syscall_filter_load() < 0)
                 guest_fail(sync_fd, -EOPNOTSUPP, "Failed to load libcap.so.2 and libseccomp.so.2");
-        r = cgroup_v1_join(e->proc_fd);
-        if (r < 0)
-                guest_fail(sync_fd, r, "Failed to enter the v1 cgroups of the container");
-        if (e->join_user_ns)
-                flags |= CLONE_NEWUSER;
-        if (setns(e->pidfd, flags) < 0)
-                guest_fail(sync_fd, -errno, "Failed to enter the namespaces of the container");
         /* process.cwd is taken as the process's user, by exec_settings_apply(). */
-        if (fchdir(e->root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)
-                guest_fail(sync_fd, -errno, "Failed to enter the container's root directory");
+        r = oci_container_enter(e, &step);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to enter the %s of the container", step);
         pid = fork();
         if (pid < 0)
                 guest_fail(sync_fd, -errno, "Failed to fork the process");
@@ -437,27 +369,27 @@ static int run_exec(const struct exec_args *a, const struct oci_state *s, const 
                     const struct oci_container *c)
 {
         static const int blocked[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
-        struct container_entry e = { .pidfd = -1, .proc_fd = -1, .root_fd = -1, .cgroup_fd = -1 };
+        struct oci_container_entry e = OCI_CONTAINER_ENTRY_INIT;
         _cleanup_close_ int master = -EBADF, peer = -EBADF, helper_fd = -EBADF, process_fd = -EBADF;
         int pair[2] = { -1, -1 }, r;
         pid_t helper, process = 0;
         sigset_t mask, old;
 
-        r = open_container(s, &e);
+        r = oci_container_open(s, &e);
         if (r < 0) {
-                container_entry_done(&e);
+                oci_container_entry_done(&e);
                 return OCI_EXIT_STATE;
         }
         if (c->terminal) {
                 r = console_open_guest_pty(e.root_fd, e.root_uid, &master, &peer);
                 if (r < 0) {
-                        container_entry_done(&e);
+                        oci_container_entry_done(&e);
                         return log_error_errno(r, "Cannot open a pty in /dev/pts of container %s: %m", s->id),
                                OCI_EXIT_FAILED;
                 }
         }
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0) {
-                container_entry_done(&e);
+                oci_container_entry_done(&e);
                 return log_error_errno(-errno, "Cannot make a socket pair: %m"), OCI_EXIT_FAILED;
         }
         sigemptyset(&mask);
@@ -479,7 +411,7 @@ static int run_exec(const struct exec_args *a, const struct oci_state *s, const 
                 exec_helper(m, &e, pair[1], peer, a->detach);
         }
         close(pair[1]);
-        container_entry_done(&e);
+        oci_container_entry_done(&e);
         if (helper < 0) {
                 close(pair[0]);
                 return log_error_errno(-errno, "Cannot start a process in cgroup %s: %m", s->cgroup), OCI_EXIT_FAILED;

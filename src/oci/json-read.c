@@ -2,13 +2,20 @@
 /* Reading config.json's keys (oci/json-read.h): each of the type the runtime specification
  * gives it, or one line naming the key. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "oci/json-read.h"
 #include "util/log.h"
 #include "util/macro.h"
+
+/* config.json is read whole; no real one comes near this. */
+#define CONFIG_MAX (4U * 1024U * 1024U)
 #include "util/strv.h"
 
 /* One line for a bad key: the bundle's config.json, the key's path, what is wrong. */
@@ -147,4 +154,69 @@ int oci_get_int64(const struct oci_reader *rd, json_object *obj, const char *key
                 return -EINVAL;
         *ret = sym_json_object_get_int64(v);
         return 1;
+}
+
+/* PATH (config.json, or exec's --process) read whole; its size, or -errno (logged). HINT
+ * says what the file should be. */
+static int read_json_text(const char *path, const char *hint, char **ret)
+{
+        _cleanup_free_ char *text = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        struct stat st;
+        size_t size = 0;
+
+        fd = open(path, O_RDONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0)
+                return log_error_errno(-errno, "Cannot open %s: %m (%s)", path, hint);
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CONFIG_MAX)
+                return log_error_errno(-EINVAL, "%s is no regular file of at most 4 MiB", path);
+        text = malloc((size_t)st.st_size + 1);
+        if (!text)
+                return -ENOMEM;
+        while (size < (size_t)st.st_size) {
+                ssize_t n = read(fd, text + size, (size_t)st.st_size - size);
+
+                if (n <= 0)
+                        return log_error_errno(n < 0 ? -errno : -EIO, "Cannot read %s: %m", path);
+                size += (size_t)n;
+        }
+        text[size] = '\0';
+        *ret = TAKE_PTR(text);
+        return (int)size;
+}
+
+int oci_json_load_file(const struct oci_reader *rd, const char *hint,
+                       int (*read)(const struct oci_reader *rd, json_object *document, void *userdata), void *userdata)
+{
+        _cleanup_free_ char *text = NULL;
+        json_tokener *tok;
+        json_object *document;
+        int size, r;
+
+        size = read_json_text(rd->file, hint, &text);
+        if (size < 0)
+                return size;
+        r = jsonc_load();
+        if (r < 0)
+                return r;
+        tok = sym_json_tokener_new();
+        if (!tok) {
+                jsonc_unload();
+                return -ENOMEM;
+        }
+        document = sym_json_tokener_parse_ex(tok, text, size);
+        if (!document || sym_json_tokener_get_parse_end(tok) < (size_t)size) {
+                enum json_tokener_error e = sym_json_tokener_get_error(tok);
+
+                log_error("%s is not JSON: %s at offset %zu", rd->file,
+                          e == json_tokener_success ? "text after the document" : sym_json_tokener_error_desc(e),
+                          sym_json_tokener_get_parse_end(tok));
+                r = -EINVAL;
+        } else
+                r = read(rd, document, userdata);
+        if (document)
+                sym_json_object_put(document);
+        sym_json_tokener_free(tok);
+        jsonc_unload();
+        return r;
 }

@@ -33,6 +33,12 @@ int oci_get_bool(const struct oci_reader *rd, json_object *obj, const char *key,
 /* An array of strings, appended to the strv *RET. */
 int oci_get_strv(const struct oci_reader *rd, json_object *obj, const char *key, const char *path, char ***ret);
 
+/* Parses the JSON document RD->file (config.json, exec's --process, a container's saved
+ * hooks) and hands it to READ, json-c loaded meanwhile; HINT says what the file should be
+ * when it cannot be opened. READ's result, or -errno after one line. */
+int oci_json_load_file(const struct oci_reader *rd, const char *hint,
+                       int (*read)(const struct oci_reader *rd, json_object *document, void *userdata), void *userdata);
+
 /* A key machined-lite knows and cannot honour: present and not empty ([], {}, "") is
  * refused, saying WHY. */
 int oci_refuse(const struct oci_reader *rd, json_object *obj, const char *key, const char *path, const char *why);

@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "config/custom-mount.h"
@@ -247,10 +249,42 @@ static int mount_overlay_custom(int root_fd, int tree_fd, const struct custom_mo
         return r;
 }
 
+/* Copies the data of the regular file IN (of SIZE bytes) into OUT, holes kept holes: a
+ * sparse file of the tree costs the tmpfs what it costs the tree. sendfile():
+ * copy_file_range() refuses a copy across file systems. */
+static int copy_data(int in, int out, off_t size)
+{
+        off_t data = 0;
+
+        for (;;) {
+                off_t hole;
+
+                data = lseek(in, data, SEEK_DATA);
+                if (data < 0)
+                        break; /* ENXIO: no data after it */
+                hole = lseek(in, data, SEEK_HOLE);
+                if (hole < 0 || lseek(out, data, SEEK_SET) < 0)
+                        return negative_errno();
+                while (data < hole) {
+                        ssize_t n = sendfile(out, in, &data, (size_t)MIN(hole - data, (off_t)1 << 30));
+
+                        if (n < 0)
+                                return negative_errno();
+                        if (n == 0)
+                                break;
+                }
+                if (data < hole)
+                        break;
+        }
+        if (data < 0 && errno != ENXIO)
+                return negative_errno();
+        return ftruncate(out, size) < 0 ? negative_errno() : 0;
+}
+
 /* Copies what directory FROM holds into directory TO (a new tmpfs), as it is: regular
  * files, directories, symlinks, FIFOs, their modes, owners and times (no device nodes,
  * no hard links kept), never following a link. DEPTH bounds the recursion. */
-static int copy_directory(int from, int to, unsigned depth)
+static int copy_directory(int from, int to, dev_t device, unsigned depth)
 {
         _cleanup_close_ int dir_fd = -EBADF;
         struct dirent *de;
@@ -273,6 +307,10 @@ static int copy_directory(int from, int to, unsigned depth)
                         r = negative_errno();
                         break;
                 }
+                /* Not into another file system mounted below (as cp -x): what the guest's
+                 * kernel file systems hold is not the tree's to copy. */
+                if (S_ISDIR(st.st_mode) && st.st_dev != device)
+                        continue;
                 if (S_ISDIR(st.st_mode)) {
                         _cleanup_close_ int sub_from = -EBADF, sub_to = -EBADF;
 
@@ -281,20 +319,21 @@ static int copy_directory(int from, int to, unsigned depth)
                             (sub_to = openat(to, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
                                 r = negative_errno();
                         else
-                                r = copy_directory(sub_from, sub_to, depth + 1);
+                                r = copy_directory(sub_from, sub_to, device, depth + 1);
                 } else if (S_ISREG(st.st_mode)) {
-                        _cleanup_close_ int in = openat(dirfd(dir), name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+                        /* Not blocking, and checked again once open: a FIFO put in its place
+                         * meanwhile is not waited on. */
+                        _cleanup_close_ int in = openat(dirfd(dir), name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
                         _cleanup_close_ int out = openat(to, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                                                          0600);
-                        ssize_t n = 0;
+                        struct stat opened;
 
-                        if (in < 0 || out < 0)
+                        if (in < 0 || out < 0 || fstat(in, &opened) < 0)
                                 r = negative_errno();
-                        /* sendfile(): copy_file_range() refuses a copy across file systems. */
-                        while (r >= 0 && (n = sendfile(out, in, NULL, 1 << 30)) > 0)
-                                ;
-                        if (r >= 0 && n < 0)
-                                r = negative_errno();
+                        else if (!S_ISREG(opened.st_mode))
+                                r = -EBADF;
+                        else
+                                r = copy_data(in, out, opened.st_size);
                 } else if (S_ISLNK(st.st_mode)) {
                         char target[PATH_MAX];
                         ssize_t n = readlinkat(dirfd(dir), name, target, sizeof(target) - 1);
@@ -324,15 +363,38 @@ static int copy_directory(int from, int to, unsigned depth)
 
 /* A tmpfs, with OCI's tmpcopyup what the tree has at its place first copied into it (runc's
  * way to keep an image's /run or /tmp under --read-only). */
+/* The API file systems, which tmpcopyup never copies from. */
+static bool kernel_file_system(unsigned long type)
+{
+        static const unsigned long types[] = {
+                PROC_SUPER_MAGIC, SYSFS_MAGIC,   CGROUP_SUPER_MAGIC, CGROUP2_SUPER_MAGIC, DEVPTS_SUPER_MAGIC,
+                SECURITYFS_MAGIC, DEBUGFS_MAGIC, TRACEFS_MAGIC,      BPF_FS_MAGIC,
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(types); i++)
+                if (type == types[i])
+                        return true;
+        return false;
+}
+
 static int mount_tmpfs(int root_fd, const struct custom_mount *c)
 {
         _cleanup_close_ int before = -EBADF, tmpfs = -EBADF;
+        struct statfs fs;
+        struct stat st;
         int r;
 
         if (c->copy_up) {
                 before = open_in_root(root_fd, c->destination, O_RDONLY | O_DIRECTORY, 0);
                 if (before < 0 && before != -ENOENT)
                         return before;
+                /* Only the tree's files: a symlink of the guest's can lead the destination
+                 * into the /proc or /sys mounted already, whose files we would read as
+                 * the host's root. */
+                if (before >= 0 && (fstat(before, &st) < 0 || fstatfs(before, &fs) < 0))
+                        return negative_errno();
+                if (before >= 0 && kernel_file_system(fs.f_type))
+                        return -EXDEV;
         }
         if (before < 0)
                 return mount_fs_in_root(root_fd, c->destination, "tmpfs", c->flags, c->options);
@@ -343,7 +405,7 @@ static int mount_tmpfs(int root_fd, const struct custom_mount *c)
         tmpfs = open_in_root(root_fd, c->destination, O_RDONLY | O_DIRECTORY, 0);
         if (tmpfs < 0)
                 return tmpfs;
-        r = copy_directory(before, tmpfs, 0);
+        r = copy_directory(before, tmpfs, st.st_dev, 0);
         if (r >= 0 && (c->flags & MS_RDONLY))
                 r = mount_set_attributes(tmpfs, MOUNT_ATTR_RDONLY, 0);
         return r;

@@ -19,6 +19,8 @@
 #include "host/cgroup.h"
 #include "oci/cli.h"
 #include "oci/config.h"
+#include "oci/enter.h"
+#include "oci/hooks.h"
 #include "oci/state.h"
 #include "oci/verbs.h"
 #include "util/log.h"
@@ -161,9 +163,39 @@ int oci_load_container(const struct oci_global *g, int argc, char *argv[], int f
 
 /* --- start, state, kill, delete, pause, resume, ps, list ---------------------------- */
 
+/* The container's saved hooks (oci/hooks.h); logs and returns our exit code when they
+ * cannot be read. */
+static int load_hooks(const struct oci_global *g, const struct oci_state *s, struct oci_hooks *ret)
+{
+        _cleanup_free_ char *state_dir = NULL;
+
+        if (asprintf(&state_dir, "%s/%s", g->root, s->id) < 0)
+                return OCI_EXIT_FAILED;
+        return oci_hooks_parse(state_dir, s->hooks, ret) < 0 ? OCI_EXIT_FAILED : 0;
+}
+
+/* startContainer, in the container's namespaces before its process runs: one that
+ * fails stops the container (config.md). */
+static int run_start_hooks(const struct oci_hooks *hooks, const struct oci_state *s)
+{
+        struct oci_container_entry entry = OCI_CONTAINER_ENTRY_INIT;
+        int r;
+
+        if (hooks->n[OCI_HOOK_START_CONTAINER] == 0)
+                return 0;
+        r = oci_container_open(s, &entry);
+        if (r >= 0)
+                r = oci_hooks_run(hooks, OCI_HOOK_START_CONTAINER, s, OCI_CREATED, &entry);
+        if (r < 0 && entry.pidfd >= 0)
+                (void)pidfd_send_signal(entry.pidfd, SIGKILL, NULL, 0);
+        oci_container_entry_done(&entry);
+        return r;
+}
+
 static int verb_start(const struct oci_global *g, int argc, char *argv[])
 {
         _cleanup_(oci_state_done) struct oci_state s = {};
+        _cleanup_(oci_hooks_done) struct oci_hooks hooks = {};
         _cleanup_free_ char *fifo = NULL;
         _cleanup_close_ int fd = -EBADF;
         const char *id;
@@ -178,6 +210,11 @@ static int verb_start(const struct oci_global *g, int argc, char *argv[])
                           oci_status_name(oci_state_status(g->root, &s)));
                 return OCI_EXIT_STATE;
         }
+        r = load_hooks(g, &s, &hooks);
+        if (r != 0)
+                return r;
+        if (run_start_hooks(&hooks, &s) < 0)
+                return OCI_EXIT_FAILED;
         if (asprintf(&fifo, "%s/%s/exec.fifo", g->root, id) < 0)
                 return OCI_EXIT_FAILED;
         /* Not blocking: an init that died meanwhile never opens its end. */
@@ -196,6 +233,9 @@ static int verb_start(const struct oci_global *g, int argc, char *argv[])
                 }
         }
         (void)unlink(fifo);
+        /* poststart: one that fails is a warning; the container runs on (config.md). */
+        if (oci_hooks_run(&hooks, OCI_HOOK_POSTSTART, &s, OCI_RUNNING, NULL) < 0)
+                log_warning("container %s runs, but a poststart hook failed", id);
         return 0;
 }
 
@@ -345,6 +385,7 @@ static int remove_container_cgroup(const struct oci_state *s)
 static int verb_delete(const struct oci_global *g, int argc, char *argv[])
 {
         _cleanup_(oci_state_done) struct oci_state s = {};
+        _cleanup_(oci_hooks_done) struct oci_hooks hooks = {};
         bool force = false;
         enum oci_status status;
         const char *id;
@@ -371,12 +412,17 @@ static int verb_delete(const struct oci_global *g, int argc, char *argv[])
                           oci_status_name(status));
                 return OCI_EXIT_STATE;
         }
+        /* Read before the state goes: poststop runs once it has. */
+        (void)load_hooks(g, &s, &hooks);
         r = remove_container_cgroup(&s);
         if (r < 0)
                 log_error_errno(r, "Cannot remove the cgroup %s of container %s: %m", s.cgroup, id);
         r = oci_state_remove(g->root, id);
         if (r < 0)
                 return log_error_errno(r, "Cannot remove the state of container %s: %m", id), OCI_EXIT_FAILED;
+        /* poststop: one that fails is a warning; the container is deleted (config.md). */
+        if (oci_hooks_run(&hooks, OCI_HOOK_POSTSTOP, &s, OCI_STOPPED, NULL) < 0)
+                log_warning("container %s is deleted, but a poststop hook failed", id);
         return 0;
 }
 

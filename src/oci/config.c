@@ -41,6 +41,10 @@ void oci_container_done(struct oci_container *c)
         free(c->annotations);
         free(c->oci_version);
         free(c->domainname);
+        oci_hooks_done(&c->hooks);
+        free(c->config_text);
+        free(c->config_file);
+        free(c->hooks_json);
         oci_seccomp_free(c->seccomp);
         cgroup_settings_done(&c->resources);
         strv_free(c->sysctl);
@@ -695,6 +699,20 @@ static int read_linux(const struct oci_reader *rd, json_object *config, struct m
         return 0;
 }
 
+static int read_hooks(const struct oci_reader *rd, json_object *config, struct oci_container *c)
+{
+        json_object *hooks = oci_member(config, "hooks");
+        const char *text;
+        int r;
+
+        r = oci_read_hooks(rd, hooks, &c->hooks);
+        if (r < 0 || !hooks)
+                return r;
+        text = sym_json_object_to_json_string_ext(hooks, JSON_C_TO_STRING_PLAIN);
+        c->hooks_json = text ? strdup(text) : NULL;
+        return c->hooks_json ? 0 : -ENOMEM;
+}
+
 static int read_annotations(const struct oci_reader *rd, json_object *config, struct oci_container *c)
 {
         json_object *annotations = oci_member(config, "annotations");
@@ -736,7 +754,7 @@ static int read_config(const struct oci_reader *rd, json_object *config, struct 
                 if (!c->domainname)
                         return -ENOMEM;
         }
-        if ((r = oci_refuse(rd, config, "hooks", "hooks", "hooks are not implemented by machined-lite yet")) < 0)
+        if ((r = read_hooks(rd, config, c)) < 0)
                 return r;
         return 0;
 }
@@ -757,9 +775,13 @@ static int read_document(const struct oci_reader *rd, json_object *document, voi
 int oci_config_load(struct oci_container *c, struct machine *m)
 {
         _cleanup_free_ char *path = NULL;
-        struct oci_reader rd = { .bundle = c->bundle };
+        struct oci_reader rd = { .bundle = c->bundle, .keep_text = &c->config_text };
 
-        if (asprintf(&path, "%s/config.json", c->bundle) < 0)
+        if (c->config_file)
+                path = strdup(c->config_file);
+        else if (asprintf(&path, "%s/config.json", c->bundle) < 0)
+                path = NULL;
+        if (!path)
                 return -ENOMEM;
         rd.file = path;
         return oci_json_load_file(&rd, "a bundle holds config.json and its root file system", read_document,

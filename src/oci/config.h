@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "config/machine.h"
+#include "oci/hooks.h"
 #include "oci/resources.h"
 
 /* The state directories of the OCI runtime's containers, unless --root says otherwise. */
@@ -23,6 +24,10 @@ struct oci_container {
         int start_fifo;    /* O_PATH fd of STATE_DIR/exec.fifo: the init opens it for writing,
                             * which blocks until start opens it for reading */
         char *annotations; /* the annotations object, as JSON text ("{}" for none) */
+        struct oci_hooks hooks;
+        char *config_text; /* config.json as read, saved with the state: what exec takes */
+        char *config_file; /* where to read it from, NULL: BUNDLE/config.json */
+        char *hooks_json;  /* the hooks object as JSON text, saved for start and delete; NULL: none */
         char *oci_version;
         bool systemd_cgroup;              /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
         struct oci_seccomp *seccomp;      /* linux.seccomp, or NULL: no filter */

@@ -20,6 +20,8 @@
 #include "host/supervisor.h"
 #include "host/userns.h"
 #include "oci/config.h"
+#include "oci/enter.h"
+#include "oci/hooks.h"
 #include "oci/state.h"
 #include "oci/verbs.h"
 #include "util/log.h"
@@ -142,6 +144,25 @@ static void rfc3339_now(char *buf, size_t size)
         snprintf(buf, size, "%s.%09ldZ", base, ts.tv_nsec);
 }
 
+/* prestart and createRuntime in our namespaces, createContainer in the container's, its
+ * root entered (config.md); the container is set up and its init waits for start. */
+static int run_create_hooks(const struct oci_container *c, const struct oci_state *s)
+{
+        struct oci_container_entry entry = OCI_CONTAINER_ENTRY_INIT;
+        int r;
+
+        r = oci_hooks_run(&c->hooks, OCI_HOOK_PRESTART, s, OCI_CREATING, NULL);
+        if (r >= 0)
+                r = oci_hooks_run(&c->hooks, OCI_HOOK_CREATE_RUNTIME, s, OCI_CREATING, NULL);
+        if (r < 0 || c->hooks.n[OCI_HOOK_CREATE_CONTAINER] == 0)
+                return r;
+        r = oci_container_open(s, &entry);
+        if (r >= 0)
+                r = oci_hooks_run(&c->hooks, OCI_HOOK_CREATE_CONTAINER, s, OCI_CREATING, &entry);
+        oci_container_entry_done(&entry);
+        return r;
+}
+
 static int handoff(const struct guest_handoff *h, void *userdata)
 {
         const struct handoff_ctx *ctx = userdata;
@@ -169,12 +190,17 @@ static int handoff(const struct guest_handoff *h, void *userdata)
                 .created = created,
                 .cgroup = (char *)h->cgroup,
                 .annotations = ctx->c->annotations,
+                .hooks = ctx->c->hooks_json,
+                .config = ctx->c->config_text,
                 .owner = getuid(),
                 .cgroup_v1 = (char **)h->cgroup_v1,
         };
         r = oci_state_write(ctx->c->state_dir, &s);
         if (r < 0)
                 return log_error_errno(r, "Cannot write the state of container %s: %m", ctx->c->id);
+        r = run_create_hooks(ctx->c, &s);
+        if (r < 0)
+                return r;
         return ctx->c->pid_file ? oci_write_pid_file(ctx->c->pid_file, h->pid) : 0;
 }
 

@@ -188,14 +188,16 @@ static int command_line_process(const struct exec_args *a, char **command, struc
 }
 
 /* The container as it was created, its process replaced by the one to run. */
-static int exec_machine(const struct exec_args *a, char **command, const struct oci_state *s, struct machine *m,
-                        struct oci_container *c)
+static int exec_machine(const struct exec_args *a, char **command, const struct oci_global *g,
+                        const struct oci_state *s, struct machine *m, struct oci_container *c)
 {
         int r;
 
         c->id = strdup(s->id);
         c->bundle = strdup(s->bundle);
-        if (!c->id || !c->bundle)
+        /* config.json as create read it, kept in our state: the bundle's may have changed
+         * since, and may be the container's own to write (root.path "."). */
+        if (!c->id || !c->bundle || asprintf(&c->config_file, "%s/%s/config.json", g->root, s->id) < 0)
                 return OCI_EXIT_FAILED;
         r = oci_config_load(c, m);
         if (r < 0)
@@ -218,31 +220,25 @@ static int exec_machine(const struct exec_args *a, char **command, const struct 
         return 0;
 }
 
-/* The process itself, in the container's PID namespace: its stdio (the pty's peer with
- * --tty), then what the container's init got before its exec, in the same order. */
+/* The process itself, in the container's PID namespace, which a guest root sees and may
+ * trace: born with nothing more than the container gives (the helper made itself the
+ * container's user, capabilities and filter first) and no fd but its stdio and the sync
+ * socket (closed at exec). It takes the pty as its terminal and execs. */
 _noreturn_ static void exec_process(const struct machine *m, int sync_fd, int peer)
 {
-        const struct guest_setup setup = { .machine = m, .sync_fd = sync_fd };
         struct guest_message message = { .type = GUEST_EXEC_FAILED };
         sigset_t none;
 
         sigemptyset(&none);
         (void)sigprocmask(SIG_SETMASK, &none, NULL);
-        /* Nothing of ours or of our caller's beyond stdio goes along (--preserve-fds=0). */
-        (void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
         if (peer >= 0) {
                 if (setsid() < 0 || ioctl(peer, TIOCSCTTY, 0) < 0)
                         guest_fail(sync_fd, -errno, "Failed to make the pty the process's terminal");
                 for (int i = 0; i < 3; i++)
                         if (dup2(peer, i) < 0)
                                 guest_fail(sync_fd, -errno, "Failed to attach the pty");
-                if (peer > 2)
-                        close(peer);
+                close(peer);
         }
-        umask(oci_umask(m));
-        exec_settings_apply(m, sync_fd);
-        oci_become_user(&setup);
-        environ = oci_environment(m);
         execvpe(m->arguments[0], m->arguments, environ);
         message.error = errno;
         snprintf(message.text, sizeof(message.text), "Cannot run %s in the container (looked up with PATH=%s)",
@@ -251,26 +247,53 @@ _noreturn_ static void exec_process(const struct machine *m, int sync_fd, int pe
         _exit(message.error == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
 }
 
-/* The helper, in the container's cgroup (clone3) but in our PID namespace: the
- * container's v1 cgroups and namespaces, its root, then the process, whose host PID it
- * reports; it waits for the process unless DETACH, and exits with its status. */
+/* No fd of ours or of our caller's but stdio (--preserve-fds=0), the sync socket (moved to
+ * 3) and the pty's peer (to 4, or -1): the container's init fds among them, which a guest
+ * root could take from the process before it execs. */
+static void keep_only_stdio(int *sync_fd, int *peer)
+{
+        if (*sync_fd != 3) {
+                if (dup3(*sync_fd, 3, O_CLOEXEC) < 0)
+                        guest_fail(*sync_fd, -errno, "Failed to move the sync socket");
+                *sync_fd = 3;
+        }
+        if (*peer >= 0 && *peer != 4) {
+                if (dup3(*peer, 4, O_CLOEXEC) < 0)
+                        guest_fail(*sync_fd, -errno, "Failed to move the pty");
+                *peer = 4;
+        }
+        (void)close_range(*peer >= 0 ? 5 : 4, ~0U, 0);
+}
+
+/* The helper, in the container's cgroup (clone3) but in our PID namespace, where the guest
+ * cannot see it: the container's v1 cgroups and namespaces and root, then all that the
+ * container's init did before its exec (umask, rlimits and the like, the user, the
+ * capabilities, the seccomp profile), and only then the process, which it reports by a
+ * pidfd; it waits for the process unless DETACH, and exits with its status. */
 _noreturn_ static void exec_helper(const struct machine *m, const struct oci_container_entry *e, int sync_fd, int peer,
                                    bool detach)
 {
+        struct guest_setup setup = { .machine = m };
         struct guest_message ready = { .type = GUEST_READY };
         const char *step = NULL;
         int process_fd, r, status;
         pid_t pid;
 
-        if (!detach)
-                (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
         (void)prctl(PR_SET_DUMPABLE, 0);
         if (caps_load() < 0 || syscall_filter_load() < 0)
                 guest_fail(sync_fd, -EOPNOTSUPP, "Failed to load libcap.so.2 and libseccomp.so.2");
-        /* process.cwd is taken as the process's user, by exec_settings_apply(). */
         r = oci_container_enter(e, &step);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to enter the %s of the container", step);
+        keep_only_stdio(&sync_fd, &peer);
+        setup.sync_fd = sync_fd;
+        umask(oci_umask(m));
+        exec_settings_apply(m, sync_fd);
+        oci_become_user(&setup);
+        environ = oci_environment(m);
+        /* After the change of user, which clears it. */
+        if (!detach)
+                (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
         pid = fork();
         if (pid < 0)
                 guest_fail(sync_fd, -errno, "Failed to fork the process");
@@ -281,7 +304,8 @@ _noreturn_ static void exec_helper(const struct machine *m, const struct oci_con
          * outside the container. */
         process_fd = (int)syscall(SYS_pidfd_open, pid, 0);
         if (process_fd < 0)
-                guest_fail(sync_fd, -errno, "Failed to open a pidfd of the process");
+                guest_fail(sync_fd, -errno,
+                           "Failed to open a pidfd of the process (does the container's seccomp profile refuse pidfd_open?)");
         (void)guest_message_send(sync_fd, &ready, process_fd);
         close(process_fd);
         close(sync_fd);
@@ -482,7 +506,7 @@ int oci_verb_exec(const struct oci_global *g, int argc, char *argv[])
                 r = OCI_EXIT_STATE;
                 goto out;
         }
-        r = exec_machine(&a, argv + optind + 1, &s, &m, &c);
+        r = exec_machine(&a, argv + optind + 1, g, &s, &m, &c);
         if (r == 0)
                 r = run_exec(&a, &s, &m, &c);
 out:

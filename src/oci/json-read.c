@@ -218,5 +218,7 @@ int oci_json_load_file(const struct oci_reader *rd, const char *hint,
                 sym_json_object_put(document);
         sym_json_tokener_free(tok);
         jsonc_unload();
+        if (r >= 0 && rd->keep_text)
+                *rd->keep_text = TAKE_PTR(text);
         return r;
 }

@@ -14,6 +14,7 @@
 struct oci_reader {
         const char *bundle; /* relative paths in the document are the bundle's */
         const char *file;   /* the document, for messages */
+        char **keep_text;   /* if set, oci_json_load_file() hands the document's text over here */
 };
 
 /* Logs that one line about KEY and returns -EINVAL. */

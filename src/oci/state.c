@@ -24,10 +24,8 @@
 const char *oci_status_name(enum oci_status status)
 {
         static const char *const names[] = {
-                [OCI_CREATED] = "created",
-                [OCI_RUNNING] = "running",
-                [OCI_PAUSED] = "paused",
-                [OCI_STOPPED] = "stopped",
+                [OCI_CREATING] = "creating", [OCI_CREATED] = "created", [OCI_RUNNING] = "running",
+                [OCI_PAUSED] = "paused",     [OCI_STOPPED] = "stopped",
         };
 
         return names[status];
@@ -137,6 +135,12 @@ int oci_state_write(const char *state_dir, const struct oci_state *s)
                      (unsigned)s->owner, v1 ?: "") < 0)
                 return -ENOMEM;
         r = write_file_atomic(state_dir, "annotations", s->annotations ?: "{}");
+        if (r >= 0 && s->hooks)
+                r = write_file_atomic(state_dir, "hooks", s->hooks);
+        /* exec takes the container as created, not a config.json changed since (the bundle
+         * may be the container's to write: root.path "."). */
+        if (r >= 0 && s->config)
+                r = write_file_atomic(state_dir, "config.json", s->config);
         return r < 0 ? r : write_file_atomic(state_dir, "state", text);
 }
 
@@ -216,6 +220,8 @@ int oci_state_read(const char *root, const char *id, struct oci_state *ret)
         }
         if (r < 0)
                 return r;
+        /* None saved: no hooks. */
+        (void)read_state_file(dir_fd, "hooks", &ret->hooks);
         if (read_state_file(dir_fd, "annotations", &ret->annotations) < 0)
                 return set_field(&ret->annotations, "{}");
         return 0;
@@ -229,6 +235,7 @@ void oci_state_done(struct oci_state *s)
         free(s->created);
         free(s->cgroup);
         free(s->annotations);
+        free(s->hooks);
         strv_free(s->cgroup_v1);
         *s = (struct oci_state){};
 }

@@ -18,12 +18,15 @@ struct oci_state {
         char *created; /* RFC 3339, UTC */
         char *cgroup;  /* the container's cgroup v2, absolute */
         char *annotations;
+        char *hooks;  /* config.json's hooks object, as JSON, or NULL */
+        char *config; /* config.json as create read it (written, not read back), or NULL */
         uid_t owner;
         char **cgroup_v1; /* a hybrid host's v1 cgroups of the container */
 };
 
 /* The states a container can be in (runtime.md), as `state` prints them. */
 enum oci_status {
+        OCI_CREATING, /* only as the hooks of create see it */
         OCI_CREATED,
         OCI_RUNNING,
         OCI_PAUSED,

@@ -115,6 +115,15 @@ void log_error(const char *format, ...)
         va_end(ap);
 }
 
+void log_warning(const char *format, ...)
+{
+        va_list ap;
+
+        va_start(ap, format);
+        log_write("warning", 0, format, ap);
+        va_end(ap);
+}
+
 void log_info(const char *format, ...)
 {
         va_list ap;

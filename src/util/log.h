@@ -24,4 +24,6 @@ void log_set_output(FILE *file, const char *program, bool json);
  * `return log_error_errno(r, "...: %m", ...)`. */
 int log_error_errno(int error, const char *format, ...) _printf_(2, 3);
 void log_error(const char *format, ...) _printf_(1, 2);
+/* Something went wrong, and what was asked is done anyway (shown with -q too). */
+void log_warning(const char *format, ...) _printf_(1, 2);
 void log_info(const char *format, ...) _printf_(1, 2);

@@ -164,6 +164,52 @@ check_eq "process.terminal: the pty over the console socket, sized as consoleSiz
 for _ in $(seq 100); do [ "$(oci state tty | field status)" = stopped ] && break; sleep 0.05; done
 oci delete --force tty
 
+# hooks: each kind at its point, its state on stdin, the container's in its namespaces
+# (their files land in the container's root: the bundle's rootfs here). The same script
+# on the host and in the container writes KIND, its host name and the state's status.
+cat > "$WORK/hook.sh" <<'EOF'
+#!/bin/sh
+echo "$1 $(hostname) $(tr -d '"' | sed -n 's/.*status: \([a-z]*\).*/\1/p')" >> "$2"
+EOF
+chmod +x "$WORK/hook.sh"
+cp "$WORK/hook.sh" "$BUNDLE/rootfs/hook.sh"
+hook() { printf '{ "path": "%s", "args": ["hook.sh", "%s", "%s"] }' "$1" "$2" "$3"; }
+rm -f "$WORK/hooks.log" "$BUNDLE/rootfs/tmp/hooks.log"
+bundle '["/bin/cat", "/tmp/hooks.log"]' '' "\"hooks\": {
+    \"prestart\": [ $(hook "$WORK/hook.sh" prestart "$WORK/hooks.log") ],
+    \"createRuntime\": [ $(hook "$WORK/hook.sh" createRuntime "$WORK/hooks.log") ],
+    \"createContainer\": [ $(hook /hook.sh createContainer /tmp/hooks.log) ],
+    \"startContainer\": [ $(hook /hook.sh startContainer /tmp/hooks.log) ],
+    \"poststart\": [ $(hook "$WORK/hook.sh" poststart "$WORK/hooks.log") ],
+    \"poststop\": [ $(hook "$WORK/hook.sh" poststop "$WORK/hooks.log") ] }"
+sed -i 's|${ID:-ctr}|hooked|' "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" hooked </dev/null > "$WORK/hooked.out" 2>&1
+me=$(hostname)
+check_eq "create runs prestart and createRuntime on the host, the state (creating) on their stdin" \
+        "prestart $me creating createRuntime $me creating" "$(flat "$(cat "$WORK/hooks.log" 2>&1)")"
+check_eq "...and createContainer in the container (its host name)" "createContainer ocibox creating" \
+        "$(cat "$BUNDLE/rootfs/tmp/hooks.log" 2>&1)"
+oci start hooked
+for _ in $(seq 100); do [ "$(oci state hooked | field status)" = stopped ] && break; sleep 0.05; done
+check_eq "start runs startContainer in the container before its process, which sees what it wrote" \
+        "createContainer ocibox creating startContainer ocibox created" "$(flat "$(cat "$WORK/hooked.out")")"
+check_match "...and poststart on the host once it runs" "poststart $me running$" "$(flat "$(cat "$WORK/hooks.log")")"
+oci delete hooked
+check_match "delete runs poststop on the host" "poststop $me stopped$" "$(flat "$(cat "$WORK/hooks.log")")"
+rm -f "$BUNDLE/rootfs/tmp/hooks.log" "$BUNDLE/rootfs/hook.sh"
+bundle '["/bin/true"]' '' "\"hooks\": { \"createRuntime\": [ { \"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"exit 3\"] } ] }"
+sed -i 's|${ID:-ctr}|badhook|' "$BUNDLE/config.json"
+one_line_error "a createRuntime hook that fails: create fails, exit 1" 1 "The createRuntime hook /bin/sh \\(hooks.createRuntime\\[0\\]\\) failed: exit status 3" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" badhook
+check_eq "...and leaves no container" 6 "$(oci state badhook >/dev/null 2>&1; echo $?)"
+bundle '["/bin/true"]' '' "\"hooks\": { \"prestart\": [ { \"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"30\"], \"timeout\": 1 } ] }"
+sed -i 's|${ID:-ctr}|slowhook|' "$BUNDLE/config.json"
+one_line_error "a hook past its timeout: killed, create fails" 1 "The prestart hook /bin/sleep \\(hooks.prestart\\[0\\]\\) did not end within its timeout of 1 s: killed" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" slowhook
+bundle '["/bin/true"]' '' '"hooks": { "poststop": [ { "path": "relative/hook" } ] }'
+one_line_error "a hook with a relative path: exit 2" 2 "hooks.poststop\\[0\\]: path must be an absolute path" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+
 # linux.seccomp through libseccomp: an errno for some calls, a rule on an argument; and
 # maskedPaths and readonlyPaths where the container has them (the others skipped).
 mkdir -p "$BUNDLE/rootfs/srv/ro" "$BUNDLE/rootfs/srv/masked"
@@ -195,16 +241,26 @@ echo seeded > "$BUNDLE/rootfs/srv/seed/file"
 ln -s file "$BUNDLE/rootfs/srv/seed/link"
 chmod 750 "$BUNDLE/rootfs/srv/seed/sub"
 chown 12:34 "$BUNDLE/rootfs/srv/seed/file"
-bundle '["/bin/sh", "-c", "cat /srv/seed/file; readlink /srv/seed/link; stat -c \"%a %u:%g\" /srv/seed/sub /srv/seed/file; echo new > /srv/seed/new && echo written; touch /etc/x 2>&1 | grep -o \"Read-only file system\""]'
+truncate -s 1G "$BUNDLE/rootfs/srv/seed/sparse"
+bundle '["/bin/sh", "-c", "cat /srv/seed/file; readlink /srv/seed/link; stat -c \"%a %u:%g\" /srv/seed/sub /srv/seed/file; stat -c \"%s %b\" /srv/seed/sparse; echo new > /srv/seed/new && echo written; touch /etc/x 2>&1 | grep -o \"Read-only file system\""]'
 sed -i 's|${ID:-ctr}|copyup|; s|"root": { "path": "rootfs" }|"root": { "path": "rootfs", "readonly": true }|' "$BUNDLE/config.json"
 sed -i 's|^    { "destination": "/scratch".*|&,\n    { "destination": "/srv/seed", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "mode=755"] }|' "$BUNDLE/config.json"
 oci create --bundle "$BUNDLE" copyup </dev/null > "$WORK/copyup.out" 2>&1
 oci start copyup
 for _ in $(seq 100); do [ "$(oci state copyup | field status)" = stopped ] && break; sleep 0.05; done
 check_eq "tmpcopyup: the tree's files, link, modes and owners in the tmpfs, writable in a read-only root" \
-        "seeded file 750 0:0 644 12:34 written Read-only file system" "$(flat "$(cat "$WORK/copyup.out")")"
-check_eq "...and the tree is untouched" "file link sub" "$(find "$BUNDLE/rootfs/srv/seed" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ' | sed 's/ $//')"
+        "seeded file 750 0:0 644 12:34 1073741824 0 written Read-only file system" "$(flat "$(cat "$WORK/copyup.out")")"
+check_eq "...a sparse file stays sparse (1 GiB, no block), and the tree is untouched" "file link sparse sub" \
+        "$(find "$BUNDLE/rootfs/srv/seed" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ' | sed 's/ $//')"
 oci delete copyup
+# A symlink of the tree's at the destination, into the /proc mounted already: not copied.
+mkdir -p "$BUNDLE/rootfs/proc/1/fd"
+rm -rf "$BUNDLE/rootfs/srv/seed"
+ln -s /proc/1/fd "$BUNDLE/rootfs/srv/seed"
+sed -i 's|ml-oci-test/copyup|ml-oci-test/copyproc|; s|, "readonly": true||' "$BUNDLE/config.json"
+one_line_error "tmpcopyup through a symlink into /proc: refused, exit 1" 1 "Failed to mount a tmpfs at /srv/seed in the guest: Invalid cross-device link" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" copyproc
+rmdir "$BUNDLE/rootfs/proc/1/fd" "$BUNDLE/rootfs/proc/1"
 rm -rf "$BUNDLE/rootfs/srv"
 bundle '["/bin/true"]' '' '' '"seccomp": { "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ { "names": ["chmod"], "action": "SCMP_ACT_EXPLODE" } ] }'
 one_line_error "a seccomp action libseccomp has none of: exit 2" 2 "linux.seccomp.syscalls\[0\]: action 'SCMP_ACT_EXPLODE' is no action" \
@@ -279,6 +335,15 @@ check_eq "...its cgroup the container's, its PID namespace the init's" "0::/ $(r
         "$(oci exec sleeper /bin/sh -c 'grep ^0:: /proc/self/cgroup' </dev/null) $(oci exec sleeper /bin/sh -c 'readlink /proc/self/ns/pid' </dev/null)"
 out=$(oci exec --env X=1 --cwd / --user 1000:1001 --cap CAP_NET_RAW sleeper /bin/sh -c 'echo $X $GREETING; pwd; id -u; id -g; grep CapBnd /proc/self/status' </dev/null 2>&1)
 check_eq "exec --env --cwd --user --cap: added to config.json's" "1 hello / 1000 1001 CapBnd: 0000000000002021" "$(flat "$out" | tr '\t' ' ')"
+check_eq "exec: no fd of its caller's but stdio (here the caller holds fd 9 too)" "0 1 2 3" \
+        "$(oci exec sleeper /bin/sh -c 'ls /proc/self/fd' </dev/null 9</dev/null 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+# config.json as create read it: a bundle changed since (or by the container, when it is
+# its root) grants an exec nothing more.
+cp "$BUNDLE/config.json" "$WORK/config.saved"
+sed -i 's|"bounding": \["CAP_CHOWN", "CAP_KILL"\]|"bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_SYS_ADMIN"]|' "$BUNDLE/config.json"
+check_eq "exec after config.json changed: the capabilities of the container as created" "CapBnd: 0000000000000021" \
+        "$(oci exec sleeper /bin/sh -c 'grep CapBnd /proc/self/status' </dev/null 2>&1 | tr '\t' ' ')"
+cp "$WORK/config.saved" "$BUNDLE/config.json"
 echo from-stdin | oci exec sleeper /bin/cat > "$WORK/exec-stdin" 2>&1
 check_eq "exec: stdin and stdout are the caller's" from-stdin "$(cat "$WORK/exec-stdin")"
 cat > "$WORK/process.json" <<'EOF'
@@ -408,8 +473,8 @@ bundle '["/bin/true"]'
 sed -i 's|"destination": "/scratch"|"destination": "/../../etc"|' "$BUNDLE/config.json"
 one_line_error "a mount destination that escapes the root: exit 2" 2 "mounts\[5\]: destination '/../../etc' must be an absolute path without \.\." \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
-bundle '["/bin/true"]' '' '"hooks": { "prestart": [ { "path": "/bin/true" } ] }'
-one_line_error "a key it knows and cannot honour yet (hooks): exit 2" 2 "hooks: hooks are not implemented by machined-lite yet" \
+bundle '["/bin/true"]' '' '' '"timeOffsets": { "monotonic": { "secs": 10 } }'
+one_line_error "a key it knows and cannot honour (linux.timeOffsets): exit 2" 2 "linux.timeOffsets: a time namespace is not implemented by machined-lite" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 bundle '["/bin/sleep", "60"]'
 sed -i 's|${ID:-ctr}|taken|' "$BUNDLE/config.json"

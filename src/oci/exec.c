@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <linux/capability.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,17 @@ static int exec_machine(const struct exec_args *a, char **command, const struct 
                 r = command_line_process(a, command, m, c);
                 if (r != 0)
                         return r;
+        }
+        /* Until it execs, the process is machined-lite's binary: a guest root that may trace
+         * it (CAP_SYS_PTRACE over the host's user namespace: granted, and no user namespace
+         * of the container's) could open /proc/PID/exe and, once no process of ours runs
+         * it, write the host's binary (runc's CVE-2019-5736). Not done. */
+        if (m->private_users == PRIVATE_USERS_NO && (caps_for_guest(m) & (UINT64_C(1) << CAP_SYS_PTRACE))) {
+                log_error("exec: container %s has CAP_SYS_PTRACE and no user namespace: its root could take hold of "
+                          "machined-lite's binary through the process before it runs; exec is refused for such a "
+                          "container (give it a user namespace, or no CAP_SYS_PTRACE)",
+                          s->id);
+                return OCI_EXIT_FAILED;
         }
         if (c->terminal != !!a->console_socket)
                 return oci_usage(c->terminal ? "exec: a terminal is asked for: give --console-socket for its pty"

@@ -367,6 +367,17 @@ one_line_error "exec --process with no args: exit 2" 2 "bad-process.json: proces
         "$OCI" --root "$ROOT" exec --process "$WORK/bad-process.json" sleeper
 one_line_error "exec --tty without a console socket: exit 2" 2 "give --console-socket for its pty" \
         "$OCI" --root "$ROOT" exec --tty sleeper /bin/true
+# A root that may trace the process before it execs (CAP_SYS_PTRACE, no user namespace)
+# could take hold of our binary through it: refused.
+sed 's|/ml-oci-test/sleeper"|/ml-oci-test/tracer"|; s|"bounding": \["CAP_CHOWN", "CAP_KILL"\]|"bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_SYS_PTRACE"]|' \
+        "$BUNDLE/config.json" > "$WORK/tracer.json"
+cp "$BUNDLE/config.json" "$WORK/config.saved"
+cp "$WORK/tracer.json" "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" tracer </dev/null >/dev/null 2>&1
+cp "$WORK/config.saved" "$BUNDLE/config.json"
+one_line_error "exec into a container with CAP_SYS_PTRACE and no user namespace: refused, exit 1" 1 \
+        "exec: container tracer has CAP_SYS_PTRACE and no user namespace" "$OCI" --root "$ROOT" exec tracer /bin/true
+oci delete --force tracer
 oci kill sleeper KILL
 for _ in $(seq 100); do [ "$(oci state sleeper | field status)" = stopped ] && break; sleep 0.05; done
 check_eq "kill ID KILL: stopped" stopped "$(oci state sleeper | field status)"

@@ -10,7 +10,7 @@ unshare+chroot floor) on this host. Run as root:
   -n, --runs N         timed runs of /bin/true per command (default 30, env BENCH_RUNS)
   -b, --boot-runs N    boots of the Debian tree per tool (default 3, env BENCH_BOOT_RUNS)
   -s, --service-runs N starts and stops of each unit in the hostbox (default 3, env BENCH_SERVICE_RUNS)
-  -o, --only=SECTIONS  run only these of the sections below (1-10), a comma-separated
+  -o, --only=SECTIONS  run only these of the sections below (1-11), a comma-separated
                        list such as 9 or 1,3,7 (default all, env BENCH_ONLY); what only
                        the others need (the busybox tree, the copy of the Debian tree,
                        the disk image, the hostbox) is then not made
@@ -64,6 +64,10 @@ it to "auto" to leave it unset and let nspawn pick (hybrid on a hybrid host)."""
 #      100 machines on one zone; and, measured in the hostbox during section 4 with
 #      systemd-networkd running there, the Debian tree booted with a veth by machine@
 #      and systemd-nspawn@ until running with host0 addressed;
+#  11. machined-lite-oci against runc (bench/oci.py): create + start + wait + delete of a
+#      bundle (the busybox tree as its root) running /bin/true, medians and the ratio;
+#      podman run --rm IMAGE /bin/true with each as --runtime; the processes of the
+#      runtime that stay while a container runs, and their memory;
 #  10. systemd-nspawn -q -D TREE --as-pid2 --register=no /bin/true through machined-lite's
 #      systemd-nspawn entry point against Debian's systemd-nspawn, 100 runs each,
 #      interleaved, medians and the ratio (mock's and makechrootpkg's short commands).
@@ -94,6 +98,7 @@ sys.dont_write_bytecode = True    # no __pycache__ in the work tree, written as 
 import hostbox   # noqa: E402 (after the line above)
 import network   # noqa: E402
 import nspawn    # noqa: E402
+import oci       # noqa: E402
 import procfs    # noqa: E402
 import runner    # noqa: E402
 import sections  # noqa: E402
@@ -153,8 +158,8 @@ def parse_options(argv):
     for key, label in (("runs", "runs"), ("boot_runs", "boot runs"), ("service_runs", "service runs")):
         if not re.fullmatch(r"[1-9][0-9]*", values[key]):
             die(f"{label} must be a positive number, not '{values[key]}'")
-    if values["only"] and not re.fullmatch(r"([1-9]|10)(,([1-9]|10))*", values["only"]):
-        die(f"--only takes section numbers 1-10 separated by commas, not '{values['only']}'")
+    if values["only"] and not re.fullmatch(r"([1-9]|1[01])(,([1-9]|1[01]))*", values["only"]):
+        die(f"--only takes section numbers 1-11 separated by commas, not '{values['only']}'")
     return int(values["runs"]), int(values["boot_runs"]), int(values["service_runs"]), values["only"]
 
 
@@ -235,7 +240,7 @@ def make_trees(s):
     # systemd-nspawn refuses a tree without /usr ("doesn't look like it has an OS
     # tree"), which make_busybox_tree does not make: an empty one is added.
     s.busybox = os.path.join(s.work, "ml-bench-busybox")
-    if s.section_on(1, 2, 5, 8, 9, 10):
+    if s.section_on(1, 2, 5, 8, 9, 10, 11):
         rc, text = test_helper(s, "make_busybox_tree", s.busybox)
         if rc != 0:
             die(f"make_busybox_tree {s.busybox} failed: {text}")
@@ -252,7 +257,7 @@ def make_trees(s):
             die(f"copying {s.debian_src} to {s.debian} failed")
         out(f"trees: {s.busybox} (busybox), {s.debian} (copy of {s.debian_src})")
     else:
-        out(f"trees: {s.busybox + ' (busybox), ' if s.section_on(1, 2, 5, 8, 9, 10) else ''}{s.debian_src} "
+        out(f"trees: {s.busybox + ' (busybox), ' if s.section_on(1, 2, 5, 8, 9, 10, 11) else ''}{s.debian_src} "
             "(the cached Debian tree, not copied)")
     if s.section_on(5):
         machine = os.uname().machine
@@ -305,7 +310,7 @@ def run(s, box):
                 f"{os.uname().machine}")
     if host_rc == 0 and rc != 130:
         rc = run_sections(s, [(6, sections.section_6), (7, verbs.section_7), (8, verbs.section_8),
-                              (9, network.section_9), (10, nspawn.section_10)]) or rc
+                              (9, network.section_9), (10, nspawn.section_10), (11, oci.section_11)]) or rc
     return print_summary(rc, extra_warnings)
 
 

@@ -73,6 +73,7 @@ void machine_done(struct machine *m)
         free(m->image);
         strv_free(m->image_mounts);
         free(m->template_tree);
+        free(m->oci_bundle);
         free(m->template_path);
         free(m->ephemeral_dir);
         for (size_t i = 0; i < m->n_mounts; i++) {

@@ -201,6 +201,7 @@ struct machine {
         bool json;           /* --json, for inspect */
         char *template_tree; /* --template: the tree to copy to root when root does not exist */
         char *template_path; /* that tree, found, when root is to be made from it (machine_resolve()) */
+        char *oci_bundle;    /* --oci-bundle: an OCI bundle whose root and config.json make the machine */
         bool ephemeral;      /* -x: an overlay on a tmpfs over the tree, gone with the machine */
         char *ephemeral_dir; /* --ephemeral-dir: the overlays' upper layers go in a new directory here,
                               * not on a tmpfs; absolute once resolved */

@@ -44,7 +44,7 @@ static const struct option nspawn_options[] = {
         { "template", required_argument, NULL, ARG_TEMPLATE },
         { "ephemeral", no_argument, NULL, 'x' },
         { "image", required_argument, NULL, 'i' },
-        { "oci-bundle", required_argument, NULL, NS_REFUSED },
+        { "oci-bundle", required_argument, NULL, ARG_OCI_BUNDLE },
         { "read-only", no_argument, NULL, ARG_READ_ONLY },
         { "volatile", optional_argument, NULL, ARG_VOLATILE },
         { "root-hash", required_argument, NULL, NS_REFUSED },
@@ -136,6 +136,8 @@ static const char help_text[] = "\n"
                                 "Image:\n"
                                 "  -D --directory=PATH       The root directory (default: the current one)\n"
                                 "     --template=PATH        Make a missing root directory a copy of this one\n"
+                                "     --oci-bundle=PATH      An OCI bundle: its root, and config.json's process,\n"
+                                "                            mounts and namespaces\n"
                                 "  -x --ephemeral            Run on an overlay of the tree, gone at the end\n"
                                 "  -i --image=PATH           A raw disk image or block device\n"
                                 "     --read-only            Mount the root read-only\n"
@@ -216,7 +218,7 @@ static const char help_text[] = "\n"
                                 "     --console=MODE         interactive, read-only, passive, pipe, autopipe\n"
                                 "  -P --pipe                 --console=pipe\n"
                                 "\n"
-                                "Not implemented by machined-lite (refused by name, exit 2): --oci-bundle,\n"
+                                "Not implemented by machined-lite (refused by name, exit 2):\n"
                                 "--root-hash, --root-hash-sig, --verity-data, --pivot-root, --ambient-capability,\n"
                                 "-Z/--selinux-context, -L/--selinux-apifs-context.\n";
 

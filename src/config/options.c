@@ -78,6 +78,8 @@ static const char help_text[] =
         "                           no, trusted (a file next to the tree may grant more), override\n"
         "                           (the file wins)\n"
         "      --template=DIR|NAME  When the tree (-D) does not exist, make it a copy of this one\n"
+        "      --oci-bundle=DIR     An OCI bundle as the machine: its root, and config.json's process\n"
+        "                           (run's command), mounts, hostname, namespaces\n"
         "                           (a snapshot or reflinks where the file system can)\n"
         "  -M, --machine=NAME       Machine name (default: the directory's base name)\n"
         "      --hostname=NAME      Host name inside the guest (default: the machine name)\n"
@@ -263,6 +265,7 @@ static const struct option options[] = {
         { "image", required_argument, NULL, 'i' },
         { "json", no_argument, NULL, ARG_JSON },
         { "template", required_argument, NULL, ARG_TEMPLATE },
+        { "oci-bundle", required_argument, NULL, ARG_OCI_BUNDLE },
         { "ephemeral", no_argument, NULL, 'x' },
         { "volatile", optional_argument, NULL, ARG_VOLATILE },
         { "ephemeral-dir", required_argument, NULL, ARG_EPHEMERAL_DIR },
@@ -431,6 +434,10 @@ static int parse_files_option(int c, const char *value, struct machine *m)
                 if (value[0] == '\0')
                         return usage_error("--template needs a directory or a machine name");
                 return set_string(&m->template_tree, value);
+        case ARG_OCI_BUNDLE:
+                if (value[0] == '\0')
+                        return usage_error("--oci-bundle needs a directory (config.json and its root)");
+                return set_string(&m->oci_bundle, value);
         default:
                 return OPTION_OTHER;
         }

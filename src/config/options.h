@@ -35,6 +35,7 @@ enum option_code {
         ARG_PRIVATE_USERS_OWNERSHIP,
         ARG_JSON,
         ARG_TEMPLATE,
+        ARG_OCI_BUNDLE,
         ARG_VOLATILE,
         ARG_EPHEMERAL_DIR,
         ARG_BIND,

@@ -155,7 +155,8 @@ static int read_user(const struct oci_reader *rd, json_object *process, struct m
 
 /* process.capabilities: the bounding set is what the container keeps (effective and
  * permitted for root are that set, as runc makes them for podman's configs). */
-static int read_capabilities(const struct oci_reader *rd, json_object *process, struct machine *m)
+static int read_capabilities(const struct oci_reader *rd, json_object *process, struct machine *m,
+                             struct oci_container *c)
 {
         json_object *caps = oci_member(process, "capabilities");
         _cleanup_(strv_freep) char **names = NULL;
@@ -164,6 +165,7 @@ static int read_capabilities(const struct oci_reader *rd, json_object *process, 
         uint64_t mask = 0;
         int r;
 
+        c->capabilities_given = caps != NULL;
         if (!caps) {
                 /* None given: none kept (the specification's default). */
                 m->caps_add = 0;
@@ -284,7 +286,7 @@ static int read_process(const struct oci_reader *rd, json_object *process, struc
                 m->oom_score_adjust_set = true;
                 m->oom_score_adjust = (int)(int64_t)oom;
         }
-        if ((r = read_user(rd, process, m, c)) < 0 || (r = read_capabilities(rd, process, m)) < 0 ||
+        if ((r = read_user(rd, process, m, c)) < 0 || (r = read_capabilities(rd, process, m, c)) < 0 ||
             (r = read_rlimits(rd, process, m)) < 0)
                 return r;
         if ((r = oci_refuse(rd, process, "apparmorProfile", "process.apparmorProfile",

@@ -14,11 +14,12 @@
  * beyond the struct machine they fill (machine->oci points here). */
 struct oci_container {
         char *id;
-        char *bundle;         /* absolute */
-        char *state_dir;      /* ROOT/ID */
-        char *pid_file;       /* create --pid-file */
-        char *console_socket; /* create --console-socket */
-        bool terminal;        /* process.terminal: the pty's master goes to the console socket */
+        char *bundle;            /* absolute */
+        char *state_dir;         /* ROOT/ID */
+        char *pid_file;          /* create --pid-file */
+        char *console_socket;    /* create --console-socket */
+        bool terminal;           /* process.terminal: the pty's master goes to the console socket */
+        bool capabilities_given; /* process.capabilities is there */
         unsigned short console_rows, console_columns; /* process.consoleSize, or 0 */
         char *domainname;                             /* domainname, or NULL */
         int start_fifo;    /* O_PATH fd of STATE_DIR/exec.fifo: the init opens it for writing,

@@ -9,6 +9,7 @@
 #include "config/custom-mount.h"
 #include "config/machine.h"
 #include "config/nspawn-options.h"
+#include "config/oci-bundle.h"
 #include "config/options.h"
 #include "config/settings.h"
 #include "host/bind-user.h"
@@ -55,11 +56,39 @@ static int apply_settings(struct machine *m, int argc, char *argv[], parse_fn pa
         return r == PARSE_CONTINUE ? 0 : EXIT_USAGE;
 }
 
+/* --oci-bundle: the bundle's config.json under the command line, which is read again on
+ * top of it (its -D or -i would name a second root). Returns 0, or the exit code. */
+static int apply_oci_bundle(struct machine *m, int argc, char *argv[], parse_fn parse)
+{
+        struct machine base = MACHINE_INIT;
+        int r;
+
+        if (!m->nspawn && (m->root || m->image)) {
+                usage_error("--oci-bundle=%s names the root already: no -D or -i with it", m->oci_bundle);
+                return EXIT_USAGE;
+        }
+        r = oci_bundle_load(m->oci_bundle, m->verb, &base);
+        if (r < 0) {
+                machine_done(&base);
+                return r == -ENOMEM ? EXIT_SETUP_FAILED : EXIT_USAGE;
+        }
+        r = parse(argc, argv, &base);
+        machine_done(m);
+        *m = base;
+        return r == PARSE_CONTINUE ? 0 : EXIT_USAGE;
+}
+
 /* The command line, NAME.machine under it (not for inspect), and their checks. Returns
  * true to go on, or false with the exit code in *EXIT_CODE: 0 after --help or --version. */
 static bool parse_machine(struct machine *m, int argc, char *argv[], parse_fn parse, int *exit_code)
 {
         int r = parse(argc, argv, m);
+
+        if (r == PARSE_CONTINUE && m->oci_bundle) {
+                *exit_code = apply_oci_bundle(m, argc, argv, parse);
+                if (*exit_code != 0)
+                        return false;
+        }
 
         if (r == PARSE_CONTINUE && m->verb != VERB_INSPECT) {
                 *exit_code = apply_settings(m, argc, argv, parse);

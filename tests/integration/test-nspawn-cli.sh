@@ -310,8 +310,7 @@ check_eq "--link-journal=try-host of a tree without a machine id: nothing, exit 
 # Refused, each in one line, with nothing left behind.
 one_line_error "an option nspawn does not have: exit 2, 'unrecognized option' (mkosi's probe reads that)" 2 \
         "unrecognized option '--no-such-option'" "$N" -q -D "$TREE" --no-such-option /bin/true
-for option in --oci-bundle=/x \
-        --root-hash=00 --pivot-root=/x --ambient-capability=CAP_CHOWN -Zx --selinux-apifs-context=x; do
+for option in --root-hash=00 --pivot-root=/x --ambient-capability=CAP_CHOWN -Zx --selinux-apifs-context=x; do
         one_line_error "nspawn's $option, not implemented: exit 2" 2 "unrecognized option '.*': an option of systemd-nspawn's" \
                 "$N" -q -D "$TREE" "$option" /bin/true
 done

@@ -404,6 +404,29 @@ bundle '["/bin/true"]' '' '' '"sysctl": { "vm.swappiness": "10" }'
 one_line_error "a sysctl of no namespace of the container's: exit 2" 2 "linux.sysctl: 'vm.swappiness' is no sysctl of the container's own namespaces" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 
+# --oci-bundle: the bundle as a machine (machined-lite run and boot, nspawn's command line),
+# config.json's process, hostname and mounts, the command line on top.
+bundle '["/bin/sh", "-c", "echo $GREETING; hostname; pwd; cat /data/file; echo pid=$$"]'
+out=$("$ML" run -q --console=pipe --oci-bundle="$BUNDLE" </dev/null 2>&1)
+check_eq "run --oci-bundle: config.json's command (PID 2 under ml-init), environment, host name, cwd, bind mount" \
+        "hello ocibox /tmp from-the-host pid=2" "$(flat "$out")"
+ln -sf "$ML" "$WORK/bin/systemd-nspawn"
+out=$("$WORK/bin/systemd-nspawn" -q -P --register=no --oci-bundle="$BUNDLE" </dev/null 2>&1)
+check_eq "systemd-nspawn --oci-bundle: the same, the command as PID 1" "hello ocibox /tmp from-the-host pid=1" "$(flat "$out")"
+out=$("$ML" run -q --console=pipe --oci-bundle="$BUNDLE" --hostname=cli -- /bin/sh -c 'hostname; cat /data/file' </dev/null 2>&1)
+check_eq "run --oci-bundle with a command and --hostname: the command line wins" "cli from-the-host" "$(flat "$out")"
+out=$("$ML" boot -q --console=pipe --oci-bundle="$BUNDLE" --init=/bin/sh -- -c 'echo booted $(hostname) pid=$$' </dev/null 2>&1)
+check_eq "boot --oci-bundle: the root's init (here --init), not the bundle's process" "booted ocibox pid=1" "$out"
+one_line_error "--oci-bundle with -D: exit 2" 2 "--oci-bundle=$BUNDLE names the root already: no -D or -i with it" \
+        "$ML" run --oci-bundle="$BUNDLE" -D "$BUNDLE/rootfs" -- /bin/true
+bundle '["/bin/true"]' '' '' '"sysctl": { "net.ipv4.ping_group_range": "0 1" }'
+one_line_error "--oci-bundle of a config with what a machine does not take (linux.sysctl): exit 2" 2 \
+        "config.json: linux.sysctl: --oci-bundle boots the bundle as a machine, which does not take it" \
+        "$ML" run --oci-bundle="$BUNDLE" -- /bin/true
+mkdir -p "$WORK/empty"
+one_line_error "--oci-bundle of no bundle: exit 2" 2 "Cannot open $WORK/empty/config.json: No such file or directory" \
+        "$ML" run --oci-bundle="$WORK/empty" -- /bin/true
+
 # A real runtime caller: podman (Debian's 4.3, through conmon) with our entry point as its
 # runtime, on an image imported from the busybox tree, in storage of the test's own; this
 # host needs the cgroupfs manager, file events and ulimits within its hard limits (README).

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* --oci-bundle (config/oci-bundle.h): an OCI bundle booted or run as a machine, with the
+ * reader of machined-lite-oci (oci/config.c); the machine is ours, not a container's. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/guest-user.h"
+#include "config/oci-bundle.h"
+#include "oci/config.h"
+#include "util/log.h"
+#include "util/macro.h"
+#include "util/strv.h"
+
+/* What config.json may ask that a machine does not take: one line naming it. */
+static int refuse_container_only(const char *bundle, const struct oci_container *c)
+{
+        const char *key = c->seccomp           ? "linux.seccomp"
+                          : c->resources.n > 0 ? "linux.resources"
+                          : c->hooks_json      ? "hooks"
+                          : c->sysctl          ? "linux.sysctl"
+                          : c->domainname      ? "domainname"
+                                               : NULL;
+
+        if (!key)
+                return 0;
+        log_error("%s/config.json: %s: --oci-bundle boots the bundle as a machine, which does not take it "
+                  "(machined-lite-oci runs the bundle as a container with it)",
+                  bundle, key);
+        return -EINVAL;
+}
+
+int oci_bundle_load(const char *bundle, int verb, struct machine *base)
+{
+        _cleanup_free_ char *absolute = realpath(bundle, NULL);
+        struct oci_container c = OCI_CONTAINER_INIT;
+        int r;
+
+        if (!absolute)
+                return log_error_errno(-errno,
+                                       "--oci-bundle=%s cannot be used: %m (a directory with config.json and "
+                                       "the root)",
+                                       bundle);
+        c.bundle = strdup(absolute);
+        if (!c.bundle)
+                return -ENOMEM;
+        r = oci_config_load(&c, base);
+        if (r >= 0)
+                r = refuse_container_only(bundle, &c);
+        if (r >= 0) {
+                /* The machine lives in our cgroup (or scope), as every machine: not at
+                 * the bundle's cgroupsPath, which is a runtime caller's. */
+                free(base->cgroup_path);
+                base->cgroup_path = NULL;
+                /* No capabilities in config.json: a machine's own set, not none (the
+                 * specification's default for a container). */
+                if (!c.capabilities_given)
+                        base->caps_add = base->caps_drop = 0;
+                /* Root, as every machine's command is by default: no change of user,
+                 * which the capabilities config.json leaves may not allow. */
+                if (base->run_user && base->run_user->uid == 0 && base->run_user->gid == 0 &&
+                    base->run_user->n_groups <= 1) {
+                        guest_user_done(base->run_user);
+                        free(base->run_user);
+                        base->run_user = NULL;
+                }
+                /* A booted tree's init takes no bundle process: its arguments are init's. */
+                if (verb == VERB_BOOT) {
+                        strv_free(base->arguments);
+                        base->arguments = NULL;
+                }
+        }
+        oci_container_done(&c);
+        return r;
+}

@@ -21,7 +21,9 @@
 #include "util/json.h"
 #include "util/log.h"
 #include "util/macro.h"
+#include "util/path.h"
 #include "util/pidref.h"
+#include "verbs/containers.h"
 #include "verbs/control.h"
 #include "verbs/running.h"
 
@@ -184,6 +186,7 @@ static void print_list_json(const struct machine_state *list, size_t n)
                 }
                 printf(", \"since\": %llu}", (unsigned long long)s->since);
         }
+        containers_print_json(n == 0);
         fputs("]\n", stdout);
 }
 
@@ -212,6 +215,8 @@ static void print_list_table(const struct machine_state *list, size_t n)
                         printf("%-18.*s ", length > 0 ? (int)length : 1, length > 0 ? first : "-");
                 printf("%-32s %s\n", s->image ?: s->root, since);
         }
+        /* And machined-lite-oci's containers, machines too. */
+        n += containers_print_table(addresses);
         printf("\n%zu machine%s listed.\n", n, n == 1 ? "" : "s");
 }
 
@@ -338,6 +343,9 @@ int verb_status(int argc, char *argv[])
 
         if (r != 0)
                 return r < 0 ? 0 : r;
+        /* Not a machine's: a container's of machined-lite-oci's, if there is one. */
+        if (machine_name_is_valid(a.name) && state_read(a.name, &s) == -ENOENT && containers_print_status(a.name) == 0)
+                return 0;
         r = read_running(a.name, &s);
         if (r != 0)
                 return r < 0 ? 0 : r;

@@ -17,6 +17,7 @@ CG=$(cgroup2_mount)
 cleanup_containers() {
         local id
         "$OCI" --root "$ROOT" list -q 2>/dev/null | while read -r id; do "$OCI" --root "$ROOT" delete --force "$id"; done
+        "$OCI" delete --force ml-oci-listed 2>/dev/null
         rmdir "$CG/ml-oci-test" 2>/dev/null
         cleanup_work
 }
@@ -403,6 +404,21 @@ oci delete sysctl
 bundle '["/bin/true"]' '' '' '"sysctl": { "vm.swappiness": "10" }'
 one_line_error "a sysctl of no namespace of the container's: exit 2" 2 "linux.sysctl: 'vm.swappiness' is no sysctl of the container's own namespaces" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+
+# One engine, one list: a container of the default --root is in machined-lite list and status.
+bundle '["/bin/sleep", "60"]'
+sed -i 's|${ID:-ctr}|ml-oci-listed|' "$BUNDLE/config.json"
+"$OCI" create --bundle "$BUNDLE" ml-oci-listed </dev/null >/dev/null 2>&1
+"$OCI" start ml-oci-listed
+check_match "machined-lite list shows machined-lite-oci's container (class oci, its state, its init)" \
+        "^ml-oci-listed +oci +running +- +$("$OCI" state ml-oci-listed | sed -n 's/^  "pid": \([0-9]*\).*/\1/p') +$BUNDLE/rootfs " \
+        "$("$ML" list)"
+check_eq "...and list --json" "ml-oci-listed oci running" \
+        "$("$ML" list --json | python3 -c 'import json,sys; print(*[" ".join((m["name"], m["class"], m["state"])) for m in json.load(sys.stdin) if m["name"] == "ml-oci-listed"])')"
+check_match "machined-lite status ID of a container" "^ml-oci-listed \(oci container of machined-lite-oci.*State: running.*Bundle: $BUNDLE" \
+        "$("$ML" status ml-oci-listed | tr '\n' ' ')"
+"$OCI" delete --force ml-oci-listed
+check_eq "...gone from the list once deleted" "" "$("$ML" list | grep ml-oci-listed)"
 
 # --oci-bundle: the bundle as a machine (machined-lite run and boot, nspawn's command line),
 # config.json's process, hostname and mounts, the command line on top.

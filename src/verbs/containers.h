@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* The OCI containers of machined-lite-oci's default --root, for list and status. */
+
+/* Rows of list's table (class "oci"), after the machines'; how many. */
+size_t containers_print_table(bool address_column);
+
+/* Objects of list --json's array (FIRST: none before them); how many. */
+size_t containers_print_json(bool first);
+
+/* status of container ID; -ENOENT (nothing printed) when there is none. */
+int containers_print_status(const char *id);

@@ -21,6 +21,7 @@
 #include "guest/caps.h"
 #include "guest/fs-helper.h"
 #include "guest/guest.h"
+#include "host/cgroup-v1.h"
 #include "host/cgroup.h"
 #include "host/console.h"
 #include "host/device-policy.h"
@@ -31,6 +32,7 @@
 #include "host/sweeper.h"
 #include "host/userns.h"
 #include "net/network.h"
+#include "oci/config.h"
 #include "util/event.h"
 #include "util/libsystemd.h"
 #include "util/lock.h"
@@ -256,7 +258,24 @@ static int build_guest_fs(struct supervisor *s, int guest_sync_fd)
 
         if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
                 return log_error_errno(-errno, "Cannot create the file system helper's socket: %m");
-        helper = fork();
+        /* An OCI container's in the container's cgroup (v2 and v1), where what it writes
+         * into the tmpfs mounts it makes is charged: what tmpcopyup copies counts against
+         * the container's memory, not its caller's. */
+        if (s->machine->oci) {
+                struct clone3_args args = { .flags = CLONE_INTO_CGROUP,
+                                            .exit_signal = SIGCHLD,
+                                            .cgroup = (uint64_t)s->cgroup.fd };
+
+                helper = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+        } else
+                helper = fork();
+        if (helper > 0 && s->machine->oci && cgroup_v1_move(&s->cgroup.v1, helper) < 0) {
+                (void)kill(helper, SIGKILL);
+                (void)waitpid(helper, NULL, 0);
+                close(pair[0]);
+                close(pair[1]);
+                return -EIO;
+        }
         if (helper < 0) {
                 r = -errno;
                 close(pair[0]);
@@ -543,6 +562,10 @@ static int place_guest_cgroup(struct supervisor *s)
                            : cgroup_create_guest(m->name, &s->cgroup);
         if (r < 0)
                 return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
+        /* An OCI container's linux.resources, before anything runs in its cgroup: the file
+         * system helper too, whose tmpfs copies (tmpcopyup) count against them. */
+        if (m->oci && cgroup_settings_apply(&m->oci->resources, s->cgroup.path, s->cgroup.v1.paths) < 0)
+                return EXIT_SETUP_FAILED;
         return 0;
 }
 

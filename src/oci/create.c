@@ -170,10 +170,7 @@ static int handoff(const struct guest_handoff *h, void *userdata)
         struct oci_state s;
         int r;
 
-        /* Before start: the init waits, and runs nothing of the container's yet. */
-        r = cgroup_settings_apply(&ctx->c->resources, h->cgroup, h->cgroup_v1);
-        if (r < 0)
-                return r;
+        /* (Its linux.resources were written when its cgroup was made: supervisor.c.) */
         if (ctx->c->terminal) {
                 oci_set_console_size(ctx->c, h->console_master);
                 r = oci_send_console(ctx->c->console_socket, h->console_master);

@@ -254,6 +254,18 @@ check_eq "tmpcopyup: the tree's files, link, modes and owners in the tmpfs, writ
 check_eq "...a sparse file stays sparse (1 GiB, no block), and the tree is untouched" "file link sparse sub" \
         "$(find "$BUNDLE/rootfs/srv/seed" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ' | sed 's/ $//')"
 oci delete copyup
+# What tmpcopyup copies counts against the container's memory, not its caller's: 64 MiB
+# of data to copy into a container limited to 32 MiB fails its create.
+dd if=/dev/zero of="$BUNDLE/rootfs/srv/seed/big" bs=1M count=64 status=none
+sed 's|ml-oci-test/copyup|ml-oci-test/copybig|; s|"cgroupsPath"|"resources": { "memory": { "limit": 33554432 } },\n    "cgroupsPath"|' \
+        "$BUNDLE/config.json" > "$WORK/copybig.json"
+cp "$BUNDLE/config.json" "$WORK/config.saved"
+cp "$WORK/copybig.json" "$BUNDLE/config.json"
+"$OCI" --root "$ROOT" create --bundle "$BUNDLE" copybig </dev/null >/dev/null 2>&1
+check_eq "tmpcopyup of more than the container's memory limit: create fails, nothing left" "1 6" \
+        "$? $(oci state copybig >/dev/null 2>&1; echo $?)"
+cp "$WORK/config.saved" "$BUNDLE/config.json"
+rm -f "$BUNDLE/rootfs/srv/seed/big"
 # A symlink of the tree's at the destination, into the /proc mounted already: not copied.
 mkdir -p "$BUNDLE/rootfs/proc/1/fd"
 rm -rf "$BUNDLE/rootfs/srv/seed"

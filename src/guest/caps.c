@@ -214,20 +214,28 @@ int caps_apply(uint64_t keep)
         return r;
 }
 
+/* libcap loaded, our capabilities (*RET) and the highest the kernel has (*RET_LAST). */
+static int get_process_caps(cap_t *ret, int *ret_last)
+{
+        int r = caps_load();
+
+        if (r < 0)
+                return r;
+        *ret_last = (int)libcap.max_bits() - 1;
+        *ret = libcap.get_proc();
+        return *ret ? 0 : negative_errno();
+}
+
 int caps_apply_after_setuid(uint64_t keep, bool root)
 {
         cap_t caps;
         int last, r;
 
-        r = caps_load();
-        if (r < 0)
-                return r;
-        last = (int)libcap.max_bits() - 1;
         /* PR_SET_KEEPCAPS kept the permitted set through setresuid(); the effective one,
          * which dropping from the bounding set needs, is raised from it again. */
-        caps = libcap.get_proc();
-        if (!caps)
-                return negative_errno();
+        r = get_process_caps(&caps, &last);
+        if (r < 0)
+                return r;
         for (int c = 0; r >= 0 && c <= last; c++) {
                 cap_value_t value = (cap_value_t)c;
                 cap_flag_value_t permitted = CAP_CLEAR;
@@ -251,5 +259,37 @@ int caps_apply_after_setuid(uint64_t keep, bool root)
             libcap.set_proc(caps) < 0)
                 r = negative_errno();
         libcap.free(caps);
+        return r;
+}
+
+int caps_set_process(uint64_t effective, uint64_t permitted, uint64_t inheritable, uint64_t ambient)
+{
+        static const struct {
+                cap_flag_t flag;
+                int index;
+        } sets[] = { { CAP_EFFECTIVE, 0 }, { CAP_PERMITTED, 1 }, { CAP_INHERITABLE, 2 } };
+        const uint64_t masks[] = { effective, permitted, inheritable };
+        cap_t caps;
+        int last, r = get_process_caps(&caps, &last);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; r >= 0 && i < ELEMENTSOF(sets); i++) {
+                if (libcap.clear_flag(caps, sets[i].flag) < 0)
+                        r = negative_errno();
+                for (int c = 0; r >= 0 && c <= last && c < 64; c++) {
+                        cap_value_t value = (cap_value_t)c;
+
+                        if ((masks[sets[i].index] & (UINT64_C(1) << c)) &&
+                            libcap.set_flag(caps, sets[i].flag, 1, &value, CAP_SET) < 0)
+                                r = negative_errno();
+                }
+        }
+        if (r >= 0 && libcap.set_proc(caps) < 0)
+                r = negative_errno();
+        libcap.free(caps);
+        for (int c = 0; r >= 0 && c <= last && c < 64; c++)
+                if ((ambient & (UINT64_C(1) << c)) && prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, c, 0, 0) < 0)
+                        r = negative_errno();
         return r;
 }

@@ -32,3 +32,7 @@ int caps_apply(uint64_t keep);
  * OCI container's process.user): its bounding set KEEP; a ROOT user keeps KEEP effective,
  * another none. */
 int caps_apply_after_setuid(uint64_t keep, bool root);
+
+/* The process's effective, permitted and inheritable sets made these (within what it
+ * has), and these ambient ones raised (each in permitted and inheritable). 0 or -errno. */
+int caps_set_process(uint64_t effective, uint64_t permitted, uint64_t inheritable, uint64_t ambient);

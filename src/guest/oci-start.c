@@ -82,7 +82,17 @@ void oci_become_user(const struct guest_setup *setup)
         if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
                 guest_fail(setup->sync_fd, -errno, "Failed to keep capabilities through the change of user");
         exec_settings_become_user(m, setup->sync_fd);
-        r = caps_apply_after_setuid(caps_for_guest(m), m->run_user->uid == 0);
+        /* The bounding set, effective and permitted kept whole for now; then the sets of
+         * process.capabilities (for root, effective and permitted are the bounding set:
+         * its exec gives it that anyway). */
+        r = caps_apply_after_setuid(caps_for_guest(m), true);
+        if (r >= 0 && m->oci->capabilities_given)
+                r = m->run_user->uid == 0 ? caps_set_process(caps_for_guest(m), caps_for_guest(m),
+                                                             m->oci->caps_inheritable, m->oci->caps_ambient)
+                                          : caps_set_process(m->oci->caps_effective, m->oci->caps_permitted,
+                                                             m->oci->caps_inheritable, m->oci->caps_ambient);
+        else if (r >= 0 && m->run_user->uid != 0)
+                r = caps_set_process(0, 0, 0, 0);
         if (r < 0)
                 guest_fail(setup->sync_fd, r, "Failed to drop capabilities");
         (void)prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);

@@ -155,13 +155,32 @@ static int read_user(const struct oci_reader *rd, json_object *process, struct m
 
 /* process.capabilities: the bounding set is what the container keeps (effective and
  * permitted for root are that set, as runc makes them for podman's configs). */
+/* One of process.capabilities' sets, as a mask (0 when absent). */
+static int read_capability_set(const struct oci_reader *rd, json_object *caps, const char *set, uint64_t *ret)
+{
+        _cleanup_(strv_freep) char **names = NULL;
+        _cleanup_free_ char *list = NULL;
+        const char *bad = NULL;
+        char where[64];
+        int r;
+
+        snprintf(where, sizeof(where), "process.capabilities.%s", set);
+        *ret = 0;
+        r = oci_get_strv(rd, caps, set, where, &names);
+        if (r < 0)
+                return r;
+        list = strv_join(names, ",");
+        if (!list)
+                return -ENOMEM;
+        if (list[0] && caps_parse(list, ret, &bad) < 0)
+                return oci_bad_key(rd, where, "'%s' is no capability this kernel has", bad ?: list);
+        return 0;
+}
+
 static int read_capabilities(const struct oci_reader *rd, json_object *process, struct machine *m,
                              struct oci_container *c)
 {
         json_object *caps = oci_member(process, "capabilities");
-        _cleanup_(strv_freep) char **names = NULL;
-        _cleanup_free_ char *list = NULL;
-        const char *bad = NULL;
         uint64_t mask = 0;
         int r;
 
@@ -174,17 +193,27 @@ static int read_capabilities(const struct oci_reader *rd, json_object *process, 
         }
         if (oci_want(rd, caps, json_type_object, "process.capabilities") < 0)
                 return -EINVAL;
-        r = oci_get_strv(rd, caps, "bounding", "process.capabilities.bounding", &names);
+        r = read_capability_set(rd, caps, "bounding", &mask);
         if (r < 0)
                 return r;
-        list = strv_join(names, ",");
-        if (!list)
-                return -ENOMEM;
-        if (list[0] && caps_parse(list, &mask, &bad) < 0)
-                return oci_bad_key(rd, "process.capabilities.bounding", "'%s' is no capability this kernel has",
-                                   bad ?: list);
         m->caps_add = mask;
         m->caps_drop = ~mask;
+        /* The other four, each within the bounding set, as the kernel has them. */
+        if ((r = read_capability_set(rd, caps, "effective", &c->caps_effective)) < 0 ||
+            (r = read_capability_set(rd, caps, "permitted", &c->caps_permitted)) < 0 ||
+            (r = read_capability_set(rd, caps, "inheritable", &c->caps_inheritable)) < 0 ||
+            (r = read_capability_set(rd, caps, "ambient", &c->caps_ambient)) < 0)
+                return r;
+        if ((c->caps_effective | c->caps_permitted | c->caps_inheritable | c->caps_ambient) & ~mask)
+                return oci_bad_key(rd, "process.capabilities",
+                                   "effective, permitted, inheritable and ambient must "
+                                   "be within bounding");
+        if (c->caps_effective & ~c->caps_permitted)
+                return oci_bad_key(rd, "process.capabilities.effective",
+                                   "must be within permitted, as the kernel has it");
+        if (c->caps_ambient & ~(c->caps_permitted & c->caps_inheritable))
+                return oci_bad_key(rd, "process.capabilities.ambient",
+                                   "must be within permitted and inheritable, as the kernel has it");
         return 0;
 }
 
@@ -808,6 +837,7 @@ static void forget_process(struct machine *m, struct oci_container *c)
         m->no_new_privileges = m->oom_score_adjust_set = false;
         c->terminal = false;
         c->umask = 022;
+        c->caps_effective = c->caps_permitted = c->caps_inheritable = c->caps_ambient = 0;
 }
 
 static int read_process_document(const struct oci_reader *rd, json_object *process, struct machine *m,

@@ -20,8 +20,9 @@ struct oci_container {
         char *console_socket;    /* create --console-socket */
         bool terminal;           /* process.terminal: the pty's master goes to the console socket */
         bool capabilities_given; /* process.capabilities is there */
-        unsigned short console_rows, console_columns; /* process.consoleSize, or 0 */
-        char *domainname;                             /* domainname, or NULL */
+        uint64_t caps_effective, caps_permitted, caps_inheritable, caps_ambient; /* its other sets */
+        unsigned short console_rows, console_columns;                            /* process.consoleSize, or 0 */
+        char *domainname;                                                        /* domainname, or NULL */
         int start_fifo;    /* O_PATH fd of STATE_DIR/exec.fifo: the init opens it for writing,
                             * which blocks until start opens it for reading */
         char *annotations; /* the annotations object, as JSON text ("{}" for none) */

@@ -124,6 +124,34 @@ check_eq "its cgroup is the root of its own cgroup namespace" "0::/" "${seen[10]
 check_eq "its own network namespace: lo only" "lo " "${seen[11]}"
 oci delete see
 
+# process.capabilities' five sets: for a user other than root, effective, permitted,
+# inheritable and ambient as given (the ambient ones survive its exec).
+# set_process UID CAPABILITIES-JSON ID: config.json's user, capabilities and cgroup.
+set_process() {
+        python3 - "$BUNDLE/config.json" "$1" "$2" "$3" <<'EOT'
+import json, sys
+path, uid, caps, cid = sys.argv[1:]
+config = json.load(open(path))
+config["process"]["user"] = {"uid": int(uid), "gid": int(uid)}
+config["process"]["capabilities"] = json.loads(caps)
+config["linux"]["cgroupsPath"] = "/ml-oci-test/" + cid
+json.dump(config, open(path, "w"))
+EOT
+}
+bundle '["/bin/sh", "-c", "id -u; grep -E \"^Cap(Inh|Prm|Eff|Bnd|Amb)\" /proc/self/status | tr -s \"\\t\" \" \""]'
+set_process 1000 '{ "bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"], "effective": ["CAP_NET_RAW"], "permitted": ["CAP_NET_RAW"],
+                    "inheritable": ["CAP_NET_RAW"], "ambient": ["CAP_NET_RAW"] }' caps
+oci create --bundle "$BUNDLE" caps </dev/null > "$WORK/caps.out" 2>&1
+oci start caps
+for _ in $(seq 100); do [ "$(oci state caps | field status)" = stopped ] && break; sleep 0.05; done
+check_eq "a user with process.capabilities' ambient set: it keeps them through its exec" \
+        "1000 CapInh: 0000000000002000 CapPrm: 0000000000002000 CapEff: 0000000000002000 CapBnd: 0000000000002021 CapAmb: 0000000000002000" \
+        "$(flat "$(cat "$WORK/caps.out")")"
+oci delete caps
+set_process 0 '{ "bounding": ["CAP_KILL"], "ambient": ["CAP_KILL"] }' bad
+one_line_error "an ambient capability not in permitted and inheritable: exit 2" 2 \
+        "process.capabilities.ambient: must be within permitted and inheritable" "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+
 # process.terminal with consoleSize, domainname, linux.personality: the pty comes over the
 # console socket sized, and the container sees the rest.
 bundle '["/bin/sh", "-c", "stty size; cat /proc/sys/kernel/domainname; uname -m"]' \

@@ -339,6 +339,42 @@ static int read_device_rule(const struct oci_reader *rd, json_object *rule, cons
                            type, major_text, minor_text, access);
 }
 
+/* resources.hugepageLimits: each page size's limit in bytes, hugetlb.SIZE.max on v2
+ * (hugetlb.SIZE.limit_in_bytes on v1); SIZE as the kernel names it (2MB, 1GB), and only a
+ * size this host has (/sys/kernel/mm/hugepages). */
+static int read_hugepages(const struct oci_reader *rd, json_object *limits, struct cgroup_settings *settings)
+{
+        if (oci_want(rd, limits, json_type_array, "linux.resources.hugepageLimits") < 0)
+                return -EINVAL;
+        for (size_t i = 0, n = sym_json_object_array_length(limits); i < n; i++) {
+                json_object *l = sym_json_object_array_get_idx(limits, i);
+                char where[64], v2[64], v1[64], value[32], sys[128];
+                const char *size = NULL;
+                uint64_t limit = 0;
+                unsigned long kb;
+                char unit;
+
+                snprintf(where, sizeof(where), "linux.resources.hugepageLimits[%zu]", i);
+                if (oci_want(rd, l, json_type_object, where) < 0 || oci_get_string(rd, l, "pageSize", where, &size) <= 0 ||
+                    oci_get_uint(rd, l, "limit", where, UINT64_MAX >> 1, &limit) <= 0)
+                        return oci_bad_key(rd, where, "must be {\"pageSize\": \"2MB\", \"limit\": BYTES}");
+                if (sscanf(size, "%lu%cB", &kb, &unit) != 2 || (unit != 'K' && unit != 'M' && unit != 'G') ||
+                    strlen(size) > 16)
+                        return oci_bad_key(rd, where, "pageSize '%s' is no page size (2MB, 1GB)", size);
+                kb *= unit == 'K' ? 1 : unit == 'M' ? 1024 : 1024 * 1024;
+                snprintf(sys, sizeof(sys), "/sys/kernel/mm/hugepages/hugepages-%lukB", kb);
+                if (access(sys, F_OK) < 0)
+                        return oci_bad_key(rd, where, "pageSize '%s' is no huge page size of this host (%s)", size,
+                                           "/sys/kernel/mm/hugepages");
+                snprintf(v2, sizeof(v2), "hugetlb.%s.max", size);
+                snprintf(v1, sizeof(v1), "hugetlb.%s.limit_in_bytes", size);
+                snprintf(value, sizeof(value), "%llu", (unsigned long long)limit);
+                if (cgroup_settings_add(settings, "hugepageLimits", "hugetlb", v2, value, v1, value) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
 /* linux.resources (config-linux.md): memory, cpu, pids, blockIO's weight, unified; devices
  * below. What has no cgroup v2 file or is not implemented is refused by name. */
 int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct cgroup_settings *settings)
@@ -361,13 +397,15 @@ int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct 
 
                 snprintf(where, sizeof(where), "linux.resources.%s", key);
                 if (!strcmp(key, "devices") || !strcmp(key, "memory") || !strcmp(key, "cpu") || !strcmp(key, "pids") ||
-                    !strcmp(key, "unified") || !strcmp(key, "blockIO"))
+                    !strcmp(key, "unified") || !strcmp(key, "blockIO") || !strcmp(key, "hugepageLimits"))
                         continue;
                 if (oci_refuse(rd, resources, key, where, "is not implemented by machined-lite yet") < 0)
                         return -EINVAL;
         }
         if ((v = oci_member(resources, "memory")) &&
             (oci_want(rd, v, json_type_object, "linux.resources.memory") < 0 || (r = read_memory(rd, v, settings)) < 0))
+                return -EINVAL;
+        if ((v = oci_member(resources, "hugepageLimits")) && read_hugepages(rd, v, settings) < 0)
                 return -EINVAL;
         if ((v = oci_member(resources, "cpu")) &&
             (oci_want(rd, v, json_type_object, "linux.resources.cpu") < 0 || (r = read_cpu(rd, v, settings)) < 0))

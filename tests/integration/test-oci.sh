@@ -317,13 +317,18 @@ cgroup_value() {
                 cat "$v1/$4"
         fi
 }
-bundle '["/bin/sleep", "30"]' '' '' '"resources": { "pids": { "limit": 20 }, "memory": { "limit": 67108864 }, "cpu": { "shares": 512 } }'
+bundle '["/bin/sleep", "30"]' '' '' '"resources": { "pids": { "limit": 20 }, "memory": { "limit": 67108864 }, "cpu": { "shares": 512 },
+      "hugepageLimits": [ { "pageSize": "2MB", "limit": 4194304 } ] }'
 sed -i 's|${ID:-ctr}|res|' "$BUNDLE/config.json"
 oci create --bundle "$BUNDLE" res </dev/null >/dev/null 2>&1
 check_eq "resources.pids.limit: 20" 20 "$(cgroup_value res pids.max pids pids.max)"
 check_match "resources.memory.limit: 64 MiB" "^67108864$" "$(cgroup_value res memory.max memory memory.limit_in_bytes)"
 check_match "resources.cpu.shares 512: cpu.weight 20 on v2, cpu.shares 512 on v1" "^(20|512)$" "$(cgroup_value res cpu.weight cpu cpu.shares)"
+check_eq "resources.hugepageLimits: 2MB pages limited to 4 MiB" 4194304 "$(cgroup_value res hugetlb.2MB.max hugetlb hugetlb.2MB.limit_in_bytes)"
 oci delete --force res
+bundle '["/bin/true"]' '' '' '"resources": { "hugepageLimits": [ { "pageSize": "3MB", "limit": 1 } ] }'
+one_line_error "a huge page size this host has not: exit 2" 2 "linux.resources.hugepageLimits\\[0\\]: pageSize '3MB' is no huge page size of this host" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 bundle '["/bin/true"]' '' '' '"resources": { "network": { "classID": 1048577 } }'
 one_line_error "a resource it does not implement (network.classID): exit 2" 2 "linux.resources.network: is not implemented by machined-lite yet" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad

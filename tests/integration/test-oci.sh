@@ -530,6 +530,28 @@ if command -v podman >/dev/null; then
         "${PODMAN[@]}" kill -s USR1 "$cid" >/dev/null 2>&1
         check_eq "podman kill -s USR1: the signal reaches PID 1, which exits 9" "9 got-usr1" \
                 "$("${PODMAN[@]}" wait "$cid" 2>&1) $("${PODMAN[@]}" logs "$cid" 2>&1 | grep got-)"
+        # podman's default network (its CNI bridge), all of it in a network namespace of
+        # the test's own standing for the host: the container joins the namespace podman
+        # made for it (linux.namespaces' path) and is reached from the "host" there.
+        NET_NS=ml-oci-net-$$
+        cni_made=
+        [ -e /var/lib/cni ] || cni_made=yes
+        if ip netns add "$NET_NS" 2>/dev/null; then
+                ip -n "$NET_NS" link set lo up
+                in_ns() { nsenter --net="/run/netns/$NET_NS" "$@"; }
+                cid=$(in_ns "${PODMAN[@]}" run -d --ulimit nofile=1024:1024 --ulimit nproc=1024:1024 localhost/ml-oci-test \
+                        /bin/sh -c 'ip -4 -o addr show dev eth0 > /tmp/addr; sleep 60' 2>&1)
+                address=$(in_ns "${PODMAN[@]}" inspect --format '{{.NetworkSettings.IPAddress}}' "$cid" 2>&1)
+                check_match "podman run on its default bridge network: the container has its address" '^10\.88\.[0-9]+\.[0-9]+$' "$address"
+                check_match "...on its eth0, seen from inside" "inet $address/16" \
+                        "$(in_ns "${PODMAN[@]}" exec "$cid" cat /tmp/addr 2>&1)"
+                check "...and the host reaches it (ping, in the test's namespace)" in_ns busybox ping -c 1 -W 2 "$address"
+                in_ns "${PODMAN[@]}" rm -f "$cid" >/dev/null 2>&1
+                ip netns del "$NET_NS"
+                [ -n "$cni_made" ] && rm -rf /var/lib/cni
+        else
+                echo "SKIP (one check): cannot make a network namespace for podman's default network"
+        fi
         id=$("${PODMAN[@]}" run -d "${LIMITS[@]}" localhost/ml-oci-test /bin/sleep 60 2>&1)
         check_match "podman run -d, then ps: up" "Up" "$("${PODMAN[@]}" ps --filter "id=$id" --format '{{.Status}}' 2>&1)"
         out=$("${PODMAN[@]}" exec "$id" /bin/sh -c 'echo in-exec; exit 4' 2>&1)

@@ -257,6 +257,7 @@ struct machine {
         char **arguments;                /* after "--": the command (run) or init's arguments (boot) */
         const struct oci_container *oci; /* an OCI container's (oci/config.h), or NULL */
         char *cgroup_path;               /* the guest's cgroup, when not ours: OCI's linux.cgroupsPath */
+        bool cgroup_own;                 /* the guest's cgroup is the one we are in (--systemd-cgroup's scope) */
         bool keep_unit;                  /* --keep-unit: stay in the unit we were started in */
         char *slice;                     /* --slice, for our scope */
         struct property *properties;     /* --property, for our scope */

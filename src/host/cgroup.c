@@ -212,6 +212,21 @@ int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret)
         return open_guest_cgroup(TAKE_PTR(path), machine_name, ret);
 }
 
+int cgroup_open_own(const char *machine_name, struct guest_cgroup *ret)
+{
+        char *path = NULL;
+        int r = own_cgroup_path(&path);
+
+        if (r < 0)
+                return r;
+        /* Not the sweeper's to remove, nor ours: its unit's, which systemd removes once
+         * empty. */
+        r = open_guest_cgroup(path, machine_name, ret);
+        if (r >= 0)
+                ret->own = true;
+        return r;
+}
+
 int cgroup_create_at(const char *cgroup_path, const char *machine_name, struct guest_cgroup *ret)
 {
         _cleanup_free_ char *base = NULL, *path = NULL;
@@ -336,7 +351,7 @@ int cgroup_remove(struct guest_cgroup *cg)
 {
         int r = 0;
 
-        if (cg->path) {
+        if (cg->path && !cg->own) {
                 cgroup_wait_unpopulated(cg->fd);
                 r = cgroup_remove_tree(AT_FDCWD, cg->path);
                 if (r < 0)

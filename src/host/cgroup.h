@@ -11,6 +11,7 @@ struct guest_cgroup {
         int fd;                    /* O_DIRECTORY fd, for clone3 CLONE_INTO_CGROUP */
         int sweeper_fd;            /* write end of the sweeper's pipe; see host/sweeper.h */
         struct guest_cgroup_v1 v1; /* its cgroups on a hybrid host's v1 hierarchies */
+        bool own;                  /* the one we are in (cgroup_open_own()): not ours to remove */
 };
 
 #define GUEST_CGROUP_INIT                  \
@@ -29,6 +30,10 @@ int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret);
 /* CGROUP_PATH (an OCI config's linux.cgroupsPath): absolute, from the cgroup2 hierarchy's
  * root; relative, under the cgroup we run in. Its parents are made as needed. Else as
  * cgroup_create_guest(). */
+/* The cgroup we are in, made for us by systemd (--systemd-cgroup's scope), as the guest's:
+ * opened, neither made nor removed by us. */
+int cgroup_open_own(const char *machine_name, struct guest_cgroup *ret);
+
 int cgroup_create_at(const char *cgroup_path, const char *machine_name, struct guest_cgroup *ret);
 
 /* In the unit we run in (our scope, or with --keep-unit the service), which systemd

@@ -131,30 +131,33 @@ static int wait_for_job(struct registration *reg, struct job_wait *wait)
         return 0;
 }
 
-int register_scope(const struct machine *m, struct registration *reg)
+/* StartTransientUnit of the scope SCOPE, its properties from APPEND, and the wait for its
+ * job; OWNER names what it is for, in the line that says systemd refused it. 0, -EEXIST
+ * (the unit exists) or -errno, logged. */
+static int start_scope(sd_bus *bus, const char *scope, const char *owner,
+                       int (*append)(sd_bus *bus, sd_bus_message *message, void *userdata), void *userdata)
 {
         _cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
         sd_bus_message *message = NULL, *reply = NULL;
         sd_bus_slot *slot = NULL;
         struct job_wait wait = {};
-        char scope[128];
+        struct registration reg = { .bus = bus };
         const char *job;
         int r;
 
-        snprintf(scope, sizeof(scope), "machine-%s.scope", m->name);
         /* Listen before asking: the job may be done before the call returns. */
-        r = sym_sd_bus_match_signal(reg->bus, &slot, SYSTEMD_BUS, SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved",
+        r = sym_sd_bus_match_signal(bus, &slot, SYSTEMD_BUS, SYSTEMD_PATH, SYSTEMD_MANAGER, "JobRemoved",
                                     on_job_removed, &wait);
         if (r < 0)
                 return log_error_errno(r, "Cannot watch systemd's jobs: %m");
-        r = sym_sd_bus_message_new_method_call(reg->bus, &message, SYSTEMD_BUS, SYSTEMD_PATH, SYSTEMD_MANAGER,
+        r = sym_sd_bus_message_new_method_call(bus, &message, SYSTEMD_BUS, SYSTEMD_PATH, SYSTEMD_MANAGER,
                                                "StartTransientUnit");
         if (r >= 0)
                 r = sym_sd_bus_message_append(message, "ss", scope, "fail");
         if (r >= 0)
                 r = sym_sd_bus_message_open_container(message, 'a', "(sv)");
         if (r >= 0) {
-                r = append_scope_properties(m, reg->bus, message);
+                r = append(bus, message, userdata);
                 if (r < 0) {
                         sym_sd_bus_message_unref(message);
                         sym_sd_bus_slot_unref(slot);
@@ -171,20 +174,19 @@ int register_scope(const struct machine *m, struct registration *reg)
                 return log_error_errno(r, "Cannot build the request for %s: %m", scope);
         }
 
-        r = sym_sd_bus_call(reg->bus, message, 0, &error, &reply);
+        r = sym_sd_bus_call(bus, message, 0, &error, &reply);
         sym_sd_bus_message_unref(message);
         if (r < 0) {
                 sym_sd_bus_slot_unref(slot);
                 if (sym_sd_bus_error_has_name(&error, "org.freedesktop.systemd1.UnitExists"))
-                        return log_error_errno(-EEXIST, "A machine named %s is already running (%s exists)", m->name,
-                                               scope);
+                        return log_error_errno(-EEXIST, "%s is already running (%s exists)", owner, scope);
                 return log_error_errno(r, "systemd refused to create %s: %s", scope, error.message ?: strerror(-r));
         }
         r = sym_sd_bus_message_read(reply, "o", &job);
         if (r >= 0)
                 wait.job = job;
         if (r >= 0)
-                r = wait_for_job(reg, &wait);
+                r = wait_for_job(&reg, &wait);
         sym_sd_bus_message_unref(reply);
         sym_sd_bus_slot_unref(slot);
         if (r < 0) {
@@ -198,8 +200,68 @@ int register_scope(const struct machine *m, struct registration *reg)
                 return -EIO;
         }
         free(wait.result);
+        return 0;
+}
+
+static int append_machine_scope(sd_bus *bus, sd_bus_message *message, void *userdata)
+{
+        return append_scope_properties(userdata, bus, message);
+}
+
+int register_scope(const struct machine *m, struct registration *reg)
+{
+        char scope[128], owner[160];
+        int r;
+
+        snprintf(scope, sizeof(scope), "machine-%s.scope", m->name);
+        snprintf(owner, sizeof(owner), "A machine named %s", m->name);
+        r = start_scope(reg->bus, scope, owner, append_machine_scope, (void *)m);
+        if (r < 0)
+                return r;
         reg->scope = strdup(scope);
         return reg->scope ? 0 : -ENOMEM;
+}
+
+struct container_scope {
+        const char *slice, *description;
+};
+
+/* As runc's systemd driver makes a container's scope: in its slice, delegated, holding
+ * us (and so what we start), gone once empty. */
+static int append_container_scope(sd_bus *bus _unused_, sd_bus_message *message, void *userdata)
+{
+        const struct container_scope *c = userdata;
+
+        return sym_sd_bus_message_append(message, "(sv)(sv)(sv)(sv)(sv)(sv)", "Description", "s", c->description,
+                                         "Slice", "s", c->slice, "Delegate", "b", 1, "PIDs", "au", 1, (uint32_t)getpid(),
+                                         "DefaultDependencies", "b", 0, "CollectMode", "s", "inactive-or-failed");
+}
+
+int register_container_scope(const char *scope, const char *slice, const char *id)
+{
+        _cleanup_free_ char *description = NULL;
+        sd_bus *bus = NULL;
+        char owner[192];
+        int r;
+
+        r = libsystemd_load();
+        if (r < 0)
+                return r;
+        r = sym_sd_bus_open_system(&bus);
+        if (r < 0) {
+                libsystemd_unload();
+                return log_error_errno(r, "--systemd-cgroup: cannot connect to the system bus: %m (is this host running "
+                                          "systemd? use the cgroupfs manager: a path in cgroupsPath)");
+        }
+        if (asprintf(&description, "OCI container %s (machined-lite-oci)", id) < 0)
+                description = NULL;
+        snprintf(owner, sizeof(owner), "A container %s", id);
+        r = description ? start_scope(bus, scope, owner, append_container_scope,
+                                      &(struct container_scope){ slice, description })
+                        : -ENOMEM;
+        sym_sd_bus_flush_close_unref(bus);
+        libsystemd_unload();
+        return r;
 }
 
 int register_machine(const struct machine *m, struct registration *reg, pid_t leader, int ifindex)

@@ -558,8 +558,9 @@ static int place_guest_cgroup(struct supervisor *s)
         strv_free(leftovers);
         if (r < 0)
                 return log_error_errno(r, "Cannot start the cgroup sweeper: %m"), EXIT_SETUP_FAILED;
-        r = m->cgroup_path ? cgroup_create_at(m->cgroup_path, m->name, &s->cgroup)
-                           : cgroup_create_guest(m->name, &s->cgroup);
+        r = m->cgroup_own    ? cgroup_open_own(m->name, &s->cgroup)
+            : m->cgroup_path ? cgroup_create_at(m->cgroup_path, m->name, &s->cgroup)
+                             : cgroup_create_guest(m->name, &s->cgroup);
         if (r < 0)
                 return r == -EBUSY ? EXIT_BUSY : EXIT_SETUP_FAILED;
         /* An OCI container's linux.resources, before anything runs in its cgroup: the file

@@ -17,6 +17,7 @@
 
 #include "config/machine.h"
 #include "host/overlay-dirs.h"
+#include "host/register.h"
 #include "host/supervisor.h"
 #include "host/userns.h"
 #include "oci/config.h"
@@ -232,6 +233,45 @@ static int container_machine(struct oci_container *c, struct machine *m)
         return 0;
 }
 
+/* --systemd-cgroup's cgroupsPath, "slice:prefix:name" (runc's systemd driver): the scope
+ * unit prefix-name.scope (name.scope without a prefix) in the slice (system.slice when
+ * empty). 0, or our exit code after the line. */
+static int systemd_scope_name(const char *path, char **ret_scope, char **ret_slice)
+{
+        static const char unit_chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\@";
+        const char *first = strchr(path, ':'), *second = first ? strchr(first + 1, ':') : NULL;
+        _cleanup_free_ char *slice = NULL, *prefix = NULL;
+        const char *name;
+
+        if (!first || !second || strchr(second + 1, ':'))
+                return oci_usage("create: --systemd-cgroup: linux.cgroupsPath '%s' is not slice:prefix:name", path);
+        slice = strndup(path, (size_t)(first - path));
+        prefix = strndup(first + 1, (size_t)(second - first - 1));
+        name = second + 1;
+        if (!slice || !prefix)
+                return OCI_EXIT_FAILED;
+        if (!slice[0]) {
+                free(slice);
+                slice = strdup("system.slice");
+                if (!slice)
+                        return OCI_EXIT_FAILED;
+        }
+        if (!name[0] || strspn(name, unit_chars) != strlen(name) || strspn(prefix, unit_chars) != strlen(prefix) ||
+            strspn(slice, unit_chars) != strlen(slice) || strlen(slice) < 7 ||
+            strcmp(slice + strlen(slice) - 6, ".slice") != 0)
+                return oci_usage("create: --systemd-cgroup: linux.cgroupsPath '%s': give SLICE.slice:PREFIX:NAME with "
+                                 "unit name characters",
+                                 path);
+        if (strlen(name) > 6 && strcmp(name + strlen(name) - 6, ".slice") == 0)
+                return oci_usage("create: --systemd-cgroup: linux.cgroupsPath '%s' names a slice for the container: "
+                                 "not implemented by machined-lite (a scope is made)",
+                                 path);
+        if (asprintf(ret_scope, "%s%s%s.scope", prefix, prefix[0] ? "-" : "", name) < 0)
+                return OCI_EXIT_FAILED;
+        *ret_slice = TAKE_PTR(slice);
+        return 0;
+}
+
 int oci_verb_create(const struct oci_global *g, int argc, char *argv[])
 {
         static const struct option options[] = {
@@ -248,6 +288,7 @@ int oci_verb_create(const struct oci_global *g, int argc, char *argv[])
         struct oci_container c = OCI_CONTAINER_INIT;
         struct create_args a = { .bundle = "." };
         _cleanup_close_ int range_lock = -EBADF;
+        _cleanup_free_ char *scope = NULL, *slice = NULL;
         struct handoff_ctx ctx = { .g = g, .c = &c, .m = &m };
         const char *id;
         bool made = false;
@@ -300,9 +341,9 @@ int oci_verb_create(const struct oci_global *g, int argc, char *argv[])
                 goto out;
         }
         if (g->systemd_cgroup && m.cgroup_path && strchr(m.cgroup_path, ':')) {
-                r = oci_usage("create: --systemd-cgroup (cgroupsPath slice:prefix:name) is not implemented by machined-lite "
-                              "yet: use the cgroupfs manager (a path)");
-                goto out;
+                r = systemd_scope_name(m.cgroup_path, &scope, &slice);
+                if (r != 0)
+                        goto out;
         }
         r = container_machine(&c, &m);
         if (r < 0) {
@@ -327,6 +368,16 @@ int oci_verb_create(const struct oci_global *g, int argc, char *argv[])
         }
         c.start_fifo = r;
         made = true;
+        /* --systemd-cgroup: the scope systemd makes for the container, which we join
+         * first, so that the container is made in its cgroup, as runc's systemd driver. */
+        if (scope) {
+                r = register_container_scope(scope, slice, c.id);
+                if (r < 0) {
+                        r = r == -EEXIST ? OCI_EXIT_EXISTS : OCI_EXIT_FAILED;
+                        goto out;
+                }
+                m.cgroup_own = true;
+        }
         if (custom_mounts_prepare(&m) < 0) {
                 r = OCI_EXIT_FAILED;
                 goto out;

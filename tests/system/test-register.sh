@@ -17,7 +17,7 @@ hostbox_install || finish
 
 # What our machines may leave in the hostbox: scopes, machines, cgroups.
 hostbox_leftovers() {
-        in_hostbox systemctl list-units --all --no-legend --plain 'machine-*' 'machine@*'
+        in_hostbox systemctl list-units --all --no-legend --plain 'machine-*' 'machine@*' 'mlt-*'
         in_hostbox machinectl list --no-legend
         in_hostbox find /sys/fs/cgroup/machine.slice /sys/fs/cgroup/lab.slice -mindepth 1 -type d 2>/dev/null
 }
@@ -269,6 +269,38 @@ check_eq "without it, a guest that never notifies never makes the unit active (s
         "$(in_hostbox systemctl is-active ml-bb2) $(in_hostbox systemctl show ml-bb2 -p Result --value)"
 in_hostbox systemctl reset-failed ml-bb2 2>/dev/null
 nothing_left "after the busybox units"
+
+# machined-lite-oci --systemd-cgroup (CRI-O's and podman's systemd cgroup manager): the
+# container in a transient scope of its own, slice:prefix:name as runc's systemd driver.
+OCIB=$WORK/hostbox/ocib
+mkdir -p "$OCIB"
+cat > "$OCIB/config.json" <<EOF
+{ "ociVersion": "1.0.2", "process": { "user": { "uid": 0, "gid": 0 }, "args": ["/bin/sleep", "60"], "env": ["PATH=/bin"], "cwd": "/",
+    "capabilities": { "bounding": ["CAP_KILL"], "effective": ["CAP_KILL"], "permitted": ["CAP_KILL"] } },
+  "root": { "path": "$BB" },
+  "mounts": [ { "destination": "/proc", "type": "proc", "source": "proc" } ],
+  "linux": { "namespaces": [ { "type": "pid" }, { "type": "mount" }, { "type": "ipc" }, { "type": "uts" } ],
+             "cgroupsPath": "machine.slice:mlt:sd1" } }
+EOF
+hostbox_run -- machined-lite-oci --systemd-cgroup create --bundle "$OCIB" sd1 </dev/null >"$WORK/sd1.out" 2>&1
+rc=$?
+check_eq "--systemd-cgroup create: exit 0" "0" "$rc$(cat "$WORK/sd1.out")"
+hostbox_run -- machined-lite-oci start sd1
+show=$(in_hostbox systemctl show mlt-sd1.scope -p ActiveState -p Slice -p Delegate -p ControlGroup)
+check_eq "the container is in the scope mlt-sd1.scope of machine.slice, delegated" "ActiveState=active
+ControlGroup=/machine.slice/mlt-sd1.scope
+Delegate=yes
+Slice=machine.slice" "$(printf '%s\n' "$show" | sort)"
+pid=$(hostbox_run -- machined-lite-oci state sd1 | sed -n 's/^  "pid": \([0-9]*\).*/\1/p')
+check_eq "its init alone in the scope's cgroup" "$pid" "$(in_hostbox cat /sys/fs/cgroup/machine.slice/mlt-sd1.scope/cgroup.procs)"
+out=$(hostbox_run -- machined-lite-oci delete --force sd1 2>&1)
+check_eq "delete --force of it: exit 0, silent" "0 " "$? $out"
+for _ in $(seq 150); do in_hostbox systemctl is-active -q mlt-sd1.scope || break; sleep 0.1; done
+check "delete --force: the scope is gone" test "$(in_hostbox systemctl is-active mlt-sd1.scope)" != active
+sed -i 's|machine.slice:mlt:sd1|machine.slice:mlt:x.slice|' "$OCIB/config.json"
+out=$(hostbox_run -- machined-lite-oci --systemd-cgroup create --bundle "$OCIB" sd2 </dev/null 2>&1)
+check_match "--systemd-cgroup with a slice for the container: exit 2, one line" "^machined-lite-oci: create: --systemd-cgroup: linux.cgroupsPath 'machine.slice:mlt:x.slice' names a slice" "$out"
+nothing_left "after the OCI container's scope"
 
 hostbox_stop
 host_unchanged "after the hostbox"

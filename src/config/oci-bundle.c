@@ -52,10 +52,12 @@ int oci_bundle_load(const char *bundle, int verb, struct machine *base)
                  * the bundle's cgroupsPath, which is a runtime caller's. */
                 free(base->cgroup_path);
                 base->cgroup_path = NULL;
-                /* No capabilities in config.json: a machine's own set, not none (the
-                 * specification's default for a container). */
+                /* config.json's bounding set only narrows a machine's own set (none given:
+                 * that set, not none as for a container): a bundle does not grant itself
+                 * CAP_SYS_MODULE and the like; the command line's --capability may. */
+                base->caps_add = 0;
                 if (!c.capabilities_given)
-                        base->caps_add = base->caps_drop = 0;
+                        base->caps_drop = 0;
                 /* Root, as every machine's command is by default: no change of user,
                  * which the capabilities config.json leaves may not allow. */
                 if (base->run_user && base->run_user->uid == 0 && base->run_user->gid == 0 &&

@@ -176,16 +176,28 @@ static int load_hooks(const struct oci_global *g, const struct oci_state *s, str
 
 /* startContainer, in the container's namespaces before its process runs: one that
  * fails stops the container (config.md). */
-static int run_start_hooks(const struct oci_hooks *hooks, const struct oci_state *s)
+static int run_start_hooks(const struct oci_global *g, const struct oci_hooks *hooks, const struct oci_state *s)
 {
         struct oci_container_entry entry = OCI_CONTAINER_ENTRY_INIT;
+        _cleanup_(machine_donep) struct machine m = MACHINE_INIT;
+        struct oci_container c = OCI_CONTAINER_INIT;
         int r;
 
         if (hooks->n[OCI_HOOK_START_CONTAINER] == 0)
                 return 0;
-        r = oci_container_open(s, &entry);
+        /* The container as created (its config.json kept in our state), whose privileges
+         * the hooks run with. */
+        c.bundle = strdup(s->bundle);
+        r = c.bundle && asprintf(&c.config_file, "%s/%s/config.json", g->root, s->id) >= 0 ? 0 : -ENOMEM;
         if (r >= 0)
-                r = oci_hooks_run(hooks, OCI_HOOK_START_CONTAINER, s, OCI_CREATED, &entry);
+                r = oci_config_load(&c, &m);
+        m.oci = &c;
+        if (r >= 0)
+                r = oci_container_open(s, &entry);
+        if (r >= 0)
+                r = oci_hooks_run(hooks, OCI_HOOK_START_CONTAINER, s, OCI_CREATED, &entry, &m);
+        m.oci = NULL;
+        oci_container_done(&c);
         if (r < 0 && entry.pidfd >= 0)
                 (void)pidfd_send_signal(entry.pidfd, SIGKILL, NULL, 0);
         oci_container_entry_done(&entry);
@@ -213,7 +225,7 @@ static int verb_start(const struct oci_global *g, int argc, char *argv[])
         r = load_hooks(g, &s, &hooks);
         if (r != 0)
                 return r;
-        if (run_start_hooks(&hooks, &s) < 0)
+        if (run_start_hooks(g, &hooks, &s) < 0)
                 return OCI_EXIT_FAILED;
         if (asprintf(&fifo, "%s/%s/exec.fifo", g->root, id) < 0)
                 return OCI_EXIT_FAILED;
@@ -234,7 +246,7 @@ static int verb_start(const struct oci_global *g, int argc, char *argv[])
         }
         (void)unlink(fifo);
         /* poststart: one that fails is a warning; the container runs on (config.md). */
-        if (oci_hooks_run(&hooks, OCI_HOOK_POSTSTART, &s, OCI_RUNNING, NULL) < 0)
+        if (oci_hooks_run(&hooks, OCI_HOOK_POSTSTART, &s, OCI_RUNNING, NULL, NULL) < 0)
                 log_warning("container %s runs, but a poststart hook failed", id);
         return 0;
 }
@@ -421,7 +433,7 @@ static int verb_delete(const struct oci_global *g, int argc, char *argv[])
         if (r < 0)
                 return log_error_errno(r, "Cannot remove the state of container %s: %m", id), OCI_EXIT_FAILED;
         /* poststop: one that fails is a warning; the container is deleted (config.md). */
-        if (oci_hooks_run(&hooks, OCI_HOOK_POSTSTOP, &s, OCI_STOPPED, NULL) < 0)
+        if (oci_hooks_run(&hooks, OCI_HOOK_POSTSTOP, &s, OCI_STOPPED, NULL, NULL) < 0)
                 log_warning("container %s is deleted, but a poststop hook failed", id);
         return 0;
 }

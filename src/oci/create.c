@@ -147,19 +147,19 @@ static void rfc3339_now(char *buf, size_t size)
 
 /* prestart and createRuntime in our namespaces, createContainer in the container's, its
  * root entered (config.md); the container is set up and its init waits for start. */
-static int run_create_hooks(const struct oci_container *c, const struct oci_state *s)
+static int run_create_hooks(const struct oci_container *c, const struct machine *m, const struct oci_state *s)
 {
         struct oci_container_entry entry = OCI_CONTAINER_ENTRY_INIT;
         int r;
 
-        r = oci_hooks_run(&c->hooks, OCI_HOOK_PRESTART, s, OCI_CREATING, NULL);
+        r = oci_hooks_run(&c->hooks, OCI_HOOK_PRESTART, s, OCI_CREATING, NULL, NULL);
         if (r >= 0)
-                r = oci_hooks_run(&c->hooks, OCI_HOOK_CREATE_RUNTIME, s, OCI_CREATING, NULL);
+                r = oci_hooks_run(&c->hooks, OCI_HOOK_CREATE_RUNTIME, s, OCI_CREATING, NULL, NULL);
         if (r < 0 || c->hooks.n[OCI_HOOK_CREATE_CONTAINER] == 0)
                 return r;
         r = oci_container_open(s, &entry);
         if (r >= 0)
-                r = oci_hooks_run(&c->hooks, OCI_HOOK_CREATE_CONTAINER, s, OCI_CREATING, &entry);
+                r = oci_hooks_run(&c->hooks, OCI_HOOK_CREATE_CONTAINER, s, OCI_CREATING, &entry, m);
         oci_container_entry_done(&entry);
         return r;
 }
@@ -196,7 +196,7 @@ static int handoff(const struct guest_handoff *h, void *userdata)
         r = oci_state_write(ctx->c->state_dir, &s);
         if (r < 0)
                 return log_error_errno(r, "Cannot write the state of container %s: %m", ctx->c->id);
-        r = run_create_hooks(ctx->c, &s);
+        r = run_create_hooks(ctx->c, ctx->m, &s);
         if (r < 0)
                 return r;
         return ctx->c->pid_file ? oci_write_pid_file(ctx->c->pid_file, h->pid) : 0;
@@ -345,9 +345,21 @@ int oci_verb_create(const struct oci_global *g, int argc, char *argv[])
                 if (r != 0)
                         goto out;
         }
+        /* The paths the state keeps, and list and status print: no control character (a
+         * newline would forge keys of the state, an escape would reach a terminal). */
+        if (!oci_state_value_is_valid(c.bundle) || !oci_state_value_is_valid(m.root) ||
+            !oci_state_value_is_valid(m.cgroup_path)) {
+                r = oci_usage("create: the bundle's path, root.path or linux.cgroupsPath holds a control character "
+                              "(a newline, an escape): give paths without");
+                goto out;
+        }
         r = container_machine(&c, &m);
         if (r < 0) {
                 r = OCI_EXIT_FAILED;
+                goto out;
+        }
+        if (oci_hooks_check_container(&c.hooks, &m, c.id) < 0) {
+                r = OCI_EXIT_USAGE;
                 goto out;
         }
         r = machine_resolve_root(&m);

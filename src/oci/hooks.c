@@ -3,6 +3,7 @@
  * delete, and run as config.md says, each with the container's state on its stdin. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,15 +11,21 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "guest/caps.h"
+#include "guest/guest.h"
+#include "guest/oci-start.h"
+#include "guest/syscall-filter.h"
 #include "oci/hooks.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/missing.h"
 #include "util/strv.h"
+#include "util/time.h"
 
 static const char *const kind_names[_OCI_HOOK_MAX] = {
         [OCI_HOOK_PRESTART] = "prestart",
@@ -130,9 +137,13 @@ static char *state_text(const struct oci_state *s, enum oci_status status, size_
 }
 
 /* The hook's own process: its stdin the state, nothing else of ours but stdout and
- * stderr, its argv and environment as given. In the container (ENTERED), it is born in
- * its PID namespace: entered by us, then forked. */
-_noreturn_ static void hook_child(const struct oci_hook *hook, int state_fd, const struct oci_container_entry *entered)
+ * stderr, its argv and environment as given. In the container (ENTERED), a helper of ours
+ * in our PID namespace, which the guest cannot see, enters it and takes on what the
+ * container's process has (AS: its user, capabilities, seccomp profile, no_new_privs) as
+ * exec does, and only then forks the hook into its PID namespace: a program the image put
+ * at the hook's path gets no more than the container's own processes. */
+_noreturn_ static void hook_child(const struct oci_hook *hook, int state_fd, const struct oci_container_entry *entered,
+                                  const struct machine *as)
 {
         char *const path_only[] = { hook->path, NULL };
         char *const no_env[] = { NULL };
@@ -142,15 +153,20 @@ _noreturn_ static void hook_child(const struct oci_hook *hook, int state_fd, con
         (void)sigprocmask(SIG_SETMASK, &none, NULL);
         if (dup2(state_fd, STDIN_FILENO) < 0)
                 _exit(127);
-        (void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
         if (entered) {
+                const struct guest_setup setup = { .machine = as, .sync_fd = -1 };
                 const char *step;
                 int status;
                 pid_t pid;
 
                 (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-                if (oci_container_enter(entered, &step) < 0)
+                (void)prctl(PR_SET_DUMPABLE, 0);
+                if (caps_load() < 0 || syscall_filter_load() < 0 || oci_container_enter(entered, &step) < 0)
                         _exit(126);
+                (void)close_range(3, ~0U, 0);
+                umask(oci_umask(as));
+                oci_become_user(&setup);
+                (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
                 pid = fork();
                 if (pid < 0)
                         _exit(126);
@@ -160,23 +176,67 @@ _noreturn_ static void hook_child(const struct oci_hook *hook, int state_fd, con
                                         _exit(126);
                         _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
                 }
-                (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
-        }
+        } else
+                (void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
         execve(hook->path, hook->args ?: path_only, hook->env ?: no_env);
         _exit(errno == ENOENT ? 127 : 126);
 }
 
+/* Writes the state into the hook's stdin while the hook runs, without blocking on a hook
+ * that does not read it, nor dying of one that closes it (SIGPIPE); gives up at DEADLINE
+ * (µs, 0: none). 1 when the hook ended meanwhile, 0, or -ETIMEDOUT. */
+static int feed_state(int pipe_fd, int pidfd, const char *state, size_t size, uint64_t deadline)
+{
+        struct sigaction ignore = { .sa_handler = SIG_IGN }, old;
+        int r = 0;
+
+        (void)sigaction(SIGPIPE, &ignore, &old);
+        while (size > 0) {
+                struct pollfd p[2] = { { .fd = pipe_fd, .events = POLLOUT }, { .fd = pidfd, .events = POLLIN } };
+                int timeout = -1;
+                ssize_t n;
+
+                if (deadline) {
+                        uint64_t now = now_usec();
+
+                        if (now >= deadline) {
+                                r = -ETIMEDOUT;
+                                break;
+                        }
+                        timeout = (int)((deadline - now + 999) / 1000);
+                }
+                if (poll(p, 2, timeout) < 0 && errno != EINTR)
+                        break;
+                if (p[1].revents) {
+                        r = 1;
+                        break;
+                }
+                if (!(p[0].revents & POLLOUT))
+                        continue;
+                n = write(pipe_fd, state, size);
+                if (n < 0 && errno != EAGAIN && errno != EINTR)
+                        break; /* EPIPE: it closed its stdin, and runs on */
+                if (n > 0) {
+                        state += n;
+                        size -= (size_t)n;
+                }
+        }
+        (void)sigaction(SIGPIPE, &old, NULL);
+        return r;
+}
+
 static int run_hook(const struct oci_hook *hook, const char *kind, size_t index, const char *state, size_t size,
-                    const struct oci_container_entry *entered)
+                    const struct oci_container_entry *entered, const struct machine *as)
 {
         _cleanup_close_ int pidfd = -EBADF;
-        int pipe_fds[2], status = 0;
+        int pipe_fds[2], status = 0, r;
         struct clone3_args args = {
                 .flags = CLONE_PIDFD | (entered ? CLONE_INTO_CGROUP : 0),
                 .pidfd = (uint64_t)(uintptr_t)&pidfd,
                 .exit_signal = SIGCHLD,
                 .cgroup = entered ? (uint64_t)entered->cgroup_fd : 0,
         };
+        uint64_t deadline = hook->timeout ? now_usec() + (uint64_t)hook->timeout * 1000000ULL : 0;
         siginfo_t info = {};
         pid_t pid;
 
@@ -185,28 +245,29 @@ static int run_hook(const struct oci_hook *hook, const char *kind, size_t index,
         pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
         if (pid == 0) {
                 close(pipe_fds[1]);
-                hook_child(hook, pipe_fds[0], entered);
+                hook_child(hook, pipe_fds[0], entered, as);
         }
         close(pipe_fds[0]);
         if (pid < 0) {
                 close(pipe_fds[1]);
                 return log_error_errno(-errno, "Cannot run the %s hook %s: %m", kind, hook->path);
         }
-        /* The state fits in the pipe; a hook that does not read it is not waited for. */
-        (void)!write(pipe_fds[1], state, size);
+        (void)fcntl(pipe_fds[1], F_SETFL, O_NONBLOCK);
+        r = feed_state(pipe_fds[1], pidfd, state, size, deadline);
         close(pipe_fds[1]);
-        {
+        if (r != -ETIMEDOUT) {
                 struct pollfd p = { .fd = pidfd, .events = POLLIN };
-                int n = poll(&p, 1, hook->timeout ? (int)hook->timeout * 1000 : -1);
+                uint64_t now = now_usec();
+                int timeout = !deadline ? -1 : now >= deadline ? 0 : (int)((deadline - now + 999) / 1000);
 
-                if (n == 0) {
-                        (void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-                        (void)waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED);
-                        return log_error_errno(-ETIMEDOUT,
-                                               "The %s hook %s (hooks.%s[%zu]) did not end within its "
-                                               "timeout of %u s: killed",
-                                               kind, hook->path, kind, index, hook->timeout);
-                }
+                r = poll(&p, 1, timeout) == 0 ? -ETIMEDOUT : 0;
+        }
+        if (r == -ETIMEDOUT) {
+                (void)pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+                (void)waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED);
+                return log_error_errno(-ETIMEDOUT,
+                                       "The %s hook %s (hooks.%s[%zu]) did not end within its timeout of %u s: killed",
+                                       kind, hook->path, kind, index, hook->timeout);
         }
         if (waitid(P_PIDFD, (id_t)pidfd, &info, WEXITED) < 0)
                 return log_error_errno(-errno, "Cannot wait for the %s hook %s: %m", kind, hook->path);
@@ -218,7 +279,7 @@ static int run_hook(const struct oci_hook *hook, const char *kind, size_t index,
 }
 
 int oci_hooks_run(const struct oci_hooks *h, enum oci_hook_kind kind, const struct oci_state *s, enum oci_status status,
-                  const struct oci_container_entry *entered)
+                  const struct oci_container_entry *entered, const struct machine *as)
 {
         _cleanup_free_ char *state = NULL;
         size_t size = 0;
@@ -229,10 +290,22 @@ int oci_hooks_run(const struct oci_hooks *h, enum oci_hook_kind kind, const stru
         if (!state)
                 return -ENOMEM;
         for (size_t i = 0; i < h->n[kind]; i++) {
-                int r = run_hook(&h->list[kind][i], kind_names[kind], i, state, size, entered);
+                int r = run_hook(&h->list[kind][i], kind_names[kind], i, state, size, entered, as);
 
                 if (r < 0)
                         return r;
         }
         return 0;
+}
+
+int oci_hooks_check_container(const struct oci_hooks *h, const struct machine *as, const char *id)
+{
+        if (h->n[OCI_HOOK_CREATE_CONTAINER] + h->n[OCI_HOOK_START_CONTAINER] == 0 ||
+            as->private_users != PRIVATE_USERS_NO || !(caps_for_guest(as) & (UINT64_C(1) << CAP_SYS_PTRACE)))
+                return 0;
+        log_error("container %s has CAP_SYS_PTRACE and no user namespace: its root could take hold of machined-lite's "
+                  "binary through a createContainer or startContainer hook before it runs; such hooks are refused for "
+                  "it (give it a user namespace, or no CAP_SYS_PTRACE)",
+                  id);
+        return -EPERM;
 }

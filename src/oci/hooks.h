@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 
+#include "config/machine.h"
 #include "oci/enter.h"
 #include "oci/json-read.h"
 #include "oci/state.h"
@@ -40,7 +41,14 @@ int oci_read_hooks(const struct oci_reader *rd, json_object *hooks, struct oci_h
 int oci_hooks_parse(const char *state_dir, const char *text, struct oci_hooks *h);
 
 /* Runs KIND's hooks in their order, each with the state of S (with STATUS) on its stdin,
- * in the container ENTERED (NULL: in ours), and waits for each, killing it at its timeout.
- * 0, or -errno after one line naming the hook that failed; the rest are not run. */
+ * in the container ENTERED (NULL: in ours) with no more than what AS, the container's
+ * machine as created (with its oci set), gives its own processes; and waits for each,
+ * killing it at its timeout. 0, or -errno after one line naming the hook that failed;
+ * the rest are not run. */
 int oci_hooks_run(const struct oci_hooks *h, enum oci_hook_kind kind, const struct oci_state *s, enum oci_status status,
-                  const struct oci_container_entry *entered);
+                  const struct oci_container_entry *entered, const struct machine *as);
+
+/* Whether the container of AS may have hooks run in it: not one without a user namespace
+ * that has CAP_SYS_PTRACE, whose root could take hold of our binary through the hook's
+ * process before it execs (as exec). 0, or -EPERM after one line. */
+int oci_hooks_check_container(const struct oci_hooks *h, const struct machine *as, const char *id);

@@ -117,10 +117,27 @@ static int write_file_atomic(const char *dir, const char *name, const char *cont
         return 0;
 }
 
+bool oci_state_value_is_valid(const char *value)
+{
+        for (const unsigned char *p = (const unsigned char *)value; p && *p; p++)
+                if (*p < ' ' || *p == 0x7f)
+                        return false;
+        return true;
+}
+
 int oci_state_write(const char *state_dir, const struct oci_state *s)
 {
         _cleanup_free_ char *text = NULL, *v1 = NULL;
         int r;
+
+        /* One value a line: a newline in one would be lines of its own, keys of the
+         * state (create refuses such paths before; this is the last word). */
+        if (!oci_state_value_is_valid(s->bundle) || !oci_state_value_is_valid(s->rootfs) ||
+            !oci_state_value_is_valid(s->cgroup) || !oci_state_value_is_valid(s->created))
+                return -EINVAL;
+        for (size_t i = 0; s->cgroup_v1 && s->cgroup_v1[i]; i++)
+                if (!oci_state_value_is_valid(s->cgroup_v1[i]))
+                        return -EINVAL;
 
         for (size_t i = 0; s->cgroup_v1 && s->cgroup_v1[i]; i++) {
                 char *more = NULL;

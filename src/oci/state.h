@@ -42,7 +42,12 @@ bool oci_id_is_valid(const char *id);
  * O_PATH fd of the FIFO, or -EEXIST when the ID is taken, or -errno (logged). */
 int oci_state_make(const char *root, const char *id, uid_t fifo_owner, char **ret_dir);
 
-/* Writes STATE_DIR/state and STATE_DIR/annotations from S, atomically. */
+/* Whether VALUE (a path of the state: the bundle, the root, a cgroup) can be a value of
+ * the state file: no control character, no newline. NULL is. */
+bool oci_state_value_is_valid(const char *value);
+
+/* Writes STATE_DIR/state and STATE_DIR/annotations from S, atomically; -EINVAL for a
+ * value that is not oci_state_value_is_valid(). */
 int oci_state_write(const char *state_dir, const struct oci_state *s);
 
 /* Reads ROOT/ID's state; -ENOENT (not logged) when there is no such container. */

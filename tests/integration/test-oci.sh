@@ -199,16 +199,17 @@ oci delete --force tty
 cat > "$WORK/hook.sh" <<'EOF'
 #!/bin/sh
 echo "$1 $(hostname) $(tr -d '"' | sed -n 's/.*status: \([a-z]*\).*/\1/p')" >> "$2"
+if [ -n "$3" ]; then grep -E '^(CapBnd|CapEff|NoNewPrivs)' /proc/self/status | tr -s '\t' ' ' >> "$2"; fi
 EOF
 chmod +x "$WORK/hook.sh"
 cp "$WORK/hook.sh" "$BUNDLE/rootfs/hook.sh"
-hook() { printf '{ "path": "%s", "args": ["hook.sh", "%s", "%s"] }' "$1" "$2" "$3"; }
+hook() { printf '{ "path": "%s", "args": ["hook.sh", "%s", "%s"%s] }' "$1" "$2" "$3" "${4:+, \"$4\"}"; }
 rm -f "$WORK/hooks.log" "$BUNDLE/rootfs/tmp/hooks.log"
 bundle '["/bin/cat", "/tmp/hooks.log"]' '' "\"hooks\": {
     \"prestart\": [ $(hook "$WORK/hook.sh" prestart "$WORK/hooks.log") ],
     \"createRuntime\": [ $(hook "$WORK/hook.sh" createRuntime "$WORK/hooks.log") ],
     \"createContainer\": [ $(hook /hook.sh createContainer /tmp/hooks.log) ],
-    \"startContainer\": [ $(hook /hook.sh startContainer /tmp/hooks.log) ],
+    \"startContainer\": [ $(hook /hook.sh startContainer /tmp/hooks.log caps) ],
     \"poststart\": [ $(hook "$WORK/hook.sh" poststart "$WORK/hooks.log") ],
     \"poststop\": [ $(hook "$WORK/hook.sh" poststop "$WORK/hooks.log") ] }"
 sed -i 's|${ID:-ctr}|hooked|' "$BUNDLE/config.json"
@@ -220,8 +221,9 @@ check_eq "...and createContainer in the container (its host name)" "createContai
         "$(cat "$BUNDLE/rootfs/tmp/hooks.log" 2>&1)"
 oci start hooked
 for _ in $(seq 100); do [ "$(oci state hooked | field status)" = stopped ] && break; sleep 0.05; done
-check_eq "start runs startContainer in the container before its process, which sees what it wrote" \
-        "createContainer ocibox creating startContainer ocibox created" "$(flat "$(cat "$WORK/hooked.out")")"
+check_eq "start runs startContainer in the container before its process, which sees what it wrote; with the container's privileges (bounding set, no_new_privs), not ours" \
+        "createContainer ocibox creating startContainer ocibox created CapEff: 0000000000000021 CapBnd: 0000000000000021 NoNewPrivs: 1" \
+        "$(flat "$(cat "$WORK/hooked.out")")"
 check_match "...and poststart on the host once it runs" "poststart $me running$" "$(flat "$(cat "$WORK/hooks.log")")"
 oci delete hooked
 check_match "delete runs poststop on the host" "poststop $me stopped$" "$(flat "$(cat "$WORK/hooks.log")")"
@@ -235,6 +237,30 @@ bundle '["/bin/true"]' '' "\"hooks\": { \"prestart\": [ { \"path\": \"/bin/sleep
 sed -i 's|${ID:-ctr}|slowhook|' "$BUNDLE/config.json"
 one_line_error "a hook past its timeout: killed, create fails" 1 "The prestart hook /bin/sleep \\(hooks.prestart\\[0\\]\\) did not end within its timeout of 1 s: killed" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" slowhook
+# A state bigger than a pipe holds (100 KB of annotations): a hook that does not read it
+# neither blocks create past its timeout nor kills it with SIGPIPE.
+big_state() {
+        python3 - "$BUNDLE/config.json" "$1" <<'EOT'
+import json, sys
+path, hook = sys.argv[1:]
+config = json.load(open(path))
+config["annotations"] = {"big": "x" * 100000}
+config["hooks"] = {"prestart": [json.loads(hook)]}
+config["linux"]["cgroupsPath"] = "/ml-oci-test/bigstate"
+json.dump(config, open(path, "w"))
+EOT
+}
+bundle '["/bin/true"]'
+big_state '{ "path": "/bin/true" }'
+oci create --bundle "$BUNDLE" bigstate </dev/null >/dev/null 2>&1
+check_eq "a hook that ends without reading a state bigger than a pipe: create goes on (no SIGPIPE)" "0 created" \
+        "$? $(oci state bigstate 2>&1 | field status)"
+oci delete --force bigstate
+big_state '{ "path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1 }'
+start_time=$(date +%s)
+one_line_error "a hook that neither reads the big state nor ends: killed at its timeout" 1 "did not end within its timeout of 1 s" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bigstate
+check "...within seconds, not blocked writing it" test $(($(date +%s) - start_time)) -lt 10
 bundle '["/bin/true"]' '' '"hooks": { "poststop": [ { "path": "relative/hook" } ] }'
 one_line_error "a hook with a relative path: exit 2" 2 "hooks.poststop\\[0\\]: path must be an absolute path" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
@@ -478,6 +504,9 @@ out=$("$ML" run -q --console=pipe --oci-bundle="$BUNDLE" --hostname=cli -- /bin/
 check_eq "run --oci-bundle with a command and --hostname: the command line wins" "cli from-the-host" "$(flat "$out")"
 out=$("$ML" boot -q --console=pipe --oci-bundle="$BUNDLE" --init=/bin/sh -- -c 'echo booted $(hostname) pid=$$' </dev/null 2>&1)
 check_eq "boot --oci-bundle: the root's init (here --init), not the bundle's process" "booted ocibox pid=1" "$out"
+set_process 0 '{ "bounding": ["CAP_SYS_MODULE", "CAP_KILL"] }' obcaps
+check_eq "--oci-bundle: config.json's bounding set only narrows a machine's own (no CAP_SYS_MODULE)" "CapBnd: 0000000000000020" \
+        "$("$ML" run -q --console=pipe --oci-bundle="$BUNDLE" -- /bin/sh -c 'grep CapBnd /proc/self/status' </dev/null 2>&1 | tr '\t' ' ')"
 one_line_error "--oci-bundle with -D: exit 2" 2 "--oci-bundle=$BUNDLE names the root already: no -D or -i with it" \
         "$ML" run --oci-bundle="$BUNDLE" -D "$BUNDLE/rootfs" -- /bin/true
 bundle '["/bin/true"]' '' '' '"sysctl": { "net.ipv4.ping_group_range": "0 1" }'
@@ -572,7 +601,15 @@ fi
 # Refusals: one line, a documented exit code (README), nothing left.
 one_line_error "state of an unknown ID: exit 6" 6 "container nosuch does not exist" "$OCI" --root "$ROOT" state nosuch
 one_line_error "an ID that is no ID: exit 2" 2 "'a/b' is no container ID" "$OCI" --root "$ROOT" state a/b
-mkdir -p "$WORK/empty"
+mkdir -p "$WORK/empty" "$BUNDLE/rootfs
+PID=1"
+bundle '["/bin/true"]'
+sed -i 's|"path": "rootfs"|"path": "rootfs\\nPID=1"|' "$BUNDLE/config.json"
+one_line_error "a root.path with a newline (it would forge lines of the state): exit 2" 2 \
+        "create: the bundle's path, root.path or linux.cgroupsPath holds a control character" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+rmdir "$BUNDLE/rootfs
+PID=1"
 one_line_error "a bundle without config.json: exit 2" 2 "Cannot open .*/empty/config.json: No such file or directory" \
         "$OCI" --root "$ROOT" create --bundle "$WORK/empty" bad
 echo '{ "ociVersion": "1.0.2", "process": ' > "$WORK/empty/config.json"

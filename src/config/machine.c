@@ -74,6 +74,8 @@ void machine_done(struct machine *m)
         strv_free(m->image_mounts);
         free(m->template_tree);
         free(m->oci_bundle);
+        free(m->ipc_namespace_path);
+        free(m->uts_namespace_path);
         free(m->template_path);
         free(m->ephemeral_dir);
         for (size_t i = 0; i < m->n_mounts; i++) {

@@ -258,6 +258,8 @@ struct machine {
         const struct oci_container *oci; /* an OCI container's (oci/config.h), or NULL */
         char *cgroup_path;               /* the guest's cgroup, when not ours: OCI's linux.cgroupsPath */
         bool cgroup_own;                 /* the guest's cgroup is the one we are in (--systemd-cgroup's scope) */
+        char *ipc_namespace_path;        /* OCI: an IPC namespace to join (a pod's), or NULL: a new one */
+        char *uts_namespace_path;        /* OCI: a UTS namespace to join, or NULL: a new one */
         bool keep_unit;                  /* --keep-unit: stay in the unit we were started in */
         char *slice;                     /* --slice, for our scope */
         struct property *properties;     /* --property, for our scope */

@@ -320,7 +320,7 @@ static void set_up_uts_and_network(const struct guest_setup *setup)
         const struct machine *m = setup->machine;
         int r;
 
-        if (sethostname(m->hostname, strlen(m->hostname)) < 0)
+        if (m->hostname && sethostname(m->hostname, strlen(m->hostname)) < 0)
                 guest_fail(setup->sync_fd, -errno, "Failed to set the host name %s", m->hostname);
         if (m->private_network) {
                 r = loopback_up();

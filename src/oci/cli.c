@@ -376,6 +376,10 @@ static int remove_container_cgroup(const struct oci_state *s)
                 (void)cgroup_kill(&cg);
         }
         cgroup_wait_unpopulated(fd);
+        /* A systemd scope's (--systemd-cgroup) is systemd's to remove once it is empty:
+         * removed under it, the unit would never hear that it emptied, and stay active. */
+        if (strlen(s->cgroup) > 6 && strcmp(s->cgroup + strlen(s->cgroup) - 6, ".scope") == 0)
+                return 0;
         /* A killed init the caller has not reaped yet (a zombie) keeps its cgroups busy
          * though they show no process: conmon reaps at once, other callers later. */
         for (int i = 0; i < 200; i++) {

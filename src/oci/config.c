@@ -520,6 +520,16 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                                 m->private_network = true;
                         continue;
                 }
+                /* A pod's containers join its sandbox's IPC and UTS namespaces (CRI). */
+                if (path && path[0] && (!strcmp(type, "ipc") || !strcmp(type, "uts"))) {
+                        char **target = !strcmp(type, "ipc") ? &m->ipc_namespace_path : &m->uts_namespace_path;
+
+                        free(*target);
+                        *target = strdup(path);
+                        if (!*target)
+                                return -ENOMEM;
+                        continue;
+                }
                 if (path && path[0])
                         return oci_bad_key(rd, where,
                                            "joining an existing %s namespace is not implemented by machined-lite", type);

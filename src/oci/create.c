@@ -223,8 +223,9 @@ static int container_machine(struct oci_container *c, struct machine *m)
         /* No linux.seccomp: no filter, as the specification has it (a profile given is
          * refused, oci/config.c, until it is implemented). */
         m->seccomp_off = true;
-        /* Its own UTS namespace, with the host's name unless config.json gives one. */
-        if (!m->hostname) {
+        /* Its own UTS namespace, with the host's name unless config.json gives one; a
+         * pod's, joined, keeps its own unless config.json gives one. */
+        if (!m->hostname && !m->uts_namespace_path) {
                 (void)gethostname(hostname, sizeof(hostname) - 1);
                 m->hostname = strdup(hostname[0] ? hostname : c->id);
                 if (!m->hostname)

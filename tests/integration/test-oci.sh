@@ -382,6 +382,40 @@ one_line_error "a deny rule narrower than deny-all: exit 2" 2 "linux.resources.d
 check_eq "delete --force of an ID that is gone: exit 0, silent, as runc's (containerd's shim does it)" "0 " \
         "$(oci delete --force gone-already 2>&1; echo "$? ")"
 
+# A pod as CRI makes one: a container joins the IPC and UTS namespaces of the sandbox's
+# (linux.namespaces' path), keeping its host name.
+bundle '["/bin/sleep", "60"]'
+sed -i 's|${ID:-ctr}|sandbox|' "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" sandbox </dev/null >/dev/null 2>&1
+oci start sandbox
+sandbox_pid=$(oci state sandbox | sed -n 's/^  "pid": \([0-9]*\).*/\1/p')
+bundle '["/bin/sh", "-c", "hostname; readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts"]'
+python3 - "$BUNDLE/config.json" "$sandbox_pid" <<'EOT'
+import json, sys
+path, pid = sys.argv[1:]
+config = json.load(open(path))
+del config["hostname"]
+config["linux"]["namespaces"] = [{"type": "pid"}, {"type": "mount"}, {"type": "network"},
+                                 {"type": "ipc", "path": f"/proc/{pid}/ns/ipc"}, {"type": "uts", "path": f"/proc/{pid}/ns/uts"}]
+config["linux"]["cgroupsPath"] = "/ml-oci-test/podmember"
+json.dump(config, open(path, "w"))
+EOT
+oci create --bundle "$BUNDLE" podmember </dev/null > "$WORK/podmember.out" 2>&1
+oci start podmember
+for _ in $(seq 100); do [ "$(oci state podmember | field status)" = stopped ] && break; sleep 0.05; done
+check_eq "a container joins the sandbox's IPC and UTS namespaces by path, and keeps its host name" \
+        "ocibox $(readlink "/proc/$sandbox_pid/ns/ipc") $(readlink "/proc/$sandbox_pid/ns/uts")" "$(flat "$(cat "$WORK/podmember.out")")"
+oci delete podmember
+oci delete --force sandbox
+python3 - "$BUNDLE/config.json" <<'EOT'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["linux"]["namespaces"] = [{"type": "pid"}, {"type": "mount"}, {"type": "ipc", "path": "/proc/self/ns/net"}]
+json.dump(config, open(sys.argv[1], "w"))
+EOT
+one_line_error "an IPC namespace path that is another namespace: exit 1" 1 "/proc/self/ns/net is not an IPC namespace" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+
 # kill, delete of a running one, --force.
 bundle '["/bin/sleep", "60"]'
 sed -i 's|${ID:-ctr}|sleeper|' "$BUNDLE/config.json"

@@ -87,9 +87,16 @@ int zone_prepare(struct mnl_socket *nl, const struct machine *m, struct machine_
         n->bridge_exists = b.ifindex > 0;
         if (n->bridge_exists && !zone_bridge_ours(n) && n->configured) {
                 /* Someone else's bridge of that name: joined only when it has a /24 to
-                 * give addresses from, and never addressed or removed by us. */
-                r = addresses4_foreach(nl, on_bridge_address, &b);
-                if (r < 0 || !b.found || b.prefix != ZONE_PREFIX4) {
+                 * give addresses from, and never addressed or removed by us. Or a member
+                 * of the zone started with us made it a moment ago, and marks it ours
+                 * next (bridge_set_up()): waited for, 2 s at most. */
+                for (int try = 0; try < 200; try++) {
+                        r = addresses4_foreach(nl, on_bridge_address, &b);
+                        if (zone_bridge_ours(n) || (r >= 0 && b.found && b.prefix == ZONE_PREFIX4))
+                                break;
+                        (void)usleep(10000);
+                }
+                if (!zone_bridge_ours(n) && (r < 0 || !b.found || b.prefix != ZONE_PREFIX4)) {
                         log_error("--network-zone=%s: the host has a bridge %s that machined-lite did not make, without "
                                   "a /24 of its own (remove it, or join it with --network-bridge=%s)",
                                   m->network_zone, n->bridge, n->bridge);

@@ -513,6 +513,8 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                                            type);
                 if (!strcmp(type, "network")) {
                         if (path && path[0]) {
+                                /* (Named twice: the last one.) */
+                                free(m->network_namespace_path);
                                 m->network_namespace_path = strdup(path);
                                 if (!m->network_namespace_path)
                                         return -ENOMEM;

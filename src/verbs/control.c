@@ -333,17 +333,6 @@ static void print_cgroup_tree(const char *path, const char *prefix)
         free(pids);
 }
 
-/* Whether a machine NAME has a state: 0, or -ENOENT. */
-static int access_machine_state(const char *name)
-{
-        struct machine_state s;
-        int r = state_read(name, &s);
-
-        if (r >= 0)
-                machine_state_done(&s);
-        return r == -ENOENT ? -ENOENT : 0;
-}
-
 int verb_status(int argc, char *argv[])
 {
         struct verb_arguments a;
@@ -354,13 +343,16 @@ int verb_status(int argc, char *argv[])
 
         if (r != 0)
                 return r < 0 ? 0 : r;
-        /* Not a machine's: a container's of machined-lite-oci's, if there is one. */
-        if (machine_name_is_valid(a.name) && access_machine_state(a.name) == -ENOENT &&
-            containers_print_status(a.name) == 0)
+        /* The machine's state, read once; not a machine's: a container's of
+         * machined-lite-oci's, if there is one; else read_running() says what is wrong. */
+        r = machine_name_is_valid(a.name) ? state_read(a.name, &s) : -EINVAL;
+        if (r == -ENOENT && containers_print_status(a.name) == 0)
                 return 0;
-        r = read_running(a.name, &s);
-        if (r != 0)
-                return r < 0 ? 0 : r;
+        if (r < 0) {
+                r = read_running(a.name, &s);
+                if (r != 0)
+                        return r < 0 ? 0 : r;
+        }
         format_since(s.since, since, sizeof(since));
         printf("%s (%s)\n", s.name, s.class ?: "container");
         printf("      State: running\n");

@@ -6,19 +6,15 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/magic.h>
-#include <linux/nsfs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/file.h>
-#include <sys/ioctl.h>
 #include <sys/pidfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -30,6 +26,7 @@
 #include "host/console.h"
 #include "host/device-policy.h"
 #include "host/ephemeral-dir.h"
+#include "host/namespaces.h"
 #include "host/register.h"
 #include "host/state.h"
 #include "host/supervisor.h"
@@ -71,8 +68,7 @@ struct supervisor {
         uint64_t self_start;
         char *ephemeral_dir; /* ours under --ephemeral-dir: the overlays' upper layers */
         struct machine_network network;
-        int netns_fd;           /* --network-namespace-path's, until the guest is in it */
-        int ipcns_fd, utsns_fd; /* OCI: the IPC and UTS namespaces to join, until the guest is in them */
+        struct joined_namespaces joined; /* until the guest is in them */
         bool shutting_down;
         bool killed_by_user;
         int exec_failed; /* systemd-nspawn's COMMAND could not be run: 127 or 126 */
@@ -149,61 +145,6 @@ static int on_guest_exit(struct event_source *source _unused_, const siginfo_t *
         return 0;
 }
 
-/* clone3 in the IPC and UTS namespaces to join (when there are), and the network one:
- * we enter each for the moment of the clone, the guest stays in them. */
-/* An OCI container's namespace of TYPE to join, at PATH (NULL: none), into *RET_FD. 0, or
- * our exit code after one line. */
-static int open_joined_namespace(const char *path, int type, const char *what, int *ret_fd)
-{
-        struct statfs st;
-        int fd;
-
-        if (!path)
-                return 0;
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-                return log_error_errno(-errno, "The %s namespace to join, %s, cannot be opened: %m", what, path),
-                       EXIT_SETUP_FAILED;
-        if (fstatfs(fd, &st) < 0 || st.f_type != NSFS_MAGIC || ioctl(fd, NS_GET_NSTYPE) != type) {
-                close(fd);
-                log_error("%s is not an %s namespace (linux.namespaces' path)", path, what);
-                return EXIT_SETUP_FAILED;
-        }
-        *ret_fd = fd;
-        return 0;
-}
-
-static pid_t clone_in_namespaces(struct supervisor *s, struct clone3_args *args)
-{
-        const struct {
-                int fd, type;
-                const char *own;
-        } joined[] = { { s->ipcns_fd, CLONE_NEWIPC, "/proc/self/ns/ipc" },
-                       { s->utsns_fd, CLONE_NEWUTS, "/proc/self/ns/uts" } };
-        int own[2] = { -1, -1 };
-        pid_t pid;
-
-        for (size_t i = 0; i < ELEMENTSOF(joined); i++) {
-                if (joined[i].fd < 0)
-                        continue;
-                own[i] = open(joined[i].own, O_RDONLY | O_CLOEXEC);
-                if (own[i] < 0 || setns(joined[i].fd, joined[i].type) < 0) {
-                        pid = -1;
-                        goto back;
-                }
-        }
-        pid = network_clone_into(s->netns_fd, args);
-back:
-        /* We never go on anywhere but in our own namespaces. */
-        for (size_t i = 0; i < ELEMENTSOF(joined); i++)
-                if (own[i] >= 0 && pid != 0) {
-                        if (setns(own[i], joined[i].type) < 0)
-                                abort();
-                        close(own[i]);
-                }
-        return pid;
-}
-
 static pid_t clone_guest(struct supervisor *s)
 {
         const struct machine *m = s->machine;
@@ -212,10 +153,12 @@ static pid_t clone_guest(struct supervisor *s)
                  * system helper builds (guest/fs-helper.h). */
                 /* With v1 cgroups to enter first, the guest makes its cgroup namespace
                  * itself once there (place_guest_v1()). */
-                .flags = CLONE_NEWPID | (s->utsns_fd >= 0 ? 0 : CLONE_NEWUTS) | (s->ipcns_fd >= 0 ? 0 : CLONE_NEWIPC) |
-                         CLONE_PIDFD | CLONE_INTO_CGROUP | (s->cgroup.v1.paths || m->cgroup_ns_off ? 0 : CLONE_NEWCGROUP) |
-                         (m->private_network ? CLONE_NEWNET : 0) |
-                         (m->private_users != PRIVATE_USERS_NO ? CLONE_NEWUSER : 0),
+                .flags = joined_namespaces_new_flags(&s->joined,
+                                                     CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_PIDFD |
+                                                             CLONE_INTO_CGROUP |
+                                                             (s->cgroup.v1.paths || m->cgroup_ns_off ? 0 : CLONE_NEWCGROUP) |
+                                                             (m->private_network ? CLONE_NEWNET : 0) |
+                                                             (m->private_users != PRIVATE_USERS_NO ? CLONE_NEWUSER : 0)),
                 .pidfd = (uint64_t)(uintptr_t)&s->pidfd,
                 .exit_signal = SIGCHLD,
                 /* Entered at once: the guest runs nothing outside its cgroup, and its
@@ -223,7 +166,7 @@ static pid_t clone_guest(struct supervisor *s)
                 .cgroup = (uint64_t)s->cgroup.fd,
         };
 
-        return clone_in_namespaces(s, &args);
+        return joined_namespaces_clone(&s->joined, &args);
 }
 
 /* Reads a child's setup messages until it is done: EOF means that init (or the stub
@@ -521,14 +464,7 @@ static void supervisor_done(struct supervisor *s)
                 s->ephemeral_dir = NULL;
         }
         network_done(&s->network);
-        if (s->netns_fd >= 0)
-                close(s->netns_fd);
-        s->netns_fd = -1;
-        if (s->ipcns_fd >= 0)
-                close(s->ipcns_fd);
-        if (s->utsns_fd >= 0)
-                close(s->utsns_fd);
-        s->ipcns_fd = s->utsns_fd = -1;
+        joined_namespaces_close(&s->joined);
         if (s->pidfd >= 0)
                 close(s->pidfd);
         if (s->master >= 0)
@@ -764,7 +700,7 @@ static int block_signals(void)
         {                                                                                                             \
                 .machine = (m), .notify_ready = (m)->notify_ready >= 0 ? (m)->notify_ready : (m)->verb == VERB_BOOT,  \
                 .cgroup = GUEST_CGROUP_INIT, .pidfd = -1, .master = -1, .notify_fd = -1, .console = { .master = -1 }, \
-                .name_lock = -1, .network = MACHINE_NETWORK_INIT, .netns_fd = -1, .ipcns_fd = -1, .utsns_fd = -1,     \
+                .name_lock = -1, .network = MACHINE_NETWORK_INIT, .joined = JOINED_NAMESPACES_INIT,                   \
         }
 
 /* Everything up to a guest that runs (an OCI container's: that waits for start): its name
@@ -792,14 +728,7 @@ static int bring_up(struct supervisor *s, int *tree_lock)
         r = network_prepare(m, &s->network);
         if (r != 0)
                 return setup_failed(s, r);
-        if (m->network_namespace_path) {
-                s->netns_fd = network_namespace_open(m->network_namespace_path);
-                if (s->netns_fd < 0)
-                        return setup_failed(s, -s->netns_fd);
-        }
-        r = open_joined_namespace(m->ipc_namespace_path, CLONE_NEWIPC, "IPC", &s->ipcns_fd);
-        if (r == 0)
-                r = open_joined_namespace(m->uts_namespace_path, CLONE_NEWUTS, "UTS", &s->utsns_fd);
+        r = joined_namespaces_open(m, &s->joined);
         if (r != 0)
                 return setup_failed(s, r);
         r = place_guest(s);
@@ -886,13 +815,9 @@ int supervisor_create(const struct machine *m, int (*handoff)(const struct guest
         strv_free(s.cgroup.v1.paths);
         free(s.registration.scope);
         network_done(&s.network);
-        for (size_t i = 0; i < 6; i++) {
-                int fd = i == 0   ? s.pidfd
-                         : i == 1 ? s.master
-                         : i == 2 ? s.name_lock
-                         : i == 3 ? s.netns_fd
-                         : i == 4 ? s.ipcns_fd
-                                  : s.utsns_fd;
+        joined_namespaces_close(&s.joined);
+        for (size_t i = 0; i < 3; i++) {
+                int fd = i == 0 ? s.pidfd : i == 1 ? s.master : s.name_lock;
 
                 if (fd >= 0)
                         close(fd);

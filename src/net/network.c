@@ -7,17 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/magic.h>
-#include <linux/nsfs.h>
 #include <malloc.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "net/dhcp-server.h"
@@ -720,41 +716,6 @@ int network_guest_addresses(const struct machine_network *n, char *buffer, size_
         else
                 snprintf(buffer, size, "%s/%u", a4, n->prefix4);
         return 1;
-}
-
-int network_namespace_open(const char *path)
-{
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-        struct statfs st;
-
-        if (fd < 0) {
-                log_error_errno(-errno, "--network-namespace-path=%s: %m", path);
-                return -EXIT_USAGE;
-        }
-        if (fstatfs(fd, &st) < 0 || st.f_type != NSFS_MAGIC || ioctl(fd, NS_GET_NSTYPE) != CLONE_NEWNET) {
-                log_error("--network-namespace-path=%s is not a network namespace (ip netns add NAME makes one in "
-                          "/run/netns/NAME)",
-                          path);
-                return -EXIT_USAGE;
-        }
-        return TAKE_FD(fd);
-}
-
-pid_t network_clone_into(int netns_fd, struct clone3_args *args)
-{
-        _cleanup_close_ int own = -EBADF;
-        pid_t pid;
-
-        if (netns_fd < 0)
-                return clone3(args);
-        own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-        if (own < 0 || setns(netns_fd, CLONE_NEWNET) < 0)
-                return -1;
-        pid = clone3(args);
-        /* The child stays there; we never go on anywhere but in our own namespace. */
-        if (pid != 0 && setns(own, CLONE_NEWNET) < 0)
-                abort();
-        return pid;
 }
 
 const char *network_guest_nameserver(const struct machine_network *n, char *buffer, size_t size)

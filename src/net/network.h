@@ -87,14 +87,6 @@ void network_sweep(const struct machine_network *n);
 
 int network_guest_addresses(const struct machine_network *n, char *buffer, size_t size);
 
-/* --network-namespace-path=PATH opened, checked to be a network namespace: its fd, or an
- * exit code's negative (logged, one line). */
-int network_namespace_open(const char *path);
-
-/* clone3() of a guest that is to start in NETNS_FD's network namespace (>= 0; else as
- * clone3()): we step into it around the call, and back. */
-pid_t network_clone_into(int netns_fd, struct clone3_args *args);
-
 /* The nameserver a tree without /etc/resolv.conf is given, as text in BUFFER: the host's
  * end of the link when the host's resolver is on loopback (and so redirected), else NULL
  * (the host's file is copied). */

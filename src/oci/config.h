@@ -50,8 +50,3 @@ void oci_container_done(struct oci_container *c);
  * knows but cannot honour here; unknown keys are ignored, as the specification says.
  * Returns 0, or -EINVAL (-ENOENT, -EOPNOTSUPP) after one line naming the key. */
 int oci_config_load(struct oci_container *c, struct machine *m);
-
-/* Reads the process object at PATH (exec --process) into M and C in place of config.json's
- * process (after oci_config_load()): args, env, cwd, user, capabilities, rlimits,
- * terminal, noNewPrivileges. 0, or -EINVAL (-ENOENT) after one line naming the key. */
-int oci_process_load(struct oci_container *c, struct machine *m, const char *path);

@@ -35,6 +35,7 @@
 #include "host/console.h"
 #include "oci/config.h"
 #include "oci/enter.h"
+#include "oci/process.h"
 #include "oci/state.h"
 #include "oci/verbs.h"
 #include "util/log.h"

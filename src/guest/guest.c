@@ -206,6 +206,11 @@ _noreturn_ static void exec_command(const struct guest_setup *setup, char **env)
 
         if (r < 0)
                 guest_fail(setup->sync_fd, r, "Failed to attach /dev/console");
+        /* No init to hand the console on: the command is the session's leader with the
+         * console as its terminal, so that a shell has job control (podman run -it sh,
+         * systemd-nspawn COMMAND, as both give it). */
+        if (setup->with_console && ioctl(STDIN_FILENO, TIOCSCTTY, 0) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to make /dev/console the command's terminal");
         if (!m->oci) /* an OCI container's became its user before its capabilities went */
                 exec_settings_become_user(m, setup->sync_fd);
         /* execvpe() looks the name up in our own PATH: the guest's, from now on. */

@@ -68,7 +68,7 @@ EOF
 }
 oci() { "$OCI" --root "$ROOT" "$@"; }
 flat() { tr '\n' ' ' <<<"$1" | sed 's/ *$//'; }
-field() { sed -n "s/^  \"$1\": \"\\{0,1\\}\\([^\",]*\\).*/\\1/p"; }
+json_field() { sed -n "s/^  \"$1\": \"\\{0,1\\}\\([^\",]*\\).*/\\1/p"; }
 
 out=$("$OCI" --version)
 check_match "--version: 'machined-lite-oci version X', then the spec" "^machined-lite-oci version [0-9.]+
@@ -94,7 +94,7 @@ EOT
 check_eq "create: exit 0, the init a child of the subreaper that called it; start; its status 7" "0 True
 7" "$(cat "$WORK/subreaper")"
 check_eq "the container's stdout and stderr are create's" "out err" "$(sort -r "$WORK/life.out" | tr '\n' ' ' | sed 's/ $//')"
-check_eq "state after the init is gone: stopped" stopped "$(oci state life | field status)"
+check_eq "state after the init is gone: stopped" stopped "$(oci state life | json_field status)"
 oci delete life
 check_eq "delete: the state is gone" 6 "$(oci state life >/dev/null 2>&1; echo $?)"
 check "...and its cgroup" test ! -e "$CG/ml-oci-test/life"
@@ -103,14 +103,14 @@ check "...and its cgroup" test ! -e "$CG/ml-oci-test/life"
 bundle '["/bin/sh", "-c", "hostname; pwd; echo $GREETING; env | sort | tr \"\\n\" \" \"; echo; id -u; grep CapBnd /proc/self/status; grep NoNewPrivs /proc/self/status; cat /data/file; touch /data/x 2>/dev/null || echo data-ro; touch /scratch/x && echo scratch-rw; grep ^0:: /proc/self/cgroup; ls /sys/class/net | tr \"\\n\" \" \""]'
 sed -i 's|${ID:-ctr}|see|' "$BUNDLE/config.json"
 oci create --bundle "$BUNDLE" see </dev/null > "$WORK/see.out" 2>&1
-check_eq "create of a second container: created" created "$(oci state see | field status)"
+check_eq "create of a second container: created" created "$(oci state see | json_field status)"
 pid=$(oci state see | sed -n 's/^  "pid": \([0-9]*\).*/\1/p')
 check "its init is alive on the host, waiting (PID $pid)" test -d "/proc/$pid"
 check_eq "state: bundle and annotations" "$BUNDLE {\"org.example.test\":\"yes\"}" \
-        "$(oci state see | field bundle) $(oci state see | sed -n 's/^  "annotations": //p')"
+        "$(oci state see | json_field bundle) $(oci state see | sed -n 's/^  "annotations": //p')"
 check_eq "its cgroup is linux.cgroupsPath" "$pid" "$(cat "$CG/ml-oci-test/see/cgroup.procs")"
 oci start see
-for _ in $(seq 100); do [ "$(oci state see | field status)" = stopped ] && break; sleep 0.05; done
+for _ in $(seq 100); do [ "$(oci state see | json_field status)" = stopped ] && break; sleep 0.05; done
 mapfile -t seen < "$WORK/see.out"
 check_eq "hostname is config's" ocibox "${seen[0]}"
 check_eq "cwd is process.cwd" /tmp "${seen[1]}"
@@ -143,7 +143,7 @@ set_process 1000 '{ "bounding": ["CAP_CHOWN", "CAP_KILL", "CAP_NET_RAW"], "effec
                     "inheritable": ["CAP_NET_RAW"], "ambient": ["CAP_NET_RAW"] }' caps
 oci create --bundle "$BUNDLE" caps </dev/null > "$WORK/caps.out" 2>&1
 oci start caps
-for _ in $(seq 100); do [ "$(oci state caps | field status)" = stopped ] && break; sleep 0.05; done
+for _ in $(seq 100); do [ "$(oci state caps | json_field status)" = stopped ] && break; sleep 0.05; done
 check_eq "a user with process.capabilities' ambient set: it keeps them through its exec" \
         "1000 CapInh: 0000000000002000 CapPrm: 0000000000002000 CapEff: 0000000000002000 CapBnd: 0000000000002021 CapAmb: 0000000000002000" \
         "$(flat "$(cat "$WORK/caps.out")")"
@@ -190,7 +190,7 @@ print(out.decode().replace("\r", "").strip())
 EOT
 check_eq "process.terminal: the pty over the console socket, sized as consoleSize; domainname; personality LINUX32" \
         "create 0 winsize 33 101 33 101 ocidomain i686" "$(flat "$(cat "$WORK/tty.out")")"
-for _ in $(seq 100); do [ "$(oci state tty | field status)" = stopped ] && break; sleep 0.05; done
+for _ in $(seq 100); do [ "$(oci state tty | json_field status)" = stopped ] && break; sleep 0.05; done
 oci delete --force tty
 
 # hooks: each kind at its point, its state on stdin, the container's in its namespaces
@@ -220,7 +220,7 @@ check_eq "create runs prestart and createRuntime on the host, the state (creatin
 check_eq "...and createContainer in the container (its host name)" "createContainer ocibox creating" \
         "$(cat "$BUNDLE/rootfs/tmp/hooks.log" 2>&1)"
 oci start hooked
-for _ in $(seq 100); do [ "$(oci state hooked | field status)" = stopped ] && break; sleep 0.05; done
+for _ in $(seq 100); do [ "$(oci state hooked | json_field status)" = stopped ] && break; sleep 0.05; done
 check_eq "start runs startContainer in the container before its process, which sees what it wrote; with the container's privileges (bounding set, no_new_privs), not ours" \
         "createContainer ocibox creating startContainer ocibox created CapEff: 0000000000000021 CapBnd: 0000000000000021 NoNewPrivs: 1" \
         "$(flat "$(cat "$WORK/hooked.out")")"
@@ -254,7 +254,7 @@ bundle '["/bin/true"]'
 big_state '{ "path": "/bin/true" }'
 oci create --bundle "$BUNDLE" bigstate </dev/null >/dev/null 2>&1
 check_eq "a hook that ends without reading a state bigger than a pipe: create goes on (no SIGPIPE)" "0 created" \
-        "$? $(oci state bigstate 2>&1 | field status)"
+        "$? $(oci state bigstate 2>&1 | json_field status)"
 oci delete --force bigstate
 big_state '{ "path": "/bin/sleep", "args": ["sleep", "30"], "timeout": 1 }'
 start_time=$(date +%s)
@@ -281,7 +281,7 @@ bundle '["/bin/sh", "-c", "touch /tmp/f; chmod 600 /tmp/f 2>&1 | grep -o \"Permi
 sed -i 's|${ID:-ctr}|filtered|' "$BUNDLE/config.json"
 oci create --bundle "$BUNDLE" filtered </dev/null > "$WORK/filtered.out" 2>&1
 oci start filtered
-for _ in $(seq 100); do [ "$(oci state filtered | field status)" = stopped ] && break; sleep 0.05; done
+for _ in $(seq 100); do [ "$(oci state filtered | json_field status)" = stopped ] && break; sleep 0.05; done
 check_eq "seccomp: chmod fails with errnoRet 13; chown to 1234 (an argument rule) fails, to 1235 works; a path of readonlyPaths is read-only; maskedPaths hide a directory and /proc/cpuinfo" \
         "Permission denied Operation not permitted 1235 Read-only file system Permission denied Permission denied" \
         "$(tr '\n' ' ' < "$WORK/filtered.out" | sed 's/ $//')"
@@ -302,7 +302,7 @@ sed -i 's|${ID:-ctr}|copyup|; s|"root": { "path": "rootfs" }|"root": { "path": "
 sed -i 's|^    { "destination": "/scratch".*|&,\n    { "destination": "/srv/seed", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "mode=755"] }|' "$BUNDLE/config.json"
 oci create --bundle "$BUNDLE" copyup </dev/null > "$WORK/copyup.out" 2>&1
 oci start copyup
-for _ in $(seq 100); do [ "$(oci state copyup | field status)" = stopped ] && break; sleep 0.05; done
+for _ in $(seq 100); do [ "$(oci state copyup | json_field status)" = stopped ] && break; sleep 0.05; done
 check_eq "tmpcopyup: the tree's files, link, modes and owners in the tmpfs, writable in a read-only root" \
         "seeded file 750 0:0 644 12:34 1073741824 0 written Read-only file system" "$(flat "$(cat "$WORK/copyup.out")")"
 check_eq "...a sparse file stays sparse (1 GiB, no block), and the tree is untouched" "file link sparse sub" \
@@ -369,7 +369,7 @@ bundle '["/bin/sh", "-c", "echo x > /dev/null && echo null-ok"]' '' '' '"resourc
 sed -i 's|${ID:-ctr}|devices|' "$BUNDLE/config.json"
 oci create --bundle "$BUNDLE" devices </dev/null > "$WORK/devices.out" 2>&1
 oci start devices
-for _ in $(seq 100); do [ "$(oci state devices | field status)" = stopped ] && break; sleep 0.05; done
+for _ in $(seq 100); do [ "$(oci state devices | json_field status)" = stopped ] && break; sleep 0.05; done
 check_eq "resources.devices as containerd and podman send them: taken" null-ok "$(cat "$WORK/devices.out")"
 oci delete devices
 bundle '["/bin/true"]' '' '' '"resources": { "devices": [ { "allow": false, "access": "rwm" }, { "allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw" } ] }'
@@ -402,7 +402,7 @@ json.dump(config, open(path, "w"))
 EOT
 oci create --bundle "$BUNDLE" podmember </dev/null > "$WORK/podmember.out" 2>&1
 oci start podmember
-for _ in $(seq 100); do [ "$(oci state podmember | field status)" = stopped ] && break; sleep 0.05; done
+for _ in $(seq 100); do [ "$(oci state podmember | json_field status)" = stopped ] && break; sleep 0.05; done
 check_eq "a container joins the sandbox's IPC and UTS namespaces by path, and keeps its host name" \
         "ocibox $(readlink "/proc/$sandbox_pid/ns/ipc") $(readlink "/proc/$sandbox_pid/ns/uts")" "$(flat "$(cat "$WORK/podmember.out")")"
 oci delete podmember
@@ -421,14 +421,14 @@ bundle '["/bin/sleep", "60"]'
 sed -i 's|${ID:-ctr}|sleeper|' "$BUNDLE/config.json"
 oci create --bundle "$BUNDLE" sleeper </dev/null >/dev/null 2>&1
 oci start sleeper
-check_eq "started: running" running "$(oci state sleeper | field status)"
+check_eq "started: running" running "$(oci state sleeper | json_field status)"
 check_match "list shows it" "^sleeper +[0-9]+ +running" "$(oci list)"
 one_line_error "delete of a running container: exit 7" 7 "container sleeper is running: delete takes a stopped one" \
         "$OCI" --root "$ROOT" delete sleeper
 oci pause sleeper
-check_eq "pause: paused (the cgroup v2 freezer)" paused "$(oci state sleeper | field status)"
+check_eq "pause: paused (the cgroup v2 freezer)" paused "$(oci state sleeper | json_field status)"
 oci resume sleeper
-check_eq "resume: running" running "$(oci state sleeper | field status)"
+check_eq "resume: running" running "$(oci state sleeper | json_field status)"
 
 # exec: one more process in the running container, as its init was made, or as the
 # command line or --process says; its status passed on, or --detach and its PID.
@@ -485,8 +485,8 @@ one_line_error "exec into a container with CAP_SYS_PTRACE and no user namespace:
         "exec: container tracer has CAP_SYS_PTRACE and no user namespace" "$OCI" --root "$ROOT" exec tracer /bin/true
 oci delete --force tracer
 oci kill sleeper KILL
-for _ in $(seq 100); do [ "$(oci state sleeper | field status)" = stopped ] && break; sleep 0.05; done
-check_eq "kill ID KILL: stopped" stopped "$(oci state sleeper | field status)"
+for _ in $(seq 100); do [ "$(oci state sleeper | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "kill ID KILL: stopped" stopped "$(oci state sleeper | json_field status)"
 check "...and the exec'd process with it (the container's PID namespace is gone)" test ! -d "/proc/$expid"
 one_line_error "exec in a stopped container: exit 7" 7 "container sleeper is stopped: exec needs it created or running" \
         "$OCI" --root "$ROOT" exec sleeper /bin/true
@@ -502,7 +502,7 @@ sed -i 's|${ID:-ctr}|sysctl|' "$BUNDLE/config.json"
 host_range=$(tr -s ' \t' ' ' < /proc/sys/net/ipv4/ping_group_range)
 oci create --bundle "$BUNDLE" sysctl </dev/null > "$WORK/sysctl.out" 2>&1
 oci start sysctl
-for _ in $(seq 100); do [ "$(oci state sysctl | field status)" = stopped ] && break; sleep 0.05; done
+for _ in $(seq 100); do [ "$(oci state sysctl | json_field status)" = stopped ] && break; sleep 0.05; done
 check_eq "linux.sysctl net.ipv4.ping_group_range in its network namespace" "0 1000" "$(tr -s ' \t' ' ' < "$WORK/sysctl.out")"
 check_eq "...the host's stays as it was" "$host_range" "$(tr -s ' \t' ' ' < /proc/sys/net/ipv4/ping_group_range)"
 oci delete sysctl
@@ -568,6 +568,25 @@ if command -v podman >/dev/null; then
         rc=$?
         check_match "podman run -t: the container's process on a pty (process.terminal, the console socket); exit 5" \
                 "^/dev/(console|pts/[0-9]+) on-a-tty 5$" "$(flat "$(tr -d '\r' <<<"$out")") $rc"
+        # -it through a real pty (pty-harness.py as the user's terminal): the shell has job
+        # control, Ctrl-C reaches what it runs, a resize reaches it, its status is podman's.
+        drive run-it -- "${PODMAN[@]}" run --rm -it "${LIMITS[@]}" localhost/ml-oci-test sh <<'SCRIPT'
+expect (#|\$)[ ]
+sendline echo inside-$((6*7))
+expect (inside-42)
+sendline sleep 30
+sleep 0.5
+send \x03
+expect (#|\$)[ ]
+winsize 33 101
+sendline stty size
+expect ([0-9]+ [0-9]+)
+sendline exit 7
+wait
+SCRIPT
+        check_eq "podman run -it: a shell at the terminal, Ctrl-C, a resize, its exit status 7" \
+                "inside-42 33 101 7" "$(field match 2) $(field match 4) $RC"
+        check "...with job control (no \"can't access tty\")" sh -c "! grep -q \"can't access tty\" '$WORK/run-it.log'"
         out=$("${PODMAN[@]}" run --rm --read-only "${LIMITS[@]}" localhost/ml-oci-test \
                 /bin/sh -c 'touch /tmp/x /var/tmp/x /run/x && echo tmpfs-rw; touch /x 2>&1 | grep -o "Read-only file system"' 2>&1)
         check_eq "podman run --read-only: /tmp, /var/tmp and /run writable (tmpcopyup), the rest read-only" \
@@ -623,6 +642,23 @@ if command -v podman >/dev/null; then
         check_eq "podman exec -i -e -w" "piped v /tmp" "$(flat "$out")"
         out=$("${PODMAN[@]}" exec -t "$id" /bin/sh -c 'tty; echo on-a-tty' 2>&1 | tr -d '\r')
         check_match "podman exec -t: the process has a pty of the container's" "^/dev/pts/[0-9]+ on-a-tty$" "$(flat "$out")"
+        drive exec-it -- "${PODMAN[@]}" exec -it "$id" sh <<'SCRIPT'
+expect (#|\$)[ ]
+sendline tty; echo $((6*7))
+expect (/dev/[a-z/0-9]+)
+expect (42)
+sendline sleep 30
+sleep 0.5
+send \x03
+expect (#|\$)[ ]
+winsize 33 101
+sendline stty size
+expect ([0-9]+ [0-9]+)
+sendline exit 3
+wait
+SCRIPT
+        check_match "podman exec -it: a shell on a pty of the container's, Ctrl-C, a resize, its exit status 3" \
+                "^/dev/pts/[0-9]+ 42 33 101 3$" "$(field match 2) $(field match 3) $(field match 5) $RC"
         "${PODMAN[@]}" stop -t 1 "$id" >/dev/null 2>&1
         check_eq "podman stop of a PID 1 that ignores SIGTERM: killed, 137" 137 \
                 "$("${PODMAN[@]}" inspect --format '{{.State.ExitCode}}' "$id" 2>&1)"

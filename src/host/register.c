@@ -264,6 +264,33 @@ int register_container_scope(const char *scope, const char *slice, const char *i
         return r;
 }
 
+int register_container_machine(const char *id, pid_t leader, const char *root)
+{
+        sd_bus_error error = SD_BUS_ERROR_NULL;
+        sd_bus *bus = NULL;
+        int r;
+
+        r = libsystemd_load();
+        if (r < 0)
+                return r;
+        r = sym_sd_bus_open_system(&bus);
+        if (r >= 0)
+                /* No ID of its own (machined makes none up), no network interfaces to tell. */
+                r = sym_sd_bus_call_method(bus, MACHINED_BUS, MACHINED_PATH, MACHINED_MANAGER, "RegisterMachine",
+                                           &error, NULL, "sayssus", id, 0, "machined-lite-oci", "container",
+                                           (uint32_t)leader, root);
+        if (r < 0 && !sym_sd_bus_error_has_names_sentinel(&error, "org.freedesktop.DBus.Error.ServiceUnknown",
+                                                          "org.freedesktop.DBus.Error.NameHasNoOwner", NULL))
+                log_warning("Note: container %s is not registered with systemd-machined (machinectl does not list it): "
+                            "%s",
+                            id, error.message ?: strerror(-r));
+        /* (No cleanup attribute: nothing of libsystemd's may run once it is unloaded.) */
+        sym_sd_bus_error_free(&error);
+        sym_sd_bus_flush_close_unref(bus);
+        libsystemd_unload();
+        return 0;
+}
+
 int register_machine(const struct machine *m, struct registration *reg, pid_t leader, int ifindex)
 {
         _cleanup_(bus_error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;

@@ -25,14 +25,20 @@ int register_connect(const struct machine *m, struct registration *reg);
  * -EEXIST when the scope exists (a machine of that name runs), or -errno, logged. */
 int register_scope(const struct machine *m, struct registration *reg);
 
-/* Registers the machine with systemd-machined, for the unit the leader is in, with the
- * host's end of its veth (IFINDEX, 0 for none), when machined is there. Returns 0 (also
- * when it is not there), -EEXIST, or -errno, logged. */
 /* An OCI container's transient scope SCOPE in SLICE (--systemd-cgroup), holding us, so
  * that the container made from here on is in it; its own connection to the system bus,
  * closed after. 0, -EEXIST or -errno, logged. */
 int register_container_scope(const char *scope, const char *slice, const char *id);
 
+/* The OCI container ID, whose init LEADER is in a scope of its own, registered with
+ * systemd-machined (class container) for machinectl, when machined is there; machined
+ * forgets it when the scope goes. Not being registered is no failure of the container: a
+ * refusal is said in one line, and 0 returned (-errno only without libsystemd). */
+int register_container_machine(const char *id, pid_t leader, const char *root);
+
+/* Registers the machine with systemd-machined, for the unit the leader is in, with the
+ * host's end of its veth (IFINDEX, 0 for none), when machined is there. Returns 0 (also
+ * when it is not there), -EEXIST, or -errno, logged. */
 int register_machine(const struct machine *m, struct registration *reg, pid_t leader, int ifindex);
 
 /* Once registered: closes the bus and libsystemd with it, which the supervisor then does

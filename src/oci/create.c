@@ -199,7 +199,13 @@ static int handoff(const struct guest_handoff *h, void *userdata)
         r = run_create_hooks(ctx->c, ctx->m, &s);
         if (r < 0)
                 return r;
-        return ctx->c->pid_file ? oci_write_pid_file(ctx->c->pid_file, h->pid) : 0;
+        if (ctx->c->pid_file && (r = oci_write_pid_file(ctx->c->pid_file, h->pid)) < 0)
+                return r;
+        /* In a scope of its own (--systemd-cgroup), it is a machine machinectl can see. In a
+         * cgroup of the caller's (cgroupfs), machined could not tell which unit it is in. */
+        if (ctx->m->cgroup_own)
+                (void)register_container_machine(ctx->c->id, h->pid, ctx->m->root);
+        return 0;
 }
 
 /* What a container is beyond config.json: a machine named by its ID, PID 1 its process,

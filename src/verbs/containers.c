@@ -111,3 +111,35 @@ int containers_print_status(const char *id)
         oci_state_done(&s);
         return 0;
 }
+
+int containers_read_state(const char *id, struct machine_state *ret)
+{
+        struct oci_state s = {};
+        enum oci_status status;
+        int r = oci_state_read(OCI_DEFAULT_ROOT, id, &s);
+
+        if (r < 0) {
+                oci_state_done(&s);
+                return r;
+        }
+        status = oci_state_status(OCI_DEFAULT_ROOT, &s);
+        if (status == OCI_STOPPED) {
+                oci_state_done(&s);
+                return -ENOENT;
+        }
+        *ret = (struct machine_state){
+                .name = TAKE_PTR(s.id),
+                .leader = s.pid,
+                .leader_start = s.pid_start,
+                .root = TAKE_PTR(s.rootfs),
+                .cgroup = TAKE_PTR(s.cgroup),
+                .class = strdup("oci"),
+                .init = strdup("oci"),
+        };
+        oci_state_done(&s);
+        if (!ret->name || !ret->root || !ret->cgroup || !ret->class || !ret->init) {
+                machine_state_done(ret);
+                return -ENOMEM;
+        }
+        return 0;
+}

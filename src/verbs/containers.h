@@ -4,6 +4,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "host/state.h"
+
 /* The OCI containers of machined-lite-oci's default --root, for list and status. */
 
 /* Rows of list's table (class "oci"), after the machines'; how many. */
@@ -14,3 +16,8 @@ size_t containers_print_json(bool first);
 
 /* status of container ID; -ENOENT (nothing printed) when there is none. */
 int containers_print_status(const char *id);
+
+/* Container ID, when it is created, running or paused, as a machine's state for stop,
+ * kill and reboot: its init the leader, its cgroup, class and init "oci", no supervisor
+ * (0). -ENOENT when there is no such container, or it has stopped. */
+int containers_read_state(const char *id, struct machine_state *ret);

@@ -30,6 +30,8 @@
 /* How long stop waits for the machine to power off: the supervisor's own limit (15 s)
  * and some. */
 #define STOP_TIMEOUT_MS 30000
+/* How long an OCI container has to end after SIGTERM: podman stop's default. */
+#define OCI_STOP_TIMEOUT_MS 10000
 
 /* The verbs here take NAME and a few options of their own; argv[0] is the verb. */
 struct verb_arguments {
@@ -387,7 +389,12 @@ static int act_on_running(int argc, char *argv[], struct verb_arguments *a, stru
         if (geteuid() != 0)
                 return log_error("Must be run as root to %s a machine (try sudo machined-lite %s ...)", argv[0], argv[0]),
                        EXIT_NOT_ROOT;
-        return read_running(a->name, s);
+        /* A machine; else a container of machined-lite-oci's; else read_running() says
+         * what is wrong. */
+        r = machine_name_is_valid(a->name) ? state_read(a->name, s) : -EINVAL;
+        if (r == -ENOENT && containers_read_state(a->name, s) == 0)
+                return 0;
+        return r < 0 ? read_running(a->name, s) : 0;
 }
 
 /* Signals a process of the machine through a pidfd of that very process (its PID and
@@ -426,53 +433,6 @@ static int wait_gone(int pidfd, int timeout_ms)
                 if (errno != EINTR)
                         return negative_errno();
         return p.revents & POLLIN ? 0 : -ETIMEDOUT;
-}
-
-/* stop: as SIGTERM to the supervisor does, a clean poweroff; waits for it. */
-int verb_stop(int argc, char *argv[])
-{
-        struct verb_arguments a;
-        struct machine_state s;
-        int r = act_on_running(argc, argv, &a, &s);
-
-        if (r != 0)
-                return r < 0 ? 0 : r;
-        r = signal_exact(s.supervisor, s.supervisor_start, SIGTERM);
-        if (r >= 0) {
-                int pidfd = r;
-
-                r = wait_gone(pidfd, STOP_TIMEOUT_MS);
-                close(pidfd);
-        } else if (r == -ESRCH)
-                r = 0; /* gone meanwhile: stopped */
-        if (r < 0)
-                log_error_errno(r, "Cannot stop machine %s (supervisor %d): %m", s.name, (int)s.supervisor);
-        machine_state_done(&s);
-        return r < 0 ? EXIT_SETUP_FAILED : 0;
-}
-
-/* reboot: what makes the guest's init reboot: SIGINT for systemd and sysvinit
- * (ctrl-alt-del), SIGTERM for busybox init. The supervisor then ends with 133, which a
- * unit (machine@.service) restarts on. */
-int verb_reboot(int argc, char *argv[])
-{
-        struct verb_arguments a;
-        struct machine_state s;
-        int r = act_on_running(argc, argv, &a, &s);
-
-        if (r != 0)
-                return r < 0 ? 0 : r;
-        if (s.init && strcmp(s.init, "ml-init") == 0) {
-                log_error("Machine %s runs a command (machined-lite run), which cannot reboot: use stop", s.name);
-                machine_state_done(&s);
-                return EXIT_USAGE;
-        }
-        r = close_pidfd(
-                signal_exact(s.leader, s.leader_start, s.init && strcmp(s.init, "busybox") == 0 ? SIGTERM : SIGINT));
-        if (r < 0)
-                log_error_errno(r, "Cannot reboot machine %s (PID %d): %m", s.name, (int)s.leader);
-        machine_state_done(&s);
-        return r < 0 ? EXIT_SETUP_FAILED : 0;
 }
 
 /* Whether PID is listed in the cgroup.procs file FILE. */
@@ -521,6 +481,88 @@ static int kill_cgroup(const char *path, int sig, pid_t skip)
         if (d)
                 closedir(d);
         return r;
+}
+
+/* An OCI container has no supervisor: SIGTERM to its init, and after
+ * OCI_STOP_TIMEOUT_MS SIGKILL to all of it, as podman stop; its engine then sees it
+ * stopped and deletes it. */
+static int stop_container(const struct machine_state *s)
+{
+        int pidfd = signal_exact(s->leader, s->leader_start, SIGTERM), r;
+
+        if (pidfd == -ESRCH)
+                return 0;
+        if (pidfd < 0)
+                return pidfd;
+        r = wait_gone(pidfd, OCI_STOP_TIMEOUT_MS);
+        if (r == -ETIMEDOUT) {
+                r = kill_cgroup(s->cgroup, SIGKILL, 0);
+                if (r >= 0)
+                        r = wait_gone(pidfd, STOP_TIMEOUT_MS);
+        }
+        close(pidfd);
+        return r;
+}
+
+/* stop: as SIGTERM to the supervisor does, a clean poweroff; waits for it. */
+int verb_stop(int argc, char *argv[])
+{
+        struct verb_arguments a;
+        struct machine_state s;
+        int r = act_on_running(argc, argv, &a, &s);
+
+        if (r != 0)
+                return r < 0 ? 0 : r;
+        if (s.supervisor == 0) {
+                r = stop_container(&s);
+                if (r < 0)
+                        log_error_errno(r, "Cannot stop container %s (PID %d): %m", s.name, (int)s.leader);
+                machine_state_done(&s);
+                return r < 0 ? EXIT_SETUP_FAILED : 0;
+        }
+        r = signal_exact(s.supervisor, s.supervisor_start, SIGTERM);
+        if (r >= 0) {
+                int pidfd = r;
+
+                r = wait_gone(pidfd, STOP_TIMEOUT_MS);
+                close(pidfd);
+        } else if (r == -ESRCH)
+                r = 0; /* gone meanwhile: stopped */
+        if (r < 0)
+                log_error_errno(r, "Cannot stop machine %s (supervisor %d): %m", s.name, (int)s.supervisor);
+        machine_state_done(&s);
+        return r < 0 ? EXIT_SETUP_FAILED : 0;
+}
+
+/* reboot: what makes the guest's init reboot: SIGINT for systemd and sysvinit
+ * (ctrl-alt-del), SIGTERM for busybox init. The supervisor then ends with 133, which a
+ * unit (machine@.service) restarts on. */
+int verb_reboot(int argc, char *argv[])
+{
+        struct verb_arguments a;
+        struct machine_state s;
+        int r = act_on_running(argc, argv, &a, &s);
+
+        if (r != 0)
+                return r < 0 ? 0 : r;
+        if (s.supervisor == 0) {
+                log_error("%s is a container of machined-lite-oci, which cannot reboot: its engine starts it again "
+                          "(podman restart), or use stop",
+                          s.name);
+                machine_state_done(&s);
+                return EXIT_USAGE;
+        }
+        if (s.init && strcmp(s.init, "ml-init") == 0) {
+                log_error("Machine %s runs a command (machined-lite run), which cannot reboot: use stop", s.name);
+                machine_state_done(&s);
+                return EXIT_USAGE;
+        }
+        r = close_pidfd(
+                signal_exact(s.leader, s.leader_start, s.init && strcmp(s.init, "busybox") == 0 ? SIGTERM : SIGINT));
+        if (r < 0)
+                log_error_errno(r, "Cannot reboot machine %s (PID %d): %m", s.name, (int)s.leader);
+        machine_state_done(&s);
+        return r < 0 ? EXIT_SETUP_FAILED : 0;
 }
 
 /* kill: SIGNAL (default SIGTERM) to every process of the machine, or to its leader. */

@@ -524,6 +524,24 @@ check_match "machined-lite status ID of a container" "^ml-oci-listed \(oci conta
         "$("$ML" status ml-oci-listed | tr '\n' ' ')"
 "$OCI" delete --force ml-oci-listed
 check_eq "...gone from the list once deleted" "" "$("$ML" list | grep ml-oci-listed)"
+# ...and machined-lite stop, kill and reboot act on it as on a machine.
+bundle '["/bin/sh", "-c", "trap \"echo usr1 >> /got\" USR1; trap \"echo term >> /got; exit 0\" TERM; while :; do sleep 0.1; done"]'
+sed -i 's|${ID:-ctr}|ml-oci-listed|' "$BUNDLE/config.json"
+"$OCI" create --bundle "$BUNDLE" ml-oci-listed </dev/null >/dev/null 2>&1
+"$OCI" start ml-oci-listed
+sleep 0.3
+"$ML" kill --kill-whom=leader --signal=USR1 ml-oci-listed
+for _ in $(seq 50); do [ -s "$BUNDLE/rootfs/got" ] && break; sleep 0.1; done
+check_eq "machined-lite kill --kill-whom=leader --signal=USR1 of a container: its init has it" usr1 "$(cat "$BUNDLE/rootfs/got" 2>&1)"
+one_line_error "machined-lite reboot of a container: exit 2" 2 "ml-oci-listed is a container of machined-lite-oci, which cannot reboot" \
+        "$ML" reboot ml-oci-listed
+out=$("$ML" stop ml-oci-listed 2>&1)
+check_eq "machined-lite stop of a container: exit 0 once its init has ended (SIGTERM), stopped" "0  stopped usr1 term" \
+        "$? $out $("$OCI" state ml-oci-listed | json_field status) $(flat "$(cat "$BUNDLE/rootfs/got")")"
+out=$("$OCI" delete ml-oci-listed 2>&1)
+check_eq "...and its engine deletes it as any stopped one" "0 " "$? $out"
+one_line_error "machined-lite stop of it, gone: exit 6" 6 "No machine ml-oci-listed is running" "$ML" stop ml-oci-listed
+rm -f "$BUNDLE/rootfs/got"
 
 # --oci-bundle: the bundle as a machine (machined-lite run and boot, nspawn's command line),
 # config.json's process, hostname and mounts, the command line on top.

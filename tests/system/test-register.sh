@@ -293,10 +293,24 @@ Delegate=yes
 Slice=machine.slice" "$(printf '%s\n' "$show" | sort)"
 pid=$(hostbox_run -- machined-lite-oci state sd1 | sed -n 's/^  "pid": \([0-9]*\).*/\1/p')
 check_eq "its init alone in the scope's cgroup" "$pid" "$(in_hostbox cat /sys/fs/cgroup/machine.slice/mlt-sd1.scope/cgroup.procs)"
+check_eq "machinectl sees it: a container of machined-lite-oci, its init the leader, in its scope" \
+        "Class=container Leader=$pid Service=machined-lite-oci Unit=mlt-sd1.scope" \
+        "$(in_hostbox machinectl show sd1 -p Class -p Leader -p Service -p Unit | sort | tr '\n' ' ' | sed 's/ $//')"
 out=$(hostbox_run -- machined-lite-oci delete --force sd1 2>&1)
 check_eq "delete --force of it: exit 0, silent" "0 " "$? $out"
 for _ in $(seq 150); do in_hostbox systemctl is-active -q mlt-sd1.scope || break; sleep 0.1; done
 check "delete --force: the scope is gone" test "$(in_hostbox systemctl is-active mlt-sd1.scope)" != active
+check_eq "...and machinectl has forgotten it" "" "$(in_hostbox machinectl list --no-legend | grep sd1)"
+# machinectl terminate of one (whose init ends on SIGTERM): systemd stops its scope; the
+# engine sees it stopped.
+sed -i "s|\"/bin/sleep\", \"60\"|\"/bin/sh\", \"-c\", \"trap 'exit 0' TERM; while :; do sleep 0.1; done\"|" "$OCIB/config.json"
+hostbox_run -- machined-lite-oci --systemd-cgroup create --bundle "$OCIB" sd1 </dev/null >/dev/null 2>&1
+hostbox_run -- machined-lite-oci start sd1
+in_hostbox machinectl terminate sd1
+for _ in $(seq 50); do [ "$(hostbox_run -- machined-lite-oci state sd1 | sed -n 's/^  "status": "\(.*\)",/\1/p')" = stopped ] && break; sleep 0.1; done
+check_eq "machinectl terminate: the container is stopped" stopped \
+        "$(hostbox_run -- machined-lite-oci state sd1 | sed -n 's/^  "status": "\(.*\)",/\1/p')"
+hostbox_run -- machined-lite-oci delete sd1
 sed -i 's|machine.slice:mlt:sd1|machine.slice:mlt:x.slice|' "$OCIB/config.json"
 out=$(hostbox_run -- machined-lite-oci --systemd-cgroup create --bundle "$OCIB" sd2 </dev/null 2>&1)
 check_match "--systemd-cgroup with a slice for the container: exit 2, one line" "^machined-lite-oci: create: --systemd-cgroup: linux.cgroupsPath 'machine.slice:mlt:x.slice' names a slice" "$out"

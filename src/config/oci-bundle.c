@@ -19,6 +19,7 @@ static int refuse_container_only(const char *bundle, const struct oci_container 
                           : c->resources.n > 0 ? "linux.resources"
                           : c->hooks_json      ? "hooks"
                           : c->sysctl          ? "linux.sysctl"
+                          : c->devices.n > 0   ? "linux.devices"
                           : c->domainname      ? "domainname"
                                                : NULL;
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -56,7 +57,8 @@ static int mount_at(int dir_fd, const char *name, const char *source, const char
 
 /* Makes the device node NAME in /dev like the host's HOST_PATH. A unit with a device
  * policy (DevicePolicy=closed) may forbid mknod yet allow using the device: then the
- * host's node is bound onto an empty file instead, as systemd-nspawn does. */
+ * host's node is bound onto an empty file instead, as systemd-nspawn does. 0: made;
+ * 1: the host's bound (whose mode and owner are the host's, never to be changed). */
 static int make_device(int dev_fd, const char *name, mode_t mode, dev_t device, const char *host_path)
 {
         _cleanup_close_ int target = -EBADF;
@@ -80,7 +82,7 @@ static int make_device(int dev_fd, const char *name, mode_t mode, dev_t device, 
                 if (mount(fd_path(host, source), fd_path(target, path), NULL, MS_BIND, NULL) < 0)
                         return negative_errno();
         }
-        return 0;
+        return 1;
 }
 
 static int dev_add_tun(int dev_fd)
@@ -98,6 +100,9 @@ static int dev_add_tun(int dev_fd)
                 if (net_fd < 0)
                         return negative_errno();
                 int r = make_device(net_fd, "tun", 0666, st.st_rdev, "/dev/net/tun");
+
+                if (r > 0)
+                        r = 0;
 
                 if (r < 0)
                         return r;
@@ -128,6 +133,8 @@ int dev_setup(int root_fd, uid_t owner, bool with_console)
                 snprintf(host_path, sizeof(host_path), "/dev/%s", device_nodes[i].name);
                 r = make_device(dev_fd, device_nodes[i].name, 0666,
                                 makedev(device_nodes[i].major, device_nodes[i].minor), host_path);
+                if (r > 0)
+                        r = 0;
                 if (r < 0)
                         return r;
         }
@@ -200,5 +207,80 @@ int dev_console_attach(void)
                 }
         if (fd > 2)
                 close(fd);
+        return 0;
+}
+
+/* The directory of PATH's last component, below DEV_FD (the guest's /dev tmpfs), made as
+ * needed: no symlink is followed (/dev/fd leads to /proc), so nothing outside /dev is
+ * touched. An fd, with *RET_NAME pointing into PATH; or -errno. */
+static int open_node_parent(int dev_fd, const char *path, const char **ret_name)
+{
+        _cleanup_close_ int dir = fcntl(dev_fd, F_DUPFD_CLOEXEC, 3);
+        char component[256];
+
+        if (dir < 0)
+                return negative_errno();
+        for (const char *p = path;;) {
+                size_t n = strcspn(p, "/");
+
+                if (!p[n]) {
+                        *ret_name = p;
+                        return TAKE_FD(dir);
+                }
+                if (n == 0 || n >= sizeof(component))
+                        return -EINVAL;
+                memcpy(component, p, n);
+                component[n] = '\0';
+                if (mkdirat(dir, component, 0755) < 0 && errno != EEXIST)
+                        return negative_errno();
+                int next = openat(dir, component, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+
+                if (next < 0)
+                        return negative_errno();
+                close(dir);
+                dir = next;
+                p += n + 1;
+        }
+}
+
+int dev_add_node(int root_fd, const char *path, mode_t mode, dev_t device, uid_t uid, gid_t gid)
+{
+        _cleanup_close_ int dev_fd = -EBADF, dir = -EBADF;
+        struct stat dev_st, st;
+        const char *name;
+        int r;
+
+        if (strncmp(path, "/dev/", 5) != 0)
+                return -EINVAL;
+        dev_fd = open_in_root(root_fd, "/dev", O_PATH | O_DIRECTORY, 0);
+        if (dev_fd < 0)
+                return dev_fd;
+        if (fstat(dev_fd, &dev_st) < 0)
+                return negative_errno();
+        dir = open_node_parent(dev_fd, path + 5, &name);
+        if (dir < 0)
+                return dir;
+        if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) >= 0) {
+                /* One of ours already (/dev/null, /dev/net/tun): kept if it is that node,
+                 * else replaced; never a directory, never the host's own bound there. */
+                if (S_ISDIR(st.st_mode) || st.st_dev != dev_st.st_dev)
+                        return -EEXIST;
+                if ((st.st_mode & S_IFMT) != (mode & S_IFMT) || st.st_rdev != device) {
+                        if (unlinkat(dir, name, 0) < 0)
+                                return negative_errno();
+                        st.st_mode = 0;
+                }
+        } else if (errno != ENOENT)
+                return negative_errno();
+        else
+                st.st_mode = 0;
+        if (!st.st_mode) {
+                r = S_ISFIFO(mode) ? (mkfifoat(dir, name, 0600) < 0 ? negative_errno() : 0)
+                                   : make_device(dir, name, 0600, device, path);
+                if (r != 0) /* bound from the host: its mode and owner stay the host's */
+                        return r < 0 ? r : 0;
+        }
+        if (fchownat(dir, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 || fchmodat(dir, name, mode & 07777, 0) < 0)
+                return negative_errno();
         return 0;
 }

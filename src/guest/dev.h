@@ -19,3 +19,9 @@ int dev_console_create(int root_fd);
  * making it our controlling terminal: as the kernel starts init, so that init can hand
  * the console to a shell of its own (busybox init's askfirst needs that). */
 int dev_console_attach(void);
+
+/* An OCI container's linux.devices node at PATH (below /dev, inside the guest's /dev only):
+ * a character device or FIFO (MODE's type) with MODE's permissions, owned by UID and GID
+ * (host IDs). Where mknod is not allowed, the host's node at PATH is bound, keeping its
+ * own mode. 0 or -errno. */
+int dev_add_node(int root_fd, const char *path, mode_t mode, dev_t device, uid_t uid, gid_t gid);

@@ -27,6 +27,7 @@
 #include "guest/userdb.h"
 #include "host/cgroup.h"
 #include "host/userns.h"
+#include "oci/config.h"
 #include "util/macro.h"
 
 /* With a user namespace, what we create (the /dev and /run tmpfs and what is in them,
@@ -157,14 +158,18 @@ static int guest_owns_tree(const struct guest_fs_setup *setup)
          * to another range, which an idmapped mount (from 0) cannot show right. */
         if (mode == OWNERSHIP_AUTO && st.st_uid == m->uid_base)
                 return -EBADF;
+        /* An OCI bundle's root is never shifted on disk (an image's layer, shared): as
+         * runc, it is used as it is unless it is host root's and can be idmapped. */
         if (mode == OWNERSHIP_AUTO && st.st_uid != 0)
-                mode = OWNERSHIP_CHOWN;
+                mode = m->oci ? OWNERSHIP_OFF : OWNERSHIP_CHOWN;
         if (mode == OWNERSHIP_OFF)
                 return -EBADF;
         if (mode != OWNERSHIP_CHOWN) {
                 r = userns_idmapped_root(m->root, m->image_mounts != NULL, setup->guest_pid);
                 if (r >= 0)
                         return r;
+                if (m->oci && mode == OWNERSHIP_AUTO && (r == -EINVAL || r == -EOPNOTSUPP || r == -EPERM))
+                        return -EBADF;
                 if (mode == OWNERSHIP_MAP || (r != -EINVAL && r != -EOPNOTSUPP && r != -EPERM))
                         guest_fail(setup->sync_fd, r,
                                    "Failed to mount %s idmapped for the guest's user namespace (where its "
@@ -318,6 +323,14 @@ static void make_dev(const struct guest_fs *fs)
         r = dev_setup(fs->root_fd, fs->userns ? m->uid_base : 0, fs->setup->with_console);
         if (r < 0)
                 guest_fail(fs->sync_fd, r, "Failed to set up /dev in %s", m->root);
+        for (size_t i = 0; m->oci && i < m->oci->devices.n; i++) {
+                const struct oci_device *d = &m->oci->devices.nodes[i];
+                uid_t base = fs->userns ? m->uid_base : 0;
+
+                r = dev_add_node(fs->root_fd, d->path, d->mode, d->device, base + d->uid, base + d->gid);
+                if (r < 0)
+                        guest_fail(fs->sync_fd, r, "Failed to make %s (linux.devices)", d->path);
+        }
         if (fs->setup->with_console) {
                 r = dev_console_create(fs->root_fd);
                 if (r < 0)

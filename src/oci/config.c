@@ -35,6 +35,7 @@ void oci_container_done(struct oci_container *c)
         free(c->oci_version);
         free(c->domainname);
         oci_hooks_done(&c->hooks);
+        oci_devices_done(&c->devices);
         free(c->config_text);
         free(c->config_file);
         free(c->hooks_json);
@@ -457,7 +458,6 @@ static int read_linux(const struct oci_reader *rd, json_object *config, struct m
         static const struct {
                 const char *key, *why;
         } refused[] = {
-                { "devices", "device nodes beyond machined-lite's own are not implemented" },
                 { "mountLabel", "this host has no SELinux for machined-lite to label mounts with" },
                 { "intelRdt", "this host has no Intel RDT for machined-lite to use" },
                 { "timeOffsets", "a time namespace is not implemented by machined-lite" },
@@ -482,7 +482,7 @@ static int read_linux(const struct oci_reader *rd, json_object *config, struct m
         if ((r = read_personality(rd, linux_, m)) < 0 || (r = read_namespaces(rd, linux_, m)) < 0 ||
             (r = read_id_mappings(rd, linux_, m)) < 0 || (r = oci_read_resources(rd, linux_, &c->resources)) < 0 ||
             (r = oci_read_seccomp(rd, linux_, &c->seccomp)) < 0 || (r = read_paths(rd, linux_, m)) < 0 ||
-            (r = read_sysctl(rd, linux_, m, c)) < 0)
+            (r = read_sysctl(rd, linux_, m, c)) < 0 || (r = oci_read_devices(rd, linux_, &c->devices)) < 0)
                 return r;
         if ((r = oci_get_string(rd, linux_, "cgroupsPath", "linux.cgroupsPath", &cgroups_path)) < 0)
                 return r;

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 
 #include "config/machine.h"
+#include "oci/devices.h"
 #include "oci/hooks.h"
 #include "oci/resources.h"
 
@@ -34,6 +35,7 @@ struct oci_container {
         bool systemd_cgroup;              /* --systemd-cgroup: cgroupsPath is slice:prefix:name */
         struct oci_seccomp *seccomp;      /* linux.seccomp, or NULL: no filter */
         struct cgroup_settings resources; /* linux.resources, written by create */
+        struct oci_devices devices;       /* linux.devices, made in its /dev */
         char **sysctl; /* linux.sysctl as KEY=VALUE, each namespaced (written in the container's namespaces) */
         mode_t umask;
 };

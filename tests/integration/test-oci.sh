@@ -359,6 +359,72 @@ bundle '["/bin/true"]' '' '' '"resources": { "network": { "classID": 1048577 } }
 one_line_error "a resource it does not implement (network.classID): exit 2" 2 "linux.resources.network: is not implemented by machined-lite yet" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 
+# linux.devices: the nodes the device policy lets a container use, and FIFOs, made as
+# asked (type, mode, owner, at any depth below /dev); any other is refused by name.
+bundle '["/bin/sh", "-c", "stat -c \"%n %F %t:%T %a %u:%g\" /dev/net/tun /dev/mine/null2 /dev/fifo0 /dev/null; echo x > /dev/mine/null2 && echo written"]' \
+        '' '' '"devices": [ { "path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200, "fileMode": 8630, "uid": 0, "gid": 0 },
+      { "path": "/dev/mine/null2", "type": "c", "major": 1, "minor": 3, "fileMode": 400, "uid": 0, "gid": 1001 },
+      { "path": "/dev/fifo0", "type": "p", "fileMode": 420 },
+      { "path": "/dev/null", "type": "c", "major": 1, "minor": 3, "fileMode": 438 } ]'
+sed -i 's|${ID:-ctr}|nodes|' "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" nodes </dev/null > "$WORK/nodes.out" 2>&1
+oci start nodes
+for _ in $(seq 100); do [ "$(oci state nodes | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "linux.devices: net/tun, a null of its own below a directory, a FIFO, /dev/null as asked" \
+        "/dev/net/tun character special file a:c8 666 0:0
+/dev/mine/null2 character special file 1:3 620 0:1001
+/dev/fifo0 fifo 0:0 644 0:0
+/dev/null character special file 1:3 666 0:0
+written" "$(cat "$WORK/nodes.out")"
+oci delete nodes
+bundle '["/bin/true"]' '' '' '"devices": [ { "path": "/dev/sda", "type": "b", "major": 8, "minor": 0 } ]'
+one_line_error "linux.devices: a disk: exit 2" 2 "linux.devices\[0\]: /dev/sda \(b 8:0\) is a device machined-lite's device policy does not let a container use" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+bundle '["/bin/true"]' '' '' '"devices": [ { "path": "/dev/fd/../../etc/x", "type": "c", "major": 1, "minor": 3 } ]'
+one_line_error "linux.devices: a path that leaves /dev: exit 2" 2 "linux.devices\[0\]: '/dev/fd/../../etc/x' is no path below /dev" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+
+# A user namespace (linux.namespaces' user, one mapping range from 0): root inside is an
+# unprivileged host UID; its linux.devices nodes are the host's, bound (no mknod there).
+bundle '["/bin/sh", "-c", "cat /proc/self/uid_map | tr -s \" \" \" \"; stat -c \"%n %t:%T\" /dev/net/tun; touch /x-owned; echo x > /dev/null && echo null-ok"]' \
+        '' '' '"devices": [ { "path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200, "fileMode": 8630 } ],
+    "uidMappings": [ { "containerID": 0, "hostID": 1500000, "size": 65536 } ],
+    "gidMappings": [ { "containerID": 0, "hostID": 1500000, "size": 65536 } ]'
+python3 - "$BUNDLE/config.json" <<'EOT'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["linux"]["namespaces"].append({"type": "user"})
+config["linux"]["cgroupsPath"] = "/ml-oci-test/userns"
+json.dump(config, open(sys.argv[1], "w"))
+EOT
+oci create --bundle "$BUNDLE" userns </dev/null > "$WORK/userns.out" 2>&1
+oci start userns
+for _ in $(seq 100); do [ "$(oci state userns | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "a user namespace: the mapping as given, linux.devices bound, root writes its root" \
+        "$(printf ' 0 1500000 65536\n/dev/net/tun a:c8\nnull-ok')" "$(cat "$WORK/userns.out")"
+check_eq "...through an idmapped mount of the root, which stays host root's on disk" 0 "$(stat -c %u "$BUNDLE/rootfs/x-owned" 2>&1)"
+rm -f "$BUNDLE/rootfs/x-owned"
+oci delete userns
+# A root the range owns already (as podman --userns prepares it) is used as it is, and one
+# that neither root nor the range owns is never shifted on disk (runc's rule).
+chown 1500000:1500000 "$BUNDLE/rootfs"
+oci create --bundle "$BUNDLE" userns </dev/null > "$WORK/userns.out" 2>&1
+oci start userns
+for _ in $(seq 100); do [ "$(oci state userns | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "a root the range owns: root in the container writes there as the range's root" 1500000 \
+        "$(stat -c %u "$BUNDLE/rootfs/x-owned" 2>&1)"
+rm -f "$BUNDLE/rootfs/x-owned"
+oci delete userns
+chown 4242:4242 "$BUNDLE/rootfs"
+oci create --bundle "$BUNDLE" userns </dev/null > "$WORK/userns.out" 2>&1
+oci start userns
+for _ in $(seq 100); do [ "$(oci state userns | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "a root of another owner: left as it is on disk (not chowned)" "4242 0" \
+        "$(stat -c %u "$BUNDLE/rootfs") $(stat -c %u "$BUNDLE/rootfs/bin" 2>&1)"
+chown 0:0 "$BUNDLE/rootfs"
+rm -f "$BUNDLE/rootfs/x-owned"
+oci delete userns
+
 # linux.resources.devices: runc's callers' default rules (deny all, mknod of any node, the
 # nodes a container needs, /dev/console) are what machined-lite's own policy gives;
 # anything beyond it is refused by name.
@@ -597,6 +663,7 @@ sleep 0.5
 send \x03
 expect (#|\$)[ ]
 winsize 33 101
+sleep 1
 sendline stty size
 expect ([0-9]+ [0-9]+)
 sendline exit 7
@@ -609,6 +676,11 @@ SCRIPT
                 /bin/sh -c 'touch /tmp/x /var/tmp/x /run/x && echo tmpfs-rw; touch /x 2>&1 | grep -o "Read-only file system"' 2>&1)
         check_eq "podman run --read-only: /tmp, /var/tmp and /run writable (tmpcopyup), the rest read-only" \
                 "tmpfs-rw Read-only file system" "$(flat "$out")"
+        if [ -c /dev/net/tun ]; then
+                out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" --device /dev/net/tun localhost/ml-oci-test stat -c '%n %t:%T %a' /dev/net/tun 2>&1)
+                check_eq "podman run --device /dev/net/tun: the node, with the host's mode (linux.devices)" \
+                        "/dev/net/tun a:c8 $(stat -c %a /dev/net/tun)" "$out"
+        fi
         mkdir -p "$WORK/volume"
         echo on-the-host > "$WORK/volume/f"
         out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" -u 1000:1001 --hostname podhost -v "$WORK/volume:/vol" localhost/ml-oci-test \
@@ -670,6 +742,7 @@ sleep 0.5
 send \x03
 expect (#|\$)[ ]
 winsize 33 101
+sleep 1
 sendline stty size
 expect ([0-9]+ [0-9]+)
 sendline exit 3

@@ -76,6 +76,8 @@ void machine_done(struct machine *m)
         free(m->oci_bundle);
         free(m->ipc_namespace_path);
         free(m->uts_namespace_path);
+        free(m->pid_namespace_path);
+        free(m->cgroup_namespace_path);
         free(m->template_path);
         free(m->ephemeral_dir);
         for (size_t i = 0; i < m->n_mounts; i++) {

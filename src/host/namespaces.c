@@ -22,6 +22,10 @@ static const struct {
         [JOINED_NET] = { CLONE_NEWNET, "network", "/proc/self/ns/net" },
         [JOINED_IPC] = { CLONE_NEWIPC, "IPC", "/proc/self/ns/ipc" },
         [JOINED_UTS] = { CLONE_NEWUTS, "UTS", "/proc/self/ns/uts" },
+        /* setns() of a PID namespace moves only the children to come; back into our own
+         * is allowed, as it is the one we are in. */
+        [JOINED_PID] = { CLONE_NEWPID, "PID", "/proc/self/ns/pid_for_children" },
+        [JOINED_CGROUP] = { CLONE_NEWCGROUP, "cgroup", "/proc/self/ns/cgroup" },
 };
 
 /* The namespace at PATH, checked to be of type I: its fd, or -1 after one line naming
@@ -56,9 +60,9 @@ static int joined_namespace_open(enum joined_namespace i, const char *path, bool
 int joined_namespaces_open(const struct machine *m, struct joined_namespaces *j)
 {
         const char *path[_JOINED_MAX] = {
-                [JOINED_NET] = m->network_namespace_path,
-                [JOINED_IPC] = m->ipc_namespace_path,
-                [JOINED_UTS] = m->uts_namespace_path,
+                [JOINED_NET] = m->network_namespace_path,   [JOINED_IPC] = m->ipc_namespace_path,
+                [JOINED_UTS] = m->uts_namespace_path,       [JOINED_PID] = m->pid_namespace_path,
+                [JOINED_CGROUP] = m->cgroup_namespace_path,
         };
 
         for (size_t i = 0; i < _JOINED_MAX; i++) {
@@ -82,7 +86,7 @@ uint64_t joined_namespaces_new_flags(const struct joined_namespaces *j, uint64_t
 
 pid_t joined_namespaces_clone(const struct joined_namespaces *j, struct clone3_args *args)
 {
-        int own[_JOINED_MAX] = { -1, -1, -1 };
+        int own[_JOINED_MAX] = { [0 ... _JOINED_MAX - 1] = -1 };
         pid_t pid = -1;
         size_t i;
 

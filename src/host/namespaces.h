@@ -11,6 +11,8 @@ enum joined_namespace {
         JOINED_NET,
         JOINED_IPC,
         JOINED_UTS,
+        JOINED_PID, /* a pod's shared PID namespace: the container's init is not its PID 1 */
+        JOINED_CGROUP,
         _JOINED_MAX,
 };
 
@@ -18,9 +20,9 @@ struct joined_namespaces {
         int fd[_JOINED_MAX]; /* -1: the guest has a new one of its own */
 };
 
-#define JOINED_NAMESPACES_INIT       \
-        {                            \
-                .fd = { -1, -1, -1 } \
+#define JOINED_NAMESPACES_INIT                         \
+        {                                              \
+                .fd = { [0 ... _JOINED_MAX - 1] = -1 } \
         }
 
 /* Opens and checks those M names. 0, or our exit code after one line. */

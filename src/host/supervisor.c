@@ -236,7 +236,8 @@ static int place_guest_v1(struct supervisor *s, int guest_sync_fd)
         if (!s->cgroup.v1.paths)
                 return 0;
         r = cgroup_v1_move(&s->cgroup.v1, s->pid);
-        if (r < 0 || s->machine->cgroup_ns_off)
+        /* (A cgroup namespace joined, an OCI pod's, is the guest's already.) */
+        if (r < 0 || s->machine->cgroup_ns_off || s->machine->cgroup_namespace_path)
                 return r;
         r = guest_message_send(guest_sync_fd, &message, -1);
         if (r < 0)

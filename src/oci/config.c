@@ -285,9 +285,16 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                                 m->private_network = true;
                         continue;
                 }
-                /* A pod's containers join its sandbox's IPC and UTS namespaces (CRI). */
-                if (path && path[0] && (!strcmp(type, "ipc") || !strcmp(type, "uts"))) {
-                        char **target = !strcmp(type, "ipc") ? &m->ipc_namespace_path : &m->uts_namespace_path;
+                pid = pid || !strcmp(type, "pid");
+                mount = mount || !strcmp(type, "mount");
+                /* A pod's containers join its sandbox's IPC and UTS namespaces (CRI), its PID
+                 * namespace when the pod shares one (shareProcessNamespace). */
+                if (path && path[0] &&
+                    (!strcmp(type, "ipc") || !strcmp(type, "uts") || !strcmp(type, "pid") || !strcmp(type, "cgroup"))) {
+                        char **target = !strcmp(type, "ipc")   ? &m->ipc_namespace_path
+                                        : !strcmp(type, "uts") ? &m->uts_namespace_path
+                                        : !strcmp(type, "pid") ? &m->pid_namespace_path
+                                                               : &m->cgroup_namespace_path;
 
                         free(*target);
                         *target = strdup(path);
@@ -300,8 +307,6 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                                            "joining an existing %s namespace is not implemented by machined-lite", type);
                 if (!strcmp(type, "time"))
                         return oci_bad_key(rd, where, "a time namespace is not implemented by machined-lite");
-                pid = pid || !strcmp(type, "pid");
-                mount = mount || !strcmp(type, "mount");
                 if (!strcmp(type, "user"))
                         m->private_users = PRIVATE_USERS_FIXED;
         }

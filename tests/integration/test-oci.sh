@@ -472,6 +472,26 @@ for _ in $(seq 100); do [ "$(oci state podmember | json_field status)" = stopped
 check_eq "a container joins the sandbox's IPC and UTS namespaces by path, and keeps its host name" \
         "ocibox $(readlink "/proc/$sandbox_pid/ns/ipc") $(readlink "/proc/$sandbox_pid/ns/uts")" "$(flat "$(cat "$WORK/podmember.out")")"
 oci delete podmember
+# ...and its PID and cgroup namespaces (a pod that shares its processes): the sandbox's init
+# is PID 1 there, the member's init is not.
+bundle '["/bin/sh", "-c", "cat /proc/1/cmdline | tr \"\\\\0\" \" \"; test $$ != 1 && echo not-pid-1; readlink /proc/self/ns/pid; readlink /proc/self/ns/cgroup"]'
+python3 - "$BUNDLE/config.json" "$sandbox_pid" <<'EOT'
+import json, sys
+path, pid = sys.argv[1:]
+config = json.load(open(path))
+config["linux"]["namespaces"] = [{"type": "pid", "path": f"/proc/{pid}/ns/pid"}, {"type": "mount"},
+                                 {"type": "cgroup", "path": f"/proc/{pid}/ns/cgroup"}]
+config["linux"]["cgroupsPath"] = "/ml-oci-test/podmember"
+json.dump(config, open(path, "w"))
+EOT
+oci create --bundle "$BUNDLE" podmember </dev/null > "$WORK/podmember.out" 2>&1
+oci start podmember
+for _ in $(seq 100); do [ "$(oci state podmember | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "a container joins the sandbox's PID and cgroup namespaces by path: its init is not PID 1 there" \
+        "/bin/sleep 60 not-pid-1 $(readlink "/proc/$sandbox_pid/ns/pid") $(readlink "/proc/$sandbox_pid/ns/cgroup")" \
+        "$(flat "$(cat "$WORK/podmember.out")")"
+check_eq "...and the sandbox runs on" running "$(oci state sandbox | json_field status)"
+oci delete podmember
 oci delete --force sandbox
 python3 - "$BUNDLE/config.json" <<'EOT'
 import json, sys

@@ -17,6 +17,7 @@
 #include "guest/caps.h"
 #include "util/dl.h"
 #include "util/macro.h"
+#include "util/strv.h"
 
 #define CAP_BIT(c) (UINT64_C(1) << (c))
 
@@ -101,15 +102,16 @@ static uint64_t all_caps(void)
         return last >= 63 ? UINT64_MAX : (CAP_BIT(last + 1) - 1);
 }
 
-int caps_print_known(void)
+int caps_known_names(char ***ret)
 {
+        char **names = NULL;
         uint64_t all;
         int r = caps_load();
 
         if (r < 0)
                 return r;
         all = all_caps();
-        for (int cap = 0; cap < 64; cap++) {
+        for (int cap = 0; cap < 64 && r >= 0; cap++) {
                 char *name;
 
                 if (!(all & (UINT64_C(1) << cap)))
@@ -119,10 +121,28 @@ int caps_print_known(void)
                         continue;
                 for (char *c = name; *c; c++)
                         *c = (char)toupper((unsigned char)*c);
-                puts(name);
+                r = strv_extend(&names, name);
                 libcap.free(name);
         }
         caps_unload();
+        if (r < 0) {
+                strv_free(names);
+                return r;
+        }
+        *ret = names;
+        return 0;
+}
+
+int caps_print_known(void)
+{
+        char **names = NULL;
+        int r = caps_known_names(&names);
+
+        if (r < 0)
+                return r;
+        for (size_t i = 0; names && names[i]; i++)
+                puts(names[i]);
+        strv_free(names);
         return 0;
 }
 

@@ -11,6 +11,10 @@
 int caps_load(void);
 void caps_unload(void);
 
+/* The names of the capabilities this kernel has (CAP_CHOWN...), into *RET. 0 or
+ * -EOPNOTSUPP (no libcap), -ENOMEM. */
+int caps_known_names(char ***ret);
+
 /* --capability=help: the capabilities this kernel has, a name a line (CAP_CHOWN...).
  * Returns 0 or -EOPNOTSUPP (no libcap). */
 int caps_print_known(void);

@@ -158,5 +158,19 @@ int mount_cgroup_fs(int root_fd, const struct machine *m, const char *own_cgroup
                 return mount_host_tree(root_fd, own_cgroup);
         /* Mounted from inside the guest's cgroup namespace, this shows the guest's own
          * cgroup as the root, and it stays writable so that a guest systemd can manage it. */
-        return mount_cgroup2(root_fd);
+        if (!m->cgroup_namespace_path)
+                return mount_cgroup2(root_fd);
+        /* A cgroup namespace joined (an OCI pod's) may be rooted above the guest's cgroup,
+         * where its neighbours' limits are: read-only there. */
+        {
+                _cleanup_close_ int fd = -EBADF;
+                int r = mount_cgroup2(root_fd);
+
+                if (r < 0)
+                        return r;
+                fd = open_in_root(root_fd, "/sys/fs/cgroup", O_PATH | O_DIRECTORY, 0);
+                if (fd < 0)
+                        return fd;
+                return mount_set_attributes(fd, MOUNT_ATTR_RDONLY, 0);
+        }
 }

@@ -4,11 +4,13 @@
  * console's attachment in the guest. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
@@ -72,7 +74,10 @@ static int make_device(int dev_fd, const char *name, mode_t mode, dev_t device, 
         if (target < 0)
                 return negative_errno();
         {
-                _cleanup_close_ int host = open(host_path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+                /* No symlink on the way: the host's node at that very path, or none. */
+                struct open_how how = { .flags = O_PATH | O_NOFOLLOW | O_CLOEXEC,
+                                        .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+                _cleanup_close_ int host = (int)syscall(SYS_openat2, AT_FDCWD, host_path, &how, sizeof(how));
                 struct stat st;
 
                 if (host < 0)
@@ -211,9 +216,10 @@ int dev_console_attach(void)
 }
 
 /* The directory of PATH's last component, below DEV_FD (the guest's /dev tmpfs), made as
- * needed: no symlink is followed (/dev/fd leads to /proc), so nothing outside /dev is
- * touched. An fd, with *RET_NAME pointing into PATH; or -errno. */
-static int open_node_parent(int dev_fd, const char *path, const char **ret_name)
+ * needed: no symlink is followed (/dev/fd leads to /proc), no other mount entered (DEV_ST:
+ * /dev's), so nothing outside /dev's tmpfs is touched. An fd, with *RET_NAME pointing into
+ * PATH; or -errno (-EXDEV: another mount). */
+static int open_node_parent(int dev_fd, const struct stat *dev_st, const char *path, const char **ret_name)
 {
         _cleanup_close_ int dir = fcntl(dev_fd, F_DUPFD_CLOEXEC, 3);
         char component[256];
@@ -234,11 +240,17 @@ static int open_node_parent(int dev_fd, const char *path, const char **ret_name)
                 if (mkdirat(dir, component, 0755) < 0 && errno != EEXIST)
                         return negative_errno();
                 int next = openat(dir, component, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                struct stat st;
 
                 if (next < 0)
                         return negative_errno();
                 close(dir);
                 dir = next;
+                /* Not into another mount below /dev (shm, mqueue, pts): /dev's tmpfs only. */
+                if (fstat(dir, &st) < 0)
+                        return negative_errno();
+                if (st.st_dev != dev_st->st_dev)
+                        return -EXDEV;
                 p += n + 1;
         }
 }
@@ -257,12 +269,15 @@ int dev_add_node(int root_fd, const char *path, mode_t mode, dev_t device, uid_t
                 return dev_fd;
         if (fstat(dev_fd, &dev_st) < 0)
                 return negative_errno();
-        dir = open_node_parent(dev_fd, path + 5, &name);
+        dir = open_node_parent(dev_fd, &dev_st, path + 5, &name);
         if (dir < 0)
                 return dir;
         if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) >= 0) {
                 /* One of ours already (/dev/null, /dev/net/tun): kept if it is that node,
-                 * else replaced; never a directory, never the host's own bound there. */
+                 * else replaced; never a directory. The host's own bound there (no mknod
+                 * here) is kept as it is, its mode and owner the host's. */
+                if (st.st_dev != dev_st.st_dev && S_ISCHR(st.st_mode) && S_ISCHR(mode) && st.st_rdev == device)
+                        return 0;
                 if (S_ISDIR(st.st_mode) || st.st_dev != dev_st.st_dev)
                         return -EEXIST;
                 if ((st.st_mode & S_IFMT) != (mode & S_IFMT) || st.st_rdev != device) {

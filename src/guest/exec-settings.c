@@ -7,12 +7,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/magic.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
 #include <sys/resource.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "config/exec-options.h"
@@ -66,9 +68,17 @@ void exec_settings_apply(const struct machine *m, int sync_fd)
         if (m->personality != PERSONALITY_DEFAULT && personality(m->personality) < 0)
                 guest_fail(sync_fd, -errno, "Failed to set the personality (--personality)");
         if (m->oom_score_adjust_set) {
+                struct statfs fs;
                 int n = snprintf(value, sizeof(value), "%d", m->oom_score_adjust);
 
-                fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+                /* The /proc there may be a guest's to cover (exec enters a running one):
+                 * never a FIFO to block on, nor a file of its own to write into. */
+                fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+                if (fd >= 0 && (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC)) {
+                        close(fd);
+                        fd = -1;
+                        errno = EXDEV;
+                }
                 if (fd < 0 || write(fd, value, (size_t)n) != n)
                         guest_fail(sync_fd, -errno, "Failed to set the OOM score adjustment %s (--oom-score-adjust)",
                                    value);

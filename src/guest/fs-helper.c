@@ -329,7 +329,12 @@ static void make_dev(const struct guest_fs *fs)
 
                 r = dev_add_node(fs->root_fd, d->path, d->mode, d->device, base + d->uid, base + d->gid);
                 if (r < 0)
-                        guest_fail(fs->sync_fd, r, "Failed to make %s (linux.devices)", d->path);
+                        guest_fail(fs->sync_fd, r, "Failed to make %s (linux.devices%s)", d->path,
+                                   r == -EEXIST  ? ": a directory is there, give another path"
+                                   : r == -EXDEV ? ": it is below another mount in /dev (shm, mqueue, pts)"
+                                   : r == -ENODEV || r == -ENOENT
+                                           ? ": no mknod here, and the host has no such node at that path to bind"
+                                           : "");
         }
         if (fs->setup->with_console) {
                 r = dev_console_create(fs->root_fd);

@@ -272,7 +272,11 @@ _noreturn_ static void exec_ml_init(const struct guest_setup *setup, char **env)
  * terminal: the guest is on its own, and dies with the supervisor, however it goes. */
 static void leave_supervisor(const struct guest_setup *setup)
 {
-        int keep[2] = { setup->sync_fd, setup->machine->oci ? oci_start_fifo(setup->machine) : -1 }, low = 3;
+        const struct machine *m = setup->machine;
+        /* An OCI container's create --preserve-fds: the caller's fds 3 to 3+N-1 (ours are
+         * all above them) go on to its process. */
+        int keep[2] = { setup->sync_fd, m->oci ? oci_start_fifo(m) : -1 },
+            low = 3 + (m->oci ? (int)oci_preserved_fds(m) : 0);
         sigset_t all;
 
         /* wait_for_go()'s read catches the window before this was set. */

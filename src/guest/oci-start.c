@@ -25,6 +25,11 @@ int oci_start_fifo(const struct machine *m)
         return m->oci->start_fifo;
 }
 
+unsigned oci_preserved_fds(const struct machine *m)
+{
+        return m->oci->preserve_fds;
+}
+
 mode_t oci_umask(const struct machine *m)
 {
         return m->oci->umask;

@@ -11,6 +11,9 @@
 /* The fd of the FIFO that start opens (kept when all others are closed). */
 int oci_start_fifo(const struct machine *m);
 
+/* create --preserve-fds: how many of the caller's fds from 3 on go along. */
+unsigned oci_preserved_fds(const struct machine *m);
+
 /* process.user.umask. */
 mode_t oci_umask(const struct machine *m);
 

@@ -59,6 +59,18 @@ static void syscall_filter_unload(void)
         libseccomp.handle = NULL;
 }
 
+bool syscall_filter_arch_known(const char *name)
+{
+        bool loaded = libseccomp.handle, known;
+
+        if (syscall_filter_load() < 0)
+                return false;
+        known = libseccomp.arch_resolve_name(name) != 0;
+        if (!loaded)
+                syscall_filter_unload();
+        return known;
+}
+
 struct syscall_group {
         const char *name;
         const char *const *calls;

@@ -12,6 +12,9 @@
  * system. Returns 0 or -EOPNOTSUPP. */
 int syscall_filter_load(void);
 
+/* Whether libseccomp knows the architecture NAME ("x86_64", "aarch64"...). */
+bool syscall_filter_arch_known(const char *name);
+
 /* One --system-call-filter= value: space- or comma-separated names and @groups, all
  * denied with a leading "~", allowed (taken off the deny list) otherwise, "+" allowed
  * as a prefix. Checks every name; returns 0 or -EINVAL with the bad one in ERROR. */

@@ -94,8 +94,14 @@ pid_t joined_namespaces_clone(const struct joined_namespaces *j, struct clone3_a
                 if (j->fd[i] < 0)
                         continue;
                 own[i] = open(joined_types[i].own, O_RDONLY | O_CLOEXEC);
-                if (own[i] < 0 || setns(j->fd[i], joined_types[i].type) < 0)
+                if (own[i] < 0 || setns(j->fd[i], joined_types[i].type) < 0) {
+                        /* Said here, where it is known which (a PID namespace that is not
+                         * below ours: EINVAL); ECANCELED tells the caller it is said. */
+                        log_error_errno(-errno, "Cannot enter the %s namespace to join (linux.namespaces' path): %m",
+                                        joined_types[i].what);
+                        errno = ECANCELED;
                         break;
+                }
         }
         if (i == _JOINED_MAX)
                 pid = clone3(args);

@@ -31,7 +31,8 @@ int joined_namespaces_open(const struct machine *m, struct joined_namespaces *j)
 /* The clone flags of the namespaces J has none of: FLAGS without those it joins. */
 uint64_t joined_namespaces_new_flags(const struct joined_namespaces *j, uint64_t flags);
 
-/* clone3(ARGS) with the child in J's namespaces; we stay in ours (or abort). */
+/* clone3(ARGS) with the child in J's namespaces; we stay in ours (or abort). -1 with
+ * errno ECANCELED when a namespace could not be entered (said in one line). */
 pid_t joined_namespaces_clone(const struct joined_namespaces *j, struct clone3_args *args);
 
 void joined_namespaces_close(struct joined_namespaces *j);

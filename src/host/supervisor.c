@@ -327,6 +327,8 @@ static int start_guest(struct supervisor *s)
                 r = -errno;
                 close(pair[0]);
                 close(pair[1]);
+                if (r == -ECANCELED) /* (said) */
+                        return r;
                 if (r == -EINVAL || r == -E2BIG || r == -ENOSYS)
                         return log_error_errno(r,
                                                "clone3 with CLONE_INTO_CGROUP failed: %m (Linux 5.12 or newer is needed)");

@@ -96,6 +96,31 @@ int oci_parse_verb_options(int argc, char *argv[], const struct option *options,
         return 0;
 }
 
+int oci_parse_preserve_fds(const char *verb, const char *value, unsigned *ret)
+{
+        char *end;
+        long n;
+
+        errno = 0;
+        n = strtol(value, &end, 10);
+        if (errno || end == value || *end || n < 0 || n > OCI_PRESERVE_FDS_MAX)
+                return oci_usage("%s: --preserve-fds takes a number from 0 to %d, not '%s'", verb, OCI_PRESERVE_FDS_MAX,
+                                 value);
+        for (int fd = 3; fd < 3 + n; fd++) {
+                int flags = fcntl(fd, F_GETFD);
+
+                /* Not open: an fd of ours would take its place, and go into the container. */
+                if (flags < 0)
+                        return oci_usage("%s: --preserve-fds=%ld: fd %d is not open (the caller passes fds 3 to %ld)",
+                                         verb, n, fd, 2 + n);
+                if ((flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+                        return log_error_errno(-errno, "%s: cannot keep fd %d open for the container: %m", verb, fd),
+                               OCI_EXIT_FAILED;
+        }
+        *ret = (unsigned)n;
+        return 0;
+}
+
 /* The one ID a verb works on, its last argument. */
 int oci_take_id(int argc, char *argv[], int first, const char **ret)
 {
@@ -573,37 +598,21 @@ static int verb_list(const struct oci_global *g, int argc, char *argv[])
         return 0;
 }
 
-/* features.md: what this runtime recognizes, fixed at build time. */
-static int verb_features(const struct oci_global *g _unused_, int argc _unused_, char *argv[] _unused_)
-{
-        fputs("{\n"
-              "  \"ociVersionMin\": \"1.0.0\",\n"
-              "  \"ociVersionMax\": \"1.3.0\",\n"
-              "  \"hooks\": [],\n"
-              "  \"mountOptions\": [\"bind\", \"rbind\", \"ro\", \"rw\", \"nosuid\", \"noexec\", \"nodev\", \"private\", "
-              "\"rprivate\", \"idmap\", \"ridmap\"],\n"
-              "  \"linux\": {\n"
-              "    \"namespaces\": [\"pid\", \"network\", \"mount\", \"ipc\", \"uts\", \"user\", \"cgroup\"],\n"
-              "    \"capabilities\": null,\n"
-              "    \"cgroup\": { \"v1\": false, \"v2\": true, \"systemd\": false, \"systemdUser\": false },\n"
-              "    \"seccomp\": { \"enabled\": false },\n"
-              "    \"apparmor\": { \"enabled\": false },\n"
-              "    \"selinux\": { \"enabled\": false }\n"
-              "  },\n"
-              "  \"annotations\": { \"org.opencontainers.runc.checkpoint.enabled\": \"false\" }\n"
-              "}\n",
-              stdout);
-        return 0;
-}
-
 static const struct {
         const char *name;
         int (*run)(const struct oci_global *g, int argc, char *argv[]);
 } oci_verbs[] = {
-        { "create", oci_verb_create }, { "exec", oci_verb_exec },     { "start", verb_start },
-        { "state", verb_state },       { "kill", verb_kill },         { "delete", verb_delete },
-        { "pause", verb_pause },       { "resume", verb_resume },     { "ps", verb_ps },
-        { "list", verb_list },         { "features", verb_features },
+        { "create", oci_verb_create },
+        { "exec", oci_verb_exec },
+        { "start", verb_start },
+        { "state", verb_state },
+        { "kill", verb_kill },
+        { "delete", verb_delete },
+        { "pause", verb_pause },
+        { "resume", verb_resume },
+        { "ps", verb_ps },
+        { "list", verb_list },
+        { "features", oci_verb_features },
 };
 
 enum {

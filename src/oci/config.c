@@ -116,33 +116,36 @@ static bool api_mount(const char *type, const char *destination)
         return false;
 }
 
-/* A bind's options (config.md, Linux mount options): bind/rbind, ro/rw, nosuid, nodev,
- * noexec, and the propagation ones (every bind of ours is private: those asking for
- * private are that). */
+/* A bind's options (config.md, Linux mount options): bind/rbind, ro/rw, nosuid, noexec,
+ * idmap, and those every bind of ours is already (nodev, private) or that ask for nothing
+ * (the propagation ones asking for private, exec, suid, defaults). */
+static const char *const bind_option_names[] = { "bind",     "rbind", "ro",     "rw",   "nosuid",   "noexec",
+                                                 "nodev",    "dev",   "suid",   "exec", "defaults", "private",
+                                                 "rprivate", "idmap", "ridmap", NULL };
+
+const char *const *oci_bind_options(void)
+{
+        return bind_option_names;
+}
+
 static int bind_options(const struct oci_reader *rd, char **options, const char *where, struct custom_mount *b)
 {
         for (size_t i = 0; options && options[i]; i++) {
                 const char *o = options[i];
 
-                if (!strcmp(o, "bind"))
-                        b->recursive = false;
-                else if (!strcmp(o, "rbind"))
-                        b->recursive = true;
-                else if (!strcmp(o, "ro"))
-                        b->read_only = true;
-                else if (!strcmp(o, "rw"))
-                        b->read_only = false;
+                if (!strv_contains((char **)bind_option_names, o))
+                        return oci_bad_key(rd, where, "bind option '%s' is not implemented by machined-lite", o);
+                if (!strcmp(o, "bind") || !strcmp(o, "rbind"))
+                        b->recursive = !strcmp(o, "rbind");
+                else if (!strcmp(o, "ro") || !strcmp(o, "rw"))
+                        b->read_only = !strcmp(o, "ro");
                 else if (!strcmp(o, "nosuid"))
                         b->flags |= MS_NOSUID;
                 else if (!strcmp(o, "noexec"))
                         b->flags |= MS_NOEXEC;
-                else if (!strcmp(o, "nodev") || !strcmp(o, "dev") || !strcmp(o, "private") || !strcmp(o, "rprivate") ||
-                         !strcmp(o, "suid") || !strcmp(o, "exec") || !strcmp(o, "defaults"))
-                        continue; /* every bind is nodev (guest/custom-mounts.c) and private */
                 else if (!strcmp(o, "idmap") || !strcmp(o, "ridmap"))
                         b->idmap = BIND_IDMAP;
-                else
-                        return oci_bad_key(rd, where, "bind option '%s' is not implemented by machined-lite", o);
+                /* the others: every bind is nodev (guest/custom-mounts.c) and private */
         }
         return 0;
 }
@@ -489,6 +492,13 @@ static int read_linux(const struct oci_reader *rd, json_object *config, struct m
             (r = oci_read_seccomp(rd, linux_, &c->seccomp)) < 0 || (r = read_paths(rd, linux_, m)) < 0 ||
             (r = read_sysctl(rd, linux_, m, c)) < 0 || (r = oci_read_devices(rd, linux_, &c->devices)) < 0)
                 return r;
+        /* A node's owner in the container's range: another would be nobody's there, or
+         * another container's on the host. */
+        for (size_t i = 0; m->private_users != PRIVATE_USERS_NO && m->uid_count > 0 && i < c->devices.n; i++)
+                if (c->devices.nodes[i].uid >= m->uid_count || c->devices.nodes[i].gid >= m->uid_count)
+                        return oci_bad_key(rd, "linux.devices",
+                                           "%s: uid and gid must be within uidMappings' range (0 to %u)",
+                                           c->devices.nodes[i].path, m->uid_count - 1);
         if ((r = oci_get_string(rd, linux_, "cgroupsPath", "linux.cgroupsPath", &cgroups_path)) < 0)
                 return r;
         if (cgroups_path && cgroups_path[0]) {

@@ -38,7 +38,14 @@ struct oci_container {
         struct oci_devices devices;       /* linux.devices, made in its /dev */
         char **sysctl; /* linux.sysctl as KEY=VALUE, each namespaced (written in the container's namespaces) */
         mode_t umask;
+        unsigned preserve_fds; /* create's or exec's --preserve-fds: fds 3 to 3+N-1 go along */
 };
+
+/* The mount options a bind mount of config.json takes, NULL-terminated (features). */
+const char *const *oci_bind_options(void);
+
+/* More fds than a caller passes (conmon passes LISTEN_FDS's) is a mistake. */
+#define OCI_PRESERVE_FDS_MAX 1024
 
 #define OCI_CONTAINER_INIT                     \
         {                                      \

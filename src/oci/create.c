@@ -30,7 +30,7 @@
 
 struct create_args {
         const char *bundle, *pid_file, *console_socket;
-        long preserve_fds;
+        unsigned preserve_fds;
 };
 
 enum {
@@ -45,7 +45,6 @@ enum {
 static int create_option(int c, const char *value, void *userdata)
 {
         struct create_args *a = userdata;
-        char *end;
 
         switch (c) {
         case CREATE_BUNDLE:
@@ -63,15 +62,7 @@ static int create_option(int c, const char *value, void *userdata)
                  * be), and no session keyring is made. */
                 return 0;
         case CREATE_PRESERVE_FDS:
-                errno = 0;
-                a->preserve_fds = strtol(value, &end, 10);
-                if (errno || *end || a->preserve_fds < 0)
-                        return oci_usage("create: --preserve-fds takes a number, not '%s'", value);
-                if (a->preserve_fds > 0)
-                        return oci_usage("create: --preserve-fds=%ld: passing file descriptors on is not implemented by "
-                                         "machined-lite yet",
-                                         a->preserve_fds);
-                return 0;
+                return oci_parse_preserve_fds("create", value, &a->preserve_fds);
         }
         return oci_usage("create: unknown option");
 }
@@ -319,6 +310,7 @@ int oci_verb_create(const struct oci_global *g, int argc, char *argv[])
                 goto out;
         }
         c.systemd_cgroup = g->systemd_cgroup;
+        c.preserve_fds = a.preserve_fds;
         if (a.pid_file && !(c.pid_file = a.pid_file[0] == '/' ? strdup(a.pid_file) : realpath(".", NULL))) {
                 r = OCI_EXIT_FAILED;
                 goto out;

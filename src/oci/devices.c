@@ -53,12 +53,13 @@ static int read_device(const struct oci_reader *rd, json_object *entry, const ch
         if (!device_path_is_valid(path))
                 return oci_bad_key(rd, where, "'%s' is no path below /dev", path);
         /* fileMode as podman sends it has the node's type bits too (8630 is 020666): the
-         * permissions are taken, the type is type's. */
+         * permissions are taken, the type is type's. Major and minor as the kernel's
+         * dev_t holds them (12 and 20 bits). */
         static const struct {
                 const char *key;
                 uint64_t max;
-        } numbers[] = { { "major", UINT32_MAX },
-                        { "minor", UINT32_MAX },
+        } numbers[] = { { "major", 0xfff },
+                        { "minor", 0xfffff },
                         { "fileMode", 0177777 },
                         { "uid", UINT32_MAX - 1 },
                         { "gid", UINT32_MAX - 1 } };
@@ -84,7 +85,7 @@ static int read_device(const struct oci_reader *rd, json_object *entry, const ch
         else
                 d->mode = S_IFCHR;
         d->mode |= (mode_t)mode & 07777;
-        d->device = d->mode & S_IFCHR ? makedev((unsigned)major, (unsigned)minor) : 0;
+        d->device = S_ISCHR(d->mode) ? makedev((unsigned)major, (unsigned)minor) : 0;
         d->uid = (uid_t)uid;
         d->gid = (gid_t)gid;
         d->path = strdup(path);

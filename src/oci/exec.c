@@ -46,8 +46,9 @@
 
 struct exec_args {
         const char *process, *cwd, *user, *pid_file, *console_socket;
-        char **env, **caps;
+        char **env, **caps, **gids;
         bool tty, detach, no_new_privs, ignore_paused;
+        unsigned preserve_fds;
 };
 
 enum {
@@ -108,12 +109,9 @@ static int exec_option(int c, const char *value, void *userdata)
                 a->ignore_paused = true;
                 return 0;
         case EXEC_PRESERVE_FDS:
-                if (strcmp(value, "0") != 0)
-                        return oci_usage("exec: --preserve-fds=%s: passing file descriptors on is not implemented by "
-                                         "machined-lite yet",
-                                         value);
-                return 0;
+                return oci_parse_preserve_fds("exec", value, &a->preserve_fds);
         case EXEC_ADDITIONAL_GIDS:
+                return strv_extend(&a->gids, value) < 0 ? OCI_EXIT_FAILED : 0;
         case EXEC_LABEL:
         case EXEC_APPARMOR:
         case EXEC_CGROUP:
@@ -141,10 +139,31 @@ static int parse_user(const char *value, struct machine *m)
         }
         if (errno || end == value || *end || uid >= UINT32_MAX || gid >= UINT32_MAX)
                 return oci_usage("exec: --user takes UID[:GID] (numbers), not '%s'", value);
+        /* The primary group replaced; config.json's additionalGids kept, as runc does. */
         m->run_user->uid = (uid_t)uid;
         m->run_user->gid = (gid_t)gid;
-        m->run_user->n_groups = 1;
         m->run_user->groups[0] = (gid_t)gid;
+        return 0;
+}
+
+/* --additional-gids GID (or -g, as often as wanted): added to the process's groups. */
+static int add_gids(char **gids, struct guest_user *u)
+{
+        for (size_t i = 0; gids && gids[i]; i++) {
+                unsigned long gid;
+                gid_t *grown;
+                char *end;
+
+                errno = 0;
+                gid = strtoul(gids[i], &end, 10);
+                if (errno || end == gids[i] || *end || gids[i][0] == '-' || gid >= UINT32_MAX)
+                        return oci_usage("exec: --additional-gids takes a GID (a number), not '%s'", gids[i]);
+                grown = realloc(u->groups, (u->n_groups + 1) * sizeof(*grown));
+                if (!grown)
+                        return OCI_EXIT_FAILED;
+                u->groups = grown;
+                u->groups[u->n_groups++] = (gid_t)gid;
+        }
         return 0;
 }
 
@@ -170,6 +189,12 @@ static int command_line_process(const struct exec_args *a, char **command, struc
         }
         if (a->user) {
                 int r = parse_user(a->user, m);
+
+                if (r != 0)
+                        return r;
+        }
+        if (a->gids) {
+                int r = add_gids(a->gids, m->run_user);
 
                 if (r != 0)
                         return r;
@@ -205,6 +230,7 @@ static int exec_machine(const struct exec_args *a, char **command, const struct 
         if (r < 0)
                 return r == -ENOMEM ? OCI_EXIT_FAILED : OCI_EXIT_USAGE;
         m->oci = c;
+        c->preserve_fds = a->preserve_fds;
         if (a->process) {
                 r = oci_process_load(c, m, a->process);
                 if (r < 0)
@@ -260,22 +286,25 @@ _noreturn_ static void exec_process(const struct machine *m, int sync_fd, int pe
         _exit(message.error == ENOENT ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE);
 }
 
-/* No fd of ours or of our caller's but stdio (--preserve-fds=0), the sync socket (moved to
- * 3) and the pty's peer (to 4, or -1): the container's init fds among them, which a guest
- * root could take from the process before it execs. */
-static void keep_only_stdio(int *sync_fd, int *peer)
+/* No fd of ours or of our caller's but stdio, --preserve-fds's PRESERVED (3 to 3+N-1),
+ * the sync socket (moved to the next) and the pty's peer (the one after, or -1): the
+ * container's init fds among them, which a guest root could take from the process before
+ * it execs. Each is moved up out of the way first, so that neither lands on the other. */
+static void keep_only_stdio(unsigned preserved, int *sync_fd, int *peer)
 {
-        if (*sync_fd != 3) {
-                if (dup3(*sync_fd, 3, O_CLOEXEC) < 0)
-                        guest_fail(*sync_fd, -errno, "Failed to move the sync socket");
-                *sync_fd = 3;
-        }
-        if (*peer >= 0 && *peer != 4) {
-                if (dup3(*peer, 4, O_CLOEXEC) < 0)
+        int base = 3 + (int)preserved;
+        int sync_high = fcntl(*sync_fd, F_DUPFD_CLOEXEC, base + 2);
+        int peer_high = *peer >= 0 ? fcntl(*peer, F_DUPFD_CLOEXEC, base + 2) : -1;
+
+        if (sync_high < 0 || (*peer >= 0 && peer_high < 0) || dup3(sync_high, base, O_CLOEXEC) < 0)
+                guest_fail(*sync_fd, -errno, "Failed to move the sync socket");
+        *sync_fd = base;
+        if (*peer >= 0) {
+                if (dup3(peer_high, base + 1, O_CLOEXEC) < 0)
                         guest_fail(*sync_fd, -errno, "Failed to move the pty");
-                *peer = 4;
+                *peer = base + 1;
         }
-        (void)close_range(*peer >= 0 ? 5 : 4, ~0U, 0);
+        (void)close_range((unsigned)(*peer >= 0 ? base + 2 : base + 1), ~0U, 0);
 }
 
 /* The helper, in the container's cgroup (clone3) but in our PID namespace, where the guest
@@ -298,7 +327,7 @@ _noreturn_ static void exec_helper(const struct machine *m, const struct oci_con
         r = oci_container_enter(e, &step);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to enter the %s of the container", step);
-        keep_only_stdio(&sync_fd, &peer);
+        keep_only_stdio(m->oci->preserve_fds, &sync_fd, &peer);
         setup.sync_fd = sync_fd;
         umask(oci_umask(m));
         exec_settings_apply(m, sync_fd);
@@ -528,5 +557,6 @@ out:
         oci_state_done(&s);
         strv_free(a.env);
         strv_free(a.caps);
+        strv_free(a.gids);
         return r;
 }

@@ -36,6 +36,11 @@ static const char *const kind_names[_OCI_HOOK_MAX] = {
         [OCI_HOOK_POSTSTOP] = "poststop",
 };
 
+const char *oci_hook_kind_name(enum oci_hook_kind kind)
+{
+        return kind < _OCI_HOOK_MAX ? kind_names[kind] : NULL;
+}
+
 void oci_hooks_done(struct oci_hooks *h)
 {
         for (size_t k = 0; k < _OCI_HOOK_MAX; k++) {

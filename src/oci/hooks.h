@@ -20,6 +20,9 @@ enum oci_hook_kind {
         _OCI_HOOK_MAX,
 };
 
+/* The hook kind's name in config.json (hooks.prestart...). */
+const char *oci_hook_kind_name(enum oci_hook_kind kind);
+
 struct oci_hook {
         char *path;       /* absolute */
         char **args;      /* argv, or NULL: the path alone */

@@ -77,6 +77,13 @@ int oci_seccomp_op(const char *name, enum scmp_compare *ret)
         return -EINVAL;
 }
 
+bool oci_seccomp_flag_is_taken(const char *name)
+{
+        /* TSYNC: one thread here, so every filter is on all of them already. */
+        return !strcmp(name, "SECCOMP_FILTER_FLAG_LOG") || !strcmp(name, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") ||
+               !strcmp(name, "SECCOMP_FILTER_FLAG_TSYNC");
+}
+
 char *oci_seccomp_arch(const char *name)
 {
         char *arch;
@@ -180,13 +187,11 @@ int oci_read_seccomp(const struct oci_reader *rd, json_object *linux_, struct oc
                         return -ENOMEM;
         }
         for (size_t i = 0; flags && flags[i]; i++) {
-                if (!strcmp(flags[i], "SECCOMP_FILTER_FLAG_LOG"))
-                        s->log = true;
-                else if (!strcmp(flags[i], "SECCOMP_FILTER_FLAG_SPEC_ALLOW"))
-                        s->spec_allow = true;
-                else if (strcmp(flags[i], "SECCOMP_FILTER_FLAG_TSYNC") != 0) /* one thread here */
+                if (!oci_seccomp_flag_is_taken(flags[i]))
                         return oci_bad_key(rd, "linux.seccomp.flags", "'%s' is not implemented by machined-lite",
                                            flags[i]);
+                s->log = s->log || !strcmp(flags[i], "SECCOMP_FILTER_FLAG_LOG");
+                s->spec_allow = s->spec_allow || !strcmp(flags[i], "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
         }
         if ((r = oci_refuse(rd, seccomp, "listenerPath", "linux.seccomp.listenerPath",
                             "a seccomp listener is not implemented by machined-lite")) < 0)

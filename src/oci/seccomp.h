@@ -37,6 +37,9 @@ int oci_read_seccomp(const struct oci_reader *rd, json_object *linux_, struct oc
  * for a name libseccomp has none of, -EOPNOTSUPP for SCMP_ACT_NOTIFY (no listener here). */
 int oci_seccomp_action(const char *name, uint32_t errno_ret, uint32_t *ret);
 
+/* Whether linux.seccomp.flags may name NAME (SECCOMP_FILTER_FLAG_...). */
+bool oci_seccomp_flag_is_taken(const char *name);
+
 /* SCMP_CMP_NAME into *RET; -EINVAL for others. */
 int oci_seccomp_op(const char *name, enum scmp_compare *ret);
 

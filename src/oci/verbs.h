@@ -36,6 +36,11 @@ _printf_(1, 2) int oci_usage(const char *format, ...);
 int oci_parse_verb_options(int argc, char *argv[], const struct option *options,
                            int (*apply)(int c, const char *value, void *userdata), void *userdata);
 
+/* --preserve-fds=VALUE of VERB: fds 3 to 3+N-1, each open, go on into the container's
+ * process (their close-on-exec flag cleared), as runc passes them. 0 with *RET = N, or
+ * an exit code after the line. */
+int oci_parse_preserve_fds(const char *verb, const char *value, unsigned *ret);
+
 /* The one ID a verb works on, ARGV[FIRST]: 0, or an exit code after the line. */
 int oci_take_id(int argc, char *argv[], int first, const char **ret);
 
@@ -61,3 +66,4 @@ int oci_write_pid_file(const char *path, pid_t pid);
 
 int oci_verb_create(const struct oci_global *g, int argc, char *argv[]);
 int oci_verb_exec(const struct oci_global *g, int argc, char *argv[]);
+int oci_verb_features(const struct oci_global *g, int argc, char *argv[]);

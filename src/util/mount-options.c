@@ -11,6 +11,7 @@
 #include "util/dl.h"
 #include "util/macro.h"
 #include "util/mount-options.h"
+#include "util/strv.h"
 
 int mount_options_split(const char *options, unsigned long *flags, char **ret_data)
 {
@@ -59,5 +60,31 @@ int mount_options_split(const char *options, unsigned long *flags, char **ret_da
         }
         *flags = f;
         *ret_data = fs;
+        return 0;
+}
+
+int mount_options_known(char ***ret)
+{
+        const struct libmnt_optmap *(*builtin_map)(int) = NULL;
+        const struct dl_symbol symbols[] = { { "mnt_get_builtin_optmap", (void **)&builtin_map } };
+        const struct libmnt_optmap *map;
+        char **names = NULL;
+        void *handle;
+        int r;
+
+        handle = dl_open("libmount.so.1", symbols, ELEMENTSOF(symbols), &r);
+        if (!handle)
+                return r;
+        map = builtin_map(MNT_LINUX_MAP);
+        for (; map && map->name && r >= 0; map++)
+                /* Plain names only: not "name=" forms nor the (no)user ones. */
+                if (!strpbrk(map->name, "=%[") && !(map->mask & (MNT_NOMTAB | MNT_NOHLPS)))
+                        r = strv_extend(&names, map->name);
+        dlclose(handle);
+        if (r < 0) {
+                strv_free(names);
+                return r;
+        }
+        *ret = names;
         return 0;
 }

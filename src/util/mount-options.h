@@ -6,3 +6,7 @@
  * *FLAGS has the defaults in and those with the options applied out ("ro" sets MS_RDONLY,
  * "suid" clears MS_NOSUID). Returns 0, or -errno (-EOPNOTSUPP: no libmount.so.1). */
 int mount_options_split(const char *options, unsigned long *flags, char **ret_data);
+
+/* The names of the mount flags mount_options_split() takes apart (libmount's Linux map:
+ * ro, nosuid, relatime...), into *RET. 0 or -errno. */
+int mount_options_known(char ***ret);

@@ -16,6 +16,11 @@
 #include "util/strv.h"
 #include "verbs/containers.h"
 
+bool containers_id_is_valid(const char *name)
+{
+        return oci_id_is_valid(name);
+}
+
 /* RFC 3339 (UTC) into seconds since the epoch; 0 when it is not one. */
 static time_t created_time(const char *created)
 {

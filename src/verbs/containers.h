@@ -8,6 +8,9 @@
 
 /* The OCI containers of machined-lite-oci's default --root, for list and status. */
 
+/* Whether NAME can be a container's ID (one a machine's name cannot be: longer, '_'). */
+bool containers_id_is_valid(const char *name);
+
 /* Rows of list's table (class "oci"), after the machines'; how many. */
 size_t containers_print_table(bool address_column);
 

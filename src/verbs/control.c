@@ -347,7 +347,7 @@ int verb_status(int argc, char *argv[])
                 return r < 0 ? 0 : r;
         /* The machine's state, read once; not a machine's: a container's of
          * machined-lite-oci's, if there is one; else read_running() says what is wrong. */
-        r = machine_name_is_valid(a.name) ? state_read(a.name, &s) : -EINVAL;
+        r = machine_name_is_valid(a.name) ? state_read(a.name, &s) : containers_id_is_valid(a.name) ? -ENOENT : -EINVAL;
         if (r == -ENOENT && containers_print_status(a.name) == 0)
                 return 0;
         if (r < 0) {
@@ -391,7 +391,9 @@ static int act_on_running(int argc, char *argv[], struct verb_arguments *a, stru
                        EXIT_NOT_ROOT;
         /* A machine; else a container of machined-lite-oci's; else read_running() says
          * what is wrong. */
-        r = machine_name_is_valid(a->name) ? state_read(a->name, s) : -EINVAL;
+        r = machine_name_is_valid(a->name)    ? state_read(a->name, s)
+            : containers_id_is_valid(a->name) ? -ENOENT
+                                              : -EINVAL;
         if (r == -ENOENT && containers_read_state(a->name, s) == 0)
                 return 0;
         return r < 0 ? read_running(a->name, s) : 0;
@@ -449,17 +451,20 @@ static bool cgroup_lists(const char *file, pid_t pid)
         return found;
 }
 
-/* SIG to each process of the cgroup PATH and below. A PID read from cgroup.procs may be
- * reused by a host process before the signal: each is held by a pidfd first and signalled
- * only if the cgroup still lists it (then the pidfd's process is the one listed). */
-static int kill_cgroup(const char *path, int sig, pid_t skip)
+/* How deep kill_cgroup() goes: a guest's own cgroups nest a few levels (a guest systemd's
+ * slices and services), a hostile guest's as deep as it likes. */
+#define KILL_CGROUP_MAX_DEPTH 64
+
+static int kill_cgroup_at(const char *path, int sig, pid_t skip, unsigned depth)
 {
         char file[PATH_MAX];
         DIR *d;
         FILE *f;
-        int pid, r = 0;
+        int pid, n, r = 0;
 
-        snprintf(file, sizeof(file), "%s/cgroup.procs", path);
+        n = snprintf(file, sizeof(file), "%s/cgroup.procs", path);
+        if (n < 0 || (size_t)n >= sizeof(file))
+                return -ENAMETOOLONG;
         f = fopen(file, "re");
         while (f && fscanf(f, "%d", &pid) == 1) {
                 _cleanup_close_ int pidfd = pid != skip ? (int)syscall(SYS_pidfd_open, pid, 0) : -EBADF;
@@ -470,37 +475,65 @@ static int kill_cgroup(const char *path, int sig, pid_t skip)
         if (f)
                 fclose(f);
         d = opendir(path);
-        for (struct dirent *e; d && (e = readdir(d));)
-                if (e->d_type == DT_DIR && e->d_name[0] != '.') {
-                        snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
-                        int q = kill_cgroup(file, sig, skip);
+        for (struct dirent *e; d && (e = readdir(d));) {
+                int q;
 
-                        if (q < 0)
-                                r = q;
-                }
+                if (e->d_type != DT_DIR || e->d_name[0] == '.')
+                        continue;
+                n = snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+                /* Deeper than a path or our depth reaches: not followed (and said). */
+                q = n < 0 || (size_t)n >= sizeof(file) || depth >= KILL_CGROUP_MAX_DEPTH
+                            ? -ENAMETOOLONG
+                            : kill_cgroup_at(file, sig, skip, depth + 1);
+                if (q < 0)
+                        r = q;
+        }
         if (d)
                 closedir(d);
         return r;
 }
 
+/* SIG to each process of the cgroup PATH and below. A PID read from cgroup.procs may be
+ * reused by a host process before the signal: each is held by a pidfd first and signalled
+ * only if the cgroup still lists it (then the pidfd's process is the one listed). */
+static int kill_cgroup(const char *path, int sig, pid_t skip)
+{
+        return kill_cgroup_at(path, sig, skip, 0);
+}
+
+/* SIGKILL to all of the cgroup PATH, however deep: cgroup.kill (Linux 5.14, cgroup v2)
+ * where there is one, else kill_cgroup(). */
+static int kill_cgroup_all(const char *path)
+{
+        _cleanup_free_ char *file = NULL;
+        _cleanup_close_ int fd = -EBADF;
+
+        if (asprintf(&file, "%s/cgroup.kill", path) < 0)
+                return -ENOMEM;
+        fd = open(file, O_WRONLY | O_CLOEXEC);
+        if (fd >= 0 && write(fd, "1", 1) == 1)
+                return 0;
+        return kill_cgroup(path, SIGKILL, 0);
+}
+
 /* An OCI container has no supervisor: SIGTERM to its init, and after
  * OCI_STOP_TIMEOUT_MS SIGKILL to all of it, as podman stop; its engine then sees it
- * stopped and deletes it. */
+ * stopped and deletes it. Once the init is gone, what it leaves (in a PID namespace it
+ * joined, a pod's, its processes outlive it) gets SIGKILL too, as runc's. */
 static int stop_container(const struct machine_state *s)
 {
-        int pidfd = signal_exact(s->leader, s->leader_start, SIGTERM), r;
+        _cleanup_close_ int pidfd = signal_exact(s->leader, s->leader_start, SIGTERM);
+        int r;
 
-        if (pidfd == -ESRCH)
-                return 0;
-        if (pidfd < 0)
+        if (pidfd < 0 && pidfd != -ESRCH)
                 return pidfd;
-        r = wait_gone(pidfd, OCI_STOP_TIMEOUT_MS);
+        r = pidfd >= 0 ? wait_gone(pidfd, OCI_STOP_TIMEOUT_MS) : 0;
         if (r == -ETIMEDOUT) {
-                r = kill_cgroup(s->cgroup, SIGKILL, 0);
+                r = kill_cgroup_all(s->cgroup);
                 if (r >= 0)
                         r = wait_gone(pidfd, STOP_TIMEOUT_MS);
-        }
-        close(pidfd);
+        } else if (r >= 0)
+                (void)kill_cgroup_all(s->cgroup);
         return r;
 }
 

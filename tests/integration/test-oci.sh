@@ -74,6 +74,14 @@ out=$("$OCI" --version)
 check_match "--version: 'machined-lite-oci version X', then the spec" "^machined-lite-oci version [0-9.]+
 spec: 1\.[0-9.]+" "$out"
 check_match "features: the versions it takes" '"ociVersionMax": "1\.3\.0"' "$(oci features)"
+# What features says is asked of the readers create uses: every hook kind, seccomp's
+# actions without NOTIFY (no listener), the flags it takes, the kernel's capabilities.
+check_eq "features: hooks, seccomp actions and flags, capabilities, idmap mounts as create takes them" \
+        "6 True False True False True True" "$(oci features | python3 -c 'import json, sys
+f = json.load(sys.stdin); s = f["linux"]["seccomp"]
+print(len(f["hooks"]), "SCMP_ACT_ERRNO" in s["actions"], "SCMP_ACT_NOTIFY" in s["actions"],
+      "SECCOMP_FILTER_FLAG_LOG" in s["supportedFlags"], "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" in s["supportedFlags"],
+      "CAP_SYS_ADMIN" in f["linux"]["capabilities"], f["linux"]["mountExtensions"]["idmap"]["enabled"])' 2>&1)"
 
 # The lifecycle: create leaves the init waiting, a child of a subreaper caller (as conmon is).
 bundle '["/bin/sh", "-c", "echo out; echo err >&2; exit 7"]'
@@ -383,6 +391,12 @@ one_line_error "linux.devices: a disk: exit 2" 2 "linux.devices\[0\]: /dev/sda \
 bundle '["/bin/true"]' '' '' '"devices": [ { "path": "/dev/fd/../../etc/x", "type": "c", "major": 1, "minor": 3 } ]'
 one_line_error "linux.devices: a path that leaves /dev: exit 2" 2 "linux.devices\[0\]: '/dev/fd/../../etc/x' is no path below /dev" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+bundle '["/bin/true"]' '' '' '"devices": [ { "path": "/dev/shm/null", "type": "c", "major": 1, "minor": 3 } ]'
+one_line_error "linux.devices: a node below another mount in /dev (shm): exit 1" 1 \
+        "Failed to make /dev/shm/null \(linux.devices: it is below another mount in /dev" "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+bundle '["/bin/true"]' '' '' '"devices": [ { "path": "/dev/x", "type": "c", "major": 1, "minor": 1048576 } ]'
+one_line_error "linux.devices: a minor beyond what a dev_t holds: exit 2" 2 "linux.devices\[0\].minor: must be between 0 and 1048575" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 
 # A user namespace (linux.namespaces' user, one mapping range from 0): root inside is an
 # unprivileged host UID; its linux.devices nodes are the host's, bound (no mknod there).
@@ -405,6 +419,16 @@ check_eq "a user namespace: the mapping as given, linux.devices bound, root writ
 check_eq "...through an idmapped mount of the root, which stays host root's on disk" 0 "$(stat -c %u "$BUNDLE/rootfs/x-owned" 2>&1)"
 rm -f "$BUNDLE/rootfs/x-owned"
 oci delete userns
+python3 - "$BUNDLE/config.json" 70000 <<'EOT'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["linux"]["devices"][0]["uid"] = int(sys.argv[2])
+json.dump(config, open(sys.argv[1], "w"))
+EOT
+one_line_error "a user namespace: a node's owner outside its range: exit 2" 2 \
+        "linux.devices: /dev/net/tun: uid and gid must be within uidMappings' range \(0 to 65535\)" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+sed -i 's/"uid": 70000/"uid": 0/' "$BUNDLE/config.json"
 # A root the range owns already (as podman --userns prepares it) is used as it is, and one
 # that neither root nor the range owns is never shifted on disk (runc's rule).
 chown 1500000:1500000 "$BUNDLE/rootfs"
@@ -424,6 +448,18 @@ check_eq "a root of another owner: left as it is on disk (not chowned)" "4242 0"
 chown 0:0 "$BUNDLE/rootfs"
 rm -f "$BUNDLE/rootfs/x-owned"
 oci delete userns
+
+# create --preserve-fds: the caller's fds from 3 on reach the container's process (podman
+# run --preserve-fds, socket activation); no other fd of the caller's or ours does.
+bundle '["/bin/sh", "-c", "cat <&3; ls /proc/self/fd"]'
+sed -i 's|${ID:-ctr}|preserved|' "$BUNDLE/config.json"
+echo passed-to-create > "$WORK/fd3-create"
+oci create --preserve-fds 1 --bundle "$BUNDLE" preserved </dev/null 3<"$WORK/fd3-create" 9</dev/null > "$WORK/preserved.out" 2>&1
+oci start preserved
+for _ in $(seq 100); do [ "$(oci state preserved | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "create --preserve-fds 1: fd 3 goes along (4 is ls's own), the caller's fd 9 not" "passed-to-create 0 1 2 3 4" \
+        "$(flat "$(cat "$WORK/preserved.out")")"
+oci delete preserved
 
 # linux.resources.devices: runc's callers' default rules (deny all, mknod of any node, the
 # nodes a container needs, /dev/console) are what machined-lite's own policy gives;
@@ -529,6 +565,16 @@ out=$(oci exec --env X=1 --cwd / --user 1000:1001 --cap CAP_NET_RAW sleeper /bin
 check_eq "exec --env --cwd --user --cap: added to config.json's" "1 hello / 1000 1001 CapBnd: 0000000000002021" "$(flat "$out" | tr '\t' ' ')"
 check_eq "exec: no fd of its caller's but stdio (here the caller holds fd 9 too)" "0 1 2 3" \
         "$(oci exec sleeper /bin/sh -c 'ls /proc/self/fd' </dev/null 9</dev/null 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+check_eq "exec --user --additional-gids (twice, -g too): the groups added" "1000 1001 20 30" \
+        "$(oci exec --user 1000:1001 --additional-gids 20 -g 30 sleeper /bin/sh -c 'id -u; id -G' </dev/null 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+one_line_error "exec --additional-gids of no GID: exit 2" 2 "exec: --additional-gids takes a GID \(a number\), not 'wheel'" \
+        "$OCI" --root "$ROOT" exec --additional-gids wheel sleeper /bin/true
+echo passed-in > "$WORK/fd3"
+check_eq "exec --preserve-fds 2: fds 3 and 4 go along (5 is ls's own), the caller's fd 9 not" "passed-in 0 1 2 3 4 5" \
+        "$(oci exec --preserve-fds 2 sleeper /bin/sh -c 'cat <&3; ls /proc/self/fd' 3<"$WORK/fd3" 4</dev/null 9</dev/null 2>&1 |
+                tr '\n' ' ' | sed 's/ $//')"
+one_line_error "exec --preserve-fds naming an fd that is not open: exit 2" 2 "exec: --preserve-fds=3: fd 5 is not open" \
+        "$OCI" --root "$ROOT" exec --preserve-fds 3 sleeper /bin/true 3</dev/null 4</dev/null
 # config.json as create read it: a bundle changed since (or by the container, when it is
 # its root) grants an exec nothing more.
 cp "$BUNDLE/config.json" "$WORK/config.saved"
@@ -628,6 +674,29 @@ out=$("$OCI" delete ml-oci-listed 2>&1)
 check_eq "...and its engine deletes it as any stopped one" "0 " "$? $out"
 one_line_error "machined-lite stop of it, gone: exit 6" 6 "No machine ml-oci-listed is running" "$ML" stop ml-oci-listed
 rm -f "$BUNDLE/rootfs/got"
+# In a pod's PID namespace a container's processes outlive its init: stop takes them too.
+bundle '["/bin/sleep", "60"]'
+sed -i 's|${ID:-ctr}|ml-oci-pod|' "$BUNDLE/config.json"
+"$OCI" create --bundle "$BUNDLE" ml-oci-pod </dev/null >/dev/null 2>&1
+"$OCI" start ml-oci-pod
+pod_pid=$("$OCI" state ml-oci-pod | sed -n 's/^  "pid": \([0-9]*\).*/\1/p')
+bundle '["/bin/sh", "-c", "sleep 300 & trap \"exit 0\" TERM; while :; do sleep 0.1; done"]'
+python3 - "$BUNDLE/config.json" "$pod_pid" <<'EOT'
+import json, sys
+path, pid = sys.argv[1:]
+config = json.load(open(path))
+config["linux"]["namespaces"] = [{"type": "pid", "path": f"/proc/{pid}/ns/pid"}, {"type": "mount"}]
+config["linux"]["cgroupsPath"] = "/ml-oci-test/ml-oci-member"
+json.dump(config, open(path, "w"))
+EOT
+"$OCI" create --bundle "$BUNDLE" ml-oci-member </dev/null >/dev/null 2>&1
+"$OCI" start ml-oci-member
+sleep 0.3
+"$ML" stop ml-oci-member
+check_eq "machined-lite stop of a container in a pod's PID namespace: what its init started is gone too" "" \
+        "$(cat "$CG/ml-oci-test/ml-oci-member/cgroup.procs" 2>&1)"
+"$OCI" delete --force ml-oci-member
+"$OCI" delete --force ml-oci-pod
 
 # --oci-bundle: the bundle as a machine (machined-lite run and boot, nspawn's command line),
 # config.json's process, hostname and mounts, the command line on top.
@@ -701,6 +770,9 @@ SCRIPT
                 check_eq "podman run --device /dev/net/tun: the node, with the host's mode (linux.devices)" \
                         "/dev/net/tun a:c8 $(stat -c %a /dev/net/tun)" "$out"
         fi
+        echo through-conmon > "$WORK/fd3-podman"
+        out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" --preserve-fds 1 localhost/ml-oci-test /bin/sh -c 'cat <&3' 3<"$WORK/fd3-podman" 2>&1)
+        check_eq "podman run --preserve-fds 1: fd 3 reaches the container's process" through-conmon "$out"
         mkdir -p "$WORK/volume"
         echo on-the-host > "$WORK/volume/f"
         out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" -u 1000:1001 --hostname podhost -v "$WORK/volume:/vol" localhost/ml-oci-test \

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config/machine.h"
+#include "config/usage.h"
 #include "util/macro.h"
 
 /* The options' codes for getopt_long() beside their short letters, shared by both command
@@ -75,22 +76,10 @@ int parse_argv(int argc, char *argv[], struct machine *m);
 int parse_argv_only(int argc, char *argv[], struct machine *m);
 int parse_check(const struct machine *m);
 
-/* Logs one line saying what is wrong with the command line, pointing to --help;
- * returns -EINVAL. */
-_printf_(1, 2) int usage_error(const char *format, ...);
-
 /* Option C (a letter or an option_code) with VALUE (NULL when it takes none) into M, as
  * both command lines take it. Returns 0, -EINVAL after one line (CURRENT, the option as
  * written, names it), -ENOMEM, or -ENOENT for a code that is not one of these. */
 int option_apply(int c, const char *value, const char *current, struct machine *m);
-
-/* usage_error()'s line into BUFFER instead of stderr, for a settings file's own message
- * (NULL: to stderr again). */
-void usage_capture(char *buffer, size_t size);
-
-/* The program --help is named after in usage_error()'s lines: machined-lite, or
- * systemd-nspawn for that command line. */
-void usage_set_program(const char *name);
 
 /* yes/true/on/1: 1, no/false/off/0: 0, else -EINVAL. */
 int parse_boolean(const char *v);

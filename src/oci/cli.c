@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config/machine.h"
+#include "config/usage.h"
 #include "host/cgroup.h"
 #include "oci/cli.h"
 #include "oci/config.h"
@@ -40,13 +41,12 @@ static const char *oci_program = "machined-lite-oci";
 
 int oci_usage(const char *format, ...)
 {
-        char line[512];
         va_list ap;
 
+        usage_set_program(oci_program);
         va_start(ap, format);
-        vsnprintf(line, sizeof(line), format, ap);
+        (void)usage_errorv(format, ap);
         va_end(ap);
-        log_error("%s (see %s --help)", line, oci_program);
         return OCI_EXIT_USAGE;
 }
 

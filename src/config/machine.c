@@ -77,6 +77,7 @@ void machine_done(struct machine *m)
         free(m->ipc_namespace_path);
         free(m->uts_namespace_path);
         free(m->pid_namespace_path);
+        free(m->user_namespace_path);
         free(m->cgroup_namespace_path);
         free(m->template_path);
         free(m->ephemeral_dir);

@@ -260,6 +260,7 @@ struct machine {
         bool cgroup_own;                 /* the guest's cgroup is the one we are in (--systemd-cgroup's scope) */
         char *ipc_namespace_path;        /* OCI: an IPC namespace to join (a pod's), or NULL: a new one */
         char *uts_namespace_path;        /* OCI: a UTS namespace to join, or NULL: a new one */
+        char *user_namespace_path;       /* OCI: a pod's user namespace to join (its map is config's), or NULL */
         char *pid_namespace_path;        /* OCI: a pod's PID namespace to join, or NULL: a new one */
         char *cgroup_namespace_path;     /* OCI: a cgroup namespace to join, or NULL: a new one */
         bool keep_unit;                  /* --keep-unit: stay in the unit we were started in */

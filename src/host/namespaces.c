@@ -6,9 +6,15 @@
 #include <linux/magic.h>
 #include <linux/nsfs.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "host/namespaces.h"
@@ -19,6 +25,8 @@ static const struct {
         int type;
         const char *what, *own;
 } joined_types[_JOINED_MAX] = {
+        /* (Never entered by us: joined_namespaces_clone()'s helper does.) */
+        [JOINED_USER] = { CLONE_NEWUSER, "user", "/proc/self/ns/user" },
         [JOINED_NET] = { CLONE_NEWNET, "network", "/proc/self/ns/net" },
         [JOINED_IPC] = { CLONE_NEWIPC, "IPC", "/proc/self/ns/ipc" },
         [JOINED_UTS] = { CLONE_NEWUTS, "UTS", "/proc/self/ns/uts" },
@@ -60,9 +68,9 @@ static int joined_namespace_open(enum joined_namespace i, const char *path, bool
 int joined_namespaces_open(const struct machine *m, struct joined_namespaces *j)
 {
         const char *path[_JOINED_MAX] = {
-                [JOINED_NET] = m->network_namespace_path,   [JOINED_IPC] = m->ipc_namespace_path,
-                [JOINED_UTS] = m->uts_namespace_path,       [JOINED_PID] = m->pid_namespace_path,
-                [JOINED_CGROUP] = m->cgroup_namespace_path,
+                [JOINED_USER] = m->user_namespace_path, [JOINED_NET] = m->network_namespace_path,
+                [JOINED_IPC] = m->ipc_namespace_path,   [JOINED_UTS] = m->uts_namespace_path,
+                [JOINED_PID] = m->pid_namespace_path,   [JOINED_CGROUP] = m->cgroup_namespace_path,
         };
 
         for (size_t i = 0; i < _JOINED_MAX; i++) {
@@ -84,12 +92,123 @@ uint64_t joined_namespaces_new_flags(const struct joined_namespaces *j, uint64_t
         return flags;
 }
 
+/* What the helper tells: the child's PID (its pidfd along), or why there is none. */
+struct helper_report {
+        pid_t pid;
+        int error;
+};
+
+/* In the helper: the namespaces to join, then the child, a sibling of ours
+ * (CLONE_PARENT: the supervisor's). Returns 0 in the child; the helper itself exits. */
+static pid_t helper_clone(const struct joined_namespaces *j, struct clone3_args *args, int report_fd)
+{
+        struct helper_report report = { .pid = -1 };
+        int pidfd = -1;
+        struct iovec iov = { &report, sizeof(report) };
+        union {
+                struct cmsghdr header;
+                char buffer[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct msghdr message = { .msg_iov = &iov, .msg_iovlen = 1 };
+        size_t i;
+
+        /* Not dumpable (the child inherits it, until it execs): in a user namespace whose
+         * root has CAP_SYS_PTRACE, a pod's processes could otherwise trace this binary,
+         * still host root's UID, once it is there (through a PID namespace joined too). */
+        (void)prctl(PR_SET_DUMPABLE, 0);
+        /* The others first, while we are root where they are; the user namespace last,
+         * which the namespaces the child makes then belong to. */
+        for (i = 1; i <= _JOINED_MAX; i++) {
+                size_t k = i % _JOINED_MAX;
+
+                if (j->fd[k] >= 0 && setns(j->fd[k], joined_types[k].type) < 0) {
+                        report.error = errno;
+                        log_error_errno(-errno, "Cannot enter the %s namespace to join (linux.namespaces' path): %m",
+                                        joined_types[k].what);
+                        break;
+                }
+        }
+        if (i > _JOINED_MAX) {
+                /* CLONE_PARENT takes our exit signal (SIGCHLD), and wants none given. */
+                struct clone3_args sibling = *args;
+
+                sibling.flags |= CLONE_PARENT;
+                sibling.exit_signal = 0;
+                sibling.pidfd = (uint64_t)(uintptr_t)&pidfd;
+                report.pid = clone3(&sibling);
+                if (report.pid == 0) {
+                        close(report_fd);
+                        return 0;
+                }
+                if (report.pid < 0) {
+                        report.error = errno;
+                        log_error_errno(-errno, "Cannot make the guest in the user namespace it joins: %m");
+                }
+        }
+        if (pidfd >= 0) {
+                message.msg_control = control.buffer;
+                message.msg_controllen = sizeof(control.buffer);
+                CMSG_FIRSTHDR(&message)->cmsg_level = SOL_SOCKET;
+                CMSG_FIRSTHDR(&message)->cmsg_type = SCM_RIGHTS;
+                CMSG_FIRSTHDR(&message)->cmsg_len = CMSG_LEN(sizeof(int));
+                memcpy(CMSG_DATA(CMSG_FIRSTHDR(&message)), &pidfd, sizeof(int));
+        }
+        _exit(sendmsg(report_fd, &message, MSG_NOSIGNAL) == (ssize_t)sizeof(report) ? 0 : 1);
+}
+
+/* With a user namespace to join: a helper joins (we could not come back from a user
+ * namespace), makes the child and hands us its PID and pidfd. */
+static pid_t clone_through_helper(const struct joined_namespaces *j, struct clone3_args *args)
+{
+        struct helper_report report = { .pid = -1 };
+        struct iovec iov = { &report, sizeof(report) };
+        union {
+                struct cmsghdr header;
+                char buffer[CMSG_SPACE(sizeof(int))];
+        } control = {};
+        struct msghdr message = {
+                .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buffer, .msg_controllen = sizeof(control.buffer)
+        };
+        int pair[2], status;
+        pid_t helper;
+        ssize_t n;
+
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return -1;
+        helper = fork();
+        if (helper < 0) {
+                close(pair[0]);
+                close(pair[1]);
+                return -1;
+        }
+        if (helper == 0) {
+                close(pair[0]);
+                return helper_clone(j, args, pair[1]);
+        }
+        close(pair[1]);
+        n = recvmsg(pair[0], &message, MSG_CMSG_CLOEXEC);
+        close(pair[0]);
+        while (waitpid(helper, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (n != (ssize_t)sizeof(report) || report.pid <= 0) {
+                errno = n == (ssize_t)sizeof(report) && report.error ? ECANCELED : EIO;
+                return -1;
+        }
+        if (CMSG_FIRSTHDR(&message) && CMSG_FIRSTHDR(&message)->cmsg_type == SCM_RIGHTS)
+                memcpy((int *)(uintptr_t)args->pidfd, CMSG_DATA(CMSG_FIRSTHDR(&message)), sizeof(int));
+        else
+                *(int *)(uintptr_t)args->pidfd = -1;
+        return report.pid;
+}
+
 pid_t joined_namespaces_clone(const struct joined_namespaces *j, struct clone3_args *args)
 {
         int own[_JOINED_MAX] = { [0 ... _JOINED_MAX - 1] = -1 };
         pid_t pid = -1;
         size_t i;
 
+        if (j->fd[JOINED_USER] >= 0)
+                return clone_through_helper(j, args);
         for (i = 0; i < _JOINED_MAX; i++) {
                 if (j->fd[i] < 0)
                         continue;
@@ -124,4 +243,66 @@ void joined_namespaces_close(struct joined_namespaces *j)
                         close(j->fd[i]);
                         j->fd[i] = -1;
                 }
+}
+
+/* The first line of the map FILE of the user namespace USERNS_FD, as its parent (the
+ * host) sees it, read by a child that joins it: INSIDE OUTSIDE COUNT. */
+static int read_joined_map(int userns_fd, const char *file, unsigned long ret[3])
+{
+        int pipe_fds[2], status;
+        char text[128] = "";
+        ssize_t n = -1;
+        pid_t child;
+
+        if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+                return -errno;
+        child = fork();
+        if (child < 0) {
+                close(pipe_fds[0]);
+                close(pipe_fds[1]);
+                return -errno;
+        }
+        if (child == 0) {
+                char line[128];
+                int fd;
+
+                close(pipe_fds[0]);
+                if (setns(userns_fd, CLONE_NEWUSER) < 0 || (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+                        _exit(1);
+                n = read(fd, line, sizeof(line) - 1);
+                _exit(n > 0 && write(pipe_fds[1], line, (size_t)n) == n ? 0 : 1);
+        }
+        close(pipe_fds[1]);
+        n = read(pipe_fds[0], text, sizeof(text) - 1);
+        close(pipe_fds[0]);
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (n <= 0 || sscanf(text, "%lu %lu %lu", &ret[0], &ret[1], &ret[2]) != 3)
+                return -EINVAL;
+        return 0;
+}
+
+int joined_user_namespace_check(const char *path, uid_t base, uint32_t count)
+{
+        static const char *const files[] = { "/proc/self/uid_map", "/proc/self/gid_map" };
+        _cleanup_close_ int fd = joined_namespace_open(JOINED_USER, path, true);
+
+        if (fd < 0)
+                return -1;
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                unsigned long map[3];
+
+                if (read_joined_map(fd, files[i], map) < 0) {
+                        log_error("The user namespace %s (linux.namespaces' path) has no map to read", path);
+                        return -1;
+                }
+                if (map[0] != 0 || map[1] != base || map[2] != count) {
+                        log_error("The user namespace %s maps %lu to %lu (%lu IDs), not 0 to %u (%u IDs) as "
+                                  "linux.%s says",
+                                  path, map[0], map[1], map[2], (unsigned)base, (unsigned)count,
+                                  i == 0 ? "uidMappings" : "gidMappings");
+                        return -1;
+                }
+        }
+        return 0;
 }

@@ -8,6 +8,7 @@
  * OCI container's linux.namespaces with a path (a pod's, handed by CRI-O, containerd or
  * podman). The supervisor enters each only for the moment of the guest's clone. */
 enum joined_namespace {
+        JOINED_USER, /* first: the others joined and made are then owned by it */
         JOINED_NET,
         JOINED_IPC,
         JOINED_UTS,
@@ -32,7 +33,14 @@ int joined_namespaces_open(const struct machine *m, struct joined_namespaces *j)
 uint64_t joined_namespaces_new_flags(const struct joined_namespaces *j, uint64_t flags);
 
 /* clone3(ARGS) with the child in J's namespaces; we stay in ours (or abort). -1 with
- * errno ECANCELED when a namespace could not be entered (said in one line). */
+ * errno ECANCELED when a namespace could not be entered (said in one line). With a user
+ * namespace to join, which we could not leave again, a helper of ours joins them and
+ * makes the child (CLONE_PARENT: ours all the same). */
 pid_t joined_namespaces_clone(const struct joined_namespaces *j, struct clone3_args *args);
 
 void joined_namespaces_close(struct joined_namespaces *j);
+
+/* The user namespace at PATH (an OCI pod's), checked to map container ID 0 to host ID
+ * BASE for COUNT IDs, UIDs and GIDs, as config.json's mappings say. 0, or -1 after one
+ * line. */
+int joined_user_namespace_check(const char *path, uid_t base, uint32_t count);

@@ -213,7 +213,8 @@ static int map_guest_users(struct supervisor *s)
         const struct machine *m = s->machine;
         int r;
 
-        r = userns_write_maps(s->pid, m);
+        /* A user namespace joined has its maps (create checked them). */
+        r = m->user_namespace_path ? 0 : userns_write_maps(s->pid, m);
         if (r < 0)
                 return log_error_errno(r, "Cannot write the guest's UID/GID maps (%u:%u): %m", m->uid_base, m->uid_count);
         r = cgroup_chown(&s->cgroup, m->uid_base);

@@ -305,6 +305,16 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                                 return -ENOMEM;
                         continue;
                 }
+                /* A pod's user namespace, its map config.json's uidMappings (checked by
+                 * create against the namespace's own). */
+                if (path && path[0] && !strcmp(type, "user")) {
+                        free(m->user_namespace_path);
+                        m->user_namespace_path = strdup(path);
+                        if (!m->user_namespace_path)
+                                return -ENOMEM;
+                        m->private_users = PRIVATE_USERS_FIXED;
+                        continue;
+                }
                 if (path && path[0])
                         return oci_bad_key(rd, where,
                                            "joining an existing %s namespace is not implemented by machined-lite", type);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "config/machine.h"
+#include "host/namespaces.h"
 #include "host/overlay-dirs.h"
 #include "host/register.h"
 #include "host/supervisor.h"
@@ -368,7 +369,13 @@ int oci_verb_create(const struct oci_global *g, int argc, char *argv[])
                 r = r == -ENOMEM ? OCI_EXIT_FAILED : OCI_EXIT_USAGE;
                 goto out;
         }
-        if (m.private_users != PRIVATE_USERS_NO && userns_choose(&m, &range_lock) < 0) {
+        /* A pod's user namespace joined: its range is the pod's (held by its sandbox), the
+         * map config.json gives checked against the namespace's own. */
+        if (m.user_namespace_path && joined_user_namespace_check(m.user_namespace_path, m.uid_base, m.uid_count) < 0) {
+                r = OCI_EXIT_FAILED;
+                goto out;
+        }
+        if (m.private_users != PRIVATE_USERS_NO && !m.user_namespace_path && userns_choose(&m, &range_lock) < 0) {
                 r = OCI_EXIT_FAILED;
                 goto out;
         }

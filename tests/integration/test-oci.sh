@@ -529,6 +529,38 @@ check_eq "a container joins the sandbox's PID and cgroup namespaces by path: its
 check_eq "...and the sandbox runs on" running "$(oci state sandbox | json_field status)"
 oci delete podmember
 oci delete --force sandbox
+# ...and a pod's user namespace (Kubernetes' hostUsers: false): the member is in the
+# sandbox's, whose map is the one config.json gives (checked: another is refused).
+bundle '["/bin/sleep", "60"]' '' '' '"uidMappings": [ { "containerID": 0, "hostID": 1500000, "size": 65536 } ],
+    "gidMappings": [ { "containerID": 0, "hostID": 1500000, "size": 65536 } ]'
+usersandbox() {
+        python3 - "$BUNDLE/config.json" "$@" <<'EOT'
+import json, sys
+path, cid = sys.argv[1:3]
+config = json.load(open(path))
+config["linux"]["namespaces"] = [{"type": "pid"}, {"type": "mount"}, {"type": "user", **({"path": sys.argv[3]} if len(sys.argv) > 3 else {})}]
+config["linux"]["cgroupsPath"] = "/ml-oci-test/" + cid
+json.dump(config, open(path, "w"))
+EOT
+}
+usersandbox usersandbox
+oci create --bundle "$BUNDLE" usersandbox </dev/null >/dev/null 2>&1
+oci start usersandbox
+usersandbox_pid=$(oci state usersandbox | sed -n 's/^  "pid": \([0-9]*\).*/\1/p')
+sed -i 's|"args": \["/bin/sleep", "60"\]|"args": ["/bin/sh", "-c", "readlink /proc/self/ns/user; cat /proc/self/uid_map; id -u"]|' "$BUNDLE/config.json"
+usersandbox usermember "/proc/$usersandbox_pid/ns/user"
+oci create --bundle "$BUNDLE" usermember </dev/null > "$WORK/usermember.out" 2>&1
+oci start usermember
+for _ in $(seq 100); do [ "$(oci state usermember | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "a container joins the sandbox's user namespace by path: its root is the pod's range's" \
+        "$(readlink "/proc/$usersandbox_pid/ns/user") 0 1500000 65536 0" "$(flat "$(tr -s ' ' ' ' < "$WORK/usermember.out" | sed 's/^ //')")"
+oci delete usermember
+sed -i 's|"hostID": 1500000|"hostID": 1700000|g' "$BUNDLE/config.json"
+one_line_error "joining a user namespace whose map is not config.json's: exit 1" 1 \
+        "The user namespace /proc/$usersandbox_pid/ns/user maps 0 to 1500000 \(65536 IDs\), not 0 to 1700000 \(65536 IDs\) as linux.uidMappings says" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+oci delete --force usersandbox
+bundle '["/bin/true"]'
 python3 - "$BUNDLE/config.json" <<'EOT'
 import json, sys
 config = json.load(open(sys.argv[1]))

@@ -323,16 +323,13 @@ int machine_resolve_root(struct machine *m)
 
         if (stat(m->root, &st) < 0) {
                 if (errno == ENOENT)
-                        return log_error_errno(-ENOENT,
-                                               "Machine tree %s does not exist (create it, or give another with -D DIR)",
-                                               m->root);
+                        return log_error_errno(-ENOENT, "Machine tree %s does not exist (create it, or give another %s)",
+                                               m->root, m->oci ? "as config.json's root.path" : "with -D DIR");
                 return log_error_errno(-errno, "Cannot access machine tree %s: %m", m->root);
         }
         if (!S_ISDIR(st.st_mode))
-                return log_error_errno(
-                        -ENOTDIR,
-                        "Machine tree %s is not a directory (give a directory with -D DIR, or an image with -i IMAGE)",
-                        m->root);
+                return log_error_errno(-ENOTDIR, "Machine tree %s is not a directory (give a directory %s)", m->root,
+                                       m->oci ? "as config.json's root.path" : "with -D DIR, or an image with -i IMAGE");
 
         absolute = realpath(m->root, NULL);
         if (!absolute)

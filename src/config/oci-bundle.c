@@ -13,15 +13,16 @@
 #include "util/strv.h"
 
 /* What config.json may ask that a machine does not take: one line naming it. */
-static int refuse_container_only(const char *bundle, const struct oci_container *c)
+static int refuse_container_only(const char *bundle, const struct oci_container *c, const struct machine *m)
 {
-        const char *key = c->seccomp           ? "linux.seccomp"
-                          : c->resources.n > 0 ? "linux.resources"
-                          : c->hooks_json      ? "hooks"
-                          : c->sysctl          ? "linux.sysctl"
-                          : c->devices.n > 0   ? "linux.devices"
-                          : c->domainname      ? "domainname"
-                                               : NULL;
+        const char *key = c->seccomp                                        ? "linux.seccomp"
+                          : c->resources.n > 0                              ? "linux.resources"
+                          : c->hooks_json                                   ? "hooks"
+                          : c->sysctl                                       ? "linux.sysctl"
+                          : c->devices.n > 0                                ? "linux.devices"
+                          : m->user_namespace_path || m->pid_namespace_path ? "linux.namespaces' user or pid path"
+                          : c->domainname                                   ? "domainname"
+                                                                            : NULL;
 
         if (!key)
                 return 0;
@@ -47,12 +48,14 @@ int oci_bundle_load(const char *bundle, int verb, struct machine *base)
                 return -ENOMEM;
         r = oci_config_load(&c, base);
         if (r >= 0)
-                r = refuse_container_only(bundle, &c);
+                r = refuse_container_only(bundle, &c, base);
         if (r >= 0) {
                 /* The machine lives in our cgroup (or scope), as every machine: not at
                  * the bundle's cgroupsPath, which is a runtime caller's. */
                 free(base->cgroup_path);
                 base->cgroup_path = NULL;
+                /* Its cgroup file system is its own too: writable, for a guest systemd. */
+                base->cgroup_read_only = false;
                 /* config.json's bounding set only narrows a machine's own set (none given:
                  * that set, not none as for a container): a bundle does not grant itself
                  * CAP_SYS_MODULE and the like; the command line's --capability may. */

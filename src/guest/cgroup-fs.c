@@ -158,10 +158,11 @@ int mount_cgroup_fs(int root_fd, const struct machine *m, const char *own_cgroup
                 return mount_host_tree(root_fd, own_cgroup);
         /* Mounted from inside the guest's cgroup namespace, this shows the guest's own
          * cgroup as the root, and it stays writable so that a guest systemd can manage it. */
-        if (!m->cgroup_namespace_path)
+        if (!m->cgroup_namespace_path && !m->cgroup_read_only)
                 return mount_cgroup2(root_fd);
         /* A cgroup namespace joined (an OCI pod's) may be rooted above the guest's cgroup,
-         * where its neighbours' limits are: read-only there. */
+         * where its neighbours' limits are: read-only there; and where config.json's own
+         * cgroup mount asks for it. */
         {
                 _cleanup_close_ int fd = -EBADF;
                 int r = mount_cgroup2(root_fd);

@@ -29,6 +29,7 @@
 #include "host/userns.h"
 #include "oci/config.h"
 #include "util/macro.h"
+#include "util/path.h"
 
 /* With a user namespace, what we create (the /dev and /run tmpfs and what is in them,
  * the console pty, files placed in the tree through its idmapped mount) must be the
@@ -264,10 +265,20 @@ static void mount_root_layers(struct guest_fs *fs)
         }
 }
 
-/* The command line's mount points exist before the tree may become read-only. */
+/* The command line's mount points, and the API file systems', exist before the tree may
+ * become read-only (an OCI image may have no /proc, /sys or /run: made, as runc does). */
 static void make_mount_points(const struct guest_fs *fs)
 {
+        static const char *const api_points[] = { "/dev", "/proc", "/sys", "/run" };
         const struct machine *m = fs->machine;
+
+        for (size_t i = 0; i < ELEMENTSOF(api_points); i++) {
+                int r = mount_point_in_root(fs->root_fd, api_points[i], 0755);
+
+                if (r < 0)
+                        guest_fail(fs->sync_fd, r, "Failed to make the mount point %s in %s", api_points[i], m->root);
+                close(r);
+        }
 
         for (size_t i = 0; i < m->n_mounts; i++) {
                 int r;

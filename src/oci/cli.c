@@ -62,10 +62,12 @@ static void help(void)
                "      --debug, --rootless=BOOL\n"
                "  -v, --version            Show the version\n\n"
                "Verbs:\n"
-               "  create [--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] ID\n"
+               "  create [--bundle DIR] [--pid-file FILE] [--console-socket SOCKET] [--preserve-fds N]\n"
+               "         [--no-pivot] [--no-new-keyring] ID\n"
                "  start ID\n"
-               "  exec [--process FILE | --env VAR=VALUE --cwd DIR --user UID[:GID] --cap CAP --tty\n"
-               "       --no-new-privs] [--detach] [--pid-file FILE] [--console-socket SOCKET] ID [COMMAND...]\n"
+               "  exec [--process FILE | --env VAR=VALUE --cwd DIR --user UID[:GID] --additional-gids GID\n"
+               "       --cap CAP --tty --no-new-privs] [--detach] [--pid-file FILE] [--console-socket SOCKET]\n"
+               "       [--preserve-fds N] [--ignore-paused] ID [COMMAND...]\n"
                "  state ID\n"
                "  kill [--all] ID [SIGNAL]\n"
                "  delete [--force] ID\n"
@@ -692,7 +694,8 @@ int verb_oci(int argc, char *argv[])
         }
         log_set_output(log_file, oci_program, !strcmp(format, "json"));
         if (optind >= argc)
-                return oci_usage("no verb given (create, start, state, kill, delete, list, ps, pause, resume, features)");
+                return oci_usage(
+                        "no verb given (create, start, exec, state, kill, delete, list, ps, pause, resume, features)");
         if (geteuid() != 0) {
                 log_error("Must be run as root: a container's namespaces and mounts need it");
                 return OCI_EXIT_NOT_ROOT;
@@ -700,6 +703,6 @@ int verb_oci(int argc, char *argv[])
         for (size_t i = 0; i < ELEMENTSOF(oci_verbs); i++)
                 if (!strcmp(argv[optind], oci_verbs[i].name))
                         return oci_verbs[i].run(&g, argc - optind, argv + optind);
-        return oci_usage("unknown verb '%s' (create, start, state, kill, delete, list, ps, pause, resume, features)",
+        return oci_usage("unknown verb '%s' (create, start, exec, state, kill, delete, list, ps, pause, resume, features)",
                          argv[optind]);
 }

@@ -169,8 +169,12 @@ static int read_mount(const struct oci_reader *rd, json_object *mount, const cha
         if (!guest_path_is_valid(destination))
                 return oci_bad_key(rd, where, "destination '%s' must be an absolute path without ..", destination);
         is_bind = strv_contains(options, "bind") || strv_contains(options, "rbind") || (type && !strcmp(type, "bind"));
-        if (!is_bind && type && api_mount(type, destination))
+        if (!is_bind && type && api_mount(type, destination)) {
+                /* (runc's default config mounts the cgroup file system read-only.) */
+                if (!strcmp(destination, "/sys/fs/cgroup") && strv_contains(options, "ro"))
+                        m->cgroup_read_only = true;
                 return 0;
+        }
         c = custom_mount_add(m);
         if (!c)
                 return -ENOMEM;

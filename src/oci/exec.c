@@ -113,10 +113,12 @@ static int exec_option(int c, const char *value, void *userdata)
         case EXEC_ADDITIONAL_GIDS:
                 return strv_extend(&a->gids, value) < 0 ? OCI_EXIT_FAILED : 0;
         case EXEC_LABEL:
+                return oci_usage("exec: --process-label: this host has no SELinux for machined-lite to label with");
         case EXEC_APPARMOR:
+                return oci_usage("exec: --apparmor: this host has no AppArmor for machined-lite to apply a profile with");
         case EXEC_CGROUP:
-                return oci_usage("exec: this option is not implemented by machined-lite yet (give the process with "
-                                 "--process instead)");
+                return oci_usage("exec: --cgroup: a process in a sub-cgroup of the container's is not implemented by "
+                                 "machined-lite (it runs in the container's own)");
         }
         return oci_usage("exec: unknown option");
 }
@@ -142,7 +144,6 @@ static int parse_user(const char *value, struct machine *m)
         /* The primary group replaced; config.json's additionalGids kept, as runc does. */
         m->run_user->uid = (uid_t)uid;
         m->run_user->gid = (gid_t)gid;
-        m->run_user->groups[0] = (gid_t)gid;
         return 0;
 }
 

@@ -49,10 +49,11 @@ static int read_user(const struct oci_reader *rd, json_object *process, struct m
         }
         u->home = strdup("/");
         u->shell = strdup("/bin/sh");
+        /* The supplementary groups are additionalGids, exactly (none without): the primary
+         * group is not added, as runc adds none. */
         u->groups = calloc(1, sizeof(gid_t));
         if (!u->home || !u->shell || !u->groups)
                 return -ENOMEM;
-        u->groups[u->n_groups++] = u->gid;
         groups = oci_member(user, "additionalGids");
         if (!groups)
                 return 0;
@@ -98,6 +99,35 @@ static int read_capability_set(const struct oci_reader *rd, json_object *caps, c
         return 0;
 }
 
+/* Ambient capabilities outside permitted and inheritable, which the kernel keeps none of
+ * (runc's own default config.json has them: it sets no inheritable set), are left out, as
+ * runc leaves them; for a user other than root, whose process would have had them, one
+ * line says which. */
+static int leave_out_ambient(json_object *caps, const struct machine *m, struct oci_container *c)
+{
+        uint64_t dropped = c->caps_ambient & ~(c->caps_permitted & c->caps_inheritable);
+        json_object *ambient = oci_member(caps, "ambient");
+        _cleanup_(strv_freep) char **names = NULL;
+        _cleanup_free_ char *list = NULL;
+
+        c->caps_ambient &= ~dropped;
+        if (!m->run_user || m->run_user->uid == 0)
+                return 0;
+        for (size_t i = 0, n = sym_json_object_array_length(ambient); i < n; i++) {
+                const char *name = sym_json_object_get_string(sym_json_object_array_get_idx(ambient, i));
+                uint64_t mask = 0;
+                const char *bad = NULL;
+
+                if (name && caps_parse(name, &mask, &bad) >= 0 && (mask & dropped) && strv_extend(&names, name) < 0)
+                        return -ENOMEM;
+        }
+        list = strv_join(names, ", ");
+        log_warning("process.capabilities.ambient: %s left out: not in both permitted and inheritable, the kernel "
+                    "keeps no such ambient capability",
+                    list ?: "some");
+        return 0;
+}
+
 static int read_capabilities(const struct oci_reader *rd, json_object *process, struct machine *m,
                              struct oci_container *c)
 {
@@ -133,8 +163,7 @@ static int read_capabilities(const struct oci_reader *rd, json_object *process, 
                 return oci_bad_key(rd, "process.capabilities.effective",
                                    "must be within permitted, as the kernel has it");
         if (c->caps_ambient & ~(c->caps_permitted & c->caps_inheritable))
-                return oci_bad_key(rd, "process.capabilities.ambient",
-                                   "must be within permitted and inheritable, as the kernel has it");
+                return leave_out_ambient(caps, m, c);
         return 0;
 }
 

@@ -21,6 +21,7 @@ static int refuse_container_only(const char *bundle, const struct oci_container 
                           : c->sysctl                                       ? "linux.sysctl"
                           : c->devices.n > 0                                ? "linux.devices"
                           : m->user_namespace_path || m->pid_namespace_path ? "linux.namespaces' user or pid path"
+                          : c->time_namespace                               ? "linux.namespaces' time"
                           : c->domainname                                   ? "domainname"
                                                                             : NULL;
 
@@ -65,7 +66,7 @@ int oci_bundle_load(const char *bundle, int verb, struct machine *base)
                 /* Root, as every machine's command is by default: no change of user,
                  * which the capabilities config.json leaves may not allow. */
                 if (base->run_user && base->run_user->uid == 0 && base->run_user->gid == 0 &&
-                    base->run_user->n_groups <= 1) {
+                    base->run_user->n_groups == 0) {
                         guest_user_done(base->run_user);
                         free(base->run_user);
                         base->run_user = NULL;

@@ -49,11 +49,29 @@ static void set_cpu_affinity(int sync_fd, const char *list)
                 guest_fail(sync_fd, -errno, "Failed to set the CPU affinity %s (--cpu-affinity)", list);
 }
 
+int exec_settings_oom_score(const struct machine *m, pid_t pid)
+{
+        _cleanup_close_ int fd = -EBADF;
+        char path[64], value[16];
+        struct statfs fs;
+        int n;
+
+        if (!m->oom_score_adjust_set)
+                return 0;
+        n = snprintf(value, sizeof(value), "%d", m->oom_score_adjust);
+        snprintf(path, sizeof(path), "/proc/%d/oom_score_adj", pid > 0 ? (int)pid : (int)getpid());
+        /* The host's /proc (we are not in the guest's yet): never a FIFO to block on, nor
+         * a file of someone's to write into. */
+        fd = open(path, O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+        if (fd < 0)
+                return -errno;
+        if (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC)
+                return -EXDEV;
+        return write(fd, value, (size_t)n) == n ? 0 : -errno;
+}
+
 void exec_settings_apply(const struct machine *m, int sync_fd)
 {
-        char value[16];
-        int fd;
-
         if (m->working_directory && chdir(m->working_directory) < 0)
                 guest_fail(sync_fd, -errno, "Failed to enter the working directory %s in the guest (--chdir)",
                            m->working_directory);
@@ -67,23 +85,6 @@ void exec_settings_apply(const struct machine *m, int sync_fd)
         }
         if (m->personality != PERSONALITY_DEFAULT && personality(m->personality) < 0)
                 guest_fail(sync_fd, -errno, "Failed to set the personality (--personality)");
-        if (m->oom_score_adjust_set) {
-                struct statfs fs;
-                int n = snprintf(value, sizeof(value), "%d", m->oom_score_adjust);
-
-                /* The /proc there may be a guest's to cover (exec enters a running one):
-                 * never a FIFO to block on, nor a file of its own to write into. */
-                fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
-                if (fd >= 0 && (fstatfs(fd, &fs) < 0 || fs.f_type != PROC_SUPER_MAGIC)) {
-                        close(fd);
-                        fd = -1;
-                        errno = EXDEV;
-                }
-                if (fd < 0 || write(fd, value, (size_t)n) != n)
-                        guest_fail(sync_fd, -errno, "Failed to set the OOM score adjustment %s (--oom-score-adjust)",
-                                   value);
-                close(fd);
-        }
         if (m->cpu_affinity)
                 set_cpu_affinity(sync_fd, m->cpu_affinity);
 }

@@ -1,11 +1,18 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <sys/types.h>
+
 #include "config/machine.h"
 
-/* --chdir, --rlimit, --personality, --oom-score-adjust, --cpu-affinity on this process,
+/* --chdir, --rlimit, --personality, --cpu-affinity on this process,
  * for what it execs; guest_fail() on SYNC_FD when one cannot be. */
 void exec_settings_apply(const struct machine *m, int sync_fd);
+
+/* --oom-score-adjust (OCI's oomScoreAdj) on PID (0: ourselves), through the host's /proc
+ * and with the host's privileges: before any user namespace, where a value below the
+ * current one would be refused. 0 or -errno. */
+int exec_settings_oom_score(const struct machine *m, pid_t pid);
 
 /* -u: this process becomes the user (its groups, GID, UID), for a command that is PID 1. */
 void exec_settings_become_user(const struct machine *m, int sync_fd);

@@ -316,6 +316,9 @@ static void enter_guest_root(const struct guest_setup *setup, int mount_ns)
         if (setup->machine->private_users != PRIVATE_USERS_NO &&
             (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0))
                 guest_fail(sync_fd, -errno, "Failed to become root of the guest's user namespace");
+        /* The change of credentials cleared it: the guest still dies with the supervisor. */
+        if (setup->machine->private_users != PRIVATE_USERS_NO)
+                (void)prctl(PR_SET_PDEATHSIG, SIGKILL);
         if (setns(mount_ns, CLONE_NEWNS) < 0)
                 guest_fail(sync_fd, -errno, "Failed to enter the guest's mount namespace");
         close(mount_ns);
@@ -369,8 +372,10 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
          * never keeps them (see util/dl.h). */
         if (caps_load() < 0 || syscall_filter_load() < 0)
                 guest_fail(sync_fd, -EOPNOTSUPP, "Failed to load libcap.so.2 and libseccomp.so.2");
-        if (m->oci)
+        if (m->oci) {
                 oci_apply_sysctl(setup);
+                oci_make_time_namespace(setup);
+        }
         enter_guest_root(setup, mount_ns);
         set_up_uts_and_network(setup);
         if (m->oci)

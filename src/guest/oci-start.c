@@ -5,6 +5,8 @@
  * go on to exec process.args. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,6 +118,33 @@ void oci_set_domainname(const struct guest_setup *setup)
 
         if (name && setdomainname(name, strlen(name)) < 0)
                 guest_fail(setup->sync_fd, -errno, "Failed to set the domain name %s", name);
+}
+
+void oci_make_time_namespace(const struct guest_setup *setup)
+{
+        static const char *const clocks[] = { "monotonic", "boottime" };
+        const struct oci_container *c = setup->machine->oci;
+        _cleanup_close_ int fd = -EBADF;
+
+        if (!c->time_namespace)
+                return;
+        /* The process enters it at its exec (time_for_children); its offsets can be set
+         * only until a process is in it: now. */
+        if (unshare(CLONE_NEWTIME) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to make the time namespace (linux.namespaces)");
+        for (size_t i = 0; i < ELEMENTSOF(clocks); i++) {
+                char line[96];
+                int n;
+
+                if (!c->time_offsets[i].given)
+                        continue;
+                if (fd < 0)
+                        fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+                n = snprintf(line, sizeof(line), "%s %" PRId64 " %ld", clocks[i], c->time_offsets[i].seconds,
+                             c->time_offsets[i].nanoseconds);
+                if (fd < 0 || write(fd, line, (size_t)n) != n)
+                        guest_fail(setup->sync_fd, -errno, "Failed to set linux.timeOffsets.%s", clocks[i]);
+        }
 }
 
 void oci_apply_sysctl(const struct guest_setup *setup)

@@ -14,6 +14,10 @@ int oci_start_fifo(const struct machine *m);
 /* create --preserve-fds: how many of the caller's fds from 3 on go along. */
 unsigned oci_preserved_fds(const struct machine *m);
 
+/* linux.namespaces' time: a new time namespace with linux.timeOffsets, which the
+ * process enters at its exec. */
+void oci_make_time_namespace(const struct guest_setup *setup);
+
 /* process.user.umask. */
 mode_t oci_umask(const struct machine *m);
 

@@ -5,13 +5,16 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <linux/nsfs.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <sys/vfs.h>
 #include <sys/wait.h>
@@ -65,6 +68,92 @@ static int joined_namespace_open(enum joined_namespace i, const char *path, bool
         return TAKE_FD(fd);
 }
 
+/* The map FILE (/proc/self/uid_map, gid_map) of the user namespace USERNS_FD, as its
+ * parent sees it, read by a child that joins it (not dumpable first: it is host root
+ * there, where the namespace's root may trace what it can see), within 2 s. */
+static int read_joined_map(int userns_fd, const char *file, char *text, size_t size)
+{
+        struct pollfd p = { .events = POLLIN };
+        int pipe_fds[2], status;
+        ssize_t n = -1;
+        pid_t child;
+
+        if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+                return -errno;
+        child = fork();
+        if (child < 0) {
+                close(pipe_fds[0]);
+                close(pipe_fds[1]);
+                return -errno;
+        }
+        if (child == 0) {
+                char line[256];
+                int fd;
+
+                close(pipe_fds[0]);
+                if (prctl(PR_SET_DUMPABLE, 0) < 0 || setns(userns_fd, CLONE_NEWUSER) < 0 ||
+                    (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+                        _exit(1);
+                n = read(fd, line, sizeof(line));
+                _exit(n > 0 && write(pipe_fds[1], line, (size_t)n) == n ? 0 : 1);
+        }
+        close(pipe_fds[1]);
+        p.fd = pipe_fds[0];
+        if (poll(&p, 1, 2000) > 0)
+                n = read(pipe_fds[0], text, size - 1);
+        close(pipe_fds[0]);
+        (void)kill(child, SIGKILL);
+        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+                ;
+        if (n <= 0)
+                return -EIO;
+        text[n] = '\0';
+        return 0;
+}
+
+/* A user namespace to join (FD, at PATH) must be one of host root's, a child of ours, whose
+ * maps are exactly the one line config.json gives (0 BASE COUNT): no other line may map
+ * a host ID of its own choosing (host root). 0, or -1 after one line. */
+static int check_joined_user_namespace(int fd, const char *path, const struct machine *m)
+{
+        static const char *const files[] = { "/proc/self/uid_map", "/proc/self/gid_map" };
+        _cleanup_close_ int parent = ioctl(fd, NS_GET_PARENT);
+        struct stat parent_st, own_st;
+        uid_t owner = (uid_t)-1;
+
+        if (parent < 0 || fstat(parent, &parent_st) < 0 || stat("/proc/self/ns/user", &own_st) < 0 ||
+            parent_st.st_ino != own_st.st_ino || parent_st.st_dev != own_st.st_dev ||
+            ioctl(fd, NS_GET_OWNER_UID, &owner) < 0 || owner != 0) {
+                log_error("The user namespace %s (linux.namespaces' path) is not one that host root made in the "
+                          "host's: machined-lite joins no other",
+                          path);
+                return -1;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+                char text[256], expected[96];
+
+                if (read_joined_map(fd, files[i], text, sizeof(text)) < 0) {
+                        log_error("The user namespace %s (linux.namespaces' path) has no map to read", path);
+                        return -1;
+                }
+                snprintf(expected, sizeof(expected), "0 %u %u", (unsigned)m->uid_base, (unsigned)m->uid_count);
+                /* The kernel pads the columns: compare the words, and that there is one line. */
+                {
+                        unsigned long map[3];
+                        char rest[2];
+                        int words = sscanf(text, "%lu %lu %lu %1s", &map[0], &map[1], &map[2], rest);
+
+                        if (words != 3 || map[0] != 0 || map[1] != m->uid_base || map[2] != m->uid_count) {
+                                log_error("The user namespace %s maps other IDs than linux.%s says (%s): it must "
+                                          "map exactly that one range",
+                                          path, i == 0 ? "uidMappings" : "gidMappings", expected);
+                                return -1;
+                        }
+                }
+        }
+        return 0;
+}
+
 int joined_namespaces_open(const struct machine *m, struct joined_namespaces *j)
 {
         const char *path[_JOINED_MAX] = {
@@ -80,6 +169,10 @@ int joined_namespaces_open(const struct machine *m, struct joined_namespaces *j)
                 /* An option's mistake, or what a container engine handed us. */
                 if (j->fd[i] < 0)
                         return m->oci ? EXIT_SETUP_FAILED : EXIT_USAGE;
+                /* Checked on the very fd that is joined: a path of /proc/PID may name
+                 * another process's by then. */
+                if (i == JOINED_USER && check_joined_user_namespace(j->fd[i], path[i], m) < 0)
+                        return EXIT_SETUP_FAILED;
         }
         return 0;
 }
@@ -134,6 +227,8 @@ static pid_t helper_clone(const struct joined_namespaces *j, struct clone3_args 
 
                 sibling.flags |= CLONE_PARENT;
                 sibling.exit_signal = 0;
+                /* (Joining a user namespace may have made us dumpable again.) */
+                (void)prctl(PR_SET_DUMPABLE, 0);
                 sibling.pidfd = (uint64_t)(uintptr_t)&pidfd;
                 report.pid = clone3(&sibling);
                 if (report.pid == 0) {
@@ -194,10 +289,17 @@ static pid_t clone_through_helper(const struct joined_namespaces *j, struct clon
                 errno = n == (ssize_t)sizeof(report) && report.error ? ECANCELED : EIO;
                 return -1;
         }
-        if (CMSG_FIRSTHDR(&message) && CMSG_FIRSTHDR(&message)->cmsg_type == SCM_RIGHTS)
-                memcpy((int *)(uintptr_t)args->pidfd, CMSG_DATA(CMSG_FIRSTHDR(&message)), sizeof(int));
-        else
-                *(int *)(uintptr_t)args->pidfd = -1;
+        /* A child and its pidfd, or no child: one without a pidfd is ours to end. */
+        if ((message.msg_flags & MSG_CTRUNC) || !CMSG_FIRSTHDR(&message) ||
+            CMSG_FIRSTHDR(&message)->cmsg_level != SOL_SOCKET || CMSG_FIRSTHDR(&message)->cmsg_type != SCM_RIGHTS ||
+            CMSG_FIRSTHDR(&message)->cmsg_len != CMSG_LEN(sizeof(int))) {
+                (void)kill(report.pid, SIGKILL);
+                while (waitpid(report.pid, &status, 0) < 0 && errno == EINTR)
+                        ;
+                errno = EIO;
+                return -1;
+        }
+        memcpy((int *)(uintptr_t)args->pidfd, CMSG_DATA(CMSG_FIRSTHDR(&message)), sizeof(int));
         return report.pid;
 }
 
@@ -243,66 +345,4 @@ void joined_namespaces_close(struct joined_namespaces *j)
                         close(j->fd[i]);
                         j->fd[i] = -1;
                 }
-}
-
-/* The first line of the map FILE of the user namespace USERNS_FD, as its parent (the
- * host) sees it, read by a child that joins it: INSIDE OUTSIDE COUNT. */
-static int read_joined_map(int userns_fd, const char *file, unsigned long ret[3])
-{
-        int pipe_fds[2], status;
-        char text[128] = "";
-        ssize_t n = -1;
-        pid_t child;
-
-        if (pipe2(pipe_fds, O_CLOEXEC) < 0)
-                return -errno;
-        child = fork();
-        if (child < 0) {
-                close(pipe_fds[0]);
-                close(pipe_fds[1]);
-                return -errno;
-        }
-        if (child == 0) {
-                char line[128];
-                int fd;
-
-                close(pipe_fds[0]);
-                if (setns(userns_fd, CLONE_NEWUSER) < 0 || (fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
-                        _exit(1);
-                n = read(fd, line, sizeof(line) - 1);
-                _exit(n > 0 && write(pipe_fds[1], line, (size_t)n) == n ? 0 : 1);
-        }
-        close(pipe_fds[1]);
-        n = read(pipe_fds[0], text, sizeof(text) - 1);
-        close(pipe_fds[0]);
-        while (waitpid(child, &status, 0) < 0 && errno == EINTR)
-                ;
-        if (n <= 0 || sscanf(text, "%lu %lu %lu", &ret[0], &ret[1], &ret[2]) != 3)
-                return -EINVAL;
-        return 0;
-}
-
-int joined_user_namespace_check(const char *path, uid_t base, uint32_t count)
-{
-        static const char *const files[] = { "/proc/self/uid_map", "/proc/self/gid_map" };
-        _cleanup_close_ int fd = joined_namespace_open(JOINED_USER, path, true);
-
-        if (fd < 0)
-                return -1;
-        for (size_t i = 0; i < ELEMENTSOF(files); i++) {
-                unsigned long map[3];
-
-                if (read_joined_map(fd, files[i], map) < 0) {
-                        log_error("The user namespace %s (linux.namespaces' path) has no map to read", path);
-                        return -1;
-                }
-                if (map[0] != 0 || map[1] != base || map[2] != count) {
-                        log_error("The user namespace %s maps %lu to %lu (%lu IDs), not 0 to %u (%u IDs) as "
-                                  "linux.%s says",
-                                  path, map[0], map[1], map[2], (unsigned)base, (unsigned)count,
-                                  i == 0 ? "uidMappings" : "gidMappings");
-                        return -1;
-                }
-        }
-        return 0;
 }

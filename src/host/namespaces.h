@@ -26,7 +26,8 @@ struct joined_namespaces {
                 .fd = { [0 ... _JOINED_MAX - 1] = -1 } \
         }
 
-/* Opens and checks those M names. 0, or our exit code after one line. */
+/* Opens and checks those M names (a user namespace: host root's, a child of the host's,
+ * mapping exactly M's range). 0, or our exit code after one line. */
 int joined_namespaces_open(const struct machine *m, struct joined_namespaces *j);
 
 /* The clone flags of the namespaces J has none of: FLAGS without those it joins. */
@@ -39,8 +40,3 @@ uint64_t joined_namespaces_new_flags(const struct joined_namespaces *j, uint64_t
 pid_t joined_namespaces_clone(const struct joined_namespaces *j, struct clone3_args *args);
 
 void joined_namespaces_close(struct joined_namespaces *j);
-
-/* The user namespace at PATH (an OCI pod's), checked to map container ID 0 to host ID
- * BASE for COUNT IDs, UIDs and GIDs, as config.json's mappings say. 0, or -1 after one
- * line. */
-int joined_user_namespace_check(const char *path, uid_t base, uint32_t count);

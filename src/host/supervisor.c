@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "guest/caps.h"
+#include "guest/exec-settings.h"
 #include "guest/fs-helper.h"
 #include "guest/guest.h"
 #include "host/cgroup-v1.h"
@@ -346,6 +347,14 @@ static int start_guest(struct supervisor *s)
                 guest_main(&setup);
         }
         close(pair[1]);
+        /* From the host, with its privileges: in its user namespace the guest could not
+         * lower it. */
+        r = exec_settings_oom_score(s->machine, s->pid);
+        if (r < 0) {
+                close(pair[0]);
+                return log_error_errno(r, "Cannot set the OOM score adjustment %d (--oom-score-adjust): %m",
+                                       s->machine->oom_score_adjust);
+        }
 
         /* The child waits while we place it: its user namespace mapped, its file system
          * built, and registered with machined before it runs anything, so that

@@ -254,7 +254,7 @@ static int read_mounts(const struct oci_reader *rd, json_object *config, struct 
 /* linux.namespaces: a machine always has its own PID, mount, UTS, IPC and cgroup
  * namespaces; network is the host's, a new one, or one joined by path; user maps one
  * range. */
-static int read_namespaces(const struct oci_reader *rd, json_object *linux_, struct machine *m)
+static int read_namespaces(const struct oci_reader *rd, json_object *linux_, struct machine *m, struct oci_container *c)
 {
         static const char *const known[] = { "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time" };
         json_object *namespaces = oci_member(linux_, "namespaces");
@@ -323,7 +323,7 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                         return oci_bad_key(rd, where,
                                            "joining an existing %s namespace is not implemented by machined-lite", type);
                 if (!strcmp(type, "time"))
-                        return oci_bad_key(rd, where, "a time namespace is not implemented by machined-lite");
+                        c->time_namespace = true;
                 if (!strcmp(type, "user"))
                         m->private_users = PRIVATE_USERS_FIXED;
         }
@@ -475,6 +475,39 @@ static int read_personality(const struct oci_reader *rd, json_object *linux_, st
         return 0;
 }
 
+/* linux.timeOffsets: the monotonic and boot-time clocks of the container's time namespace
+ * (which it must have), {"secs": S, "nanosecs": N} each. */
+static int read_time_offsets(const struct oci_reader *rd, json_object *linux_, struct oci_container *c)
+{
+        static const char *const clocks[] = { "monotonic", "boottime" };
+        json_object *offsets = oci_member(linux_, "timeOffsets");
+
+        if (!offsets)
+                return 0;
+        if (oci_want(rd, offsets, json_type_object, "linux.timeOffsets") < 0)
+                return -EINVAL;
+        if (!c->time_namespace)
+                return oci_bad_key(rd, "linux.timeOffsets", "needs a time namespace in linux.namespaces");
+        for (size_t i = 0; i < ELEMENTSOF(clocks); i++) {
+                json_object *clock = oci_member(offsets, clocks[i]);
+                uint64_t nanoseconds = 0;
+                int64_t seconds = 0;
+                char where[64];
+
+                if (!clock)
+                        continue;
+                snprintf(where, sizeof(where), "linux.timeOffsets.%s", clocks[i]);
+                if (oci_want(rd, clock, json_type_object, where) < 0 ||
+                    oci_get_int64(rd, clock, "secs", where, &seconds) < 0 ||
+                    oci_get_uint(rd, clock, "nanosecs", where, 999999999, &nanoseconds) < 0)
+                        return -EINVAL;
+                c->time_offsets[i].seconds = seconds;
+                c->time_offsets[i].nanoseconds = (long)nanoseconds;
+                c->time_offsets[i].given = true;
+        }
+        return 0;
+}
+
 static int read_linux(const struct oci_reader *rd, json_object *config, struct machine *m, struct oci_container *c)
 {
         static const struct {
@@ -482,7 +515,6 @@ static int read_linux(const struct oci_reader *rd, json_object *config, struct m
         } refused[] = {
                 { "mountLabel", "this host has no SELinux for machined-lite to label mounts with" },
                 { "intelRdt", "this host has no Intel RDT for machined-lite to use" },
-                { "timeOffsets", "a time namespace is not implemented by machined-lite" },
                 { "memoryPolicy", "is not implemented by machined-lite" },
                 { "netDevices", "is not implemented by machined-lite" },
         };
@@ -501,10 +533,12 @@ static int read_linux(const struct oci_reader *rd, json_object *config, struct m
                 if (oci_refuse(rd, linux_, refused[i].key, where, refused[i].why) < 0)
                         return -EINVAL;
         }
-        if ((r = read_personality(rd, linux_, m)) < 0 || (r = read_namespaces(rd, linux_, m)) < 0 ||
+        if ((r = read_personality(rd, linux_, m)) < 0 || (r = read_namespaces(rd, linux_, m, c)) < 0 ||
             (r = read_id_mappings(rd, linux_, m)) < 0 || (r = oci_read_resources(rd, linux_, &c->resources)) < 0 ||
             (r = oci_read_seccomp(rd, linux_, &c->seccomp)) < 0 || (r = read_paths(rd, linux_, m)) < 0 ||
             (r = read_sysctl(rd, linux_, m, c)) < 0 || (r = oci_read_devices(rd, linux_, &c->devices)) < 0)
+                return r;
+        if ((r = read_time_offsets(rd, linux_, c)) < 0)
                 return r;
         /* A node's owner in the container's range: another would be nobody's there, or
          * another container's on the host. */

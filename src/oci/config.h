@@ -39,6 +39,12 @@ struct oci_container {
         char **sysctl; /* linux.sysctl as KEY=VALUE, each namespaced (written in the container's namespaces) */
         mode_t umask;
         unsigned preserve_fds; /* create's or exec's --preserve-fds: fds 3 to 3+N-1 go along */
+        bool time_namespace;   /* linux.namespaces' time: a new one, with linux.timeOffsets */
+        struct {
+                int64_t seconds;
+                long nanoseconds;
+                bool given;
+        } time_offsets[2]; /* monotonic, boottime */
 };
 
 /* The mount options a bind mount of config.json takes, NULL-terminated (features). */

@@ -16,7 +16,6 @@
 #include <unistd.h>
 
 #include "config/machine.h"
-#include "host/namespaces.h"
 #include "host/overlay-dirs.h"
 #include "host/register.h"
 #include "host/supervisor.h"
@@ -369,12 +368,9 @@ int oci_verb_create(const struct oci_global *g, int argc, char *argv[])
                 r = r == -ENOMEM ? OCI_EXIT_FAILED : OCI_EXIT_USAGE;
                 goto out;
         }
-        /* A pod's user namespace joined: its range is the pod's (held by its sandbox), the
-         * map config.json gives checked against the namespace's own. */
-        if (m.user_namespace_path && joined_user_namespace_check(m.user_namespace_path, m.uid_base, m.uid_count) < 0) {
-                r = OCI_EXIT_FAILED;
-                goto out;
-        }
+        /* A pod's user namespace joined: its range is the pod's (held by its sandbox); the
+         * map config.json gives is checked against the namespace's own when it is opened
+         * (host/namespaces.c). */
         if (m.private_users != PRIVATE_USERS_NO && !m.user_namespace_path && userns_choose(&m, &range_lock) < 0) {
                 r = OCI_EXIT_FAILED;
                 goto out;

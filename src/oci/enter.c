@@ -68,7 +68,10 @@ int oci_container_open(const struct oci_state *s, struct oci_container_entry *e)
 
 int oci_container_enter(const struct oci_container_entry *e, const char **ret_step)
 {
-        int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID, r;
+        /* (CLONE_NEWTIME: the init's time namespace, the host's unless it has one.) */
+        int flags = CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWCGROUP | CLONE_NEWPID |
+                    CLONE_NEWTIME,
+            r;
 
         /* Into the init's v1 cgroups on a hybrid host as well (clone3 placed the caller in
          * its v2 one). */

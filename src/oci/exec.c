@@ -325,6 +325,11 @@ _noreturn_ static void exec_helper(const struct machine *m, const struct oci_con
         (void)prctl(PR_SET_DUMPABLE, 0);
         if (caps_load() < 0 || syscall_filter_load() < 0)
                 guest_fail(sync_fd, -EOPNOTSUPP, "Failed to load libcap.so.2 and libseccomp.so.2");
+        /* Before the container's user namespace, where it could not go lower (inherited
+         * by the process). */
+        r = exec_settings_oom_score(m, 0);
+        if (r < 0)
+                guest_fail(sync_fd, r, "Failed to set the OOM score adjustment (process.oomScoreAdj)");
         r = oci_container_enter(e, &step);
         if (r < 0)
                 guest_fail(sync_fd, r, "Failed to enter the %s of the container", step);

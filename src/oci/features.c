@@ -40,8 +40,8 @@ static const char *const seccomp_flags[] = {
         "SECCOMP_FILTER_FLAG_SPEC_ALLOW",
         "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
 };
-/* linux.namespaces' types that create takes (a time namespace it refuses). */
-static const char *const namespace_types[] = { "cgroup", "ipc", "mount", "network", "pid", "user", "uts" };
+/* linux.namespaces' types that create takes. */
+static const char *const namespace_types[] = { "cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts" };
 
 static bool action_taken(const char *name)
 {

@@ -5,6 +5,7 @@
  * hierarchy of that controller when v2 has none of it. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,7 +108,12 @@ static bool enable_v2(const char *cgroup, const char *controller)
  * joint one such as cpu,cpuacct). */
 static const char *v1_cgroup(char *const *cgroup_v1, const char *controller)
 {
-        size_t n = strlen(controller);
+        size_t n;
+
+        /* v2's io is v1's blkio. */
+        if (!strcmp(controller, "io"))
+                controller = "blkio";
+        n = strlen(controller);
 
         for (size_t i = 0; cgroup_v1 && cgroup_v1[i]; i++) {
                 const char *h = cgroup_v1[i] + strlen("/sys/fs/cgroup/");
@@ -375,6 +381,60 @@ static int read_hugepages(const struct oci_reader *rd, json_object *limits, stru
         return 0;
 }
 
+/* blockIO's throttle*Device lists ({major, minor, rate}): v2's io.max (rbps, wbps, riops,
+ * wiops of the device), or v1's blkio.throttle.* files. The device must be a whole disk
+ * (the kernel's rule; a partition is refused when written). */
+static int read_throttle_devices(const struct oci_reader *rd, json_object *block_io, struct cgroup_settings *settings)
+{
+        static const struct {
+                const char *key, *v2_name, *v1_file;
+        } lists[] = {
+                { "throttleReadBpsDevice", "rbps", "blkio.throttle.read_bps_device" },
+                { "throttleWriteBpsDevice", "wbps", "blkio.throttle.write_bps_device" },
+                { "throttleReadIOPSDevice", "riops", "blkio.throttle.read_iops_device" },
+                { "throttleWriteIOPSDevice", "wiops", "blkio.throttle.write_iops_device" },
+        };
+
+        for (size_t k = 0; k < ELEMENTSOF(lists); k++) {
+                json_object *list = oci_member(block_io, lists[k].key);
+                char where[128];
+
+                snprintf(where, sizeof(where), "linux.resources.blockIO.%s", lists[k].key);
+                if (list && oci_want(rd, list, json_type_array, where) < 0)
+                        return -EINVAL;
+                for (size_t i = 0, n = list ? sym_json_object_array_length(list) : 0; i < n; i++) {
+                        json_object *entry = sym_json_object_array_get_idx(list, i);
+                        uint64_t major = 0, minor = 0, rate = 0;
+                        char item[160], v2[96], v1[96];
+
+                        int r[3];
+
+                        snprintf(item, sizeof(item), "%s[%zu]", where, i);
+                        if (oci_want(rd, entry, json_type_object, item) < 0)
+                                return -EINVAL;
+                        r[0] = oci_get_uint(rd, entry, "major", item, 0xfff, &major);
+                        r[1] = r[0] < 0 ? r[0] : oci_get_uint(rd, entry, "minor", item, 0xfffff, &minor);
+                        r[2] = r[1] < 0 ? r[1] : oci_get_uint(rd, entry, "rate", item, UINT64_MAX, &rate);
+                        if (r[2] < 0)
+                                return -EINVAL;
+                        if (!r[0] || !r[1] || !r[2])
+                                return oci_bad_key(rd, item, "must be {\"major\": M, \"minor\": N, \"rate\": R}");
+                        /* A rate of 0 is no limit, as runc writes it. */
+                        if (rate == 0)
+                                snprintf(v2, sizeof(v2), "%" PRIu64 ":%" PRIu64 " %s=max", major, minor,
+                                         lists[k].v2_name);
+                        else
+                                snprintf(v2, sizeof(v2), "%" PRIu64 ":%" PRIu64 " %s=%" PRIu64, major, minor,
+                                         lists[k].v2_name, rate);
+                        snprintf(v1, sizeof(v1), "%" PRIu64 ":%" PRIu64 " %" PRIu64, major, minor, rate);
+                        if (cgroup_settings_add(settings, where + strlen("linux.resources."), "io", "io.max", v2,
+                                                lists[k].v1_file, v1) < 0)
+                                return -ENOMEM;
+                }
+        }
+        return 0;
+}
+
 /* linux.resources (config-linux.md): memory, cpu, pids, blockIO's weight, unified; devices
  * below. What has no cgroup v2 file or is not implemented is refused by name. */
 int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct cgroup_settings *settings)
@@ -434,10 +494,15 @@ int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct 
                         char where[128];
 
                         snprintf(where, sizeof(where), "linux.resources.blockIO.%s", key);
-                        if (strcmp(key, "weight") != 0 &&
-                            oci_refuse(rd, v, key, where, "is not implemented by machined-lite yet") < 0)
+                        if (strcmp(key, "weight") != 0 && strncmp(key, "throttle", 8) != 0 &&
+                            oci_refuse(rd, v, key, where,
+                                       "is not implemented by machined-lite yet (weight and the throttle "
+                                       "limits are)") < 0)
                                 return -EINVAL;
                 }
+                r = read_throttle_devices(rd, v, settings);
+                if (r < 0)
+                        return r;
                 if (oci_get_int64(rd, v, "weight", "linux.resources.blockIO.weight", &n) > 0) {
                         char v1[32];
 

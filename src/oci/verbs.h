@@ -67,3 +67,4 @@ int oci_write_pid_file(const char *path, pid_t pid);
 int oci_verb_create(const struct oci_global *g, int argc, char *argv[]);
 int oci_verb_exec(const struct oci_global *g, int argc, char *argv[]);
 int oci_verb_features(const struct oci_global *g, int argc, char *argv[]);
+int oci_verb_spec(const struct oci_global *g, int argc, char *argv[]);

@@ -74,6 +74,21 @@ out=$("$OCI" --version)
 check_match "--version: 'machined-lite-oci version X', then the spec" "^machined-lite-oci version [0-9.]+
 spec: 1\.[0-9.]+" "$out"
 check_match "features: the versions it takes" '"ociVersionMax": "1\.3\.0"' "$(oci features)"
+# spec: a config.json as runc spec writes one, which create takes as it is (but for the
+# terminal and the command, changed here to run unattended).
+mkdir -p "$WORK/specb"
+ln -s "$BUNDLE/rootfs" "$WORK/specb/rootfs"
+oci spec --bundle "$WORK/specb"
+sed -i 's|"terminal": true|"terminal": false|; s|"args": \["sh"\]|"args": ["/bin/sh", "-c", "echo spec-ok; grep CapBnd /proc/self/status; touch /x 2>\&1 \| grep -o Read-only"]|' \
+        "$WORK/specb/config.json"
+oci create --bundle "$WORK/specb" specd </dev/null > "$WORK/specd.out" 2>&1
+oci start specd
+for _ in $(seq 100); do [ "$(oci state specd | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "spec's config.json: created and run (its capabilities, its read-only root)" "spec-ok CapBnd: 0000000020000420 Read-only" \
+        "$(flat "$(tr '\t' ' ' < "$WORK/specd.out")")"
+oci delete specd
+one_line_error "spec where a config.json is: exit 1, nothing changed" 1 "spec: $WORK/specb/config.json exists" \
+        "$OCI" --root "$ROOT" spec --bundle "$WORK/specb"
 # What features says is asked of the readers create uses: every hook kind, seccomp's
 # actions without NOTIFY (no listener), the flags it takes, the kernel's capabilities.
 check_eq "features: hooks, seccomp actions and flags, capabilities, idmap mounts as create takes them" \
@@ -393,6 +408,25 @@ check_match "resources.memory.limit: 64 MiB" "^67108864$" "$(cgroup_value res me
 check_match "resources.cpu.shares 512: cpu.weight 20 on v2, cpu.shares 512 on v1" "^(20|512)$" "$(cgroup_value res cpu.weight cpu cpu.shares)"
 check_eq "resources.hugepageLimits: 2MB pages limited to 4 MiB" 4194304 "$(cgroup_value res hugetlb.2MB.max hugetlb hugetlb.2MB.limit_in_bytes)"
 oci delete --force res
+# blockIO's throttle limits, on a loop device (a whole disk, as the kernel wants).
+truncate -s 8M "$WORK/disk.img"
+if loop=$(losetup --find --show "$WORK/disk.img" 2>/dev/null); then
+        mm=$(stat -c '%t %T' "$loop" | { read -r ma mi; echo "$((16#$ma)) $((16#$mi))"; })
+        read -r maj min <<<"$mm"
+        bundle '["/bin/sleep", "30"]' '' '' "\"resources\": { \"blockIO\": {
+              \"throttleReadBpsDevice\": [ { \"major\": $maj, \"minor\": $min, \"rate\": 1048576 } ],
+              \"throttleWriteIOPSDevice\": [ { \"major\": $maj, \"minor\": $min, \"rate\": 100 } ] } }"
+        sed -i 's|${ID:-ctr}|blkio|' "$BUNDLE/config.json"
+        oci create --bundle "$BUNDLE" blkio </dev/null >/dev/null 2>&1
+        check_match "resources.blockIO's throttle limits: io.max on v2, blkio.throttle.* on v1" \
+                "^($maj:$min rbps=1048576 wbps=max riops=max wiops=100 |$maj:$min 1048576 $maj:$min 100)\$" \
+                "$(cgroup_value blkio io.max blkio blkio.throttle.read_bps_device) $(cgroup_value blkio io.max.none blkio blkio.throttle.write_iops_device)"
+        oci delete --force blkio
+        losetup -d "$loop"
+else
+        echo "SKIP (one check): no loop device for the blockIO throttle limits"
+fi
+rm -f "$WORK/disk.img"
 bundle '["/bin/true"]' '' '' '"resources": { "hugepageLimits": [ { "pageSize": "3MB", "limit": 1 } ] }'
 one_line_error "a huge page size this host has not: exit 2" 2 "linux.resources.hugepageLimits\\[0\\]: pageSize '3MB' is no huge page size of this host" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
@@ -562,9 +596,28 @@ check_eq "a container joins the sandbox's PID and cgroup namespaces by path: its
 check_eq "...and the sandbox runs on" running "$(oci state sandbox | json_field status)"
 oci delete podmember
 oci delete --force sandbox
+# A time namespace of its own with linux.timeOffsets: its boot time a year on, an exec's too.
+bundle '["/bin/sh", "-c", "cut -d. -f1 /proc/uptime; readlink /proc/self/ns/time; sleep 30"]' '' '' \
+        '"timeOffsets": { "boottime": { "secs": 31536000, "nanosecs": 0 }, "monotonic": { "secs": 86400 } }'
+python3 - "$BUNDLE/config.json" <<'EOT'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["linux"]["namespaces"].append({"type": "time"})
+config["linux"]["cgroupsPath"] = "/ml-oci-test/timens"
+json.dump(config, open(sys.argv[1], "w"))
+EOT
+oci create --bundle "$BUNDLE" timens </dev/null > "$WORK/timens.out" 2>&1
+oci start timens
+for _ in $(seq 50); do [ "$(wc -l < "$WORK/timens.out")" -ge 2 ] && break; sleep 0.1; done
+host_uptime=$(cut -d. -f1 /proc/uptime)
+read -r up ns < <(flat "$(cat "$WORK/timens.out")")
+check "linux.namespaces' time with timeOffsets: the container's uptime is a year on, its time namespace its own" \
+        test "$up" -ge $((host_uptime + 31536000 - 5)) -a "$ns" != "$(readlink /proc/self/ns/time)"
+check_eq "...and exec's process is in it" "$ns" "$(oci exec timens /bin/readlink /proc/self/ns/time </dev/null 2>&1)"
+oci delete --force timens
 # ...and a pod's user namespace (Kubernetes' hostUsers: false): the member is in the
 # sandbox's, whose map is the one config.json gives (checked: another is refused).
-bundle '["/bin/sleep", "60"]' '' '' '"uidMappings": [ { "containerID": 0, "hostID": 1500000, "size": 65536 } ],
+bundle '["/bin/sleep", "60"]' '"oomScoreAdj": 100' '' '"uidMappings": [ { "containerID": 0, "hostID": 1500000, "size": 65536 } ],
     "gidMappings": [ { "containerID": 0, "hostID": 1500000, "size": 65536 } ]'
 usersandbox() {
         python3 - "$BUNDLE/config.json" "$@" <<'EOT'
@@ -580,17 +633,18 @@ usersandbox usersandbox
 oci create --bundle "$BUNDLE" usersandbox </dev/null >/dev/null 2>&1
 oci start usersandbox
 usersandbox_pid=$(oci state usersandbox | sed -n 's/^  "pid": \([0-9]*\).*/\1/p')
-sed -i 's|"args": \["/bin/sleep", "60"\]|"args": ["/bin/sh", "-c", "readlink /proc/self/ns/user; cat /proc/self/uid_map; id -u"]|' "$BUNDLE/config.json"
+sed -i 's|"args": \["/bin/sleep", "60"\]|"args": ["/bin/sh", "-c", "readlink /proc/self/ns/user; cat /proc/self/uid_map; id -u; cat /proc/self/oom_score_adj"]|' "$BUNDLE/config.json"
 usersandbox usermember "/proc/$usersandbox_pid/ns/user"
 oci create --bundle "$BUNDLE" usermember </dev/null > "$WORK/usermember.out" 2>&1
 oci start usermember
 for _ in $(seq 100); do [ "$(oci state usermember | json_field status)" = stopped ] && break; sleep 0.05; done
-check_eq "a container joins the sandbox's user namespace by path: its root is the pod's range's" \
-        "$(readlink "/proc/$usersandbox_pid/ns/user") 0 1500000 65536 0" "$(flat "$(tr -s ' ' ' ' < "$WORK/usermember.out" | sed 's/^ //')")"
+check_eq "a container joins the sandbox's user namespace by path: its root is the pod's range's; oomScoreAdj set" \
+        "$(readlink "/proc/$usersandbox_pid/ns/user") 0 1500000 65536 0 100" "$(flat "$(tr -s ' ' ' ' < "$WORK/usermember.out" | sed 's/^ //')")"
+check_eq "...and the sandbox's (a user namespace of its own) too" 100 "$(cat "/proc/$usersandbox_pid/oom_score_adj")"
 oci delete usermember
 sed -i 's|"hostID": 1500000|"hostID": 1700000|g' "$BUNDLE/config.json"
 one_line_error "joining a user namespace whose map is not config.json's: exit 1" 1 \
-        "The user namespace /proc/$usersandbox_pid/ns/user maps 0 to 1500000 \(65536 IDs\), not 0 to 1700000 \(65536 IDs\) as linux.uidMappings says" \
+        "The user namespace /proc/$usersandbox_pid/ns/user maps other IDs than linux.uidMappings says \(0 1700000 65536\)" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 oci delete --force usersandbox
 bundle '["/bin/true"]'
@@ -947,8 +1001,11 @@ bundle '["/bin/true"]'
 sed -i 's|"destination": "/scratch"|"destination": "/../../etc"|' "$BUNDLE/config.json"
 one_line_error "a mount destination that escapes the root: exit 2" 2 "mounts\[5\]: destination '/../../etc' must be an absolute path without \.\." \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+bundle '["/bin/true"]' '' '' '"intelRdt": { "closID": "x" }'
+one_line_error "a key it knows and this host cannot honour (linux.intelRdt): exit 2" 2 "linux.intelRdt: this host has no Intel RDT" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 bundle '["/bin/true"]' '' '' '"timeOffsets": { "monotonic": { "secs": 10 } }'
-one_line_error "a key it knows and cannot honour (linux.timeOffsets): exit 2" 2 "linux.timeOffsets: a time namespace is not implemented by machined-lite" \
+one_line_error "linux.timeOffsets without a time namespace: exit 2" 2 "linux.timeOffsets: needs a time namespace in linux.namespaces" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 bundle '["/bin/sleep", "60"]'
 sed -i 's|${ID:-ctr}|taken|' "$BUNDLE/config.json"

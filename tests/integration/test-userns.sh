@@ -25,6 +25,8 @@ check_match "-U: root in the guest, mapped to a 64K range of high host UIDs" "^0
 check "the range is above the host's users and below systemd's ($base)" test "$base" -ge $((0x80000)) -a "$base" -lt $((0x6FFF0000))
 out2=$(run -U -- /bin/sh -c 'tr -s " " < /proc/self/uid_map | cut -d" " -f3')
 check_eq "the same machine gets the same range again" "$base" "$out2"
+check_eq "--oom-score-adjust with -U: set from the host (the guest, non-dumpable once its root, could not)" 500 \
+        "$(run -U --oom-score-adjust=500 -- /bin/cat /proc/self/oom_score_adj)"
 
 # From the host: the guest's processes run as that UID; what the guest makes outside
 # the tree (its tmpfs) is that UID's; the tree stays root's, also what the guest writes.

@@ -107,13 +107,14 @@ check_eq "a scope systemd refuses: exit 1" 1 "$?"
 check_match "with one line naming the scope and systemd's reason" '^machined-lite: systemd refused to create machine-refused.scope: ' "$out"
 nothing_left "after the refusals"
 
-# Registered, then the guest's setup fails half-way (a read-only tree without /proc
-# to mount on): the scope and the registration go with it.
+# Registered, then the guest's setup fails half-way (a tree whose /proc is a file, no
+# place to mount on): the scope and the registration go with it.
 make_busybox_tree "$WORK/hostbox/noproc"
 rmdir "$WORK/hostbox/noproc/proc"
+touch "$WORK/hostbox/noproc/proc"
 out=$(hostbox_run -- machined-lite run -M halfway --read-only --console=pipe -D "$WORK/hostbox/noproc" -- /bin/true 2>&1)
 check_eq "a guest whose setup fails after registration: exit 1" 1 "$?"
-check_match "with the step that failed" "^machined-lite: Failed to mount /proc in $WORK/hostbox/noproc: Read-only file system$" "$out"
+check_match "with the step that failed" "^machined-lite: Failed to make the mount point /proc in $WORK/hostbox/noproc: Not a directory$" "$out"
 nothing_left "after a failure half-way"
 
 out=$(hostbox_run -- machined-lite run -M plain --register=no --console=pipe -D "$BB" -- /bin/sh -c 'cat /proc/1/cgroup | grep ^0::' 2>&1)

@@ -24,7 +24,7 @@
 #include "util/macro.h"
 #include "util/strv.h"
 
-static void set_cpu_affinity(int sync_fd, const char *list)
+void exec_settings_cpu_affinity(int sync_fd, const char *list)
 {
         cpu_set_t set;
         const char *p = list;
@@ -86,7 +86,7 @@ void exec_settings_apply(const struct machine *m, int sync_fd)
         if (m->personality != PERSONALITY_DEFAULT && personality(m->personality) < 0)
                 guest_fail(sync_fd, -errno, "Failed to set the personality (--personality)");
         if (m->cpu_affinity)
-                set_cpu_affinity(sync_fd, m->cpu_affinity);
+                exec_settings_cpu_affinity(sync_fd, m->cpu_affinity);
 }
 
 void exec_settings_become_user(const struct machine *m, int sync_fd)

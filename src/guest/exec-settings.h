@@ -9,6 +9,10 @@
  * for what it execs; guest_fail() on SYNC_FD when one cannot be. */
 void exec_settings_apply(const struct machine *m, int sync_fd);
 
+/* This process onto the CPUs of LIST (as --cpu-affinity checks it); guest_fail() on
+ * SYNC_FD when it cannot be. */
+void exec_settings_cpu_affinity(int sync_fd, const char *list);
+
 /* --oom-score-adjust (OCI's oomScoreAdj) on PID (0: ourselves), through the host's /proc
  * and with the host's privileges: before any user namespace, where a value below the
  * current one would be refused. 0 or -errno. */

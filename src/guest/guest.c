@@ -365,6 +365,9 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
         int sync_fd = setup->sync_fd, mount_ns = -EBADF, r;
 
         leave_supervisor(setup);
+        /* process.execCPUAffinity.initial: where we run while we enter (final: later). */
+        if (m->oci && oci_initial_cpu_affinity(m))
+                exec_settings_cpu_affinity(sync_fd, oci_initial_cpu_affinity(m));
         r = wait_for_go(sync_fd, &mount_ns);
         if (r < 0 || mount_ns < 0)
                 _exit(EXIT_SETUP_FAILED);
@@ -382,9 +385,10 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
                 oci_set_domainname(setup);
         umask(m->oci ? oci_umask(m) : 0022);
         exec_settings_apply(m, sync_fd);
-        if (m->oci)
+        if (m->oci) {
+                oci_apply_scheduling(setup);
                 oci_become_user(setup);
-        else
+        } else
                 lock_down(setup);
 
         if (m->verb == VERB_RUN)

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "config/guest-user.h"
@@ -25,6 +26,11 @@
 int oci_start_fifo(const struct machine *m)
 {
         return m->oci->start_fifo;
+}
+
+const char *oci_initial_cpu_affinity(const struct machine *m)
+{
+        return m->oci->scheduling.initial_cpu_affinity;
 }
 
 unsigned oci_preserved_fds(const struct machine *m)
@@ -144,6 +150,38 @@ void oci_make_time_namespace(const struct guest_setup *setup)
                              c->time_offsets[i].nanoseconds);
                 if (fd < 0 || write(fd, line, (size_t)n) != n)
                         guest_fail(setup->sync_fd, -errno, "Failed to set linux.timeOffsets.%s", clocks[i]);
+        }
+}
+
+void oci_apply_scheduling(const struct guest_setup *setup)
+{
+        const struct oci_scheduling *s = &setup->machine->oci->scheduling;
+
+        if (s->io_priority_set && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, s->io_priority) < 0)
+                guest_fail(setup->sync_fd, -errno, "Failed to set process.ioPriority");
+        if (s->scheduler_set) {
+                /* sched_setattr(2)'s struct, version 1 (with the deadline times). */
+                struct {
+                        uint32_t size, policy;
+                        uint64_t flags;
+                        int32_t nice;
+                        uint32_t priority;
+                        uint64_t runtime, deadline, period;
+                } attr = {
+                        .size = sizeof(attr),
+                        .policy = s->scheduler.policy,
+                        .flags = s->scheduler.flags,
+                        .nice = s->scheduler.nice,
+                        .priority = s->scheduler.priority,
+                        .runtime = s->scheduler.runtime,
+                        .deadline = s->scheduler.deadline,
+                        .period = s->scheduler.period,
+                };
+
+                if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
+                        guest_fail(setup->sync_fd, -errno,
+                                   "Failed to set process.scheduler (a real-time policy needs CAP_SYS_NICE and an "
+                                   "RLIMIT_RTPRIO of the host's)");
         }
 }
 

@@ -11,12 +11,19 @@
 /* The fd of the FIFO that start opens (kept when all others are closed). */
 int oci_start_fifo(const struct machine *m);
 
+/* process.execCPUAffinity.initial, or NULL. */
+const char *oci_initial_cpu_affinity(const struct machine *m);
+
 /* create --preserve-fds: how many of the caller's fds from 3 on go along. */
 unsigned oci_preserved_fds(const struct machine *m);
 
 /* linux.namespaces' time: a new time namespace with linux.timeOffsets, which the
  * process enters at its exec. */
 void oci_make_time_namespace(const struct guest_setup *setup);
+
+/* process.ioPriority and process.scheduler on this process (before it drops its
+ * capabilities, which a real-time policy may need). */
+void oci_apply_scheduling(const struct guest_setup *setup);
 
 /* process.user.umask. */
 mode_t oci_umask(const struct machine *m);

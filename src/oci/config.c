@@ -36,6 +36,7 @@ void oci_container_done(struct oci_container *c)
         free(c->domainname);
         oci_hooks_done(&c->hooks);
         oci_devices_done(&c->devices);
+        oci_scheduling_done(&c->scheduling);
         free(c->config_text);
         free(c->config_file);
         free(c->hooks_json);

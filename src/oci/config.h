@@ -7,6 +7,7 @@
 #include "oci/devices.h"
 #include "oci/hooks.h"
 #include "oci/resources.h"
+#include "oci/scheduling.h"
 
 /* The state directories of the OCI runtime's containers, unless --root says otherwise. */
 #define OCI_DEFAULT_ROOT "/run/machined-lite-oci"
@@ -38,8 +39,9 @@ struct oci_container {
         struct oci_devices devices;       /* linux.devices, made in its /dev */
         char **sysctl; /* linux.sysctl as KEY=VALUE, each namespaced (written in the container's namespaces) */
         mode_t umask;
-        unsigned preserve_fds; /* create's or exec's --preserve-fds: fds 3 to 3+N-1 go along */
-        bool time_namespace;   /* linux.namespaces' time: a new one, with linux.timeOffsets */
+        unsigned preserve_fds;            /* create's or exec's --preserve-fds: fds 3 to 3+N-1 go along */
+        struct oci_scheduling scheduling; /* process.ioPriority, scheduler, execCPUAffinity */
+        bool time_namespace;              /* linux.namespaces' time: a new one, with linux.timeOffsets */
         struct {
                 int64_t seconds;
                 long nanoseconds;

@@ -325,6 +325,8 @@ _noreturn_ static void exec_helper(const struct machine *m, const struct oci_con
         (void)prctl(PR_SET_DUMPABLE, 0);
         if (caps_load() < 0 || syscall_filter_load() < 0)
                 guest_fail(sync_fd, -EOPNOTSUPP, "Failed to load libcap.so.2 and libseccomp.so.2");
+        if (oci_initial_cpu_affinity(m))
+                exec_settings_cpu_affinity(sync_fd, oci_initial_cpu_affinity(m));
         /* Before the container's user namespace, where it could not go lower (inherited
          * by the process). */
         r = exec_settings_oom_score(m, 0);
@@ -337,6 +339,7 @@ _noreturn_ static void exec_helper(const struct machine *m, const struct oci_con
         setup.sync_fd = sync_fd;
         umask(oci_umask(m));
         exec_settings_apply(m, sync_fd);
+        oci_apply_scheduling(&setup);
         oci_become_user(&setup);
         environ = oci_environment(m);
         /* After the change of user, which clears it. */

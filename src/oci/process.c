@@ -271,10 +271,7 @@ int oci_read_process(const struct oci_reader *rd, json_object *process, struct m
                             "this host has no AppArmor for machined-lite to apply a profile with")) < 0 ||
             (r = oci_refuse(rd, process, "selinuxLabel", "process.selinuxLabel",
                             "this host has no SELinux for machined-lite to label the process with")) < 0 ||
-            (r = oci_refuse(rd, process, "ioPriority", "process.ioPriority", "is not implemented by machined-lite")) < 0 ||
-            (r = oci_refuse(rd, process, "scheduler", "process.scheduler", "is not implemented by machined-lite")) < 0 ||
-            (r = oci_refuse(rd, process, "execCPUAffinity", "process.execCPUAffinity",
-                            "is not implemented by machined-lite")) < 0)
+            (r = oci_read_scheduling(rd, process, m, &c->scheduling)) < 0)
                 return r;
         return 0;
 }
@@ -297,6 +294,9 @@ static void forget_process(struct machine *m, struct oci_container *c)
         m->no_new_privileges = m->oom_score_adjust_set = false;
         c->terminal = false;
         c->umask = 022;
+        oci_scheduling_done(&c->scheduling);
+        free(m->cpu_affinity);
+        m->cpu_affinity = NULL;
         c->caps_effective = c->caps_permitted = c->caps_inheritable = c->caps_ambient = 0;
 }
 

@@ -17,10 +17,17 @@ CTRD=$WORK/ctrd
 # daemon's state directory: removed after if this test made it.
 run_containerd_made=
 [ -e /run/containerd ] || run_containerd_made=yes
+# ...and the runc shim puts a container of namespace "default" in the cgroup /default,
+# which nobody removes: removed after if this test made it.
+CG=$(cgroup2_mount)
+default_cgroups_before=$(ls -d "$CG/default" /sys/fs/cgroup/*/default 2>/dev/null)
 # shellcheck disable=SC2317 # the EXIT trap
 cleanup_containerd() {
         [ -n "${CTRD_PID:-}" ] && kill "$CTRD_PID" 2>/dev/null && wait "$CTRD_PID" 2>/dev/null
         [ -n "$run_containerd_made" ] && rm -rf /run/containerd
+        for d in "$CG/default" /sys/fs/cgroup/*/default; do
+                [ -d "$d" ] && ! grep -qxF "$d" <<<"$default_cgroups_before" && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+        done
         cleanup_work
 }
 trap cleanup_containerd EXIT

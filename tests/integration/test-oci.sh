@@ -184,6 +184,22 @@ for _ in $(seq 100); do [ "$(oci state noinh | json_field status)" = stopped ] &
 check_match "...and the user's process has none ambient" "CapAmb: 0000000000000000" "$(cat "$WORK/noinh.out")"
 oci delete noinh
 
+# process.ioPriority, scheduler and execCPUAffinity (runtime-spec 1.2), on the process and
+# on what it starts; a real-time policy without the host's RLIMIT_RTPRIO is one line.
+bundle '["/bin/sh", "-c", "cut -d\" \" -f19,41 /proc/self/stat; ionice -p $$; grep Cpus_allowed_list /proc/self/status | tr -d \"\\t\""]' \
+        '"ioPriority": { "class": "IOPRIO_CLASS_BE", "priority": 6 }, "scheduler": { "policy": "SCHED_BATCH", "nice": 5 },
+    "execCPUAffinity": { "initial": "0", "final": "'"$(($(nproc) - 1))"'" }'
+sed -i 's|${ID:-ctr}|sched|' "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" sched </dev/null > "$WORK/sched.out" 2>&1
+oci start sched
+for _ in $(seq 100); do [ "$(oci state sched | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "process.ioPriority, scheduler (SCHED_BATCH, nice 5) and execCPUAffinity.final" \
+        "5 3 best-effort: prio 6 Cpus_allowed_list:$(($(nproc) - 1))" "$(flat "$(cat "$WORK/sched.out")")"
+oci delete sched
+bundle '["/bin/true"]' '"scheduler": { "policy": "SCHED_ISO" }'
+one_line_error "process.scheduler with a policy the kernel has not: exit 2" 2 "process.scheduler.policy: 'SCHED_ISO' is no policy this kernel has" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+
 # process.terminal with consoleSize, domainname, linux.personality: the pty comes over the
 # console socket sized, and the container sees the rest.
 bundle '["/bin/sh", "-c", "stty size; cat /proc/sys/kernel/domainname; uname -m"]' \
@@ -849,6 +865,9 @@ one_line_error "--oci-bundle of no bundle: exit 2" 2 "Cannot open $WORK/empty/co
 # runtime, on an image imported from the busybox tree, in storage of the test's own; this
 # host needs the cgroupfs manager, file events and ulimits within its hard limits (README).
 if command -v podman >/dev/null; then
+        # podman's cgroupfs manager makes libpod_parent and never removes it: ours to remove
+        # if it was not there before.
+        libpod_before=$(ls -d "$CG/libpod_parent" /sys/fs/cgroup/*/libpod_parent 2>/dev/null)
         PODMAN=(podman --root "$WORK/podman" --runroot "$WORK/podman-run" --storage-driver vfs
                 --runtime "$OCI" --cgroup-manager=cgroupfs --events-backend=file)
         LIMITS=(--network=none --ulimit nofile=1024:1024 --ulimit nproc=1024:1024)
@@ -968,6 +987,9 @@ SCRIPT
                 "$("${PODMAN[@]}" inspect --format '{{.State.ExitCode}}' "$id" 2>&1)"
         "${PODMAN[@]}" rm -af >/dev/null 2>&1
         "${PODMAN[@]}" rmi -af >/dev/null 2>&1
+        for d in "$CG/libpod_parent" /sys/fs/cgroup/*/libpod_parent; do
+                [ -d "$d" ] && ! grep -qxF "$d" <<<"$libpod_before" && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+        done
 else
         echo "SKIP: podman is not installed: the podman checks did not run"
 fi

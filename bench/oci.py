@@ -8,6 +8,7 @@
 #   - what stays while a container runs (create + start of /bin/sleep): the processes
 #     left running the runtime's binary beside the container's own, and their memory.
 import ctypes
+import glob
 import json
 import os
 import shutil
@@ -155,6 +156,8 @@ def podman_runs(s, ours):
         return
     store = ["--root", os.path.join(s.work, "podman"), "--runroot", os.path.join(s.work, "podman-run"),
              "--storage-driver", "vfs"]
+    # podman's cgroupfs manager makes libpod_parent in each hierarchy and never removes it.
+    parents_before = set(glob.glob("/sys/fs/cgroup/*/libpod_parent") + glob.glob("/sys/fs/cgroup/libpod_parent"))
     tar = subprocess.Popen(["tar", "-C", s.busybox, "-c", "."], stdout=subprocess.PIPE)
     subprocess.run(["podman", *store, "import", "-", "localhost/ml-bench"], stdin=tar.stdout, stdout=DEVNULL,
                    stderr=DEVNULL, check=True)
@@ -174,3 +177,11 @@ def podman_runs(s, ours):
     finally:
         subprocess.run(["podman", *store, "rm", "-af"], stdout=DEVNULL, stderr=DEVNULL)
         subprocess.run(["podman", *store, "rmi", "-af"], stdout=DEVNULL, stderr=DEVNULL)
+        for parent in set(glob.glob("/sys/fs/cgroup/*/libpod_parent") + glob.glob("/sys/fs/cgroup/libpod_parent")):
+            if parent in parents_before:
+                continue
+            for top, dirs, _ in os.walk(parent, topdown=False):
+                try:
+                    os.rmdir(top)
+                except OSError:
+                    pass

@@ -9,15 +9,17 @@
  * sends the console's pty master, or what failed. The child's end is O_CLOEXEC, so
  * a successful exec of init reads as EOF on the parent's end. */
 enum guest_message_type {
-        GUEST_GO = 1,      /* parent → child */
-        GUEST_CONSOLE,     /* child → parent, with the pty master as SCM_RIGHTS */
-        GUEST_NOTIFY,      /* child → parent, with the guest's notify socket as SCM_RIGHTS */
-        GUEST_MOUNT_NS,    /* file system helper → parent → child, before "go": the guest's mount namespace */
-        GUEST_FAILED,      /* child → parent: text says which step, error the errno */
-        GUEST_CGROUP_NS,   /* parent → child, before "go", on a hybrid host: in its v1 cgroups now, it
-                            * makes its cgroup namespace (cgroup-v1.h) */
-        GUEST_EXEC_FAILED, /* child → parent: systemd-nspawn's COMMAND (PID 1) cannot be run */
-        GUEST_READY,       /* child → parent (OCI): all set up, waiting for start (oci/state.h) */
+        GUEST_GO = 1,           /* parent → child */
+        GUEST_CONSOLE,          /* child → parent, with the pty master as SCM_RIGHTS */
+        GUEST_NOTIFY,           /* child → parent, with the guest's notify socket as SCM_RIGHTS */
+        GUEST_MOUNT_NS,         /* file system helper → parent → child, before "go": the guest's mount namespace */
+        GUEST_FAILED,           /* child → parent: text says which step, error the errno */
+        GUEST_CGROUP_NS,        /* parent → child, before "go", on a hybrid host: in its v1 cgroups now, it
+                                 * makes its cgroup namespace (cgroup-v1.h) */
+        GUEST_EXEC_FAILED,      /* child → parent: systemd-nspawn's COMMAND (PID 1) cannot be run */
+        GUEST_READY,            /* child → parent (OCI): all set up, waiting for start (oci/state.h) */
+        GUEST_SECCOMP_LISTENER, /* child → parent (OCI), before "ready": the SCMP_ACT_NOTIFY listener
+                                 * end of its seccomp filter as SCM_RIGHTS, for listenerPath */
 };
 
 struct guest_message {

@@ -23,6 +23,10 @@
 #include "util/macro.h"
 #include "util/strv.h"
 
+/* linux.seccomp's listener end (SCMP_ACT_NOTIFY), once the filter is loaded, until it goes
+ * with "ready" to whoever hands it to listenerPath. */
+static int seccomp_notify_fd = -1;
+
 int oci_start_fifo(const struct machine *m)
 {
         return m->oci->start_fifo;
@@ -62,6 +66,7 @@ void oci_wait_for_start(const struct guest_setup *setup)
          * caller's, and outlives it. */
         if (prctl(PR_SET_PDEATHSIG, 0) < 0)
                 guest_fail(setup->sync_fd, -errno, "Failed to stay when create exits");
+        oci_send_seccomp_listener(setup->sync_fd);
         if (guest_message_send(setup->sync_fd, &ready, -1) < 0)
                 _exit(EXIT_SETUP_FAILED);
         snprintf(path, sizeof(path), "/proc/self/fd/%d", oci_start_fifo(setup->machine));
@@ -79,6 +84,18 @@ void oci_wait_for_start(const struct guest_setup *setup)
         close(oci_start_fifo(setup->machine));
 }
 
+void oci_send_seccomp_listener(int sync_fd)
+{
+        struct guest_message message = { .type = GUEST_SECCOMP_LISTENER };
+
+        if (seccomp_notify_fd < 0)
+                return;
+        if (guest_message_send(sync_fd, &message, seccomp_notify_fd) < 0)
+                _exit(EXIT_SETUP_FAILED);
+        close(seccomp_notify_fd);
+        seccomp_notify_fd = -1;
+}
+
 void oci_become_user(const struct guest_setup *setup)
 {
         const struct machine *m = setup->machine;
@@ -88,7 +105,7 @@ void oci_become_user(const struct guest_setup *setup)
         /* Without no_new_privs, loading a filter takes CAP_SYS_ADMIN: before the user and
          * the capabilities change (as runc), so the profile must allow what follows. */
         if (seccomp && !m->no_new_privileges) {
-                r = syscall_filter_apply_oci(seccomp);
+                r = syscall_filter_apply_oci(seccomp, &seccomp_notify_fd);
                 if (r < 0)
                         guest_fail(setup->sync_fd, r, "Failed to install linux.seccomp");
         }
@@ -112,7 +129,7 @@ void oci_become_user(const struct guest_setup *setup)
         if (m->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 guest_fail(setup->sync_fd, -errno, "Failed to set no_new_privs");
         if (seccomp && m->no_new_privileges) {
-                r = syscall_filter_apply_oci(seccomp);
+                r = syscall_filter_apply_oci(seccomp, &seccomp_notify_fd);
                 if (r < 0)
                         guest_fail(setup->sync_fd, r, "Failed to install linux.seccomp");
         }

@@ -25,6 +25,10 @@ void oci_make_time_namespace(const struct guest_setup *setup);
  * capabilities, which a real-time policy may need). */
 void oci_apply_scheduling(const struct guest_setup *setup);
 
+/* The listener end of linux.seccomp's SCMP_ACT_NOTIFY rules, once oci_become_user() has
+ * loaded the filter, to the parent on SYNC_FD (GUEST_SECCOMP_LISTENER); nothing without. */
+void oci_send_seccomp_listener(int sync_fd);
+
 /* process.user.umask. */
 mode_t oci_umask(const struct machine *m);
 

@@ -28,6 +28,7 @@ static struct {
         int (*resolve_name)(const char *);
         int (*rule_add_array)(scmp_filter_ctx, uint32_t, int, unsigned int, const struct scmp_arg_cmp *);
         uint32_t (*arch_resolve_name)(const char *);
+        int (*notify_fd)(const scmp_filter_ctx);
 } libseccomp;
 
 int syscall_filter_load(void)
@@ -43,6 +44,7 @@ int syscall_filter_load(void)
                 { "seccomp_syscall_resolve_name", (void **)&libseccomp.resolve_name },
                 { "seccomp_rule_add_array", (void **)&libseccomp.rule_add_array },
                 { "seccomp_arch_resolve_name", (void **)&libseccomp.arch_resolve_name },
+                { "seccomp_notify_fd", (void **)&libseccomp.notify_fd },
         };
         int r;
 
@@ -307,7 +309,7 @@ int syscall_filter_apply(char *const *allow, char *const *deny, bool no_new_priv
         return r;
 }
 
-int syscall_filter_apply_oci(const struct oci_seccomp *s)
+int syscall_filter_apply_oci(const struct oci_seccomp *s, int *ret_notify_fd)
 {
         scmp_filter_ctx ctx;
         int r = syscall_filter_load();
@@ -345,6 +347,12 @@ int syscall_filter_apply_oci(const struct oci_seccomp *s)
         }
         if (r >= 0)
                 r = libseccomp.load(ctx);
+        /* SCMP_ACT_NOTIFY's listener end, for the caller to hand on (listenerPath). */
+        if (r >= 0 && s->notify) {
+                r = libseccomp.notify_fd(ctx);
+                if (r >= 0)
+                        *ret_notify_fd = r;
+        }
         libseccomp.release(ctx);
-        return r;
+        return r < 0 ? r : 0;
 }

@@ -26,6 +26,7 @@ int syscall_filter_parse(const char *value, char ***allow, char ***deny, char *e
 int syscall_filter_apply(char *const *allow, char *const *deny, bool no_new_privileges, bool suppress_sync);
 
 /* Installs an OCI container's linux.seccomp (oci/seccomp.h) instead: its default action,
- * architectures and rules; calls unknown here are skipped. Returns 0 or -errno. */
+ * architectures and rules; calls unknown here are skipped. With a rule of SCMP_ACT_NOTIFY,
+ * the listener's fd in *RET_NOTIFY_FD. Returns 0 or -errno. */
 struct oci_seccomp;
-int syscall_filter_apply_oci(const struct oci_seccomp *s);
+int syscall_filter_apply_oci(const struct oci_seccomp *s, int *ret_notify_fd);

@@ -61,8 +61,9 @@ struct supervisor {
         struct guest_cgroup cgroup;
         int pidfd;
         pid_t pid;
-        int master;    /* the console pty, until the relay takes it */
-        int notify_fd; /* the guest's /run/host/notify */
+        int master;           /* the console pty, until the relay takes it */
+        int seccomp_listener; /* OCI: SCMP_ACT_NOTIFY's listener end, for the handoff */
+        int notify_fd;        /* the guest's /run/host/notify */
         struct console_relay console;
         int name_lock; /* state.h: the machine's name is ours while we run */
         pid_t self;    /* we, as the sweeper knows us: PID and start time */
@@ -190,6 +191,8 @@ static int wait_for_setup(struct supervisor *s, int sync_fd, int *mount_ns)
                         s->notify_fd = fd;
                 else if (message.type == GUEST_MOUNT_NS && fd >= 0 && mount_ns && *mount_ns < 0)
                         *mount_ns = fd;
+                else if (message.type == GUEST_SECCOMP_LISTENER && fd >= 0 && s->seccomp_listener < 0)
+                        s->seccomp_listener = fd;
                 else if (message.type == GUEST_READY) {
                         if (fd >= 0)
                                 close(fd);
@@ -484,6 +487,8 @@ static void supervisor_done(struct supervisor *s)
                 close(s->master);
         if (s->notify_fd >= 0)
                 close(s->notify_fd);
+        if (s->seccomp_listener >= 0)
+                close(s->seccomp_listener);
         register_done(s->machine, &s->registration);
         (void)cgroup_remove(&s->cgroup);
         if (s->name_lock >= 0) {
@@ -709,11 +714,12 @@ static int block_signals(void)
         return sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ? negative_errno() : 0;
 }
 
-#define SUPERVISOR_INIT(m)                                                                                            \
-        {                                                                                                             \
-                .machine = (m), .notify_ready = (m)->notify_ready >= 0 ? (m)->notify_ready : (m)->verb == VERB_BOOT,  \
-                .cgroup = GUEST_CGROUP_INIT, .pidfd = -1, .master = -1, .notify_fd = -1, .console = { .master = -1 }, \
-                .name_lock = -1, .network = MACHINE_NETWORK_INIT, .joined = JOINED_NAMESPACES_INIT,                   \
+#define SUPERVISOR_INIT(m)                                                                                           \
+        {                                                                                                            \
+                .machine = (m), .notify_ready = (m)->notify_ready >= 0 ? (m)->notify_ready : (m)->verb == VERB_BOOT, \
+                .cgroup = GUEST_CGROUP_INIT, .pidfd = -1, .master = -1, .seccomp_listener = -1, .notify_fd = -1,     \
+                .console = { .master = -1 }, .name_lock = -1, .network = MACHINE_NETWORK_INIT,                       \
+                .joined = JOINED_NAMESPACES_INIT,                                                                    \
         }
 
 /* Everything up to a guest that runs (an OCI container's: that waits for start): its name
@@ -814,6 +820,7 @@ int supervisor_create(const struct machine *m, int (*handoff)(const struct guest
                 .cgroup = s.cgroup.path,
                 .cgroup_v1 = s.cgroup.v1.paths,
                 .console_master = s.master,
+                .seccomp_listener = s.seccomp_listener,
         };
         r = handoff(&h, userdata);
         if (r < 0)
@@ -829,8 +836,8 @@ int supervisor_create(const struct machine *m, int (*handoff)(const struct guest
         free(s.registration.scope);
         network_done(&s.network);
         joined_namespaces_close(&s.joined);
-        for (size_t i = 0; i < 3; i++) {
-                int fd = i == 0 ? s.pidfd : i == 1 ? s.master : s.name_lock;
+        for (size_t i = 0; i < 4; i++) {
+                int fd = i == 0 ? s.pidfd : i == 1 ? s.master : i == 2 ? s.name_lock : s.seccomp_listener;
 
                 if (fd >= 0)
                         close(fd);

@@ -18,6 +18,7 @@ struct guest_handoff {
         const char *cgroup;     /* its cgroup v2, absolute */
         char *const *cgroup_v1; /* its v1 cgroups on a hybrid host, or NULL */
         int console_master;     /* the pty's master with a terminal, else -1 */
+        int seccomp_listener;   /* linux.seccomp's SCMP_ACT_NOTIFY listener end, else -1 */
 };
 
 /* Brings the guest up as supervisor_run() does, up to its init waiting for start (the

@@ -23,6 +23,7 @@
 #include "oci/config.h"
 #include "oci/enter.h"
 #include "oci/hooks.h"
+#include "oci/listener.h"
 #include "oci/state.h"
 #include "oci/verbs.h"
 #include "util/log.h"
@@ -187,6 +188,10 @@ static int handoff(const struct guest_handoff *h, void *userdata)
         r = oci_state_write(ctx->c->state_dir, &s);
         if (r < 0)
                 return log_error_errno(r, "Cannot write the state of container %s: %m", ctx->c->id);
+        /* Before the hooks, as runc: a createContainer hook may need the agent answering. */
+        if (h->seccomp_listener >= 0 &&
+            oci_listener_send(ctx->c->seccomp, &s, OCI_CREATING, h->pid, h->seccomp_listener) < 0)
+                return -ECANCELED;
         r = run_create_hooks(ctx->c, ctx->m, &s);
         if (r < 0)
                 return r;

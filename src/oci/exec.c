@@ -35,6 +35,7 @@
 #include "host/console.h"
 #include "oci/config.h"
 #include "oci/enter.h"
+#include "oci/listener.h"
 #include "oci/process.h"
 #include "oci/state.h"
 #include "oci/verbs.h"
@@ -357,6 +358,7 @@ _noreturn_ static void exec_helper(const struct machine *m, const struct oci_con
         if (process_fd < 0)
                 guest_fail(sync_fd, -errno,
                            "Failed to open a pidfd of the process (does the container's seccomp profile refuse pidfd_open?)");
+        oci_send_seccomp_listener(sync_fd);
         (void)guest_message_send(sync_fd, &ready, process_fd);
         close(process_fd);
         close(sync_fd);
@@ -384,7 +386,7 @@ static pid_t pidfd_pid(int pidfd)
 /* Until the sync socket's EOF (the process runs, or died): a pidfd of it and its PID, or
  * what failed. The first pidfd is the helper's; any later message is the guest's, and
  * can only end exec with a failure. Returns 0, or our exit code after the line. */
-static int wait_for_process(int sync_fd, int *ret_process_fd, pid_t *ret_pid)
+static int wait_for_process(int sync_fd, int *ret_process_fd, pid_t *ret_pid, int *ret_listener)
 {
         struct guest_message message;
         int fd, r;
@@ -404,6 +406,8 @@ static int wait_for_process(int sync_fd, int *ret_process_fd, pid_t *ret_pid)
                         *ret_process_fd = TAKE_FD(fd);
                         *ret_pid = pidfd_pid(*ret_process_fd);
                 }
+                if (message.type == GUEST_SECCOMP_LISTENER && *ret_process_fd < 0 && *ret_listener < 0 && fd >= 0)
+                        *ret_listener = TAKE_FD(fd);
                 if (fd >= 0)
                         close(fd);
                 message.text[sizeof(message.text) - 1] = '\0';
@@ -445,7 +449,7 @@ static int run_exec(const struct exec_args *a, const struct oci_state *s, const 
 {
         static const int blocked[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD };
         struct oci_container_entry e = OCI_CONTAINER_ENTRY_INIT;
-        _cleanup_close_ int master = -EBADF, peer = -EBADF, helper_fd = -EBADF, process_fd = -EBADF;
+        _cleanup_close_ int master = -EBADF, peer = -EBADF, helper_fd = -EBADF, process_fd = -EBADF, listener = -EBADF;
         int pair[2] = { -1, -1 }, r;
         pid_t helper, process = 0;
         sigset_t mask, old;
@@ -493,8 +497,11 @@ static int run_exec(const struct exec_args *a, const struct oci_state *s, const 
         }
         if (peer >= 0)
                 peer = (close(peer), -EBADF);
-        r = wait_for_process(pair[0], &process_fd, &process);
+        r = wait_for_process(pair[0], &process_fd, &process, &listener);
         close(pair[0]);
+        /* The exec'd process's own filter, as the container's init's went at create. */
+        if (r == 0 && listener >= 0 && oci_listener_send(c->seccomp, s, OCI_RUNNING, process, listener) < 0)
+                r = OCI_EXIT_FAILED;
         if (r == 0 && c->terminal) {
                 oci_set_console_size(c, master);
                 r = oci_send_console(a->console_socket, master) < 0 ? OCI_EXIT_FAILED : 0;

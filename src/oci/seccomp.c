@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
 
 #include "oci/json-read.h"
 #include "oci/seccomp.h"
@@ -16,6 +17,8 @@ void oci_seccomp_free(struct oci_seccomp *s)
         if (!s)
                 return;
         strv_free(s->architectures);
+        free(s->listener_path);
+        free(s->listener_metadata);
         for (size_t i = 0; i < s->n_rules; i++)
                 free(s->rules[i].name);
         free(s->rules);
@@ -44,8 +47,10 @@ int oci_seccomp_action(const char *name, uint32_t errno_ret, uint32_t *ret)
                 *ret = SCMP_ACT_TRACE(errno_ret);
                 return 0;
         }
-        if (strcmp(name, "SCMP_ACT_NOTIFY") == 0)
-                return -EOPNOTSUPP;
+        if (strcmp(name, "SCMP_ACT_NOTIFY") == 0) {
+                *ret = SCMP_ACT_NOTIFY;
+                return 0;
+        }
         for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
                 if (strcmp(name, actions[i].name) == 0) {
                         *ret = actions[i].action;
@@ -114,10 +119,9 @@ static int read_seccomp_rule(const struct oci_reader *rd, json_object *rule, con
                 return oci_bad_key(rd, where, "has no action");
         r = oci_seccomp_action(action, (uint32_t)errno_ret, &proto.action);
         if (r < 0)
-                return oci_bad_key(rd, where, "action '%s' %s", action,
-                                   r == -EOPNOTSUPP
-                                           ? "needs a seccomp listener, which machined-lite does not have"
-                                           : "is no action of libseccomp's (SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, ...)");
+                return oci_bad_key(rd, where,
+                                   "action '%s' is no action of libseccomp's (SCMP_ACT_ALLOW, SCMP_ACT_ERRNO, ...)",
+                                   action);
         args = oci_member(rule, "args");
         if (args && (oci_want(rd, args, json_type_array, where) < 0 || sym_json_object_array_length(args) > 6))
                 return oci_bad_key(rd, where, "args: at most 6, as a system call has");
@@ -151,6 +155,21 @@ static int read_seccomp_rule(const struct oci_reader *rd, json_object *rule, con
         return 0;
 }
 
+/* listenerPath (an absolute path of a unix socket) and listenerMetadata. */
+static int read_listener(const struct oci_reader *rd, json_object *seccomp, struct oci_seccomp *s)
+{
+        const char *path = NULL, *metadata = NULL;
+
+        if (oci_get_string(rd, seccomp, "listenerPath", "linux.seccomp.listenerPath", &path) < 0 ||
+            oci_get_string(rd, seccomp, "listenerMetadata", "linux.seccomp.listenerMetadata", &metadata) < 0)
+                return -EINVAL;
+        if (path && (path[0] != '/' || strlen(path) >= sizeof(((struct sockaddr_un *)NULL)->sun_path)))
+                return oci_bad_key(rd, "linux.seccomp.listenerPath", "'%s' is no absolute path of a unix socket", path);
+        if ((path && !(s->listener_path = strdup(path))) || (metadata && !(s->listener_metadata = strdup(metadata))))
+                return -ENOMEM;
+        return 0;
+}
+
 /* linux.seccomp: defaultAction, architectures, flags, syscalls (config-linux.md). */
 int oci_read_seccomp(const struct oci_reader *rd, json_object *linux_, struct oci_seccomp **ret)
 {
@@ -175,6 +194,9 @@ int oci_read_seccomp(const struct oci_reader *rd, json_object *linux_, struct oc
         r = oci_seccomp_action(action, (uint32_t)errno_ret, &s->default_action);
         if (r < 0)
                 return oci_bad_key(rd, "linux.seccomp.defaultAction", "'%s' is no action machined-lite takes", action);
+        /* (Every call, the listener's own, would wait on the listener.) */
+        if (s->default_action == SCMP_ACT_NOTIFY)
+                return oci_bad_key(rd, "linux.seccomp.defaultAction", "SCMP_ACT_NOTIFY is for a rule, not the default");
         if (oci_get_strv(rd, seccomp, "architectures", "linux.seccomp.architectures", &arches) < 0 ||
             oci_get_strv(rd, seccomp, "flags", "linux.seccomp.flags", &flags) < 0)
                 return -EINVAL;
@@ -193,8 +215,7 @@ int oci_read_seccomp(const struct oci_reader *rd, json_object *linux_, struct oc
                 s->log = s->log || !strcmp(flags[i], "SECCOMP_FILTER_FLAG_LOG");
                 s->spec_allow = s->spec_allow || !strcmp(flags[i], "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
         }
-        if ((r = oci_refuse(rd, seccomp, "listenerPath", "linux.seccomp.listenerPath",
-                            "a seccomp listener is not implemented by machined-lite")) < 0)
+        if ((r = read_listener(rd, seccomp, s)) < 0)
                 return r;
         syscalls = oci_member(seccomp, "syscalls");
         if (syscalls && oci_want(rd, syscalls, json_type_array, "linux.seccomp.syscalls") < 0)
@@ -207,5 +228,10 @@ int oci_read_seccomp(const struct oci_reader *rd, json_object *linux_, struct oc
                 if (r < 0)
                         return r;
         }
+        for (size_t i = 0; i < s->n_rules; i++)
+                s->notify = s->notify || s->rules[i].action == SCMP_ACT_NOTIFY;
+        if (s->notify && !s->listener_path)
+                return oci_bad_key(rd, "linux.seccomp.listenerPath",
+                                   "is missing: a rule's SCMP_ACT_NOTIFY needs a listener to hand the notifications to");
         return 0;
 }

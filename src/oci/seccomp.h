@@ -25,6 +25,9 @@ struct oci_seccomp {
         bool spec_allow;      /* flags: SECCOMP_FILTER_FLAG_SPEC_ALLOW */
         struct oci_seccomp_rule *rules;
         size_t n_rules;
+        bool notify;             /* a rule's action is SCMP_ACT_NOTIFY */
+        char *listener_path;     /* listenerPath: where the notify fd goes, with the state */
+        char *listener_metadata; /* listenerMetadata, or NULL */
 };
 
 void oci_seccomp_free(struct oci_seccomp *s);
@@ -34,7 +37,7 @@ void oci_seccomp_free(struct oci_seccomp *s);
 int oci_read_seccomp(const struct oci_reader *rd, json_object *linux_, struct oci_seccomp **ret);
 
 /* SCMP_ACT_NAME (with ERRNO_RET for SCMP_ACT_ERRNO and SCMP_ACT_TRACE) into *RET; -EINVAL
- * for a name libseccomp has none of, -EOPNOTSUPP for SCMP_ACT_NOTIFY (no listener here). */
+ * for a name libseccomp has none of. */
 int oci_seccomp_action(const char *name, uint32_t errno_ret, uint32_t *ret);
 
 /* Whether linux.seccomp.flags may name NAME (SECCOMP_FILTER_FLAG_...). */

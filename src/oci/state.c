@@ -299,6 +299,11 @@ enum oci_status oci_state_status(const char *root, const struct oci_state *s)
         return cgroup_frozen(s->cgroup) ? OCI_PAUSED : OCI_RUNNING;
 }
 
+const char *oci_spec_version(void)
+{
+        return OCI_SPEC_VERSION;
+}
+
 void oci_state_print(FILE *f, const struct oci_state *s, enum oci_status status)
 {
         fprintf(f, "{\n  \"ociVersion\": \"%s\",\n  \"id\": ", OCI_SPEC_VERSION);

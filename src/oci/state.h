@@ -59,6 +59,9 @@ void oci_state_done(struct oci_state *s);
  * created; a frozen cgroup is paused. */
 enum oci_status oci_state_status(const char *root, const struct oci_state *s);
 
+/* The specification's version we implement ("1.3.0"). */
+const char *oci_spec_version(void);
+
 /* Prints the state JSON runtime.md defines (with the ociVersion we implement). */
 void oci_state_print(FILE *f, const struct oci_state *s, enum oci_status status);
 

@@ -90,9 +90,10 @@ oci delete specd
 one_line_error "spec where a config.json is: exit 1, nothing changed" 1 "spec: $WORK/specb/config.json exists" \
         "$OCI" --root "$ROOT" spec --bundle "$WORK/specb"
 # What features says is asked of the readers create uses: every hook kind, seccomp's
-# actions without NOTIFY (no listener), the flags it takes, the kernel's capabilities.
+# actions (every one, NOTIFY too: listenerPath), the flags it takes (not
+# WAIT_KILLABLE_RECV), the kernel's capabilities.
 check_eq "features: hooks, seccomp actions and flags, capabilities, idmap mounts as create takes them" \
-        "6 True False True False True True" "$(oci features | python3 -c 'import json, sys
+        "6 True True True False True True" "$(oci features | python3 -c 'import json, sys
 f = json.load(sys.stdin); s = f["linux"]["seccomp"]
 print(len(f["hooks"]), "SCMP_ACT_ERRNO" in s["actions"], "SCMP_ACT_NOTIFY" in s["actions"],
       "SECCOMP_FILTER_FLAG_LOG" in s["supportedFlags"], "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" in s["supportedFlags"],
@@ -201,8 +202,9 @@ one_line_error "process.scheduler with a policy the kernel has not: exit 2" 2 "p
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 
 # process.terminal with consoleSize, domainname, linux.personality: the pty comes over the
-# console socket sized, and the container sees the rest.
-bundle '["/bin/sh", "-c", "stty size; cat /proc/sys/kernel/domainname; uname -m"]' \
+# console socket sized, and the container sees the rest (it stays 2 s: what it wrote is
+# read before the last holder of its pty goes, which may drop what is not read yet).
+bundle '["/bin/sh", "-c", "stty size; cat /proc/sys/kernel/domainname; uname -m; sleep 2"]' \
         '"consoleSize": { "height": 33, "width": 101 }' '"domainname": "ocidomain"' '"personality": { "domain": "LINUX32" }'
 sed -i 's|${ID:-ctr}|tty|; s|"terminal": false|"terminal": true|' "$BUNDLE/config.json"
 python3 - "$OCI" "$ROOT" "$BUNDLE" "$WORK" > "$WORK/tty.out" 2>&1 <<'EOT'
@@ -311,6 +313,33 @@ one_line_error "a hook that neither reads the big state nor ends: killed at its 
 check "...within seconds, not blocked writing it" test $(($(date +%s) - start_time)) -lt 10
 bundle '["/bin/true"]' '' '"hooks": { "poststop": [ { "path": "relative/hook" } ] }'
 one_line_error "a hook with a relative path: exit 2" 2 "hooks.poststop\\[0\\]: path must be an absolute path" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+
+# linux.seccomp's SCMP_ACT_NOTIFY with listenerPath: the listener end goes to a seccomp
+# agent (tests/integration/seccomp-agent.py) with the container process state, at create
+# and for an exec; the agent answers the container's mkdir with success, doing nothing.
+AGENT=$TESTS_DIR/integration/seccomp-agent.py
+python3 "$AGENT" "$WORK/agent.sock" "$WORK/agent.log" 2 &
+agent=$!
+for _ in $(seq 50); do [ -S "$WORK/agent.sock" ] && break; sleep 0.1; done
+bundle '["/bin/sh", "-c", "mkdir /notified && echo mkdir-said-ok; test -d /notified || echo not-made; sleep 30"]' '' '' \
+        "\"seccomp\": { \"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$WORK/agent.sock\", \"listenerMetadata\": \"m1\",
+      \"syscalls\": [ { \"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_NOTIFY\" } ] }"
+sed -i 's|${ID:-ctr}|notified|' "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" notified </dev/null > "$WORK/notified.out" 2>&1
+oci start notified
+for _ in $(seq 50); do [ "$(wc -l < "$WORK/notified.out")" -ge 2 ] && break; sleep 0.1; done
+check_eq "SCMP_ACT_NOTIFY: the agent answers the container's mkdir (success, nothing made)" "mkdir-said-ok not-made" \
+        "$(flat "$(cat "$WORK/notified.out")")$(test -d "$BUNDLE/rootfs/notified" && echo ' made')"
+check_eq "...exec's process has its own filter's listener handed over too" "said-ok not-made" \
+        "$(oci exec notified /bin/sh -c 'mkdir /x && echo said-ok; test -d /x || echo not-made' </dev/null 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+oci delete --force notified
+wait "$agent"
+check_eq "...what the agent was handed: the state (creating, then running), the fd, the metadata" \
+        "state creating fds seccompFd metadata m1 pid-given True received 1
+state running fds seccompFd metadata m1 pid-given True received 1" "$(grep '^state' "$WORK/agent.log")"
+bundle '["/bin/true"]' '' '' '"seccomp": { "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ { "names": ["mkdir"], "action": "SCMP_ACT_NOTIFY" } ] }'
+one_line_error "SCMP_ACT_NOTIFY without a listenerPath: exit 2" 2 "linux.seccomp.listenerPath: is missing: a rule's SCMP_ACT_NOTIFY needs a listener" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 
 # linux.seccomp through libseccomp: an errno for some calls, a rule on an argument; and

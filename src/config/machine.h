@@ -263,6 +263,7 @@ struct machine {
         char *user_namespace_path;       /* OCI: a pod's user namespace to join (its map is config's), or NULL */
         char *pid_namespace_path;        /* OCI: a pod's PID namespace to join, or NULL: a new one */
         char *cgroup_namespace_path;     /* OCI: a cgroup namespace to join, or NULL: a new one */
+        char *time_namespace_path;       /* OCI: a time namespace to join, or NULL */
         bool cgroup_read_only;           /* OCI: the config's own cgroup mount asks for ro */
         bool keep_unit;                  /* --keep-unit: stay in the unit we were started in */
         char *slice;                     /* --slice, for our scope */

@@ -15,15 +15,16 @@
 /* What config.json may ask that a machine does not take: one line naming it. */
 static int refuse_container_only(const char *bundle, const struct oci_container *c, const struct machine *m)
 {
-        const char *key = c->seccomp                                        ? "linux.seccomp"
-                          : c->resources.n > 0                              ? "linux.resources"
-                          : c->hooks_json                                   ? "hooks"
-                          : c->sysctl                                       ? "linux.sysctl"
-                          : c->devices.n > 0                                ? "linux.devices"
-                          : m->user_namespace_path || m->pid_namespace_path ? "linux.namespaces' user or pid path"
-                          : c->time_namespace                               ? "linux.namespaces' time"
-                          : c->domainname                                   ? "domainname"
-                                                                            : NULL;
+        const char *key = c->seccomp           ? "linux.seccomp"
+                          : c->resources.n > 0 ? "linux.resources"
+                          : c->hooks_json      ? "hooks"
+                          : c->sysctl          ? "linux.sysctl"
+                          : c->devices.n > 0   ? "linux.devices"
+                          : m->user_namespace_path || m->pid_namespace_path || m->time_namespace_path
+                                  ? "linux.namespaces' user, pid or time path"
+                          : c->time_namespace ? "linux.namespaces' time"
+                          : c->domainname     ? "domainname"
+                                              : NULL;
 
         if (!key)
                 return 0;

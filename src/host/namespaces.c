@@ -37,6 +37,8 @@ static const struct {
          * is allowed, as it is the one we are in. */
         [JOINED_PID] = { CLONE_NEWPID, "PID", "/proc/self/ns/pid_for_children" },
         [JOINED_CGROUP] = { CLONE_NEWCGROUP, "cgroup", "/proc/self/ns/cgroup" },
+        /* setns() moves us too for the moment, and the child with us. */
+        [JOINED_TIME] = { CLONE_NEWTIME, "time", "/proc/self/ns/time" },
 };
 
 /* The namespace at PATH, checked to be of type I: its fd, or -1 after one line naming
@@ -160,6 +162,7 @@ int joined_namespaces_open(const struct machine *m, struct joined_namespaces *j)
                 [JOINED_USER] = m->user_namespace_path, [JOINED_NET] = m->network_namespace_path,
                 [JOINED_IPC] = m->ipc_namespace_path,   [JOINED_UTS] = m->uts_namespace_path,
                 [JOINED_PID] = m->pid_namespace_path,   [JOINED_CGROUP] = m->cgroup_namespace_path,
+                [JOINED_TIME] = m->time_namespace_path,
         };
 
         for (size_t i = 0; i < _JOINED_MAX; i++) {

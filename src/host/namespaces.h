@@ -14,6 +14,7 @@ enum joined_namespace {
         JOINED_UTS,
         JOINED_PID, /* a pod's shared PID namespace: the container's init is not its PID 1 */
         JOINED_CGROUP,
+        JOINED_TIME, /* a pod's time namespace (its offsets set already) */
         _JOINED_MAX,
 };
 

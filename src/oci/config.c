@@ -298,11 +298,13 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                 /* A pod's containers join its sandbox's IPC and UTS namespaces (CRI), its PID
                  * namespace when the pod shares one (shareProcessNamespace). */
                 if (path && path[0] &&
-                    (!strcmp(type, "ipc") || !strcmp(type, "uts") || !strcmp(type, "pid") || !strcmp(type, "cgroup"))) {
-                        char **target = !strcmp(type, "ipc")   ? &m->ipc_namespace_path
-                                        : !strcmp(type, "uts") ? &m->uts_namespace_path
-                                        : !strcmp(type, "pid") ? &m->pid_namespace_path
-                                                               : &m->cgroup_namespace_path;
+                    (!strcmp(type, "ipc") || !strcmp(type, "uts") || !strcmp(type, "pid") || !strcmp(type, "cgroup") ||
+                     !strcmp(type, "time"))) {
+                        char **target = !strcmp(type, "ipc")      ? &m->ipc_namespace_path
+                                        : !strcmp(type, "uts")    ? &m->uts_namespace_path
+                                        : !strcmp(type, "pid")    ? &m->pid_namespace_path
+                                        : !strcmp(type, "cgroup") ? &m->cgroup_namespace_path
+                                                                  : &m->time_namespace_path;
 
                         free(*target);
                         *target = strdup(path);

@@ -659,6 +659,24 @@ read -r up ns < <(flat "$(cat "$WORK/timens.out")")
 check "linux.namespaces' time with timeOffsets: the container's uptime is a year on, its time namespace its own" \
         test "$up" -ge $((host_uptime + 31536000 - 5)) -a "$ns" != "$(readlink /proc/self/ns/time)"
 check_eq "...and exec's process is in it" "$ns" "$(oci exec timens /bin/readlink /proc/self/ns/time </dev/null 2>&1)"
+# ...and a member of its pod joins it by path (its offsets the pod's).
+timens_pid=$(oci state timens | sed -n 's/^  "pid": \([0-9]*\).*/\1/p')
+bundle '["/bin/sh", "-c", "cut -d. -f1 /proc/uptime; readlink /proc/self/ns/time"]'
+python3 - "$BUNDLE/config.json" "$timens_pid" <<'EOT'
+import json, sys
+path, pid = sys.argv[1:]
+config = json.load(open(path))
+config["linux"]["namespaces"].append({"type": "time", "path": f"/proc/{pid}/ns/time"})
+config["linux"]["cgroupsPath"] = "/ml-oci-test/timemember"
+json.dump(config, open(path, "w"))
+EOT
+oci create --bundle "$BUNDLE" timemember </dev/null > "$WORK/timemember.out" 2>&1
+oci start timemember
+for _ in $(seq 100); do [ "$(oci state timemember | json_field status)" = stopped ] && break; sleep 0.05; done
+read -r up2 ns2 < <(flat "$(cat "$WORK/timemember.out")")
+check "a container joins that time namespace by path: a year on too, the same namespace" \
+        test "${up2:-0}" -ge $((host_uptime + 31536000 - 5)) -a "$ns2" = "$ns"
+oci delete timemember
 oci delete --force timens
 # ...and a pod's user namespace (Kubernetes' hostUsers: false): the member is in the
 # sandbox's, whose map is the one config.json gives (checked: another is refused).

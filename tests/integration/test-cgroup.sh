@@ -32,6 +32,8 @@ sup=$!
 leader=$(guest_leader $sup)
 check "the guest's cgroup exists while it runs" test -d "$GUEST_CG"
 check_eq "the guest's PID 1 is in it" "0::$OWN/machine-cgbox" "$(grep ^0:: "/proc/$leader/cgroup")"
+# (Once the init has started the command: read before, the two would disagree.)
+for _ in $(seq 50); do [ -n "$(pgrep -P "$leader")" ] && break; sleep 0.1; done
 procs=$(sort -n "$GUEST_CG/cgroup.procs" | tr '\n' ' ')
 check_eq "it holds the guest's init and command, nothing else" "$leader $(pgrep -P "$leader") " "$procs"
 check "the supervisor stays outside it" test "$(grep ^0:: /proc/$sup/cgroup)" != "0::$OWN/machine-cgbox"

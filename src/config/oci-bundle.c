@@ -23,8 +23,11 @@ static int refuse_container_only(const char *bundle, const struct oci_container 
                           : m->user_namespace_path || m->pid_namespace_path || m->time_namespace_path
                                   ? "linux.namespaces' user, pid or time path"
                           : c->time_namespace ? "linux.namespaces' time"
-                          : c->domainname     ? "domainname"
-                                              : NULL;
+                          : c->scheduling.io_priority_set || c->scheduling.scheduler_set ||
+                                          c->scheduling.initial_cpu_affinity
+                                  ? "process.ioPriority, scheduler or execCPUAffinity.initial"
+                          : c->domainname ? "domainname"
+                                          : NULL;
 
         if (!key)
                 return 0;

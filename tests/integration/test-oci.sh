@@ -904,6 +904,10 @@ bundle '["/bin/true"]' '' '' '"sysctl": { "net.ipv4.ping_group_range": "0 1" }'
 one_line_error "--oci-bundle of a config with what a machine does not take (linux.sysctl): exit 2" 2 \
         "config.json: linux.sysctl: --oci-bundle boots the bundle as a machine, which does not take it" \
         "$ML" run --oci-bundle="$BUNDLE" -- /bin/true
+bundle '["/bin/true"]' '"scheduler": { "policy": "SCHED_BATCH" }'
+one_line_error "--oci-bundle of a config with process.scheduler (a container's only): exit 2" 2 \
+        "config.json: process.ioPriority, scheduler or execCPUAffinity.initial: --oci-bundle boots the bundle as a machine" \
+        "$ML" run --oci-bundle="$BUNDLE" -- /bin/true
 mkdir -p "$WORK/empty"
 one_line_error "--oci-bundle of no bundle: exit 2" 2 "Cannot open $WORK/empty/config.json: No such file or directory" \
         "$ML" run --oci-bundle="$WORK/empty" -- /bin/true

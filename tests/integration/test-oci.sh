@@ -4,71 +4,7 @@
 # bundle made here (a busybox root and config.json), create / start / state / kill /
 # delete, what the container sees from inside, and each refusal in one line.
 . "$(dirname "$0")/lib.sh"
-require_root
-make_work
-mkdir -p "$WORK/bin"
-ln -s "$ML" "$WORK/bin/machined-lite-oci"
-OCI=$WORK/bin/machined-lite-oci
-ROOT=$WORK/state
-CG=$(cgroup2_mount)
-[ -n "$CG" ] || skip "no cgroup2 hierarchy is mounted"
-# Whatever a failed check left: deleted, and its cgroup's parent.
-# shellcheck disable=SC2317 # the EXIT trap
-cleanup_containers() {
-        local id
-        "$OCI" --root "$ROOT" list -q 2>/dev/null | while read -r id; do "$OCI" --root "$ROOT" delete --force "$id"; done
-        "$OCI" delete --force ml-oci-listed 2>/dev/null
-        rmdir "$CG/ml-oci-test" 2>/dev/null
-        cleanup_work
-}
-trap cleanup_containers EXIT
-host_snapshot
-
-BUNDLE=$WORK/bundle
-make_busybox_tree "$BUNDLE/rootfs"
-mkdir -p "$WORK/data"
-echo from-the-host > "$WORK/data/file"
-
-# bundle ARGS-JSON [EXTRA-PROCESS-JSON] [EXTRA-TOP-JSON] [EXTRA-LINUX-JSON]: writes
-# $BUNDLE/config.json.
-bundle() {
-        cat > "$BUNDLE/config.json" <<EOF
-{
-  "ociVersion": "1.0.2-dev",
-  "process": {
-    "terminal": false,
-    "user": { "uid": 0, "gid": 0 },
-    "args": $1,
-    "env": ["PATH=/bin:/sbin", "GREETING=hello"],
-    "cwd": "/tmp",
-    "capabilities": { "bounding": ["CAP_CHOWN", "CAP_KILL"], "effective": ["CAP_CHOWN", "CAP_KILL"],
-                      "permitted": ["CAP_CHOWN", "CAP_KILL"] },
-    "noNewPrivileges": true${2:+,
-    $2}
-  },
-  "root": { "path": "rootfs" },
-  "hostname": "ocibox",
-  "mounts": [
-    { "destination": "/proc", "type": "proc", "source": "proc" },
-    { "destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755"] },
-    { "destination": "/dev/pts", "type": "devpts", "source": "devpts", "options": ["nosuid", "noexec"] },
-    { "destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "ro"] },
-    { "destination": "/data", "type": "bind", "source": "$WORK/data", "options": ["rbind", "ro"] },
-    { "destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m", "mode=1777"] }
-  ],
-  "linux": {
-    "namespaces": [ { "type": "pid" }, { "type": "network" }, { "type": "ipc" }, { "type": "uts" }, { "type": "mount" } ],
-    "cgroupsPath": "/ml-oci-test/\${ID:-ctr}"${4:+,
-    $4}
-  },
-  "annotations": { "org.example.test": "yes" }${3:+,
-  $3}
-}
-EOF
-}
-oci() { "$OCI" --root "$ROOT" "$@"; }
-flat() { tr '\n' ' ' <<<"$1" | sed 's/ *$//'; }
-json_field() { sed -n "s/^  \"$1\": \"\\{0,1\\}\\([^\",]*\\).*/\\1/p"; }
+. "$(dirname "$0")/oci-lib.sh"
 
 out=$("$OCI" --version)
 check_match "--version: 'machined-lite-oci version X', then the spec" "^machined-lite-oci version [0-9.]+
@@ -433,52 +369,6 @@ rm -rf "$BUNDLE/rootfs/srv"
 bundle '["/bin/true"]' '' '' '"seccomp": { "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ { "names": ["chmod"], "action": "SCMP_ACT_EXPLODE" } ] }'
 one_line_error "a seccomp action libseccomp has none of: exit 2" 2 "linux.seccomp.syscalls\[0\]: action 'SCMP_ACT_EXPLODE' is no action" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
-# linux.resources: cgroup v2's files, or on a hybrid host whose v2 hierarchy lacks the
-# controller, the container's v1 cgroup of it (as runc there).
-# cgroup_value CONTAINER V2-FILE V1-CONTROLLER V1-FILE: the value, wherever it went.
-cgroup_value() {
-        local v1
-        if [ -e "$CG/ml-oci-test/$1/$2" ] && grep -qw "${2%%.*}" "$CG/ml-oci-test/$1/cgroup.controllers"; then
-                cat "$CG/ml-oci-test/$1/$2"
-        elif v1=$(find "/sys/fs/cgroup/$3" -maxdepth 5 -type d -name "machine-$1" 2>/dev/null | head -n 1) && [ -n "$v1" ]; then
-                cat "$v1/$4"
-        fi
-}
-bundle '["/bin/sleep", "30"]' '' '' '"resources": { "pids": { "limit": 20 }, "memory": { "limit": 67108864 }, "cpu": { "shares": 512 },
-      "hugepageLimits": [ { "pageSize": "2MB", "limit": 4194304 } ] }'
-sed -i 's|${ID:-ctr}|res|' "$BUNDLE/config.json"
-oci create --bundle "$BUNDLE" res </dev/null >/dev/null 2>&1
-check_eq "resources.pids.limit: 20" 20 "$(cgroup_value res pids.max pids pids.max)"
-check_match "resources.memory.limit: 64 MiB" "^67108864$" "$(cgroup_value res memory.max memory memory.limit_in_bytes)"
-check_match "resources.cpu.shares 512: cpu.weight 20 on v2, cpu.shares 512 on v1" "^(20|512)$" "$(cgroup_value res cpu.weight cpu cpu.shares)"
-check_eq "resources.hugepageLimits: 2MB pages limited to 4 MiB" 4194304 "$(cgroup_value res hugetlb.2MB.max hugetlb hugetlb.2MB.limit_in_bytes)"
-oci delete --force res
-# blockIO's throttle limits, on a loop device (a whole disk, as the kernel wants).
-truncate -s 8M "$WORK/disk.img"
-if loop=$(losetup --find --show "$WORK/disk.img" 2>/dev/null); then
-        mm=$(stat -c '%t %T' "$loop" | { read -r ma mi; echo "$((16#$ma)) $((16#$mi))"; })
-        read -r maj min <<<"$mm"
-        bundle '["/bin/sleep", "30"]' '' '' "\"resources\": { \"blockIO\": {
-              \"throttleReadBpsDevice\": [ { \"major\": $maj, \"minor\": $min, \"rate\": 1048576 } ],
-              \"throttleWriteIOPSDevice\": [ { \"major\": $maj, \"minor\": $min, \"rate\": 100 } ] } }"
-        sed -i 's|${ID:-ctr}|blkio|' "$BUNDLE/config.json"
-        oci create --bundle "$BUNDLE" blkio </dev/null >/dev/null 2>&1
-        check_match "resources.blockIO's throttle limits: io.max on v2, blkio.throttle.* on v1" \
-                "^($maj:$min rbps=1048576 wbps=max riops=max wiops=100 |$maj:$min 1048576 $maj:$min 100)\$" \
-                "$(cgroup_value blkio io.max blkio blkio.throttle.read_bps_device) $(cgroup_value blkio io.max.none blkio blkio.throttle.write_iops_device)"
-        oci delete --force blkio
-        losetup -d "$loop"
-else
-        echo "SKIP (one check): no loop device for the blockIO throttle limits"
-fi
-rm -f "$WORK/disk.img"
-bundle '["/bin/true"]' '' '' '"resources": { "hugepageLimits": [ { "pageSize": "3MB", "limit": 1 } ] }'
-one_line_error "a huge page size this host has not: exit 2" 2 "linux.resources.hugepageLimits\\[0\\]: pageSize '3MB' is no huge page size of this host" \
-        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
-bundle '["/bin/true"]' '' '' '"resources": { "network": { "classID": 1048577 } }'
-one_line_error "a resource it does not implement (network.classID): exit 2" 2 "linux.resources.network: is not implemented by machined-lite yet" \
-        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
-
 # linux.devices: the nodes the device policy lets a container use, and FIFOs, made as
 # asked (type, mode, owner, at any depth below /dev); any other is refused by name.
 bundle '["/bin/sh", "-c", "stat -c \"%n %F %t:%T %a %u:%g\" /dev/net/tun /dev/mine/null2 /dev/fifo0 /dev/null; echo x > /dev/mine/null2 && echo written"]' \

@@ -140,9 +140,10 @@ def section_11(s):
                 for cid in os.listdir(roots[name]):
                     subprocess.run([runtimes[name], "--root", roots[name], "delete", "--force", cid],
                                    stdin=DEVNULL, stdout=DEVNULL, stderr=DEVNULL)
-        for base in ("/sys/fs/cgroup/unified", "/sys/fs/cgroup"):
+        # runc makes the parent in every v1 hierarchy of a hybrid host too.
+        for parent in glob.glob(f"/sys/fs/cgroup/*/{cgroup_parent}") + glob.glob(f"/sys/fs/cgroup/{cgroup_parent}"):
             try:
-                os.rmdir(os.path.join(base, cgroup_parent))
+                os.rmdir(parent)
             except OSError:
                 pass
     podman_runs(s, ours)

@@ -86,6 +86,7 @@ void machine_done(struct machine *m)
                 free(m->mounts[i].source);
                 free(m->mounts[i].destination);
                 free(m->mounts[i].options);
+                free(m->mounts[i].fs_type);
                 strv_free(m->mounts[i].lower);
                 if (m->mounts[i].work_dir)
                         close(m->mounts[i].work_parent_fd);
@@ -134,6 +135,7 @@ void machine_done(struct machine *m)
         free(m->network_bridge);
         free(m->network_zone);
         strv_free(m->network_interfaces);
+        strv_free(m->oci_net_devices);
         strv_free(m->network_macvlan);
         strv_free(m->network_ipvlan);
         free(m->network_namespace_path);

@@ -146,13 +146,14 @@ enum bind_idmap {
 };
 
 struct custom_mount {
-        enum { CUSTOM_BIND, CUSTOM_TMPFS, CUSTOM_OVERLAY, CUSTOM_INACCESSIBLE } type;
+        enum { CUSTOM_BIND, CUSTOM_TMPFS, CUSTOM_OVERLAY, CUSTOM_INACCESSIBLE, CUSTOM_FS } type;
         char *source;        /* bind: the host path, absolute; overlay: the upper layer, a host
                               * path or +PATH in the tree, NULL for a temporary one (read-only:
                               * always NULL) */
         char *destination;   /* absolute, inside the guest */
-        char *options;       /* tmpfs: the file system's mount options (size=, mode=...) */
-        unsigned long flags; /* tmpfs: mount(2)'s flags, the defaults with what the options say */
+        char *options;       /* tmpfs, fs: the file system's mount options (size=, mode=...) */
+        unsigned long flags; /* tmpfs, fs: mount(2)'s flags, the defaults with what the options say */
+        char *fs_type;       /* fs (OCI's mounts of any other type): the type, SOURCE mount(2)'s source */
         char **lower;        /* overlay: the lower layers, lowest first (host paths or +PATH) */
         char *work_dir;      /* overlay: the name of the work directory that
                               * custom_mounts_prepare() made next to the upper layer */
@@ -164,6 +165,11 @@ struct custom_mount {
         bool optional;  /* OCI's maskedPaths and readonlyPaths: nothing where the guest has no such path */
         bool copy_up;   /* tmpfs: OCI's tmpcopyup, what the tree has there copied into it */
         enum bind_idmap idmap;
+        /* bind: mount_setattr(2)'s attributes (MOUNT_ATTR_*) set and cleared on its top
+         * mount, then on every mount of it (OCI's r-options), and a propagation type
+         * (MS_PRIVATE, MS_SLAVE, MS_UNBINDABLE; 0: the source's, a slave of the host's) */
+        uint64_t attr_set, attr_clear, recursive_attr_set, recursive_attr_clear, propagation;
+        bool propagation_recursive;
 };
 
 /* --link-journal, as systemd-nspawn(1) defines it (host/journal-link.c). */
@@ -218,6 +224,8 @@ struct machine {
         char *network_bridge;         /* --network-bridge=: host0's peer vb-NAME joins this bridge */
         char *network_zone;           /* --network-zone=: ... the zone's bridge vz-ZONE, made as needed */
         char **network_interfaces;    /* --network-interface=IF[:GUESTIF]: moved in, moved back after */
+        char **oci_net_devices;       /* OCI's linux.netDevices, IF:GUESTIF: moved in for good, up, with
+                                       * their permanent global addresses */
         char **network_macvlan;       /* --network-macvlan=IF[:GUESTIF] */
         char **network_ipvlan;        /* --network-ipvlan=IF[:GUESTIF] */
         char *network_namespace_path; /* --network-namespace-path=: join this one instead */

@@ -26,8 +26,9 @@ static int refuse_container_only(const char *bundle, const struct oci_container 
                           : c->scheduling.io_priority_set || c->scheduling.scheduler_set ||
                                           c->scheduling.initial_cpu_affinity
                                   ? "process.ioPriority, scheduler or execCPUAffinity.initial"
-                          : c->domainname ? "domainname"
-                                          : NULL;
+                          : c->scheduling.memory_policy_set ? "linux.memoryPolicy"
+                          : c->domainname                   ? "domainname"
+                                                            : NULL;
 
         if (!key)
                 return 0;

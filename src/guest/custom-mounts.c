@@ -120,11 +120,19 @@ static int mount_bind(int root_fd, const struct custom_mount *c, const struct gu
                 if (r < 0)
                         return r;
         }
+        /* The options of every mount of it, then of the top one (OCI's bind options). */
         r = mount_set_attributes(tree, MOUNT_ATTR_NODEV | (c->read_only ? MOUNT_ATTR_RDONLY : 0), AT_RECURSIVE);
+        if (r >= 0 && (c->recursive_attr_set || c->recursive_attr_clear))
+                r = mount_change_attributes(tree, c->recursive_attr_set, c->recursive_attr_clear, 0, AT_RECURSIVE);
+        if (r >= 0 && (c->attr_set || c->attr_clear))
+                r = mount_change_attributes(tree, c->attr_set, c->attr_clear, 0, 0);
         if (r < 0)
                 return r;
         if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
                 return negative_errno();
+        /* Its propagation once attached, where it has its peers. */
+        if (c->propagation)
+                return mount_change_attributes(tree, 0, 0, c->propagation, c->propagation_recursive ? AT_RECURSIVE : 0);
         return 0;
 }
 
@@ -425,5 +433,7 @@ int mount_custom(int root_fd, int tree_fd, const struct custom_mount *c, const s
                 return mount_overlay_custom(root_fd, tree_fd, c);
         if (c->type == CUSTOM_INACCESSIBLE)
                 return mount_inaccessible(root_fd, c);
+        if (c->type == CUSTOM_FS)
+                return mount_source_in_root(root_fd, c->destination, c->source, c->fs_type, c->flags, c->options);
         return mount_tmpfs(root_fd, c);
 }

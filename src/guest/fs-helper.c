@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/fsuid.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -407,8 +408,12 @@ static void mount_custom_mounts(const struct guest_fs *fs)
                                    c->type == CUSTOM_BIND      ? "the bind of "
                                    : c->type == CUSTOM_TMPFS   ? "a tmpfs"
                                    : c->type == CUSTOM_OVERLAY ? "an overlay"
+                                   : c->type == CUSTOM_FS      ? "a file system of type "
                                                                : "an inaccessible node (--inaccessible)",
-                                   c->type == CUSTOM_BIND ? c->source : "", c->read_only ? " (read-only)" : "",
+                                   c->type == CUSTOM_BIND ? c->source
+                                   : c->type == CUSTOM_FS ? c->fs_type
+                                                          : "",
+                                   c->read_only || (c->type == CUSTOM_FS && (c->flags & MS_RDONLY)) ? " (read-only)" : "",
                                    c->destination);
         }
 }

@@ -174,6 +174,18 @@ void oci_apply_scheduling(const struct guest_setup *setup)
 {
         const struct oci_scheduling *s = &setup->machine->oci->scheduling;
 
+        /* linux.memoryPolicy: the nodemask in the kernel's longs; its bits, and one more, as
+         * set_mempolicy(2) counts. */
+        if (s->memory_policy_set) {
+                unsigned long mask[sizeof(s->memory_policy.nodes) / sizeof(unsigned long)] = {};
+                size_t n = s->memory_policy.nodes_size;
+
+                for (size_t i = 0; i < n; i++)
+                        mask[i / sizeof(long)] |= (unsigned long)s->memory_policy.nodes[i] << (8 * (i % sizeof(long)));
+                if (syscall(SYS_set_mempolicy, s->memory_policy.mode | (int)s->memory_policy.flags, n ? mask : NULL,
+                            n ? n * 8 + 1 : 0) < 0)
+                        guest_fail(setup->sync_fd, -errno, "Failed to set linux.memoryPolicy (set_mempolicy)");
+        }
         if (s->io_priority_set && syscall(SYS_ioprio_set, 1 /* IOPRIO_WHO_PROCESS */, 0, s->io_priority) < 0)
                 guest_fail(setup->sync_fd, -errno, "Failed to set process.ioPriority");
         if (s->scheduler_set) {

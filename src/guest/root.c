@@ -44,7 +44,12 @@ int mount_attach(int mnt, int target, uint64_t attributes)
 
 int mount_set_attributes(int fd, uint64_t attributes, unsigned flags)
 {
-        struct mount_attr attr = { .attr_set = attributes };
+        return mount_change_attributes(fd, attributes, 0, 0, flags);
+}
+
+int mount_change_attributes(int fd, uint64_t set, uint64_t clear, uint64_t propagation, unsigned flags)
+{
+        struct mount_attr attr = { .attr_set = set, .attr_clr = clear, .propagation = propagation };
 
         if (mount_setattr(fd, "", AT_EMPTY_PATH | flags, &attr, sizeof(attr)) < 0)
                 return negative_errno();
@@ -80,13 +85,19 @@ int mount_root_read_only(int root_fd)
 
 int mount_fs_in_root(int root_fd, const char *path, const char *type, unsigned long flags, const char *options)
 {
+        return mount_source_in_root(root_fd, path, type, type, flags, options);
+}
+
+int mount_source_in_root(int root_fd, const char *path, const char *source, const char *type, unsigned long flags,
+                         const char *options)
+{
         _cleanup_close_ int target = -EBADF;
         char target_path[FD_PATH_MAX];
 
         target = mount_point_in_root(root_fd, path, 0755);
         if (target < 0)
                 return target;
-        if (mount(type, fd_path(target, target_path), type, flags, options) < 0)
+        if (mount(source, fd_path(target, target_path), type, flags, options) < 0)
                 return negative_errno();
         return 0;
 }

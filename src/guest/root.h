@@ -52,5 +52,12 @@ int mount_attach(int mnt, int target, uint64_t attributes);
 /* Sets ATTRIBUTES (MOUNT_ATTR_*) on the mount at FD; FLAGS: AT_RECURSIVE or 0. */
 int mount_set_attributes(int fd, uint64_t attributes, unsigned flags);
 
+/* mount_setattr(2) with attributes SET and CLEAR and a PROPAGATION type (0: as it is) on
+ * the mount FD, AT_RECURSIVE in FLAGS for each mount below it too. */
+int mount_change_attributes(int fd, uint64_t set, uint64_t clear, uint64_t propagation, unsigned flags);
+
 /* Mounts a new file system of TYPE at PATH inside the tree, creating the directory. */
 int mount_fs_in_root(int root_fd, const char *path, const char *type, unsigned long flags, const char *options);
+/* The same with mount(2)'s SOURCE (a device, "overlay", ...). */
+int mount_source_in_root(int root_fd, const char *path, const char *source, const char *type, unsigned long flags,
+                         const char *options);

@@ -50,6 +50,7 @@ int extra_links_check(struct mnl_socket *nl, const struct machine *m)
                 const char *option;
         } parented[] = {
                 { offsetof(struct machine, network_interfaces), "--network-interface" },
+                { offsetof(struct machine, oci_net_devices), "linux.netDevices" },
                 { offsetof(struct machine, network_macvlan), "--network-macvlan" },
                 { offsetof(struct machine, network_ipvlan), "--network-ipvlan" },
         };
@@ -166,6 +167,77 @@ static int move_interfaces(struct mnl_socket *nl, const struct machine *m, pid_t
         return 0;
 }
 
+/* OCI's linux.netDevices (config-linux.md): each moved in under its new name (a "%d" in
+ * it the kernel's to fill), its permanent global addresses with it (a move drops them),
+ * up; never taken back: the namespace's end gives a physical one back to the host. */
+static int move_net_devices(struct mnl_socket *nl, const struct machine *m, pid_t guest_pid)
+{
+        struct mnl_socket *guest = NULL;
+        char path[64];
+        int r = 0;
+
+        if (!m->oci_net_devices)
+                return 0;
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)guest_pid);
+        {
+                _cleanup_close_ int netns = open(path, O_RDONLY | O_CLOEXEC);
+
+                r = netns < 0 ? -errno : rtnl_open(netns, &guest);
+        }
+        if (r < 0)
+                return log_error_errno(r, "linux.netDevices: cannot reach the container's network namespace: %m");
+        for (char **s = m->oci_net_devices; r >= 0 && *s; s++) {
+                char host[IFNAMSIZ], name[IFNAMSIZ], moving[IFNAMSIZ];
+                struct link_address addresses[64];
+                int ifindex, n, k = -ENODEV;
+
+                (void)split_pair(*s, "", host, name);
+                /* A name the container has already: refused before the link goes. */
+                if (!strchr(name, '%') && link_index(guest, name) >= 0) {
+                        log_error("linux.netDevices: the container has a link %s already (give %s another name)", name,
+                                  host);
+                        r = -EEXIST;
+                        break;
+                }
+                ifindex = link_index(nl, host);
+                n = ifindex < 0 ? ifindex : link_permanent_addresses(nl, ifindex, addresses, ELEMENTSOF(addresses));
+                if (n == -E2BIG) {
+                        log_error("linux.netDevices: link %s has more than %zu permanent addresses to carry over", host,
+                                  ELEMENTSOF(addresses));
+                        r = n;
+                        break;
+                }
+                /* Moved under a name of ours, found by it there, then given its own: the
+                 * kernel keeps an index only where the namespace has it free. */
+                snprintf(moving, sizeof(moving), "ml-nd%x", (unsigned)ifindex);
+                r = n < 0 ? n : link_move(nl, ifindex, moving, guest_pid, -1);
+                if (r < 0) {
+                        log_error_errno(r, "linux.netDevices: cannot move link %s into the container: %m", host);
+                        break;
+                }
+                k = link_index(guest, moving);
+                r = k < 0 ? k : link_rename(guest, k, name);
+                if (r < 0) {
+                        log_error_errno(r, "linux.netDevices: cannot name link %s %s in the container: %m", host, name);
+                        break;
+                }
+                for (int i = 0; r >= 0 && i < n; i++) {
+                        r = address_restore(guest, k, &addresses[i]);
+                        if (r == -EEXIST)
+                                r = 0;
+                }
+                if (r < 0) {
+                        log_error_errno(r, "linux.netDevices: cannot give %s its addresses back: %m", name);
+                        break;
+                }
+                r = link_set_up(guest, k, 0);
+                if (r < 0)
+                        log_error_errno(r, "linux.netDevices: cannot bring %s up in the container: %m", name);
+        }
+        rtnl_close(guest);
+        return r < 0 ? r : 0;
+}
+
 int extra_links_add(struct mnl_socket *nl, const struct machine *m, pid_t guest_pid, struct extra_links *x)
 {
         int r;
@@ -177,6 +249,8 @@ int extra_links_add(struct mnl_socket *nl, const struct machine *m, pid_t guest_
                 r = add_vlans(nl, m, guest_pid, true);
         if (r >= 0)
                 r = move_interfaces(nl, m, guest_pid, x);
+        if (r >= 0)
+                r = move_net_devices(nl, m, guest_pid);
         return r;
 }
 

@@ -540,6 +540,111 @@ int link_first_address(struct mnl_socket *nl, int ifindex, int family, void *ret
         return r < 0 ? r : f.found;
 }
 
+struct permanent_walk {
+        int ifindex;
+        struct link_address *addresses, *current;
+        size_t n, max;
+        bool too_many;
+};
+
+static int on_permanent_attribute(const struct nlattr *attr, void *userdata)
+{
+        struct link_address *a = ((struct permanent_walk *)userdata)->current;
+        uint16_t type = sym_mnl_attr_get_type(attr);
+        size_t size = a->family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr),
+               length = sym_mnl_attr_get_payload_len(attr);
+
+        if (type == IFA_LOCAL && length == size) {
+                memcpy(a->local, sym_mnl_attr_get_payload(attr), size);
+                a->has_local = true;
+        } else if (type == IFA_ADDRESS && length == size) {
+                memcpy(a->peer, sym_mnl_attr_get_payload(attr), size);
+                a->has_peer = true;
+        } else if (type == IFA_BROADCAST && length == 4) {
+                memcpy(a->broadcast, sym_mnl_attr_get_payload(attr), 4);
+                a->has_broadcast = true;
+        } else if (type == IFA_FLAGS && length == sizeof(uint32_t))
+                a->flags = sym_mnl_attr_get_u32(attr);
+        return MNL_CB_OK;
+}
+
+static int on_permanent_address(const struct nlmsghdr *nlh, void *userdata)
+{
+        const struct ifaddrmsg *ifa = sym_mnl_nlmsg_get_payload(nlh);
+        struct permanent_walk *w = userdata;
+
+        if (nlh->nlmsg_type != RTM_NEWADDR || sym_mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) ||
+            (int)ifa->ifa_index != w->ifindex || ifa->ifa_scope != RT_SCOPE_UNIVERSE ||
+            !(ifa->ifa_flags & IFA_F_PERMANENT) || (ifa->ifa_family != AF_INET && ifa->ifa_family != AF_INET6))
+                return MNL_CB_OK;
+        if (w->n >= w->max) {
+                w->too_many = true;
+                return MNL_CB_OK;
+        }
+        w->current = &w->addresses[w->n];
+        *w->current = (struct link_address){ .family = ifa->ifa_family,
+                                             .prefix = ifa->ifa_prefixlen,
+                                             .flags = ifa->ifa_flags };
+        (void)sym_mnl_attr_parse(nlh, sizeof(*ifa), on_permanent_attribute, w);
+        /* IFA_LOCAL is the address, IFA_ADDRESS the peer's, when both are there (IPv6
+         * gives IFA_ADDRESS alone: the address). */
+        if (!w->current->has_local && w->current->has_peer) {
+                memcpy(w->current->local, w->current->peer, sizeof(w->current->local));
+                w->current->has_local = true;
+                w->current->has_peer = false;
+        }
+        if (w->current->has_local)
+                w->n++;
+        return MNL_CB_OK;
+}
+
+int link_permanent_addresses(struct mnl_socket *nl, int ifindex, struct link_address *ret, size_t max)
+{
+        char buffer[256];
+        struct nlmsghdr *nlh = message_start(buffer, RTM_GETADDR, NLM_F_DUMP);
+        struct ifaddrmsg *ifa = sym_mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+        struct permanent_walk w = { .ifindex = ifindex, .addresses = ret, .max = max };
+        int r;
+
+        nlh->nlmsg_flags &= ~NLM_F_ACK;
+        ifa->ifa_family = AF_UNSPEC;
+        r = transact(nl, nlh, on_permanent_address, &w);
+        return r < 0 ? r : w.too_many ? -E2BIG : (int)w.n;
+}
+
+int address_restore(struct mnl_socket *nl, int ifindex, const struct link_address *a)
+{
+        char buffer[256];
+        struct nlmsghdr *nlh = message_start(buffer, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL);
+        struct ifaddrmsg *ifa = sym_mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+        size_t size = a->family == AF_INET ? sizeof(struct in_addr) : sizeof(struct in6_addr);
+
+        ifa->ifa_family = (uint8_t)a->family;
+        ifa->ifa_prefixlen = a->prefix;
+        ifa->ifa_index = (uint32_t)ifindex;
+        ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+        ifa->ifa_flags = (uint8_t)a->flags;
+        sym_mnl_attr_put(nlh, IFA_LOCAL, size, a->local);
+        sym_mnl_attr_put(nlh, IFA_ADDRESS, size, a->has_peer ? a->peer : a->local);
+        if (a->has_broadcast)
+                sym_mnl_attr_put(nlh, IFA_BROADCAST, 4, a->broadcast);
+        /* What the kernel takes back of its flags (not those it sets itself). */
+        sym_mnl_attr_put_u32(nlh, IFA_FLAGS,
+                             a->flags & (IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_MANAGETEMPADDR | IFA_F_NOPREFIXROUTE |
+                                         IFA_F_MCAUTOJOIN));
+        return transact(nl, nlh, NULL, NULL);
+}
+
+int link_rename(struct mnl_socket *nl, int ifindex, const char *name)
+{
+        char buffer[256];
+        struct nlmsghdr *nlh = message_start(buffer, RTM_NEWLINK, 0);
+
+        put_ifinfo(nlh)->ifi_index = ifindex;
+        sym_mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+        return transact(nl, nlh, NULL, NULL);
+}
+
 struct link_kind {
         const struct nlattr *info;
         char kind[32];

@@ -83,5 +83,23 @@ int default_route_links(struct mnl_socket *nl, int family, int *ifindexes, size_
  * is not tentative: 1, 0 when it has none, or -errno. */
 int link_first_address(struct mnl_socket *nl, int ifindex, int family, void *ret);
 
+/* One address of a link, as the kernel lists it: FAMILY's LOCAL/PREFIX, the PEER's address
+ * (IFA_ADDRESS: LOCAL's own but on a point-to-point link), the BROADCAST (IPv4), FLAGS. */
+struct link_address {
+        int family;
+        uint8_t prefix;
+        uint32_t flags;
+        uint8_t local[16], peer[16], broadcast[4];
+        bool has_local, has_peer, has_broadcast;
+};
+
+/* The permanent addresses of global scope on link IFINDEX (of either family), up to MAX in
+ * RET: how many (more than MAX: -E2BIG), or -errno. */
+int link_permanent_addresses(struct mnl_socket *nl, int ifindex, struct link_address *ret, size_t max);
+/* One of them given to link IFINDEX (of the socket's namespace) as it was. */
+int address_restore(struct mnl_socket *nl, int ifindex, const struct link_address *a);
+/* Link IFINDEX renamed NAME (a "%d" in it the kernel's number); the link must be down. */
+int link_rename(struct mnl_socket *nl, int ifindex, const char *name);
+
 /* Whether link NAME is a bridge: 1 or 0, or -errno (-ENODEV: no such link). */
 int link_is_bridge(struct mnl_socket *nl, const char *name);

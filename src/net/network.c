@@ -138,7 +138,8 @@ static int network_plan(const struct machine *m, struct machine_network *n)
         int r;
 
         n->veth = m->network_veth || m->network_zone || m->network_bridge;
-        n->enabled = n->veth || m->network_veth_extra || m->network_interfaces || m->network_macvlan || m->network_ipvlan;
+        n->enabled = n->veth || m->network_veth_extra || m->network_interfaces || m->network_macvlan ||
+                     m->network_ipvlan || m->oci_net_devices;
         if (!n->enabled)
                 return 0;
         networkd = m->network_configure == NETWORK_CONFIGURE_NO ||

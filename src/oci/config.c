@@ -4,6 +4,7 @@
  * `boot` and OCI containers. A key the specification has and machined-lite cannot honour
  * is refused in one line naming it; unknown keys are ignored (config.md, Extensibility). */
 #include <errno.h>
+#include <net/if.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,6 +97,14 @@ static int read_root(const struct oci_reader *rd, json_object *config, struct ma
 
 /* The API file systems every machine gets from machined-lite itself (guest/api-fs.c,
  * guest/dev.c): a config's own mount of one of them at its place is that one. */
+/* The kernel's own file systems, which show what the namespaces of whoever mounts them
+ * see (or the host's alone): mounted where a machine has them, by machined-lite, never
+ * elsewhere. */
+static const char *const kernel_file_systems[] = { "proc",      "sysfs",   "cgroup",     "cgroup2",     "devtmpfs",
+                                                   "debugfs",   "tracefs", "securityfs", "bpf",         "configfs",
+                                                   "efivarfs",  "pstore",  "fusectl",    "binfmt_misc", "nsfs",
+                                                   "selinuxfs", "autofs",  "rpc_pipefs", NULL };
+
 static bool api_mount(const char *type, const char *destination)
 {
         static const struct {
@@ -117,36 +126,131 @@ static bool api_mount(const char *type, const char *destination)
         return false;
 }
 
-/* A bind's options (config.md, Linux mount options): bind/rbind, ro/rw, nosuid, noexec,
- * idmap, and those every bind of ours is already (nodev, private) or that ask for nothing
- * (the propagation ones asking for private, exec, suid, defaults). */
-static const char *const bind_option_names[] = { "bind",     "rbind", "ro",     "rw",   "nosuid",   "noexec",
-                                                 "nodev",    "dev",   "suid",   "exec", "defaults", "private",
-                                                 "rprivate", "idmap", "ridmap", NULL };
+/* A bind's options (config.md, Linux mount options), each as mount_setattr(2) applies it:
+ * on the bind's top mount, or (an r-option) on each of its mounts; ATTR set, or cleared
+ * (CLEAR), with the atime bits' mask when it is an atime option. ro and rw change the
+ * whole tree, as a read-only bind of ours always has; nodev is every bind's (the device
+ * policy's rule), dev refused. The propagation types: private, slave (each bind's
+ * already, as the machine's root) and unbindable; shared would carry the guest's mounts
+ * back to the host: refused. The file system's own flags (sync, mand, lazytime...) are the
+ * host's to set, not a bind's: refused; those that ask for nothing, taken. */
+static const struct bind_option {
+        const char *name;
+        uint64_t attr;
+        bool clear, recursive, atime;
+} bind_option_table[] = {
+        { "nosuid", MOUNT_ATTR_NOSUID, false, false, false },
+        { "suid", MOUNT_ATTR_NOSUID, true, false, false },
+        { "rnosuid", MOUNT_ATTR_NOSUID, false, true, false },
+        { "rsuid", MOUNT_ATTR_NOSUID, true, true, false },
+        { "noexec", MOUNT_ATTR_NOEXEC, false, false, false },
+        { "exec", MOUNT_ATTR_NOEXEC, true, false, false },
+        { "rnoexec", MOUNT_ATTR_NOEXEC, false, true, false },
+        { "rexec", MOUNT_ATTR_NOEXEC, true, true, false },
+        { "nosymfollow", MOUNT_ATTR_NOSYMFOLLOW, false, false, false },
+        { "symfollow", MOUNT_ATTR_NOSYMFOLLOW, true, false, false },
+        { "rnosymfollow", MOUNT_ATTR_NOSYMFOLLOW, false, true, false },
+        { "rsymfollow", MOUNT_ATTR_NOSYMFOLLOW, true, true, false },
+        { "nodiratime", MOUNT_ATTR_NODIRATIME, false, false, false },
+        { "diratime", MOUNT_ATTR_NODIRATIME, true, false, false },
+        { "rnodiratime", MOUNT_ATTR_NODIRATIME, false, true, false },
+        { "rdiratime", MOUNT_ATTR_NODIRATIME, true, true, false },
+        { "atime", MOUNT_ATTR_RELATIME, false, false, true },
+        { "ratime", MOUNT_ATTR_RELATIME, false, true, true },
+        { "noatime", MOUNT_ATTR_NOATIME, false, false, true },
+        { "rnoatime", MOUNT_ATTR_NOATIME, false, true, true },
+        { "relatime", MOUNT_ATTR_RELATIME, false, false, true },
+        { "rrelatime", MOUNT_ATTR_RELATIME, false, true, true },
+        { "nostrictatime", MOUNT_ATTR_RELATIME, false, false, true },
+        { "rnostrictatime", MOUNT_ATTR_RELATIME, false, true, true },
+        { "strictatime", MOUNT_ATTR_STRICTATIME, false, false, true },
+        { "rstrictatime", MOUNT_ATTR_STRICTATIME, false, true, true },
+        { "norelatime", MOUNT_ATTR_STRICTATIME, false, false, true },
+        { "rnorelatime", MOUNT_ATTR_STRICTATIME, false, true, true },
+};
 
-const char *const *oci_bind_options(void)
+/* An r-option of a bind's (its mounts below too), which a new mount has none of. */
+static bool is_recursive_bind_option(const char *name)
 {
-        return bind_option_names;
+        for (size_t k = 0; k < ELEMENTSOF(bind_option_table); k++)
+                if (bind_option_table[k].recursive && !strcmp(name, bind_option_table[k].name))
+                        return true;
+        return !strcmp(name, "rro") || !strcmp(name, "rrw") || !strcmp(name, "idmap") || !strcmp(name, "ridmap");
+}
+
+static const char *const bind_option_names[] = { "bind",   "rbind",      "ro",          "rw",      "rro",      "rrw",
+                                                 "nodev",  "rnodev",     "defaults",    "async",   "loud",     "silent",
+                                                 "nomand", "noiversion", "nolazytime",  "private", "rprivate", "slave",
+                                                 "rslave", "unbindable", "runbindable", "idmap",   "ridmap",   NULL };
+
+const char *oci_bind_option(size_t i)
+{
+        if (i < ELEMENTSOF(bind_option_table))
+                return bind_option_table[i].name;
+        return bind_option_names[i - ELEMENTSOF(bind_option_table)];
 }
 
 static int bind_options(const struct oci_reader *rd, char **options, const char *where, struct custom_mount *b)
 {
         for (size_t i = 0; options && options[i]; i++) {
                 const char *o = options[i];
+                bool found = false;
 
+                for (size_t k = 0; k < ELEMENTSOF(bind_option_table) && !found; k++) {
+                        const struct bind_option *t = &bind_option_table[k];
+                        uint64_t *set = t->recursive ? &b->recursive_attr_set : &b->attr_set,
+                                 *clear = t->recursive ? &b->recursive_attr_clear : &b->attr_clear;
+
+                        if (strcmp(o, t->name) != 0)
+                                continue;
+                        found = true;
+                        if (t->atime) {
+                                *set = (*set & ~(uint64_t)MOUNT_ATTR__ATIME) | t->attr;
+                                *clear |= MOUNT_ATTR__ATIME;
+                        } else if (t->clear) {
+                                *set &= ~t->attr;
+                                *clear |= t->attr;
+                        } else {
+                                *set |= t->attr;
+                                *clear &= ~t->attr;
+                        }
+                }
+                if (found)
+                        continue;
+                if (!strcmp(o, "shared") || !strcmp(o, "rshared"))
+                        return oci_bad_key(rd, where,
+                                           "option '%s' would carry the container's mounts back to the host: a "
+                                           "machine's mounts never reach the host (slave is each bind's propagation)",
+                                           o);
+                if (!strcmp(o, "dev") || !strcmp(o, "rdev"))
+                        return oci_bad_key(rd, where,
+                                           "option '%s': every bind is nodev, only the machine's own /dev has device "
+                                           "nodes that open (README, the security model)",
+                                           o);
                 if (!strv_contains((char **)bind_option_names, o))
-                        return oci_bad_key(rd, where, "bind option '%s' is not implemented by machined-lite", o);
+                        return oci_bad_key(rd, where,
+                                           "option '%s' is no option of a bind (a flag of the file system itself, the "
+                                           "host's, or none of the specification's)",
+                                           o);
                 if (!strcmp(o, "bind") || !strcmp(o, "rbind"))
                         b->recursive = !strcmp(o, "rbind");
-                else if (!strcmp(o, "ro") || !strcmp(o, "rw"))
-                        b->read_only = !strcmp(o, "ro");
-                else if (!strcmp(o, "nosuid"))
-                        b->flags |= MS_NOSUID;
-                else if (!strcmp(o, "noexec"))
-                        b->flags |= MS_NOEXEC;
-                else if (!strcmp(o, "idmap") || !strcmp(o, "ridmap"))
+                else if (!strcmp(o, "ro") || !strcmp(o, "rro"))
+                        b->read_only = true;
+                else if (!strcmp(o, "rw") || !strcmp(o, "rrw")) {
+                        /* Writable even where the source is read-only (where the kernel lets it). */
+                        b->read_only = false;
+                        if (!strcmp(o, "rw"))
+                                b->attr_clear |= MOUNT_ATTR_RDONLY;
+                        else
+                                b->recursive_attr_clear |= MOUNT_ATTR_RDONLY;
+                } else if (!strcmp(o, "idmap") || !strcmp(o, "ridmap"))
                         b->idmap = BIND_IDMAP;
-                /* the others: every bind is nodev (guest/custom-mounts.c) and private */
+                else if (strstr(o, "private") || strstr(o, "slave") || strstr(o, "unbindable")) {
+                        b->propagation = strstr(o, "private") ? MS_PRIVATE
+                                         : strstr(o, "slave") ? MS_SLAVE
+                                                              : MS_UNBINDABLE;
+                        b->propagation_recursive = o[0] == 'r';
+                }
         }
         return 0;
 }
@@ -196,21 +300,40 @@ static int read_mount(const struct oci_reader *rd, json_object *mount, const cha
                         return -ENOMEM;
                 return bind_options(rd, options, where, c);
         }
-        if (type && !strcmp(type, "tmpfs")) {
+        if (!type || !type[0])
+                return oci_bad_key(rd, where, "at %s has no type (nor bind among its options)", destination);
+        if (strv_contains((char **)kernel_file_systems, type))
+                return oci_bad_key(rd, where,
+                                   "a %s mount at %s: elsewhere than the machine's own (/proc, /sys, /sys/fs/cgroup), "
+                                   "it would show the host's, not the container's",
+                                   type, destination);
+        {
                 static const char *const propagation[] = { "private", "rprivate", "slave",      "rslave",
                                                            "shared",  "rshared",  "unbindable", "runbindable" };
+                bool tmpfs = !strcmp(type, "tmpfs");
                 _cleanup_free_ char *joined = NULL;
                 _cleanup_(strv_freep) char **kept = NULL;
 
-                /* A new tmpfs of ours is private to the machine, as all its mounts: the
-                 * propagation options say nothing more (and mount(2) takes none with a new
-                 * mount). tmpcopyup is runc's: the tree's files there copied in. */
+                /* A new file system mounted in the machine has no peer outside it: the
+                 * propagation options say nothing more (and mount(2) takes none with a
+                 * new mount). tmpcopyup is runc's, for a tmpfs: the tree's files there
+                 * copied in. */
                 for (size_t i = 0; options && options[i]; i++) {
                         bool skip = false;
 
                         for (size_t k = 0; k < ELEMENTSOF(propagation); k++)
                                 skip = skip || !strcmp(options[i], propagation[k]);
+                        if (is_recursive_bind_option(options[i]))
+                                return oci_bad_key(rd, where, "option '%s' is a bind's, not a %s mount's", options[i],
+                                                   type);
+                        if ((!strcmp(options[i], "dev") || !strcmp(options[i], "rdev")) && strcmp(type, "devpts") != 0)
+                                return oci_bad_key(rd, where,
+                                                   "option '%s': every mount of a machine's is nodev but devpts "
+                                                   "(README, the security model)",
+                                                   options[i]);
                         if (!strcmp(options[i], "tmpcopyup")) {
+                                if (!tmpfs)
+                                        return oci_bad_key(rd, where, "tmpcopyup is a tmpfs's option, not a %s's", type);
                                 c->copy_up = true;
                                 continue;
                         }
@@ -220,16 +343,29 @@ static int read_mount(const struct oci_reader *rd, json_object *mount, const cha
                 joined = strv_join(kept, ",");
                 if (!joined)
                         return -ENOMEM;
-                c->type = CUSTOM_TMPFS;
-                c->flags = MS_NOSUID | MS_NODEV | MS_STRICTATIME;
+                /* Any other type as mount(2) takes it, from its source (a device, a
+                 * directory, or a name), nodev as every mount of a machine's but devpts
+                 * (whose nodes are the ptys). */
+                c->type = tmpfs ? CUSTOM_TMPFS : CUSTOM_FS;
+                c->flags = tmpfs ? MS_NOSUID | MS_NODEV | MS_STRICTATIME : !strcmp(type, "devpts") ? 0 : MS_NODEV;
                 r = mount_options_split(joined, &c->flags, &c->options);
                 if (r < 0)
-                        return r == -ENOMEM ? r : oci_bad_key(rd, where, "cannot parse the tmpfs options '%s'", joined);
+                        return r == -ENOMEM ? r
+                                            : oci_bad_key(rd, where, "cannot parse the %s options '%s'", type, joined);
+                /* A new mount, never a change of one there (the host's, below the tree). */
+                if (c->flags & (MS_REMOUNT | MS_BIND | MS_MOVE | MS_REC))
+                        return oci_bad_key(rd, where,
+                                           "options '%s': remount, bind, move and rec change mounts the host has, not "
+                                           "a new %s",
+                                           joined, type);
+                if (!tmpfs) {
+                        c->fs_type = strdup(type);
+                        c->source = strdup(source && source[0] ? source : type);
+                        if (!c->fs_type || !c->source)
+                                return -ENOMEM;
+                }
                 return 0;
         }
-        return oci_bad_key(rd, where,
-                           "a mount of type '%s' at %s is not implemented by machined-lite (bind and tmpfs are)",
-                           type ?: "(none)", destination);
 }
 
 static int read_mounts(const struct oci_reader *rd, json_object *config, struct machine *m)
@@ -460,6 +596,7 @@ static int read_paths(const struct oci_reader *rd, json_object *linux_, struct m
 static int read_personality(const struct oci_reader *rd, json_object *linux_, struct machine *m)
 {
         json_object *personality = oci_member(linux_, "personality");
+        _cleanup_(strv_freep) char **flags = NULL;
         const char *domain = NULL;
         int r;
 
@@ -472,9 +609,66 @@ static int read_personality(const struct oci_reader *rd, json_object *linux_, st
                 return r;
         if (r == 0 || (strcmp(domain, "LINUX") != 0 && strcmp(domain, "LINUX32") != 0))
                 return oci_bad_key(rd, "linux.personality.domain", "must be LINUX or LINUX32");
-        if (oci_refuse(rd, personality, "flags", "linux.personality.flags", "is not implemented by machined-lite") < 0)
+        if (oci_get_strv(rd, personality, "flags", "linux.personality.flags", &flags) < 0)
                 return -EINVAL;
+        if (flags && flags[0])
+                return oci_bad_key(rd, "linux.personality.flags",
+                                   "'%s': the specification defines no flags yet (leave the list empty)", flags[0]);
         m->personality = strcmp(domain, "LINUX32") == 0 ? PER_LINUX32 : PER_LINUX;
+        return 0;
+}
+
+/* A link's name (IFNAMSIZ, none of what the kernel refuses in one), a "%d" allowed once
+ * when TEMPLATE. */
+static bool ifname_is_valid(const char *name, bool template)
+{
+        const char *d = strstr(name, "%d");
+
+        if (!name[0] || strlen(name) >= IFNAMSIZ || !strcmp(name, ".") || !strcmp(name, "..") ||
+            strpbrk(name, "/: \t\n\v\f\r"))
+                return false;
+        if (!d)
+                return !strchr(name, '%');
+        return template && !strchr(d + 1, '%') && (d == name || strchr(name, '%') == d);
+}
+
+/* linux.netDevices: each host link moved into the container's network namespace (which
+ * it must have) under its "name", or its own; net/extra-links.c moves them. */
+static int read_net_devices(const struct oci_reader *rd, json_object *linux_, struct machine *m)
+{
+        json_object *devices = oci_member(linux_, "netDevices");
+        struct json_object_iterator it, end;
+
+        if (!devices)
+                return 0;
+        if (oci_want(rd, devices, json_type_object, "linux.netDevices") < 0)
+                return -EINVAL;
+        if (!m->private_network && !m->network_namespace_path)
+                return oci_bad_key(rd, "linux.netDevices", "needs a network namespace in linux.namespaces");
+        it = sym_json_object_iter_begin(devices);
+        end = sym_json_object_iter_end(devices);
+        for (; !sym_json_object_iter_equal(&it, &end); sym_json_object_iter_next(&it)) {
+                const char *host = sym_json_object_iter_peek_name(&it) ?: "", *name = NULL;
+                json_object *device = sym_json_object_iter_peek_value(&it);
+                _cleanup_free_ char *pair = NULL;
+                char where[64];
+
+                snprintf(where, sizeof(where), "linux.netDevices.%.32s", host);
+                if (!ifname_is_valid(host, false))
+                        return oci_bad_key(rd, "linux.netDevices", "'%s' is no link name", host);
+                if (oci_want(rd, device, json_type_object, where) < 0 ||
+                    oci_get_string(rd, device, "name", where, &name) < 0)
+                        return -EINVAL;
+                if (name && !ifname_is_valid(name, true))
+                        return oci_bad_key(rd, where,
+                                           "name '%s' is no link name (\"%%d\" once for the kernel's number)", name);
+                if (asprintf(&pair, "%s:%s", host, name ?: host) < 0) {
+                        pair = NULL;
+                        return -ENOMEM;
+                }
+                if (strv_extend(&m->oci_net_devices, pair) < 0)
+                        return -ENOMEM;
+        }
         return 0;
 }
 
@@ -518,8 +712,6 @@ static int read_linux(const struct oci_reader *rd, json_object *config, struct m
         } refused[] = {
                 { "mountLabel", "this host has no SELinux for machined-lite to label mounts with" },
                 { "intelRdt", "this host has no Intel RDT for machined-lite to use" },
-                { "memoryPolicy", "is not implemented by machined-lite" },
-                { "netDevices", "is not implemented by machined-lite" },
         };
         json_object *linux_ = oci_member(config, "linux");
         const char *cgroups_path = NULL, *propagation = NULL;
@@ -539,7 +731,8 @@ static int read_linux(const struct oci_reader *rd, json_object *config, struct m
         if ((r = read_personality(rd, linux_, m)) < 0 || (r = read_namespaces(rd, linux_, m, c)) < 0 ||
             (r = read_id_mappings(rd, linux_, m)) < 0 || (r = oci_read_resources(rd, linux_, &c->resources)) < 0 ||
             (r = oci_read_seccomp(rd, linux_, &c->seccomp)) < 0 || (r = read_paths(rd, linux_, m)) < 0 ||
-            (r = read_sysctl(rd, linux_, m, c)) < 0 || (r = oci_read_devices(rd, linux_, &c->devices)) < 0)
+            (r = read_sysctl(rd, linux_, m, c)) < 0 || (r = oci_read_devices(rd, linux_, &c->devices)) < 0 ||
+            (r = oci_read_memory_policy(rd, linux_, &c->scheduling)) < 0 || (r = read_net_devices(rd, linux_, m)) < 0)
                 return r;
         if ((r = read_time_offsets(rd, linux_, c)) < 0)
                 return r;

@@ -12,6 +12,7 @@
 #include "guest/syscall-filter.h"
 #include "oci/config.h"
 #include "oci/hooks.h"
+#include "oci/scheduling.h"
 #include "oci/seccomp.h"
 #include "oci/verbs.h"
 #include "util/json.h"
@@ -96,9 +97,9 @@ static int mount_options(char ***ret)
         char **names = NULL;
         int r = mount_options_known(&names);
 
-        for (const char *const *o = oci_bind_options(); r >= 0 && *o; o++)
-                if (!strv_contains(names, *o))
-                        r = strv_extend(&names, *o);
+        for (size_t i = 0; r >= 0 && oci_bind_option(i); i++)
+                if (!strv_contains(names, oci_bind_option(i)))
+                        r = strv_extend(&names, oci_bind_option(i));
         if (r < 0) {
                 strv_free(names);
                 return r;
@@ -132,7 +133,11 @@ int oci_verb_features(const struct oci_global *g _unused_, int argc _unused_, ch
         /* cgroup v2, or v1 beside it (hybrid); not v1 alone. --systemd-cgroup: systemd's
          * system manager, not a user's. */
         printf(",\n    \"cgroup\": { \"v1\": false, \"v2\": true, \"systemd\": true, \"systemdUser\": false, "
-               "\"rdma\": false },\n    \"seccomp\": {\n      \"enabled\": true,\n      \"actions\": ");
+               "\"rdma\": true },\n    \"memoryPolicy\": {\n      \"modes\": ");
+        print_array(oci_memory_policy_modes, 0, any);
+        printf(",\n      \"flags\": ");
+        print_array(oci_memory_policy_flags, 0, any);
+        printf("\n    },\n    \"seccomp\": {\n      \"enabled\": true,\n      \"actions\": ");
         print_array(seccomp_actions, ELEMENTSOF(seccomp_actions), action_taken);
         printf(",\n      \"operators\": ");
         print_array(seccomp_operators, ELEMENTSOF(seccomp_operators), operator_taken);
@@ -143,7 +148,7 @@ int oci_verb_features(const struct oci_global *g _unused_, int argc _unused_, ch
         printf(",\n      \"supportedFlags\": ");
         print_array(seccomp_flags, ELEMENTSOF(seccomp_flags), oci_seccomp_flag_is_taken);
         printf("\n    },\n    \"apparmor\": { \"enabled\": false },\n    \"selinux\": { \"enabled\": false },\n"
-               "    \"intelRdt\": { \"enabled\": false },\n    \"mountExtensions\": { \"idmap\": { \"enabled\": true } }\n"
+               "    \"intelRdt\": { \"enabled\": false },\n    \"netDevices\": { \"enabled\": true },\n    \"mountExtensions\": { \"idmap\": { \"enabled\": true } }\n"
                "  },\n  \"annotations\": {}\n}\n");
         return 0;
 }

@@ -294,7 +294,14 @@ static void forget_process(struct machine *m, struct oci_container *c)
         m->no_new_privileges = m->oom_score_adjust_set = false;
         c->terminal = false;
         c->umask = 022;
-        oci_scheduling_done(&c->scheduling);
+        /* (linux.memoryPolicy is the container's, not its process's: kept.) */
+        {
+                struct oci_scheduling kept = { .memory_policy = c->scheduling.memory_policy,
+                                               .memory_policy_set = c->scheduling.memory_policy_set };
+
+                oci_scheduling_done(&c->scheduling);
+                c->scheduling = kept;
+        }
         free(m->cpu_affinity);
         m->cpu_affinity = NULL;
         c->caps_effective = c->caps_permitted = c->caps_inheritable = c->caps_ambient = 0;

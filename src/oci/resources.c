@@ -44,12 +44,13 @@ int cgroup_settings_add(struct cgroup_settings *s, const char *key, const char *
         *c = (struct cgroup_setting){
                 .key = strdup(key),
                 .controller = strdup(controller),
-                .file = strdup(file),
+                .file = file ? strdup(file) : NULL,
                 .value = strdup(value),
                 .v1_file = v1_file ? strdup(v1_file) : NULL,
                 .v1_value = v1_value ? strdup(v1_value) : NULL,
         };
-        return c->key && c->controller && c->file && c->value && (!v1_file || c->v1_file) && (!v1_value || c->v1_value)
+        return c->key && c->controller && (!file || c->file) && c->value && (!v1_file || c->v1_file) &&
+                               (!v1_value || c->v1_value)
                        ? 0
                        : -ENOMEM;
 }
@@ -139,20 +140,22 @@ int cgroup_settings_apply(const struct cgroup_settings *s, const char *cgroup, c
                 const char *v1 = c->v1_file ? v1_cgroup(cgroup_v1, c->controller) : NULL;
                 int r;
 
-                if (cgroup && enable_v2(cgroup, c->controller))
-                        r = cgroup_write_file(cgroup, c->file, c->value);
-                else if (v1)
-                        r = cgroup_write_file(v1, c->v1_file, c->v1_value ?: c->value);
-                else
+                bool on_v2 = c->file && cgroup && enable_v2(cgroup, c->controller);
+                const char *file = on_v2 ? c->file : c->v1_file, *value = on_v2 ? c->value : c->v1_value ?: c->value;
+
+                if (!on_v2 && !v1)
                         return log_error_errno(-EOPNOTSUPP,
-                                               "linux.resources.%s: this host's cgroups have no %s controller for it",
+                                               c->file ? "linux.resources.%s: this host's cgroups have no %s controller "
+                                                         "for it"
+                                                       : "linux.resources.%s: cgroup v2 has no file for it, and this "
+                                                         "host has no cgroup v1 %s hierarchy (leave the key out)",
                                                c->key, c->controller);
+                r = cgroup_write_file(on_v2 ? cgroup : v1, file, value);
+                if (r == -ENOENT)
+                        return log_error_errno(r, "linux.resources.%s: this host's kernel has no %s (leave the key out)",
+                                               c->key, file);
                 if (r < 0)
-                        return log_error_errno(r, "linux.resources.%s: cannot write %s=%s: %m", c->key,
-                                               v1 && !(cgroup && has_word(cgroup, "cgroup.controllers", c->controller))
-                                                       ? c->v1_file
-                                                       : c->file,
-                                               c->value);
+                        return log_error_errno(r, "linux.resources.%s: cannot write %s=%s: %m", c->key, file, value);
         }
         return 0;
 }
@@ -166,22 +169,55 @@ static void limit_text(int64_t v, bool zero_is_max, char *buf, size_t size)
                 snprintf(buf, size, "%lld", (long long)v);
 }
 
-/* resources.memory: limit, reservation, swap (config-linux.md), v2's names and v1's. */
+/* resources.memory's keys that only cgroup v1 has: swappiness, disableOOMKiller,
+ * kernelTCP; kernel, a limit Linux no longer applies (5.16 on), refused unless -1. */
+static int read_memory_v1(const struct oci_reader *rd, json_object *memory, struct cgroup_settings *s)
+{
+        int64_t kernel = -1, kernel_tcp = 0;
+        uint64_t swappiness = 0;
+        bool no_oom_killer = false, hierarchy = true;
+        int has_swappiness, has_tcp;
+        char v1[32];
+
+        /* useHierarchy: always so in the kernel (v1's memory.use_hierarchy takes 1 alone
+         * since Linux 6.1; v2 has nothing else). */
+        if (oci_get_bool(rd, memory, "useHierarchy", "linux.resources.memory.useHierarchy", &hierarchy) < 0)
+                return -EINVAL;
+        if (!hierarchy)
+                return oci_bad_key(rd, "linux.resources.memory.useHierarchy",
+                                   "false: memory accounting is always hierarchical in this kernel");
+        if ((has_swappiness = oci_get_uint(rd, memory, "swappiness", "linux.resources.memory.swappiness", 100,
+                                           &swappiness)) < 0 ||
+            oci_get_bool(rd, memory, "disableOOMKiller", "linux.resources.memory.disableOOMKiller", &no_oom_killer) < 0 ||
+            oci_get_int64(rd, memory, "kernel", "linux.resources.memory.kernel", &kernel) < 0 ||
+            (has_tcp = oci_get_int64(rd, memory, "kernelTCP", "linux.resources.memory.kernelTCP", &kernel_tcp)) < 0)
+                return -EINVAL;
+        if (kernel != -1)
+                return oci_bad_key(rd, "linux.resources.memory.kernel",
+                                   "is a kernel memory limit, which Linux no longer applies since 5.16 "
+                                   "(memory.kmem.limit_in_bytes takes and ignores it): leave the key out");
+        snprintf(v1, sizeof(v1), "%" PRIu64, swappiness);
+        if (has_swappiness &&
+            cgroup_settings_add(s, "memory.swappiness", "memory", NULL, v1, "memory.swappiness", NULL) < 0)
+                return -ENOMEM;
+        if (no_oom_killer &&
+            cgroup_settings_add(s, "memory.disableOOMKiller", "memory", NULL, "1", "memory.oom_control", NULL) < 0)
+                return -ENOMEM;
+        snprintf(v1, sizeof(v1), "%lld", (long long)(kernel_tcp < 0 ? -1 : kernel_tcp));
+        if (has_tcp &&
+            cgroup_settings_add(s, "memory.kernelTCP", "memory", NULL, v1, "memory.kmem.tcp.limit_in_bytes", NULL) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+/* resources.memory: limit, reservation, swap (config-linux.md), v2's names and v1's; then
+ * those of v1 alone. */
 static int read_memory(const struct oci_reader *rd, json_object *memory, struct cgroup_settings *s)
 {
-        static const char *const refused[] = { "kernel", "kernelTCP", "swappiness", "disableOOMKiller" };
         int64_t limit = 0, reservation = 0, swap = 0;
         int has_limit, has_swap, r;
         char v2[32], v1[32];
 
-        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
-                char where[64];
-
-                snprintf(where, sizeof(where), "linux.resources.memory.%s", refused[i]);
-                if (oci_member(memory, refused[i]) && !(!strcmp(refused[i], "disableOOMKiller") &&
-                                                        !sym_json_object_get_boolean(oci_member(memory, refused[i]))))
-                        return oci_bad_key(rd, where, "has no cgroup v2 file: not implemented by machined-lite");
-        }
         if ((has_limit = oci_get_int64(rd, memory, "limit", "linux.resources.memory.limit", &limit)) < 0 ||
             (r = oci_get_int64(rd, memory, "reservation", "linux.resources.memory.reservation", &reservation)) < 0 ||
             (has_swap = oci_get_int64(rd, memory, "swap", "linux.resources.memory.swap", &swap)) < 0)
@@ -212,25 +248,51 @@ static int read_memory(const struct oci_reader *rd, json_object *memory, struct 
                                         "memory.memsw.limit_in_bytes", v1) < 0)
                         return -ENOMEM;
         }
+        return read_memory_v1(rd, memory, s);
+}
+
+/* resources.cpu's burst (after the quota it bursts over) and idle, on v2 and v1; and the
+ * real-time runtime and period, v1's alone (the period first, as the kernel checks the
+ * runtime against it). */
+static int read_cpu_more(const struct oci_reader *rd, json_object *cpu, struct cgroup_settings *s)
+{
+        int64_t idle = 0, rt_runtime = 0;
+        uint64_t burst = 0, rt_period = 0;
+        int has_burst, has_idle, has_runtime, has_period;
+        char text[32];
+
+        if ((has_burst = oci_get_uint(rd, cpu, "burst", "linux.resources.cpu.burst", UINT64_MAX >> 1, &burst)) < 0 ||
+            (has_idle = oci_get_int64(rd, cpu, "idle", "linux.resources.cpu.idle", &idle)) < 0 ||
+            (has_runtime = oci_get_int64(rd, cpu, "realtimeRuntime", "linux.resources.cpu.realtimeRuntime",
+                                         &rt_runtime)) < 0 ||
+            (has_period = oci_get_uint(rd, cpu, "realtimePeriod", "linux.resources.cpu.realtimePeriod", UINT32_MAX,
+                                       &rt_period)) < 0)
+                return -EINVAL;
+        if (has_idle && idle != 0 && idle != 1)
+                return oci_bad_key(rd, "linux.resources.cpu.idle", "must be 0 or 1");
+        snprintf(text, sizeof(text), "%" PRIu64, burst);
+        if (has_burst && cgroup_settings_add(s, "cpu.burst", "cpu", "cpu.max.burst", text, "cpu.cfs_burst_us", NULL) < 0)
+                return -ENOMEM;
+        snprintf(text, sizeof(text), "%lld", (long long)idle);
+        if (has_idle && cgroup_settings_add(s, "cpu.idle", "cpu", "cpu.idle", text, "cpu.idle", NULL) < 0)
+                return -ENOMEM;
+        snprintf(text, sizeof(text), "%" PRIu64, rt_period);
+        if (has_period && cgroup_settings_add(s, "cpu.realtimePeriod", "cpu", NULL, text, "cpu.rt_period_us", NULL) < 0)
+                return -ENOMEM;
+        snprintf(text, sizeof(text), "%lld", (long long)(rt_runtime < 0 ? -1 : rt_runtime));
+        if (has_runtime && cgroup_settings_add(s, "cpu.realtimeRuntime", "cpu", NULL, text, "cpu.rt_runtime_us", NULL) < 0)
+                return -ENOMEM;
         return 0;
 }
 
-/* resources.cpu: shares (as cpu.weight), quota and period, cpus and mems. */
+/* resources.cpu: shares (as cpu.weight), quota and period, cpus and mems; then the rest. */
 static int read_cpu(const struct oci_reader *rd, json_object *cpu, struct cgroup_settings *s)
 {
-        static const char *const refused[] = { "realtimeRuntime", "realtimePeriod", "burst", "idle" };
         int64_t shares = 0, quota = 0, period = 100000;
         const char *cpus = NULL, *mems = NULL;
         int has_shares, has_quota, has_period;
         char v2[64], v1[32];
 
-        for (size_t i = 0; i < ELEMENTSOF(refused); i++) {
-                char where[64];
-
-                snprintf(where, sizeof(where), "linux.resources.cpu.%s", refused[i]);
-                if (oci_refuse(rd, cpu, refused[i], where, "is not implemented by machined-lite") < 0)
-                        return -EINVAL;
-        }
         if ((has_shares = oci_get_int64(rd, cpu, "shares", "linux.resources.cpu.shares", &shares)) < 0 ||
             (has_quota = oci_get_int64(rd, cpu, "quota", "linux.resources.cpu.quota", &quota)) < 0 ||
             (has_period = oci_get_int64(rd, cpu, "period", "linux.resources.cpu.period", &period)) < 0 ||
@@ -264,7 +326,7 @@ static int read_cpu(const struct oci_reader *rd, json_object *cpu, struct cgroup
                 return -ENOMEM;
         if (mems && mems[0] && cgroup_settings_add(s, "cpu.mems", "cpuset", "cpuset.mems", mems, "cpuset.mems", mems) < 0)
                 return -ENOMEM;
-        return 0;
+        return read_cpu_more(rd, cpu, s);
 }
 
 /* resources.unified: cgroup v2 files as they are, each of the controller its name begins
@@ -435,12 +497,142 @@ static int read_throttle_devices(const struct oci_reader *rd, json_object *block
         return 0;
 }
 
-/* linux.resources (config-linux.md): memory, cpu, pids, blockIO's weight, unified; devices
- * below. What has no cgroup v2 file or is not implemented is refused by name. */
+/* blockIO's leafWeight and weightDevice ({major, minor, weight, leafWeight}): a device's
+ * weight is BFQ's (io.bfq.weight on v2, blkio.bfq.weight_device on v1); leaf weights were
+ * CFQ's, v1 alone (blkio.leaf_weight*): a kernel without them says so when written. */
+static int read_block_weights(const struct oci_reader *rd, json_object *block_io, struct cgroup_settings *settings)
+{
+        json_object *list = oci_member(block_io, "weightDevice");
+        uint64_t leaf = 0;
+        char text[96];
+        int r;
+
+        r = oci_get_uint(rd, block_io, "leafWeight", "linux.resources.blockIO.leafWeight", 1000, &leaf);
+        if (r < 0)
+                return -EINVAL;
+        snprintf(text, sizeof(text), "%" PRIu64, leaf);
+        if (r > 0 && cgroup_settings_add(settings, "blockIO.leafWeight", "io", NULL, text, "blkio.leaf_weight", NULL) < 0)
+                return -ENOMEM;
+        if (list && oci_want(rd, list, json_type_array, "linux.resources.blockIO.weightDevice") < 0)
+                return -EINVAL;
+        for (size_t i = 0, n = list ? sym_json_object_array_length(list) : 0; i < n; i++) {
+                json_object *entry = sym_json_object_array_get_idx(list, i);
+                uint64_t major = 0, minor = 0, weight = 0;
+                int has[4];
+                char item[96];
+
+                snprintf(item, sizeof(item), "linux.resources.blockIO.weightDevice[%zu]", i);
+                if (oci_want(rd, entry, json_type_object, item) < 0 ||
+                    (has[0] = oci_get_uint(rd, entry, "major", item, 0xfff, &major)) < 0 ||
+                    (has[1] = oci_get_uint(rd, entry, "minor", item, 0xfffff, &minor)) < 0 ||
+                    (has[2] = oci_get_uint(rd, entry, "weight", item, 1000, &weight)) < 0 ||
+                    (has[3] = oci_get_uint(rd, entry, "leafWeight", item, 1000, &leaf)) < 0)
+                        return -EINVAL;
+                if (!has[0] || !has[1] || (!has[2] && !has[3]) || (has[2] && weight == 0) || (has[3] && leaf == 0))
+                        return oci_bad_key(rd, item,
+                                           "must be {\"major\": M, \"minor\": N, \"weight\": 1 to 1000} (or "
+                                           "\"leafWeight\")");
+                snprintf(text, sizeof(text), "%" PRIu64 ":%" PRIu64 " %" PRIu64, major, minor, weight);
+                if (has[2] && cgroup_settings_add(settings, "blockIO.weightDevice", "io", "io.bfq.weight", text,
+                                                  "blkio.bfq.weight_device", NULL) < 0)
+                        return -ENOMEM;
+                snprintf(text, sizeof(text), "%" PRIu64 ":%" PRIu64 " %" PRIu64, major, minor, leaf);
+                if (has[3] && cgroup_settings_add(settings, "blockIO.weightDevice.leafWeight", "io", NULL, text,
+                                                  "blkio.leaf_weight_device", NULL) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* resources.network: classID and priorities, the net_cls and net_prio controllers of
+ * cgroup v1 alone (v2 has neither: a host without their v1 hierarchies says so). */
+static int read_network(const struct oci_reader *rd, json_object *network, struct cgroup_settings *settings)
+{
+        json_object *list = oci_member(network, "priorities");
+        uint64_t class_id = 0;
+        char text[64];
+        int r;
+
+        if (oci_want(rd, network, json_type_object, "linux.resources.network") < 0)
+                return -EINVAL;
+        r = oci_get_uint(rd, network, "classID", "linux.resources.network.classID", UINT32_MAX, &class_id);
+        if (r < 0)
+                return -EINVAL;
+        snprintf(text, sizeof(text), "%" PRIu64, class_id);
+        if (r > 0 && cgroup_settings_add(settings, "network.classID", "net_cls", NULL, text, "net_cls.classid", NULL) < 0)
+                return -ENOMEM;
+        if (list && oci_want(rd, list, json_type_array, "linux.resources.network.priorities") < 0)
+                return -EINVAL;
+        for (size_t i = 0, n = list ? sym_json_object_array_length(list) : 0; i < n; i++) {
+                json_object *entry = sym_json_object_array_get_idx(list, i);
+                const char *name = NULL;
+                uint64_t priority = 0;
+                char item[64];
+
+                snprintf(item, sizeof(item), "linux.resources.network.priorities[%zu]", i);
+                int has_priority = 0;
+
+                if (oci_want(rd, entry, json_type_object, item) < 0 ||
+                    (r = oci_get_string(rd, entry, "name", item, &name)) < 0 ||
+                    (has_priority = oci_get_uint(rd, entry, "priority", item, UINT32_MAX, &priority)) < 0)
+                        return -EINVAL;
+                if (r == 0 || !has_priority || !name[0] || strlen(name) >= 16 || strpbrk(name, " /\n"))
+                        return oci_bad_key(rd, item, "must be {\"name\": INTERFACE, \"priority\": P}");
+                snprintf(text, sizeof(text), "%s %" PRIu64, name, priority);
+                if (cgroup_settings_add(settings, "network.priorities", "net_prio", NULL, text, "net_prio.ifpriomap",
+                                        NULL) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* resources.rdma: each device's {hcaHandles, hcaObjects} as a line of rdma.max (v2 and v1
+ * alike). */
+static int read_rdma(const struct oci_reader *rd, json_object *rdma, struct cgroup_settings *settings)
+{
+        struct json_object_iterator it, end;
+
+        if (oci_want(rd, rdma, json_type_object, "linux.resources.rdma") < 0)
+                return -EINVAL;
+        it = sym_json_object_iter_begin(rdma);
+        end = sym_json_object_iter_end(rdma);
+        for (; !sym_json_object_iter_equal(&it, &end); sym_json_object_iter_next(&it)) {
+                const char *device = sym_json_object_iter_peek_name(&it) ?: "";
+                json_object *limits = sym_json_object_iter_peek_value(&it);
+                uint64_t handles = 0, objects = 0;
+                int has_handles, has_objects;
+                char where[96], line[160], part[48];
+
+                snprintf(where, sizeof(where), "linux.resources.rdma.%.64s", device);
+                if (!device[0] || strlen(device) > 64 || strpbrk(device, " =\n"))
+                        return oci_bad_key(rd, where, "is no RDMA device's name");
+                if (oci_want(rd, limits, json_type_object, where) < 0 ||
+                    (has_handles = oci_get_uint(rd, limits, "hcaHandles", where, UINT32_MAX, &handles)) < 0 ||
+                    (has_objects = oci_get_uint(rd, limits, "hcaObjects", where, UINT32_MAX, &objects)) < 0)
+                        return -EINVAL;
+                if (!has_handles && !has_objects)
+                        return oci_bad_key(rd, where, "must give hcaHandles, hcaObjects or both");
+                snprintf(line, sizeof(line), "%s", device);
+                if (has_handles) {
+                        snprintf(part, sizeof(part), " hca_handle=%" PRIu64, handles);
+                        strncat(line, part, sizeof(line) - strlen(line) - 1);
+                }
+                if (has_objects) {
+                        snprintf(part, sizeof(part), " hca_object=%" PRIu64, objects);
+                        strncat(line, part, sizeof(line) - strlen(line) - 1);
+                }
+                if (cgroup_settings_add(settings, "rdma", "rdma", "rdma.max", line, "rdma.max", NULL) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+/* linux.resources (config-linux.md): memory, cpu, pids, blockIO, hugepageLimits, network,
+ * rdma, unified; devices below. A key of cgroup v1 alone is written there (a hybrid
+ * host's), or refused by name when applied where there is none. */
 int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct cgroup_settings *settings)
 {
         json_object *resources = oci_member(linux_, "resources"), *devices, *v;
-        struct json_object_iterator it, end;
         int64_t n = 0;
         char text[32];
         int r;
@@ -449,19 +641,6 @@ int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct 
                 return 0;
         if (oci_want(rd, resources, json_type_object, "linux.resources") < 0)
                 return -EINVAL;
-        it = sym_json_object_iter_begin(resources);
-        end = sym_json_object_iter_end(resources);
-        for (; !sym_json_object_iter_equal(&it, &end); sym_json_object_iter_next(&it)) {
-                const char *key = sym_json_object_iter_peek_name(&it) ?: "";
-                char where[128];
-
-                snprintf(where, sizeof(where), "linux.resources.%s", key);
-                if (!strcmp(key, "devices") || !strcmp(key, "memory") || !strcmp(key, "cpu") || !strcmp(key, "pids") ||
-                    !strcmp(key, "unified") || !strcmp(key, "blockIO") || !strcmp(key, "hugepageLimits"))
-                        continue;
-                if (oci_refuse(rd, resources, key, where, "is not implemented by machined-lite yet") < 0)
-                        return -EINVAL;
-        }
         if ((v = oci_member(resources, "memory")) &&
             (oci_want(rd, v, json_type_object, "linux.resources.memory") < 0 || (r = read_memory(rd, v, settings)) < 0))
                 return -EINVAL;
@@ -469,6 +648,10 @@ int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct 
                 return -EINVAL;
         if ((v = oci_member(resources, "cpu")) &&
             (oci_want(rd, v, json_type_object, "linux.resources.cpu") < 0 || (r = read_cpu(rd, v, settings)) < 0))
+                return -EINVAL;
+        if ((v = oci_member(resources, "network")) && read_network(rd, v, settings) < 0)
+                return -EINVAL;
+        if ((v = oci_member(resources, "rdma")) && read_rdma(rd, v, settings) < 0)
                 return -EINVAL;
         if ((v = oci_member(resources, "unified")) &&
             (oci_want(rd, v, json_type_object, "linux.resources.unified") < 0 || read_unified(rd, v, settings) < 0))
@@ -483,24 +666,11 @@ int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct 
                         return -ENOMEM;
         }
         if ((v = oci_member(resources, "blockIO"))) {
-                struct json_object_iterator bit, bend;
-
                 if (oci_want(rd, v, json_type_object, "linux.resources.blockIO") < 0)
                         return -EINVAL;
-                bit = sym_json_object_iter_begin(v);
-                bend = sym_json_object_iter_end(v);
-                for (; !sym_json_object_iter_equal(&bit, &bend); sym_json_object_iter_next(&bit)) {
-                        const char *key = sym_json_object_iter_peek_name(&bit) ?: "";
-                        char where[128];
-
-                        snprintf(where, sizeof(where), "linux.resources.blockIO.%s", key);
-                        if (strcmp(key, "weight") != 0 && strncmp(key, "throttle", 8) != 0 &&
-                            oci_refuse(rd, v, key, where,
-                                       "is not implemented by machined-lite yet (weight and the throttle "
-                                       "limits are)") < 0)
-                                return -EINVAL;
-                }
                 r = read_throttle_devices(rd, v, settings);
+                if (r >= 0)
+                        r = read_block_weights(rd, v, settings);
                 if (r < 0)
                         return r;
                 if (oci_get_int64(rd, v, "weight", "linux.resources.blockIO.weight", &n) > 0) {

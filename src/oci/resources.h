@@ -10,7 +10,7 @@
  * controller's v1 hierarchy, as runc does there. */
 struct cgroup_setting {
         char *controller; /* "memory", "pids", ... */
-        char *file;       /* its v2 file ("memory.max"), written VALUE */
+        char *file;       /* its v2 file ("memory.max"), written VALUE; NULL: a key of v1 alone */
         char *value;
         char *v1_file; /* the same on v1 ("memory.limit_in_bytes"), or NULL: v2 only */
         char *v1_value;
@@ -28,9 +28,9 @@ void cgroup_settings_done(struct cgroup_settings *s);
 int cgroup_settings_add(struct cgroup_settings *s, const char *key, const char *controller, const char *file,
                         const char *value, const char *v1_file, const char *v1_value);
 
-/* linux.resources of config.json (config-linux.md): memory, cpu, pids, blockIO's weight,
- * unified, into SETTINGS; what has no cgroup v2 file or is not implemented is refused by
- * name, devices beyond the deny-all rule too. 0 or -EINVAL (logged, oci/json-read.h). */
+/* linux.resources of config.json (config-linux.md) into SETTINGS: each key of the
+ * specification's; memory.kernel (Linux applies it no more) and device rules beyond
+ * machined-lite's device policy refused by name. 0 or -EINVAL (logged, oci/json-read.h). */
 int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct cgroup_settings *settings);
 
 /* Writes each to the container's cgroup CGROUP (v2, absolute), enabling its controller in

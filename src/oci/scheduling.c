@@ -10,6 +10,7 @@
 
 #include "config/exec-options.h"
 #include "config/options.h"
+#include "config/property.h"
 #include "oci/jsonc.h"
 #include "oci/scheduling.h"
 #include "util/macro.h"
@@ -144,6 +145,61 @@ int oci_read_scheduling(const struct oci_reader *rd, json_object *process, struc
         if ((r = read_io_priority(rd, process, s)) < 0 || (r = read_scheduler(rd, process, s)) < 0 ||
             (r = read_cpu_affinity(rd, process, m, s)) < 0)
                 return r;
+        return 0;
+}
+
+/* <linux/mempolicy.h>'s modes, from 0, and its flags, from bit 13 (features lists them). */
+const char *const oci_memory_policy_modes[] = {
+        "MPOL_DEFAULT",        "MPOL_PREFERRED",           "MPOL_BIND", "MPOL_INTERLEAVE", "MPOL_LOCAL",
+        "MPOL_PREFERRED_MANY", "MPOL_WEIGHTED_INTERLEAVE", NULL
+};
+const char *const oci_memory_policy_flags[] = { "MPOL_F_NUMA_BALANCING", "MPOL_F_RELATIVE_NODES", "MPOL_F_STATIC_NODES",
+                                                NULL };
+
+/* linux.memoryPolicy (runtime-spec 1.3): a mode, the nodes ("0-3,7") and flags, as
+ * set_mempolicy(2) takes them; the kernel judges the nodes when the container sets it. */
+int oci_read_memory_policy(const struct oci_reader *rd, json_object *linux_, struct oci_scheduling *s)
+{
+        json_object *policy = oci_member(linux_, "memoryPolicy");
+        _cleanup_(strv_freep) char **flags = NULL;
+        const char *mode = NULL, *nodes = NULL;
+        size_t m;
+        int r;
+
+        if (!policy)
+                return 0;
+        if (oci_want(rd, policy, json_type_object, "linux.memoryPolicy") < 0 ||
+            (r = oci_get_string(rd, policy, "mode", "linux.memoryPolicy.mode", &mode)) < 0 ||
+            oci_get_string(rd, policy, "nodes", "linux.memoryPolicy.nodes", &nodes) < 0 ||
+            oci_get_strv(rd, policy, "flags", "linux.memoryPolicy.flags", &flags) < 0)
+                return -EINVAL;
+        for (m = 0; r > 0 && oci_memory_policy_modes[m] && strcmp(mode, oci_memory_policy_modes[m]) != 0; m++)
+                ;
+        if (r == 0 || !oci_memory_policy_modes[m])
+                return oci_bad_key(rd, "linux.memoryPolicy.mode",
+                                   "must be MPOL_DEFAULT, MPOL_PREFERRED, MPOL_BIND, MPOL_INTERLEAVE, MPOL_LOCAL, "
+                                   "MPOL_PREFERRED_MANY or MPOL_WEIGHTED_INTERLEAVE");
+        s->memory_policy.mode = (int)m;
+        if (nodes && nodes[0] && property_parse_cpu_set(nodes, s->memory_policy.nodes, &s->memory_policy.nodes_size) < 0)
+                return oci_bad_key(rd, "linux.memoryPolicy.nodes", "'%s' is no list of nodes (such as 0-3,7)", nodes);
+        /* DEFAULT and LOCAL take no nodes; PREFERRED one or none; the others some. */
+        if ((m == 0 || m == 4) && s->memory_policy.nodes_size > 0)
+                return oci_bad_key(rd, "linux.memoryPolicy.nodes", "must be empty with %s", mode);
+        if (m != 0 && m != 1 && m != 4 && s->memory_policy.nodes_size == 0)
+                return oci_bad_key(rd, "linux.memoryPolicy.nodes", "must name some nodes with %s", mode);
+        for (size_t i = 0; flags && flags[i]; i++) {
+                size_t f;
+
+                for (f = 0; oci_memory_policy_flags[f] && strcmp(flags[i], oci_memory_policy_flags[f]) != 0; f++)
+                        ;
+                if (!oci_memory_policy_flags[f])
+                        return oci_bad_key(rd, "linux.memoryPolicy.flags",
+                                           "'%s' is none of MPOL_F_NUMA_BALANCING, MPOL_F_RELATIVE_NODES, "
+                                           "MPOL_F_STATIC_NODES",
+                                           flags[i]);
+                s->memory_policy.flags |= 1u << (13 + f);
+        }
+        s->memory_policy_set = true;
         return 0;
 }
 

@@ -141,7 +141,7 @@ one_line_error "process.scheduler with a policy the kernel has not: exit 2" 2 "p
 # console socket sized, and the container sees the rest (it stays 2 s: what it wrote is
 # read before the last holder of its pty goes, which may drop what is not read yet).
 bundle '["/bin/sh", "-c", "stty size; cat /proc/sys/kernel/domainname; uname -m; sleep 2"]' \
-        '"consoleSize": { "height": 33, "width": 101 }' '"domainname": "ocidomain"' '"personality": { "domain": "LINUX32" }'
+        '"consoleSize": { "height": 33, "width": 101 }' '"domainname": "ocidomain"' '"personality": { "domain": "LINUX32", "flags": [] }'
 sed -i 's|${ID:-ctr}|tty|; s|"terminal": false|"terminal": true|' "$BUNDLE/config.json"
 python3 - "$OCI" "$ROOT" "$BUNDLE" "$WORK" > "$WORK/tty.out" 2>&1 <<'EOT'
 import array, fcntl, os, socket, struct, subprocess, sys, termios, time
@@ -966,6 +966,10 @@ one_line_error "a mount destination that escapes the root: exit 2" 2 "mounts\[5\
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 bundle '["/bin/true"]' '' '' '"intelRdt": { "closID": "x" }'
 one_line_error "a key it knows and this host cannot honour (linux.intelRdt): exit 2" 2 "linux.intelRdt: this host has no Intel RDT" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+bundle '["/bin/true"]' '' '' '"personality": { "domain": "LINUX", "flags": ["ADDR_NO_RANDOMIZE"] }'
+one_line_error "a personality flag (the specification defines none): exit 2" 2 \
+        "linux.personality.flags: 'ADDR_NO_RANDOMIZE': the specification defines no flags yet" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 bundle '["/bin/true"]' '' '' '"timeOffsets": { "monotonic": { "secs": 10 } }'
 one_line_error "linux.timeOffsets without a time namespace: exit 2" 2 "linux.timeOffsets: needs a time namespace in linux.namespaces" \

@@ -443,6 +443,20 @@ static int read_hugepages(const struct oci_reader *rd, json_object *limits, stru
         return 0;
 }
 
+/* A blockIO list's entry ITEM: an object with the device's major and minor. 1 when it has
+ * both, 0 when it lacks one, or -EINVAL (logged). */
+static int read_block_device(const struct oci_reader *rd, json_object *entry, const char *item, uint64_t *major,
+                             uint64_t *minor)
+{
+        int has_major, has_minor;
+
+        if (oci_want(rd, entry, json_type_object, item) < 0 ||
+            (has_major = oci_get_uint(rd, entry, "major", item, 0xfff, major)) < 0 ||
+            (has_minor = oci_get_uint(rd, entry, "minor", item, 0xfffff, minor)) < 0)
+                return -EINVAL;
+        return has_major && has_minor;
+}
+
 /* blockIO's throttle*Device lists ({major, minor, rate}): v2's io.max (rbps, wbps, riops,
  * wiops of the device), or v1's blkio.throttle.* files. The device must be a whole disk
  * (the kernel's rule; a partition is refused when written). */
@@ -468,18 +482,13 @@ static int read_throttle_devices(const struct oci_reader *rd, json_object *block
                         json_object *entry = sym_json_object_array_get_idx(list, i);
                         uint64_t major = 0, minor = 0, rate = 0;
                         char item[160], v2[96], v1[96];
-
-                        int r[3];
+                        int device, has_rate;
 
                         snprintf(item, sizeof(item), "%s[%zu]", where, i);
-                        if (oci_want(rd, entry, json_type_object, item) < 0)
+                        if ((device = read_block_device(rd, entry, item, &major, &minor)) < 0 ||
+                            (has_rate = oci_get_uint(rd, entry, "rate", item, UINT64_MAX, &rate)) < 0)
                                 return -EINVAL;
-                        r[0] = oci_get_uint(rd, entry, "major", item, 0xfff, &major);
-                        r[1] = r[0] < 0 ? r[0] : oci_get_uint(rd, entry, "minor", item, 0xfffff, &minor);
-                        r[2] = r[1] < 0 ? r[1] : oci_get_uint(rd, entry, "rate", item, UINT64_MAX, &rate);
-                        if (r[2] < 0)
-                                return -EINVAL;
-                        if (!r[0] || !r[1] || !r[2])
+                        if (!device || !has_rate)
                                 return oci_bad_key(rd, item, "must be {\"major\": M, \"minor\": N, \"rate\": R}");
                         /* A rate of 0 is no limit, as runc writes it. */
                         if (rate == 0)
@@ -518,27 +527,25 @@ static int read_block_weights(const struct oci_reader *rd, json_object *block_io
         for (size_t i = 0, n = list ? sym_json_object_array_length(list) : 0; i < n; i++) {
                 json_object *entry = sym_json_object_array_get_idx(list, i);
                 uint64_t major = 0, minor = 0, weight = 0;
-                int has[4];
+                int device, has_weight, has_leaf;
                 char item[96];
 
                 snprintf(item, sizeof(item), "linux.resources.blockIO.weightDevice[%zu]", i);
-                if (oci_want(rd, entry, json_type_object, item) < 0 ||
-                    (has[0] = oci_get_uint(rd, entry, "major", item, 0xfff, &major)) < 0 ||
-                    (has[1] = oci_get_uint(rd, entry, "minor", item, 0xfffff, &minor)) < 0 ||
-                    (has[2] = oci_get_uint(rd, entry, "weight", item, 1000, &weight)) < 0 ||
-                    (has[3] = oci_get_uint(rd, entry, "leafWeight", item, 1000, &leaf)) < 0)
+                if ((device = read_block_device(rd, entry, item, &major, &minor)) < 0 ||
+                    (has_weight = oci_get_uint(rd, entry, "weight", item, 1000, &weight)) < 0 ||
+                    (has_leaf = oci_get_uint(rd, entry, "leafWeight", item, 1000, &leaf)) < 0)
                         return -EINVAL;
-                if (!has[0] || !has[1] || (!has[2] && !has[3]) || (has[2] && weight == 0) || (has[3] && leaf == 0))
+                if (!device || (!has_weight && !has_leaf) || (has_weight && weight == 0) || (has_leaf && leaf == 0))
                         return oci_bad_key(rd, item,
                                            "must be {\"major\": M, \"minor\": N, \"weight\": 1 to 1000} (or "
                                            "\"leafWeight\")");
                 snprintf(text, sizeof(text), "%" PRIu64 ":%" PRIu64 " %" PRIu64, major, minor, weight);
-                if (has[2] && cgroup_settings_add(settings, "blockIO.weightDevice", "io", "io.bfq.weight", text,
-                                                  "blkio.bfq.weight_device", NULL) < 0)
+                if (has_weight && cgroup_settings_add(settings, "blockIO.weightDevice", "io", "io.bfq.weight", text,
+                                                      "blkio.bfq.weight_device", NULL) < 0)
                         return -ENOMEM;
                 snprintf(text, sizeof(text), "%" PRIu64 ":%" PRIu64 " %" PRIu64, major, minor, leaf);
-                if (has[3] && cgroup_settings_add(settings, "blockIO.weightDevice.leafWeight", "io", NULL, text,
-                                                  "blkio.leaf_weight_device", NULL) < 0)
+                if (has_leaf && cgroup_settings_add(settings, "blockIO.weightDevice.leafWeight", "io", NULL, text,
+                                                    "blkio.leaf_weight_device", NULL) < 0)
                         return -ENOMEM;
         }
         return 0;

@@ -79,6 +79,7 @@ void machine_done(struct machine *m)
         free(m->pid_namespace_path);
         free(m->user_namespace_path);
         free(m->time_namespace_path);
+        free(m->mount_namespace_path);
         free(m->cgroup_namespace_path);
         free(m->template_path);
         free(m->ephemeral_dir);

@@ -272,6 +272,7 @@ struct machine {
         char *pid_namespace_path;        /* OCI: a pod's PID namespace to join, or NULL: a new one */
         char *cgroup_namespace_path;     /* OCI: a cgroup namespace to join, or NULL: a new one */
         char *time_namespace_path;       /* OCI: a time namespace to join, or NULL */
+        char *mount_namespace_path;      /* OCI: a mount namespace to build the root in and join, or NULL */
         bool cgroup_read_only;           /* OCI: the config's own cgroup mount asks for ro */
         bool keep_unit;                  /* --keep-unit: stay in the unit we were started in */
         char *slice;                     /* --slice, for our scope */

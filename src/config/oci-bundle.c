@@ -20,8 +20,9 @@ static int refuse_container_only(const char *bundle, const struct oci_container 
                           : c->hooks_json      ? "hooks"
                           : c->sysctl          ? "linux.sysctl"
                           : c->devices.n > 0   ? "linux.devices"
-                          : m->user_namespace_path || m->pid_namespace_path || m->time_namespace_path
-                                  ? "linux.namespaces' user, pid or time path"
+                          : m->user_namespace_path || m->pid_namespace_path || m->time_namespace_path ||
+                                          m->mount_namespace_path
+                                  ? "linux.namespaces' user, pid, time or mount path"
                           : c->time_namespace ? "linux.namespaces' time"
                           : c->scheduling.io_priority_set || c->scheduling.scheduler_set ||
                                           c->scheduling.initial_cpu_affinity

@@ -214,7 +214,14 @@ static void enter_namespaces(struct guest_fs *fs)
         if (setns(fs->setup->guest_pidfd,
                   CLONE_NEWIPC | (m->private_network || m->network_namespace_path ? CLONE_NEWNET : 0)) < 0)
                 guest_fail(fs->sync_fd, -errno, "Failed to join the guest's namespaces");
-        if (unshare(CLONE_NEWNS) < 0)
+        /* OCI's linux.namespaces may give a mount namespace to build the root in, as runc
+         * does: what is there is changed for all of it (README). */
+        if (m->mount_namespace_path) {
+                _cleanup_close_ int ns = open(m->mount_namespace_path, O_RDONLY | O_CLOEXEC);
+
+                if (ns < 0 || setns(ns, CLONE_NEWNS) < 0)
+                        guest_fail(fs->sync_fd, -errno, "Failed to join the mount namespace %s", m->mount_namespace_path);
+        } else if (unshare(CLONE_NEWNS) < 0)
                 guest_fail(fs->sync_fd, -errno, "Failed to create the guest's mount namespace");
         /* Opened in that namespace: the mounts we make are on its copy of the tree. */
         fs->tree_fd = open(m->root, O_PATH | O_DIRECTORY | O_CLOEXEC);

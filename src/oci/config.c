@@ -435,11 +435,12 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                  * namespace when the pod shares one (shareProcessNamespace). */
                 if (path && path[0] &&
                     (!strcmp(type, "ipc") || !strcmp(type, "uts") || !strcmp(type, "pid") || !strcmp(type, "cgroup") ||
-                     !strcmp(type, "time"))) {
+                     !strcmp(type, "time") || !strcmp(type, "mount"))) {
                         char **target = !strcmp(type, "ipc")      ? &m->ipc_namespace_path
                                         : !strcmp(type, "uts")    ? &m->uts_namespace_path
                                         : !strcmp(type, "pid")    ? &m->pid_namespace_path
                                         : !strcmp(type, "cgroup") ? &m->cgroup_namespace_path
+                                        : !strcmp(type, "mount")  ? &m->mount_namespace_path
                                                                   : &m->time_namespace_path;
 
                         free(*target);
@@ -466,6 +467,12 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                 if (!strcmp(type, "user"))
                         m->private_users = PRIVATE_USERS_FIXED;
         }
+        /* The mounts of a user namespace's container are locked in a copy of the
+         * namespace they are built in (guest/fs-helper.c): it would not be the one joined. */
+        if (m->mount_namespace_path && m->private_users != PRIVATE_USERS_NO)
+                return oci_bad_key(rd, "linux.namespaces",
+                                   "a mount namespace joined by path takes no user namespace (the container's mounts "
+                                   "are locked in a copy of their own there)");
         if (!pid || !mount)
                 return oci_bad_key(rd, "linux.namespaces",
                                    "a container without its own %s namespace is not implemented by machined-lite",

@@ -97,6 +97,40 @@ shell_bundle true bad '[{"destination": "/x", "type": "ext4", "source": "/dev/vd
 one_line_error "a mount that is a remount: exit 2" 2 "mounts\[6\]: options 'remount,ro': remount, bind, move and rec change mounts the host has" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 
+# linux.namespaces' mount with a path: the root built in that namespace and the container
+# in it, as runc does (a holder's namespace here, made with unshare -m).
+unshare -m --propagation private sleep 600 &
+holder=$!
+for _ in $(seq 50); do [ "$(readlink "/proc/$holder/ns/mnt")" != "$(readlink /proc/self/ns/mnt)" ] && break; sleep 0.02; done
+holder_ns=$(readlink "/proc/$holder/ns/mnt")
+shell_bundle 'cat /data/file; readlink /proc/self/ns/mnt; test -e /bin/busybox && echo its-root' joinmnt '[]'
+python3 - "$BUNDLE/config.json" "/proc/$holder/ns/mnt" <<'EOT'
+import json, sys
+config = json.load(open(sys.argv[1]))
+for ns in config["linux"]["namespaces"]:
+    if ns["type"] == "mount":
+        ns["path"] = sys.argv[2]
+json.dump(config, open(sys.argv[1], "w"), indent=2)
+EOT
+oci create --bundle "$BUNDLE" joinmnt </dev/null > "$WORK/joinmnt.out" 2>&1
+oci start joinmnt
+for _ in $(seq 100); do [ "$(oci state joinmnt | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "a mount namespace joined by path: the container in it, in its own root, its binds there" \
+        "from-the-host $holder_ns its-root" "$(tr '\n' ' ' < "$WORK/joinmnt.out" | sed 's/ $//')"
+oci delete joinmnt
+kill "$holder"
+wait "$holder" 2>/dev/null
+python3 - "$BUNDLE/config.json" <<'EOT'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["linux"]["uidMappings"] = config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 1500000, "size": 65536}]
+config["linux"]["namespaces"].append({"type": "user"})
+json.dump(config, open(sys.argv[1], "w"), indent=2)
+EOT
+one_line_error "a mount namespace joined by path with a user namespace: exit 2" 2 \
+        "linux.namespaces: a mount namespace joined by path takes no user namespace" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+
 # What a bind cannot be: one line, exit 2, nothing made.
 bad_bind() {
         shell_bundle true bad "[{\"destination\": \"/b\", \"type\": \"bind\", \"source\": \"$WORK/shared\", \"options\": [\"rbind\", \"$1\"]}]"

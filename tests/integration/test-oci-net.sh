@@ -34,6 +34,8 @@ check_eq "...with its permanent global addresses, IPv4 and IPv6" "192.0.2.5/24 2
 check_eq "a device without a name keeps its own" 1 "$(sed -n 4p "$WORK/netdev.out")"
 check_eq "both gone from the namespace they were in" "" "$(in_host ip -o link show | grep -E 'ml-dev-(a|c)[@:]')"
 oci delete netdev
+# (The kernel takes a network namespace down in a work queue of its own, a moment after.)
+for _ in $(seq 100); do in_host ip -o link show | grep -q 'ml-dev-' || break; sleep 0.02; done
 check_eq "delete takes nothing back: the veths died with the container's namespace, peers and all" "" \
         "$(in_host ip -o link show | grep -E 'ml-dev-')"
 

@@ -66,7 +66,10 @@ static int make_device(int dev_fd, const char *name, mode_t mode, dev_t device, 
         _cleanup_close_ int target = -EBADF;
         char source[FD_PATH_MAX], path[FD_PATH_MAX];
 
-        if (mknodat(dev_fd, name, S_IFCHR | mode, device) >= 0)
+        /* MODE: its type (a character device unless it says block) and permissions. */
+        if (!S_ISBLK(mode))
+                mode = S_IFCHR | (mode & 07777);
+        if (mknodat(dev_fd, name, mode, device) >= 0)
                 return 0;
         if (errno != EPERM)
                 return negative_errno();
@@ -82,7 +85,7 @@ static int make_device(int dev_fd, const char *name, mode_t mode, dev_t device, 
 
                 if (host < 0)
                         return negative_errno();
-                if (fstat(host, &st) < 0 || !S_ISCHR(st.st_mode) || st.st_rdev != device)
+                if (fstat(host, &st) < 0 || (st.st_mode & S_IFMT) != (mode & S_IFMT) || st.st_rdev != device)
                         return -ENODEV;
                 if (mount(fd_path(host, source), fd_path(target, path), NULL, MS_BIND, NULL) < 0)
                         return negative_errno();
@@ -276,7 +279,8 @@ int dev_add_node(int root_fd, const char *path, mode_t mode, dev_t device, uid_t
                 /* One of ours already (/dev/null, /dev/net/tun): kept if it is that node,
                  * else replaced; never a directory. The host's own bound there (no mknod
                  * here) is kept as it is, its mode and owner the host's. */
-                if (st.st_dev != dev_st.st_dev && S_ISCHR(st.st_mode) && S_ISCHR(mode) && st.st_rdev == device)
+                if (st.st_dev != dev_st.st_dev && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)) &&
+                    (st.st_mode & S_IFMT) == (mode & S_IFMT) && st.st_rdev == device)
                         return 0;
                 if (S_ISDIR(st.st_mode) || st.st_dev != dev_st.st_dev)
                         return -EEXIST;
@@ -291,7 +295,7 @@ int dev_add_node(int root_fd, const char *path, mode_t mode, dev_t device, uid_t
                 st.st_mode = 0;
         if (!st.st_mode) {
                 r = S_ISFIFO(mode) ? (mkfifoat(dir, name, 0600) < 0 ? negative_errno() : 0)
-                                   : make_device(dir, name, 0600, device, path);
+                                   : make_device(dir, name, (mode & S_IFMT) | 0600, device, path);
                 if (r != 0) /* bound from the host: its mode and owner stay the host's */
                         return r < 0 ? r : 0;
         }

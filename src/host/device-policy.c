@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* The guest's device policy: a cgroup v2 BPF device program of ours (the character
- * devices a container needs and no other), loaded before anything is made and attached
- * to the guest's cgroup. */
+ * devices a container needs and no other, and an OCI container's own allow rules),
+ * loaded before anything is made and attached to the guest's cgroup. */
 #include <errno.h>
 #include <linux/bpf.h>
 #include <stdbool.h>
@@ -18,36 +18,40 @@
 #define ACCESS_RWM (ACCESS_RW | BPF_DEVCG_ACC_MKNOD)
 #define ANY_MINOR (-1)
 
-struct device_rule {
-        unsigned major;
-        int minor;
-        unsigned access;
-};
-
 /* Character devices only: no block device at all. */
 static const struct device_rule rules[] = {
-        { 1, 3, ACCESS_RWM },          /* null */
-        { 1, 5, ACCESS_RWM },          /* zero */
-        { 1, 7, ACCESS_RWM },          /* full */
-        { 1, 8, ACCESS_RWM },          /* random */
-        { 1, 9, ACCESS_RWM },          /* urandom */
-        { 5, 0, ACCESS_RWM },          /* tty */
-        { 5, 2, ACCESS_RW },           /* ptmx of the guest's devpts */
-        { 10, 200, ACCESS_RWM },       /* net/tun */
-        { 136, ANY_MINOR, ACCESS_RW }, /* ptys: the console and the guest's own (Unix98 majors 136-143) */
-        { 137, ANY_MINOR, ACCESS_RW }, { 138, ANY_MINOR, ACCESS_RW }, { 139, ANY_MINOR, ACCESS_RW },
-        { 140, ANY_MINOR, ACCESS_RW }, { 141, ANY_MINOR, ACCESS_RW }, { 142, ANY_MINOR, ACCESS_RW },
-        { 143, ANY_MINOR, ACCESS_RW },
+        { 'c', 1, 3, ACCESS_RWM },          /* null */
+        { 'c', 1, 5, ACCESS_RWM },          /* zero */
+        { 'c', 1, 7, ACCESS_RWM },          /* full */
+        { 'c', 1, 8, ACCESS_RWM },          /* random */
+        { 'c', 1, 9, ACCESS_RWM },          /* urandom */
+        { 'c', 5, 0, ACCESS_RWM },          /* tty */
+        { 'c', 5, 2, ACCESS_RW },           /* ptmx of the guest's devpts */
+        { 'c', 10, 200, ACCESS_RWM },       /* net/tun */
+        { 'c', 136, ANY_MINOR, ACCESS_RW }, /* ptys: the console and the guest's own (Unix98 majors 136-143) */
+        { 'c', 137, ANY_MINOR, ACCESS_RW }, { 'c', 138, ANY_MINOR, ACCESS_RW }, { 'c', 139, ANY_MINOR, ACCESS_RW },
+        { 'c', 140, ANY_MINOR, ACCESS_RW }, { 'c', 141, ANY_MINOR, ACCESS_RW }, { 'c', 142, ANY_MINOR, ACCESS_RW },
+        { 'c', 143, ANY_MINOR, ACCESS_RW },
 };
 
-bool device_policy_allows(unsigned major, int minor, bool read, bool write, bool mknod)
+static bool rule_matches(const struct device_rule *r, char type, unsigned major, int minor, unsigned asked)
+{
+        return (r->type == 'a' || r->type == type) && (r->major < 0 || (unsigned)r->major == major) &&
+               (r->minor == ANY_MINOR || (minor >= 0 && r->minor == minor)) && (r->access & asked) == asked;
+}
+
+bool device_policy_allows(const struct device_rule *extra, size_t n_extra, char type, unsigned major, int minor,
+                          bool read, bool write, bool mknod)
 {
         unsigned asked = (read ? BPF_DEVCG_ACC_READ : 0) | (write ? BPF_DEVCG_ACC_WRITE : 0) |
                          (mknod ? BPF_DEVCG_ACC_MKNOD : 0);
 
         for (size_t i = 0; i < ELEMENTSOF(rules); i++)
-                if (rules[i].major == major && (rules[i].minor == ANY_MINOR || (minor >= 0 && rules[i].minor == minor)))
-                        return (rules[i].access & asked) == asked;
+                if (rule_matches(&rules[i], type, major, minor, asked))
+                        return true;
+        for (size_t i = 0; i < n_extra; i++)
+                if (rule_matches(&extra[i], type, major, minor, asked))
+                        return true;
         return false;
 }
 
@@ -65,9 +69,31 @@ static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off,
 #define JNE_IMM(dst, imm, off) insn(BPF_JMP | BPF_JNE | BPF_K, dst, 0, off, imm)
 #define EXIT() insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
-/* r2 = device type, r3 = access asked, r4 = major, r5 = minor; for each rule, a run
- * of checks that jumps to the next rule on a mismatch, else returns 1 (allow). */
-static size_t build_program(struct bpf_insn *prog, size_t max)
+/* One rule's checks: a mismatch jumps past its last instruction, to the next rule; a
+ * match returns 1 (allow). r2 = device type, r3 = access asked, r4 = major, r5 = minor. */
+static size_t build_rule(struct bpf_insn *prog, size_t n, const struct device_rule *rule)
+{
+        size_t start = n, length = 5 + (rule->type != 'a') + (rule->major >= 0) + (rule->minor != ANY_MINOR);
+#define TO_NEXT_RULE ((int16_t)(start + length - n - 1))
+
+        if (rule->type != 'a')
+                prog[n] = JNE_IMM(BPF_REG_2, rule->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR, TO_NEXT_RULE),
+                n++;
+        if (rule->major >= 0)
+                prog[n] = JNE_IMM(BPF_REG_4, rule->major, TO_NEXT_RULE), n++;
+        if (rule->minor != ANY_MINOR)
+                prog[n] = JNE_IMM(BPF_REG_5, rule->minor, TO_NEXT_RULE), n++;
+        /* Access asked beyond what the rule grants: not this rule. */
+        prog[n++] = MOV_REG(BPF_REG_6, BPF_REG_3);
+        prog[n++] = AND_IMM(BPF_REG_6, (int32_t)~rule->access);
+        prog[n] = JNE_IMM(BPF_REG_6, 0, TO_NEXT_RULE), n++;
+        prog[n++] = MOV_IMM(BPF_REG_0, 1);
+        prog[n++] = EXIT();
+#undef TO_NEXT_RULE
+        return n;
+}
+
+static size_t build_program(struct bpf_insn *prog, size_t max, const struct device_rule *extra, size_t n_extra)
 {
         size_t n = 0;
 
@@ -77,34 +103,22 @@ static size_t build_program(struct bpf_insn *prog, size_t max)
         prog[n++] = RSH_IMM(BPF_REG_3, 16);
         prog[n++] = LOAD_CTX_U32(BPF_REG_4, major);
         prog[n++] = LOAD_CTX_U32(BPF_REG_5, minor);
-        for (size_t i = 0; i < ELEMENTSOF(rules) && n + 10 < max; i++) {
-                bool any_minor = rules[i].minor == ANY_MINOR;
-                /* A mismatch jumps past the rule's last instruction, to the next rule. */
-                size_t start = n, length = any_minor ? 7 : 8;
-#define TO_NEXT_RULE ((int16_t)(start + length - n - 1))
-
-                prog[n] = JNE_IMM(BPF_REG_2, BPF_DEVCG_DEV_CHAR, TO_NEXT_RULE), n++;
-                prog[n] = JNE_IMM(BPF_REG_4, (int32_t)rules[i].major, TO_NEXT_RULE), n++;
-                if (!any_minor)
-                        prog[n] = JNE_IMM(BPF_REG_5, rules[i].minor, TO_NEXT_RULE), n++;
-                /* Access asked beyond what the rule grants: not this rule. */
-                prog[n++] = MOV_REG(BPF_REG_6, BPF_REG_3);
-                prog[n++] = AND_IMM(BPF_REG_6, (int32_t)~rules[i].access);
-                prog[n] = JNE_IMM(BPF_REG_6, 0, TO_NEXT_RULE), n++;
-                prog[n++] = MOV_IMM(BPF_REG_0, 1);
-                prog[n++] = EXIT();
-#undef TO_NEXT_RULE
-        }
+        for (size_t i = 0; i < ELEMENTSOF(rules) + n_extra && n + 10 < max; i++)
+                n = build_rule(prog, n, i < ELEMENTSOF(rules) ? &rules[i] : &extra[i - ELEMENTSOF(rules)]);
         prog[n++] = MOV_IMM(BPF_REG_0, 0);
         prog[n++] = EXIT();
         return n;
 }
 
-int devices_load(void)
+int devices_load(const struct device_rule *extra, size_t n_extra)
 {
-        struct bpf_insn prog[256];
+        struct bpf_insn prog[16 + 10 * (ELEMENTSOF(rules) + DEVICE_RULES_MAX)];
         union bpf_attr attr;
-        size_t n = build_program(prog, ELEMENTSOF(prog));
+        size_t n;
+
+        if (n_extra > DEVICE_RULES_MAX)
+                return -E2BIG;
+        n = build_program(prog, ELEMENTSOF(prog), extra, n_extra);
         int prog_fd;
 
         memset(&attr, 0, sizeof(attr));

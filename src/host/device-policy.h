@@ -2,6 +2,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* The guest's device policy, a cgroup v2 device program (BPF) of our own on its cgroup:
  * it may create and use the character devices a container needs (null, zero, full,
@@ -12,10 +13,25 @@
  * devices_load() loads the program: its fd (O_CLOEXEC), or -errno; devices_bpf_refused()
  * tells whether that error means bpf() is refused where we run (a container's seccomp
  * filter) rather than a failure. devices_attach() attaches it to a cgroup: 0 or -errno. */
-int devices_load(void);
 
-/* Whether the policy lets a guest have the character device MAJOR:MINOR (MINOR -1: every
- * minor of MAJOR) with the access asked. */
-bool device_policy_allows(unsigned major, int minor, bool read, bool write, bool mknod);
+/* A rule of the policy: TYPE 'c', 'b' or 'a' (either), MAJOR and MINOR (-1: any), ACCESS
+ * of BPF_DEVCG_ACC_*. */
+struct device_rule {
+        char type;
+        int major, minor;
+        unsigned access;
+};
+
+/* At most this many rules of a container's own. */
+#define DEVICE_RULES_MAX 128
+
+/* The policy's own rules and EXTRA's (OCI's resources.devices allow rules, which a
+ * container's caller gives it: a wider policy of its own). */
+int devices_load(const struct device_rule *extra, size_t n_extra);
+
+/* Whether the policy, with EXTRA's rules, lets a guest have the device TYPE ('c' or 'b')
+ * MAJOR:MINOR (MINOR -1: every minor of MAJOR) with the access asked. */
+bool device_policy_allows(const struct device_rule *extra, size_t n_extra, char type, unsigned major, int minor,
+                          bool read, bool write, bool mknod);
 bool devices_bpf_refused(int error);
 int devices_attach(int prog_fd, int cgroup_fd);

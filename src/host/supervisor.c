@@ -614,7 +614,9 @@ static const char *bpf_refusal_guess(int error)
 static int place_guest(struct supervisor *s)
 {
         const struct machine *m = s->machine;
-        _cleanup_close_ int policy = devices_load();
+        _cleanup_close_ int policy = m->oci ? devices_load(m->oci->resources.device_rules,
+                                                           m->oci->resources.n_device_rules)
+                                            : devices_load(NULL, 0);
         int r;
 
         if (policy < 0 && !devices_bpf_refused(policy))

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "net/extra-links.h"
@@ -167,17 +168,51 @@ static int move_interfaces(struct mnl_socket *nl, const struct machine *m, pid_t
         return 0;
 }
 
-/* OCI's linux.netDevices (config-linux.md): each moved in under its new name (a "%d" in
- * it the kernel's to fill), its permanent global addresses with it (a move drops them),
- * up; never taken back: the namespace's end gives a physical one back to the host. */
+/* One of OCI's linux.netDevices as it was on the host: taken back there if a later one
+ * fails. */
+struct net_device_move {
+        char host[IFNAMSIZ];
+        int guest_ifindex;
+        struct link_address addresses[64];
+        int n_addresses;
+};
+
+/* Link IFINDEX of the container's namespace (GUEST) back in ours (NL's) as HOST, with its
+ * addresses: create failed after it went. */
+static void move_back(struct mnl_socket *nl, struct mnl_socket *guest, const struct net_device_move *d)
+{
+        _cleanup_close_ int own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        int k;
+
+        if (own < 0 || link_move(guest, d->guest_ifindex, d->host, 0, own) < 0 || (k = link_index(nl, d->host)) < 0) {
+                log_error("linux.netDevices: cannot move link %s back to the host: it goes where the kernel puts it "
+                          "when the container's namespace ends",
+                          d->host);
+                return;
+        }
+        for (int i = 0; i < d->n_addresses; i++)
+                (void)address_restore(nl, k, &d->addresses[i]);
+}
+
+/* OCI's linux.netDevices (config-linux.md): each moved in under a name of ours (random:
+ * nobody there can have made it first), found by it, renamed as asked (a "%d" in the name
+ * the kernel's to fill), its permanent global addresses restored (a move drops them), up;
+ * never taken back once the container runs (the specification's rule: the namespace's end
+ * gives a physical one back to the host). Every name is checked before any link goes; if
+ * one fails on the way, those moved already go back. */
 static int move_net_devices(struct mnl_socket *nl, const struct machine *m, pid_t guest_pid)
 {
+        _cleanup_free_ struct net_device_move *moved = NULL;
+        size_t n = strv_length(m->oci_net_devices), done = 0;
         struct mnl_socket *guest = NULL;
         char path[64];
         int r = 0;
 
-        if (!m->oci_net_devices)
+        if (n == 0)
                 return 0;
+        moved = calloc(n, sizeof(*moved));
+        if (!moved)
+                return -ENOMEM;
         snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)guest_pid);
         {
                 _cleanup_close_ int netns = open(path, O_RDONLY | O_CLOEXEC);
@@ -186,43 +221,55 @@ static int move_net_devices(struct mnl_socket *nl, const struct machine *m, pid_
         }
         if (r < 0)
                 return log_error_errno(r, "linux.netDevices: cannot reach the container's network namespace: %m");
-        for (char **s = m->oci_net_devices; r >= 0 && *s; s++) {
-                char host[IFNAMSIZ], name[IFNAMSIZ], moving[IFNAMSIZ];
-                struct link_address addresses[64];
-                int ifindex, n, k = -ENODEV;
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                char host[IFNAMSIZ], name[IFNAMSIZ];
 
-                (void)split_pair(*s, "", host, name);
-                /* A name the container has already: refused before the link goes. */
+                (void)split_pair(m->oci_net_devices[i], "", host, name);
                 if (!strchr(name, '%') && link_index(guest, name) >= 0) {
                         log_error("linux.netDevices: the container has a link %s already (give %s another name)", name,
                                   host);
                         r = -EEXIST;
+                }
+        }
+        for (size_t i = 0; r >= 0 && i < n; i++) {
+                struct net_device_move *d = &moved[i];
+                char name[IFNAMSIZ], moving[IFNAMSIZ];
+                uint32_t random = 0;
+                int ifindex;
+
+                (void)split_pair(m->oci_net_devices[i], "", d->host, name);
+                ifindex = link_index(nl, d->host);
+                d->n_addresses = ifindex < 0
+                                         ? ifindex
+                                         : link_permanent_addresses(nl, ifindex, d->addresses, ELEMENTSOF(d->addresses));
+                if (d->n_addresses == -E2BIG) {
+                        log_error("linux.netDevices: link %s has more than %zu permanent addresses to carry over",
+                                  d->host, ELEMENTSOF(d->addresses));
+                        r = -E2BIG;
                         break;
                 }
-                ifindex = link_index(nl, host);
-                n = ifindex < 0 ? ifindex : link_permanent_addresses(nl, ifindex, addresses, ELEMENTSOF(addresses));
-                if (n == -E2BIG) {
-                        log_error("linux.netDevices: link %s has more than %zu permanent addresses to carry over", host,
-                                  ELEMENTSOF(addresses));
-                        r = n;
-                        break;
-                }
-                /* Moved under a name of ours, found by it there, then given its own: the
-                 * kernel keeps an index only where the namespace has it free. */
-                snprintf(moving, sizeof(moving), "ml-nd%x", (unsigned)ifindex);
-                r = n < 0 ? n : link_move(nl, ifindex, moving, guest_pid, -1);
+                (void)getrandom(&random, sizeof(random), 0);
+                snprintf(moving, sizeof(moving), "mlnd%08x", (unsigned)random);
+                r = d->n_addresses < 0 ? d->n_addresses : link_move(nl, ifindex, moving, guest_pid, -1);
                 if (r < 0) {
-                        log_error_errno(r, "linux.netDevices: cannot move link %s into the container: %m", host);
+                        log_error_errno(r, "linux.netDevices: cannot move link %s into the container: %m", d->host);
                         break;
                 }
-                k = link_index(guest, moving);
-                r = k < 0 ? k : link_rename(guest, k, name);
+                d->guest_ifindex = link_index(guest, moving);
+                if (d->guest_ifindex < 0) {
+                        r = d->guest_ifindex;
+                        log_error_errno(r, "linux.netDevices: link %s is gone from the container: %m", d->host);
+                        break;
+                }
+                done++;
+                r = link_rename(guest, d->guest_ifindex, name);
                 if (r < 0) {
-                        log_error_errno(r, "linux.netDevices: cannot name link %s %s in the container: %m", host, name);
+                        log_error_errno(r, "linux.netDevices: cannot name link %s %s in the container: %m", d->host,
+                                        name);
                         break;
                 }
-                for (int i = 0; r >= 0 && i < n; i++) {
-                        r = address_restore(guest, k, &addresses[i]);
+                for (int a = 0; r >= 0 && a < d->n_addresses; a++) {
+                        r = address_restore(guest, d->guest_ifindex, &d->addresses[a]);
                         if (r == -EEXIST)
                                 r = 0;
                 }
@@ -230,10 +277,12 @@ static int move_net_devices(struct mnl_socket *nl, const struct machine *m, pid_
                         log_error_errno(r, "linux.netDevices: cannot give %s its addresses back: %m", name);
                         break;
                 }
-                r = link_set_up(guest, k, 0);
+                r = link_set_up(guest, d->guest_ifindex, 0);
                 if (r < 0)
                         log_error_errno(r, "linux.netDevices: cannot bring %s up in the container: %m", name);
         }
+        for (size_t i = 0; r < 0 && i < done; i++)
+                move_back(nl, guest, &moved[i]);
         rtnl_close(guest);
         return r < 0 ? r : 0;
 }

@@ -97,13 +97,16 @@ static int read_root(const struct oci_reader *rd, json_object *config, struct ma
 
 /* The API file systems every machine gets from machined-lite itself (guest/api-fs.c,
  * guest/dev.c): a config's own mount of one of them at its place is that one. */
-/* The kernel's own file systems, which show what the namespaces of whoever mounts them
- * see (or the host's alone): mounted where a machine has them, by machined-lite, never
- * elsewhere. */
-static const char *const kernel_file_systems[] = { "proc",      "sysfs",   "cgroup",     "cgroup2",     "devtmpfs",
-                                                   "debugfs",   "tracefs", "securityfs", "bpf",         "configfs",
-                                                   "efivarfs",  "pstore",  "fusectl",    "binfmt_misc", "nsfs",
-                                                   "selinuxfs", "autofs",  "rpc_pipefs", NULL };
+/* The file systems a container's config.json may mount besides its binds: those that
+ * hold files (in memory, on a device, over the network) and the container's own devpts
+ * and mqueue. Not the kernel's views (proc, sysfs, cgroup, cpuset, resctrl, debugfs...),
+ * which show the host's or change it: mounted where a machine has them, by machined-lite,
+ * never elsewhere. */
+static const char *const container_file_systems[] = { "tmpfs", "ramfs",    "devpts", "mqueue",   "overlay", "hugetlbfs",
+                                                      "ext2",  "ext3",     "ext4",   "xfs",      "btrfs",   "vfat",
+                                                      "msdos", "exfat",    "ntfs3",  "squashfs", "erofs",   "iso9660",
+                                                      "udf",   "f2fs",     "nfs",    "nfs4",     "cifs",    "smb3",
+                                                      "9p",    "virtiofs", NULL };
 
 static bool api_mount(const char *type, const char *destination)
 {
@@ -127,10 +130,12 @@ static bool api_mount(const char *type, const char *destination)
 }
 
 /* A bind's options (config.md, Linux mount options), each as mount_setattr(2) applies it:
- * on the bind's top mount, or (an r-option) on each of its mounts; ATTR set, or cleared
- * (CLEAR), with the atime bits' mask when it is an atime option. ro and rw change the
- * whole tree, as a read-only bind of ours always has; nodev is every bind's (the device
- * policy's rule), dev refused. The propagation types: private, slave (each bind's
+ * on the bind's top mount, or (an r-option) on each of its mounts; ATTR set, with the
+ * atime bits' mask when it is an atime option. An opposite (CLEAR: suid, exec, rw...) takes
+ * back what an option before it asked, never what the host's mount has: a bind is never
+ * less restricted than its source (engines add rw to every writable bind). ro makes the
+ * whole tree read-only, as a read-only bind of ours always has; nodev is every bind's
+ * (the device policy's rule), dev refused. The propagation types: private, slave (each bind's
  * already, as the machine's root) and unbindable; shared would carry the guest's mounts
  * back to the host: refused. The file system's own flags (sync, mand, lazytime...) are the
  * host's to set, not a bind's: refused; those that ask for nothing, taken. */
@@ -207,13 +212,10 @@ static int bind_options(const struct oci_reader *rd, char **options, const char 
                         if (t->atime) {
                                 *set = (*set & ~(uint64_t)MOUNT_ATTR__ATIME) | t->attr;
                                 *clear |= MOUNT_ATTR__ATIME;
-                        } else if (t->clear) {
+                        } else if (t->clear)
                                 *set &= ~t->attr;
-                                *clear |= t->attr;
-                        } else {
+                        else
                                 *set |= t->attr;
-                                *clear &= ~t->attr;
-                        }
                 }
                 if (found)
                         continue;
@@ -236,14 +238,9 @@ static int bind_options(const struct oci_reader *rd, char **options, const char 
                         b->recursive = !strcmp(o, "rbind");
                 else if (!strcmp(o, "ro") || !strcmp(o, "rro"))
                         b->read_only = true;
-                else if (!strcmp(o, "rw") || !strcmp(o, "rrw")) {
-                        /* Writable even where the source is read-only (where the kernel lets it). */
-                        b->read_only = false;
-                        if (!strcmp(o, "rw"))
-                                b->attr_clear |= MOUNT_ATTR_RDONLY;
-                        else
-                                b->recursive_attr_clear |= MOUNT_ATTR_RDONLY;
-                } else if (!strcmp(o, "idmap") || !strcmp(o, "ridmap"))
+                else if (!strcmp(o, "rw") || !strcmp(o, "rrw"))
+                        b->read_only = false; /* (as writable as its source: no more) */
+                else if (!strcmp(o, "idmap") || !strcmp(o, "ridmap"))
                         b->idmap = BIND_IDMAP;
                 else if (strstr(o, "private") || strstr(o, "slave") || strstr(o, "unbindable")) {
                         b->propagation = strstr(o, "private") ? MS_PRIVATE
@@ -302,10 +299,11 @@ static int read_mount(const struct oci_reader *rd, json_object *mount, const cha
         }
         if (!type || !type[0])
                 return oci_bad_key(rd, where, "at %s has no type (nor bind among its options)", destination);
-        if (strv_contains((char **)kernel_file_systems, type))
+        if (!strv_contains((char **)container_file_systems, type))
                 return oci_bad_key(rd, where,
-                                   "a %s mount at %s: elsewhere than the machine's own (/proc, /sys, /sys/fs/cgroup), "
-                                   "it would show the host's, not the container's",
+                                   "a %s mount at %s: a container mounts file systems that hold files (tmpfs, "
+                                   "overlay, a disk's, a network one), devpts and mqueue; the kernel's own (proc, "
+                                   "sysfs, cgroup...) only where the machine has them",
                                    type, destination);
         {
                 static const char *const propagation[] = { "private", "rprivate", "slave",      "rslave",
@@ -323,6 +321,11 @@ static int read_mount(const struct oci_reader *rd, json_object *mount, const cha
 
                         for (size_t k = 0; k < ELEMENTSOF(propagation); k++)
                                 skip = skip || !strcmp(options[i], propagation[k]);
+                        if (!strcmp(options[i], "shared") || !strcmp(options[i], "rshared"))
+                                return oci_bad_key(rd, where,
+                                                   "option '%s': a machine's mounts are never shared (slave or "
+                                                   "private)",
+                                                   options[i]);
                         if (is_recursive_bind_option(options[i]))
                                 return oci_bad_key(rd, where, "option '%s' is a bind's, not a %s mount's", options[i],
                                                    type);
@@ -352,11 +355,17 @@ static int read_mount(const struct oci_reader *rd, json_object *mount, const cha
                 if (r < 0)
                         return r == -ENOMEM ? r
                                             : oci_bad_key(rd, where, "cannot parse the %s options '%s'", type, joined);
-                /* A new mount, never a change of one there (the host's, below the tree). */
-                if (c->flags & (MS_REMOUNT | MS_BIND | MS_MOVE | MS_REC))
+                /* A new mount, never a change of one there (the host's, below the tree), nor
+                 * of its propagation; nodev but devpts, whatever an option held after a
+                 * comma asked. */
+                if (strcmp(type, "devpts") != 0 && !(c->flags & MS_NODEV))
+                        return oci_bad_key(rd, where, "options '%s': every mount of a machine's is nodev but devpts",
+                                           joined);
+                if (c->flags &
+                    (MS_REMOUNT | MS_BIND | MS_MOVE | MS_REC | MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE))
                         return oci_bad_key(rd, where,
-                                           "options '%s': remount, bind, move and rec change mounts the host has, not "
-                                           "a new %s",
+                                           "options '%s': remount, bind, move, rec and the propagation ones change "
+                                           "mounts there, not a new %s",
                                            joined, type);
                 if (!tmpfs) {
                         c->fs_type = strdup(type);
@@ -738,7 +747,8 @@ static int read_linux(const struct oci_reader *rd, json_object *config, struct m
         if ((r = read_personality(rd, linux_, m)) < 0 || (r = read_namespaces(rd, linux_, m, c)) < 0 ||
             (r = read_id_mappings(rd, linux_, m)) < 0 || (r = oci_read_resources(rd, linux_, &c->resources)) < 0 ||
             (r = oci_read_seccomp(rd, linux_, &c->seccomp)) < 0 || (r = read_paths(rd, linux_, m)) < 0 ||
-            (r = read_sysctl(rd, linux_, m, c)) < 0 || (r = oci_read_devices(rd, linux_, &c->devices)) < 0 ||
+            (r = read_sysctl(rd, linux_, m, c)) < 0 ||
+            (r = oci_read_devices(rd, linux_, &c->resources, &c->devices)) < 0 ||
             (r = oci_read_memory_policy(rd, linux_, &c->scheduling)) < 0 || (r = read_net_devices(rd, linux_, m)) < 0)
                 return r;
         if ((r = read_time_offsets(rd, linux_, c)) < 0)

@@ -5,6 +5,7 @@
  * made to fail at its first open. */
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +37,8 @@ static bool device_path_is_valid(const char *path)
         return true;
 }
 
-static int read_device(const struct oci_reader *rd, json_object *entry, const char *where, struct oci_device *d)
+static int read_device(const struct oci_reader *rd, json_object *entry, const char *where,
+                       struct cgroup_settings *rules, struct oci_device *d)
 {
         const char *path = NULL, *type = NULL;
         uint64_t major = 0, minor = 0, mode = 0666, uid = 0, gid = 0;
@@ -52,6 +54,8 @@ static int read_device(const struct oci_reader *rd, json_object *entry, const ch
                                            "\"/dev/net/tun\", \"type\": \"c\", \"major\": 10, \"minor\": 200}");
         if (!device_path_is_valid(path))
                 return oci_bad_key(rd, where, "'%s' is no path below /dev", path);
+        if (strlen(type) != 1 || !strchr("cbup", type[0]))
+                return oci_bad_key(rd, where, "type '%s' is none of c, b, u and p", type);
         /* fileMode as podman sends it has the node's type bits too (8630 is 020666): the
          * permissions are taken, the type is type's. Major and minor as the kernel's
          * dev_t holds them (12 and 20 bits). */
@@ -75,24 +79,42 @@ static int read_device(const struct oci_reader *rd, json_object *entry, const ch
         }
         if (!strcmp(type, "p"))
                 d->mode = S_IFIFO;
-        else if ((strcmp(type, "c") && strcmp(type, "u")) ||
-                 !device_policy_allows((unsigned)major, (int)minor, true, true, true))
+        else if (!device_policy_allows(rules->device_rules, rules->n_device_rules, type[0] == 'b' ? 'b' : 'c',
+                                       (unsigned)major, (int)minor, true, false, false))
                 return oci_bad_key(rd, where,
-                                   "%s (%s %" PRIu64 ":%" PRIu64 ") is a device machined-lite's device policy does not "
-                                   "let a container use (character devices null, zero, full, random, urandom, tty, "
-                                   "net/tun; FIFOs): not implemented",
+                                   "%s (%s %" PRIu64 ":%" PRIu64 ") is a device neither machined-lite's device policy "
+                                   "(character devices null, zero, full, random, urandom, tty, net/tun) nor "
+                                   "linux.resources.devices lets the container use",
                                    path, type, major, minor);
-        else
-                d->mode = S_IFCHR;
+        else {
+                d->mode = type[0] == 'b' ? S_IFBLK : S_IFCHR;
+                /* The node is made in the container's cgroup: its mknod, whatever access the
+                 * rules give (the node made, it opens only as they say). */
+                if (!device_policy_allows(rules->device_rules, rules->n_device_rules, type[0] == 'b' ? 'b' : 'c',
+                                          (unsigned)major, (int)minor, false, false, true)) {
+                        r = cgroup_settings_add_device_rule(rules, (struct device_rule){
+                                                                           .type = type[0] == 'b' ? 'b' : 'c',
+                                                                           .major = (int)major,
+                                                                           .minor = (int)minor,
+                                                                           .access = BPF_DEVCG_ACC_MKNOD,
+                                                                   });
+                        if (r == -E2BIG)
+                                return oci_bad_key(rd, where, "is one device beyond the %d rules machined-lite takes",
+                                                   DEVICE_RULES_MAX);
+                        if (r < 0)
+                                return r;
+                }
+        }
         d->mode |= (mode_t)mode & 07777;
-        d->device = S_ISCHR(d->mode) ? makedev((unsigned)major, (unsigned)minor) : 0;
+        d->device = S_ISFIFO(d->mode) ? 0 : makedev((unsigned)major, (unsigned)minor);
         d->uid = (uid_t)uid;
         d->gid = (gid_t)gid;
         d->path = strdup(path);
         return d->path ? 0 : -ENOMEM;
 }
 
-int oci_read_devices(const struct oci_reader *rd, json_object *linux_, struct oci_devices *devices)
+int oci_read_devices(const struct oci_reader *rd, json_object *linux_, struct cgroup_settings *rules,
+                     struct oci_devices *devices)
 {
         json_object *list = oci_member(linux_, "devices");
         size_t n;
@@ -112,7 +134,7 @@ int oci_read_devices(const struct oci_reader *rd, json_object *linux_, struct oc
                 int r;
 
                 snprintf(where, sizeof(where), "linux.devices[%zu]", i);
-                r = read_device(rd, sym_json_object_array_get_idx(list, i), where, &devices->nodes[i]);
+                r = read_device(rd, sym_json_object_array_get_idx(list, i), where, rules, &devices->nodes[i]);
                 if (r < 0)
                         return r;
                 devices->n++;

@@ -5,6 +5,7 @@
 #include <sys/types.h>
 
 #include "oci/json-read.h"
+#include "oci/resources.h"
 
 /* A node of linux.devices: made in the container's /dev as config.json asks, when the
  * device policy (host/device-policy.c) lets the container use it (a character device) or
@@ -22,8 +23,11 @@ struct oci_devices {
         size_t n;
 };
 
-/* linux.devices of LINUX_ into DEVICES. 0, or -EINVAL after one line naming the entry
- * (-ENOMEM). */
-int oci_read_devices(const struct oci_reader *rd, json_object *linux_, struct oci_devices *devices);
+/* linux.devices of LINUX_ into DEVICES: FIFOs, and nodes that machined-lite's device
+ * policy or RULES (linux.resources.devices' own) let the container read (their mknod
+ * added to RULES: the node is made in the container's cgroup). 0, or -EINVAL after one
+ * line naming the entry (-ENOMEM). */
+int oci_read_devices(const struct oci_reader *rd, json_object *linux_, struct cgroup_settings *rules,
+                     struct oci_devices *devices);
 
 void oci_devices_done(struct oci_devices *devices);

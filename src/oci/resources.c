@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <linux/bpf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,22 @@ void cgroup_settings_done(struct cgroup_settings *s)
                 free(s->items[i].key);
         }
         free(s->items);
+        free(s->device_rules);
         *s = (struct cgroup_settings){};
+}
+
+int cgroup_settings_add_device_rule(struct cgroup_settings *s, struct device_rule rule)
+{
+        struct device_rule *grown;
+
+        if (s->n_device_rules >= DEVICE_RULES_MAX)
+                return -E2BIG;
+        grown = realloc(s->device_rules, (s->n_device_rules + 1) * sizeof(*grown));
+        if (!grown)
+                return -ENOMEM;
+        s->device_rules = grown;
+        grown[s->n_device_rules++] = rule;
+        return 0;
 }
 
 int cgroup_settings_add(struct cgroup_settings *s, const char *key, const char *controller, const char *file,
@@ -356,16 +372,18 @@ static int read_unified(const struct oci_reader *rd, json_object *unified, struc
 
 /* One of linux.resources.devices, against machined-lite's own device policy
  * (host/device-policy.c), which every machine has: deny-all is that policy's base; an
- * allow rule whose reading and writing the policy grants already is taken (its mknod, as
- * the policy has it: the "c *:* m", "b *:* m" of runc's callers' defaults make nodes that
- * could not be opened anyway), and /dev/console's;
- * anything else would need a policy of the container's own, not implemented: refused. */
-static int read_device_rule(const struct oci_reader *rd, json_object *rule, const char *where)
+ * allow rule whose access the policy grants already is taken as it is (mknod alone too: a
+ * node made could not be opened beyond the policy), and /dev/console's (a machine's
+ * console is a pty of its own); any other allow rule widens the container's policy, as
+ * its caller asks (podman's --device, a privileged container's "a *:* rwm"). A deny rule
+ * narrower than deny-all, which would take back what an earlier rule gave, is refused. */
+static int read_device_rule(const struct oci_reader *rd, json_object *rule, const char *where,
+                            struct cgroup_settings *settings)
 {
         const char *type = NULL, *access = NULL;
-        char major_text[24] = "*", minor_text[24] = "*";
         int64_t major = -1, minor = -1;
         bool allow = false;
+        int r;
 
         if (oci_want(rd, rule, json_type_object, where) < 0 || oci_get_bool(rd, rule, "allow", where, &allow) < 0 ||
             oci_get_string(rd, rule, "type", where, &type) < 0 || oci_get_string(rd, rule, "access", where, &access) < 0 ||
@@ -377,34 +395,35 @@ static int read_device_rule(const struct oci_reader *rd, json_object *rule, cons
                 access = "rwm";
         if (strlen(type) != 1 || !strchr("abc", type[0]) || !access[0] || strspn(access, "rwm") != strlen(access))
                 return oci_bad_key(rd, where, "type must be a, b or c, access some of rwm");
+        if (major > 0xfff || minor > 0xfffff)
+                return oci_bad_key(rd, where, "major %lld or minor %lld beyond what a dev_t holds", (long long)major,
+                                   (long long)minor);
         if (!allow) {
                 if (type[0] == 'a' && major < 0 && minor < 0 && strchr(access, 'r') && strchr(access, 'w') &&
                     strchr(access, 'm'))
                         return 0;
                 return oci_bad_key(rd, where,
-                                   "a deny rule narrower than deny-all is not implemented by machined-lite: its own "
-                                   "device policy allows only the nodes a container needs (README)");
+                                   "a deny rule narrower than deny-all is not implemented by machined-lite: the "
+                                   "container's policy is machined-lite's own and the allow rules given");
         }
-        /* mknod is granted as the policy grants it, no further: a node made could not be
-         * opened beyond the policy either. */
-        if (strcmp(access, "m") == 0)
+        if (strcmp(access, "m") == 0 || (type[0] == 'c' && major == 5 && minor == 1))
                 return 0;
-        /* /dev/console (5:1), in every runtime caller's defaults: a machine's is a pty of its
-         * own (136:N), which the policy grants; the host's console is not for a container. */
-        if (type[0] == 'c' && major == 5 && minor == 1)
+        if (type[0] != 'a' && major >= 0 &&
+            device_policy_allows(NULL, 0, type[0], (unsigned)major, (int)minor, strchr(access, 'r'),
+                                 strchr(access, 'w'), strchr(access, 'm')))
                 return 0;
-        if (type[0] == 'c' && major >= 0 && major <= UINT32_MAX && minor <= INT32_MAX &&
-            device_policy_allows((unsigned)major, (int)minor, strchr(access, 'r'), strchr(access, 'w'), false))
-                return 0;
-        if (major >= 0)
-                snprintf(major_text, sizeof(major_text), "%lld", (long long)major);
-        if (minor >= 0)
-                snprintf(minor_text, sizeof(minor_text), "%lld", (long long)minor);
-        return oci_bad_key(rd, where,
-                           "allows %s %s:%s %s, beyond machined-lite's own device policy (null, zero, full, random, "
-                           "urandom, tty, ptmx, the ptys, net/tun: README); a policy of the container's own is not "
-                           "implemented",
-                           type, major_text, minor_text, access);
+        r = cgroup_settings_add_device_rule(settings, (struct device_rule){
+                                                              .type = type[0],
+                                                              .major = major < 0 ? -1 : (int)major,
+                                                              .minor = minor < 0 ? -1 : (int)minor,
+                                                              .access = (strchr(access, 'r') ? BPF_DEVCG_ACC_READ : 0) |
+                                                                        (strchr(access, 'w') ? BPF_DEVCG_ACC_WRITE : 0) |
+                                                                        (strchr(access, 'm') ? BPF_DEVCG_ACC_MKNOD : 0),
+                                                      });
+        if (r == -E2BIG)
+                return oci_bad_key(rd, where, "is one device rule more than the %d machined-lite takes",
+                                   DEVICE_RULES_MAX);
+        return r;
 }
 
 /* resources.hugepageLimits: each page size's limit in bytes, hugetlb.SIZE.max on v2
@@ -699,7 +718,7 @@ int oci_read_resources(const struct oci_reader *rd, json_object *linux_, struct 
                 char where[64];
 
                 snprintf(where, sizeof(where), "linux.resources.devices[%zu]", i);
-                r = read_device_rule(rd, sym_json_object_array_get_idx(devices, i), where);
+                r = read_device_rule(rd, sym_json_object_array_get_idx(devices, i), where, settings);
                 if (r < 0)
                         return r;
         }

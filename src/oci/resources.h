@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "host/device-policy.h"
 #include "oci/json-read.h"
 
 #include <stddef.h>
@@ -20,9 +21,15 @@ struct cgroup_setting {
 struct cgroup_settings {
         struct cgroup_setting *items;
         size_t n;
+        struct device_rule *device_rules; /* resources.devices' allow rules beyond machined-lite's
+                                           * own device policy: the container's wider one */
+        size_t n_device_rules;
 };
 
 void cgroup_settings_done(struct cgroup_settings *s);
+
+/* Adds a device rule of the container's own: 0, -E2BIG past DEVICE_RULES_MAX, -ENOMEM. */
+int cgroup_settings_add_device_rule(struct cgroup_settings *s, struct device_rule rule);
 
 /* Adds one setting (copies of the strings; V1_FILE and V1_VALUE may be NULL). */
 int cgroup_settings_add(struct cgroup_settings *s, const char *key, const char *controller, const char *file,

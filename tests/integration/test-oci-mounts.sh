@@ -9,6 +9,7 @@
 # shellcheck disable=SC2317 # the EXIT trap
 cleanup_mounts() {
         umount -R "$WORK/shared" 2>/dev/null
+        umount "$WORK/rosrc" 2>/dev/null
         cleanup_containers
 }
 trap cleanup_mounts EXIT
@@ -32,11 +33,13 @@ EOT
 mkdir -p "$WORK/shared"
 mount -t tmpfs -o size=1m ml-oci-shared "$WORK/shared"
 mount --make-shared "$WORK/shared"
-mkdir "$WORK/shared/sub" "$WORK/shared/deep"
+mkdir "$WORK/shared/sub" "$WORK/shared/deep" "$WORK/rosrc"
+# A read-only, nosuid, noexec mount of the host's: no option of a bind lifts that.
+mount -t tmpfs -o ro,nosuid,noexec,size=1m ml-oci-ro "$WORK/rosrc"
 mount -t tmpfs -o size=1m ml-oci-deep "$WORK/shared/deep"
 # mountinfo's fields of a mount point: its options, then the optional fields (propagation).
 cmd='while [ ! -e /def/go ]; do sleep 0.05; done
-for m in /opts /opts/deep /rec /rec/deep /def /priv /unb; do
+for m in /opts /opts/deep /rec /rec/deep /def /priv /unb /rwro /hostro; do
         awk -v m=$m '"'"'$5 == m { o = ""; for (i = 7; $i != "-"; i++) o = o " " $i; print m, $6 (o == "" ? " private" : o) }'"'"' /proc/self/mountinfo | sed "s/:[0-9]*//g"
 done
 echo sub: $(awk '"'"'$5 == "/def/sub" || $5 == "/priv/sub" { print $5 }'"'"' /proc/self/mountinfo)'
@@ -47,7 +50,9 @@ shell_bundle "$cmd" binds "[
     {\"destination\": \"/rec\", \"type\": \"bind\", \"source\": \"$sh\", \"options\": [\"rbind\", \"rnosuid\", \"rnoexec\", \"rnoatime\"]},
     {\"destination\": \"/def\", \"type\": \"bind\", \"source\": \"$sh\", \"options\": [\"rbind\"]},
     {\"destination\": \"/priv\", \"type\": \"bind\", \"source\": \"$sh\", \"options\": [\"rbind\", \"rprivate\"]},
-    {\"destination\": \"/unb\", \"type\": \"bind\", \"source\": \"$sh\", \"options\": [\"bind\", \"unbindable\"]}]"
+    {\"destination\": \"/unb\", \"type\": \"bind\", \"source\": \"$sh\", \"options\": [\"bind\", \"unbindable\"]},
+    {\"destination\": \"/rwro\", \"type\": \"bind\", \"source\": \"$sh\", \"options\": [\"rbind\", \"rw\", \"ro\"]},
+    {\"destination\": \"/hostro\", \"type\": \"bind\", \"source\": \"$WORK/rosrc\", \"options\": [\"rbind\", \"rw\", \"suid\", \"exec\"]}]"
 oci create --bundle "$BUNDLE" binds </dev/null > "$WORK/binds.out" 2>&1
 oci start binds
 # A mount made on the host once the container runs: a slave bind sees it, a private not.
@@ -64,7 +69,10 @@ check_eq "...and the mount below it" "/rec/deep rw,nosuid,nodev,noexec,noatime m
 check_eq "no propagation option: a slave of the host's shared mount" "/def rw,nodev,relatime master" "${seen[4]}"
 check_eq "rprivate: private" "/priv rw,nodev,relatime private" "${seen[5]}"
 check_eq "unbindable" "/unb rw,nodev,relatime unbindable" "${seen[6]}"
-check_eq "the host's mount made while it runs reaches the slave bind, not the private one" "sub: /def/sub" "${seen[7]}"
+check_eq "rw then ro: ro, the last word" "/rwro ro,nodev,relatime master" "${seen[7]}"
+check_eq "rw, suid, exec on a read-only, nosuid, noexec mount of the host's: as restricted as its source" \
+        "/hostro ro,nosuid,nodev,noexec,relatime private" "${seen[8]}"
+check_eq "the host's mount made while it runs reaches the slave bind, not the private one" "sub: /def/sub" "${seen[9]}"
 oci delete binds
 umount "$WORK/shared/sub"
 
@@ -87,14 +95,24 @@ check_eq "...the overlay and an mqueue, nodev (mountinfo: point, options, type)"
 /mq rw,nosuid,nodev,noexec,relatime mqueue" "$(sed -n '2,3p' "$WORK/typed.out")"
 oci delete typed
 shell_bundle true bad '[{"destination": "/x", "type": "nosuchfs", "source": "none"}]'
-one_line_error "a file system type this kernel has not: exit 1, nothing left" 1 \
-        "Failed to mount a file system of type nosuchfs at /x in the guest: No such device" \
+one_line_error "a file system type no container mounts (nosuchfs): exit 2" 2 \
+        "mounts\[6\]: a nosuchfs mount at /x: a container mounts file systems that hold files" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+shell_bundle true bad '[{"destination": "/x", "type": "cpuset", "source": "cpuset"}]'
+one_line_error "cpuset (cgroup v1's, under another name): exit 2" 2 "mounts\[6\]: a cpuset mount at /x: a container mounts" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+shell_bundle true bad '[{"destination": "/x", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m,dev"]}]'
+one_line_error "dev after a comma in one option: exit 2" 2 "mounts\[6\]: options 'size=1m,dev': every mount of a machine's is nodev" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+shell_bundle true bad '[{"destination": "/x", "type": "devpts", "source": "devpts", "options": ["newinstance,shared"]}]'
+one_line_error "a propagation flag after a comma: exit 2" 2 "mounts\[6\]: options 'newinstance,shared': remount, bind, move, rec and the propagation ones" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 shell_bundle true bad '[{"destination": "/x", "type": "proc", "source": "proc"}]'
 one_line_error "a proc mount elsewhere than /proc (it would show the host's): exit 2" 2 \
-        "mounts\[6\]: a proc mount at /x: elsewhere than the machine's own" "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+        "mounts\[6\]: a proc mount at /x: .*the kernel's own \(proc, sysfs, cgroup...\) only where the machine has them" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 shell_bundle true bad '[{"destination": "/x", "type": "ext4", "source": "/dev/vda", "options": ["remount", "ro"]}]'
-one_line_error "a mount that is a remount: exit 2" 2 "mounts\[6\]: options 'remount,ro': remount, bind, move and rec change mounts the host has" \
+one_line_error "a mount that is a remount: exit 2" 2 "mounts\[6\]: options 'remount,ro': remount, bind, move, rec and the propagation ones change mounts there" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 
 # linux.namespaces' mount with a path: the root built in that namespace and the container
@@ -151,6 +169,7 @@ one_line_error "dev on a tmpfs: exit 2" 2 "mounts\[5\]: option 'dev': every moun
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 check "after the refusals: no container in the state directory" test -z "$(oci list -q)"
 umount -R "$WORK/shared"
+umount "$WORK/rosrc"
 rmdir "$CG/ml-oci-test"
 host_unchanged "after the binds"
 finish

@@ -48,6 +48,16 @@ one_line_error "netDevices to a name the container has (lo): exit 1, the link st
         "linux.netDevices: the container has a link lo already" \
         in_host "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 check_eq "...where it was" 1 "$(in_host ip -o link show | grep -c 'ml-dev-e@')"
+# Two links asked under one name: the second cannot be named so; the first, moved and
+# named already, goes back where it was with its address, the second too.
+in_host ip link add ml-dev-g type veth peer name ml-dev-i
+in_host ip address add 192.0.2.7/24 dev ml-dev-g
+in_host ip link add ml-dev-h type veth peer name ml-dev-j
+bundle '["/bin/true"]' '' '' '"netDevices": { "ml-dev-g": { "name": "eth8" }, "ml-dev-h": { "name": "eth8" } }'
+one_line_error "netDevices naming two links the same: exit 1" 1 "linux.netDevices: cannot name link ml-dev-h eth8 in the container: File exists" \
+        in_host "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+check_eq "...both links back where they were, the first with its address" "ml-dev-g 192.0.2.7/24 ml-dev-h" \
+        "$(in_host ip -o link show | grep -o 'ml-dev-[gh]@' | tr -d @ | head -n 1) $(in_host ip -o -4 address show dev ml-dev-g | awk '{ print $4 }') $(in_host ip -o link show | grep -o 'ml-dev-h@' | tr -d @)"
 bundle '["/bin/true"]' '' '' '"netDevices": { "ml-dev-x": {} }'
 one_line_error "netDevices of a link the host has not: exit 1" 1 "linux.netDevices=ml-dev-x: the host has no link ml-dev-x" \
         in_host "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad

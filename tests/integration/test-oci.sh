@@ -370,7 +370,8 @@ bundle '["/bin/true"]' '' '' '"seccomp": { "defaultAction": "SCMP_ACT_ALLOW", "s
 one_line_error "a seccomp action libseccomp has none of: exit 2" 2 "linux.seccomp.syscalls\[0\]: action 'SCMP_ACT_EXPLODE' is no action" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 # linux.devices: the nodes the device policy lets a container use, and FIFOs, made as
-# asked (type, mode, owner, at any depth below /dev); any other is refused by name.
+# asked (type, mode, owner, at any depth below /dev); others that resources.devices
+# allows (below); any other is refused by name.
 bundle '["/bin/sh", "-c", "stat -c \"%n %F %t:%T %a %u:%g\" /dev/net/tun /dev/mine/null2 /dev/fifo0 /dev/null; echo x > /dev/mine/null2 && echo written"]' \
         '' '' '"devices": [ { "path": "/dev/net/tun", "type": "c", "major": 10, "minor": 200, "fileMode": 8630, "uid": 0, "gid": 0 },
       { "path": "/dev/mine/null2", "type": "c", "major": 1, "minor": 3, "fileMode": 400, "uid": 0, "gid": 1001 },
@@ -388,7 +389,7 @@ check_eq "linux.devices: net/tun, a null of its own below a directory, a FIFO, /
 written" "$(cat "$WORK/nodes.out")"
 oci delete nodes
 bundle '["/bin/true"]' '' '' '"devices": [ { "path": "/dev/sda", "type": "b", "major": 8, "minor": 0 } ]'
-one_line_error "linux.devices: a disk: exit 2" 2 "linux.devices\[0\]: /dev/sda \(b 8:0\) is a device machined-lite's device policy does not let a container use" \
+one_line_error "linux.devices: a disk no device rule allows: exit 2" 2 "linux.devices\[0\]: /dev/sda \(b 8:0\) is a device neither machined-lite's device policy .* nor linux.resources.devices lets the container use" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 bundle '["/bin/true"]' '' '' '"devices": [ { "path": "/dev/fd/../../etc/x", "type": "c", "major": 1, "minor": 3 } ]'
 one_line_error "linux.devices: a path that leaves /dev: exit 2" 2 "linux.devices\[0\]: '/dev/fd/../../etc/x' is no path below /dev" \
@@ -476,10 +477,30 @@ oci start devices
 for _ in $(seq 100); do [ "$(oci state devices | json_field status)" = stopped ] && break; sleep 0.05; done
 check_eq "resources.devices as containerd and podman send them: taken" null-ok "$(cat "$WORK/devices.out")"
 oci delete devices
-bundle '["/bin/true"]' '' '' '"resources": { "devices": [ { "allow": false, "access": "rwm" }, { "allow": true, "type": "c", "major": 10, "minor": 229, "access": "rw" } ] }'
-one_line_error "a device rule beyond machined-lite's policy (c 10:229, fuse): exit 2" 2 \
-        "linux.resources.devices\[1\]: allows c 10:229 rw, beyond machined-lite's own device policy" \
-        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+# An allow rule beyond machined-lite's policy widens the container's (podman's --device):
+# fuse, and a disk (a loop device of the test's) read-only; what no rule allows stays shut.
+truncate -s 1M "$WORK/blk.img"
+printf 'on-the-disk' | dd of="$WORK/blk.img" conv=notrunc status=none
+if blk=$(losetup --find --show "$WORK/blk.img" 2>/dev/null); then
+        read -r bmaj bmin < <(stat -c '%t %T' "$blk" | { read -r ma mi; echo "$((16#$ma)) $((16#$mi))"; })
+        bundle '["/bin/sh", "-c", "exec 3<>/dev/fuse && echo fuse-opened; head -c 11 /dev/xdisk; echo; echo x 2>/dev/null > /dev/xdisk || echo disk-write-refused; exec 4</dev/net/tun && echo tun-opened"]' \
+                '' '' "\"devices\": [ { \"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10, \"minor\": 229, \"fileMode\": 438 },
+                          { \"path\": \"/dev/xdisk\", \"type\": \"b\", \"major\": $bmaj, \"minor\": $bmin, \"fileMode\": 432 } ],
+    \"resources\": { \"devices\": [ { \"allow\": false, \"access\": \"rwm\" },
+                   { \"allow\": true, \"type\": \"c\", \"major\": 10, \"minor\": 229, \"access\": \"rwm\" },
+                   { \"allow\": true, \"type\": \"b\", \"major\": $bmaj, \"minor\": $bmin, \"access\": \"r\" } ] }"
+        sed -i 's|${ID:-ctr}|widened|' "$BUNDLE/config.json"
+        oci create --bundle "$BUNDLE" widened </dev/null > "$WORK/widened.out" 2>&1
+        oci start widened
+        for _ in $(seq 100); do [ "$(oci state widened | json_field status)" = stopped ] && break; sleep 0.05; done
+        check_eq "resources.devices' allow rules: /dev/fuse opens, the disk reads, not writes; tun as ever" \
+                "fuse-opened on-the-disk disk-write-refused tun-opened" "$(tr '\n' ' ' < "$WORK/widened.out" | sed 's/ $//')"
+        oci delete widened
+        losetup -d "$blk"
+else
+        echo "SKIP (one check): no loop device for a disk's device rule"
+fi
+rm -f "$WORK/blk.img"
 bundle '["/bin/true"]' '' '' '"resources": { "devices": [ { "allow": false, "type": "c", "major": 1, "minor": 3, "access": "rwm" } ] }'
 one_line_error "a deny rule narrower than deny-all: exit 2" 2 "linux.resources.devices\[0\]: a deny rule narrower than deny-all" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
@@ -850,6 +871,13 @@ SCRIPT
                 out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" --device /dev/net/tun localhost/ml-oci-test stat -c '%n %t:%T %a' /dev/net/tun 2>&1)
                 check_eq "podman run --device /dev/net/tun: the node, with the host's mode (linux.devices)" \
                         "/dev/net/tun a:c8 $(stat -c %a /dev/net/tun)" "$out"
+        fi
+        if [ -c /dev/fuse ]; then
+                out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" --device /dev/fuse localhost/ml-oci-test /bin/sh -c 'exec 3<>/dev/fuse && echo fuse-opened' 2>&1)
+                check_eq "podman run --device /dev/fuse: a device beyond machined-lite's policy, opened (its allow rule)" \
+                        fuse-opened "$out"
+                out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" localhost/ml-oci-test /bin/sh -c 'mknod /dev/f2 c 10 229 2>/dev/null || echo mknod-refused' 2>&1)
+                check_eq "...and without --device, no such node for the container" mknod-refused "$out"
         fi
         echo through-conmon > "$WORK/fd3-podman"
         out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" --preserve-fds 1 localhost/ml-oci-test /bin/sh -c 'cat <&3' 3<"$WORK/fd3-podman" 2>&1)

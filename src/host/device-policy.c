@@ -34,23 +34,31 @@ static const struct device_rule rules[] = {
         { 'c', 143, ANY_MINOR, ACCESS_RW },
 };
 
-static bool rule_matches(const struct device_rule *r, char type, unsigned major, int minor, unsigned asked)
+static bool rule_applies(const struct device_rule *r, char type, unsigned major, int minor)
 {
         return (r->type == 'a' || r->type == type) && (r->major < 0 || (unsigned)r->major == major) &&
-               (r->minor == ANY_MINOR || (minor >= 0 && r->minor == minor)) && (r->access & asked) == asked;
+               (r->minor == ANY_MINOR || (minor >= 0 && r->minor == minor));
 }
 
+/* The rules as the program has them: EXTRA's from the last, the last that applies decides
+ * (an allow rule when it grants all that is asked, a deny rule when it takes any of it),
+ * then the policy's own allow rules; else no. */
 bool device_policy_allows(const struct device_rule *extra, size_t n_extra, char type, unsigned major, int minor,
                           bool read, bool write, bool mknod)
 {
         unsigned asked = (read ? BPF_DEVCG_ACC_READ : 0) | (write ? BPF_DEVCG_ACC_WRITE : 0) |
                          (mknod ? BPF_DEVCG_ACC_MKNOD : 0);
 
-        for (size_t i = 0; i < ELEMENTSOF(rules); i++)
-                if (rule_matches(&rules[i], type, major, minor, asked))
+        for (size_t i = n_extra; i-- > 0;) {
+                if (!rule_applies(&extra[i], type, major, minor))
+                        continue;
+                if (extra[i].deny && (extra[i].access & asked))
+                        return false;
+                if (!extra[i].deny && (extra[i].access & asked) == asked)
                         return true;
-        for (size_t i = 0; i < n_extra; i++)
-                if (rule_matches(&extra[i], type, major, minor, asked))
+        }
+        for (size_t i = 0; i < ELEMENTSOF(rules); i++)
+                if (rule_applies(&rules[i], type, major, minor) && (rules[i].access & asked) == asked)
                         return true;
         return false;
 }
@@ -67,10 +75,12 @@ static struct bpf_insn insn(uint8_t code, uint8_t dst, uint8_t src, int16_t off,
 #define AND_IMM(dst, imm) insn(BPF_ALU | BPF_AND | BPF_K, dst, 0, 0, imm)
 #define RSH_IMM(dst, imm) insn(BPF_ALU | BPF_RSH | BPF_K, dst, 0, 0, imm)
 #define JNE_IMM(dst, imm, off) insn(BPF_JMP | BPF_JNE | BPF_K, dst, 0, off, imm)
+#define JEQ_IMM(dst, imm, off) insn(BPF_JMP | BPF_JEQ | BPF_K, dst, 0, off, imm)
 #define EXIT() insn(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
 
 /* One rule's checks: a mismatch jumps past its last instruction, to the next rule; a
- * match returns 1 (allow). r2 = device type, r3 = access asked, r4 = major, r5 = minor. */
+ * match returns 1 for an allow rule that grants all the access asked, 0 for a deny rule
+ * that takes any of it. r2 = device type, r3 = access asked, r4 = major, r5 = minor. */
 static size_t build_rule(struct bpf_insn *prog, size_t n, const struct device_rule *rule)
 {
         size_t start = n, length = 5 + (rule->type != 'a') + (rule->major >= 0) + (rule->minor != ANY_MINOR);
@@ -83,11 +93,12 @@ static size_t build_rule(struct bpf_insn *prog, size_t n, const struct device_ru
                 prog[n] = JNE_IMM(BPF_REG_4, rule->major, TO_NEXT_RULE), n++;
         if (rule->minor != ANY_MINOR)
                 prog[n] = JNE_IMM(BPF_REG_5, rule->minor, TO_NEXT_RULE), n++;
-        /* Access asked beyond what the rule grants: not this rule. */
+        /* Allow: access asked beyond what the rule grants, not this rule. Deny: none of
+         * what it takes asked, not this rule. */
         prog[n++] = MOV_REG(BPF_REG_6, BPF_REG_3);
-        prog[n++] = AND_IMM(BPF_REG_6, (int32_t)~rule->access);
-        prog[n] = JNE_IMM(BPF_REG_6, 0, TO_NEXT_RULE), n++;
-        prog[n++] = MOV_IMM(BPF_REG_0, 1);
+        prog[n++] = AND_IMM(BPF_REG_6, rule->deny ? (int32_t)rule->access : (int32_t)~rule->access);
+        prog[n] = rule->deny ? JEQ_IMM(BPF_REG_6, 0, TO_NEXT_RULE) : JNE_IMM(BPF_REG_6, 0, TO_NEXT_RULE), n++;
+        prog[n++] = MOV_IMM(BPF_REG_0, rule->deny ? 0 : 1);
         prog[n++] = EXIT();
 #undef TO_NEXT_RULE
         return n;
@@ -103,8 +114,12 @@ static size_t build_program(struct bpf_insn *prog, size_t max, const struct devi
         prog[n++] = RSH_IMM(BPF_REG_3, 16);
         prog[n++] = LOAD_CTX_U32(BPF_REG_4, major);
         prog[n++] = LOAD_CTX_U32(BPF_REG_5, minor);
-        for (size_t i = 0; i < ELEMENTSOF(rules) + n_extra && n + 10 < max; i++)
-                n = build_rule(prog, n, i < ELEMENTSOF(rules) ? &rules[i] : &extra[i - ELEMENTSOF(rules)]);
+        /* The container's own rules first, from the last (the last that applies decides),
+         * then the policy's. */
+        for (size_t i = n_extra; i-- > 0 && n + 10 < max;)
+                n = build_rule(prog, n, &extra[i]);
+        for (size_t i = 0; i < ELEMENTSOF(rules) && n + 10 < max; i++)
+                n = build_rule(prog, n, &rules[i]);
         prog[n++] = MOV_IMM(BPF_REG_0, 0);
         prog[n++] = EXIT();
         return n;

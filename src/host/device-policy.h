@@ -15,18 +15,19 @@
  * filter) rather than a failure. devices_attach() attaches it to a cgroup: 0 or -errno. */
 
 /* A rule of the policy: TYPE 'c', 'b' or 'a' (either), MAJOR and MINOR (-1: any), ACCESS
- * of BPF_DEVCG_ACC_*. */
+ * of BPF_DEVCG_ACC_* that it grants, or with DENY takes back. */
 struct device_rule {
         char type;
         int major, minor;
         unsigned access;
+        bool deny;
 };
 
 /* At most this many rules of a container's own. */
 #define DEVICE_RULES_MAX 128
 
-/* The policy's own rules and EXTRA's (OCI's resources.devices allow rules, which a
- * container's caller gives it: a wider policy of its own). */
+/* EXTRA's rules (OCI's resources.devices, which a container's caller gives it, in their
+ * order: the last that applies decides), then the policy's own. */
 int devices_load(const struct device_rule *extra, size_t n_extra);
 
 /* Whether the policy, with EXTRA's rules, lets a guest have the device TYPE ('c' or 'b')

@@ -370,13 +370,14 @@ static int read_unified(const struct oci_reader *rd, json_object *unified, struc
         return 0;
 }
 
-/* One of linux.resources.devices, against machined-lite's own device policy
- * (host/device-policy.c), which every machine has: deny-all is that policy's base; an
- * allow rule whose access the policy grants already is taken as it is (mknod alone too: a
- * node made could not be opened beyond the policy), and /dev/console's (a machine's
- * console is a pty of its own); any other allow rule widens the container's policy, as
- * its caller asks (podman's --device, a privileged container's "a *:* rwm"). A deny rule
- * narrower than deny-all, which would take back what an earlier rule gave, is refused. */
+/* One of linux.resources.devices, in order, onto machined-lite's own device policy
+ * (host/device-policy.c), which every machine has and which deny-all comes back to (the
+ * rules before it forgotten). An allow rule widens the container's policy as its caller
+ * asks (podman's --device, a privileged container's "a *:* rwm"), a deny rule takes back
+ * what the rules before it or the policy gave (the last rule that applies decides). Two
+ * allow rules are taken as the policy has them: mknod alone (a node made could not be
+ * opened beyond the rules), and the host's /dev/console (a machine's console is a pty of
+ * its own). */
 static int read_device_rule(const struct oci_reader *rd, json_object *rule, const char *where,
                             struct cgroup_settings *settings)
 {
@@ -398,21 +399,15 @@ static int read_device_rule(const struct oci_reader *rd, json_object *rule, cons
         if (major > 0xfff || minor > 0xfffff)
                 return oci_bad_key(rd, where, "major %lld or minor %lld beyond what a dev_t holds", (long long)major,
                                    (long long)minor);
-        if (!allow) {
-                if (type[0] == 'a' && major < 0 && minor < 0 && strchr(access, 'r') && strchr(access, 'w') &&
-                    strchr(access, 'm'))
-                        return 0;
-                return oci_bad_key(rd, where,
-                                   "a deny rule narrower than deny-all is not implemented by machined-lite: the "
-                                   "container's policy is machined-lite's own and the allow rules given");
-        }
-        if (strcmp(access, "m") == 0 || (type[0] == 'c' && major == 5 && minor == 1))
+        if (!allow && type[0] == 'a' && major < 0 && minor < 0 && strchr(access, 'r') && strchr(access, 'w') &&
+            strchr(access, 'm')) {
+                settings->n_device_rules = 0;
                 return 0;
-        if (type[0] != 'a' && major >= 0 &&
-            device_policy_allows(NULL, 0, type[0], (unsigned)major, (int)minor, strchr(access, 'r'),
-                                 strchr(access, 'w'), strchr(access, 'm')))
+        }
+        if (allow && (strcmp(access, "m") == 0 || (type[0] == 'c' && major == 5 && minor == 1)))
                 return 0;
         r = cgroup_settings_add_device_rule(settings, (struct device_rule){
+                                                              .deny = !allow,
                                                               .type = type[0],
                                                               .major = major < 0 ? -1 : (int)major,
                                                               .minor = minor < 0 ? -1 : (int)minor,

@@ -501,9 +501,18 @@ else
         echo "SKIP (one check): no loop device for a disk's device rule"
 fi
 rm -f "$WORK/blk.img"
-bundle '["/bin/true"]' '' '' '"resources": { "devices": [ { "allow": false, "type": "c", "major": 1, "minor": 3, "access": "rwm" } ] }'
-one_line_error "a deny rule narrower than deny-all: exit 2" 2 "linux.resources.devices\[0\]: a deny rule narrower than deny-all" \
-        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+# A deny rule takes back what the policy or a rule before it gave, the last rule deciding.
+bundle '["/bin/sh", "-c", "exec 2>/dev/zero; cat /dev/null && echo null-read; (echo x > /dev/null) || echo null-write-refused; (exec 3<>/dev/full) || echo full-refused; (exec 4<>/dev/zero) && echo zero-opened"]' \
+        '' '' '"resources": { "devices": [ { "allow": false, "access": "rwm" }, { "allow": false, "type": "c", "major": 1, "minor": 3, "access": "w" },
+      { "allow": true, "type": "c", "major": 1, "minor": 7, "access": "rwm" }, { "allow": false, "type": "c", "major": 1, "minor": 7, "access": "rw" },
+      { "allow": false, "type": "c", "major": 1, "minor": 5, "access": "rw" }, { "allow": true, "type": "c", "major": 1, "minor": 5, "access": "rw" } ] }'
+sed -i 's|${ID:-ctr}|denied|' "$BUNDLE/config.json"
+oci create --bundle "$BUNDLE" denied </dev/null > "$WORK/denied.out" 2>&1
+oci start denied
+for _ in $(seq 100); do [ "$(oci state denied | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "deny rules: null's write taken back, full allowed then denied, zero denied then allowed again" \
+        "null-read null-write-refused full-refused zero-opened" "$(tr '\n' ' ' < "$WORK/denied.out" | sed 's/ $//')"
+oci delete denied
 check_eq "delete --force of an ID that is gone: exit 0, silent, as runc's (containerd's shim does it)" "0 " \
         "$(oci delete --force gone-already 2>&1; echo "$? ")"
 

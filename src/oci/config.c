@@ -404,7 +404,7 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
 {
         static const char *const known[] = { "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time" };
         json_object *namespaces = oci_member(linux_, "namespaces");
-        bool pid = false, mount = false;
+        bool pid = false, mount = false, ipc = false, uts = false;
 
         if (!namespaces)
                 return oci_bad_key(rd, "linux.namespaces",
@@ -440,6 +440,8 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                 }
                 pid = pid || !strcmp(type, "pid");
                 mount = mount || !strcmp(type, "mount");
+                ipc = ipc || !strcmp(type, "ipc");
+                uts = uts || !strcmp(type, "uts");
                 /* A pod's containers join its sandbox's IPC and UTS namespaces (CRI), its PID
                  * namespace when the pod shares one (shareProcessNamespace). */
                 if (path && path[0] &&
@@ -482,6 +484,8 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                 return oci_bad_key(rd, "linux.namespaces",
                                    "a mount namespace joined by path takes no user namespace (the container's mounts "
                                    "are locked in a copy of their own there)");
+        c->host_ipc = !ipc;
+        c->host_uts = !uts;
         if (!pid || !mount)
                 return oci_bad_key(rd, "linux.namespaces",
                                    "a container without its own %s namespace is not implemented by machined-lite",

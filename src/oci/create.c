@@ -204,6 +204,29 @@ static int handoff(const struct guest_handoff *h, void *userdata)
         return 0;
 }
 
+/* linux.namespaces without ipc or uts: the runtime's own, which the container joins
+ * (podman's --ipc=host, --uts=host); the host's name is not the container's to set.
+ * (Without cgroup, a cgroup namespace of its own all the same: every machine has one,
+ * its cgroup its root.) 0, or our exit code after the line. */
+static int share_host_namespaces(const struct oci_container *c, struct machine *m)
+{
+        static const char *const paths[] = { "/proc/self/ns/ipc", "/proc/self/ns/uts" };
+        char **targets[] = { &m->ipc_namespace_path, &m->uts_namespace_path };
+        const bool host[] = { c->host_ipc, c->host_uts };
+
+        if (c->host_uts && (m->hostname || c->domainname))
+                return oci_usage("create: config.json gives a %s, but linux.namespaces has no uts: the container's "
+                                 "names are the host's (add {\"type\": \"uts\"})",
+                                 m->hostname ? "hostname" : "domainname");
+        for (size_t i = 0; i < ELEMENTSOF(paths); i++)
+                if (host[i] && !*targets[i]) {
+                        *targets[i] = strdup(paths[i]);
+                        if (!*targets[i])
+                                return OCI_EXIT_FAILED;
+                }
+        return 0;
+}
+
 /* What a container is beyond config.json: a machine named by its ID, PID 1 its process,
  * nothing of a machine's own set-up added (no resolv.conf, no time zone, no scope of
  * ours: the runtime caller has its own). */
@@ -357,6 +380,9 @@ int oci_verb_create(const struct oci_global *g, int argc, char *argv[])
                               "(a newline, an escape): give paths without");
                 goto out;
         }
+        r = share_host_namespaces(&c, &m);
+        if (r != 0)
+                goto out;
         r = container_machine(&c, &m);
         if (r < 0) {
                 r = OCI_EXIT_FAILED;

@@ -516,6 +516,34 @@ oci delete denied
 check_eq "delete --force of an ID that is gone: exit 0, silent, as runc's (containerd's shim does it)" "0 " \
         "$(oci delete --force gone-already 2>&1; echo "$? ")"
 
+# No ipc or uts in linux.namespaces: the runtime's own, joined (podman's --ipc=host,
+# --uts=host); a host name is then not the container's to set.
+bundle '["/bin/sh", "-c", "readlink /proc/self/ns/ipc; readlink /proc/self/ns/uts; hostname"]'
+python3 - "$BUNDLE/config.json" <<'EOT'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["linux"]["namespaces"] = [ns for ns in config["linux"]["namespaces"] if ns["type"] not in ("ipc", "uts")]
+config["linux"]["cgroupsPath"] = "/ml-oci-test/hostns"
+del config["hostname"]
+json.dump(config, open(sys.argv[1], "w"), indent=2)
+EOT
+oci create --bundle "$BUNDLE" hostns </dev/null > "$WORK/hostns.out" 2>&1
+oci start hostns
+for _ in $(seq 100); do [ "$(oci state hostns | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "linux.namespaces without ipc and uts: the host's, joined, and its host name" \
+        "$(readlink /proc/self/ns/ipc) $(readlink /proc/self/ns/uts) $(hostname)" "$(tr '\n' ' ' < "$WORK/hostns.out" | sed 's/ $//')"
+oci delete hostns
+python3 - "$BUNDLE/config.json" <<'EOT'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["hostname"] = "not-the-hosts"
+json.dump(config, open(sys.argv[1], "w"), indent=2)
+EOT
+host_name_before=$(hostname)
+one_line_error "a hostname without a UTS namespace of its own: exit 2, the host's name unchanged" 2 \
+        "create: config.json gives a hostname, but linux.namespaces has no uts" "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+check_eq "...the host's name as it was" "$host_name_before" "$(hostname)"
+
 # A pod as CRI makes one: a container joins the IPC and UTS namespaces of the sandbox's
 # (linux.namespaces' path), keeping its host name.
 bundle '["/bin/sleep", "60"]'
@@ -547,7 +575,7 @@ python3 - "$BUNDLE/config.json" "$sandbox_pid" <<'EOT'
 import json, sys
 path, pid = sys.argv[1:]
 config = json.load(open(path))
-config["linux"]["namespaces"] = [{"type": "pid", "path": f"/proc/{pid}/ns/pid"}, {"type": "mount"},
+config["linux"]["namespaces"] = [{"type": "pid", "path": f"/proc/{pid}/ns/pid"}, {"type": "mount"}, {"type": "uts"},
                                  {"type": "cgroup", "path": f"/proc/{pid}/ns/cgroup"}]
 config["linux"]["cgroupsPath"] = "/ml-oci-test/podmember"
 json.dump(config, open(path, "w"))
@@ -607,7 +635,7 @@ usersandbox() {
 import json, sys
 path, cid = sys.argv[1:3]
 config = json.load(open(path))
-config["linux"]["namespaces"] = [{"type": "pid"}, {"type": "mount"}, {"type": "user", **({"path": sys.argv[3]} if len(sys.argv) > 3 else {})}]
+config["linux"]["namespaces"] = [{"type": "pid"}, {"type": "mount"}, {"type": "uts"}, {"type": "user", **({"path": sys.argv[3]} if len(sys.argv) > 3 else {})}]
 config["linux"]["cgroupsPath"] = "/ml-oci-test/" + cid
 json.dump(config, open(path, "w"))
 EOT
@@ -634,7 +662,7 @@ bundle '["/bin/true"]'
 python3 - "$BUNDLE/config.json" <<'EOT'
 import json, sys
 config = json.load(open(sys.argv[1]))
-config["linux"]["namespaces"] = [{"type": "pid"}, {"type": "mount"}, {"type": "ipc", "path": "/proc/self/ns/net"}]
+config["linux"]["namespaces"] = [{"type": "pid"}, {"type": "mount"}, {"type": "uts"}, {"type": "ipc", "path": "/proc/self/ns/net"}]
 json.dump(config, open(sys.argv[1], "w"))
 EOT
 one_line_error "an IPC namespace path that is another namespace: exit 1" 1 "/proc/self/ns/net is not an IPC namespace" \
@@ -789,7 +817,7 @@ python3 - "$BUNDLE/config.json" "$pod_pid" <<'EOT'
 import json, sys
 path, pid = sys.argv[1:]
 config = json.load(open(path))
-config["linux"]["namespaces"] = [{"type": "pid", "path": f"/proc/{pid}/ns/pid"}, {"type": "mount"}]
+config["linux"]["namespaces"] = [{"type": "pid", "path": f"/proc/{pid}/ns/pid"}, {"type": "mount"}, {"type": "uts"}]
 config["linux"]["cgroupsPath"] = "/ml-oci-test/ml-oci-member"
 json.dump(config, open(path, "w"))
 EOT

@@ -51,6 +51,7 @@ static size_t for_each_container(void (*row)(const struct oci_state *s, enum oci
 }
 
 static bool address_column;
+static int name_column = 16;
 
 static void table_row(const struct oci_state *s, enum oci_status status, size_t i _unused_)
 {
@@ -60,16 +61,30 @@ static void table_row(const struct oci_state *s, enum oci_status status, size_t 
 
         if (t && localtime_r(&t, &tm))
                 strftime(since, sizeof(since), "%a %Y-%m-%d %H:%M:%S %Z", &tm);
-        printf("%-16s %-10s %-8s %-8s %8d  ", s->id, "oci", oci_status_name(status), "-",
+        printf("%-*s %-10s %-8s %-8s %8d  ", name_column, s->id, "oci", oci_status_name(status), "-",
                status == OCI_STOPPED ? 0 : (int)s->pid);
         if (address_column)
                 printf("%-18s ", "-");
         printf("%-32s %s\n", s->rootfs ?: "-", since);
 }
 
-size_t containers_print_table(bool addresses)
+size_t containers_name_width(void)
+{
+        char **ids = NULL;
+        size_t width = 0;
+
+        if (oci_state_list(OCI_DEFAULT_ROOT, &ids) < 0)
+                return 0;
+        for (size_t i = 0; ids && ids[i]; i++)
+                width = MAX(width, strlen(ids[i]));
+        strv_free(ids);
+        return width;
+}
+
+size_t containers_print_table(bool addresses, int name_width)
 {
         address_column = addresses;
+        name_column = name_width;
         return for_each_container(table_row);
 }
 

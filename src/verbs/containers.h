@@ -11,8 +11,12 @@
 /* Whether NAME can be a container's ID (one a machine's name cannot be: longer, '_'). */
 bool containers_id_is_valid(const char *name);
 
-/* Rows of list's table (class "oci"), after the machines'; how many. */
-size_t containers_print_table(bool address_column);
+/* The longest of their IDs, for list's NAME column. */
+size_t containers_name_width(void);
+
+/* Rows of list's table (class "oci"), after the machines', the NAME column NAME_WIDTH
+ * wide; how many. */
+size_t containers_print_table(bool address_column, int name_width);
 
 /* Objects of list --json's array (FIRST: none before them); how many. */
 size_t containers_print_json(bool first);

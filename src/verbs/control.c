@@ -194,13 +194,17 @@ static void print_list_json(const struct machine_state *list, size_t n)
 
 static void print_list_table(const struct machine_state *list, size_t n)
 {
+        size_t width = MAX((size_t)16, containers_name_width());
         bool addresses = false;
 
         /* The ADDRESS column (the first address, as machinectl's list shows) only when a
-         * machine listed has one: without, the table stays as it was. */
-        for (size_t i = 0; i < n; i++)
+         * machine listed has one: without, the table stays as it was. NAME as wide as the
+         * longest (a container's ID may have 64 characters). */
+        for (size_t i = 0; i < n; i++) {
                 addresses = addresses || list[i].addresses;
-        printf("%-16s %-10s %-8s %-8s %8s  ", "NAME", "CLASS", "STATE", "INIT", "LEADER");
+                width = MAX(width, strlen(list[i].name));
+        }
+        printf("%-*s %-10s %-8s %-8s %8s  ", (int)width, "NAME", "CLASS", "STATE", "INIT", "LEADER");
         if (addresses)
                 printf("%-18s ", "ADDRESS");
         printf("%-32s %s\n", "ROOT", "SINCE");
@@ -211,14 +215,14 @@ static void print_list_table(const struct machine_state *list, size_t n)
                 char since[96];
 
                 format_since(s->since, since, sizeof(since));
-                printf("%-16s %-10s %-8s %-8s %8d  ", s->name, s->class ?: "container", "running", s->init ?: "-",
-                       (int)s->leader);
+                printf("%-*s %-10s %-8s %-8s %8d  ", (int)width, s->name, s->class ?: "container", "running",
+                       s->init ?: "-", (int)s->leader);
                 if (addresses)
                         printf("%-18.*s ", length > 0 ? (int)length : 1, length > 0 ? first : "-");
                 printf("%-32s %s\n", s->image ?: s->root, since);
         }
         /* And machined-lite-oci's containers, machines too. */
-        n += containers_print_table(addresses);
+        n += containers_print_table(addresses, (int)width);
         printf("\n%zu machine%s listed.\n", n, n == 1 ? "" : "s");
 }
 

@@ -782,6 +782,14 @@ sed -i 's|${ID:-ctr}|ml-oci-listed|' "$BUNDLE/config.json"
 check_match "machined-lite list shows machined-lite-oci's container (class oci, its state, its init)" \
         "^ml-oci-listed +oci +running +- +$("$OCI" state ml-oci-listed | sed -n 's/^  "pid": \([0-9]*\).*/\1/p') +$BUNDLE/rootfs " \
         "$("$ML" list)"
+# A Kubernetes container's 64-character ID: the NAME column as wide as the longest.
+longid=ml-oci-$(printf '%058d' 7)
+sed -i "s|\"/ml-oci-test/ml-oci-listed\"|\"/ml-oci-test/$longid\"|" "$BUNDLE/config.json"
+"$OCI" create --bundle "$BUNDLE" "$longid" </dev/null >/dev/null 2>&1
+list=$("$ML" list)
+check_eq "list: a 64-character ID keeps the columns (CLASS where the header has it)" \
+        "$(head -n 1 <<<"$list" | awk '{ print index($0, "CLASS") }')" "$(grep "^$longid " <<<"$list" | awk '{ print index($0, " oci ") + 1 }')"
+"$OCI" delete --force "$longid"
 check_eq "...and list --json" "ml-oci-listed oci running" \
         "$("$ML" list --json | python3 -c 'import json,sys; print(*[" ".join((m["name"], m["class"], m["state"])) for m in json.load(sys.stdin) if m["name"] == "ml-oci-listed"])')"
 check_match "machined-lite status ID of a container" "^ml-oci-listed \(oci container of machined-lite-oci.*State: running.*Bundle: $BUNDLE" \

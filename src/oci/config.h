@@ -51,9 +51,6 @@ struct oci_container {
         } time_offsets[2]; /* monotonic, boottime */
 };
 
-/* The Ith of the mount options a bind mount of config.json takes, NULL after the last
- * (features). */
-const char *oci_bind_option(size_t i);
 
 /* More fds than a caller passes (conmon passes LISTEN_FDS's) is a mistake. */
 #define OCI_PRESERVE_FDS_MAX 1024

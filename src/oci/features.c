@@ -12,6 +12,7 @@
 #include "guest/syscall-filter.h"
 #include "oci/config.h"
 #include "oci/hooks.h"
+#include "oci/mounts.h"
 #include "oci/scheduling.h"
 #include "oci/seccomp.h"
 #include "oci/verbs.h"

@@ -94,9 +94,9 @@ static int read_root(const struct oci_reader *rd, json_object *config, struct ma
         return r < 0 ? r : 0;
 }
 
-/* linux.namespaces: a machine always has its own PID, mount, UTS, IPC and cgroup
- * namespaces; network is the host's, a new one, or one joined by path; user maps one
- * range. */
+/* linux.namespaces: each new, joined by path, or absent: the host's (network, ipc, uts,
+ * pid: joined by create; a cgroup namespace is the container's own all the same); mount
+ * is required; user maps one range. */
 static int read_namespaces(const struct oci_reader *rd, json_object *linux_, struct machine *m, struct oci_container *c)
 {
         static const char *const known[] = { "pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time" };
@@ -105,7 +105,7 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
 
         if (!namespaces)
                 return oci_bad_key(rd, "linux.namespaces",
-                                   "is missing (a container has its own pid and mount namespaces)");
+                                   "is missing (a container has at least a mount namespace of its own)");
         if (oci_want(rd, namespaces, json_type_array, "linux.namespaces") < 0)
                 return -EINVAL;
         for (size_t i = 0, n = sym_json_object_array_length(namespaces); i < n; i++) {
@@ -183,10 +183,10 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                                    "are locked in a copy of their own there)");
         c->host_ipc = !ipc;
         c->host_uts = !uts;
-        if (!pid || !mount)
+        c->host_pid = !pid;
+        if (!mount)
                 return oci_bad_key(rd, "linux.namespaces",
-                                   "a container without its own %s namespace is not implemented by machined-lite",
-                                   pid ? "mount" : "PID");
+                                   "a container without its own mount namespace is not implemented by machined-lite");
         return 0;
 }
 
@@ -230,7 +230,8 @@ static int read_id_mappings(const struct oci_reader *rd, json_object *linux_, st
 }
 
 /* linux.sysctl: only those the container's own namespaces hold (network with a network
- * namespace of its own, IPC, UTS), as runc checks: any other would change the host. */
+ * namespace of its own, IPC, UTS: not the host's, joined when linux.namespaces leaves them
+ * out), as runc checks: any other would change the host. */
 static int read_sysctl(const struct oci_reader *rd, json_object *linux_, const struct machine *m, struct oci_container *c)
 {
         static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
@@ -254,9 +255,9 @@ static int read_sysctl(const struct oci_reader *rd, json_object *linux_, const s
                     !key[0] || strchr(sym_json_object_get_string(v), '\n'))
                         return oci_bad_key(rd, "linux.sysctl", "'%s' must be a sysctl name with a string value", key);
                 for (size_t i = 0; i < ELEMENTSOF(ipc); i++)
-                        namespaced = namespaced || !strcmp(key, ipc[i]);
-                namespaced = namespaced || !strncmp(key, "fs.mqueue.", 10) || !strcmp(key, "kernel.hostname") ||
-                             !strcmp(key, "kernel.domainname") ||
+                        namespaced = namespaced || (!c->host_ipc && !strcmp(key, ipc[i]));
+                namespaced = namespaced || (!c->host_ipc && !strncmp(key, "fs.mqueue.", 10)) ||
+                             (!c->host_uts && (!strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname"))) ||
                              (!strncmp(key, "net.", 4) && (m->private_network || m->network_namespace_path));
                 if (!namespaced)
                         return oci_bad_key(rd, "linux.sysctl",

@@ -39,11 +39,11 @@ struct oci_container {
         struct oci_devices devices;       /* linux.devices, made in its /dev */
         char **sysctl; /* linux.sysctl as KEY=VALUE, each namespaced (written in the container's namespaces) */
         mode_t umask;
-        unsigned preserve_fds;            /* create's or exec's --preserve-fds: fds 3 to 3+N-1 go along */
-        struct oci_scheduling scheduling; /* process.ioPriority, scheduler, execCPUAffinity */
-        bool time_namespace;              /* linux.namespaces' time: a new one, with linux.timeOffsets */
-        bool host_ipc, host_uts;          /* linux.namespaces without them: the runtime's own,
-                                           * joined by create (a machine has its own) */
+        unsigned preserve_fds;             /* create's or exec's --preserve-fds: fds 3 to 3+N-1 go along */
+        struct oci_scheduling scheduling;  /* process.ioPriority, scheduler, execCPUAffinity */
+        bool time_namespace;               /* linux.namespaces' time: a new one, with linux.timeOffsets */
+        bool host_ipc, host_uts, host_pid; /* linux.namespaces without them: the runtime's own,
+                                            * joined by create (a machine has its own) */
         struct {
                 int64_t seconds;
                 long nanoseconds;

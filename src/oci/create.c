@@ -204,15 +204,17 @@ static int handoff(const struct guest_handoff *h, void *userdata)
         return 0;
 }
 
-/* linux.namespaces without ipc or uts: the runtime's own, which the container joins
- * (podman's --ipc=host, --uts=host); the host's name is not the container's to set.
- * (Without cgroup, a cgroup namespace of its own all the same: every machine has one,
- * its cgroup its root.) 0, or our exit code after the line. */
+/* linux.namespaces without ipc, uts or pid: the runtime's own, which the container joins
+ * (podman's --ipc=host, --uts=host, --pid=host; Kubernetes' hostIPC and hostPID); the
+ * host's name is not the container's to set. In the host's PID namespace the container's
+ * init is not PID 1 and its /proc shows the host's processes. (Without cgroup, a cgroup
+ * namespace of its own all the same: every machine has one, its cgroup its root.) 0, or
+ * our exit code after the line. */
 static int share_host_namespaces(const struct oci_container *c, struct machine *m)
 {
-        static const char *const paths[] = { "/proc/self/ns/ipc", "/proc/self/ns/uts" };
-        char **targets[] = { &m->ipc_namespace_path, &m->uts_namespace_path };
-        const bool host[] = { c->host_ipc, c->host_uts };
+        static const char *const paths[] = { "/proc/self/ns/ipc", "/proc/self/ns/uts", "/proc/self/ns/pid" };
+        char **targets[] = { &m->ipc_namespace_path, &m->uts_namespace_path, &m->pid_namespace_path };
+        const bool host[] = { c->host_ipc, c->host_uts, c->host_pid };
 
         if (c->host_uts && (m->hostname || c->domainname))
                 return oci_usage("create: config.json gives a %s, but linux.namespaces has no uts: the container's "

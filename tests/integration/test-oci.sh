@@ -543,6 +543,54 @@ host_name_before=$(hostname)
 one_line_error "a hostname without a UTS namespace of its own: exit 2, the host's name unchanged" 2 \
         "create: config.json gives a hostname, but linux.namespaces has no uts" "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 check_eq "...the host's name as it was" "$host_name_before" "$(hostname)"
+for key in kernel.shmmni fs.mqueue.msg_max kernel.hostname; do
+        python3 - "$BUNDLE/config.json" "$key" <<'EOT'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config.pop("hostname", None)
+config["linux"]["sysctl"] = {sys.argv[2]: "4000" if sys.argv[2] != "kernel.hostname" else "not-the-hosts"}
+json.dump(config, open(sys.argv[1], "w"), indent=2)
+EOT
+        before=$(cat "/proc/sys/${key//.//}")
+        one_line_error "linux.sysctl $key with the host's IPC and UTS namespaces: exit 2 (it would be the host's)" 2 \
+                "linux.sysctl: '$key' is no sysctl of the container's own namespaces" "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+        check_eq "...the host's $key as it was" "$before" "$(cat "/proc/sys/${key//.//}")"
+done
+
+# No pid in linux.namespaces: the host's (podman's --pid=host, Kubernetes' hostPID). The
+# init is no PID 1, its /proc is the host's; what it starts outlives it, until delete.
+# (Killed, they are the host's init's zombies until it reaps them.)
+running() { [ -d "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+sleep 300 &
+host_sleeper=$!
+bundle '["/bin/sh", "-c", "echo $$ $(readlink /proc/self/ns/pid) $(cat /proc/1/comm); [ -d /proc/'"$host_sleeper"' ] && echo sees-host-process; sleep 200 & echo $! > /tmp/child; sleep 300"]'
+python3 - "$BUNDLE/config.json" <<'EOT'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["linux"]["namespaces"] = [ns for ns in config["linux"]["namespaces"] if ns["type"] != "pid"]
+config["linux"]["cgroupsPath"] = "/ml-oci-test/hostpid"
+json.dump(config, open(sys.argv[1], "w"), indent=2)
+EOT
+oci create --bundle "$BUNDLE" --pid-file "$WORK/hostpid.pid" hostpid </dev/null > "$WORK/hostpid.out" 2>&1
+oci start hostpid
+for _ in $(seq 100); do [ -s "$BUNDLE/rootfs/tmp/child" ] && break; sleep 0.05; done
+check_eq "linux.namespaces without pid: the host's PID namespace; the init's PID the host's (no PID 1), the host's processes in its /proc" \
+        "$(cat "$WORK/hostpid.pid") $(readlink /proc/self/ns/pid) $(cat /proc/1/comm) sees-host-process" "$(flat "$(cat "$WORK/hostpid.out")")"
+oci exec --detach --pid-file "$WORK/hostpid-exec.pid" hostpid /bin/sh -c 'echo $$ > /tmp/exec-pid; exec sleep 200' </dev/null
+for _ in $(seq 100); do [ -s "$BUNDLE/rootfs/tmp/exec-pid" ] && break; sleep 0.05; done
+expid=$(cat "$WORK/hostpid-exec.pid")
+check_eq "...exec: its process in the host's PID namespace too, the PID it sees the host's" \
+        "$expid $(readlink /proc/self/ns/pid)" "$(cat "$BUNDLE/rootfs/tmp/exec-pid") $(readlink "/proc/$expid/ns/pid")"
+child=$(cat "$BUNDLE/rootfs/tmp/child")
+oci kill hostpid KILL
+for _ in $(seq 100); do [ "$(oci state hostpid | json_field status)" = stopped ] && break; sleep 0.05; done
+check_eq "...its init killed: stopped, what it started still runs (the host's PID namespace is not the container's to end)" \
+        "stopped alive" "$(oci state hostpid | json_field status) $(running "$child" && echo alive)"
+oci delete hostpid
+check_eq "...delete: what it and exec started is gone too, the cgroup with it; the host's own process untouched" \
+        "gone gone gone alive" "$(running "$child" && echo alive || echo gone) $(running "$expid" && echo alive || echo gone) $([ -e "$CG/ml-oci-test/hostpid" ] && echo left || echo gone) $(running "$host_sleeper" && echo alive)"
+kill "$host_sleeper"
+rm -f "$BUNDLE/rootfs/tmp/child" "$BUNDLE/rootfs/tmp/exec-pid"
 
 # A pod as CRI makes one: a container joins the IPC and UTS namespaces of the sandbox's
 # (linux.namespaces' path), keeping its host name.
@@ -924,6 +972,10 @@ SCRIPT
                 out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" localhost/ml-oci-test /bin/sh -c 'mknod /dev/f2 c 10 229 2>/dev/null || echo mknod-refused' 2>&1)
                 check_eq "...and without --device, no such node for the container" mknod-refused "$out"
         fi
+        out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" --pid=host --ipc=host localhost/ml-oci-test \
+                /bin/sh -c 'readlink /proc/self/ns/pid; readlink /proc/self/ns/ipc; cat /proc/1/comm' 2>&1)
+        check_eq "podman run --pid=host --ipc=host: the host's PID and IPC namespaces, the host's processes in /proc" \
+                "$(readlink /proc/self/ns/pid) $(readlink /proc/self/ns/ipc) $(cat /proc/1/comm)" "$(flat "$out")"
         echo through-conmon > "$WORK/fd3-podman"
         out=$("${PODMAN[@]}" run --rm "${LIMITS[@]}" --preserve-fds 1 localhost/ml-oci-test /bin/sh -c 'cat <&3' 3<"$WORK/fd3-podman" 2>&1)
         check_eq "podman run --preserve-fds 1: fd 3 reaches the container's process" through-conmon "$out"

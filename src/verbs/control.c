@@ -17,6 +17,7 @@
 
 #include "config/machine.h"
 #include "config/options.h"
+#include "host/cgroup-signal.h"
 #include "host/state.h"
 #include "util/json.h"
 #include "util/log.h"
@@ -441,85 +442,6 @@ static int wait_gone(int pidfd, int timeout_ms)
         return p.revents & POLLIN ? 0 : -ETIMEDOUT;
 }
 
-/* Whether PID is listed in the cgroup.procs file FILE. */
-static bool cgroup_lists(const char *file, pid_t pid)
-{
-        FILE *f = fopen(file, "re");
-        bool found = false;
-        int listed;
-
-        while (f && !found && fscanf(f, "%d", &listed) == 1)
-                found = listed == pid;
-        if (f)
-                fclose(f);
-        return found;
-}
-
-/* How deep kill_cgroup() goes: a guest's own cgroups nest a few levels (a guest systemd's
- * slices and services), a hostile guest's as deep as it likes. */
-#define KILL_CGROUP_MAX_DEPTH 64
-
-static int kill_cgroup_at(const char *path, int sig, pid_t skip, unsigned depth)
-{
-        char file[PATH_MAX];
-        DIR *d;
-        FILE *f;
-        int pid, n, r = 0;
-
-        n = snprintf(file, sizeof(file), "%s/cgroup.procs", path);
-        if (n < 0 || (size_t)n >= sizeof(file))
-                return -ENAMETOOLONG;
-        f = fopen(file, "re");
-        while (f && fscanf(f, "%d", &pid) == 1) {
-                _cleanup_close_ int pidfd = pid != skip ? (int)syscall(SYS_pidfd_open, pid, 0) : -EBADF;
-
-                if (pidfd >= 0 && cgroup_lists(file, pid) && pidfd_send_signal(pidfd, sig, NULL, 0) < 0 && errno != ESRCH)
-                        r = negative_errno();
-        }
-        if (f)
-                fclose(f);
-        d = opendir(path);
-        for (struct dirent *e; d && (e = readdir(d));) {
-                int q;
-
-                if (e->d_type != DT_DIR || e->d_name[0] == '.')
-                        continue;
-                n = snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
-                /* Deeper than a path or our depth reaches: not followed (and said). */
-                q = n < 0 || (size_t)n >= sizeof(file) || depth >= KILL_CGROUP_MAX_DEPTH
-                            ? -ENAMETOOLONG
-                            : kill_cgroup_at(file, sig, skip, depth + 1);
-                if (q < 0)
-                        r = q;
-        }
-        if (d)
-                closedir(d);
-        return r;
-}
-
-/* SIG to each process of the cgroup PATH and below. A PID read from cgroup.procs may be
- * reused by a host process before the signal: each is held by a pidfd first and signalled
- * only if the cgroup still lists it (then the pidfd's process is the one listed). */
-static int kill_cgroup(const char *path, int sig, pid_t skip)
-{
-        return kill_cgroup_at(path, sig, skip, 0);
-}
-
-/* SIGKILL to all of the cgroup PATH, however deep: cgroup.kill (Linux 5.14, cgroup v2)
- * where there is one, else kill_cgroup(). */
-static int kill_cgroup_all(const char *path)
-{
-        _cleanup_free_ char *file = NULL;
-        _cleanup_close_ int fd = -EBADF;
-
-        if (asprintf(&file, "%s/cgroup.kill", path) < 0)
-                return -ENOMEM;
-        fd = open(file, O_WRONLY | O_CLOEXEC);
-        if (fd >= 0 && write(fd, "1", 1) == 1)
-                return 0;
-        return kill_cgroup(path, SIGKILL, 0);
-}
-
 /* An OCI container has no supervisor: SIGTERM to its init, and after
  * OCI_STOP_TIMEOUT_MS SIGKILL to all of it, as podman stop; its engine then sees it
  * stopped and deletes it. Once the init is gone, what it leaves (in a PID namespace it
@@ -533,11 +455,11 @@ static int stop_container(const struct machine_state *s)
                 return pidfd;
         r = pidfd >= 0 ? wait_gone(pidfd, OCI_STOP_TIMEOUT_MS) : 0;
         if (r == -ETIMEDOUT) {
-                r = kill_cgroup_all(s->cgroup);
+                r = cgroup_kill_all(s->cgroup);
                 if (r >= 0)
                         r = wait_gone(pidfd, STOP_TIMEOUT_MS);
         } else if (r >= 0)
-                (void)kill_cgroup_all(s->cgroup);
+                (void)cgroup_kill_all(s->cgroup);
         return r;
 }
 
@@ -612,7 +534,7 @@ int verb_kill(int argc, char *argv[])
         if (r != 0)
                 return r < 0 ? 0 : r;
         r = a.leader_only ? close_pidfd(signal_exact(s.leader, s.leader_start, a.signal))
-                          : kill_cgroup(s.cgroup, a.signal, s.supervisor);
+                          : cgroup_signal(s.cgroup, a.signal, s.supervisor);
         if (r < 0)
                 log_error_errno(r, "Cannot signal machine %s: %m", s.name);
         machine_state_done(&s);

@@ -210,6 +210,12 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, const char *machine
         if (cg->fd >= 0 && same_cgroup(cg->fd, cg->path)) {
                 (void)cgroup_kill(cg);
                 cgroup_wait_unpopulated(cg->fd);
+        }
+        /* What needs no more than the guest's processes gone (its state file, a zone's
+         * bridge): now, not after the waits below for the host's init to reap it. */
+        if (swept)
+                swept(userdata);
+        if (cg->fd >= 0 && same_cgroup(cg->fd, cg->path)) {
                 /* The guest's PID 1 is no child of ours: until the host's init reaps it,
                  * the kernel may still call the cgroup busy. Keep trying for a minute. */
                 for (int i = 0; i < 600 && same_cgroup(cg->fd, cg->path); i++) {
@@ -224,8 +230,6 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, const char *machine
         remove_half_made(&w, machine_name);
         /* Now that nothing of the guest holds them. */
         remove_same(w.leftovers, w.n_leftovers, remove_tree);
-        if (swept)
-                swept(userdata);
         _exit(0);
 }
 

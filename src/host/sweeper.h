@@ -18,11 +18,12 @@ enum {
 
 /* Starts a small process outside the guest that outlives us: when we are gone without
  * cgroup_remove() (SIGKILL), it kills what is left in the guest's cgroup and removes it,
- * so that the host keeps no cgroup of a dead machine; then it removes each directory of
- * LEFTOVERS (NULL-terminated, or NULL: --ephemeral-dir's, temporary overlay layers) that
- * is still the one there now, and last calls SWEPT(USERDATA) (or NULL) in its own
- * process, for what else the dead supervisor left. After cgroup_remove() it does
- * nothing: we cleaned up. */
+ * so that the host keeps no cgroup of a dead machine: once no process of the guest is
+ * left, it calls SWEPT(USERDATA) (or NULL) in its own process, for what else the dead
+ * supervisor left (its state file, a zone's bridge), then removes the cgroups (waiting
+ * for the host's init to reap the guest's PID 1) and each directory of LEFTOVERS
+ * (NULL-terminated, or NULL: --ephemeral-dir's, temporary overlay layers) that is still
+ * the one there now. After cgroup_remove() it does nothing: we cleaned up. */
 int sweeper_start(struct guest_cgroup *cg, const char *machine_name, char *const *leftovers,
                   void (*swept)(void *userdata), void *userdata);
 

@@ -97,8 +97,8 @@ check_settles "the zones' bridges go with their last machines" "" ip -n "$HOST_N
 check "machine k starts on zone kill" machine k kill
 { kill -KILL $! && wait $!; } 2>/dev/null
 # The sweeper goes on once the guest is reaped, which this VM's init does only every few
-# seconds (as host_unchanged allows for).
-SETTLE_TRIES=300 check_settles "after SIGKILL of the zone's only supervisor, vz-kill is gone" "" \
+# seconds (as host_unchanged allows for; up to a minute under ASan, whose sweeper is slower).
+SETTLE_TRIES=600 check_settles "after SIGKILL of the zone's only supervisor, vz-kill is gone" "" \
         ip -n "$HOST_NS" -o link show type bridge
 
 # The extra links, each as nspawn makes them, in one machine on a host bridge.

@@ -365,6 +365,12 @@ _noreturn_ void guest_main(const struct guest_setup *setup)
         int sync_fd = setup->sync_fd, mount_ns = -EBADF, r;
 
         leave_supervisor(setup);
+        /* A container's init waits for start as our binary (a sealed copy: util/sealed-exe.h),
+         * holding the state's FIFO: in a PID namespace it shares (the host's, a pod's),
+         * nothing without CAP_SYS_PTRACE may open its /proc files. Its exec of
+         * process.args makes it dumpable again. */
+        if (m->oci)
+                (void)prctl(PR_SET_DUMPABLE, 0);
         /* process.execCPUAffinity.initial: where we run while we enter (final: later). */
         if (m->oci && oci_initial_cpu_affinity(m))
                 exec_settings_cpu_affinity(sync_fd, oci_initial_cpu_affinity(m));

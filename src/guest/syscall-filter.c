@@ -4,10 +4,15 @@
  * process. */
 #include <dlfcn.h>
 #include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "guest/syscall-filter.h"
 #include "oci/seccomp.h"
@@ -29,6 +34,7 @@ static struct {
         int (*rule_add_array)(scmp_filter_ctx, uint32_t, int, unsigned int, const struct scmp_arg_cmp *);
         uint32_t (*arch_resolve_name)(const char *);
         int (*notify_fd)(const scmp_filter_ctx);
+        int (*export_bpf)(const scmp_filter_ctx, int);
 } libseccomp;
 
 int syscall_filter_load(void)
@@ -45,6 +51,7 @@ int syscall_filter_load(void)
                 { "seccomp_rule_add_array", (void **)&libseccomp.rule_add_array },
                 { "seccomp_arch_resolve_name", (void **)&libseccomp.arch_resolve_name },
                 { "seccomp_notify_fd", (void **)&libseccomp.notify_fd },
+                { "seccomp_export_bpf", (void **)&libseccomp.export_bpf },
         };
         int r;
 
@@ -309,6 +316,36 @@ int syscall_filter_apply(char *const *allow, char *const *deny, bool no_new_priv
         return r;
 }
 
+/* The filter of CTX loaded by seccomp(2) itself, with FLAGS libseccomp (2.5) has no
+ * attribute for: its program as libseccomp exports it. The listener's fd with
+ * SECCOMP_FILTER_FLAG_NEW_LISTENER, else 0; or -errno. */
+static int load_with_flags(scmp_filter_ctx ctx, unsigned flags)
+{
+        _cleanup_close_ int fd = memfd_create("seccomp-bpf", MFD_CLOEXEC);
+        _cleanup_free_ struct sock_filter *program = NULL;
+        struct sock_fprog fprog = {};
+        off_t size;
+        int r;
+
+        if (fd < 0)
+                return negative_errno();
+        r = libseccomp.export_bpf(ctx, fd);
+        if (r < 0)
+                return r;
+        size = lseek(fd, 0, SEEK_END);
+        if (size <= 0 || size % (off_t)sizeof(struct sock_filter) != 0 || size > BPF_MAXINSNS * 8)
+                return -EINVAL;
+        program = malloc((size_t)size);
+        if (!program)
+                return -ENOMEM;
+        if (pread(fd, program, (size_t)size, 0) != size)
+                return -EIO;
+        fprog.len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
+        fprog.filter = program;
+        r = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &fprog);
+        return r < 0 ? negative_errno() : r;
+}
+
 int syscall_filter_apply_oci(const struct oci_seccomp *s, int *ret_notify_fd)
 {
         scmp_filter_ctx ctx;
@@ -344,6 +381,16 @@ int syscall_filter_apply_oci(const struct oci_seccomp *s, int *ret_notify_fd)
                 if (nr == __NR_SCMP_ERROR || rule->action == s->default_action)
                         continue;
                 r = libseccomp.rule_add_array(ctx, rule->action, nr, rule->n_args, rule->args);
+        }
+        /* WAIT_KILLABLE_RECV goes with a listener alone: the kernel refuses it otherwise. */
+        if (r >= 0 && s->notify && s->wait_killable_recv) {
+                r = load_with_flags(ctx, SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV |
+                                                 (s->log ? SECCOMP_FILTER_FLAG_LOG : 0) |
+                                                 (s->spec_allow ? SECCOMP_FILTER_FLAG_SPEC_ALLOW : 0));
+                if (r >= 0)
+                        *ret_notify_fd = r;
+                libseccomp.release(ctx);
+                return r < 0 ? r : 0;
         }
         if (r >= 0)
                 r = libseccomp.load(ctx);

@@ -254,6 +254,20 @@ int cgroup_create_at(const char *cgroup_path, const char *machine_name, struct g
         return open_guest_cgroup(TAKE_PTR(path), machine_name, ret);
 }
 
+int cgroup_v2_path_of(int proc_fd, char **ret)
+{
+        _cleanup_free_ char *mount_point = NULL, *own = NULL;
+        int r = cgroup_read_v2_path(proc_fd, "cgroup", &own);
+
+        if (r >= 0)
+                r = find_cgroup2_mount(&mount_point);
+        if (r < 0)
+                return r;
+        if (asprintf(ret, "%s%s", mount_point, strcmp(own, "/") == 0 ? "" : own) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
 int cgroup_write_file(const char *dir, const char *file, const char *value)
 {
         _cleanup_free_ char *path = NULL;

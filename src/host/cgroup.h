@@ -23,6 +23,10 @@ struct guest_cgroup {
  * the v2 hierarchy, relative to the root of the reader's cgroup namespace. */
 int cgroup_read_v2_path(int dir_fd, const char *file, char **ret);
 
+/* The v2 cgroup of the process whose /proc directory is PROC_FD, as an absolute path
+ * under the cgroup2 mount (as we see it: relative to our cgroup namespace). */
+int cgroup_v2_path_of(int proc_fd, char **ret);
+
 /* Creates "machine-NAME" under the cgroup we run in. A stale, empty one of that name is
  * reused; a populated one is -EBUSY (a machine of that name is running). */
 int cgroup_create_guest(const char *machine_name, struct guest_cgroup *ret);

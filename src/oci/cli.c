@@ -17,6 +17,7 @@
 
 #include "config/machine.h"
 #include "config/usage.h"
+#include "host/cgroup-signal.h"
 #include "host/cgroup.h"
 #include "oci/cli.h"
 #include "oci/config.h"
@@ -29,6 +30,7 @@
 #include "util/missing.h"
 #include "util/path.h"
 #include "util/pidref.h"
+#include "util/sealed-exe.h"
 #include "util/strv.h"
 #include "util/time.h"
 
@@ -67,7 +69,7 @@ static void help(void)
                "  start ID\n"
                "  exec [--process FILE | --env VAR=VALUE --cwd DIR --user UID[:GID] --additional-gids GID\n"
                "       --cap CAP --tty --no-new-privs] [--detach] [--pid-file FILE] [--console-socket SOCKET]\n"
-               "       [--preserve-fds N] [--ignore-paused] ID [COMMAND...]\n"
+               "       [--preserve-fds N] [--ignore-paused] [--cgroup [CONTROLLER,...:]PATH] ID [COMMAND...]\n"
                "  state ID\n"
                "  kill [--all] ID [SIGNAL]\n"
                "  delete [--force] ID\n"
@@ -360,20 +362,20 @@ static int verb_kill(const struct oci_global *g, int argc, char *argv[])
         r = oci_load_state(g, id, &s);
         if (r != 0)
                 return r;
+        /* --all: every process of its cgroup, held by pidfds (a PID may be reused), its
+         * init gone or not: in a PID namespace it shares (the host's, a pod's) what it
+         * started outlives it, and containerd's shim sends them SIGKILL so, as runc's. */
+        if (all) {
+                if (access(s.cgroup, F_OK) < 0 && errno == ENOENT)
+                        return 0;
+                r = sig == SIGKILL ? cgroup_kill_all(s.cgroup) : cgroup_signal(s.cgroup, sig, 0);
+                if (r < 0)
+                        return log_error_errno(r, "Cannot signal the processes of container %s: %m", id), OCI_EXIT_FAILED;
+                return 0;
+        }
         if (oci_state_status(g->root, &s) == OCI_STOPPED) {
                 log_error("container %s is stopped: no process to signal", id);
                 return OCI_EXIT_STATE;
-        }
-        if (all) {
-                _cleanup_free_ pid_t *pids = NULL;
-                size_t n = 0;
-
-                r = cgroup_pids(s.cgroup, &pids, &n);
-                if (r < 0)
-                        return log_error_errno(r, "Cannot list the processes of container %s: %m", id), OCI_EXIT_FAILED;
-                for (size_t i = 0; i < n; i++)
-                        (void)kill(pids[i], sig);
-                return 0;
         }
         pidfd = pidfd_open_exact(s.pid, s.pid_start);
         if (pidfd < 0 || pidfd_send_signal(pidfd, sig, NULL, 0) < 0) {
@@ -681,6 +683,12 @@ int verb_oci(int argc, char *argv[])
         }
         if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
                 return oci_usage("--log-format takes text or json, not '%s'", format);
+        /* The verbs whose processes a container sees before they exec (its init until
+         * start, exec's process, the hooks run in it): from a sealed copy of us. */
+        if (optind < argc && geteuid() == 0 &&
+            (!strcmp(argv[optind], "create") || !strcmp(argv[optind], "start") || !strcmp(argv[optind], "exec")) &&
+            sealed_exe_reexec(argv) < 0)
+                return OCI_EXIT_FAILED;
         if (log_path) {
                 log_file = fopen(log_path, "ae");
                 if (!log_file)

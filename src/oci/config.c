@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config/custom-mount.h"
@@ -94,6 +95,17 @@ static int read_root(const struct oci_reader *rd, json_object *config, struct ma
         return r < 0 ? r : 0;
 }
 
+/* Whether the namespace at PATH is ours (/proc/self/ns/OWN): the host's, given by path. */
+static bool namespace_is_ours(const char *path, const char *own)
+{
+        struct stat st, ours;
+        char self[64];
+
+        snprintf(self, sizeof(self), "/proc/self/ns/%s", own);
+        return path && stat(path, &st) >= 0 && stat(self, &ours) >= 0 && st.st_dev == ours.st_dev &&
+               st.st_ino == ours.st_ino;
+}
+
 /* linux.namespaces: each new, joined by path, or absent: the host's (network, ipc, uts,
  * pid: joined by create; a cgroup namespace is the container's own all the same); mount
  * is required; user maps one range. */
@@ -125,14 +137,15 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                                            "'%s' is no namespace type (pid, network, mount, ipc, uts, user, cgroup, time)",
                                            type);
                 if (!strcmp(type, "network")) {
+                        /* (Named twice: the last one, new or joined.) */
+                        free(m->network_namespace_path);
+                        m->network_namespace_path = NULL;
+                        m->private_network = !(path && path[0]);
                         if (path && path[0]) {
-                                /* (Named twice: the last one.) */
-                                free(m->network_namespace_path);
                                 m->network_namespace_path = strdup(path);
                                 if (!m->network_namespace_path)
                                         return -ENOMEM;
-                        } else
-                                m->private_network = true;
+                        }
                         continue;
                 }
                 pid = pid || !strcmp(type, "pid");
@@ -181,8 +194,11 @@ static int read_namespaces(const struct oci_reader *rd, json_object *linux_, str
                 return oci_bad_key(rd, "linux.namespaces",
                                    "a mount namespace joined by path takes no user namespace (the container's mounts "
                                    "are locked in a copy of their own there)");
-        c->host_ipc = !ipc;
-        c->host_uts = !uts;
+        /* The host's given by path is the host's all the same (its sysctls, its name). */
+        c->host_ipc = !ipc || namespace_is_ours(m->ipc_namespace_path, "ipc");
+        c->host_uts = !uts || namespace_is_ours(m->uts_namespace_path, "uts");
+        c->host_net = !m->private_network &&
+                      (!m->network_namespace_path || namespace_is_ours(m->network_namespace_path, "net"));
         c->host_pid = !pid;
         if (!mount)
                 return oci_bad_key(rd, "linux.namespaces",
@@ -258,7 +274,7 @@ static int read_sysctl(const struct oci_reader *rd, json_object *linux_, const s
                         namespaced = namespaced || (!c->host_ipc && !strcmp(key, ipc[i]));
                 namespaced = namespaced || (!c->host_ipc && !strncmp(key, "fs.mqueue.", 10)) ||
                              (!c->host_uts && (!strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname"))) ||
-                             (!strncmp(key, "net.", 4) && (m->private_network || m->network_namespace_path));
+                             (!strncmp(key, "net.", 4) && !c->host_net);
                 if (!namespaced)
                         return oci_bad_key(rd, "linux.sysctl",
                                            "'%s' is no sysctl of the container's own namespaces: it would "

@@ -44,6 +44,7 @@ struct oci_container {
         bool time_namespace;               /* linux.namespaces' time: a new one, with linux.timeOffsets */
         bool host_ipc, host_uts, host_pid; /* linux.namespaces without them: the runtime's own,
                                             * joined by create (a machine has its own) */
+        bool host_net;                     /* no network namespace of its own, or the host's by path */
         struct {
                 int64_t seconds;
                 long nanoseconds;

@@ -217,8 +217,8 @@ static int share_host_namespaces(const struct oci_container *c, struct machine *
         const bool host[] = { c->host_ipc, c->host_uts, c->host_pid };
 
         if (c->host_uts && (m->hostname || c->domainname))
-                return oci_usage("create: config.json gives a %s, but linux.namespaces has no uts: the container's "
-                                 "names are the host's (add {\"type\": \"uts\"})",
+                return oci_usage("create: config.json gives a %s, but the container's UTS namespace is the host's: "
+                                 "its names are not the container's to set (add {\"type\": \"uts\"})",
                                  m->hostname ? "hostname" : "domainname");
         for (size_t i = 0; i < ELEMENTSOF(paths); i++)
                 if (host[i] && !*targets[i]) {

@@ -5,15 +5,18 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "host/cgroup-v1.h"
+#include "host/cgroup.h"
 #include "oci/enter.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/pidref.h"
+#include "util/strv.h"
 
 void oci_container_entry_done(struct oci_container_entry *e)
 {
@@ -24,6 +27,128 @@ void oci_container_entry_done(struct oci_container_entry *e)
                         close(*fds[i]);
                         *fds[i] = -1;
                 }
+        strv_free(e->v1_sub);
+        e->v1_sub = NULL;
+}
+
+/* A path below a cgroup: relative (its leading slashes dropped by the caller), no "..". */
+static bool sub_path_valid(const char *path)
+{
+        for (const char *c = path; *c; c += strcspn(c, "/"), c += strspn(c, "/"))
+                if (strncmp(c, "..", 2) == 0 && (c[2] == '/' || c[2] == '\0'))
+                        return false;
+        return true;
+}
+
+/* The container's v1 cgroup (of S) on the hierarchy of CONTROLLER, or NULL. */
+static const char *v1_cgroup_of(const struct oci_state *s, const char *controller)
+{
+        static const char prefix[] = "/sys/fs/cgroup/";
+        size_t n = strlen(controller);
+
+        if (strncmp(controller, "name=", 5) == 0)
+                controller += 5, n -= 5;
+        for (size_t k = 0; n > 0 && s->cgroup_v1 && s->cgroup_v1[k]; k++) {
+                const char *h = s->cgroup_v1[k];
+                size_t end;
+
+                if (strncmp(h, prefix, strlen(prefix)) != 0)
+                        continue;
+                h += strlen(prefix);
+                end = strcspn(h, "/");
+                /* The hierarchy's directory names its controllers: cpu,cpuacct. */
+                for (size_t i = 0; i < end; i += strcspn(h + i, ",") + 1)
+                        if (strcspn(h + i, ",/") == n && strncmp(h + i, controller, n) == 0)
+                                return s->cgroup_v1[k];
+        }
+        return NULL;
+}
+
+/* --cgroup ARG, CONTROLLERS (LENGTH bytes) and PATH of it: the v1 sub-cgroups to join. */
+static int sub_cgroup_v1(struct oci_container_entry *e, const struct oci_state *s, const char *arg,
+                         const char *controllers, size_t length, const char *path)
+{
+        _cleanup_free_ char *list = strndup(controllers, length);
+        char *save = NULL;
+
+        if (!list)
+                return -ENOMEM;
+        if (!s->cgroup_v1 || !s->cgroup_v1[0] || !list[0])
+                return log_error("exec: --cgroup %s: CONTROLLER:PATH names a cgroup v1 hierarchy, and container %s "
+                                 "has none (give PATH alone: a sub-cgroup of its cgroup v2)",
+                                 arg, s->id),
+                       -EINVAL;
+        for (char *controller = strtok_r(list, ",", &save); controller; controller = strtok_r(NULL, ",", &save)) {
+                _cleanup_free_ char *dir = NULL;
+                const char *top = v1_cgroup_of(s, controller);
+                struct stat st;
+
+                if (!top)
+                        return log_error("exec: --cgroup %s: container %s has no cgroup on a v1 hierarchy of "
+                                         "controller '%s'",
+                                         arg, s->id, controller),
+                               -EINVAL;
+                if (asprintf(&dir, "%s%s%s", top, path[0] ? "/" : "", path) < 0)
+                        return -ENOMEM;
+                if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+                        return log_error("exec: --cgroup %s: container %s has no such sub-cgroup (%s)", arg, s->id, dir),
+                               -EINVAL;
+                if (strv_extend(&e->v1_sub, dir) < 0)
+                        return -ENOMEM;
+        }
+        return 0;
+}
+
+int oci_container_sub_cgroups(struct oci_container_entry *e, const struct oci_state *s, char *const *args)
+{
+        for (size_t i = 0; args && args[i]; i++) {
+                const char *arg = args[i], *colon = strchr(arg, ':');
+                const char *path = colon ? colon + 1 : arg;
+                int fd, r;
+
+                path += strspn(path, "/");
+                if (!sub_path_valid(path))
+                        return log_error("exec: --cgroup %s: the path must stay below the container's cgroup (no '..')",
+                                         arg),
+                               -EINVAL;
+                if (colon) {
+                        r = sub_cgroup_v1(e, s, arg, arg, (size_t)(colon - arg), path);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                /* "/" or "": the container's own. */
+                if (!path[0])
+                        continue;
+                fd = openat(e->cgroup_fd, path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (fd < 0)
+                        return log_error("exec: --cgroup %s: container %s has no such sub-cgroup (%s/%s)", arg, s->id,
+                                         s->cgroup, path),
+                               -EINVAL;
+                close(e->cgroup_fd);
+                e->cgroup_fd = fd;
+                e->sub_cgroup = true;
+        }
+        return 0;
+}
+
+int oci_container_use_init_cgroup(struct oci_container_entry *e, const struct oci_state *s)
+{
+        _cleanup_free_ char *path = NULL;
+        size_t n = strlen(s->cgroup);
+        int fd, r;
+
+        r = cgroup_v2_path_of(e->proc_fd, &path);
+        if (r < 0)
+                return r;
+        if (strncmp(path, s->cgroup, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+                return -EBUSY;
+        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return negative_errno();
+        close(e->cgroup_fd);
+        e->cgroup_fd = fd;
+        return 0;
 }
 
 int oci_container_open(const struct oci_state *s, struct oci_container_entry *e)
@@ -79,6 +204,13 @@ int oci_container_enter(const struct oci_container_entry *e, const char **ret_st
         r = cgroup_v1_join(e->proc_fd);
         if (r < 0)
                 return r;
+        /* exec's --cgroup CONTROLLER:PATH. */
+        *ret_step = "v1 sub-cgroups (--cgroup)";
+        for (size_t i = 0; e->v1_sub && e->v1_sub[i]; i++) {
+                r = cgroup_write_file(e->v1_sub[i], "cgroup.procs", "0");
+                if (r < 0)
+                        return r;
+        }
         if (e->join_user_ns)
                 flags |= CLONE_NEWUSER;
         *ret_step = "namespaces";

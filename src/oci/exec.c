@@ -47,7 +47,7 @@
 
 struct exec_args {
         const char *process, *cwd, *user, *pid_file, *console_socket;
-        char **env, **caps, **gids;
+        char **env, **caps, **gids, **cgroups;
         bool tty, detach, no_new_privs, ignore_paused;
         unsigned preserve_fds;
 };
@@ -118,8 +118,7 @@ static int exec_option(int c, const char *value, void *userdata)
         case EXEC_APPARMOR:
                 return oci_usage("exec: --apparmor: this host has no AppArmor for machined-lite to apply a profile with");
         case EXEC_CGROUP:
-                return oci_usage("exec: --cgroup: a process in a sub-cgroup of the container's is not implemented by "
-                                 "machined-lite (it runs in the container's own)");
+                return strv_extend(&a->cgroups, value) < 0 ? OCI_EXIT_FAILED : 0;
         }
         return oci_usage("exec: unknown option");
 }
@@ -310,10 +309,11 @@ static void keep_only_stdio(unsigned preserved, int *sync_fd, int *peer)
 }
 
 /* The helper, in the container's cgroup (clone3) but in our PID namespace, where the guest
- * cannot see it: the container's v1 cgroups and namespaces and root, then all that the
- * container's init did before its exec (umask, rlimits and the like, the user, the
- * capabilities, the seccomp profile), and only then the process, which it reports by a
- * pidfd; it waits for the process unless DETACH, and exits with its status. */
+ * cannot see it (unless it is in the host's: the helper is not dumpable): the container's
+ * v1 cgroups and namespaces and root, then all that the container's init did before its
+ * exec (umask, rlimits and the like, the user, the capabilities, the seccomp profile), and
+ * only then the process, which it reports by a pidfd; it waits for the process unless
+ * DETACH, and exits with its status. */
 _noreturn_ static void exec_helper(const struct machine *m, const struct oci_container_entry *e, int sync_fd, int peer,
                                    bool detach)
 {
@@ -459,6 +459,11 @@ static int run_exec(const struct exec_args *a, const struct oci_state *s, const 
                 oci_container_entry_done(&e);
                 return OCI_EXIT_STATE;
         }
+        r = oci_container_sub_cgroups(&e, s, a->cgroups);
+        if (r < 0) {
+                oci_container_entry_done(&e);
+                return r == -EINVAL ? OCI_EXIT_USAGE : OCI_EXIT_FAILED;
+        }
         if (c->terminal) {
                 r = console_open_guest_pty(e.root_fd, e.root_uid, &master, &peer);
                 if (r < 0) {
@@ -484,6 +489,12 @@ static int run_exec(const struct exec_args *a, const struct oci_state *s, const 
                 };
 
                 helper = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+                /* No process may join the container's cgroup any more: its init's, as
+                 * runc falls back to (not for a sub-cgroup --cgroup named). */
+                if (helper < 0 && errno == EBUSY && !e.sub_cgroup && oci_container_use_init_cgroup(&e, s) == 0) {
+                        args.cgroup = (uint64_t)e.cgroup_fd;
+                        helper = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+                }
         }
         if (helper == 0) {
                 close(pair[0]);
@@ -574,5 +585,6 @@ out:
         strv_free(a.env);
         strv_free(a.caps);
         strv_free(a.gids);
+        strv_free(a.cgroups);
         return r;
 }

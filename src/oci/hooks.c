@@ -143,7 +143,8 @@ static char *state_text(const struct oci_state *s, enum oci_status status, size_
 
 /* The hook's own process: its stdin the state, nothing else of ours but stdout and
  * stderr, its argv and environment as given. In the container (ENTERED), a helper of ours
- * in our PID namespace, which the guest cannot see, enters it and takes on what the
+ * in our PID namespace (which the guest cannot see unless it is the host's too: then the
+ * helper is not dumpable), enters it and takes on what the
  * container's process has (AS: its user, capabilities, seccomp profile, no_new_privs) as
  * exec does, and only then forks the hook into its PID namespace: a program the image put
  * at the hook's path gets no more than the container's own processes. */

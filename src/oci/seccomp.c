@@ -3,10 +3,13 @@
  * the host checks before the container's first process installs the filter. */
 #include <ctype.h>
 #include <errno.h>
+#include <linux/seccomp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
+#include <unistd.h>
 
 #include "oci/json-read.h"
 #include "oci/seccomp.h"
@@ -82,9 +85,21 @@ int oci_seccomp_op(const char *name, enum scmp_compare *ret)
         return -EINVAL;
 }
 
+/* Whether the kernel knows SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (Linux 5.19): it checks
+ * the flags before it reads the program, so a NULL one fails with EFAULT if it does, and
+ * EINVAL if not. */
+static bool kernel_has_wait_killable_recv(void)
+{
+        return syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+                       SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, NULL) < 0 &&
+               errno == EFAULT;
+}
+
 bool oci_seccomp_flag_is_taken(const char *name)
 {
         /* TSYNC: one thread here, so every filter is on all of them already. */
+        if (!strcmp(name, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"))
+                return kernel_has_wait_killable_recv();
         return !strcmp(name, "SECCOMP_FILTER_FLAG_LOG") || !strcmp(name, "SECCOMP_FILTER_FLAG_SPEC_ALLOW") ||
                !strcmp(name, "SECCOMP_FILTER_FLAG_TSYNC");
 }
@@ -210,10 +225,14 @@ int oci_read_seccomp(const struct oci_reader *rd, json_object *linux_, struct oc
         }
         for (size_t i = 0; flags && flags[i]; i++) {
                 if (!oci_seccomp_flag_is_taken(flags[i]))
-                        return oci_bad_key(rd, "linux.seccomp.flags", "'%s' is not implemented by machined-lite",
-                                           flags[i]);
+                        return oci_bad_key(rd, "linux.seccomp.flags", "'%s' is %s", flags[i],
+                                           !strcmp(flags[i], "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV")
+                                                   ? "not known to this kernel (Linux 5.19 has it)"
+                                                   : "not implemented by machined-lite");
                 s->log = s->log || !strcmp(flags[i], "SECCOMP_FILTER_FLAG_LOG");
                 s->spec_allow = s->spec_allow || !strcmp(flags[i], "SECCOMP_FILTER_FLAG_SPEC_ALLOW");
+                s->wait_killable_recv = s->wait_killable_recv ||
+                                        !strcmp(flags[i], "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
         }
         if ((r = read_listener(rd, seccomp, s)) < 0)
                 return r;

@@ -23,6 +23,9 @@ struct oci_seccomp {
         char **architectures; /* libseccomp's names: "x86_64", "x86", "x32" */
         bool log;             /* flags: SECCOMP_FILTER_FLAG_LOG */
         bool spec_allow;      /* flags: SECCOMP_FILTER_FLAG_SPEC_ALLOW */
+        /* flags: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: once the agent has a notification,
+         * only a fatal signal ends the call's wait (a filter with a listener; else moot) */
+        bool wait_killable_recv;
         struct oci_seccomp_rule *rules;
         size_t n_rules;
         bool notify;             /* a rule's action is SCMP_ACT_NOTIFY */

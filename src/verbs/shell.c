@@ -38,6 +38,7 @@
 #include "util/missing.h"
 #include "util/path.h"
 #include "util/pidref.h"
+#include "util/sealed-exe.h"
 #include "util/strv.h"
 #include "verbs/running.h"
 #include "verbs/shell.h"
@@ -705,18 +706,35 @@ int verb_shell(int argc, char *argv[])
 {
         struct shell_arguments a;
         struct shell sh = SHELL_INIT;
+        char **line = NULL;
         int r, exit_code;
 
+        /* Our command line as it came (getopt reorders argv), to run again sealed. */
+        r = strv_extend(&line, "machined-lite");
+        for (int i = 0; r >= 0 && i < argc; i++)
+                r = strv_extend(&line, argv[i]);
+        if (r < 0)
+                return log_error("Out of memory"), EXIT_SETUP_FAILED;
         r = parse_shell_arguments(argc, argv, &a);
         if (r != 0) {
+                strv_free(line);
                 shell_arguments_done(&a);
                 return r < 0 ? EXIT_USAGE : 0;
         }
         sh.arguments = &a;
         if (geteuid() != 0) {
+                strv_free(line);
                 shell_arguments_done(&a);
                 return log_error("Must be run as root to enter a machine (try sudo machined-lite shell ...)"),
                        EXIT_NOT_ROOT;
+        }
+        /* Our child in the machine is its guest's to see until it execs: from a sealed
+         * copy of us (util/sealed-exe.h), never the host's binary. */
+        r = sealed_exe_reexec(line);
+        strv_free(line);
+        if (r < 0) {
+                shell_arguments_done(&a);
+                return EXIT_SETUP_FAILED;
         }
         r = read_running(a.name, &sh.state);
         if (r != 0) {

@@ -26,10 +26,11 @@ oci delete specd
 one_line_error "spec where a config.json is: exit 1, nothing changed" 1 "spec: $WORK/specb/config.json exists" \
         "$OCI" --root "$ROOT" spec --bundle "$WORK/specb"
 # What features says is asked of the readers create uses: every hook kind, seccomp's
-# actions (every one, NOTIFY too: listenerPath), the flags it takes (not
-# WAIT_KILLABLE_RECV), the kernel's capabilities.
+# actions (every one, NOTIFY too: listenerPath), the flags it takes (WAIT_KILLABLE_RECV
+# where the kernel has it, 5.19 on), the kernel's capabilities.
+wait_killable=$(python3 -c 'import os; print(tuple(map(int, os.uname().release.split(".")[:2])) >= (5, 19))')
 check_eq "features: hooks, seccomp actions and flags, capabilities, idmap mounts as create takes them" \
-        "6 True True True False True True" "$(oci features | python3 -c 'import json, sys
+        "6 True True True $wait_killable True True" "$(oci features | python3 -c 'import json, sys
 f = json.load(sys.stdin); s = f["linux"]["seccomp"]
 print(len(f["hooks"]), "SCMP_ACT_ERRNO" in s["actions"], "SCMP_ACT_NOTIFY" in s["actions"],
       "SECCOMP_FILTER_FLAG_LOG" in s["supportedFlags"], "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" in s["supportedFlags"],
@@ -143,7 +144,7 @@ one_line_error "process.scheduler with a policy the kernel has not: exit 2" 2 "p
 bundle '["/bin/sh", "-c", "stty size; cat /proc/sys/kernel/domainname; uname -m; sleep 2"]' \
         '"consoleSize": { "height": 33, "width": 101 }' '"domainname": "ocidomain"' '"personality": { "domain": "LINUX32", "flags": [] }'
 sed -i 's|${ID:-ctr}|tty|; s|"terminal": false|"terminal": true|' "$BUNDLE/config.json"
-python3 - "$OCI" "$ROOT" "$BUNDLE" "$WORK" > "$WORK/tty.out" 2>&1 <<'EOT'
+python3 - "$OCI" "$ROOT" "$BUNDLE" "$WORK" > "$WORK/tty.out" 2> "$WORK/tty.err" <<'EOT'
 import array, fcntl, os, socket, struct, subprocess, sys, termios, time
 oci, root, bundle, work = sys.argv[1:]
 path = work + "/console.sock"
@@ -164,18 +165,25 @@ print("create", create.wait(), "winsize", rows, cols)
 subprocess.run([oci, "--root", root, "start", "tty"])
 out = b""
 end = time.time() + 10
+errors = []
 while time.time() < end and out.count(b"\n") < 3:
     try:
         chunk = os.read(master, 4096)
-    except OSError:
-        break
+    except OSError as e:
+        # (EIO while no process holds the pty's other end: said, and tried again.)
+        errors.append(e.strerror)
+        time.sleep(0.05)
+        continue
     if not chunk:
         break
     out += chunk
 print(out.decode().replace("\r", "").strip())
+if errors:
+    print("read errors:", len(errors), errors[0], file=sys.stderr)
 EOT
 check_eq "process.terminal: the pty over the console socket, sized as consoleSize; domainname; personality LINUX32" \
         "create 0 winsize 33 101 33 101 ocidomain i686" "$(flat "$(cat "$WORK/tty.out")")"
+[ -s "$WORK/tty.err" ] && echo "(the pty harness said: $(flat "$(cat "$WORK/tty.err")"))"
 for _ in $(seq 100); do [ "$(oci state tty | json_field status)" = stopped ] && break; sleep 0.05; done
 oci delete --force tty
 
@@ -274,6 +282,37 @@ wait "$agent"
 check_eq "...what the agent was handed: the state (creating, then running), the fd, the metadata" \
         "state creating fds seccompFd metadata m1 pid-given True received 1
 state running fds seccompFd metadata m1 pid-given True received 1" "$(grep '^state' "$WORK/agent.log")"
+# flags' SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: once the agent holds the notification of
+# the shell's own chdir (cd), a signal it has a handler for does not end the call's wait;
+# without the flag the same signal ends it (the call fails with EINTR, or is restarted as a
+# new notification).
+for flag in '"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"' ''; do
+        rm -f "$WORK/hold.log" "$WORK/hold.log.go" "$WORK/hold.sock"
+        python3 "$AGENT" "$WORK/hold.sock" "$WORK/hold.log" 1 hold &
+        agent=$!
+        for _ in $(seq 50); do [ -S "$WORK/hold.sock" ] && break; sleep 0.1; done
+        bundle '["/bin/sh", "-c", "trap \"echo usr1\" USR1; cd /data && echo cd-said-ok"]' '' '' \
+                "\"seccomp\": { \"defaultAction\": \"SCMP_ACT_ALLOW\", \"listenerPath\": \"$WORK/hold.sock\", \"flags\": [$flag],
+      \"syscalls\": [ { \"names\": [\"chdir\"], \"action\": \"SCMP_ACT_NOTIFY\" } ] }"
+        sed -i 's|${ID:-ctr}|held|' "$BUNDLE/config.json"
+        oci create --bundle "$BUNDLE" held </dev/null > "$WORK/held.out" 2>&1
+        oci start held
+        for _ in $(seq 100); do grep -q received "$WORK/hold.log" 2>/dev/null && break; sleep 0.05; done
+        kill -USR1 "$(sed -n 's/^received //p' "$WORK/hold.log" | head -n 1)"
+        sleep 0.3
+        touch "$WORK/hold.log.go"
+        for _ in $(seq 100); do [ "$(oci state held | json_field status)" = stopped ] && break; sleep 0.05; done
+        oci delete --force held
+        wait "$agent"
+        held=$(flat "$(grep -E '^(received|valid|invalid|answered)' "$WORK/hold.log" | sed 's/ [0-9]*$//')")
+        if [ -n "$flag" ]; then
+                check_eq "seccomp flags WAIT_KILLABLE_RECV: a held notification outlives a handled signal (one, valid, answered)" \
+                        "received valid answered / usr1 cd-said-ok" "$held / $(flat "$(sort -r "$WORK/held.out")")"
+        else
+                check_match "...without it, the signal ends the call's wait: the notification the agent holds is void" \
+                        "^received invalid" "$held"
+        fi
+done
 bundle '["/bin/true"]' '' '' '"seccomp": { "defaultAction": "SCMP_ACT_ALLOW", "syscalls": [ { "names": ["mkdir"], "action": "SCMP_ACT_NOTIFY" } ] }'
 one_line_error "SCMP_ACT_NOTIFY without a listenerPath: exit 2" 2 "linux.seccomp.listenerPath: is missing: a rule's SCMP_ACT_NOTIFY needs a listener" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
@@ -541,7 +580,7 @@ json.dump(config, open(sys.argv[1], "w"), indent=2)
 EOT
 host_name_before=$(hostname)
 one_line_error "a hostname without a UTS namespace of its own: exit 2, the host's name unchanged" 2 \
-        "create: config.json gives a hostname, but linux.namespaces has no uts" "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+        "create: config.json gives a hostname, but the container's UTS namespace is the host's" "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 check_eq "...the host's name as it was" "$host_name_before" "$(hostname)"
 for key in kernel.shmmni fs.mqueue.msg_max kernel.hostname; do
         python3 - "$BUNDLE/config.json" "$key" <<'EOT'
@@ -556,6 +595,27 @@ EOT
                 "linux.sysctl: '$key' is no sysctl of the container's own namespaces" "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
         check_eq "...the host's $key as it was" "$before" "$(cat "/proc/sys/${key//.//}")"
 done
+# ...and the host's namespaces given by path are the host's all the same.
+python3 - "$BUNDLE/config.json" <<'EOT'
+import json, sys
+config = json.load(open(sys.argv[1]))
+config["linux"]["namespaces"] += [{"type": "network", "path": "/proc/self/ns/net"}, {"type": "uts", "path": "/proc/self/ns/uts"}]
+# (The host's own value: were it written, the host would not change.)
+config["linux"]["sysctl"] = {"net.ipv4.tcp_keepalive_time": open("/proc/sys/net/ipv4/tcp_keepalive_time").read().strip()}
+json.dump(config, open(sys.argv[1], "w"), indent=2)
+EOT
+one_line_error "linux.sysctl net.* with the host's network namespace given by path (after a new one: the last wins): exit 2" 2 \
+        "linux.sysctl: 'net.ipv4.tcp_keepalive_time' is no sysctl of the container's own namespaces" "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+python3 - "$BUNDLE/config.json" <<'EOT'
+import json, sys
+config = json.load(open(sys.argv[1]))
+del config["linux"]["sysctl"]
+config["hostname"] = "not-the-hosts"
+json.dump(config, open(sys.argv[1], "w"), indent=2)
+EOT
+one_line_error "a hostname with the host's UTS namespace given by path: exit 2, the host's name unchanged" 2 \
+        "create: config.json gives a hostname, but the container's UTS namespace is the host's" "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+check_eq "...the host's name as it was" "$host_name_before" "$(hostname)"
 
 # No pid in linux.namespaces: the host's (podman's --pid=host, Kubernetes' hostPID). The
 # init is no PID 1, its /proc is the host's; what it starts outlives it, until delete.
@@ -572,6 +632,21 @@ config["linux"]["cgroupsPath"] = "/ml-oci-test/hostpid"
 json.dump(config, open(sys.argv[1], "w"), indent=2)
 EOT
 oci create --bundle "$BUNDLE" --pid-file "$WORK/hostpid.pid" hostpid </dev/null > "$WORK/hostpid.out" 2>&1
+# Seen by every process of the host's namespace, the init waiting for start is a sealed
+# copy of our binary, not the host's (CVE-2019-5736), and not dumpable.
+check_match "...its init, created, runs a sealed memfd copy of machined-lite, not the host's binary" \
+        '^/memfd:machined-lite \(deleted\)$' "$(readlink "/proc/$(cat "$WORK/hostpid.pid")/exe")"
+check_eq "...not dumpable: a process of its user without CAP_SYS_PTRACE opens neither its exe nor its fds (the state's FIFO)" \
+        "refused refused" \
+        "$(setpriv --bounding-set=-sys_ptrace -- python3 -c 'import os, sys
+def opened(path):
+    try:
+        os.close(os.open(path, os.O_PATH))
+        return "opened"
+    except OSError:
+        return "refused"
+proc = "/proc/" + sys.argv[1]
+print(opened(proc + "/exe"), " ".join(sorted({opened(proc + "/fd/" + n) for n in os.listdir(proc + "/fd")})))' "$(cat "$WORK/hostpid.pid")" 2>&1)"
 oci start hostpid
 for _ in $(seq 100); do [ -s "$BUNDLE/rootfs/tmp/child" ] && break; sleep 0.05; done
 check_eq "linux.namespaces without pid: the host's PID namespace; the init's PID the host's (no PID 1), the host's processes in its /proc" \
@@ -586,9 +661,13 @@ oci kill hostpid KILL
 for _ in $(seq 100); do [ "$(oci state hostpid | json_field status)" = stopped ] && break; sleep 0.05; done
 check_eq "...its init killed: stopped, what it started still runs (the host's PID namespace is not the container's to end)" \
         "stopped alive" "$(oci state hostpid | json_field status) $(running "$child" && echo alive)"
+out=$(oci kill --all hostpid TERM 2>&1)
+rc=$?
+for _ in $(seq 100); do running "$child" || running "$expid" || break; sleep 0.05; done
+check_eq "...kill --all of it, stopped: exit 0, what it and exec started gone (containerd's shim does it); the host's own process untouched" \
+        "0  gone gone alive" "$rc $out $(running "$child" && echo alive || echo gone) $(running "$expid" && echo alive || echo gone) $(running "$host_sleeper" && echo alive)"
 oci delete hostpid
-check_eq "...delete: what it and exec started is gone too, the cgroup with it; the host's own process untouched" \
-        "gone gone gone alive" "$(running "$child" && echo alive || echo gone) $(running "$expid" && echo alive || echo gone) $([ -e "$CG/ml-oci-test/hostpid" ] && echo left || echo gone) $(running "$host_sleeper" && echo alive)"
+check_eq "...delete: its cgroup gone" gone "$([ -e "$CG/ml-oci-test/hostpid" ] && echo left || echo gone)"
 kill "$host_sleeper"
 rm -f "$BUNDLE/rootfs/tmp/child" "$BUNDLE/rootfs/tmp/exec-pid"
 
@@ -777,6 +856,28 @@ check_eq "...the pid file names the process, in the container's PID namespace an
         "sleep $(readlink "/proc/$init/ns/pid") yes" \
         "$(cat "/proc/$expid/comm" 2>&1) $(readlink "/proc/$expid/ns/pid") $(grep -qx "$expid" "$CG/ml-oci-test/sleeper/cgroup.procs" && echo yes)"
 check_eq "ps lists it beside the init" "2" "$(oci ps --format json sleeper | tr -cd ',' | wc -c | awk '{ print $1 + 1 }')"
+# exec --cgroup: a sub-cgroup of the container's (v2: PATH; a hybrid host's v1:
+# CONTROLLER:PATH), as runc's; one that is not there, or above it, refused.
+mkdir "$CG/ml-oci-test/sleeper/sub"
+check_eq "exec --cgroup PATH: the process in that sub-cgroup of the container's; --cgroup / its own" "0::/sub 0::/" \
+        "$(oci exec --cgroup sub sleeper /bin/grep ^0:: /proc/self/cgroup </dev/null 2>&1) $(oci exec --cgroup / sleeper /bin/grep ^0:: /proc/self/cgroup </dev/null 2>&1)"
+pids_v1=$(sed -n 's/^[0-9]*:pids:\(.*\)/\1/p' "/proc/$init/cgroup")
+if [ -n "$pids_v1" ] && [ -d "/sys/fs/cgroup/pids$pids_v1" ]; then
+        mkdir "/sys/fs/cgroup/pids$pids_v1/v1sub"
+        check_eq "exec --cgroup pids:PATH (a hybrid host's v1 hierarchy) and PATH together: both sub-cgroups" ":pids:/v1sub 0::/sub" \
+                "$(oci exec --cgroup pids:v1sub --cgroup sub sleeper /bin/sh -c 'grep -o ":pids:.*" /proc/self/cgroup; grep ^0:: /proc/self/cgroup' </dev/null 2>&1 | flat "$(cat)")"
+        one_line_error "exec --cgroup of a controller the container has no v1 cgroup of: exit 2" 2 \
+                "exec: --cgroup nosuch:sub: container sleeper has no cgroup on a v1 hierarchy of controller 'nosuch'" \
+                "$OCI" --root "$ROOT" exec --cgroup nosuch:sub sleeper /bin/true
+else
+        one_line_error "exec --cgroup CONTROLLER:PATH on a host without v1 hierarchies: exit 2" 2 \
+                "exec: --cgroup pids:sub: CONTROLLER:PATH names a cgroup v1 hierarchy, and container sleeper has none" \
+                "$OCI" --root "$ROOT" exec --cgroup pids:sub sleeper /bin/true
+fi
+one_line_error "exec --cgroup of a sub-cgroup that is not there: exit 2" 2 "exec: --cgroup nope: container sleeper has no such sub-cgroup" \
+        "$OCI" --root "$ROOT" exec --cgroup nope sleeper /bin/true
+one_line_error "exec --cgroup above the container's: exit 2" 2 "exec: --cgroup sub/../..: the path must stay below the container's cgroup" \
+        "$OCI" --root "$ROOT" exec --cgroup sub/../.. sleeper /bin/true
 one_line_error "exec of a command the container does not have: exit 127" 127 "Cannot run /bin/nope in the container" \
         "$OCI" --root "$ROOT" exec sleeper /bin/nope
 one_line_error "exec without a command: exit 2" 2 "exec: no command given" "$OCI" --root "$ROOT" exec sleeper

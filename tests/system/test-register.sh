@@ -312,6 +312,28 @@ for _ in $(seq 50); do [ "$(hostbox_run -- machined-lite-oci state sd1 | sed -n 
 check_eq "machinectl terminate: the container is stopped" stopped \
         "$(hostbox_run -- machined-lite-oci state sd1 | sed -n 's/^  "status": "\(.*\)",/\1/p')"
 hostbox_run -- machined-lite-oci delete sd1
+# exec where no process may join the container's cgroup any more (its init moved to a
+# leaf and a controller enabled below, as a systemd init does): the init's cgroup, as
+# runc's; --cgroup names a sub-cgroup; CONTROLLER:PATH has no v1 hierarchy here.
+hostbox_run -- machined-lite-oci --systemd-cgroup create --bundle "$OCIB" sd1 </dev/null >/dev/null 2>&1
+hostbox_run -- machined-lite-oci start sd1
+pid=$(hostbox_run -- machined-lite-oci state sd1 | sed -n 's/^  "pid": \([0-9]*\).*/\1/p')
+scope=/sys/fs/cgroup/machine.slice/mlt-sd1.scope
+controller=$(in_hostbox cat "$scope/cgroup.controllers" | awk '{ print $1 }')
+if [ -n "$controller" ]; then
+        in_hostbox sh -c "mkdir $scope/leaf && echo $pid > $scope/leaf/cgroup.procs && echo +$controller > $scope/cgroup.subtree_control"
+        check_eq "exec into a container whose cgroup takes no process ($controller enabled below it): in its init's cgroup" \
+                "0::/leaf" "$(hostbox_run -- machined-lite-oci exec sd1 /bin/grep ^0:: /proc/self/cgroup 2>&1)"
+else
+        echo "SKIP (one check): the scope has no controller to enable below it (this host's cgroup2 hierarchy has none)"
+fi
+in_hostbox mkdir -p "$scope/leaf"
+check_eq "exec --cgroup leaf: in that sub-cgroup of the container's" \
+        "0::/leaf" "$(hostbox_run -- machined-lite-oci exec --cgroup leaf sd1 /bin/grep ^0:: /proc/self/cgroup 2>&1)"
+out=$(hostbox_run -- machined-lite-oci exec --cgroup pids:leaf sd1 /bin/true 2>&1)
+check_match "exec --cgroup CONTROLLER:PATH on a cgroup v2 host: exit 2, one line" \
+        "^machined-lite-oci: exec: --cgroup pids:leaf: CONTROLLER:PATH names a cgroup v1 hierarchy, and container sd1 has none" "$out"
+hostbox_run -- machined-lite-oci delete --force sd1
 sed -i 's|machine.slice:mlt:sd1|machine.slice:mlt:x.slice|' "$OCIB/config.json"
 out=$(hostbox_run -- machined-lite-oci --systemd-cgroup create --bundle "$OCIB" sd2 </dev/null 2>&1)
 check_match "--systemd-cgroup with a slice for the container: exit 2, one line" "^machined-lite-oci: create: --systemd-cgroup: linux.cgroupsPath 'machine.slice:mlt:x.slice' names a slice" "$out"

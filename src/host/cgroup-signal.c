@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/pidfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -57,7 +58,8 @@ static int signal_at(const char *path, int sig, pid_t skip, unsigned depth)
         for (struct dirent *e; d && (e = readdir(d));) {
                 int q;
 
-                if (e->d_type != DT_DIR || e->d_name[0] == '.')
+                /* (A guest may name its cgroups ".x": only . and .. are skipped.) */
+                if (e->d_type != DT_DIR || !strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
                         continue;
                 n = snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
                 /* Deeper than a path or our depth reaches: not followed (and said). */

@@ -51,6 +51,9 @@ int cgroup_read_v2_path(int dir_fd, const char *file, char **ret)
         n = read(fd, content, sizeof(content) - 1);
         if (n < 0)
                 return negative_errno();
+        /* All of it, or nothing: a line cut short would name another cgroup. */
+        if ((size_t)n == sizeof(content) - 1)
+                return -E2BIG;
         content[n] = '\0';
         line = strncmp(content, "0::", 3) == 0 ? content : strstr(content, "\n0::");
         if (!line)
@@ -66,8 +69,7 @@ static int own_cgroup(char **ret)
         return cgroup_read_v2_path(AT_FDCWD, "/proc/self/cgroup", ret);
 }
 
-/* 1 if a process is in the cgroup or below, 0 if not, -errno. */
-static int cgroup_is_populated(int cgroup_fd)
+int cgroup_is_populated(int cgroup_fd)
 {
         _cleanup_close_ int fd = openat(cgroup_fd, "cgroup.events", O_RDONLY | O_CLOEXEC);
         char events[512];

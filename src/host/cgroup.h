@@ -55,6 +55,9 @@ int cgroup_kill(const struct guest_cgroup *cg);
 /* Removes the cgroup once it is empty and closes its fds. */
 int cgroup_remove(struct guest_cgroup *cg);
 
+/* 1 if a process is in the cgroup at CGROUP_FD or below, 0 if not, -errno. */
+int cgroup_is_populated(int cgroup_fd);
+
 /* Waits (up to 10 s) until no process is left in the cgroup at CGROUP_FD. */
 void cgroup_wait_unpopulated(int cgroup_fd);
 

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "host/namespaces.h"
+#include "oci/config.h"
 #include "util/log.h"
 #include "util/macro.h"
 
@@ -156,6 +157,14 @@ static int check_joined_user_namespace(int fd, const char *path, const struct ma
         return 0;
 }
 
+/* Whether the namespace FD is the one at OWN (/proc/self/ns/...). */
+static bool is_ours(int fd, const char *own)
+{
+        struct stat st, ours;
+
+        return fstat(fd, &st) >= 0 && stat(own, &ours) >= 0 && st.st_dev == ours.st_dev && st.st_ino == ours.st_ino;
+}
+
 int joined_namespaces_open(const struct machine *m, struct joined_namespaces *j)
 {
         const char *path[_JOINED_MAX] = {
@@ -176,6 +185,15 @@ int joined_namespaces_open(const struct machine *m, struct joined_namespaces *j)
                  * another process's by then. */
                 if (i == JOINED_USER && check_joined_user_namespace(j->fd[i], path[i], m) < 0)
                         return EXIT_SETUP_FAILED;
+                /* The host's own (config.json read its path as another's; its PID may have
+                 * been reused since): what config.json sets in it would be the host's. */
+                if (m->oci && (i == JOINED_NET || i == JOINED_IPC || i == JOINED_UTS) &&
+                    is_ours(j->fd[i], joined_types[i].own) && oci_sets_namespace(m, joined_types[i].type)) {
+                        log_error("The %s namespace to join, %s (linux.namespaces), is the host's: config.json's "
+                                  "sysctl or host name would change the host's",
+                                  joined_types[i].what, path[i]);
+                        return EXIT_USAGE;
+                }
         }
         return 0;
 }

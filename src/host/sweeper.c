@@ -192,6 +192,7 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, const char *machine
                                     void (*swept)(void *userdata), void *userdata, int pipe_fd)
 {
         struct sweep w = { .cgroup = cg };
+        bool guest_left = false;
 
         proctitle_set("ml-sweeper");
         (void)close_range(3, (unsigned)pipe_fd - 1, 0);
@@ -210,10 +211,12 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, const char *machine
         if (cg->fd >= 0 && same_cgroup(cg->fd, cg->path)) {
                 (void)cgroup_kill(cg);
                 cgroup_wait_unpopulated(cg->fd);
+                guest_left = cgroup_is_populated(cg->fd) != 0;
         }
         /* What needs no more than the guest's processes gone (its state file, a zone's
-         * bridge): now, not after the waits below for the host's init to reap it. */
-        if (swept)
+         * bridge): now, not after the waits below for the host's init to reap it; but
+         * while one is left (stuck in D state), not before those waits either. */
+        if (swept && !guest_left)
                 swept(userdata);
         if (cg->fd >= 0 && same_cgroup(cg->fd, cg->path)) {
                 /* The guest's PID 1 is no child of ours: until the host's init reaps it,
@@ -230,6 +233,8 @@ _noreturn_ static void sweeper_main(struct guest_cgroup *cg, const char *machine
         remove_half_made(&w, machine_name);
         /* Now that nothing of the guest holds them. */
         remove_same(w.leftovers, w.n_leftovers, remove_tree);
+        if (swept && guest_left)
+                swept(userdata);
         _exit(0);
 }
 

@@ -23,7 +23,8 @@ enum {
  * supervisor left (its state file, a zone's bridge), then removes the cgroups (waiting
  * for the host's init to reap the guest's PID 1) and each directory of LEFTOVERS
  * (NULL-terminated, or NULL: --ephemeral-dir's, temporary overlay layers) that is still
- * the one there now. After cgroup_remove() it does nothing: we cleaned up. */
+ * the one there now; a guest process that outlived its kill (D state) puts SWEPT after
+ * all that. After cgroup_remove() it does nothing: we cleaned up. */
 int sweeper_start(struct guest_cgroup *cg, const char *machine_name, char *const *leftovers,
                   void (*swept)(void *userdata), void *userdata);
 

@@ -683,18 +683,19 @@ int verb_oci(int argc, char *argv[])
         }
         if (strcmp(format, "text") != 0 && strcmp(format, "json") != 0)
                 return oci_usage("--log-format takes text or json, not '%s'", format);
-        /* The verbs whose processes a container sees before they exec (its init until
-         * start, exec's process, the hooks run in it): from a sealed copy of us. */
-        if (optind < argc && geteuid() == 0 &&
-            (!strcmp(argv[optind], "create") || !strcmp(argv[optind], "start") || !strcmp(argv[optind], "exec")) &&
-            sealed_exe_reexec(argv) < 0)
-                return OCI_EXIT_FAILED;
         if (log_path) {
                 log_file = fopen(log_path, "ae");
                 if (!log_file)
                         return log_error_errno(-errno, "Cannot open the log %s: %m", log_path), OCI_EXIT_FAILED;
         }
         log_set_output(log_file, oci_program, !strcmp(format, "json"));
+        /* The verbs whose processes a container sees before they exec (its init until
+         * start, exec's process, the hooks run in it): from a sealed copy of us (the log
+         * is open: what fails goes there; its fd closes with the exec, to open anew). */
+        if (optind < argc && geteuid() == 0 &&
+            (!strcmp(argv[optind], "create") || !strcmp(argv[optind], "start") || !strcmp(argv[optind], "exec")) &&
+            sealed_exe_reexec(argv) < 0)
+                return OCI_EXIT_FAILED;
         if (optind >= argc)
                 return oci_usage(
                         "no verb given (create, start, exec, state, kill, delete, list, ps, pause, resume, features, spec)");

@@ -5,6 +5,7 @@
  * is refused in one line naming it; unknown keys are ignored (config.md, Extensibility). */
 #include <errno.h>
 #include <net/if.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,10 +249,39 @@ static int read_id_mappings(const struct oci_reader *rd, json_object *linux_, st
 /* linux.sysctl: only those the container's own namespaces hold (network with a network
  * namespace of its own, IPC, UTS: not the host's, joined when linux.namespaces leaves them
  * out), as runc checks: any other would change the host. */
+static const char *const ipc_sysctls[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
+                                           "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
+
+/* Whether the sysctl KEY belongs to the namespace of clone flag TYPE (network, IPC, UTS). */
+static bool sysctl_of_namespace(const char *key, int type)
+{
+        if (type == CLONE_NEWNET)
+                return !strncmp(key, "net.", 4);
+        if (type == CLONE_NEWUTS)
+                return !strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname");
+        for (size_t i = 0; type == CLONE_NEWIPC && i < ELEMENTSOF(ipc_sysctls); i++)
+                if (!strcmp(key, ipc_sysctls[i]))
+                        return true;
+        return type == CLONE_NEWIPC && !strncmp(key, "fs.mqueue.", 10);
+}
+
+bool oci_sets_namespace(const struct machine *m, int type)
+{
+        const struct oci_container *c = m->oci;
+
+        if (type == CLONE_NEWUTS && (m->hostname || (c && c->domainname)))
+                return true;
+        for (size_t i = 0; c && c->sysctl && c->sysctl[i]; i++) {
+                _cleanup_free_ char *key = strndup(c->sysctl[i], strcspn(c->sysctl[i], "="));
+
+                if (key && sysctl_of_namespace(key, type))
+                        return true;
+        }
+        return false;
+}
+
 static int read_sysctl(const struct oci_reader *rd, json_object *linux_, const struct machine *m, struct oci_container *c)
 {
-        static const char *const ipc[] = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
-                                           "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced" };
         json_object *sysctl = oci_member(linux_, "sysctl");
         struct json_object_iterator it, end;
 
@@ -270,11 +300,9 @@ static int read_sysctl(const struct oci_reader *rd, json_object *linux_, const s
                 if (!v || !sym_json_object_is_type(v, json_type_string) || strchr(key, '/') || strstr(key, "..") ||
                     !key[0] || strchr(sym_json_object_get_string(v), '\n'))
                         return oci_bad_key(rd, "linux.sysctl", "'%s' must be a sysctl name with a string value", key);
-                for (size_t i = 0; i < ELEMENTSOF(ipc); i++)
-                        namespaced = namespaced || (!c->host_ipc && !strcmp(key, ipc[i]));
-                namespaced = namespaced || (!c->host_ipc && !strncmp(key, "fs.mqueue.", 10)) ||
-                             (!c->host_uts && (!strcmp(key, "kernel.hostname") || !strcmp(key, "kernel.domainname"))) ||
-                             (!strncmp(key, "net.", 4) && !c->host_net);
+                namespaced = (!c->host_ipc && sysctl_of_namespace(key, CLONE_NEWIPC)) ||
+                             (!c->host_uts && sysctl_of_namespace(key, CLONE_NEWUTS)) ||
+                             (!c->host_net && sysctl_of_namespace(key, CLONE_NEWNET));
                 if (!namespaced)
                         return oci_bad_key(rd, "linux.sysctl",
                                            "'%s' is no sysctl of the container's own namespaces: it would "

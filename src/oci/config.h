@@ -68,3 +68,7 @@ void oci_container_done(struct oci_container *c);
  * knows but cannot honour here; unknown keys are ignored, as the specification says.
  * Returns 0, or -EINVAL (-ENOENT, -EOPNOTSUPP) after one line naming the key. */
 int oci_config_load(struct oci_container *c, struct machine *m);
+
+/* Whether M's config.json sets something of the namespace of clone flag TYPE (network,
+ * IPC, UTS): a sysctl of it, or (UTS) a host name or domain name. */
+bool oci_sets_namespace(const struct machine *m, int type);

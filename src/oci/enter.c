@@ -3,11 +3,13 @@
  * hooks that run in the container's namespaces. */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "host/cgroup-v1.h"
@@ -138,12 +140,21 @@ int oci_container_use_init_cgroup(struct oci_container_entry *e, const struct oc
         size_t n = strlen(s->cgroup);
         int fd, r;
 
+        struct open_how how = { .flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC,
+                                .resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+        const char *below;
+
         r = cgroup_v2_path_of(e->proc_fd, &path);
         if (r < 0)
                 return r;
-        if (strncmp(path, s->cgroup, n) != 0 || (path[n] != '/' && path[n] != '\0'))
+        /* Below the container's (which the init can name no other way), never above it:
+         * opened beneath the container's cgroup, whatever the names in between. */
+        if (strncmp(path, s->cgroup, n) != 0 || path[n] != '/')
                 return -EBUSY;
-        fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        below = path + n + strspn(path + n, "/");
+        if (!below[0] || !sub_path_valid(below))
+                return -EBUSY;
+        fd = (int)syscall(SYS_openat2, e->cgroup_fd, below, &how, sizeof(how));
         if (fd < 0)
                 return negative_errno();
         close(e->cgroup_fd);

@@ -452,6 +452,7 @@ static int run_exec(const struct exec_args *a, const struct oci_state *s, const 
         _cleanup_close_ int master = -EBADF, peer = -EBADF, helper_fd = -EBADF, process_fd = -EBADF, listener = -EBADF;
         int pair[2] = { -1, -1 }, r;
         pid_t helper, process = 0;
+        int clone_errno = 0;
         sigset_t mask, old;
 
         r = oci_container_open(s, &e);
@@ -489,11 +490,13 @@ static int run_exec(const struct exec_args *a, const struct oci_state *s, const 
                 };
 
                 helper = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+                clone_errno = errno;
                 /* No process may join the container's cgroup any more: its init's, as
                  * runc falls back to (not for a sub-cgroup --cgroup named). */
-                if (helper < 0 && errno == EBUSY && !e.sub_cgroup && oci_container_use_init_cgroup(&e, s) == 0) {
+                if (helper < 0 && clone_errno == EBUSY && !e.sub_cgroup && oci_container_use_init_cgroup(&e, s) == 0) {
                         args.cgroup = (uint64_t)e.cgroup_fd;
                         helper = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+                        clone_errno = errno;
                 }
         }
         if (helper == 0) {
@@ -504,7 +507,9 @@ static int run_exec(const struct exec_args *a, const struct oci_state *s, const 
         oci_container_entry_done(&e);
         if (helper < 0) {
                 close(pair[0]);
-                return log_error_errno(-errno, "Cannot start a process in cgroup %s: %m", s->cgroup), OCI_EXIT_FAILED;
+                return log_error_errno(-clone_errno, "Cannot start a process in container %s's cgroup (%s%s): %m",
+                                       s->id, s->cgroup, a->cgroups ? " or the sub-cgroup --cgroup names" : ""),
+                       OCI_EXIT_FAILED;
         }
         if (peer >= 0)
                 peer = (close(peer), -EBADF);

@@ -2,7 +2,9 @@
 /* Ourselves from a sealed memfd copy (util/sealed-exe.h), as runc runs itself. */
 #include <errno.h>
 #include <fcntl.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -27,11 +29,23 @@ int sealed_exe_reexec(char *argv[])
                 return log_error_errno(-errno, "Cannot open our own binary (/proc/self/exe): %m");
         /* A copy of ours has every seal; a file on a disk has none to show (EINVAL). */
         seals = fcntl(self, F_GET_SEALS);
-        if (seals >= 0 && (seals & SEALS) == SEALS)
+        if (seals >= 0 && (seals & SEALS) == SEALS) {
+                /* (execveat() of an fd named us after its number.) */
+                const char *name = strrchr(argv[0], '/');
+
+                (void)prctl(PR_SET_NAME, name ? name + 1 : argv[0]);
                 return 0;
+        }
         copy = memfd_create("machined-lite", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
         if (copy < 0 && errno == EINVAL) /* before Linux 6.3: executable by default */
                 copy = memfd_create("machined-lite", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        /* vm.memfd_noexec=2 forbids an executable memfd: runc's protection is not to be
+         * had here, and the host's own policy says so. */
+        if (copy < 0 && errno == EACCES) {
+                log_warning("vm.memfd_noexec forbids an executable memfd: running our binary as it is, not a sealed "
+                            "copy (a guest root with CAP_SYS_PTRACE could reach it through /proc)");
+                return 0;
+        }
         if (copy < 0 || fstat(self, &st) < 0)
                 return log_error_errno(-errno, "Cannot make a sealed copy of our binary: %m");
         for (left = st.st_size; left > 0;) {

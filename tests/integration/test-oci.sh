@@ -661,10 +661,13 @@ oci kill hostpid KILL
 for _ in $(seq 100); do [ "$(oci state hostpid | json_field status)" = stopped ] && break; sleep 0.05; done
 check_eq "...its init killed: stopped, what it started still runs (the host's PID namespace is not the container's to end)" \
         "stopped alive" "$(oci state hostpid | json_field status) $(running "$child" && echo alive)"
+# (One hidden in a sub-cgroup whose name starts with a dot: --all reaches it too.)
+mkdir "$CG/ml-oci-test/hostpid/.hidden"
+echo "$child" > "$CG/ml-oci-test/hostpid/.hidden/cgroup.procs"
 out=$(oci kill --all hostpid TERM 2>&1)
 rc=$?
 for _ in $(seq 100); do running "$child" || running "$expid" || break; sleep 0.05; done
-check_eq "...kill --all of it, stopped: exit 0, what it and exec started gone (containerd's shim does it); the host's own process untouched" \
+check_eq "...kill --all of it, stopped: exit 0, what it (in .hidden too) and exec started gone (containerd's shim does it); the host's own untouched" \
         "0  gone gone alive" "$rc $out $(running "$child" && echo alive || echo gone) $(running "$expid" && echo alive || echo gone) $(running "$host_sleeper" && echo alive)"
 oci delete hostpid
 check_eq "...delete: its cgroup gone" gone "$([ -e "$CG/ml-oci-test/hostpid" ] && echo left || echo gone)"

@@ -255,6 +255,10 @@ static int verb_start(const struct oci_global *g, int argc, char *argv[])
         r = load_hooks(g, &s, &hooks);
         if (r != 0)
                 return r;
+        /* A startContainer hook runs in the container, our binary until it execs: from a
+         * sealed copy, as create and exec always are (start begins again there). */
+        if (hooks.n[OCI_HOOK_START_CONTAINER] > 0 && sealed_exe_reexec(g->argv) < 0)
+                return OCI_EXIT_FAILED;
         if (run_start_hooks(g, &hooks, &s) < 0)
                 return OCI_EXIT_FAILED;
         if (asprintf(&fifo, "%s/%s/exec.fifo", g->root, id) < 0)
@@ -690,10 +694,11 @@ int verb_oci(int argc, char *argv[])
         }
         log_set_output(log_file, oci_program, !strcmp(format, "json"));
         /* The verbs whose processes a container sees before they exec (its init until
-         * start, exec's process, the hooks run in it): from a sealed copy of us (the log
-         * is open: what fails goes there; its fd closes with the exec, to open anew). */
-        if (optind < argc && geteuid() == 0 &&
-            (!strcmp(argv[optind], "create") || !strcmp(argv[optind], "start") || !strcmp(argv[optind], "exec")) &&
+         * start, exec's process, the createContainer hooks run in it): from a sealed copy
+         * of us (the log is open: what fails goes there; its fd closes with the exec, to
+         * open anew). start does it only for a startContainer hook. */
+        g.argv = argv;
+        if (optind < argc && geteuid() == 0 && (!strcmp(argv[optind], "create") || !strcmp(argv[optind], "exec")) &&
             sealed_exe_reexec(argv) < 0)
                 return OCI_EXIT_FAILED;
         if (optind >= argc)

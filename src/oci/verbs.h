@@ -26,6 +26,7 @@ enum {
 struct oci_global {
         const char *root;
         bool systemd_cgroup;
+        char **argv; /* our whole command line, to run again from a sealed copy */
 };
 
 /* One line, "(see machined-lite-oci --help)" after it; returns OCI_EXIT_USAGE. */

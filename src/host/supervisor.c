@@ -493,7 +493,8 @@ static void supervisor_done(struct supervisor *s)
         (void)cgroup_remove(&s->cgroup);
         if (s->name_lock >= 0) {
                 state_remove(s->machine->name);
-                close(s->name_lock);
+                lock_release(s->name_lock);
+                s->name_lock = -1;
         }
 }
 
@@ -764,7 +765,7 @@ static int bring_up(struct supervisor *s, int *tree_lock)
 int supervisor_run(const struct machine *m)
 {
         struct supervisor s = SUPERVISOR_INIT(m);
-        _cleanup_close_ int tree_lock = -EBADF;
+        _cleanup_(lock_releasep) int tree_lock = -EBADF;
         int r, exit_code;
 
         s.console_mode = console_mode_pick(m->console, m->verb);
@@ -804,7 +805,7 @@ int supervisor_create(const struct machine *m, int (*handoff)(const struct guest
                       void *userdata)
 {
         struct supervisor s = SUPERVISOR_INIT(m);
-        _cleanup_close_ int tree_lock = -EBADF;
+        _cleanup_(lock_releasep) int tree_lock = -EBADF;
         struct guest_handoff h;
         uint64_t start = 0;
         int r;
@@ -838,11 +839,12 @@ int supervisor_create(const struct machine *m, int (*handoff)(const struct guest
         free(s.registration.scope);
         network_done(&s.network);
         joined_namespaces_close(&s.joined);
-        for (size_t i = 0; i < 4; i++) {
-                int fd = i == 0 ? s.pidfd : i == 1 ? s.master : i == 2 ? s.name_lock : s.seccomp_listener;
+        for (size_t i = 0; i < 3; i++) {
+                int fd = i == 0 ? s.pidfd : i == 1 ? s.master : s.seccomp_listener;
 
                 if (fd >= 0)
                         close(fd);
         }
+        lock_release(s.name_lock);
         return 0;
 }

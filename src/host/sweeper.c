@@ -15,6 +15,7 @@
 #include "host/cgroup.h"
 #include "host/state.h"
 #include "host/sweeper.h"
+#include "util/lock.h"
 #include "util/log.h"
 #include "util/macro.h"
 #include "util/path.h"
@@ -149,7 +150,7 @@ static bool listed(const struct leftover *list, size_t n, const char *path)
  * nobody can make them anew, and an empty one is removed (rmdir takes no other). */
 static void remove_half_made(const struct sweep *w, const char *machine_name)
 {
-        _cleanup_close_ int name_lock = -EBADF;
+        _cleanup_(lock_releasep) int name_lock = -EBADF;
 
         for (size_t i = 0; w->making && w->making[i]; i++) {
                 const char *path = w->making[i];

@@ -587,7 +587,8 @@ static void tear_down(struct machine_network *n)
         close_locks(n);
         zone_leave(nl, n);
         /* All is free for the machine's next start now. */
-        close_fd(&n->name_lock);
+        lock_release(n->name_lock);
+        n->name_lock = -1;
         if (aside > 0)
                 (void)link_delete_index(nl, aside);
         rtnl_close(nl);

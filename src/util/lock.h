@@ -12,6 +12,7 @@
  * being taken (F_OFD_GETLK), so looking never gets in the way of a starting machine. */
 #define LOCK_DIR "/run/machined-lite/locks"
 #define LOCK_NAME_MAX 128
+#define LOCK_GUARD ".guard" /* in LOCK_DIR: see lock_release() */
 
 /* Takes an exclusive (or, with !EXCLUSIVE, a shared) lock on bytes [START, START+LENGTH)
  * of LOCK_DIR/NAME, made if missing. Returns the fd that holds it (close-on-exec), or
@@ -19,6 +20,16 @@
  * lock of many things: a UID range locks its own span of UIDs, so that two ranges that
  * overlap conflict. */
 int lock_take(const char *name, off_t start, off_t length, bool exclusive);
+
+/* Lets go of the lock FD holds (closes it) and removes its file if nobody else holds any
+ * lock on it now, so that LOCK_DIR keeps no file of every machine name and tree there
+ * ever was; one that somebody holds stays. */
+void lock_release(int fd);
+
+static inline void lock_releasep(int *fd)
+{
+        lock_release(*fd);
+}
 
 /* The lock of the machine tree whose directory is DIR_FD (by its device and inode, so
  * that every path to it is one lock): exclusive for a machine that writes it or a tree

@@ -92,5 +92,25 @@ check_eq "a tree a guest holds flock(2) on still boots: exit 0" "0 " "$? $(cat "
 kill -TERM $flocker
 wait $flocker 2>/dev/null
 
+# A machine that ended leaves no lock file of its name, tree or network behind (the
+# directory would keep one of every name and tree there ever was); one of a machine that
+# runs stays, held.
+LOCKS=/run/machined-lite/locks
+tree_lock=$(printf 'tree.%x.%x' "$(stat -c %d "$OTHER")" "$(stat -c %i "$OTHER")")
+"$ML" run -q --console=pipe -M ml-lock-gone -D "$OTHER" -- /bin/true </dev/null >/dev/null 2>&1
+check_eq "after a machine: no lock file of its name or tree is left" "gone gone" \
+        "$([ -e "$LOCKS/machine.ml-lock-gone" ] && echo left || echo gone) $([ -e "$LOCKS/$tree_lock" ] && echo left || echo gone)"
+# (-n in a network namespace of the test's own: its veth is made there.)
+unshare -n "$ML" run -q -n --console=pipe -M ml-lock-net -D "$OTHER" -- /bin/true </dev/null >/dev/null 2>&1
+for _ in $(seq 50); do [ -e "$LOCKS/network-ml-lock-net" ] || break; sleep 0.1; done
+check "...nor of its network (after ml-netdown)" test ! -e "$LOCKS/network-ml-lock-net"
+"$ML" boot -q --console=read-only -M ml-lock-held -D "$OTHER" </dev/null >/dev/null 2>&1 &
+held=$!
+for _ in $(seq 100); do [ -e /run/machined-lite/machines/ml-lock-held ] && break; sleep 0.05; done
+check "...while a machine runs, its name's lock file is there" test -e "$LOCKS/machine.ml-lock-held"
+"$ML" stop ml-lock-held >/dev/null 2>&1
+wait $held 2>/dev/null
+check "...and gone once it stopped" test ! -e "$LOCKS/machine.ml-lock-held"
+
 host_unchanged "after the squatter, the crash and the reused PID"
 finish

@@ -28,6 +28,7 @@
 #include "guest/syscall-filter.h"
 #include "util/macro.h"
 #include "util/missing.h"
+#include "util/sealed-exe.h"
 #include "util/strv.h"
 
 int guest_message_send(int fd, const struct guest_message *message, int pass_fd)
@@ -242,11 +243,10 @@ _noreturn_ static void exec_ml_init(const struct guest_setup *setup, char **env)
         char **argv = NULL;
         int fd;
 
-        fd = memfd_create("ml-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-        if (fd < 0 && errno == EINVAL) /* before Linux 6.3: executable by default */
-                fd = memfd_create("ml-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-        if (fd < 0 || write(fd, ml_init_binary, size) != (ssize_t)size ||
-            fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+        fd = exec_memfd_create("ml-init");
+        if (fd < 0)
+                guest_fail(setup->sync_fd, fd, "Failed to copy ml-init into a memfd");
+        if (write(fd, ml_init_binary, size) != (ssize_t)size || exec_memfd_seal(fd) < 0)
                 guest_fail(setup->sync_fd, -errno, "Failed to copy ml-init into a memfd");
         (void)strv_extend(&argv, "ml-init");
         (void)strv_extend(&argv, setup->with_console ? "--console" : "--no-console");

@@ -17,6 +17,20 @@
 
 #define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
 
+int exec_memfd_create(const char *name)
+{
+        int fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+
+        if (fd < 0 && errno == EINVAL) /* before Linux 6.3: executable by default */
+                fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        return fd < 0 ? negative_errno() : fd;
+}
+
+int exec_memfd_seal(int fd)
+{
+        return fcntl(fd, F_ADD_SEALS, SEALS) < 0 ? negative_errno() : 0;
+}
+
 int sealed_exe_reexec(char *argv[])
 {
         extern char **environ;
@@ -36,17 +50,17 @@ int sealed_exe_reexec(char *argv[])
                 (void)prctl(PR_SET_NAME, name ? name + 1 : argv[0]);
                 return 0;
         }
-        copy = memfd_create("machined-lite", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-        if (copy < 0 && errno == EINVAL) /* before Linux 6.3: executable by default */
-                copy = memfd_create("machined-lite", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+        copy = exec_memfd_create("machined-lite");
         /* vm.memfd_noexec=2 forbids an executable memfd: runc's protection is not to be
          * had here, and the host's own policy says so. */
-        if (copy < 0 && errno == EACCES) {
+        if (copy == -EACCES) {
                 log_warning("vm.memfd_noexec forbids an executable memfd: running our binary as it is, not a sealed "
                             "copy (a guest root with CAP_SYS_PTRACE could reach it through /proc)");
                 return 0;
         }
-        if (copy < 0 || fstat(self, &st) < 0)
+        if (copy < 0)
+                return log_error_errno(copy, "Cannot make a sealed copy of our binary: %m");
+        if (fstat(self, &st) < 0)
                 return log_error_errno(-errno, "Cannot make a sealed copy of our binary: %m");
         for (left = st.st_size; left > 0;) {
                 ssize_t n = sendfile(copy, self, NULL, (size_t)left);
@@ -55,7 +69,7 @@ int sealed_exe_reexec(char *argv[])
                         return log_error_errno(n < 0 ? -errno : -EIO, "Cannot copy our binary into a memfd: %m");
                 left -= n;
         }
-        if (fcntl(copy, F_ADD_SEALS, SEALS) < 0)
+        if (exec_memfd_seal(copy) < 0)
                 return log_error_errno(-errno, "Cannot seal the copy of our binary: %m");
         syscall(SYS_execveat, copy, "", argv, environ, AT_EMPTY_PATH);
         return log_error_errno(-errno, "Cannot run the sealed copy of our binary: %m");

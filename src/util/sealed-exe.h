@@ -10,3 +10,10 @@
  * not: vm.memfd_noexec=2, one warning); otherwise it does not return but with -errno
  * (one line said). */
 int sealed_exe_reexec(char *argv[]);
+
+/* A memfd to execute (MFD_EXEC where the kernel knows it), named NAME, close-on-exec and
+ * open to sealing: the fd or -errno (-EACCES: vm.memfd_noexec=2 forbids one). */
+int exec_memfd_create(const char *name);
+
+/* Seals it whole (no write, no size change, no more seals): 0 or -errno. */
+int exec_memfd_seal(int fd);

@@ -1059,6 +1059,15 @@ one_line_error "a personality flag (the specification defines none): exit 2" 2 \
 bundle '["/bin/true"]' '' '' '"timeOffsets": { "monotonic": { "secs": 10 } }'
 one_line_error "linux.timeOffsets without a time namespace: exit 2" 2 "linux.timeOffsets: needs a time namespace in linux.namespaces" \
         "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+bundle '["/bin/true"]'
+sed -i 's/, { "type": "mount" }//' "$BUNDLE/config.json"
+one_line_error "linux.namespaces without mount: exit 2" 2 \
+        "linux.namespaces: a container without its own mount namespace is not implemented by machined-lite" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
+bundle '["/bin/true"]' '' '' '"seccomp": { "defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_NO_SUCH"] }'
+one_line_error "a seccomp flag it does not take: exit 2" 2 \
+        "linux.seccomp.flags: 'SECCOMP_FILTER_FLAG_NO_SUCH' is not implemented by machined-lite" \
+        "$OCI" --root "$ROOT" create --bundle "$BUNDLE" bad
 bundle '["/bin/sleep", "60"]'
 sed -i 's|${ID:-ctr}|taken|' "$BUNDLE/config.json"
 oci create --bundle "$BUNDLE" taken </dev/null >/dev/null 2>&1
